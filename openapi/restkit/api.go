@@ -1,0 +1,261 @@
+package restkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"blog/ent"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// HandlerFunc is an HTTP handler that returns its error instead of writing it;
+// API.Op writes it through the one error funnel.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// API validates requests against the OpenAPI spec and writes errors.
+type API struct {
+	routes  map[string]*routers.Route
+	log     *slog.Logger
+	maxBody int64
+}
+
+// Config configures an API.
+type Config struct {
+	// Spec is the OpenAPI document, as JSON.
+	Spec []byte
+	// Logger receives the errors that become 500s.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int64
+}
+
+// New loads and validates the spec and indexes its operations.
+func New(ctx context.Context, cfg Config) (*API, error) {
+	if cfg.Logger == nil || cfg.MaxBodyBytes <= 0 {
+		return nil, errors.New("restkit: Logger and MaxBodyBytes are required")
+	}
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	doc, err := loader.LoadFromData(cfg.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("loading OpenAPI spec: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("validating OpenAPI spec: %w", err)
+	}
+	a := &API{routes: make(map[string]*routers.Route), log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			a.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return a, nil
+}
+
+// Op returns the handler of the spec operation id: it validates the request
+// against the operation, runs h, and writes h's error, if any. It panics when
+// the spec has no such operation: generated routes and spec are out of step.
+func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
+	route, ok := a.routes[id]
+	if !ok {
+		panic(fmt.Sprintf("restkit: the OpenAPI spec has no operation %q", id))
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > a.maxBody {
+			a.WriteError(w, r, tooLarge(a.maxBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)
+		if err := a.validate(r, route); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
+		if err := h(w, r); err != nil {
+			a.WriteError(w, r, err)
+		}
+	}
+}
+
+// validate checks r against the operation of route.
+func (a *API) validate(r *http.Request, route *routers.Route) error {
+	params := make(map[string]string)
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		for i, k := range rc.URLParams.Keys {
+			params[k] = rc.URLParams.Values[i]
+		}
+	}
+	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: params,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			MultiError:         true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	})
+	if err == nil {
+		return nil
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return tooLarge(tooBig.Limit)
+	}
+	var fields []FieldError
+	collect(err, "", &fields)
+	return NewError(http.StatusBadRequest, "invalid request", fields...)
+}
+
+func tooLarge(limit int64) *Error {
+	return NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
+}
+
+// collect flattens a kin-openapi validation error into field errors. in is
+// the location of the enclosing request error ("" at the top).
+func collect(err error, in string, out *[]FieldError) {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, err := range e {
+			collect(err, in, out)
+		}
+	case *openapi3filter.RequestError:
+		switch {
+		case e.Parameter != nil:
+			*out = append(*out, FieldError{In: e.Parameter.In, Field: e.Parameter.Name, Message: paramMessage(e)})
+		case e.Err != nil && e.RequestBody != nil:
+			var parse *openapi3filter.ParseError
+			if errors.As(e.Err, &parse) {
+				*out = append(*out, FieldError{In: "body", Message: "body is not valid JSON"})
+				return
+			}
+			collect(e.Err, "body", out)
+		default:
+			*out = append(*out, FieldError{In: "body", Message: e.Reason})
+		}
+	case *openapi3.SchemaError:
+		field := strings.Join(e.JSONPointer(), ".")
+		if name, ok := quotedProperty(e.Reason); ok {
+			// "property "x" is missing" / "is unsupported": name the property.
+			field = strings.TrimPrefix(field+"."+name, ".")
+		}
+		*out = append(*out, FieldError{In: in, Field: field, Message: e.Reason})
+	default:
+		*out = append(*out, FieldError{In: in, Message: "invalid value"})
+	}
+}
+
+// paramMessage describes what is wrong with a parameter without echoing it.
+func paramMessage(e *openapi3filter.RequestError) string {
+	var se *openapi3.SchemaError
+	if errors.As(e.Err, &se) {
+		return se.Reason
+	}
+	var pe *openapi3filter.ParseError
+	if errors.As(e.Err, &pe) {
+		if pe.Kind == openapi3filter.KindInvalidFormat {
+			return "value has the wrong type"
+		}
+		return "value cannot be parsed"
+	}
+	if e.Reason != "" {
+		return e.Reason
+	}
+	return "invalid value"
+}
+
+// quotedProperty extracts x from reasons of the form `property "x" ...`.
+func quotedProperty(reason string) (string, bool) {
+	rest, ok := strings.CutPrefix(reason, "property ")
+	if !ok {
+		return "", false
+	}
+	name, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return "", false
+	}
+	name, err = strconv.Unquote(name)
+	return name, err == nil
+}
+
+// WriteError is the one error funnel: it writes err as an Error body with the
+// status it maps to. Errors it does not know become a 500 that is logged with
+// the request ID and never echoed.
+func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := classify(err)
+	if e == nil {
+		a.log.ErrorContext(r.Context(), "request failed",
+			"method", r.Method, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "error", err)
+		e = NewError(http.StatusInternalServerError, "internal error")
+	}
+	e.RequestID = middleware.GetReqID(r.Context())
+	WriteJSON(w, e.Code, e)
+}
+
+// classify maps err to the Error a client sees, or nil for an unexpected one.
+func classify(err error) *Error {
+	var e *Error
+	var validation *ent.ValidationError
+	var notFound *ent.NotFoundError
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.As(err, &validation):
+		// ent's own validators (the same bounds as the spec).
+		return Invalid(validation.Name, "invalid value")
+	case errors.As(err, &notFound):
+		return NewError(http.StatusNotFound, "not found")
+	case ent.IsConstraintError(err):
+		return constraint(err)
+	}
+	return nil
+}
+
+// WriteJSON writes v as a JSON response with status code.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Decode decodes the (already validated) JSON body of r into v.
+func Decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "body does not match the schema"})
+	}
+	return nil
+}
+
+// PathID returns the integer path parameter "id" (validated by the spec).
+func PathID(r *http.Request) (int, error) {
+	id, err := strconv.Atoi(chi.URLParam(r, "id"))
+	if err != nil {
+		return 0, NewError(http.StatusBadRequest, "invalid request", FieldError{In: "path", Field: "id", Message: "value has the wrong type"})
+	}
+	return id, nil
+}
+
+// Page returns the limit and offset of the list page that r asks for; the
+// spec bounds and defaults both parameters.
+func Page(r *http.Request, defaultSize int) (limit, offset int) {
+	q := r.URL.Query()
+	page, size := intParam(q, "page", 1), intParam(q, "itemsPerPage", defaultSize)
+	return size, (page - 1) * size
+}
+
+func intParam(q url.Values, name string, def int) int {
+	if v, err := strconv.Atoi(q.Get(name)); err == nil {
+		return v
+	}
+	return def
+}

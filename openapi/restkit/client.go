@@ -1,0 +1,93 @@
+package restkit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Client is the transport of the generated typed client: it encodes requests,
+// decodes responses, and returns an *Error for every error response.
+type Client struct {
+	base string
+	hc   *http.Client
+}
+
+// NewClient returns a Client for the API at baseURL ("http://localhost:8080").
+// A nil hc means http.DefaultClient.
+func NewClient(baseURL string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{base: strings.TrimSuffix(baseURL, "/"), hc: hc}
+}
+
+// ListParams selects a page of a list.
+type ListParams struct {
+	// Page is the page number, from 1; 0 means the first page.
+	Page int
+	// ItemsPerPage is the page size; 0 means the server's default.
+	ItemsPerPage int
+}
+
+// Query encodes p as query parameters.
+func (p ListParams) Query() url.Values {
+	q := url.Values{}
+	if p.Page != 0 {
+		q.Set("page", strconv.Itoa(p.Page))
+	}
+	if p.ItemsPerPage != 0 {
+		q.Set("itemsPerPage", strconv.Itoa(p.ItemsPerPage))
+	}
+	return q
+}
+
+// Do sends a request with in as JSON body (when not nil) and decodes the
+// response into out (when not nil).
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		e := &Error{}
+		if err := json.NewDecoder(resp.Body).Decode(e); err != nil || e.Code == 0 {
+			return NewError(resp.StatusCode, "unreadable error response")
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decoding %s %s response: %w", method, path, err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package restkit
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// pgKey finds the columns in PostgreSQL's detail "Key (email)=(x) already exists."
+var pgKey = regexp.MustCompile(`^Key \(([^)]+)\)=`)
+
+// constraint maps a database constraint violation to a client error that
+// names the field, without the driver's text. Column names are the API's
+// field names (ent uses the field name as the column name).
+func constraint(err error) *Error {
+	kind, columns := violation(err)
+	switch kind {
+	case "unique":
+		e := NewError(http.StatusConflict, "a unique field is already taken")
+		for _, c := range columns {
+			e.Errors = append(e.Errors, FieldError{In: "body", Field: c, Message: "already taken"})
+		}
+		return e
+	case "foreign_key":
+		return NewError(http.StatusConflict, "a referenced resource does not exist (any more)")
+	default:
+		return NewError(http.StatusConflict, "the request conflicts with existing data")
+	}
+}
+
+// violation returns the kind of constraint err violates and the columns
+// involved, when the driver says.
+func violation(err error) (kind string, columns []string) {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505":
+			kind = "unique"
+		case "23503":
+			kind = "foreign_key"
+		}
+		if m := pgKey.FindStringSubmatch(pqErr.Detail); m != nil {
+			columns = strings.Split(m[1], ", ")
+		}
+		return kind, columns
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		msg := liteErr.Error()
+		switch liteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			kind = "unique"
+			// "... UNIQUE constraint failed: users.email (2067)"
+			if _, cols, ok := strings.Cut(msg, "constraint failed: "); ok {
+				cols, _, _ = strings.Cut(cols, " (")
+				for _, c := range strings.Split(cols, ", ") {
+					_, col, _ := strings.Cut(c, ".")
+					columns = append(columns, col)
+				}
+			}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			kind = "foreign_key"
+		}
+	}
+	return kind, columns
+}

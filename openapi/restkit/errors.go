@@ -1,0 +1,105 @@
+// Package restkit is the hand-written support the generated REST layer
+// (package rest) builds on: the one error type and the funnel that turns any
+// error into an HTTP status, request validation against the OpenAPI spec, JSON
+// helpers and the transport of the typed client.
+package restkit
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Error is the body of every error response, and the error the typed client
+// returns for one. Its shape is the spec's Error schema.
+type Error struct {
+	// Code is the HTTP status code.
+	Code int `json:"code"`
+	// Status is the HTTP status text.
+	Status string `json:"status"`
+	// Message says what went wrong.
+	Message string `json:"message"`
+	// Errors names each invalid part of the request.
+	Errors []FieldError `json:"errors,omitempty"`
+	// RequestID identifies the request in the server log.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// FieldError is one invalid part of a request.
+type FieldError struct {
+	// In is where the value is: body, query, path or header.
+	In string `json:"in"`
+	// Field is the parameter or body property, dotted for nested ones; empty
+	// for the body as a whole.
+	Field string `json:"field"`
+	// Message says what is wrong with it.
+	Message string `json:"message"`
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%d %s: %s", e.Code, e.Status, e.Message)
+	for _, f := range e.Errors {
+		msg += fmt.Sprintf("; %s %q: %s", f.In, f.Field, f.Message)
+	}
+	return msg
+}
+
+// Field returns the error about field, or nil.
+func (e *Error) Field(field string) *FieldError {
+	for i := range e.Errors {
+		if e.Errors[i].Field == field {
+			return &e.Errors[i]
+		}
+	}
+	return nil
+}
+
+// NewError returns an Error with status code and message.
+func NewError(code int, message string, fields ...FieldError) *Error {
+	return &Error{Code: code, Status: http.StatusText(code), Message: message, Errors: fields}
+}
+
+// Invalid returns a 400 Error about one body property.
+func Invalid(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Field: field, Message: msg})
+}
+
+// NotFound returns a 404 Error saying which resource does not exist.
+func NotFound(label string, id int) *Error {
+	return NewError(http.StatusNotFound, fmt.Sprintf("%s %d not found", label, id))
+}
+
+// MissingIDs returns a 400 Error naming field when some of want is not in
+// found (the ids of label that exist), and nil otherwise.
+func MissingIDs(field, label string, want, found []int) error {
+	have := make(map[int]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	var missing []string
+	for _, id := range want {
+		if !have[id] {
+			missing = append(missing, strconv.Itoa(id))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return Invalid(field, "no %s with id %s", label, strings.Join(missing, ", "))
+}
+
+// Dedup returns ids without repeats, in first-seen order.
+func Dedup(ids []int) []int {
+	seen := make(map[int]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

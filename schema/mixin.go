@@ -1,0 +1,34 @@
+// Package schema holds the ent schemas of the blog graph: User, Profile, Post and Tag.
+//
+// They are the single source of truth: `go generate ./...` derives the ent client,
+// the OpenAPI spec and the REST layer from them.
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
+)
+
+// TimeMixin adds created_at and updated_at to a schema. Both are set by the
+// server and read-only through the API; updated_at changes on every update.
+type TimeMixin struct {
+	mixin.Schema
+}
+
+// Fields of the TimeMixin.
+func (TimeMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").
+			Default(time.Now).
+			Immutable().
+			Annotations(entoas.ReadOnly(true)),
+		field.Time("updated_at").
+			Default(time.Now).
+			UpdateDefault(time.Now).
+			Annotations(entoas.ReadOnly(true)),
+	}
+}

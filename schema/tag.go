@@ -1,0 +1,38 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Tag holds the schema definition for the Tag entity.
+type Tag struct {
+	ent.Schema
+}
+
+// Mixin of the Tag.
+func (Tag) Mixin() []ent.Mixin {
+	return []ent.Mixin{
+		TimeMixin{},
+	}
+}
+
+// Fields of the Tag.
+func (Tag) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			MinLen(1).
+			MaxLen(30).
+			Unique().
+			Annotations(text(1, 30)),
+	}
+}
+
+// Edges of the Tag.
+func (Tag) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("posts", Post.Type).
+			Ref("tags"),
+	}
+}

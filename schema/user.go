@@ -1,0 +1,54 @@
+package schema
+
+import (
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"github.com/ogen-go/ogen"
+)
+
+// User holds the schema definition for the User entity.
+type User struct {
+	ent.Schema
+}
+
+// Mixin of the User.
+func (User) Mixin() []ent.Mixin {
+	return []ent.Mixin{
+		TimeMixin{},
+	}
+}
+
+// Fields of the User.
+func (User) Fields() []ent.Field {
+	maxEmail := uint64(100)
+	return []ent.Field{
+		field.String("name").
+			MinLen(1).
+			MaxLen(50).
+			Annotations(text(1, 50)),
+		field.String("email").
+			MaxLen(100).
+			Match(emailRegexp).
+			Optional().
+			Nillable().
+			Unique().
+			Annotations(entoas.Schema(ogen.String().
+				SetFormat("email").
+				SetPattern(emailPattern).
+				SetMaxLength(&maxEmail))),
+	}
+}
+
+// Edges of the User.
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("profile", Profile.Type).
+			Unique().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("posts", Post.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+	}
+}
