@@ -17,6 +17,8 @@ const (
 	DefaultPageSize = 30
 	// MaxPageSize bounds itemsPerPage.
 	MaxPageSize = 100
+	// MaxPage bounds the page number, so offsets stay bounded.
+	MaxPage = 1_000_000
 	// MaxLinkIDs bounds the ids a body may list for a many-to-many edge.
 	MaxLinkIDs = 100
 )
@@ -82,6 +84,7 @@ func errorResponses(spec *ogen.Spec) {
 		http.StatusNotFound:              "The resource does not exist.",
 		http.StatusConflict:              "The request conflicts with existing data (a unique field already taken).",
 		http.StatusRequestEntityTooLarge: "The request body is larger than the server accepts.",
+		http.StatusUnsupportedMediaType:  "The request body is not sent as application/json.",
 		http.StatusInternalServerError:   "An unexpected error; the request ID identifies it in the server log.",
 	} {
 		spec.AddResponse(strconv.Itoa(code), ogen.NewResponse().
@@ -105,8 +108,10 @@ func mutateEntity(spec *ogen.Spec, e *Entity) error {
 			SetSchema(ogen.String()),
 	})
 	root.Post.Responses[strconv.Itoa(http.StatusCreated)] = created
-	addError(spec, root.Post, http.StatusRequestEntityTooLarge)
-	addError(spec, item.Patch, http.StatusRequestEntityTooLarge)
+	for _, op := range []*ogen.Operation{root.Post, item.Patch} {
+		addError(spec, op, http.StatusRequestEntityTooLarge)
+		addError(spec, op, http.StatusUnsupportedMediaType)
+	}
 	if err := mutateBody(root.Post, e, false); err != nil {
 		return err
 	}
@@ -189,8 +194,11 @@ func pagination(op *ogen.Operation) {
 	for _, p := range op.Parameters {
 		switch p.Name {
 		case "page":
-			p.SetDescription("The page to return, from 1.").
-				SetSchema(ogen.Int().SetMinimum(ptr(int64(1))).SetDefault(json.RawMessage("1")))
+			p.SetDescription(fmt.Sprintf("The page to return, from 1 to %d.", MaxPage)).
+				SetSchema(ogen.Int().
+					SetMinimum(ptr(int64(1))).
+					SetMaximum(ptr(int64(MaxPage))).
+					SetDefault(json.RawMessage("1")))
 		case "itemsPerPage":
 			p.SetDescription(fmt.Sprintf("Items per page, at most %d.", MaxPageSize)).
 				SetSchema(ogen.Int().

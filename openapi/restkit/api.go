@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -78,6 +79,10 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)
+		if route.Operation.RequestBody != nil && !isJSON(r.Header.Get("Content-Type")) {
+			a.WriteError(w, r, NewError(http.StatusUnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
+			return
+		}
 		if err := a.validate(r, route); err != nil {
 			a.WriteError(w, r, err)
 			return
@@ -115,6 +120,12 @@ func (a *API) validate(r *http.Request, route *routers.Route) error {
 	var fields []FieldError
 	collect(err, "", &fields)
 	return NewError(http.StatusBadRequest, "invalid request", fields...)
+}
+
+// isJSON reports whether contentType is application/json.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
 }
 
 func tooLarge(limit int64) *Error {

@@ -1,0 +1,151 @@
+// Package database opens the blog's database: an embedded SQLite file by
+// default, PostgreSQL (through lib/pq) for postgres:// URLs.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"blog/ent"
+
+	atlas "ariga.io/atlas/sql/schema"
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
+	_ "github.com/lib/pq"  // PostgreSQL driver "postgres".
+	_ "modernc.org/sqlite" // SQLite driver "sqlite".
+)
+
+// DefaultURL is the database used when none is configured: a SQLite file in
+// the working directory.
+const DefaultURL = "sqlite:blog.db"
+
+// DB is an open database with its ent client.
+type DB struct {
+	// Client is the ent client over SQL.
+	Client *ent.Client
+	// SQL is the connection pool under Client.
+	SQL *sql.DB
+	// Dialect is dialect.SQLite or dialect.Postgres.
+	Dialect string
+}
+
+// Open opens the database at rawURL ("" means DefaultURL) and checks that it
+// answers. Accepted forms: postgres://… or postgresql://… for PostgreSQL;
+// sqlite:PATH, sqlite://PATH or file:PATH for SQLite, where foreign keys are
+// always switched on.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	driver, dia, dsn, err := parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", Redact(rawURL), err)
+	}
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
+	}
+	return &DB{
+		Client:  ent.NewClient(ent.Driver(entsql.OpenDB(dia, pool))),
+		SQL:     pool,
+		Dialect: dia,
+	}, nil
+}
+
+// parse maps a database URL to a database/sql driver name, ent dialect and DSN.
+func parse(rawURL string) (driver, dia, dsn string, err error) {
+	scheme, rest, ok := strings.Cut(rawURL, ":")
+	if !ok {
+		return "", "", "", fmt.Errorf("database URL %q has no scheme (postgres://… or sqlite:PATH)", Redact(rawURL))
+	}
+	switch scheme {
+	case "postgres", "postgresql":
+		return "postgres", dialect.Postgres, rawURL, nil
+	case "sqlite", "file":
+		return "sqlite", dialect.SQLite, sqliteDSN(strings.TrimPrefix(rest, "//")), nil
+	}
+	return "", "", "", fmt.Errorf("database URL scheme %q is not supported (postgres or sqlite)", scheme)
+}
+
+// sqliteDSN turns "PATH[?query]" into a modernc.org/sqlite DSN with foreign
+// keys on, WAL, a busy timeout, and transactions that take the write lock at
+// BEGIN (so concurrent writers wait instead of failing to upgrade).
+func sqliteDSN(path string) string {
+	path, query, _ := strings.Cut(path, "?")
+	q, _ := url.ParseQuery(query)
+	pragmas := map[string]string{
+		"foreign_keys": "foreign_keys(1)",
+		"journal_mode": "journal_mode(WAL)",
+		"busy_timeout": "busy_timeout(10000)",
+	}
+	for _, p := range q["_pragma"] {
+		name, _, _ := strings.Cut(p, "(")
+		if name != "foreign_keys" {
+			delete(pragmas, name)
+		}
+	}
+	for _, p := range []string{"foreign_keys", "journal_mode", "busy_timeout"} {
+		if v, ok := pragmas[p]; ok {
+			q.Add("_pragma", v)
+		}
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Redact returns rawURL without its password, for logs and errors.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	return u.Redacted()
+}
+
+// Close closes the client and its pool.
+func (db *DB) Close() error {
+	return db.Client.Close()
+}
+
+// CreateSchema creates or updates the tables to match the ent schema.
+func (db *DB) CreateSchema(ctx context.Context) error {
+	if err := db.Client.Schema.Create(ctx, MigrateOptions()...); err != nil {
+		return fmt.Errorf("creating schema: %w", err)
+	}
+	return nil
+}
+
+// MigrateOptions are the options of every schema migration. They add what ent
+// cannot declare: an index on post_tags.tag_id (the primary key (post_id,
+// tag_id) already serves lookups by post), so every foreign key is indexed.
+func MigrateOptions() []schema.MigrateOption {
+	return []schema.MigrateOption{
+		schema.WithDiffHook(func(next schema.Differ) schema.Differ {
+			return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+				t, ok := desired.Table("post_tags")
+				if !ok {
+					return nil, errors.New("desired schema has no post_tags table")
+				}
+				c, ok := t.Column("tag_id")
+				if !ok {
+					return nil, errors.New("post_tags has no tag_id column")
+				}
+				if _, ok := t.Index("post_tags_tag_id"); !ok {
+					t.AddIndexes(atlas.NewIndex("post_tags_tag_id").AddColumns(c))
+				}
+				return next.Diff(current, desired)
+			})
+		}),
+	}
+}
