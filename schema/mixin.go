@@ -23,12 +23,18 @@ type TimeMixin struct {
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").
-			Default(time.Now).
+			Default(now).
 			Immutable().
 			Annotations(entoas.ReadOnly(true)),
 		field.Time("updated_at").
-			Default(time.Now).
-			UpdateDefault(time.Now).
+			Default(now).
+			UpdateDefault(now).
 			Annotations(entoas.ReadOnly(true)),
 	}
+}
+
+// now is the current time at the precision every database keeps
+// (microseconds), so a value reads back as it was written.
+func now() time.Time {
+	return time.Now().UTC().Truncate(time.Microsecond)
 }

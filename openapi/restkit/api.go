@@ -155,11 +155,12 @@ func collect(err error, in string, out *[]FieldError) {
 			*out = append(*out, FieldError{In: "body", Message: e.Reason})
 		}
 	case *openapi3.SchemaError:
-		field := strings.Join(e.JSONPointer(), ".")
-		if name, ok := quotedProperty(e.Reason); ok {
-			// "property "x" is missing" / "is unsupported": name the property.
-			field = strings.TrimPrefix(field+"."+name, ".")
+		path := e.JSONPointer()
+		if name, ok := quotedProperty(e.Reason); ok && (len(path) == 0 || path[len(path)-1] != name) {
+			// "property "x" is unsupported": name the property.
+			path = append(path, name)
 		}
+		field := strings.Join(path, ".")
 		*out = append(*out, FieldError{In: in, Field: field, Message: e.Reason})
 	default:
 		*out = append(*out, FieldError{In: in, Message: "invalid value"})
