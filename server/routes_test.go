@@ -1,0 +1,71 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"blog/openapi"
+	"blog/server"
+	"blog/server/database/dbtest"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-chi/chi/v5"
+)
+
+// TestRoutesMatchSpec checks that the router serves exactly the operations of
+// the spec, plus the spec itself.
+func TestRoutesMatchSpec(t *testing.T) {
+	db := dbtest.Open(t, dbtest.SQLite(t))
+	h, err := server.New(context.Background(), db.Client, slog.New(slog.DiscardHandler), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routed []string
+	err = chi.Walk(h.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if route != "/" {
+			route = strings.TrimSuffix(route, "/")
+		}
+		routed = append(routed, method+" "+route)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"GET /openapi.json"}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			want = append(want, method+" "+path)
+		}
+	}
+	slices.Sort(routed)
+	slices.Sort(want)
+	if !slices.Equal(routed, want) {
+		t.Errorf("routes:\n%s\nwant (from the spec):\n%s", strings.Join(routed, "\n"), strings.Join(want, "\n"))
+	}
+	if len(want) != 1+4*5+6 {
+		t.Errorf("spec has %d operations, want 5 per entity and 6 edge routes", len(want)-1)
+	}
+}
+
+// TestServesSpec checks GET /openapi.json returns the committed spec.
+func TestServesSpec(t *testing.T) {
+	api := newAPI(t, dbtest.SQLite(t))
+	resp, err := http.Get(api.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" || string(body) != string(openapi.JSON()) {
+		t.Errorf("got %d %q (%d bytes), want 200 application/json with the spec", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
+	}
+}
