@@ -1,0 +1,103 @@
+package restgen_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"blog/ent/restgen"
+
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent/entc"
+	"entgo.io/ent/entc/gen"
+)
+
+// TestNewFieldFlowsEverywhere copies the schema, adds a field to User and a
+// new entity, generates from the copy, and checks both reach the spec, the
+// types, the handlers and the client with no hand edits.
+func TestNewFieldFlowsEverywhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a schema package")
+	}
+	// The copy must sit inside the module to import ent; testdata keeps it
+	// out of ./... patterns.
+	dir, err := os.MkdirTemp("testdata", "schema-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	files, err := filepath.Glob("../../schema/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("schema files: %v %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == "user.go" {
+			b = bytes.Replace(b, []byte(`field.String("name").`), []byte(`field.String("nickname").Optional(),
+		field.String("name").`), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "comment.go"), []byte(`package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+)
+
+type Comment struct{ ent.Schema }
+
+func (Comment) Fields() []ent.Field { return []ent.Field{field.String("body")} }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out := t.TempDir()
+	rest := restgen.New(restgen.Config{Dir: "rest", Package: "example.com/rest"})
+	var spec bytes.Buffer
+	oas, err := entoas.NewExtension(entoas.WriteTo(&spec), entoas.Mutations(rest.MutateSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &gen.Config{Target: out, Package: "example.com/ent", Annotations: gen.Annotations{}}
+	for _, a := range oas.Annotations() {
+		cfg.Annotations[a.Name()] = a
+	}
+	g, err := entc.LoadGraph("./"+dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Run the two hooks over a no-op ent generator.
+	noop := gen.GenerateFunc(func(*gen.Graph) error { return nil })
+	if err := oas.Hooks()[0](rest.Hooks()[0](noop)).Generate(g); err != nil {
+		t.Fatal(err)
+	}
+
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(out, "rest", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, c := range []struct{ where, text, want string }{
+		{"spec", spec.String(), `"nickname"`},
+		{"spec", spec.String(), `"/comments/{id}"`},
+		{"types.go", read("types.go"), "Nickname *string `json:\"nickname,omitempty\"`"},
+		{"types.go", read("types.go"), "type CommentCreate struct"},
+		{"server.go", read("server.go"), "c.SetNillableNickname(in.Nickname)"},
+		{"server.go", read("server.go"), `r.Route("/comments"`},
+		{"client.go", read("client.go"), "func (c *Client) CreateComment("},
+	} {
+		if !strings.Contains(c.text, c.want) {
+			t.Errorf("%s does not contain %s", c.where, c.want)
+		}
+	}
+}
