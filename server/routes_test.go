@@ -51,8 +51,8 @@ func TestRoutesMatchSpec(t *testing.T) {
 	if !slices.Equal(routed, want) {
 		t.Errorf("routes:\n%s\nwant (from the spec):\n%s", strings.Join(routed, "\n"), strings.Join(want, "\n"))
 	}
-	if len(want) != 1+4*5+6 {
-		t.Errorf("spec has %d operations, want 5 per entity and 6 edge routes", len(want)-1)
+	if len(want) != 1+4*5+6+2+3 {
+		t.Errorf("spec has %d operations, want 5 per entity, 6 edge reads, 2 for the profile and 3 for post tags", len(want)-1)
 	}
 }
 

@@ -193,10 +193,14 @@ func TestValidation(t *testing.T) {
 				_, err := api.CreatePost(ctx, rest.PostCreate{Title: "t", Content: "c", AuthorID: u.ID + 1000})
 				return err
 			}, "body", "author_id"},
-			{"ErrUnknownTagID", func() error {
-				_, err := api.CreatePost(ctx, rest.PostCreate{Title: "t", Content: "c", AuthorID: u.ID, Tags: []int{424242}})
+			{"ErrUnknownPostID", func() error {
+				_, err := api.CreateTag(ctx, rest.TagCreate{Name: "orphan", Posts: []int{424242}})
 				return err
-			}, "body", "tags"},
+			}, "body", "posts"},
+			{"ErrTagNameTooLongInList", func() error {
+				_, err := api.CreatePost(ctx, rest.PostCreate{Title: "t", Content: "c", AuthorID: u.ID, Tags: []string{"ok", strings.Repeat("g", 31)}})
+				return err
+			}, "body", "tags.1"},
 			{"ErrUnknownUserForProfile", func() error {
 				_, err := api.CreateProfile(ctx, rest.ProfileCreate{Bio: "b", UserID: u.ID + 1000})
 				return err
@@ -230,7 +234,8 @@ func TestValidation(t *testing.T) {
 			{"ErrUnknownProperty", "POST", "/users", "application/json", `{"name":"x","nickname":"y"}`, 400, "body", "nickname"},
 			{"ErrReadOnlyProperty", "POST", "/users", "application/json", `{"name":"x","created_at":"2020-01-01T00:00:00Z"}`, 400, "body", "created_at"},
 			{"ErrNullName", "PATCH", fmt.Sprintf("/users/%d", u.ID), "application/json", `{"name":null}`, 400, "body", "name"},
-			{"ErrTagIDType", "POST", "/posts", "application/json", fmt.Sprintf(`{"title":"t","content":"c","author_id":%d,"tags":["go"]}`, u.ID), 400, "body", "tags.0"},
+			{"ErrTagNameType", "POST", "/posts", "application/json", fmt.Sprintf(`{"title":"t","content":"c","author_id":%d,"tags":[5]}`, u.ID), 400, "body", "tags.0"},
+			{"ErrPostIDType", "POST", "/tags", "application/json", `{"name":"x","posts":["one"]}`, 400, "body", "posts.0"},
 			{"ErrMalformedJSON", "POST", "/users", "application/json", `{"name":`, 400, "body", ""},
 			{"ErrPathID", "GET", "/users/abc", "", "", 400, "path", "id"},
 			{"ErrPageType", "GET", "/users?page=x", "", "", 400, "query", "page"},
@@ -332,15 +337,15 @@ func TestEdgeRoutes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sqlTag, err := api.CreateTag(ctx, rest.TagCreate{Name: "sql"})
+		p1, err := api.CreatePost(ctx, rest.PostCreate{Title: "one", Content: "1", AuthorID: u.ID, Tags: []string{"go", "sql", "go"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p1, err := api.CreatePost(ctx, rest.PostCreate{Title: "one", Content: "1", AuthorID: u.ID, Tags: []int{goTag.ID, sqlTag.ID, goTag.ID}})
-		if err != nil {
-			t.Fatal(err)
+		if len(p1.Tags) != 2 || p1.Tags[0].ID != goTag.ID || p1.Tags[1].Name != "sql" {
+			t.Fatalf("created post has tags %v, want the existing go and a new sql", p1.Tags)
 		}
-		p2, err := api.CreatePost(ctx, rest.PostCreate{Title: "two", Content: "2", AuthorID: u.ID, Tags: []int{goTag.ID}})
+		sqlTag := p1.Tags[1]
+		p2, err := api.CreatePost(ctx, rest.PostCreate{Title: "two", Content: "2", AuthorID: u.ID, Tags: []string{"go"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -368,7 +373,7 @@ func TestEdgeRoutes(t *testing.T) {
 		}
 
 		t.Run("PatchReplacesTagSet", func(t *testing.T) {
-			if _, err := api.UpdatePost(ctx, p1.ID, rest.PostUpdate{Tags: &[]int{sqlTag.ID}}); err != nil {
+			if _, err := api.UpdatePost(ctx, p1.ID, rest.PostUpdate{Tags: &[]string{"sql"}}); err != nil {
 				t.Fatal(err)
 			}
 			tags, err := api.ListPostTags(ctx, p1.ID, restkit.ListParams{})
@@ -406,12 +411,8 @@ func TestCascadeDeletes(t *testing.T) {
 		ctx := context.Background()
 		// Two users, so the test can tell "cascaded" from "deleted everything".
 		var users []*rest.User
-		var goTag, sqlTag *rest.Tag
-		var err error
-		if goTag, err = api.CreateTag(ctx, rest.TagCreate{Name: "go"}); err != nil {
-			t.Fatal(err)
-		}
-		if sqlTag, err = api.CreateTag(ctx, rest.TagCreate{Name: "sql"}); err != nil {
+		goTag, err := api.CreateTag(ctx, rest.TagCreate{Name: "go"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"gone", "kept"} {
@@ -424,7 +425,7 @@ func TestCascadeDeletes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range 3 {
-				_, err := api.CreatePost(ctx, rest.PostCreate{Title: fmt.Sprint(i), Content: "c", AuthorID: u.ID, Tags: []int{goTag.ID, sqlTag.ID}})
+				_, err := api.CreatePost(ctx, rest.PostCreate{Title: fmt.Sprint(i), Content: "c", AuthorID: u.ID, Tags: []string{"go", "sql"}})
 				if err != nil {
 					t.Fatal(err)
 				}

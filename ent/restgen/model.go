@@ -2,6 +2,8 @@ package restgen
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent/entc/gen"
@@ -16,8 +18,8 @@ type Model struct {
 	// EntPackage is the import path of the generated ent client.
 	EntPackage string
 	Entities   []*Entity
-	// DefaultPageSize is the page size of lists when the client sets none.
-	DefaultPageSize int
+	// Limits, from the constants of this package.
+	DefaultPageSize, MaxIncluded, MaxIncludeDepth, MaxIncludePaths int
 }
 
 // Entity is one ent type exposed as a REST resource.
@@ -27,8 +29,16 @@ type Entity struct {
 	Pkg    string // ent predicate package: "user"
 	Path   string // collection path: "/users"
 	Fields []*Field
-	// Links are the many-to-many edges a request body sets by id list.
+	// Key is the natural key: a unique, required string field (a tag's
+	// name). Other entities link to a keyed entity by key, creating it when
+	// missing.
+	Key *Field
+	// Links are the many-to-many edges a request body sets by a list of ids,
+	// or of keys when the target has a Key.
 	Links []*Edge
+	// Children are the edges whose target holds the foreign key (a user's
+	// profile and posts): a create body may hold them as nested objects.
+	Children []*Edge
 	// Edges are the edges served as sub-resources (GET /users/{id}/posts).
 	Edges []*Edge
 	// Referenced reports whether request bodies of other entities refer to
@@ -58,7 +68,24 @@ type Edge struct {
 	Target *Entity
 	AddIDs string // ent mutation method adding ids: "AddTagIDs"
 	Clear  string // ent mutation method clearing the edge: "ClearTags"
+	Remove string // ent mutation method removing ids: "RemoveTagIDs"
+	// M2M edges: the join table constant and which of its primary-key
+	// columns refers to the owner of the edge (0) or to the target (1).
+	M2M               bool
+	ParentPK, ChildPK int
+	// BackRef is the target's foreign-key field referring back to the
+	// owner, for children ("UserID" for a user's profile).
+	BackRef *Field
 }
+
+// O2M reports whether the edge is one-to-many (the target holds the key).
+func (e *Edge) O2M() bool { return !e.Unique && !e.M2M }
+
+// KeysType is the Go type of a body listing keys of the edge's target.
+func (e *Edge) KeysType() string { return e.Target.Name + e.Target.Key.Go + "s" }
+
+// ByKey reports whether the edge is linked by its target's natural key.
+func (e *Edge) ByKey() bool { return e.Target.Key != nil }
 
 // InCreate reports whether the field is accepted by the create body.
 func (f *Field) InCreate() bool { return !f.ReadOnly }
@@ -93,7 +120,14 @@ func (m *Model) HasTime() bool {
 // newModel builds the Model of g.
 func newModel(g *gen.Graph, pkg string) (*Model, error) {
 	rules := inflect.NewDefaultRuleset()
-	m := &Model{Package: pkg, EntPackage: g.Config.Package, DefaultPageSize: DefaultPageSize}
+	m := &Model{
+		Package:         pkg,
+		EntPackage:      g.Config.Package,
+		DefaultPageSize: DefaultPageSize,
+		MaxIncluded:     MaxIncluded,
+		MaxIncludeDepth: MaxIncludeDepth,
+		MaxIncludePaths: MaxIncludePaths,
+	}
 	byName := make(map[string]*Entity)
 	for _, n := range g.Nodes {
 		e := &Entity{
@@ -143,19 +177,144 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				Target: byName[ed.Type.Name],
 				AddIDs: ed.MutationAdd(),
 				Clear:  "Clear" + ed.StructField(),
+				Remove: ed.MutationRemove(),
+				M2M:    ed.M2M(),
+			}
+			if ed.M2M() && ed.IsInverse() {
+				edge.ParentPK, edge.ChildPK = 1, 0
+			} else if ed.M2M() {
+				edge.ParentPK, edge.ChildPK = 0, 1
 			}
 			e.Edges = append(e.Edges, edge)
 			switch body := bodyEdge(ed); body {
 			case edgeByIDs:
 				e.Links = append(e.Links, edge)
 				edge.Target.Referenced = true
-			case edgeByField, edgeNotWritable:
+			case edgeNotWritable:
+				e.Children = append(e.Children, edge)
+			case edgeByField:
 			default:
 				return nil, fmt.Errorf("edge %s.%s: unsupported kind %d", n.Name, ed.Name, body)
 			}
 		}
 	}
+	// Second pass: keys and back-references need every entity's fields.
+	for i, n := range g.Nodes {
+		e := m.Entities[i]
+		for _, f := range e.Fields {
+			gf := fieldByName(n, f.Name)
+			if gf.Unique && !gf.Optional && f.Type == "string" && !f.ReadOnly && onlyRequired(e, f) {
+				e.Key = f
+			}
+		}
+		for _, child := range e.Children {
+			ed := edgeByName(n, child.Name)
+			if ed.Ref == nil || ed.Ref.Field() == nil {
+				return nil, fmt.Errorf("edge %s.%s: the inverse edge has no foreign-key field", n.Name, ed.Name)
+			}
+			for _, f := range child.Target.Fields {
+				if f.Name == ed.Ref.Field().Name {
+					child.BackRef = f
+				}
+			}
+		}
+	}
 	return m, nil
+}
+
+// onlyRequired reports whether key is the only field a create of e needs, so
+// that e can be created from its key alone.
+func onlyRequired(e *Entity, key *Field) bool {
+	for _, f := range e.Fields {
+		if f != key && f.InCreate() && !f.Optional {
+			return false
+		}
+	}
+	return true
+}
+
+func fieldByName(n *gen.Type, name string) *gen.Field {
+	for _, f := range n.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func edgeByName(n *gen.Type, name string) *gen.Edge {
+	for _, e := range n.Edges {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// NestedFields are the fields a nested create body of the edge's target
+// holds: its create fields without the back-reference to the owner.
+func (e *Edge) NestedFields() []*Field {
+	var fs []*Field
+	for _, f := range e.Target.Fields {
+		if f.InCreate() && f != e.BackRef {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// KeyLinks are the links of e that go by natural key.
+func (e *Entity) KeyLinks() []*Edge {
+	var ls []*Edge
+	for _, l := range e.Links {
+		if l.ByKey() {
+			ls = append(ls, l)
+		}
+	}
+	return ls
+}
+
+// KeyTargets are the keyed entities a create of e links by key, directly or
+// through its nested children.
+func (e *Entity) KeyTargets() []*Entity {
+	var ts []*Entity
+	add := func(t *Entity) {
+		for _, x := range ts {
+			if x == t {
+				return
+			}
+		}
+		ts = append(ts, t)
+	}
+	for _, l := range e.KeyLinks() {
+		add(l.Target)
+	}
+	for _, c := range e.Children {
+		for _, l := range c.Target.KeyLinks() {
+			add(l.Target)
+		}
+	}
+	return ts
+}
+
+// EdgeNames lists the names of e's edges, quoted, for generated code.
+func (e *Entity) EdgeNames() string {
+	var names []string
+	for _, edge := range e.Edges {
+		names = append(names, strconv.Quote(edge.Name))
+	}
+	return strings.Join(names, ", ")
+}
+
+// Keyed returns the entities that have a natural key.
+func (m *Model) Keyed() []*Entity {
+	var es []*Entity
+	for _, e := range m.Entities {
+		if e.Key != nil {
+			es = append(es, e)
+		}
+	}
+	return es
 }
 
 // edgeKind says how a request body may set an edge.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"entgo.io/ent/entc/gen"
 	"github.com/ogen-go/ogen"
@@ -19,18 +20,32 @@ const (
 	MaxPageSize = 100
 	// MaxPage bounds the page number, so offsets stay bounded.
 	MaxPage = 1_000_000
-	// MaxLinkIDs bounds the ids a body may list for a many-to-many edge.
-	MaxLinkIDs = 100
+	// MaxLinks bounds the ids or keys a body may list for a many-to-many
+	// edge, and the nested children of one kind in a create body.
+	MaxLinks = 100
+	// MaxIncluded bounds each collection loaded by include, per parent: the
+	// first MaxIncluded by id.
+	MaxIncluded = 100
+	// MaxIncludeDepth bounds how deep an include path goes (posts.tags is 2).
+	MaxIncludeDepth = 3
+	// MaxIncludePaths bounds the number of include paths of one request.
+	MaxIncludePaths = 10
 )
 
 // MutateSpec is an entoas.MutateFunc. It turns the spec entoas derives from
 // the graph into the contract of the generated handlers:
+//   - one schema per entity, with its edges as optional properties filled by
+//     include, for every response (entoas's per-operation views are dropped);
 //   - one Error schema for every error response;
 //   - 201 with a Location header on create;
-//   - request bodies that carry only what the handlers accept (fields, and id
-//     lists for many-to-many edges), reject unknown properties, and mark
+//   - request bodies that carry only what the handlers accept (fields; id
+//     lists or, for targets with a natural key, key lists for many-to-many
+//     edges; nested children on create), reject unknown properties, and mark
 //     nullable fields as such on update;
-//   - bounded, defaulted pagination on every list.
+//   - bounded, defaulted pagination on lists, and include on every read;
+//   - the routes entoas does not generate: PUT/DELETE of a unique child
+//     (/users/{id}/profile) and PUT/POST/DELETE of links by key
+//     (/posts/{id}/tags).
 func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	m, err := newModel(g, x.cfg.Package)
 	if err != nil {
@@ -41,12 +56,43 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		SetDescription("A blog graph of users, profiles, posts and tags, generated from its ent schema.").
 		SetVersion("1.0.0")
 	errorResponses(spec)
+	// Key property schemas, read before any body changes.
+	keys := make(map[*Entity]*ogen.Schema)
+	for _, e := range m.Keyed() {
+		body, err := jsonBody(spec.Paths[e.Path].Post)
+		if err != nil {
+			return err
+		}
+		keys[e] = property(body, e.Key.Name)
+	}
 	for _, e := range m.Entities {
-		if err := mutateEntity(spec, e); err != nil {
+		entitySchema(spec, e)
+	}
+	for _, e := range m.Entities {
+		if err := mutateEntity(spec, e, keys); err != nil {
 			return fmt.Errorf("shaping spec of %s: %w", e.Name, err)
 		}
 	}
+	// Drop entoas's per-operation views, now unreferenced.
+	keep := map[string]bool{"Error": true, "FieldError": true}
+	for _, e := range m.Entities {
+		keep[e.Name] = true
+		for _, c := range e.Children {
+			keep[e.NestedName(c)] = true
+		}
+	}
+	for name := range spec.Components.Schemas {
+		if !keep[name] {
+			delete(spec.Components.Schemas, name)
+		}
+	}
 	return nil
+}
+
+// NestedName is the name of the schema (and Go type) of a child created
+// nested in e: "UserPostCreate".
+func (e *Entity) NestedName(child *Edge) string {
+	return e.Name + child.Target.Name + "Create"
 }
 
 // errorResponses replaces entoas's error responses with one documented shape.
@@ -56,10 +102,10 @@ func errorResponses(spec *ogen.Spec) {
 		AddRequiredProperties(
 			ogen.String().
 				SetDescription("Where the invalid value is.").
-				SetEnum([]json.RawMessage{json.RawMessage(`"body"`), json.RawMessage(`"query"`), json.RawMessage(`"path"`), json.RawMessage(`"header"`)}).
+				SetEnum(enum("body", "query", "path", "header")).
 				ToProperty("in"),
 			ogen.String().
-				SetDescription("The parameter or body property, dotted for nested ones (tags.2); empty for the body as a whole.").
+				SetDescription("The parameter or body property, dotted for nested ones (posts.0.title); empty for the body as a whole.").
 				ToProperty("field"),
 			ogen.String().
 				SetDescription("What is wrong with it.").
@@ -93,80 +139,253 @@ func errorResponses(spec *ogen.Spec) {
 	}
 }
 
+// entitySchema makes the entity's schema the one every response uses: its
+// id and fields, and its edges as optional properties that include fills.
+func entitySchema(spec *ogen.Spec, e *Entity) {
+	s := spec.Components.Schemas[e.Name]
+	base := make(map[string]ogen.Property)
+	for _, p := range s.Properties {
+		base[p.Name] = p
+	}
+	props := ogen.Properties{base["id"]}
+	required := []string{"id"}
+	for _, f := range e.Fields {
+		props = append(props, base[f.Name])
+		if !f.Nillable {
+			required = append(required, f.Name)
+		}
+	}
+	for _, edge := range e.Edges {
+		ref := spec.RefSchema(edge.Target.Name).Schema
+		desc := fmt.Sprintf("The %s; present with include=%s.", edge.Name, edge.Name)
+		if !edge.Unique {
+			ref = ref.AsArray()
+			desc = fmt.Sprintf("The first %d %s by id; present with include=%s.", MaxIncluded, edge.Name, edge.Name)
+		}
+		props = append(props, *ref.SetDescription(desc).ToProperty(edge.Name))
+	}
+	s.Properties = props
+	s.Required = required
+	s.SetDescription(fmt.Sprintf("A %s.", e.Label))
+}
+
 // mutateEntity shapes the operations of one entity.
-func mutateEntity(spec *ogen.Spec, e *Entity) error {
+func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema) error {
 	root, item := spec.Paths[e.Path], spec.Paths[e.Path+"/{id}"]
-	if root == nil || item == nil || root.Post == nil || root.Get == nil || item.Patch == nil {
+	if root == nil || item == nil || root.Post == nil || root.Get == nil || item.Patch == nil || item.Get == nil || item.Delete == nil {
 		return fmt.Errorf("entoas did not generate the paths of %s", e.Path)
 	}
-	// Create: 201 + Location.
-	created := root.Post.Responses["200"]
+	one := spec.RefSchema(e.Name).Schema
+
+	// Create: 201 + Location, nested children.
 	delete(root.Post.Responses, "200")
-	created.SetHeaders(map[string]*ogen.Header{
-		"Location": ogen.NewParameter().
-			SetDescription("The URL of the created " + e.Label + ".").
-			SetSchema(ogen.String()),
-	})
-	root.Post.Responses[strconv.Itoa(http.StatusCreated)] = created
+	root.Post.AddResponse(strconv.Itoa(http.StatusCreated), created(e.Label, one))
+	if len(e.Children) > 0 {
+		root.Post.SetDescription(root.Post.Description + " Children given nested are created with it, in one transaction; the response includes them.")
+	}
 	for _, op := range []*ogen.Operation{root.Post, item.Patch} {
-		addError(spec, op, http.StatusRequestEntityTooLarge)
-		addError(spec, op, http.StatusUnsupportedMediaType)
+		addErrors(spec, op, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
 	}
-	if err := mutateBody(root.Post, e, false); err != nil {
+	for _, child := range e.Children {
+		spec.AddSchema(e.NestedName(child), nestedBody(spec, child, keys))
+	}
+	if err := mutateBody(spec, root.Post, e, false, keys); err != nil {
 		return err
 	}
-	if err := mutateBody(item.Patch, e, true); err != nil {
+	if err := mutateBody(spec, item.Patch, e, true, keys); err != nil {
 		return err
 	}
+
+	setResponse(item.Get, http.StatusOK, one)
+	setResponse(item.Patch, http.StatusOK, one)
+	setResponse(root.Get, http.StatusOK, one.AsArray())
 	// Reads, lists and deletes never conflict.
 	for _, op := range []*ogen.Operation{root.Get, item.Get, item.Delete} {
 		delete(op.Responses, strconv.Itoa(http.StatusConflict))
 	}
 	pagination(root.Get)
+	include(root.Get, e)
+	include(item.Get, e)
 	for _, edge := range e.Edges {
 		p := spec.Paths[e.Path+"/{id}"+edge.Path]
 		if p == nil || p.Get == nil {
 			return fmt.Errorf("entoas did not generate %s/{id}%s", e.Path, edge.Path)
 		}
 		delete(p.Get.Responses, strconv.Itoa(http.StatusConflict))
-		if !edge.Unique {
+		target := spec.RefSchema(edge.Target.Name).Schema
+		if edge.Unique {
+			setResponse(p.Get, http.StatusOK, target)
+		} else {
+			setResponse(p.Get, http.StatusOK, target.AsArray())
 			pagination(p.Get)
+		}
+		include(p.Get, edge.Target)
+	}
+	for _, child := range e.Children {
+		if child.Unique {
+			childRoutes(spec, e, child)
+		}
+	}
+	for _, link := range e.KeyLinks() {
+		keyRoutes(spec, e, link, keys[link.Target])
+	}
+	return nil
+}
+
+// childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).
+func childRoutes(spec *ogen.Spec, e *Entity, child *Edge) {
+	p := spec.Paths[e.Path+"/{id}"+child.Path]
+	id := p.Get.Parameters[0]
+	target := spec.RefSchema(child.Target.Name).Schema
+	p.Put = ogen.NewOperation().
+		SetOperationID("put" + e.Name + child.Go).
+		SetSummary(fmt.Sprintf("Create or replace the %s of a %s", child.Name, e.Label)).
+		SetDescription(fmt.Sprintf("Creates the %s of the %s, or replaces every field of the existing one.", child.Name, e.Label)).
+		AddTags(e.Name).
+		AddParameters(id).
+		SetRequestBody(ogen.NewRequestBody().
+			SetRequired(true).
+			SetJSONContent(spec.RefSchema(e.NestedName(child)).Schema)).
+		AddResponse(strconv.Itoa(http.StatusOK), ogen.NewResponse().
+			SetDescription(fmt.Sprintf("The %s was replaced.", child.Name)).
+			SetJSONContent(target)).
+		AddResponse(strconv.Itoa(http.StatusCreated), created(child.Name, target))
+	addErrors(spec, p.Put, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
+		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusInternalServerError)
+	p.Delete = ogen.NewOperation().
+		SetOperationID("delete" + e.Name + child.Go).
+		SetSummary(fmt.Sprintf("Delete the %s of a %s", child.Name, e.Label)).
+		SetDescription(fmt.Sprintf("Deletes the %s of the %s; 404 when it has none.", child.Name, e.Label)).
+		AddTags(e.Name).
+		AddParameters(id).
+		AddResponse(strconv.Itoa(http.StatusNoContent), ogen.NewResponse().
+			SetDescription(fmt.Sprintf("The %s was deleted.", child.Name)))
+	addErrors(spec, p.Delete, http.StatusBadRequest, http.StatusNotFound, http.StatusInternalServerError)
+}
+
+// keyRoutes adds PUT, POST and DELETE of links by key (/posts/{id}/tags).
+func keyRoutes(spec *ogen.Spec, e *Entity, link *Edge, key *ogen.Schema) {
+	p := spec.Paths[e.Path+"/{id}"+link.Path]
+	id := p.Get.Parameters[0]
+	t := link.Target
+	keys := ogen.NewSchema().
+		AddRequiredProperties(key.AsArray().
+			SetMaxItems(ptr(uint64(MaxLinks))).
+			SetDescription(fmt.Sprintf("%s %ss (at most %d; repeats count once); missing %ss are created.",
+				strings.ToUpper(t.Key.Name[:1])+t.Key.Name[1:], t.Label, MaxLinks, t.Label)).
+			ToProperty(plural(t.Key.Name)))
+	keys.AdditionalProperties = &ogen.AdditionalProperties{Bool: ptr(false)}
+	body := ogen.NewRequestBody().SetRequired(true).SetJSONContent(keys)
+	ok := ogen.NewResponse().
+		SetDescription(fmt.Sprintf("The %s with its %s (the first %d by id).", e.Label, link.Name, MaxIncluded)).
+		SetJSONContent(spec.RefSchema(e.Name).Schema)
+	for _, op := range []struct {
+		method, verb, summary string
+	}{
+		{"put", "set", fmt.Sprintf("Replace the %s of a %s", link.Name, e.Label)},
+		{"post", "add", fmt.Sprintf("Add %s to a %s", link.Name, e.Label)},
+	} {
+		o := ogen.NewOperation().
+			SetOperationID(op.verb + e.Name + link.Go).
+			SetSummary(op.summary).
+			SetDescription(fmt.Sprintf("Finds or creates the %ss by %s, in one transaction. %ss are never deleted here.", t.Label, t.Key.Name, t.Name)).
+			AddTags(e.Name).
+			AddParameters(id).
+			SetRequestBody(body).
+			AddResponse(strconv.Itoa(http.StatusOK), ok)
+		addErrors(spec, o, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
+			http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusInternalServerError)
+		if op.method == "put" {
+			p.Put = o
+		} else {
+			p.Post = o
+		}
+	}
+	one := spec.Paths[e.Path+"/{id}"+link.Path+"/{"+t.Key.Name+"}"]
+	if one == nil {
+		one = ogen.NewPathItem()
+		spec.Paths[e.Path+"/{id}"+link.Path+"/{"+t.Key.Name+"}"] = one
+	}
+	one.Delete = ogen.NewOperation().
+		SetOperationID("remove" + e.Name + t.Name).
+		SetSummary(fmt.Sprintf("Remove a %s from a %s", t.Label, e.Label)).
+		SetDescription(fmt.Sprintf("Unlinks the %s from the %s; the %s itself stays.", t.Label, e.Label, t.Label)).
+		AddTags(e.Name).
+		AddParameters(id, ogen.NewParameter().
+			InPath().
+			SetName(t.Key.Name).
+			SetRequired(true).
+			SetDescription(fmt.Sprintf("The %s of the %s.", t.Key.Name, t.Label)).
+			SetSchema(key)).
+		AddResponse(strconv.Itoa(http.StatusNoContent), ogen.NewResponse().
+			SetDescription(fmt.Sprintf("The %s is no longer linked.", t.Label)))
+	addErrors(spec, one.Delete, http.StatusBadRequest, http.StatusNotFound, http.StatusInternalServerError)
+}
+
+// created is a 201 response with a Location header.
+func created(label string, s *ogen.Schema) *ogen.Response {
+	return ogen.NewResponse().
+		SetDescription(fmt.Sprintf("The %s was created.", label)).
+		SetHeaders(map[string]*ogen.Header{
+			"Location": ogen.NewParameter().
+				SetDescription("The URL of the created " + label + ".").
+				SetSchema(ogen.String()),
+		}).
+		SetJSONContent(s)
+}
+
+// setResponse points op's response for code at schema s.
+func setResponse(op *ogen.Operation, code int, s *ogen.Schema) {
+	op.Responses[strconv.Itoa(code)].SetJSONContent(s)
+}
+
+// addErrors adds the shared error responses for codes to op.
+func addErrors(spec *ogen.Spec, op *ogen.Operation, codes ...int) {
+	for _, code := range codes {
+		op.AddNamedResponses(spec.RefResponse(strconv.Itoa(code)))
+	}
+}
+
+func jsonBody(op *ogen.Operation) (*ogen.Schema, error) {
+	if op == nil || op.RequestBody == nil {
+		return nil, fmt.Errorf("operation has no request body")
+	}
+	media, ok := op.RequestBody.Content["application/json"]
+	if !ok || media.Schema == nil {
+		return nil, fmt.Errorf("operation %s has no JSON body", op.OperationID)
+	}
+	return media.Schema, nil
+}
+
+func property(s *ogen.Schema, name string) *ogen.Schema {
+	for _, p := range s.Properties {
+		if p.Name == name {
+			c := *p.Schema
+			return &c
 		}
 	}
 	return nil
 }
 
-// addError adds the shared error response for code to op.
-func addError(spec *ogen.Spec, op *ogen.Operation, code int) {
-	op.AddNamedResponses(spec.RefResponse(strconv.Itoa(code)))
-}
-
 // mutateBody makes op's request body list exactly what the handlers accept.
-func mutateBody(op *ogen.Operation, e *Entity, update bool) error {
-	media, ok := op.RequestBody.Content["application/json"]
-	if !ok || media.Schema == nil {
-		return fmt.Errorf("operation %s has no JSON body", op.OperationID)
+func mutateBody(spec *ogen.Spec, op *ogen.Operation, e *Entity, update bool, keys map[*Entity]*ogen.Schema) error {
+	body, err := jsonBody(op)
+	if err != nil {
+		return err
 	}
-	body := media.Schema
-	keep := make(map[string]*Field)
+	fields := make(map[string]*Field)
 	for _, f := range e.Fields {
-		keep[f.Name] = f
+		fields[f.Name] = f
 	}
-	links := make(map[string]bool)
+	links := make(map[string]*Edge)
 	for _, l := range e.Links {
-		links[l.Name] = true
+		links[l.Name] = l
 	}
 	var props ogen.Properties
 	for _, p := range body.Properties {
-		switch f, link := keep[p.Name], links[p.Name]; {
-		case link:
-			s := *p.Schema
-			s.MaxItems = ptr(uint64(MaxLinkIDs))
-			s.Description = fmt.Sprintf("IDs of the %s to link (at most %d; repeated ids count once).", p.Name, MaxLinkIDs)
-			if update {
-				s.Description = fmt.Sprintf("IDs of the %s to link instead of the current ones (at most %d).", p.Name, MaxLinkIDs)
-			}
-			p.Schema = &s
+		switch f, link := fields[p.Name], links[p.Name]; {
+		case link != nil:
+			p.Schema = linkSchema(link, keys, update)
 		case f != nil:
 			if update && f.Nillable {
 				s := *p.Schema
@@ -181,12 +400,61 @@ func mutateBody(op *ogen.Operation, e *Entity, update bool) error {
 		}
 		props = append(props, p)
 	}
+	if !update {
+		for _, child := range e.Children {
+			s := spec.RefSchema(e.NestedName(child)).Schema
+			desc := fmt.Sprintf("The %s to create with the %s.", child.Name, e.Label)
+			if !child.Unique {
+				s = s.AsArray().SetMaxItems(ptr(uint64(MaxLinks)))
+				desc = fmt.Sprintf("The %s to create with the %s (at most %d).", child.Name, e.Label, MaxLinks)
+			}
+			props = append(props, *s.SetDescription(desc).ToProperty(child.Name))
+		}
+	}
 	body.Properties = props
 	body.AdditionalProperties = &ogen.AdditionalProperties{Bool: ptr(false)}
 	if len(body.Required) == 0 {
 		body.Required = nil
 	}
 	return nil
+}
+
+// linkSchema is the body schema of a many-to-many edge: a list of keys when
+// the target has one, else of ids.
+func linkSchema(link *Edge, keys map[*Entity]*ogen.Schema, update bool) *ogen.Schema {
+	var s *ogen.Schema
+	var what string
+	if key := keys[link.Target]; key != nil {
+		s = key.AsArray()
+		what = fmt.Sprintf("%ss of the %s; missing %s are created", link.Target.Key.Name, link.Name, link.Name)
+	} else {
+		s = ogen.Int().AsArray()
+		what = fmt.Sprintf("IDs of the %s", link.Name)
+	}
+	s.SetMaxItems(ptr(uint64(MaxLinks)))
+	if update {
+		return s.SetDescription(fmt.Sprintf("%s, replacing the current ones (at most %d; repeats count once).", what, MaxLinks))
+	}
+	return s.SetDescription(fmt.Sprintf("%s (at most %d; repeats count once).", what, MaxLinks))
+}
+
+// nestedBody is the create body of a child nested in its owner's create.
+func nestedBody(spec *ogen.Spec, child *Edge, keys map[*Entity]*ogen.Schema) *ogen.Schema {
+	flat, _ := jsonBody(spec.Paths[child.Target.Path].Post)
+	s := ogen.NewSchema().SetDescription(fmt.Sprintf("A %s created with its owner.", child.Target.Label))
+	for _, f := range child.NestedFields() {
+		p := property(flat, f.Name)
+		if f.Optional {
+			s.AddOptionalProperties(p.ToProperty(f.Name))
+		} else {
+			s.AddRequiredProperties(p.ToProperty(f.Name))
+		}
+	}
+	for _, l := range child.Target.Links {
+		s.AddOptionalProperties(linkSchema(l, keys, false).ToProperty(l.Name))
+	}
+	s.AdditionalProperties = &ogen.AdditionalProperties{Bool: ptr(false)}
+	return s
 }
 
 // pagination bounds and defaults the page parameters of a list operation.
@@ -209,6 +477,49 @@ func pagination(op *ogen.Operation) {
 	}
 	op.SetDescription(op.Description + " Ordered by id.")
 }
+
+// include adds the include parameter of e's responses to op.
+func include(op *ogen.Operation, e *Entity) {
+	var names []string
+	for _, edge := range e.Edges {
+		names = append(names, edge.Name)
+	}
+	op.AddParameters(ogen.NewParameter().
+		InQuery().
+		SetName("include").
+		SetDescription(fmt.Sprintf("Comma-separated edge paths to embed in each %s, such as %s. "+
+			"The edges of a %s are %s; a path goes on through the edges of the schema it reaches, "+
+			"at most %d edges deep and %d paths in all. Each included list holds the first %d items by id.",
+			e.Label, examplePath(e), e.Label, strings.Join(names, ", "), MaxIncludeDepth, MaxIncludePaths, MaxIncluded)).
+		SetSchema(ogen.String().
+			SetMaxLength(ptr(uint64(200))).
+			SetPattern(`^[a-z_]+(\.[a-z_]+)*(,[a-z_]+(\.[a-z_]+)*)*$`)))
+}
+
+// examplePath returns an include example for e: an edge and one level more.
+func examplePath(e *Entity) string {
+	if len(e.Edges) == 0 {
+		return "(none)"
+	}
+	for _, edge := range e.Edges {
+		for _, next := range edge.Target.Edges {
+			if next.Target != e {
+				return edge.Name + "." + next.Name
+			}
+		}
+	}
+	return e.Edges[0].Name
+}
+
+func enum(vs ...string) []json.RawMessage {
+	out := make([]json.RawMessage, len(vs))
+	for i, v := range vs {
+		out[i], _ = json.Marshal(v)
+	}
+	return out
+}
+
+func plural(s string) string { return s + "s" }
 
 func remove(xs []string, x string) []string {
 	out := xs[:0:0]

@@ -5,7 +5,9 @@ package rest
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"blog/openapi/restkit"
 )
@@ -26,6 +28,14 @@ func itemPath(collection string, id int) string {
 	return collection + "/" + strconv.Itoa(id)
 }
 
+// includeQuery encodes include paths ("profile", "posts.tags").
+func includeQuery(include []string) url.Values {
+	if len(include) == 0 {
+		return nil
+	}
+	return url.Values{"include": {strings.Join(include, ",")}}
+}
+
 // CreatePost creates a post (POST /posts).
 func (c *Client) CreatePost(ctx context.Context, in PostCreate) (*Post, error) {
 	out := new(Post)
@@ -35,10 +45,11 @@ func (c *Client) CreatePost(ctx context.Context, in PostCreate) (*Post, error) {
 	return out, nil
 }
 
-// ReadPost returns the post with id (GET /posts/{id}).
-func (c *Client) ReadPost(ctx context.Context, id int) (*Post, error) {
+// ReadPost returns the post with id, with the edge paths of
+// include embedded (GET /posts/{id}).
+func (c *Client) ReadPost(ctx context.Context, id int, include ...string) (*Post, error) {
 	out := new(Post)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id), nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id), includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -68,9 +79,9 @@ func (c *Client) ListPost(ctx context.Context, p restkit.ListParams) ([]*Post, e
 }
 
 // ReadPostAuthor returns the author of the post with id (GET /posts/{id}/author).
-func (c *Client) ReadPostAuthor(ctx context.Context, id int) (*User, error) {
+func (c *Client) ReadPostAuthor(ctx context.Context, id int, include ...string) (*User, error) {
 	out := new(User)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id)+"/author", nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id)+"/author", includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -85,6 +96,34 @@ func (c *Client) ListPostTags(ctx context.Context, id int, p restkit.ListParams)
 	return out, nil
 }
 
+// SetPostTags replaces the tags of the post with id by the tags
+// with the given names, creating missing ones (PUT /posts/{id}/tags).
+func (c *Client) SetPostTags(ctx context.Context, id int, names ...string) (*Post, error) {
+	out := new(Post)
+	in := TagNames{Names: names}
+	if err := c.rc.Do(ctx, http.MethodPut, itemPath("/posts", id)+"/tags", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AddPostTags links the tags with the given names to the post with
+// id, creating missing ones (POST /posts/{id}/tags).
+func (c *Client) AddPostTags(ctx context.Context, id int, names ...string) (*Post, error) {
+	out := new(Post)
+	in := TagNames{Names: names}
+	if err := c.rc.Do(ctx, http.MethodPost, itemPath("/posts", id)+"/tags", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RemovePostTag unlinks the tag with name from the post with id
+// (DELETE /posts/{id}/tags/{name}).
+func (c *Client) RemovePostTag(ctx context.Context, id int, name string) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/posts", id)+"/tags/"+url.PathEscape(name), nil, nil, nil)
+}
+
 // CreateProfile creates a profile (POST /profiles).
 func (c *Client) CreateProfile(ctx context.Context, in ProfileCreate) (*Profile, error) {
 	out := new(Profile)
@@ -94,10 +133,11 @@ func (c *Client) CreateProfile(ctx context.Context, in ProfileCreate) (*Profile,
 	return out, nil
 }
 
-// ReadProfile returns the profile with id (GET /profiles/{id}).
-func (c *Client) ReadProfile(ctx context.Context, id int) (*Profile, error) {
+// ReadProfile returns the profile with id, with the edge paths of
+// include embedded (GET /profiles/{id}).
+func (c *Client) ReadProfile(ctx context.Context, id int, include ...string) (*Profile, error) {
 	out := new(Profile)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/profiles", id), nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/profiles", id), includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -127,9 +167,9 @@ func (c *Client) ListProfile(ctx context.Context, p restkit.ListParams) ([]*Prof
 }
 
 // ReadProfileUser returns the user of the profile with id (GET /profiles/{id}/user).
-func (c *Client) ReadProfileUser(ctx context.Context, id int) (*User, error) {
+func (c *Client) ReadProfileUser(ctx context.Context, id int, include ...string) (*User, error) {
 	out := new(User)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/profiles", id)+"/user", nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/profiles", id)+"/user", includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -144,10 +184,11 @@ func (c *Client) CreateTag(ctx context.Context, in TagCreate) (*Tag, error) {
 	return out, nil
 }
 
-// ReadTag returns the tag with id (GET /tags/{id}).
-func (c *Client) ReadTag(ctx context.Context, id int) (*Tag, error) {
+// ReadTag returns the tag with id, with the edge paths of
+// include embedded (GET /tags/{id}).
+func (c *Client) ReadTag(ctx context.Context, id int, include ...string) (*Tag, error) {
 	out := new(Tag)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/tags", id), nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/tags", id), includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -194,10 +235,11 @@ func (c *Client) CreateUser(ctx context.Context, in UserCreate) (*User, error) {
 	return out, nil
 }
 
-// ReadUser returns the user with id (GET /users/{id}).
-func (c *Client) ReadUser(ctx context.Context, id int) (*User, error) {
+// ReadUser returns the user with id, with the edge paths of
+// include embedded (GET /users/{id}).
+func (c *Client) ReadUser(ctx context.Context, id int, include ...string) (*User, error) {
 	out := new(User)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id), nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id), includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -227,9 +269,9 @@ func (c *Client) ListUser(ctx context.Context, p restkit.ListParams) ([]*User, e
 }
 
 // ReadUserProfile returns the profile of the user with id (GET /users/{id}/profile).
-func (c *Client) ReadUserProfile(ctx context.Context, id int) (*Profile, error) {
+func (c *Client) ReadUserProfile(ctx context.Context, id int, include ...string) (*Profile, error) {
 	out := new(Profile)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id)+"/profile", nil, nil, out); err != nil {
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id)+"/profile", includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -242,4 +284,20 @@ func (c *Client) ListUserPosts(ctx context.Context, id int, p restkit.ListParams
 		return nil, err
 	}
 	return out, nil
+}
+
+// PutUserProfile creates or replaces the profile of the user with id
+// (PUT /users/{id}/profile).
+func (c *Client) PutUserProfile(ctx context.Context, id int, in UserProfileCreate) (*Profile, error) {
+	out := new(Profile)
+	if err := c.rc.Do(ctx, http.MethodPut, itemPath("/users", id)+"/profile", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteUserProfile deletes the profile of the user with id
+// (DELETE /users/{id}/profile).
+func (c *Client) DeleteUserProfile(ctx context.Context, id int) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/users", id)+"/profile", nil, nil, nil)
 }

@@ -6,10 +6,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"blog/ent"
 	"blog/ent/entx"
 	"blog/ent/post"
+	"blog/ent/predicate"
 	"blog/ent/profile"
 	"blog/ent/tag"
 	"blog/ent/user"
@@ -17,9 +19,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 )
-
-// DefaultPageSize is the page size of lists when the client sets none.
-const DefaultPageSize = 30
 
 // handler serves the routes over an ent client.
 type handler struct {
@@ -46,6 +45,12 @@ func Routes(r chi.Router, client *ent.Client, api *restkit.API) {
 			r.Get("/author", api.Op("readPostAuthor", h.readPostAuthor))
 			// GET /posts/{id}/tags
 			r.Get("/tags", api.Op("listPostTags", h.listPostTags))
+			// PUT /posts/{id}/tags
+			r.Put("/tags", api.Op("setPostTags", h.setPostTags))
+			// POST /posts/{id}/tags
+			r.Post("/tags", api.Op("addPostTags", h.addPostTags))
+			// DELETE /posts/{id}/tags/{name}
+			r.Delete("/tags/{name}", api.Op("removePostTag", h.removePostTag))
 		})
 	})
 	r.Route("/profiles", func(r chi.Router) {
@@ -96,8 +101,17 @@ func Routes(r chi.Router, client *ent.Client, api *restkit.API) {
 			r.Get("/profile", api.Op("readUserProfile", h.readUserProfile))
 			// GET /users/{id}/posts
 			r.Get("/posts", api.Op("listUserPosts", h.listUserPosts))
+			// PUT /users/{id}/profile
+			r.Put("/profile", api.Op("putUserProfile", h.putUserProfile))
+			// DELETE /users/{id}/profile
+			r.Delete("/profile", api.Op("deleteUserProfile", h.deleteUserProfile))
 		})
 	})
+}
+
+// includeOf parses the include parameter of r.
+func includeOf(r *http.Request) (restkit.Include, error) {
+	return restkit.ParseInclude(r.URL.Query().Get("include"), MaxIncludeDepth, MaxIncludePaths)
 }
 
 // createPost handles POST /posts.
@@ -108,28 +122,37 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.Post
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		if err := checkUserIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
 			return err
 		}
-		in.Tags = restkit.Dedup(in.Tags)
-		if err := checkTagIDs(ctx, tx, "tags", in.Tags...); err != nil {
+		// Every tag the request names, found or created at once.
+		var tagKeys []string
+		tagKeys = append(tagKeys, in.Tags...)
+		tagByKey, err := ensureTags(ctx, tx, tagKeys)
+		if err != nil {
 			return err
 		}
 		c := tx.Post.Create()
 		c.SetTitle(in.Title)
 		c.SetContent(in.Content)
 		c.SetAuthorID(in.AuthorID)
-		c.AddTagIDs(in.Tags...)
-		var err error
+		tagsLinked := pickTags(tagByKey, in.Tags)
+		c.AddTags(tagsLinked...)
 		out, err = c.Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		out.Edges.Tags = tagsLinked
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating post: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/posts", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newPost(out))
+	restkit.WriteJSON(w, http.StatusCreated, newPost(out, restkit.Include{
+		"tags": {},
+	}))
 	return nil
 }
 
@@ -139,14 +162,22 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.client.Post.Get(r.Context(), id)
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
+	q := h.client.Post.Query().Where(post.ID(id))
+	if err := withPost(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading post: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPost(out))
+	restkit.WriteJSON(w, http.StatusOK, newPost(out, inc))
 	return nil
 }
 
@@ -168,12 +199,6 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		if in.Tags != nil {
-			*in.Tags = restkit.Dedup(*in.Tags)
-			if err := checkTagIDs(ctx, tx, "tags", *in.Tags...); err != nil {
-				return err
-			}
-		}
 		u := tx.Post.UpdateOneID(id)
 		if in.Title != nil {
 			u.SetTitle(*in.Title)
@@ -185,7 +210,11 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 			u.SetAuthorID(*in.AuthorID)
 		}
 		if in.Tags != nil {
-			u.ClearTags().AddTagIDs(*in.Tags...)
+			found, err := ensureTags(ctx, tx, *in.Tags)
+			if err != nil {
+				return err
+			}
+			u.ClearTags().AddTags(pickTags(found, *in.Tags)...)
 		}
 		var err error
 		out, err = u.Save(ctx)
@@ -197,7 +226,7 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating post: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPost(out))
+	restkit.WriteJSON(w, http.StatusOK, newPost(out, nil))
 	return nil
 }
 
@@ -221,16 +250,23 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 
 // listPost handles GET /posts.
 func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.Post.Query().
+	q := h.client.Post.Query().
 		Order(ent.Asc(post.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(r.Context())
+		Offset(offset)
+	if err := withPost(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(r.Context())
 	if err != nil {
 		return fmt.Errorf("listing posts: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPostList(out))
+	restkit.WriteJSON(w, http.StatusOK, newPostList(out, inc))
 	return nil
 }
 
@@ -240,18 +276,23 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
-	out, err := h.client.Post.Query().
-		Where(post.ID(id)).
-		QueryAuthor().
-		Only(ctx)
+	q := h.client.Post.Query().Where(post.ID(id)).QueryAuthor()
+	if err := withUser(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
-		return h.missingPost(ctx, id, "post %d has no author")
+		return h.missingPost(ctx, id, fmt.Sprintf("post %d has no author", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading author of post: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUser(out))
+	restkit.WriteJSON(w, http.StatusOK, newUser(out, inc))
 	return nil
 }
 
@@ -261,15 +302,22 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.Post.Query().
+	q := h.client.Post.Query().
 		Where(post.ID(id)).
 		QueryTags().
 		Order(ent.Asc(tag.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(ctx)
+		Offset(offset)
+	if err := withTag(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(ctx)
 	if err != nil {
 		return fmt.Errorf("listing tags of post: %w", err)
 	}
@@ -279,12 +327,138 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTagList(out))
+	restkit.WriteJSON(w, http.StatusOK, newTagList(out, inc))
+	return nil
+}
+
+// setPostTags handles PUT /posts/{id}/tags.
+func (h *handler) setPostTags(w http.ResponseWriter, r *http.Request) error {
+	return h.linkPostTags(w, r, true)
+}
+
+// addPostTags handles POST /posts/{id}/tags.
+func (h *handler) addPostTags(w http.ResponseWriter, r *http.Request) error {
+	return h.linkPostTags(w, r, false)
+}
+
+// linkPostTags links the tags the body names to the
+// post, creating missing ones, in place of the current ones when
+// replace is set. It responds with the post and its tags.
+func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace bool) error {
+	id, err := restkit.PathID(r)
+	if err != nil {
+		return err
+	}
+	var in TagNames
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+		// Updating the post first locks its row, so concurrent link
+		// changes to it run one after the other.
+		if err := tx.Post.UpdateOneID(id).Exec(ctx); err != nil {
+			return err
+		}
+		found, err := ensureTags(ctx, tx, in.Names)
+		if err != nil {
+			return err
+		}
+		add := pickTags(found, in.Names)
+		u := tx.Post.UpdateOneID(id)
+		if replace {
+			u.ClearTags()
+		} else if len(add) > 0 {
+			ids := make([]int, len(add))
+			for i, t := range add {
+				ids[i] = t.ID
+			}
+			have, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.IDIn(ids...)).IDs(ctx)
+			if err != nil {
+				return err
+			}
+			add = slices.DeleteFunc(add, func(t *ent.Tag) bool { return slices.Contains(have, t.ID) })
+		}
+		return u.AddTags(add...).Exec(ctx)
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("post", id)
+	}
+	if err != nil {
+		return fmt.Errorf("linking tags of post: %w", err)
+	}
+	inc := restkit.Include{"tags": {}}
+	q := h.client.Post.Query().Where(post.ID(id))
+	if err := withPost(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(ctx)
+	if err != nil {
+		return fmt.Errorf("reading post: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, newPost(out, inc))
+	return nil
+}
+
+// removePostTag handles DELETE /posts/{id}/tags/{name}.
+func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID(r)
+	if err != nil {
+		return err
+	}
+	key, err := restkit.PathKey(r, "name")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+		t, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.Name(key)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return h.missingPost(ctx, id, fmt.Sprintf("post %d has no tag %q", id, key))
+		}
+		if err != nil {
+			return err
+		}
+		return tx.Post.UpdateOneID(id).RemoveTagIDs(t.ID).Exec(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("removing tag of post: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// withPost applies the include tree inc to q: each included edge is
+// loaded by one more query, whatever the number of rows; lists are capped at
+// MaxIncluded per parent. prefix is the include path so far, for errors.
+func withPost(q *ent.PostQuery, inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		sub := inc[name]
+		var err error
+		switch name {
+		case "author":
+			q.WithAuthor(func(q *ent.UserQuery) {
+				err = withUser(q, sub, prefix+"author.")
+			})
+		case "tags":
+			q.WithTags(func(q *ent.TagQuery) {
+				q.Where(predicate.Tag(restkit.CapLinks(post.TagsTable,
+					post.TagsPrimaryKey[0], post.TagsPrimaryKey[1], MaxIncluded)))
+				q.Order(ent.Asc(tag.FieldID))
+				err = withTag(q, sub, prefix+"tags.")
+			})
+		default:
+			return restkit.UnknownEdge(prefix, name, "post", "author", "tags")
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // missingPost returns a 404 error when no post has id, and
-// otherwise a 404 with message (formatted with id) or nil for an empty message.
+// otherwise a 404 with message, or nil when message is empty.
 func (h *handler) missingPost(ctx context.Context, id int, message string) error {
 	ok, err := h.client.Post.Query().Where(post.ID(id)).Exist(ctx)
 	switch {
@@ -293,7 +467,7 @@ func (h *handler) missingPost(ctx context.Context, id int, message string) error
 	case !ok:
 		return restkit.NotFound("post", id)
 	case message != "":
-		return restkit.NewError(http.StatusNotFound, fmt.Sprintf(message, id))
+		return restkit.NewError(http.StatusNotFound, message)
 	}
 	return nil
 }
@@ -319,22 +493,24 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.Profile
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		if err := checkUserIDs(ctx, tx, "user_id", in.UserID); err != nil {
 			return err
 		}
 		c := tx.Profile.Create()
 		c.SetBio(in.Bio)
 		c.SetUserID(in.UserID)
-		var err error
 		out, err = c.Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating profile: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/profiles", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newProfile(out))
+	restkit.WriteJSON(w, http.StatusCreated, newProfile(out, restkit.Include{}))
 	return nil
 }
 
@@ -344,14 +520,22 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.client.Profile.Get(r.Context(), id)
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
+	q := h.client.Profile.Query().Where(profile.ID(id))
+	if err := withProfile(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("profile", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading profile: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfile(out))
+	restkit.WriteJSON(w, http.StatusOK, newProfile(out, inc))
 	return nil
 }
 
@@ -382,7 +566,7 @@ func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating profile: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfile(out))
+	restkit.WriteJSON(w, http.StatusOK, newProfile(out, nil))
 	return nil
 }
 
@@ -406,16 +590,23 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 
 // listProfile handles GET /profiles.
 func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.Profile.Query().
+	q := h.client.Profile.Query().
 		Order(ent.Asc(profile.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(r.Context())
+		Offset(offset)
+	if err := withProfile(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(r.Context())
 	if err != nil {
 		return fmt.Errorf("listing profiles: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfileList(out))
+	restkit.WriteJSON(w, http.StatusOK, newProfileList(out, inc))
 	return nil
 }
 
@@ -425,23 +616,50 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
-	out, err := h.client.Profile.Query().
-		Where(profile.ID(id)).
-		QueryUser().
-		Only(ctx)
+	q := h.client.Profile.Query().Where(profile.ID(id)).QueryUser()
+	if err := withUser(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
-		return h.missingProfile(ctx, id, "profile %d has no user")
+		return h.missingProfile(ctx, id, fmt.Sprintf("profile %d has no user", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading user of profile: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUser(out))
+	restkit.WriteJSON(w, http.StatusOK, newUser(out, inc))
+	return nil
+}
+
+// withProfile applies the include tree inc to q: each included edge is
+// loaded by one more query, whatever the number of rows; lists are capped at
+// MaxIncluded per parent. prefix is the include path so far, for errors.
+func withProfile(q *ent.ProfileQuery, inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		sub := inc[name]
+		var err error
+		switch name {
+		case "user":
+			q.WithUser(func(q *ent.UserQuery) {
+				err = withUser(q, sub, prefix+"user.")
+			})
+		default:
+			return restkit.UnknownEdge(prefix, name, "profile", "user")
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // missingProfile returns a 404 error when no profile has id, and
-// otherwise a 404 with message (formatted with id) or nil for an empty message.
+// otherwise a 404 with message, or nil when message is empty.
 func (h *handler) missingProfile(ctx context.Context, id int, message string) error {
 	ok, err := h.client.Profile.Query().Where(profile.ID(id)).Exist(ctx)
 	switch {
@@ -450,7 +668,7 @@ func (h *handler) missingProfile(ctx context.Context, id int, message string) er
 	case !ok:
 		return restkit.NotFound("profile", id)
 	case message != "":
-		return restkit.NewError(http.StatusNotFound, fmt.Sprintf(message, id))
+		return restkit.NewError(http.StatusNotFound, message)
 	}
 	return nil
 }
@@ -463,7 +681,7 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.Tag
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		in.Posts = restkit.Dedup(in.Posts)
 		if err := checkPostIDs(ctx, tx, "posts", in.Posts...); err != nil {
 			return err
@@ -471,15 +689,17 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		c := tx.Tag.Create()
 		c.SetName(in.Name)
 		c.AddPostIDs(in.Posts...)
-		var err error
 		out, err = c.Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating tag: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/tags", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newTag(out))
+	restkit.WriteJSON(w, http.StatusCreated, newTag(out, restkit.Include{}))
 	return nil
 }
 
@@ -489,14 +709,22 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.client.Tag.Get(r.Context(), id)
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
+	q := h.client.Tag.Query().Where(tag.ID(id))
+	if err := withTag(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading tag: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTag(out))
+	restkit.WriteJSON(w, http.StatusOK, newTag(out, inc))
 	return nil
 }
 
@@ -513,17 +741,15 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Tag
 	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
-		if in.Posts != nil {
-			*in.Posts = restkit.Dedup(*in.Posts)
-			if err := checkPostIDs(ctx, tx, "posts", *in.Posts...); err != nil {
-				return err
-			}
-		}
 		u := tx.Tag.UpdateOneID(id)
 		if in.Name != nil {
 			u.SetName(*in.Name)
 		}
 		if in.Posts != nil {
+			*in.Posts = restkit.Dedup(*in.Posts)
+			if err := checkPostIDs(ctx, tx, "posts", *in.Posts...); err != nil {
+				return err
+			}
 			u.ClearPosts().AddPostIDs(*in.Posts...)
 		}
 		var err error
@@ -536,7 +762,7 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating tag: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTag(out))
+	restkit.WriteJSON(w, http.StatusOK, newTag(out, nil))
 	return nil
 }
 
@@ -560,16 +786,23 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 
 // listTag handles GET /tags.
 func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.Tag.Query().
+	q := h.client.Tag.Query().
 		Order(ent.Asc(tag.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(r.Context())
+		Offset(offset)
+	if err := withTag(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(r.Context())
 	if err != nil {
 		return fmt.Errorf("listing tags: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTagList(out))
+	restkit.WriteJSON(w, http.StatusOK, newTagList(out, inc))
 	return nil
 }
 
@@ -579,15 +812,22 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.Tag.Query().
+	q := h.client.Tag.Query().
 		Where(tag.ID(id)).
 		QueryPosts().
 		Order(ent.Asc(post.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(ctx)
+		Offset(offset)
+	if err := withPost(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(ctx)
 	if err != nil {
 		return fmt.Errorf("listing posts of tag: %w", err)
 	}
@@ -597,12 +837,37 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPostList(out))
+	restkit.WriteJSON(w, http.StatusOK, newPostList(out, inc))
+	return nil
+}
+
+// withTag applies the include tree inc to q: each included edge is
+// loaded by one more query, whatever the number of rows; lists are capped at
+// MaxIncluded per parent. prefix is the include path so far, for errors.
+func withTag(q *ent.TagQuery, inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		sub := inc[name]
+		var err error
+		switch name {
+		case "posts":
+			q.WithPosts(func(q *ent.PostQuery) {
+				q.Where(predicate.Post(restkit.CapLinks(tag.PostsTable,
+					tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0], MaxIncluded)))
+				q.Order(ent.Asc(post.FieldID))
+				err = withPost(q, sub, prefix+"posts.")
+			})
+		default:
+			return restkit.UnknownEdge(prefix, name, "tag", "posts")
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // missingTag returns a 404 error when no tag has id, and
-// otherwise a 404 with message (formatted with id) or nil for an empty message.
+// otherwise a 404 with message, or nil when message is empty.
 func (h *handler) missingTag(ctx context.Context, id int, message string) error {
 	ok, err := h.client.Tag.Query().Where(tag.ID(id)).Exist(ctx)
 	switch {
@@ -611,7 +876,7 @@ func (h *handler) missingTag(ctx context.Context, id int, message string) error 
 	case !ok:
 		return restkit.NotFound("tag", id)
 	case message != "":
-		return restkit.NewError(http.StatusNotFound, fmt.Sprintf(message, id))
+		return restkit.NewError(http.StatusNotFound, message)
 	}
 	return nil
 }
@@ -629,6 +894,50 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 	return restkit.MissingIDs(field, "tag", ids, found)
 }
 
+// ensureTags finds or creates the tags with the given
+// names: one insert that skips existing ones (so concurrent
+// requests cannot create one twice, and neither fails), then one select.
+// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
+func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*ent.Tag, error) {
+	keys = restkit.DedupKeys(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	bulk := make([]*ent.TagCreate, len(keys))
+	for i, k := range keys {
+		bulk[i] = tx.Tag.Create().SetName(k)
+	}
+	err := tx.Tag.CreateBulk(bulk...).
+		OnConflictColumns(tag.FieldName).
+		DoNothing().
+		Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("upserting tags: %w", err)
+	}
+	found, err := tx.Tag.Query().Where(tag.NameIn(keys...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading tags: %w", err)
+	}
+	byKey := make(map[string]*ent.Tag, len(found))
+	for _, t := range found {
+		byKey[t.Name] = t
+	}
+	return byKey, nil
+}
+
+// pickTags returns the tags of keys from byKey, once
+// each, ordered by id as include orders them.
+func pickTags(byKey map[string]*ent.Tag, keys []string) []*ent.Tag {
+	out := make([]*ent.Tag, 0, len(keys))
+	for _, k := range restkit.DedupKeys(keys) {
+		if t, ok := byKey[k]; ok {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *ent.Tag) int { return a.ID - b.ID })
+	return out
+}
+
 // createUser handles POST /users.
 func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	var in UserCreate
@@ -637,19 +946,60 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.User
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+		// Every tag the request names, found or created at once.
+		var tagKeys []string
+		for _, c := range in.Posts {
+			tagKeys = append(tagKeys, c.Tags...)
+		}
+		tagByKey, err := ensureTags(ctx, tx, tagKeys)
+		if err != nil {
+			return err
+		}
 		c := tx.User.Create()
 		c.SetName(in.Name)
 		c.SetNillableEmail(in.Email)
-		var err error
 		out, err = c.Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		if n := in.Profile; n != nil {
+			cc := tx.Profile.Create().SetUserID(out.ID)
+			cc.SetBio(n.Bio)
+			child, err := cc.Save(ctx)
+			if err != nil {
+				return err
+			}
+			out.Edges.Profile = child
+		}
+		if len(in.Posts) > 0 {
+			bulk := make([]*ent.PostCreate, len(in.Posts))
+			for i, n := range in.Posts {
+				cc := tx.Post.Create().SetAuthorID(out.ID)
+				cc.SetTitle(n.Title)
+				cc.SetContent(n.Content)
+				cc.AddTags(pickTags(tagByKey, n.Tags)...)
+				bulk[i] = cc
+			}
+			children, err := tx.Post.CreateBulk(bulk...).Save(ctx)
+			if err != nil {
+				return err
+			}
+			for i, child := range children {
+				child.Edges.Tags = pickTags(tagByKey, in.Posts[i].Tags)
+			}
+			out.Edges.Posts = children
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating user: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/users", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newUser(out))
+	restkit.WriteJSON(w, http.StatusCreated, newUser(out, restkit.Include{
+		"profile": {},
+		"posts":   {"tags": {}},
+	}))
 	return nil
 }
 
@@ -659,14 +1009,22 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.client.User.Get(r.Context(), id)
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
+	q := h.client.User.Query().Where(user.ID(id))
+	if err := withUser(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading user: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUser(out))
+	restkit.WriteJSON(w, http.StatusOK, newUser(out, inc))
 	return nil
 }
 
@@ -702,7 +1060,7 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating user: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUser(out))
+	restkit.WriteJSON(w, http.StatusOK, newUser(out, nil))
 	return nil
 }
 
@@ -726,16 +1084,23 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 
 // listUser handles GET /users.
 func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.User.Query().
+	q := h.client.User.Query().
 		Order(ent.Asc(user.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(r.Context())
+		Offset(offset)
+	if err := withUser(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(r.Context())
 	if err != nil {
 		return fmt.Errorf("listing users: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUserList(out))
+	restkit.WriteJSON(w, http.StatusOK, newUserList(out, inc))
 	return nil
 }
 
@@ -745,18 +1110,23 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
-	out, err := h.client.User.Query().
-		Where(user.ID(id)).
-		QueryProfile().
-		Only(ctx)
+	q := h.client.User.Query().Where(user.ID(id)).QueryProfile()
+	if err := withProfile(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
-		return h.missingUser(ctx, id, "user %d has no profile")
+		return h.missingUser(ctx, id, fmt.Sprintf("user %d has no profile", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading profile of user: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfile(out))
+	restkit.WriteJSON(w, http.StatusOK, newProfile(out, inc))
 	return nil
 }
 
@@ -766,15 +1136,22 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	inc, err := includeOf(r)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
 	limit, offset := restkit.Page(r, DefaultPageSize)
-	out, err := h.client.User.Query().
+	q := h.client.User.Query().
 		Where(user.ID(id)).
 		QueryPosts().
 		Order(ent.Asc(post.FieldID)).
 		Limit(limit).
-		Offset(offset).
-		All(ctx)
+		Offset(offset)
+	if err := withPost(q, inc, ""); err != nil {
+		return err
+	}
+	out, err := q.All(ctx)
 	if err != nil {
 		return fmt.Errorf("listing posts of user: %w", err)
 	}
@@ -784,12 +1161,103 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPostList(out))
+	restkit.WriteJSON(w, http.StatusOK, newPostList(out, inc))
+	return nil
+}
+
+// putUserProfile handles PUT /users/{id}/profile: one
+// upsert on the unique user_id, so concurrent calls cannot
+// create two.
+func (h *handler) putUserProfile(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID(r)
+	if err != nil {
+		return err
+	}
+	var in UserProfileCreate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *ent.Profile
+	var created bool
+	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+		if err := checkUserExists(ctx, tx, id); err != nil {
+			return err
+		}
+		had, err := tx.Profile.Query().Where(profile.UserID(id)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		created = !had
+		cc := tx.Profile.Create().SetUserID(id)
+		cc.SetBio(in.Bio)
+		cid, err := cc.OnConflictColumns(profile.FieldUserID).UpdateNewValues().ID(ctx)
+		if err != nil {
+			return err
+		}
+		out, err = tx.Profile.Get(ctx, cid)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("putting profile of user: %w", err)
+	}
+	if created {
+		w.Header().Set("Location", itemPath("/profiles", out.ID))
+		restkit.WriteJSON(w, http.StatusCreated, newProfile(out, nil))
+		return nil
+	}
+	restkit.WriteJSON(w, http.StatusOK, newProfile(out, nil))
+	return nil
+}
+
+// deleteUserProfile handles DELETE /users/{id}/profile.
+func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	n, err := h.client.Profile.Delete().Where(profile.UserID(id)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("deleting profile of user: %w", err)
+	}
+	if n == 0 {
+		return h.missingUser(ctx, id, fmt.Sprintf("user %d has no profile", id))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// withUser applies the include tree inc to q: each included edge is
+// loaded by one more query, whatever the number of rows; lists are capped at
+// MaxIncluded per parent. prefix is the include path so far, for errors.
+func withUser(q *ent.UserQuery, inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		sub := inc[name]
+		var err error
+		switch name {
+		case "profile":
+			q.WithProfile(func(q *ent.ProfileQuery) {
+				err = withProfile(q, sub, prefix+"profile.")
+			})
+		case "posts":
+			q.WithPosts(func(q *ent.PostQuery) {
+				q.Where(predicate.Post(restkit.CapChildren(post.Table, user.PostsColumn, MaxIncluded)))
+				q.Order(ent.Asc(post.FieldID))
+				err = withPost(q, sub, prefix+"posts.")
+			})
+		default:
+			return restkit.UnknownEdge(prefix, name, "user", "profile", "posts")
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // missingUser returns a 404 error when no user has id, and
-// otherwise a 404 with message (formatted with id) or nil for an empty message.
+// otherwise a 404 with message, or nil when message is empty.
 func (h *handler) missingUser(ctx context.Context, id int, message string) error {
 	ok, err := h.client.User.Query().Where(user.ID(id)).Exist(ctx)
 	switch {
@@ -798,7 +1266,19 @@ func (h *handler) missingUser(ctx context.Context, id int, message string) error
 	case !ok:
 		return restkit.NotFound("user", id)
 	case message != "":
-		return restkit.NewError(http.StatusNotFound, fmt.Sprintf(message, id))
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkUserExists returns a 404 error when no user has id.
+func checkUserExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.User.Query().Where(user.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking user %d: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("user", id)
 	}
 	return nil
 }

@@ -12,7 +12,20 @@ import (
 	"blog/openapi/restkit"
 )
 
-// Post is a post as the API returns it.
+// Limits of the API, as the OpenAPI spec publishes them.
+const (
+	// DefaultPageSize is the page size of lists when the client sets none.
+	DefaultPageSize = 30
+	// MaxIncluded bounds each list embedded by include, per parent.
+	MaxIncluded = 100
+	// MaxIncludeDepth bounds the edges of one include path.
+	MaxIncludeDepth = 3
+	// MaxIncludePaths bounds the paths of one include parameter.
+	MaxIncludePaths = 10
+)
+
+// Post is a post as the API returns it; edges are present
+// when included.
 type Post struct {
 	ID        int       `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
@@ -20,11 +33,14 @@ type Post struct {
 	Title     string    `json:"title"`
 	Content   string    `json:"content"`
 	AuthorID  int       `json:"author_id"`
+	Author    *User     `json:"author,omitempty"`
+	Tags      []*Tag    `json:"tags,omitzero"`
 }
 
-// newPost converts an ent post to its API form.
-func newPost(e *ent.Post) *Post {
-	return &Post{
+// newPost converts an ent post, with the included edges
+// it has loaded, to its API form.
+func newPost(e *ent.Post, inc restkit.Include) *Post {
+	out := &Post{
 		ID:        e.ID,
 		CreatedAt: e.CreatedAt,
 		UpdatedAt: e.UpdatedAt,
@@ -32,23 +48,30 @@ func newPost(e *ent.Post) *Post {
 		Content:   e.Content,
 		AuthorID:  e.AuthorID,
 	}
+	if inc.Has("author") && e.Edges.Author != nil {
+		out.Author = newUser(e.Edges.Author, inc["author"])
+	}
+	if inc.Has("tags") {
+		out.Tags = newTagList(e.Edges.Tags, inc["tags"])
+	}
+	return out
 }
 
 // newPostList converts ent posts to their API form.
-func newPostList(es []*ent.Post) []*Post {
+func newPostList(es []*ent.Post, inc restkit.Include) []*Post {
 	out := make([]*Post, len(es))
 	for i, e := range es {
-		out[i] = newPost(e)
+		out[i] = newPost(e, inc)
 	}
 	return out
 }
 
 // PostCreate is the body of POST /posts.
 type PostCreate struct {
-	Title    string `json:"title"`
-	Content  string `json:"content"`
-	AuthorID int    `json:"author_id"`
-	Tags     []int  `json:"tags,omitempty"`
+	Title    string   `json:"title"`
+	Content  string   `json:"content"`
+	AuthorID int      `json:"author_id"`
+	Tags     []string `json:"tags,omitempty"`
 }
 
 // PostUpdate is the body of PATCH /posts/{id}: absent
@@ -58,34 +81,41 @@ type PostUpdate struct {
 	Content  *string `json:"content,omitempty"`
 	AuthorID *int    `json:"author_id,omitempty"`
 	// Tags, when present, replaces the linked tags.
-	Tags *[]int `json:"tags,omitempty"`
+	Tags *[]string `json:"tags,omitempty"`
 }
 
-// Profile is a profile as the API returns it.
+// Profile is a profile as the API returns it; edges are present
+// when included.
 type Profile struct {
 	ID        int       `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Bio       string    `json:"bio"`
 	UserID    int       `json:"user_id"`
+	User      *User     `json:"user,omitempty"`
 }
 
-// newProfile converts an ent profile to its API form.
-func newProfile(e *ent.Profile) *Profile {
-	return &Profile{
+// newProfile converts an ent profile, with the included edges
+// it has loaded, to its API form.
+func newProfile(e *ent.Profile, inc restkit.Include) *Profile {
+	out := &Profile{
 		ID:        e.ID,
 		CreatedAt: e.CreatedAt,
 		UpdatedAt: e.UpdatedAt,
 		Bio:       e.Bio,
 		UserID:    e.UserID,
 	}
+	if inc.Has("user") && e.Edges.User != nil {
+		out.User = newUser(e.Edges.User, inc["user"])
+	}
+	return out
 }
 
 // newProfileList converts ent profiles to their API form.
-func newProfileList(es []*ent.Profile) []*Profile {
+func newProfileList(es []*ent.Profile, inc restkit.Include) []*Profile {
 	out := make([]*Profile, len(es))
 	for i, e := range es {
-		out[i] = newProfile(e)
+		out[i] = newProfile(e, inc)
 	}
 	return out
 }
@@ -102,29 +132,36 @@ type ProfileUpdate struct {
 	Bio *string `json:"bio,omitempty"`
 }
 
-// Tag is a tag as the API returns it.
+// Tag is a tag as the API returns it; edges are present
+// when included.
 type Tag struct {
 	ID        int       `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Name      string    `json:"name"`
+	Posts     []*Post   `json:"posts,omitzero"`
 }
 
-// newTag converts an ent tag to its API form.
-func newTag(e *ent.Tag) *Tag {
-	return &Tag{
+// newTag converts an ent tag, with the included edges
+// it has loaded, to its API form.
+func newTag(e *ent.Tag, inc restkit.Include) *Tag {
+	out := &Tag{
 		ID:        e.ID,
 		CreatedAt: e.CreatedAt,
 		UpdatedAt: e.UpdatedAt,
 		Name:      e.Name,
 	}
+	if inc.Has("posts") {
+		out.Posts = newPostList(e.Edges.Posts, inc["posts"])
+	}
+	return out
 }
 
 // newTagList converts ent tags to their API form.
-func newTagList(es []*ent.Tag) []*Tag {
+func newTagList(es []*ent.Tag, inc restkit.Include) []*Tag {
 	out := make([]*Tag, len(es))
 	for i, e := range es {
-		out[i] = newTag(e)
+		out[i] = newTag(e, inc)
 	}
 	return out
 }
@@ -143,39 +180,69 @@ type TagUpdate struct {
 	Posts *[]int `json:"posts,omitempty"`
 }
 
-// User is a user as the API returns it.
+// TagNames is a body listing tags by name.
+type TagNames struct {
+	Names []string `json:"names"`
+}
+
+// User is a user as the API returns it; edges are present
+// when included.
 type User struct {
 	ID        int       `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Name      string    `json:"name"`
 	Email     *string   `json:"email,omitempty"`
+	Profile   *Profile  `json:"profile,omitempty"`
+	Posts     []*Post   `json:"posts,omitzero"`
 }
 
-// newUser converts an ent user to its API form.
-func newUser(e *ent.User) *User {
-	return &User{
+// newUser converts an ent user, with the included edges
+// it has loaded, to its API form.
+func newUser(e *ent.User, inc restkit.Include) *User {
+	out := &User{
 		ID:        e.ID,
 		CreatedAt: e.CreatedAt,
 		UpdatedAt: e.UpdatedAt,
 		Name:      e.Name,
 		Email:     e.Email,
 	}
+	if inc.Has("profile") && e.Edges.Profile != nil {
+		out.Profile = newProfile(e.Edges.Profile, inc["profile"])
+	}
+	if inc.Has("posts") {
+		out.Posts = newPostList(e.Edges.Posts, inc["posts"])
+	}
+	return out
 }
 
 // newUserList converts ent users to their API form.
-func newUserList(es []*ent.User) []*User {
+func newUserList(es []*ent.User, inc restkit.Include) []*User {
 	out := make([]*User, len(es))
 	for i, e := range es {
-		out[i] = newUser(e)
+		out[i] = newUser(e, inc)
 	}
 	return out
 }
 
 // UserCreate is the body of POST /users.
 type UserCreate struct {
-	Name  string  `json:"name"`
-	Email *string `json:"email,omitempty"`
+	Name    string             `json:"name"`
+	Email   *string            `json:"email,omitempty"`
+	Profile *UserProfileCreate `json:"profile,omitempty"`
+	Posts   []UserPostCreate   `json:"posts,omitempty"`
+}
+
+// UserProfileCreate is a profile created with its user.
+type UserProfileCreate struct {
+	Bio string `json:"bio"`
+}
+
+// UserPostCreate is a post created with its user.
+type UserPostCreate struct {
+	Title   string   `json:"title"`
+	Content string   `json:"content"`
+	Tags    []string `json:"tags,omitempty"`
 }
 
 // UserUpdate is the body of PATCH /users/{id}: absent

@@ -257,6 +257,15 @@ func PathID(r *http.Request) (int, error) {
 	return id, nil
 }
 
+// PathKey returns the path parameter name, unescaped.
+func PathKey(r *http.Request, name string) (string, error) {
+	v, err := url.PathUnescape(chi.URLParam(r, name))
+	if err != nil {
+		return "", NewError(http.StatusBadRequest, "invalid request", FieldError{In: "path", Field: name, Message: "value is not a valid path segment"})
+	}
+	return v, nil
+}
+
 // Page returns the limit and offset of the list page that r asks for; the
 // spec bounds and defaults both parameters.
 func Page(r *http.Request, defaultSize int) (limit, offset int) {

@@ -34,6 +34,8 @@ type ListParams struct {
 	Page int
 	// ItemsPerPage is the page size; 0 means the server's default.
 	ItemsPerPage int
+	// Include lists edge paths to embed in each item ("posts.tags").
+	Include []string
 }
 
 // Query encodes p as query parameters.
@@ -44,6 +46,9 @@ func (p ListParams) Query() url.Values {
 	}
 	if p.ItemsPerPage != 0 {
 		q.Set("itemsPerPage", strconv.Itoa(p.ItemsPerPage))
+	}
+	if len(p.Include) > 0 {
+		q.Set("include", strings.Join(p.Include, ","))
 	}
 	return q
 }

@@ -1,0 +1,111 @@
+package restkit
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"entgo.io/ent/dialect/sql"
+)
+
+// Include is a parsed include parameter: the edges to embed, each with the
+// edges to embed in it ("profile,posts.tags" is {profile: {}, posts: {tags: {}}}).
+type Include map[string]Include
+
+// ParseInclude parses raw ("profile,posts.tags"), at most maxDepth edges
+// deep and maxPaths paths. The generated handlers check the edge names.
+func ParseInclude(raw string, maxDepth, maxPaths int) (Include, error) {
+	inc := Include{}
+	if raw == "" {
+		return inc, nil
+	}
+	paths := strings.Split(raw, ",")
+	if len(paths) > maxPaths {
+		return nil, badInclude("%d paths; at most %d are allowed", len(paths), maxPaths)
+	}
+	for _, path := range paths {
+		edges := strings.Split(path, ".")
+		if len(edges) > maxDepth {
+			return nil, badInclude("%q is %d edges deep; at most %d are allowed", path, len(edges), maxDepth)
+		}
+		node := inc
+		for _, e := range edges {
+			if e == "" {
+				return nil, badInclude("%q has an empty edge name", path)
+			}
+			if node[e] == nil {
+				node[e] = Include{}
+			}
+			node = node[e]
+		}
+	}
+	return inc, nil
+}
+
+// Has reports whether edge is included.
+func (inc Include) Has(edge string) bool {
+	_, ok := inc[edge]
+	return ok
+}
+
+// Edges returns the included edge names in order, for deterministic queries.
+func (inc Include) Edges() []string {
+	names := make([]string, 0, len(inc))
+	for name := range inc {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// UnknownEdge returns the 400 error for an include path naming an edge that
+// does not exist; prefix is the path up to it ("posts.").
+func UnknownEdge(prefix, edge, label string, known ...string) error {
+	return badInclude("%q: a %s has no edge %q (it has %s)", prefix+edge, label, edge, strings.Join(known, ", "))
+}
+
+func badInclude(format string, args ...any) error {
+	return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Field: "include", Message: fmt.Sprintf(format, args...)})
+}
+
+// CapChildren is a predicate for the eager loading of a one-to-many edge:
+// it keeps, for each parent, the first n rows of table (by id) whose foreign
+// key fk refers to it. It is correlated on the parent, so one parent with
+// many children cannot crowd out the others.
+func CapChildren(table, fk string, n int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		c := sql.Table(table).As("capped")
+		first := sql.Select(c.C("id")).
+			From(c).
+			Where(sql.ColumnsEQ(c.C(fk), s.C(fk))).
+			OrderBy(c.C("id")).
+			Limit(n)
+		s.Where(sql.In(s.C("id"), first))
+	}
+}
+
+// CapLinks is a predicate for the eager loading of a many-to-many edge: it
+// keeps, for each parent, the first n targets (by id). ent joins the join
+// table into the eager-loading query as "t1"; parentCol and childCol are its
+// columns referring to the parent and to the loaded target.
+func CapLinks(joinTable, parentCol, childCol string, n int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		t1 := sql.Table(joinTable).As("t1")
+		j := sql.Table(joinTable).As("capped")
+		first := sql.Select(j.C(childCol)).
+			From(j).
+			Where(sql.ColumnsEQ(j.C(parentCol), t1.C(parentCol))).
+			OrderBy(j.C(childCol)).
+			Limit(n)
+		s.Where(sql.In(t1.C(childCol), first))
+	}
+}
+
+// DedupKeys returns keys without repeats, sorted: sorted keys make
+// concurrent find-or-create upserts lock rows in one order (no deadlock).
+func DedupKeys(keys []string) []string {
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
