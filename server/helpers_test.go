@@ -7,15 +7,20 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"blog/ent"
 	"blog/openapi"
 	"blog/openapi/rest"
 	"blog/server"
 	"blog/server/database"
 	"blog/server/database/dbtest"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -35,7 +40,13 @@ type testAPI struct {
 func newAPI(t *testing.T, dbURL string) *testAPI {
 	t.Helper()
 	db := dbtest.Open(t, dbURL)
-	h, err := server.New(context.Background(), db.Client, slog.New(slog.DiscardHandler), 0)
+	return serve(t, db, db.Client)
+}
+
+// serve serves the API over client, an ent client of db.
+func serve(t *testing.T, db *database.DB, client *ent.Client) *testAPI {
+	t.Helper()
+	h, err := server.New(context.Background(), client, slog.New(slog.DiscardHandler), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,3 +133,79 @@ func (a *testAPI) count(t *testing.T, table, where string) int {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// counter is a dialect.Driver that counts the SQL statements run through it,
+// in or out of transactions.
+type counter struct {
+	dialect.Driver
+	mu    sync.Mutex
+	stmts []string
+}
+
+// newCountingAPI serves the API over a fresh database at dbURL through a
+// counter.
+func newCountingAPI(t *testing.T, dbURL string) (*testAPI, *counter) {
+	t.Helper()
+	db := dbtest.Open(t, dbURL)
+	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	return serve(t, db, ent.NewClient(ent.Driver(c))), c
+}
+
+func (c *counter) add(query string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stmts = append(c.stmts, query)
+}
+
+// reset forgets the statements counted so far.
+func (c *counter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stmts = nil
+}
+
+// count returns the statements counted since the last reset.
+func (c *counter) count() (int, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.stmts), slices.Clone(c.stmts)
+}
+
+func (c *counter) Exec(ctx context.Context, query string, args, v any) error {
+	c.add(query)
+	return c.Driver.Exec(ctx, query, args, v)
+}
+
+func (c *counter) Query(ctx context.Context, query string, args, v any) error {
+	c.add(query)
+	return c.Driver.Query(ctx, query, args, v)
+}
+
+func (c *counter) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := c.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.add("BEGIN")
+	return &countingTx{Tx: tx, c: c}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	c *counter
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.c.add(query)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.c.add(query)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t *countingTx) Commit() error {
+	t.c.add("COMMIT")
+	return t.Tx.Commit()
+}

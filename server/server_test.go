@@ -373,7 +373,7 @@ func TestEdgeRoutes(t *testing.T) {
 		}
 
 		t.Run("PatchReplacesTagSet", func(t *testing.T) {
-			if _, err := api.UpdatePost(ctx, p1.ID, rest.PostUpdate{Tags: &[]string{"sql"}}); err != nil {
+			if _, err := api.UpdatePost(ctx, p1.ID, rest.PostUpdate{Tags: restkit.ReplaceWith("sql")}); err != nil {
 				t.Fatal(err)
 			}
 			tags, err := api.ListPostTags(ctx, p1.ID, restkit.ListParams{})

@@ -100,7 +100,7 @@ func (c *Client) ListPostTags(ctx context.Context, id int, p restkit.ListParams)
 // with the given names, creating missing ones (PUT /posts/{id}/tags).
 func (c *Client) SetPostTags(ctx context.Context, id int, names ...string) (*Post, error) {
 	out := new(Post)
-	in := TagNames{Names: names}
+	in := TagNames{Names: append([]string{}, names...)}
 	if err := c.rc.Do(ctx, http.MethodPut, itemPath("/posts", id)+"/tags", nil, in, out); err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (c *Client) SetPostTags(ctx context.Context, id int, names ...string) (*Pos
 // id, creating missing ones (POST /posts/{id}/tags).
 func (c *Client) AddPostTags(ctx context.Context, id int, names ...string) (*Post, error) {
 	out := new(Post)
-	in := TagNames{Names: names}
+	in := TagNames{Names: append([]string{}, names...)}
 	if err := c.rc.Do(ctx, http.MethodPost, itemPath("/posts", id)+"/tags", nil, in, out); err != nil {
 		return nil, err
 	}

@@ -199,6 +199,10 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		// Links are written before ent would find the row missing: check first.
+		if err := checkPostExists(ctx, tx, id); err != nil {
+			return err
+		}
 		u := tx.Post.UpdateOneID(id)
 		if in.Title != nil {
 			u.SetTitle(*in.Title)
@@ -209,12 +213,12 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 		if in.AuthorID != nil {
 			u.SetAuthorID(*in.AuthorID)
 		}
-		if in.Tags != nil {
-			found, err := ensureTags(ctx, tx, *in.Tags)
+		if in.Tags.Set {
+			found, err := ensureTags(ctx, tx, in.Tags.Items)
 			if err != nil {
 				return err
 			}
-			u.ClearTags().AddTags(pickTags(found, *in.Tags)...)
+			u.ClearTags().AddTags(pickTags(found, in.Tags.Items)...)
 		}
 		var err error
 		out, err = u.Save(ctx)
@@ -468,6 +472,18 @@ func (h *handler) missingPost(ctx context.Context, id int, message string) error
 		return restkit.NotFound("post", id)
 	case message != "":
 		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkPostExists returns a 404 error when no post has id.
+func checkPostExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Post.Query().Where(post.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking post %d: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("post", id)
 	}
 	return nil
 }
@@ -741,16 +757,20 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Tag
 	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+		// Links are written before ent would find the row missing: check first.
+		if err := checkTagExists(ctx, tx, id); err != nil {
+			return err
+		}
 		u := tx.Tag.UpdateOneID(id)
 		if in.Name != nil {
 			u.SetName(*in.Name)
 		}
-		if in.Posts != nil {
-			*in.Posts = restkit.Dedup(*in.Posts)
-			if err := checkPostIDs(ctx, tx, "posts", *in.Posts...); err != nil {
+		if in.Posts.Set {
+			ids := restkit.Dedup(in.Posts.Items)
+			if err := checkPostIDs(ctx, tx, "posts", ids...); err != nil {
 				return err
 			}
-			u.ClearPosts().AddPostIDs(*in.Posts...)
+			u.ClearPosts().AddPostIDs(ids...)
 		}
 		var err error
 		out, err = u.Save(ctx)
@@ -877,6 +897,18 @@ func (h *handler) missingTag(ctx context.Context, id int, message string) error 
 		return restkit.NotFound("tag", id)
 	case message != "":
 		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkTagExists returns a 404 error when no tag has id.
+func checkTagExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Tag.Query().Where(tag.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking tag %d: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("tag", id)
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ type PostUpdate struct {
 	Content  *string `json:"content,omitempty"`
 	AuthorID *int    `json:"author_id,omitempty"`
 	// Tags, when present, replaces the linked tags.
-	Tags *[]string `json:"tags,omitempty"`
+	Tags restkit.Replace[string] `json:"tags,omitzero"`
 }
 
 // Profile is a profile as the API returns it; edges are present
@@ -177,7 +177,7 @@ type TagCreate struct {
 type TagUpdate struct {
 	Name *string `json:"name,omitempty"`
 	// Posts, when present, replaces the linked posts.
-	Posts *[]int `json:"posts,omitempty"`
+	Posts restkit.Replace[int] `json:"posts,omitzero"`
 }
 
 // TagNames is a body listing tags by name.

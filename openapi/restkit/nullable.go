@@ -44,3 +44,34 @@ func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
 	}
 	return json.Unmarshal(b, &n.Value)
 }
+
+// Replace is a list property of a partial update that, when set, replaces
+// the current list; absent (the zero value) keeps it. Use it with the
+// omitzero JSON tag option. A set Replace always encodes as a list, never null.
+type Replace[T any] struct {
+	// Items is the new list.
+	Items []T
+	// Set reports whether the property is present.
+	Set bool
+}
+
+// ReplaceWith returns a Replace setting the list to items (none for empty).
+func ReplaceWith[T any](items ...T) Replace[T] { return Replace[T]{Items: items, Set: true} }
+
+// IsZero reports whether the property is absent (for omitzero).
+func (r Replace[T]) IsZero() bool { return !r.Set }
+
+// MarshalJSON implements json.Marshaler.
+func (r Replace[T]) MarshalJSON() ([]byte, error) {
+	if r.Items == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(r.Items)
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it is only called when the
+// property is present.
+func (r *Replace[T]) UnmarshalJSON(b []byte) error {
+	r.Set = true
+	return json.Unmarshal(b, &r.Items)
+}
