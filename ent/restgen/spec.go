@@ -238,7 +238,7 @@ func childRoutes(spec *ogen.Spec, e *Entity, child *Edge) {
 	id := p.Get.Parameters[0]
 	target := spec.RefSchema(child.Target.Name).Schema
 	p.Put = ogen.NewOperation().
-		SetOperationID("put" + e.Name + child.Go).
+		SetOperationID("put"+e.Name+child.Go).
 		SetSummary(fmt.Sprintf("Create or replace the %s of a %s", child.Name, e.Label)).
 		SetDescription(fmt.Sprintf("Creates the %s of the %s, or replaces every field of the existing one.", child.Name, e.Label)).
 		AddTags(e.Name).
@@ -253,7 +253,7 @@ func childRoutes(spec *ogen.Spec, e *Entity, child *Edge) {
 	addErrors(spec, p.Put, http.StatusBadRequest, http.StatusNotFound, http.StatusConflict,
 		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusInternalServerError)
 	p.Delete = ogen.NewOperation().
-		SetOperationID("delete" + e.Name + child.Go).
+		SetOperationID("delete"+e.Name+child.Go).
 		SetSummary(fmt.Sprintf("Delete the %s of a %s", child.Name, e.Label)).
 		SetDescription(fmt.Sprintf("Deletes the %s of the %s; 404 when it has none.", child.Name, e.Label)).
 		AddTags(e.Name).
@@ -286,7 +286,7 @@ func keyRoutes(spec *ogen.Spec, e *Entity, link *Edge, key *ogen.Schema) {
 		{"post", "add", fmt.Sprintf("Add %s to a %s", link.Name, e.Label)},
 	} {
 		o := ogen.NewOperation().
-			SetOperationID(op.verb + e.Name + link.Go).
+			SetOperationID(op.verb+e.Name+link.Go).
 			SetSummary(op.summary).
 			SetDescription(fmt.Sprintf("Finds or creates the %ss by %s, in one transaction. %ss are never deleted here.", t.Label, t.Key.Name, t.Name)).
 			AddTags(e.Name).
@@ -307,7 +307,7 @@ func keyRoutes(spec *ogen.Spec, e *Entity, link *Edge, key *ogen.Schema) {
 		spec.Paths[e.Path+"/{id}"+link.Path+"/{"+t.Key.Name+"}"] = one
 	}
 	one.Delete = ogen.NewOperation().
-		SetOperationID("remove" + e.Name + t.Name).
+		SetOperationID("remove"+e.Name+t.Name).
 		SetSummary(fmt.Sprintf("Remove a %s from a %s", t.Label, e.Label)).
 		SetDescription(fmt.Sprintf("Unlinks the %s from the %s; the %s itself stays.", t.Label, e.Label, t.Label)).
 		AddTags(e.Name).
