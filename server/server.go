@@ -18,6 +18,7 @@ import (
 	"blog/openapi/restkit"
 	"blog/server/database"
 
+	"entgo.io/ent/dialect"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
@@ -35,6 +36,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown.
 	ShutdownTimeout time.Duration
+	// Migrate applies pending migrations at start-up on PostgreSQL (SQLite
+	// always does); without it a PostgreSQL database that is not at the
+	// latest revision stops the start.
+	Migrate bool
 }
 
 // Validate reports what is wrong with c.
@@ -52,7 +57,7 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Run opens the database, creates its schema, and serves the API on cfg.Addr
+// Run opens the database, brings it to the latest migration, and serves the API on cfg.Addr
 // until ctx is done; then it stops accepting connections and waits for
 // in-flight requests before returning.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
@@ -64,7 +69,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
+	if err := migrateAtStart(ctx, db, cfg.Migrate, log); err != nil {
 		return err
 	}
 	h, err := New(ctx, db.Client, log, cfg.MaxBodyBytes)
@@ -104,6 +109,33 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	return nil
+}
+
+// migrateAtStart brings the database to the latest revision: SQLite (an
+// embedded, single-user file) always; PostgreSQL only when migrate is set,
+// and otherwise it refuses to start.
+func migrateAtStart(ctx context.Context, db *database.DB, migrate bool, log *slog.Logger) error {
+	dir, err := db.Migrations()
+	if err != nil {
+		return err
+	}
+	st, err := db.MigrationStatus(ctx, dir)
+	if err != nil {
+		return err
+	}
+	if len(st.Pending) == 0 {
+		return nil
+	}
+	if db.Dialect != dialect.SQLite && !migrate {
+		return fmt.Errorf("the database has %d pending migration(s), from %s; run `blog migrate apply` or start with --migrate",
+			len(st.Pending), st.Pending[0].Name())
+	}
+	applied, err := db.Migrate(ctx, dir, database.ApplyOptions{})
+	if err != nil {
+		return err
+	}
+	log.Info("applied migrations", "count", len(applied), "versions", applied)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 // Command blog runs the blog API.
 //
-//	blog serve [--addr :8080] [--database-url URL]
+//	blog serve [--addr :8080] [--database-url URL] [--migrate]
+//	blog migrate diff NAME | apply [--dry-run] | status | lint
 //
 // With no database URL (flag or DATABASE_URL) it uses a SQLite file, blog.db,
 // in the working directory.
@@ -32,15 +33,17 @@ var errUsage = errors.New("usage")
 // run runs the command in args and returns the exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: blog serve [flags]   (blog serve --help lists the flags)")
+		fmt.Fprintln(stderr, "usage: blog serve|migrate [flags]   (blog serve --help lists the flags)")
 		return 2
 	}
 	var err error
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		err = migrateCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, "usage: blog serve [flags]   (blog serve --help lists the flags)")
+		fmt.Fprintln(stdout, "usage: blog serve|migrate [flags]   (blog serve --help lists the flags)")
 		return 0
 	default:
 		fmt.Fprintf(stderr, "blog: unknown command %q\n", args[0])
@@ -49,6 +52,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errPending):
+		fmt.Fprintln(stderr, "blog:", err)
+		return 1
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "blog:", err)
 		return 2
@@ -66,6 +72,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.Addr, "addr", ":8080", "TCP address to listen on")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", getenv("DATABASE_URL"),
 		"database: postgres://… or sqlite:PATH (env DATABASE_URL; default sqlite:blog.db)")
+	fs.BoolVar(&cfg.Migrate, "migrate", false,
+		"apply pending migrations at start-up on PostgreSQL (SQLite always does)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err

@@ -36,33 +36,50 @@ var listening = regexp.MustCompile(`addr=(\S+)`)
 
 // TestServe starts `blog serve` on a free port, checks it logs the address
 // and the database and answers, then cancels it (as SIGINT/SIGTERM do) and
-// checks it shuts down cleanly.
+// checks it shuts down cleanly. On PostgreSQL it first checks that serve
+// refuses a database with pending migrations unless given --migrate; SQLite
+// migrates by itself.
 func TestServe(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		var stdout, stderr syncBuffer
 		env := func(k string) string {
 			if k == "DATABASE_URL" {
 				return url
 			}
 			return ""
 		}
-		done := make(chan int)
-		go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env, &stdout, &stderr) }()
+		args := []string{"serve", "--addr", "127.0.0.1:0"}
+		if strings.HasPrefix(url, "postgres") {
+			var stdout, stderr syncBuffer
+			code := run(context.Background(), args, env, &stdout, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), "pending migration") || !strings.Contains(stderr.String(), "--migrate") {
+				t.Fatalf("serve on an unmigrated PostgreSQL: got status %d, stderr %q; want 1 and a message naming --migrate", code, stderr.String())
+			}
+			args = append(args, "--migrate")
+		}
+
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var stdout, stderr syncBuffer
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, args, env, &stdout, &stderr) }()
 
 		var addr string
-		for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-				addr = m[1]
+		deadline := time.After(10 * time.Second)
+		for addr == "" {
+			select {
+			case code := <-done:
+				t.Fatalf("serve exited with %d; stdout %q, stderr %q", code, stdout.String(), stderr.String())
+			case <-deadline:
+				t.Fatalf("no address logged; stdout %q, stderr %q", stdout.String(), stderr.String())
+			case <-time.After(20 * time.Millisecond):
+				if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+					addr = m[1]
+				}
 			}
 		}
-		if addr == "" {
-			t.Fatalf("no address logged; stdout %q, stderr %q", stdout.String(), stderr.String())
-		}
 		wantDB := map[bool]string{true: "database=postgres", false: "database=sqlite3"}[strings.HasPrefix(url, "postgres")]
-		if !strings.Contains(stdout.String(), wantDB) {
-			t.Errorf("log %q does not say %s", stdout.String(), wantDB)
+		if !strings.Contains(stdout.String(), wantDB) || !strings.Contains(stdout.String(), "applied migrations") {
+			t.Errorf("log %q does not say %s and that it applied the migrations", stdout.String(), wantDB)
 		}
 		resp, err := http.Get("http://" + addr + "/users")
 		if err != nil {
@@ -85,6 +102,39 @@ func TestServe(t *testing.T) {
 		}
 		if !strings.Contains(stdout.String(), "shutting down") {
 			t.Errorf("log %q does not report the shutdown", stdout.String())
+		}
+	})
+}
+
+// TestMigrateCommands runs status, apply and status again: status exits 1
+// while migrations are pending and 0 after apply.
+func TestMigrateCommands(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		env := func(string) string { return "" }
+		ctx := context.Background()
+		var out, errOut syncBuffer
+		if code := run(ctx, []string{"migrate", "status", "--database-url", url}, env, &out, &errOut); code != 1 || !strings.Contains(out.String(), "pending") {
+			t.Fatalf("status before apply: got %d, %q; want 1 listing pending", code, out.String())
+		}
+		out, errOut = syncBuffer{}, syncBuffer{}
+		if code := run(ctx, []string{"migrate", "apply", "--dry-run", "--database-url", url}, env, &out, &errOut); code != 0 || !strings.Contains(out.String(), "CREATE TABLE") {
+			t.Fatalf("apply --dry-run: got %d, %q; want the SQL", code, out.String())
+		}
+		out, errOut = syncBuffer{}, syncBuffer{}
+		if code := run(ctx, []string{"migrate", "status", "--database-url", url}, env, &out, &errOut); code != 1 {
+			t.Fatalf("status after a dry run: got %d, want 1 (nothing applied)", code)
+		}
+		out, errOut = syncBuffer{}, syncBuffer{}
+		if code := run(ctx, []string{"migrate", "apply", "--database-url", url}, env, &out, &errOut); code != 0 || !strings.Contains(out.String(), "applied") {
+			t.Fatalf("apply: got %d, %q, %q", code, out.String(), errOut.String())
+		}
+		out, errOut = syncBuffer{}, syncBuffer{}
+		if code := run(ctx, []string{"migrate", "status", "--database-url", url}, env, &out, &errOut); code != 0 || !strings.Contains(out.String(), "applied") {
+			t.Fatalf("status after apply: got %d, %q; want 0 listing applied", code, out.String())
+		}
+		out, errOut = syncBuffer{}, syncBuffer{}
+		if code := run(ctx, []string{"migrate", "lint", "--all", "--database-url", url}, env, &out, &errOut); code != 0 {
+			t.Fatalf("lint --all: got %d, %q, %q", code, out.String(), errOut.String())
 		}
 	})
 }

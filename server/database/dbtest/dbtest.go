@@ -81,8 +81,8 @@ func Postgres(t testing.TB) string {
 	return u.String()
 }
 
-// Open opens the database at rawURL with its schema created, and closes it
-// when the test ends.
+// Open opens the database at rawURL with every embedded migration applied,
+// and closes it when the test ends.
 func Open(t testing.TB, rawURL string) *database.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -91,7 +91,11 @@ func Open(t testing.TB, rawURL string) *database.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.CreateSchema(ctx); err != nil {
+	dir, err := db.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx, dir, database.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return db

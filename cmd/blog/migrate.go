@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"blog/server/database"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+)
+
+// errPending marks `migrate status` finding pending migrations: exit 1.
+var errPending = errors.New("pending migrations")
+
+// migrateCmd runs `blog migrate diff|apply|status|lint`.
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: blog migrate diff|apply|status|lint [flags]", errUsage)
+	}
+	fs := flag.NewFlagSet("blog migrate "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", getenv("DATABASE_URL"),
+		"database: postgres://… or sqlite:PATH (env DATABASE_URL; default sqlite:blog.db); diff and lint use a throwaway database of the same kind")
+	dirFlag := fs.String("dir", "", "migration directory on disk (default: server/database/migrations/<dialect> for diff, the embedded one otherwise)")
+	dryRun := fs.Bool("dry-run", false, "apply: print the SQL of pending migrations instead of running it")
+	all := fs.Bool("all", false, "lint: every migration, not only the pending ones")
+	allowDestructive := fs.Bool("allow-destructive", false, "lint: do not fail on destructive changes (drop table or column)")
+	allowData := fs.Bool("allow-data-dependent", false, "lint: do not fail on data-dependent changes (new unique index, NOT NULL column without default)")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	switch cmd := args[0]; cmd {
+	case "diff":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("%w: blog migrate diff NAME", errUsage)
+		}
+		return diffCmd(ctx, *dbURL, *dirFlag, fs.Arg(0), stdout)
+	case "apply", "status", "lint":
+		if fs.NArg() != 0 {
+			return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+		}
+		switch cmd {
+		case "apply":
+			return applyCmd(ctx, *dbURL, *dirFlag, *dryRun, stdout)
+		case "status":
+			return statusCmd(ctx, *dbURL, *dirFlag, stdout)
+		default:
+			return lintCmd(ctx, *dbURL, *dirFlag, *all, *allowDestructive, *allowData, stdout)
+		}
+	default:
+		return fmt.Errorf("%w: unknown migrate command %q", errUsage, cmd)
+	}
+}
+
+// migrationDir returns the directory at path, or the embedded one of db.
+func migrationDir(db *database.DB, path string) (atlasmigrate.Dir, error) {
+	if path == "" {
+		return db.Migrations()
+	}
+	return atlasmigrate.NewLocalDir(path)
+}
+
+func diffCmd(ctx context.Context, dbURL, dirPath, name string, stdout io.Writer) error {
+	dev, closeDev, err := database.DevDatabase(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer closeDev()
+	if dirPath == "" {
+		dirPath = filepath.Join("server", "database", "migrations", database.DirName(dev.Dialect))
+	}
+	if _, err := os.Stat(dirPath); err != nil {
+		return fmt.Errorf("migration directory %s: %w (run from the repository root or pass --dir)", dirPath, err)
+	}
+	dir, err := atlasmigrate.NewLocalDir(dirPath)
+	if err != nil {
+		return err
+	}
+	file, err := database.Diff(ctx, dev, dir, name, nil)
+	if errors.Is(err, database.ErrNoChanges) {
+		fmt.Fprintf(stdout, "%s: no changes; the migrations match the schema\n", dirPath)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(dirPath, file))
+	return nil
+}
+
+func applyCmd(ctx context.Context, dbURL, dirPath string, dryRun bool, stdout io.Writer) error {
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dir, err := migrationDir(db, dirPath)
+	if err != nil {
+		return err
+	}
+	applied, err := db.Migrate(ctx, dir, database.ApplyOptions{DryRun: dryRun, Out: stdout})
+	if err != nil {
+		return err
+	}
+	if !dryRun {
+		fmt.Fprintf(stdout, "%d migration(s) applied; the database is at the latest revision\n", len(applied))
+	}
+	return nil
+}
+
+func statusCmd(ctx context.Context, dbURL, dirPath string, stdout io.Writer) error {
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dir, err := migrationDir(db, dirPath)
+	if err != nil {
+		return err
+	}
+	st, err := db.MigrationStatus(ctx, dir)
+	if err != nil {
+		return err
+	}
+	for _, r := range st.Applied {
+		fmt.Fprintf(stdout, "applied  %s_%s  (%s)\n", r.Version, r.Description, r.AppliedAt.Format("2006-01-02 15:04:05"))
+	}
+	for _, f := range st.Pending {
+		fmt.Fprintf(stdout, "pending  %s\n", strings.TrimSuffix(f.Name(), ".sql"))
+	}
+	if len(st.Pending) > 0 {
+		return fmt.Errorf("%w: %d", errPending, len(st.Pending))
+	}
+	fmt.Fprintln(stdout, "the database is at the latest revision")
+	return nil
+}
+
+func lintCmd(ctx context.Context, dbURL, dirPath string, all, allowDestructive, allowData bool, stdout io.Writer) error {
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dir, err := migrationDir(db, dirPath)
+	if err != nil {
+		return err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return err
+	}
+	if !all {
+		st, err := db.MigrationStatus(ctx, dir)
+		if err != nil {
+			return err
+		}
+		files = st.Pending
+	}
+	dev, closeDev, err := database.DevDatabase(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer closeDev()
+	findings, err := database.Lint(ctx, dev, dir, files)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, f := range findings {
+		allowed := (f.Destructive && allowDestructive) || (!f.Destructive && allowData)
+		mark := "error"
+		if allowed {
+			mark = "allowed"
+		} else {
+			failed++
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", mark, f)
+	}
+	fmt.Fprintf(stdout, "linted %d migration(s): %d finding(s), %d not allowed\n", len(files), len(findings), failed)
+	if failed > 0 {
+		return fmt.Errorf("lint: %d finding(s) not allowed (see --allow-destructive, --allow-data-dependent)", failed)
+	}
+	return nil
+}

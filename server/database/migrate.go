@@ -1,0 +1,366 @@
+package database
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"blog/ent/migrate"
+	"blog/server/database/migrations"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
+)
+
+// RevisionsTable records the applied migrations.
+const RevisionsTable = "blog_schema_revisions"
+
+// advisoryLockKey is the PostgreSQL advisory lock appliers hold, so that
+// processes starting at once apply each migration exactly once.
+const advisoryLockKey = 7_265_483_120_555
+
+// DirName is the migration directory name of an ent dialect.
+func DirName(dia string) string {
+	if dia == dialect.SQLite {
+		return "sqlite"
+	}
+	return dia
+}
+
+// Migrations returns the embedded migration directory of the database.
+func (db *DB) Migrations() (atlasmigrate.Dir, error) {
+	return migrations.Dir(DirName(db.Dialect))
+}
+
+// Revision is an applied migration.
+type Revision struct {
+	Version     string
+	Description string
+	AppliedAt   time.Time
+}
+
+// Status is the migration state of a database against a directory.
+type Status struct {
+	Applied []Revision
+	// Pending are the files not applied yet, in order.
+	Pending []atlasmigrate.File
+}
+
+// MigrationStatus reports which migrations of dir are applied and pending.
+func (db *DB) MigrationStatus(ctx context.Context, dir atlasmigrate.Dir) (*Status, error) {
+	if err := VerifySum(dir); err != nil {
+		return nil, err
+	}
+	if err := db.ensureRevisions(ctx, db.SQL); err != nil {
+		return nil, err
+	}
+	return db.status(ctx, db.SQL, dir)
+}
+
+// queryer is what status needs of a pool, a connection or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (db *DB) status(ctx context.Context, q queryer, dir atlasmigrate.Dir) (*Status, error) {
+	rows, err := q.QueryContext(ctx, "SELECT version, description, applied_at FROM "+RevisionsTable+" ORDER BY version")
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", RevisionsTable, err)
+	}
+	defer rows.Close()
+	st := &Status{}
+	applied := make(map[string]bool)
+	for rows.Next() {
+		var r Revision
+		if err := rows.Scan(&r.Version, &r.Description, &r.AppliedAt); err != nil {
+			return nil, err
+		}
+		st.Applied = append(st.Applied, r)
+		applied[r.Version] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if !applied[f.Version()] {
+			st.Pending = append(st.Pending, f)
+		}
+	}
+	return st, nil
+}
+
+// ensureRevisions creates the revisions table if it is missing.
+func (db *DB) ensureRevisions(ctx context.Context, x interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}) error {
+	_, err := x.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+RevisionsTable+
+		" (version VARCHAR(255) NOT NULL PRIMARY KEY, description VARCHAR(255) NOT NULL, applied_at TIMESTAMP NOT NULL)")
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", RevisionsTable, err)
+	}
+	return nil
+}
+
+// VerifySum checks the directory against its atlas.sum and names each file
+// whose content does not match it.
+func VerifySum(dir atlasmigrate.Dir) error {
+	b, err := dir.Open(atlasmigrate.HashFileName)
+	if err != nil {
+		return fmt.Errorf("migration directory has no %s: %w", atlasmigrate.HashFileName, err)
+	}
+	defer b.Close()
+	raw, err := io.ReadAll(b)
+	if err != nil {
+		return err
+	}
+	var want atlasmigrate.HashFile
+	if err := want.UnmarshalText(raw); err != nil {
+		return fmt.Errorf("reading %s: %w", atlasmigrate.HashFileName, err)
+	}
+	got, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, f := range got {
+		if h, err := want.SumByName(f.N); err != nil || h != f.H {
+			bad = append(bad, f.N)
+		}
+	}
+	for _, f := range want {
+		if _, err := got.SumByName(f.N); err != nil {
+			bad = append(bad, f.N+" (missing)")
+		}
+	}
+	if len(bad) > 0 || want.Sum() != got.Sum() {
+		return fmt.Errorf("migration files do not match %s, refusing to apply: %s", atlasmigrate.HashFileName, strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// ApplyOptions configures Migrate.
+type ApplyOptions struct {
+	// DryRun prints the SQL of the pending migrations instead of running it.
+	DryRun bool
+	// Out receives progress lines and, with DryRun, the SQL.
+	Out io.Writer
+}
+
+// Migrate applies the pending migrations of dir, each in its own
+// transaction, recording each in RevisionsTable. It refuses a directory that
+// does not match its atlas.sum. On PostgreSQL it holds an advisory lock, on
+// SQLite each transaction takes the write lock at BEGIN, so concurrent
+// appliers apply each migration once. A failing migration is rolled back and
+// not recorded; the error names its file and statement. It returns the
+// versions it applied.
+func (db *DB) Migrate(ctx context.Context, dir atlasmigrate.Dir, opts ApplyOptions) ([]string, error) {
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	if err := VerifySum(dir); err != nil {
+		return nil, err
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if db.Dialect == dialect.Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", advisoryLockKey); err != nil {
+			return nil, fmt.Errorf("taking the migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", advisoryLockKey) //nolint:errcheck // closing the connection releases it too
+	}
+	if err := db.ensureRevisions(ctx, conn); err != nil {
+		return nil, err
+	}
+	st, err := db.status(ctx, conn, dir)
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, f := range st.Pending {
+		stmts, err := f.Stmts()
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: %w", f.Name(), err)
+		}
+		if opts.DryRun {
+			fmt.Fprintf(opts.Out, "-- %s\n%s\n", f.Name(), strings.Join(stmts, "\n"))
+			continue
+		}
+		ok, err := db.applyFile(ctx, conn, f, stmts)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			fmt.Fprintf(opts.Out, "applied %s\n", f.Name())
+			applied = append(applied, f.Version())
+		}
+	}
+	return applied, nil
+}
+
+// applyFile runs one migration in a transaction and records it; it reports
+// false when another applier recorded it first.
+func (db *DB) applyFile(ctx context.Context, conn *sql.Conn, f atlasmigrate.File, stmts []string) (bool, error) {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var done int
+	if err := tx.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM "+RevisionsTable+" WHERE version = ?"), f.Version()).Scan(&done); err != nil {
+		return false, err
+	}
+	if done > 0 {
+		return false, nil
+	}
+	for i, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return false, fmt.Errorf("migration %s failed at statement %d (%s), rolled back: %w", f.Name(), i+1, abbreviate(stmt), err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, db.rebind("INSERT INTO "+RevisionsTable+" (version, description, applied_at) VALUES (?, ?, ?)"),
+		f.Version(), f.Desc(), time.Now().UTC())
+	if err != nil {
+		return false, fmt.Errorf("recording migration %s: %w", f.Name(), err)
+	}
+	return true, tx.Commit()
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n.
+func (db *DB) rebind(query string) string {
+	if db.Dialect != dialect.Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func abbreviate(stmt string) string {
+	stmt = strings.Join(strings.Fields(stmt), " ")
+	if len(stmt) > 120 {
+		return stmt[:117] + "..."
+	}
+	return stmt
+}
+
+// DevDatabase opens an empty database of the same kind as rawURL for diffing
+// and linting: an in-memory SQLite database, or a new database on the same
+// PostgreSQL server. The returned func closes (and drops) it.
+func DevDatabase(ctx context.Context, rawURL string) (*DB, func(), error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	_, dia, _, err := parse(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dia == dialect.SQLite {
+		db, err := Open(ctx, "sqlite:dev-"+randomName()+"?mode=memory&cache=shared&_pragma=journal_mode(MEMORY)")
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close() }, nil
+	}
+	admin, err := Open(ctx, rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := "blog_dev_" + randomName()
+	if _, err := admin.SQL.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return nil, nil, fmt.Errorf("creating dev database: %w", err)
+	}
+	drop := func() {
+		_, _ = admin.SQL.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	u.Path = "/" + name
+	db, err := Open(ctx, u.String())
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); drop() }, nil
+}
+
+func randomName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ErrNoChanges is returned by Diff when the directory already matches.
+var ErrNoChanges = errors.New("the migration directory already matches the schema")
+
+// Diff writes to dir a migration named name holding exactly the changes
+// between the migrations in dir (replayed on dev, an empty database) and
+// tables (migrate.Tables for the ent schema). It returns the new file's name,
+// or ErrNoChanges and writes nothing.
+func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, tables []*schema.Table) (string, error) {
+	if tables == nil {
+		tables = migrate.Tables
+	}
+	before, err := dir.Files()
+	if err != nil {
+		return "", err
+	}
+	opts := append([]schema.MigrateOption{
+		schema.WithDir(dir),
+		schema.WithMigrationMode(schema.ModeReplay),
+		schema.WithFormatter(atlasmigrate.DefaultFormatter),
+		schema.WithDialect(dev.Dialect),
+		schema.WithDropColumn(true),
+		schema.WithDropIndex(true),
+		schema.WithErrNoPlan(true),
+	}, MigrateOptions()...)
+	m, err := schema.NewMigrate(entsql.OpenDB(dev.Dialect, dev.SQL), opts...)
+	if err != nil {
+		return "", err
+	}
+	if err := m.NamedDiff(ctx, name, tables...); err != nil {
+		if errors.Is(err, atlasmigrate.ErrNoPlan) {
+			return "", ErrNoChanges
+		}
+		return "", fmt.Errorf("diffing the schema: %w", err)
+	}
+	after, err := dir.Files()
+	if err != nil {
+		return "", err
+	}
+	for _, f := range after {
+		if !slices.ContainsFunc(before, func(b atlasmigrate.File) bool { return b.Name() == f.Name() }) {
+			return f.Name(), nil
+		}
+	}
+	return "", ErrNoChanges
+}
