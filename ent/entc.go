@@ -38,7 +38,7 @@ func main() {
 		Features: []gen.Feature{
 			gen.FeatureUpsert,
 			gen.FeatureVersionedMigration,
-			gen.FeatureLock,
+			gen.FeatureModifier,
 		},
 	}, entc.Extensions(oas, rest))
 	if err != nil {

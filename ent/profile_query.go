@@ -11,7 +11,6 @@ import (
 	"math"
 
 	"entgo.io/ent"
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
@@ -278,8 +277,9 @@ func (_q *ProfileQuery) Clone() *ProfileQuery {
 		predicates: append([]predicate.Profile{}, _q.predicates...),
 		withUser:   _q.withUser.Clone(),
 		// clone intermediate query.
-		sql:  _q.sql.Clone(),
-		path: _q.path,
+		sql:       _q.sql.Clone(),
+		path:      _q.path,
+		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
 }
 
@@ -526,30 +526,10 @@ func (_q *ProfileQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	return selector
 }
 
-// ForUpdate locks the selected rows against concurrent updates, and prevent them from being
-// updated, deleted or "selected ... for update" by other sessions, until the transaction is
-// either committed or rolled-back.
-func (_q *ProfileQuery) ForUpdate(opts ...sql.LockOption) *ProfileQuery {
-	if _q.driver.Dialect() == dialect.Postgres {
-		_q.Unique(false)
-	}
-	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
-		s.ForUpdate(opts...)
-	})
-	return _q
-}
-
-// ForShare behaves similarly to ForUpdate, except that it acquires a shared mode lock
-// on any rows that are read. Other sessions can read the rows, but cannot modify them
-// until your transaction commits.
-func (_q *ProfileQuery) ForShare(opts ...sql.LockOption) *ProfileQuery {
-	if _q.driver.Dialect() == dialect.Postgres {
-		_q.Unique(false)
-	}
-	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
-		s.ForShare(opts...)
-	})
-	return _q
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_q *ProfileQuery) Modify(modifiers ...func(s *sql.Selector)) *ProfileSelect {
+	_q.modifiers = append(_q.modifiers, modifiers...)
+	return _q.Select()
 }
 
 // ProfileGroupBy is the group-by builder for Profile entities.
@@ -640,4 +620,10 @@ func (_s *ProfileSelect) sqlScan(ctx context.Context, root *ProfileQuery, v any)
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
+}
+
+// Modify adds a query modifier for attaching custom logic to queries.
+func (_s *ProfileSelect) Modify(modifiers ...func(s *sql.Selector)) *ProfileSelect {
+	_s.modifiers = append(_s.modifiers, modifiers...)
+	return _s
 }

@@ -209,3 +209,25 @@ func (t *countingTx) Commit() error {
 	t.c.add("COMMIT")
 	return t.Tx.Commit()
 }
+
+// usersOf, postsOf and tagsOf return the items of a list response.
+func usersOf(l *rest.UserList, err error) ([]*rest.User, error) {
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+func postsOf(l *rest.PostList, err error) ([]*rest.Post, error) {
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+func tagsOf(l *rest.TagList, err error) ([]*rest.Tag, error) {
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}

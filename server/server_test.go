@@ -122,7 +122,7 @@ func TestListPagination(t *testing.T) {
 		}
 		var seen []int
 		for page := 1; page <= 3; page++ {
-			got, err := api.ListTag(ctx, restkit.ListParams{Page: page, ItemsPerPage: 2})
+			got, err := tagsOf(api.ListTag(ctx, restkit.ListParams{Page: page, ItemsPerPage: 2}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,13 +136,13 @@ func TestListPagination(t *testing.T) {
 		if !slices.Equal(seen, ids) {
 			t.Errorf("got ids %v over the pages, want %v in id order", seen, ids)
 		}
-		all, err := api.ListTag(ctx, restkit.ListParams{})
+		all, err := tagsOf(api.ListTag(ctx, restkit.ListParams{}))
 		if err != nil || len(all) != 5 {
 			t.Errorf("default page: got %d tags (%v), want 5", len(all), err)
 		}
-		_, err = api.ListTag(ctx, restkit.ListParams{ItemsPerPage: rest.DefaultPageSize*10 + 1})
+		_, err = tagsOf(api.ListTag(ctx, restkit.ListParams{ItemsPerPage: rest.DefaultPageSize*10 + 1}))
 		wantField(t, apiError(t, err, http.StatusBadRequest), "query", "itemsPerPage")
-		_, err = api.ListTag(ctx, restkit.ListParams{Page: -1})
+		_, err = tagsOf(api.ListTag(ctx, restkit.ListParams{Page: -1}))
 		wantField(t, apiError(t, err, http.StatusBadRequest), "query", "page")
 	})
 }
@@ -214,7 +214,7 @@ func TestValidation(t *testing.T) {
 				return err
 			}, "body", "author_id"},
 			{"ErrPageSize", func() error {
-				_, err := api.ListUser(ctx, restkit.ListParams{ItemsPerPage: 101})
+				_, err := usersOf(api.ListUser(ctx, restkit.ListParams{ItemsPerPage: 101}))
 				return err
 			}, "query", "itemsPerPage"},
 		}
@@ -359,15 +359,15 @@ func TestEdgeRoutes(t *testing.T) {
 		if got, err := api.ReadPostAuthor(ctx, p2.ID); err != nil || got.ID != u.ID {
 			t.Errorf("GET /posts/{id}/author: got %+v, %v; want user %d", got, err, u.ID)
 		}
-		posts, err := api.ListUserPosts(ctx, u.ID, restkit.ListParams{})
+		posts, err := postsOf(api.ListUserPosts(ctx, u.ID, restkit.ListParams{}))
 		if err != nil || len(posts) != 2 || posts[0].ID != p1.ID || posts[1].ID != p2.ID {
 			t.Errorf("GET /users/{id}/posts: got %v, %v; want posts %d, %d", posts, err, p1.ID, p2.ID)
 		}
-		tags, err := api.ListPostTags(ctx, p1.ID, restkit.ListParams{})
+		tags, err := tagsOf(api.ListPostTags(ctx, p1.ID, restkit.ListParams{}))
 		if err != nil || len(tags) != 2 || tags[0].Name != "go" || tags[1].Name != "sql" {
 			t.Errorf("GET /posts/{id}/tags: got %v, %v; want go, sql", tags, err)
 		}
-		tagged, err := api.ListTagPosts(ctx, goTag.ID, restkit.ListParams{ItemsPerPage: 1, Page: 2})
+		tagged, err := postsOf(api.ListTagPosts(ctx, goTag.ID, restkit.ListParams{ItemsPerPage: 1, Page: 2}))
 		if err != nil || len(tagged) != 1 || tagged[0].ID != p2.ID {
 			t.Errorf("GET /tags/{id}/posts page 2: got %v, %v; want post %d", tagged, err, p2.ID)
 		}
@@ -376,7 +376,7 @@ func TestEdgeRoutes(t *testing.T) {
 			if _, err := api.UpdatePost(ctx, p1.ID, rest.PostUpdate{Tags: restkit.ReplaceWith("sql")}); err != nil {
 				t.Fatal(err)
 			}
-			tags, err := api.ListPostTags(ctx, p1.ID, restkit.ListParams{})
+			tags, err := tagsOf(api.ListPostTags(ctx, p1.ID, restkit.ListParams{}))
 			if err != nil || len(tags) != 1 || tags[0].ID != sqlTag.ID {
 				t.Errorf("got %v, %v; want only sql", tags, err)
 			}
@@ -384,11 +384,11 @@ func TestEdgeRoutes(t *testing.T) {
 
 		t.Run("ErrParentMissing", func(t *testing.T) {
 			missing := u.ID + 1000
-			_, err := api.ListUserPosts(ctx, missing, restkit.ListParams{})
+			_, err := postsOf(api.ListUserPosts(ctx, missing, restkit.ListParams{}))
 			apiError(t, err, http.StatusNotFound)
 			_, err = api.ReadUserProfile(ctx, missing)
 			apiError(t, err, http.StatusNotFound)
-			_, err = api.ListTagPosts(ctx, missing, restkit.ListParams{})
+			_, err = postsOf(api.ListTagPosts(ctx, missing, restkit.ListParams{}))
 			apiError(t, err, http.StatusNotFound)
 		})
 
@@ -397,7 +397,7 @@ func TestEdgeRoutes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			posts, err := api.ListTagPosts(ctx, lone.ID, restkit.ListParams{})
+			posts, err := postsOf(api.ListTagPosts(ctx, lone.ID, restkit.ListParams{}))
 			if err != nil || len(posts) != 0 {
 				t.Errorf("got %v, %v; want an empty list", posts, err)
 			}
@@ -471,7 +471,7 @@ func TestCascadeDeletes(t *testing.T) {
 		})
 
 		t.Run("PostTakesItsLinks", func(t *testing.T) {
-			posts, err := api.ListUserPosts(ctx, kept, restkit.ListParams{})
+			posts, err := postsOf(api.ListUserPosts(ctx, kept, restkit.ListParams{}))
 			if err != nil {
 				t.Fatal(err)
 			}

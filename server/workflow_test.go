@@ -233,11 +233,11 @@ func TestInclude(t *testing.T) {
 			}
 		})
 		t.Run("OnListsAndEdgeRoutes", func(t *testing.T) {
-			users, err := api.ListUser(ctx, restkit.ListParams{Include: []string{"profile", "posts"}})
+			users, err := usersOf(api.ListUser(ctx, restkit.ListParams{Include: []string{"profile", "posts"}}))
 			if err != nil || len(users) != 1 || users[0].Profile == nil || len(users[0].Posts) != 2 {
 				t.Errorf("GET /users?include=profile,posts: got %+v, %v", users, err)
 			}
-			posts, err := api.ListUserPosts(ctx, u.ID, restkit.ListParams{Include: []string{"tags"}})
+			posts, err := postsOf(api.ListUserPosts(ctx, u.ID, restkit.ListParams{Include: []string{"tags"}}))
 			if err != nil || len(posts) != 2 || len(posts[0].Tags) != 1 || posts[1].Tags == nil {
 				t.Errorf("GET /users/{id}/posts?include=tags: got %+v, %v", posts, err)
 			}
@@ -290,7 +290,7 @@ func TestIncludeCaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		users, err := api.ListUser(ctx, restkit.ListParams{Include: []string{"posts"}})
+		users, err := usersOf(api.ListUser(ctx, restkit.ListParams{Include: []string{"posts"}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +321,7 @@ func TestIncludeCaps(t *testing.T) {
 		if _, err := api.SetPostTags(ctx, users[1].Posts[0].ID, "tag000", "tag104"); err != nil {
 			t.Fatal(err)
 		}
-		posts, err := api.ListPost(ctx, restkit.ListParams{Include: []string{"tags"}, ItemsPerPage: 100})
+		posts, err := postsOf(api.ListPost(ctx, restkit.ListParams{Include: []string{"tags"}, ItemsPerPage: 100}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -87,8 +87,8 @@ func TestServe(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {
-			t.Errorf("GET /users: got %d %s, want 200 []", resp.StatusCode, body)
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != `{"items":[],"total":0}` {
+			t.Errorf("GET /users: got %d %s, want 200 and an empty page", resp.StatusCode, body)
 		}
 
 		cancel()

@@ -78,6 +78,77 @@ type Edge struct {
 	BackRef *Field
 }
 
+// Kind is the restkit.Kind constant of the field's type, or "" when lists
+// cannot filter on it.
+func (f *Field) Kind() string {
+	switch f.Type {
+	case "string":
+		return "KindString"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "KindInt"
+	case "float32", "float64":
+		return "KindFloat"
+	case "bool":
+		return "KindBool"
+	case "time.Time":
+		return "KindTime"
+	}
+	return ""
+}
+
+// Filterable are the fields lists filter and sort by.
+func (e *Entity) Filterable() []*Field {
+	var fs []*Field
+	for _, f := range e.Fields {
+		if f.Kind() != "" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// Counted are the edges whose row counts are fields (posts_count).
+func (e *Entity) Counted() []*Edge {
+	var es []*Edge
+	for _, edge := range e.Edges {
+		if !edge.Unique {
+			es = append(es, edge)
+		}
+	}
+	return es
+}
+
+// CountName is the name of the count field of a list edge: "posts_count".
+func (e *Edge) CountName() string { return e.Name + "_count" }
+
+// CountGo is the Go name of the count field: "PostsCount".
+func (e *Edge) CountGo() string { return e.Go + "Count" }
+
+// EdgePath is a path of edges that list filters go through.
+type EdgePath struct {
+	Path   string // "posts.tags"
+	Target *Entity
+}
+
+// EdgePaths are the edge paths, one or two edges long, that the spec
+// documents filters on; paths that come back to e are left out.
+func (e *Entity) EdgePaths() []EdgePath {
+	var ps []EdgePath
+	for _, a := range e.Edges {
+		if a.Target == e {
+			continue
+		}
+		ps = append(ps, EdgePath{Path: a.Name, Target: a.Target})
+		for _, b := range a.Target.Edges {
+			if b.Target == e || b.Target == a.Target {
+				continue
+			}
+			ps = append(ps, EdgePath{Path: a.Name + "." + b.Name, Target: b.Target})
+		}
+	}
+	return ps
+}
+
 // O2M reports whether the edge is one-to-many (the target holds the key).
 func (e *Edge) O2M() bool { return !e.Unique && !e.M2M }
 

@@ -70,7 +70,7 @@ func (x *Extension) render(g *gen.Graph) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"types", "server", "client"} {
+	for _, name := range []string{"types", "server", "client", "query"} {
 		var buf bytes.Buffer
 		if err := tmpl.ExecuteTemplate(&buf, name+".tmpl", m); err != nil {
 			return fmt.Errorf("executing template %s: %w", name, err)

@@ -65,11 +65,14 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		}
 		keys[e] = property(body, e.Key.Name)
 	}
+	params := make(map[*Entity][]*ogen.Parameter)
 	for _, e := range m.Entities {
 		entitySchema(spec, e)
+		listSchema(spec, e)
+		params[e] = listParameters(spec, e)
 	}
 	for _, e := range m.Entities {
-		if err := mutateEntity(spec, e, keys); err != nil {
+		if err := mutateEntity(spec, e, keys, params); err != nil {
 			return fmt.Errorf("shaping spec of %s: %w", e.Name, err)
 		}
 	}
@@ -77,6 +80,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	keep := map[string]bool{"Error": true, "FieldError": true}
 	for _, e := range m.Entities {
 		keep[e.Name] = true
+		keep[e.Name+"List"] = true
 		for _, c := range e.Children {
 			keep[e.NestedName(c)] = true
 		}
@@ -164,13 +168,18 @@ func entitySchema(spec *ogen.Spec, e *Entity) {
 		}
 		props = append(props, *ref.SetDescription(desc).ToProperty(edge.Name))
 	}
+	for _, c := range e.Counted() {
+		props = append(props, *ogen.Int().
+			SetDescription(fmt.Sprintf("The number of %s; present with count=%s.", c.Name, c.Name)).
+			ToProperty(c.CountName()))
+	}
 	s.Properties = props
 	s.Required = required
 	s.SetDescription(fmt.Sprintf("A %s.", e.Label))
 }
 
 // mutateEntity shapes the operations of one entity.
-func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema) error {
+func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, params map[*Entity][]*ogen.Parameter) error {
 	root, item := spec.Paths[e.Path], spec.Paths[e.Path+"/{id}"]
 	if root == nil || item == nil || root.Post == nil || root.Get == nil || item.Patch == nil || item.Get == nil || item.Delete == nil {
 		return fmt.Errorf("entoas did not generate the paths of %s", e.Path)
@@ -198,7 +207,15 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema) err
 
 	setResponse(item.Get, http.StatusOK, one)
 	setResponse(item.Patch, http.StatusOK, one)
-	setResponse(root.Get, http.StatusOK, one.AsArray())
+	lists := make(map[*Entity]*ogen.Schema)
+	for _, t := range append([]*Entity{e}, edgeTargets(e)...) {
+		lists[t] = spec.RefSchema(t.Name + "List").Schema
+	}
+	setResponse(root.Get, http.StatusOK, lists[e])
+	root.Get.AddParameters(params[e]...)
+	if len(e.Counted()) > 0 {
+		item.Get.AddParameters(ogen.NewParameter().SetRef("#/components/parameters/" + e.Name + ".count"))
+	}
 	// Reads, lists and deletes never conflict.
 	for _, op := range []*ogen.Operation{root.Get, item.Get, item.Delete} {
 		delete(op.Responses, strconv.Itoa(http.StatusConflict))
@@ -216,8 +233,9 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema) err
 		if edge.Unique {
 			setResponse(p.Get, http.StatusOK, target)
 		} else {
-			setResponse(p.Get, http.StatusOK, target.AsArray())
+			setResponse(p.Get, http.StatusOK, lists[edge.Target])
 			pagination(p.Get)
+			p.Get.AddParameters(params[edge.Target]...)
 		}
 		include(p.Get, edge.Target)
 	}
@@ -230,6 +248,15 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema) err
 		keyRoutes(spec, e, link, keys[link.Target])
 	}
 	return nil
+}
+
+// edgeTargets are the targets of e's edges.
+func edgeTargets(e *Entity) []*Entity {
+	var ts []*Entity
+	for _, edge := range e.Edges {
+		ts = append(ts, edge.Target)
+	}
+	return ts
 }
 
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).

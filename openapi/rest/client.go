@@ -69,10 +69,10 @@ func (c *Client) DeletePost(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/posts", id), nil, nil, nil)
 }
 
-// ListPost returns a page of posts ordered by id (GET /posts).
-func (c *Client) ListPost(ctx context.Context, p restkit.ListParams) ([]*Post, error) {
-	var out []*Post
-	if err := c.rc.Do(ctx, http.MethodGet, "/posts", p.Query(), nil, &out); err != nil {
+// ListPost returns the page of posts that p selects (GET /posts).
+func (c *Client) ListPost(ctx context.Context, p restkit.ListParams) (*PostList, error) {
+	out := new(PostList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/posts", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -88,9 +88,9 @@ func (c *Client) ReadPostAuthor(ctx context.Context, id int, include ...string) 
 }
 
 // ListPostTags returns a page of the tags of the post with id (GET /posts/{id}/tags).
-func (c *Client) ListPostTags(ctx context.Context, id int, p restkit.ListParams) ([]*Tag, error) {
-	var out []*Tag
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id)+"/tags", p.Query(), nil, &out); err != nil {
+func (c *Client) ListPostTags(ctx context.Context, id int, p restkit.ListParams) (*TagList, error) {
+	out := new(TagList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id)+"/tags", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -157,10 +157,10 @@ func (c *Client) DeleteProfile(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/profiles", id), nil, nil, nil)
 }
 
-// ListProfile returns a page of profiles ordered by id (GET /profiles).
-func (c *Client) ListProfile(ctx context.Context, p restkit.ListParams) ([]*Profile, error) {
-	var out []*Profile
-	if err := c.rc.Do(ctx, http.MethodGet, "/profiles", p.Query(), nil, &out); err != nil {
+// ListProfile returns the page of profiles that p selects (GET /profiles).
+func (c *Client) ListProfile(ctx context.Context, p restkit.ListParams) (*ProfileList, error) {
+	out := new(ProfileList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/profiles", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -208,19 +208,19 @@ func (c *Client) DeleteTag(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/tags", id), nil, nil, nil)
 }
 
-// ListTag returns a page of tags ordered by id (GET /tags).
-func (c *Client) ListTag(ctx context.Context, p restkit.ListParams) ([]*Tag, error) {
-	var out []*Tag
-	if err := c.rc.Do(ctx, http.MethodGet, "/tags", p.Query(), nil, &out); err != nil {
+// ListTag returns the page of tags that p selects (GET /tags).
+func (c *Client) ListTag(ctx context.Context, p restkit.ListParams) (*TagList, error) {
+	out := new(TagList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/tags", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // ListTagPosts returns a page of the posts of the tag with id (GET /tags/{id}/posts).
-func (c *Client) ListTagPosts(ctx context.Context, id int, p restkit.ListParams) ([]*Post, error) {
-	var out []*Post
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/tags", id)+"/posts", p.Query(), nil, &out); err != nil {
+func (c *Client) ListTagPosts(ctx context.Context, id int, p restkit.ListParams) (*PostList, error) {
+	out := new(PostList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/tags", id)+"/posts", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -259,10 +259,10 @@ func (c *Client) DeleteUser(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/users", id), nil, nil, nil)
 }
 
-// ListUser returns a page of users ordered by id (GET /users).
-func (c *Client) ListUser(ctx context.Context, p restkit.ListParams) ([]*User, error) {
-	var out []*User
-	if err := c.rc.Do(ctx, http.MethodGet, "/users", p.Query(), nil, &out); err != nil {
+// ListUser returns the page of users that p selects (GET /users).
+func (c *Client) ListUser(ctx context.Context, p restkit.ListParams) (*UserList, error) {
+	out := new(UserList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/users", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -278,9 +278,9 @@ func (c *Client) ReadUserProfile(ctx context.Context, id int, include ...string)
 }
 
 // ListUserPosts returns a page of the posts of the user with id (GET /users/{id}/posts).
-func (c *Client) ListUserPosts(ctx context.Context, id int, p restkit.ListParams) ([]*Post, error) {
-	var out []*Post
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id)+"/posts", p.Query(), nil, &out); err != nil {
+func (c *Client) ListUserPosts(ctx context.Context, id int, p restkit.ListParams) (*PostList, error) {
+	out := new(PostList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id)+"/posts", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -22,13 +22,14 @@ import (
 
 // handler serves the routes over an ent client.
 type handler struct {
-	client *ent.Client
+	client   *ent.Client
+	entities *entities
 }
 
 // Routes registers the routes of every entity on r. Each request is validated
 // by api against its operation in the OpenAPI spec before its handler runs.
 func Routes(r chi.Router, client *ent.Client, api *restkit.API) {
-	h := &handler{client: client}
+	h := &handler{client: client, entities: newEntities()}
 	r.Route("/posts", func(r chi.Router) {
 		// POST /posts
 		r.Post("/", api.Op("createPost", h.createPost))
@@ -109,6 +110,19 @@ func Routes(r chi.Router, client *ent.Client, api *restkit.API) {
 	})
 }
 
+// listQuery parses the list parameters and include of r for e.
+func (h *handler) listQuery(r *http.Request, e *restkit.Entity) (*restkit.List, restkit.Include, error) {
+	inc, err := includeOf(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	lq, err := restkit.ParseList(r.URL.Query(), e, DefaultPageSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lq, inc, nil
+}
+
 // includeOf parses the include parameter of r.
 func includeOf(r *http.Request) (restkit.Include, error) {
 	return restkit.ParseInclude(r.URL.Query().Get("include"), MaxIncludeDepth, MaxIncludePaths)
@@ -169,6 +183,13 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 	q := h.client.Post.Query().Where(post.ID(id))
 	if err := withPost(q, inc, ""); err != nil {
 		return err
+	}
+	if raw := r.URL.Query().Get("count"); raw != "" {
+		counts, err := restkit.ParseCounts(raw, h.entities.Post)
+		if err != nil {
+			return err
+		}
+		q.Modify(restkit.SelectCounts(h.entities.Post, counts))
 	}
 	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
@@ -254,24 +275,43 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 
 // listPost handles GET /posts.
 func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.Post)
 	if err != nil {
 		return err
 	}
-	limit, offset := restkit.Page(r, DefaultPageSize)
-	q := h.client.Post.Query().
-		Order(ent.Asc(post.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withPost(q, inc, ""); err != nil {
+	q := h.client.Post.Query().Where(predicate.Post(lq.Filter))
+	out, err := pagePosts(r.Context(), q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(r.Context())
-	if err != nil {
-		return fmt.Errorf("listing posts: %w", err)
-	}
-	restkit.WriteJSON(w, http.StatusOK, newPostList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// pagePosts returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include) (*PostList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting posts: %w", err)
+	}
+	q.Where(predicate.Post(lq.After)).
+		Order(post.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	if err := withPost(q, inc, ""); err != nil {
+		return nil, err
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing posts: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, (*ent.Post).Value, func(e *ent.Post) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &PostList{Items: newPostList(rows, inc), Total: total, NextCursor: next}, nil
 }
 
 // readPostAuthor handles GET /posts/{id}/author.
@@ -306,32 +346,26 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.Tag)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	limit, offset := restkit.Page(r, DefaultPageSize)
 	q := h.client.Post.Query().
 		Where(post.ID(id)).
 		QueryTags().
-		Order(ent.Asc(tag.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withTag(q, inc, ""); err != nil {
+		Where(predicate.Tag(lq.Filter))
+	out, err := pageTags(ctx, q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing tags of post: %w", err)
-	}
-	if len(out) == 0 {
-		// An empty page: 404 if the post itself does not exist.
+	if out.Total == 0 {
+		// No rows: 404 if the post itself does not exist.
 		if err := h.missingPost(ctx, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTagList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -606,24 +640,43 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 
 // listProfile handles GET /profiles.
 func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.Profile)
 	if err != nil {
 		return err
 	}
-	limit, offset := restkit.Page(r, DefaultPageSize)
-	q := h.client.Profile.Query().
-		Order(ent.Asc(profile.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withProfile(q, inc, ""); err != nil {
+	q := h.client.Profile.Query().Where(predicate.Profile(lq.Filter))
+	out, err := pageProfiles(r.Context(), q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(r.Context())
-	if err != nil {
-		return fmt.Errorf("listing profiles: %w", err)
-	}
-	restkit.WriteJSON(w, http.StatusOK, newProfileList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// pageProfiles returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include) (*ProfileList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting profiles: %w", err)
+	}
+	q.Where(predicate.Profile(lq.After)).
+		Order(profile.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	if err := withProfile(q, inc, ""); err != nil {
+		return nil, err
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing profiles: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, (*ent.Profile).Value, func(e *ent.Profile) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &ProfileList{Items: newProfileList(rows, inc), Total: total, NextCursor: next}, nil
 }
 
 // readProfileUser handles GET /profiles/{id}/user.
@@ -733,6 +786,13 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 	if err := withTag(q, inc, ""); err != nil {
 		return err
 	}
+	if raw := r.URL.Query().Get("count"); raw != "" {
+		counts, err := restkit.ParseCounts(raw, h.entities.Tag)
+		if err != nil {
+			return err
+		}
+		q.Modify(restkit.SelectCounts(h.entities.Tag, counts))
+	}
 	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
@@ -806,24 +866,43 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 
 // listTag handles GET /tags.
 func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.Tag)
 	if err != nil {
 		return err
 	}
-	limit, offset := restkit.Page(r, DefaultPageSize)
-	q := h.client.Tag.Query().
-		Order(ent.Asc(tag.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withTag(q, inc, ""); err != nil {
+	q := h.client.Tag.Query().Where(predicate.Tag(lq.Filter))
+	out, err := pageTags(r.Context(), q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(r.Context())
-	if err != nil {
-		return fmt.Errorf("listing tags: %w", err)
-	}
-	restkit.WriteJSON(w, http.StatusOK, newTagList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// pageTags returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include) (*TagList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting tags: %w", err)
+	}
+	q.Where(predicate.Tag(lq.After)).
+		Order(tag.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	if err := withTag(q, inc, ""); err != nil {
+		return nil, err
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing tags: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, (*ent.Tag).Value, func(e *ent.Tag) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &TagList{Items: newTagList(rows, inc), Total: total, NextCursor: next}, nil
 }
 
 // listTagPosts handles GET /tags/{id}/posts.
@@ -832,32 +911,26 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.Post)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	limit, offset := restkit.Page(r, DefaultPageSize)
 	q := h.client.Tag.Query().
 		Where(tag.ID(id)).
 		QueryPosts().
-		Order(ent.Asc(post.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withPost(q, inc, ""); err != nil {
+		Where(predicate.Post(lq.Filter))
+	out, err := pagePosts(ctx, q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing posts of tag: %w", err)
-	}
-	if len(out) == 0 {
-		// An empty page: 404 if the tag itself does not exist.
+	if out.Total == 0 {
+		// No rows: 404 if the tag itself does not exist.
 		if err := h.missingTag(ctx, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPostList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -1049,6 +1122,13 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 	if err := withUser(q, inc, ""); err != nil {
 		return err
 	}
+	if raw := r.URL.Query().Get("count"); raw != "" {
+		counts, err := restkit.ParseCounts(raw, h.entities.User)
+		if err != nil {
+			return err
+		}
+		q.Modify(restkit.SelectCounts(h.entities.User, counts))
+	}
 	out, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
@@ -1116,24 +1196,43 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 
 // listUser handles GET /users.
 func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.User)
 	if err != nil {
 		return err
 	}
-	limit, offset := restkit.Page(r, DefaultPageSize)
-	q := h.client.User.Query().
-		Order(ent.Asc(user.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withUser(q, inc, ""); err != nil {
+	q := h.client.User.Query().Where(predicate.User(lq.Filter))
+	out, err := pageUsers(r.Context(), q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(r.Context())
-	if err != nil {
-		return fmt.Errorf("listing users: %w", err)
-	}
-	restkit.WriteJSON(w, http.StatusOK, newUserList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// pageUsers returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include) (*UserList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting users: %w", err)
+	}
+	q.Where(predicate.User(lq.After)).
+		Order(user.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	if err := withUser(q, inc, ""); err != nil {
+		return nil, err
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, (*ent.User).Value, func(e *ent.User) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	return &UserList{Items: newUserList(rows, inc), Total: total, NextCursor: next}, nil
 }
 
 // readUserProfile handles GET /users/{id}/profile.
@@ -1168,32 +1267,26 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	lq, inc, err := h.listQuery(r, h.entities.Post)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	limit, offset := restkit.Page(r, DefaultPageSize)
 	q := h.client.User.Query().
 		Where(user.ID(id)).
 		QueryPosts().
-		Order(ent.Asc(post.FieldID)).
-		Limit(limit).
-		Offset(offset)
-	if err := withPost(q, inc, ""); err != nil {
+		Where(predicate.Post(lq.Filter))
+	out, err := pagePosts(ctx, q, lq, inc)
+	if err != nil {
 		return err
 	}
-	out, err := q.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing posts of user: %w", err)
-	}
-	if len(out) == 0 {
-		// An empty page: 404 if the user itself does not exist.
+	if out.Total == 0 {
+		// No rows: 404 if the user itself does not exist.
 		if err := h.missingUser(ctx, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPostList(out, inc))
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -35,6 +35,16 @@ type Post struct {
 	AuthorID  int       `json:"author_id"`
 	Author    *User     `json:"author,omitempty"`
 	Tags      []*Tag    `json:"tags,omitzero"`
+	TagsCount *int      `json:"tags_count,omitempty"`
+}
+
+// PostList is a page of posts.
+type PostList struct {
+	Items []*Post `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // newPost converts an ent post, with the included edges
@@ -53,6 +63,10 @@ func newPost(e *ent.Post, inc restkit.Include) *Post {
 	}
 	if inc.Has("tags") {
 		out.Tags = newTagList(e.Edges.Tags, inc["tags"])
+	}
+	if v, err := e.Value("tags_count"); err == nil {
+		n := restkit.CountValue(v)
+		out.TagsCount = &n
 	}
 	return out
 }
@@ -95,6 +109,15 @@ type Profile struct {
 	User      *User     `json:"user,omitempty"`
 }
 
+// ProfileList is a page of profiles.
+type ProfileList struct {
+	Items []*Profile `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
 // newProfile converts an ent profile, with the included edges
 // it has loaded, to its API form.
 func newProfile(e *ent.Profile, inc restkit.Include) *Profile {
@@ -135,11 +158,21 @@ type ProfileUpdate struct {
 // Tag is a tag as the API returns it; edges are present
 // when included.
 type Tag struct {
-	ID        int       `json:"id"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Name      string    `json:"name"`
-	Posts     []*Post   `json:"posts,omitzero"`
+	ID         int       `json:"id"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Name       string    `json:"name"`
+	Posts      []*Post   `json:"posts,omitzero"`
+	PostsCount *int      `json:"posts_count,omitempty"`
+}
+
+// TagList is a page of tags.
+type TagList struct {
+	Items []*Tag `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // newTag converts an ent tag, with the included edges
@@ -153,6 +186,10 @@ func newTag(e *ent.Tag, inc restkit.Include) *Tag {
 	}
 	if inc.Has("posts") {
 		out.Posts = newPostList(e.Edges.Posts, inc["posts"])
+	}
+	if v, err := e.Value("posts_count"); err == nil {
+		n := restkit.CountValue(v)
+		out.PostsCount = &n
 	}
 	return out
 }
@@ -188,13 +225,23 @@ type TagNames struct {
 // User is a user as the API returns it; edges are present
 // when included.
 type User struct {
-	ID        int       `json:"id"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Name      string    `json:"name"`
-	Email     *string   `json:"email,omitempty"`
-	Profile   *Profile  `json:"profile,omitempty"`
-	Posts     []*Post   `json:"posts,omitzero"`
+	ID         int       `json:"id"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	Name       string    `json:"name"`
+	Email      *string   `json:"email,omitempty"`
+	Profile    *Profile  `json:"profile,omitempty"`
+	Posts      []*Post   `json:"posts,omitzero"`
+	PostsCount *int      `json:"posts_count,omitempty"`
+}
+
+// UserList is a page of users.
+type UserList struct {
+	Items []*User `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // newUser converts an ent user, with the included edges
@@ -212,6 +259,10 @@ func newUser(e *ent.User, inc restkit.Include) *User {
 	}
 	if inc.Has("posts") {
 		out.Posts = newPostList(e.Edges.Posts, inc["posts"])
+	}
+	if v, err := e.Value("posts_count"); err == nil {
+		n := restkit.CountValue(v)
+		out.PostsCount = &n
 	}
 	return out
 }

@@ -280,3 +280,4 @@ func intParam(q url.Values, name string, def int) int {
 	}
 	return def
 }
+

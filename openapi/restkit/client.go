@@ -28,12 +28,24 @@ func NewClient(baseURL string, hc *http.Client) *Client {
 	return &Client{base: strings.TrimSuffix(baseURL, "/"), hc: hc}
 }
 
-// ListParams selects a page of a list.
+// ListParams selects a page of a list. Zero values are left out.
 type ListParams struct {
 	// Page is the page number, from 1; 0 means the first page.
 	Page int
 	// ItemsPerPage is the page size; 0 means the server's default.
 	ItemsPerPage int
+	// Cursor continues after the page that returned it as NextCursor.
+	Cursor string
+	// Sort lists fields to sort by, descending with a leading "-".
+	Sort []string
+	// Q searches the text fields.
+	Q string
+	// Filter holds filters by parameter name: {"name.contains": {"ali"}}.
+	Filter url.Values
+	// Or is an or group: "(name.eq.alice,email.contains.example)".
+	Or string
+	// Count lists edges whose row counts to include (posts → posts_count).
+	Count []string
 	// Include lists edge paths to embed in each item ("posts.tags").
 	Include []string
 }
@@ -41,15 +53,26 @@ type ListParams struct {
 // Query encodes p as query parameters.
 func (p ListParams) Query() url.Values {
 	q := url.Values{}
+	for k, vs := range p.Filter {
+		q[k] = vs
+	}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
 	if p.Page != 0 {
-		q.Set("page", strconv.Itoa(p.Page))
+		set("page", strconv.Itoa(p.Page))
 	}
 	if p.ItemsPerPage != 0 {
-		q.Set("itemsPerPage", strconv.Itoa(p.ItemsPerPage))
+		set("itemsPerPage", strconv.Itoa(p.ItemsPerPage))
 	}
-	if len(p.Include) > 0 {
-		q.Set("include", strings.Join(p.Include, ","))
-	}
+	set("cursor", p.Cursor)
+	set("sort", strings.Join(p.Sort, ","))
+	set("q", p.Q)
+	set("or", p.Or)
+	set("count", strings.Join(p.Count, ","))
+	set("include", strings.Join(p.Include, ","))
 	return q
 }
 
