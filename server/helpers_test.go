@@ -55,13 +55,20 @@ func serve(t *testing.T, db *database.DB, client *ent.Client) *testAPI {
 	return &testAPI{Client: rest.NewClient(ts.URL, ts.Client()), DB: db, URL: ts.URL}
 }
 
-// checkResponses validates each response of h against the spec.
-func checkResponses(t *testing.T, h http.Handler) http.Handler {
+// loadDoc loads the spec.
+func loadDoc(t *testing.T) *openapi3.T {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData(openapi.JSON())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return doc
+}
+
+// checkResponses validates each response of h against the spec.
+func checkResponses(t *testing.T, h http.Handler) http.Handler {
+	t.Helper()
+	doc := loadDoc(t)
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		t.Fatal(err)

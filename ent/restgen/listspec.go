@@ -29,7 +29,7 @@ func listParameters(spec *ogen.Spec, e *Entity) []*ogen.Parameter {
 		SetName("cursor").
 		SetDescription("Continue after the page that returned this next_cursor (keyset pagination; not combined with page).").
 		SetSchema(ogen.String().SetMaxLength(ptr(uint64(1000)))))
-	var sortable []string
+	sortable := []string{"id"}
 	for _, f := range e.Filterable() {
 		sortable = append(sortable, f.Name)
 	}
@@ -61,7 +61,7 @@ func listParameters(spec *ogen.Spec, e *Entity) []*ogen.Parameter {
 		SetDescription("Any of the conditions: or=(name.eq.alice,email.contains.example). A condition is a filter parameter name, a dot and its value; "+
 			"quote a value holding a comma or parenthesis in double quotes; separate in values with |. It is ANDed with the other filters.").
 		SetSchema(ogen.String().SetMaxLength(ptr(uint64(1000)))))
-	for _, f := range e.Filterable() {
+	for _, f := range append([]*Field{{Name: "id", Type: "int"}}, e.Filterable()...) {
 		for _, op := range fieldOps(f) {
 			add(filterParameter(f.Name, op, f, ""))
 		}

@@ -3,6 +3,7 @@
 package rest
 
 import (
+	"blog/ent"
 	"blog/ent/post"
 	"blog/ent/predicate"
 	"blog/ent/profile"
@@ -114,4 +115,79 @@ func newEntities() *entities {
 		}},
 	}
 	return es
+}
+
+// postValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func postValue(e *ent.Post, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "created_at":
+		return e.CreatedAt, nil
+	case "updated_at":
+		return e.UpdatedAt, nil
+	case "title":
+		return e.Title, nil
+	case "content":
+		return e.Content, nil
+	case "author_id":
+		return e.AuthorID, nil
+	}
+	return e.Value(name)
+}
+
+// profileValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func profileValue(e *ent.Profile, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "created_at":
+		return e.CreatedAt, nil
+	case "updated_at":
+		return e.UpdatedAt, nil
+	case "bio":
+		return e.Bio, nil
+	case "user_id":
+		return e.UserID, nil
+	}
+	return e.Value(name)
+}
+
+// tagValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func tagValue(e *ent.Tag, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "created_at":
+		return e.CreatedAt, nil
+	case "updated_at":
+		return e.UpdatedAt, nil
+	case "name":
+		return e.Name, nil
+	}
+	return e.Value(name)
+}
+
+// userValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func userValue(e *ent.User, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "created_at":
+		return e.CreatedAt, nil
+	case "updated_at":
+		return e.UpdatedAt, nil
+	case "name":
+		return e.Name, nil
+	case "email":
+		if e.Email == nil {
+			return nil, nil
+		}
+		return *e.Email, nil
+	}
+	return e.Value(name)
 }

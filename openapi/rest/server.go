@@ -307,7 +307,7 @@ func pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc rest
 	if err != nil {
 		return nil, fmt.Errorf("listing posts: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, (*ent.Post).Value, func(e *ent.Post) int { return e.ID })
+	rows, next, err := restkit.Paginate(lq, rows, postValue, func(e *ent.Post) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -672,7 +672,7 @@ func pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, in
 	if err != nil {
 		return nil, fmt.Errorf("listing profiles: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, (*ent.Profile).Value, func(e *ent.Profile) int { return e.ID })
+	rows, next, err := restkit.Paginate(lq, rows, profileValue, func(e *ent.Profile) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -898,7 +898,7 @@ func pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restki
 	if err != nil {
 		return nil, fmt.Errorf("listing tags: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, (*ent.Tag).Value, func(e *ent.Tag) int { return e.ID })
+	rows, next, err := restkit.Paginate(lq, rows, tagValue, func(e *ent.Tag) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -1228,7 +1228,7 @@ func pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc rest
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, (*ent.User).Value, func(e *ent.User) int { return e.ID })
+	rows, next, err := restkit.Paginate(lq, rows, userValue, func(e *ent.User) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}

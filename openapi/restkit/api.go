@@ -27,7 +27,9 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // API validates requests against the OpenAPI spec and writes errors.
 type API struct {
-	routes  map[string]*routers.Route
+	routes map[string]*routers.Route
+	// query lists the query parameters of each operation; others are refused.
+	query   map[string]map[string]bool
 	log     *slog.Logger
 	maxBody int64
 }
@@ -56,10 +58,22 @@ func New(ctx context.Context, cfg Config) (*API, error) {
 	if err := doc.Validate(ctx); err != nil {
 		return nil, fmt.Errorf("validating OpenAPI spec: %w", err)
 	}
-	a := &API{routes: make(map[string]*routers.Route), log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	a := &API{
+		routes:  make(map[string]*routers.Route),
+		query:   make(map[string]map[string]bool),
+		log:     cfg.Logger,
+		maxBody: cfg.MaxBodyBytes,
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			a.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			names := make(map[string]bool)
+			for _, p := range op.Parameters {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+					names[p.Value.Name] = true
+				}
+			}
+			a.query[op.OperationID] = names
 		}
 	}
 	return a, nil
@@ -83,6 +97,10 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			a.WriteError(w, r, NewError(http.StatusUnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
 			return
 		}
+		if err := a.unknownQuery(r, id); err != nil {
+			a.WriteError(w, r, err)
+			return
+		}
 		if err := a.validate(r, route); err != nil {
 			a.WriteError(w, r, err)
 			return
@@ -91,6 +109,26 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			a.WriteError(w, r, err)
 		}
 	}
+}
+
+// unknownQuery refuses query parameters the operation does not declare: a
+// misspelt filter must not silently match everything.
+func (a *API) unknownQuery(r *http.Request, id string) error {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// url.Values drops what it cannot parse (a ";" for one): refuse it.
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Message: "malformed query string: " + err.Error()})
+	}
+	var fields []FieldError
+	for name := range q {
+		if !a.query[id][name] {
+			fields = append(fields, FieldError{In: "query", Field: name, Message: "unknown parameter"})
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return NewError(http.StatusBadRequest, "invalid request", fields...)
 }
 
 // validate checks r against the operation of route.
@@ -106,8 +144,9 @@ func (a *API) validate(r *http.Request, route *routers.Route) error {
 		PathParams: params,
 		Route:      route,
 		Options: &openapi3filter.Options{
-			MultiError:         true,
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			MultiError:          true,
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true, // handlers apply defaults; page=1 must not appear next to cursor
 		},
 	})
 	if err == nil {
@@ -280,4 +319,3 @@ func intParam(q url.Values, name string, def int) int {
 	}
 	return def
 }
-

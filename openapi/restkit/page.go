@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,13 +55,17 @@ func (l *List) Order(s *sql.Selector) {
 	s.OrderBy(s.C("id"))
 }
 
-// Select adds to s the values a cursor needs (the sort keys, as _k0, _k1…)
-// and the requested counts (as posts_count…).
+// Select adds to s the counts the response or a cursor needs: the requested
+// ones and those sorted by (posts_count…). Column values come from the rows
+// themselves (selecting an expression that may be NULL is not portable).
 func (l *List) Select(s *sql.Selector) {
-	for i, k := range l.sort {
-		s.AppendSelectExprAs(k.field.expr(s), fmt.Sprintf("_k%d", i))
+	names := slices.Clone(l.Counts)
+	for _, k := range l.sort {
+		if k.field.Count != nil && !slices.Contains(names, k.name) {
+			names = append(names, k.name)
+		}
 	}
-	SelectCounts(l.entity, l.Counts)(s)
+	SelectCounts(l.entity, names)(s)
 }
 
 // SelectCounts returns a modifier selecting the count fields names of e.
@@ -191,8 +196,8 @@ func (f *Field) toJSON(v any) (any, error) {
 }
 
 // Paginate trims rows (fetched with Limit+1) to the page and returns the
-// cursor of the next page, or "" on the last one. value reads a selected
-// value of a row; id its id.
+// cursor of the next page, or "" on the last one. value reads a field (or a
+// selected count) of a row by name; id its id.
 func Paginate[T, V any](l *List, rows []T, value func(T, string) (V, error), id func(T) int) ([]T, string, error) {
 	if len(rows) <= l.Limit {
 		return rows, "", nil
@@ -201,7 +206,7 @@ func Paginate[T, V any](l *List, rows []T, value func(T, string) (V, error), id 
 	last := rows[len(rows)-1]
 	c := cursor{Sort: l.spec, ID: id(last), Keys: make([]any, len(l.sort))}
 	for i, k := range l.sort {
-		v, err := value(last, fmt.Sprintf("_k%d", i))
+		v, err := value(last, k.name)
 		if err != nil {
 			return nil, "", err
 		}
