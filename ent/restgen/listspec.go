@@ -58,7 +58,7 @@ func listParameters(spec *ogen.Spec, e *Entity) []*ogen.Parameter {
 	}
 	add(ogen.NewParameter().
 		SetName("or").
-		SetDescription("Any of the conditions: or=(name.eq.alice,email.contains.example). A condition is a filter parameter name, a dot and its value; "+
+		SetDescription("Any of the conditions: or=(name.eq.alice,email.contains.example). A condition is a filter parameter name, a dot and its value; " +
 			"quote a value holding a comma or parenthesis in double quotes; separate in values with |. It is ANDed with the other filters.").
 		SetSchema(ogen.String().SetMaxLength(ptr(uint64(1000)))))
 	for _, f := range append([]*Field{{Name: "id", Type: "int"}}, e.Filterable()...) {
