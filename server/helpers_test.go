@@ -46,7 +46,8 @@ func newAPI(t *testing.T, dbURL string) *testAPI {
 // serve serves the API over client, an ent client of db.
 func serve(t *testing.T, db *database.DB, client *ent.Client) *testAPI {
 	t.Helper()
-	h, err := server.New(context.Background(), client, slog.New(slog.DiscardHandler), 0)
+	served := &database.DB{Client: client, SQL: db.SQL, Dialect: db.Dialect}
+	h, err := server.New(context.Background(), served, slog.New(slog.DiscardHandler), server.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 // Package server serves the blog REST API over HTTP: a chi router with the
-// generated routes of openapi/rest, the spec at /openapi.json, request IDs,
-// request logs and panic recovery.
+// generated routes of openapi/rest, the spec at /openapi.json, interactive
+// docs at /docs, health and readiness probes, Prometheus metrics, request
+// IDs, structured request logs, optional bearer-token auth, request
+// deadlines and panic recovery.
 package server
 
 import (
@@ -12,59 +14,112 @@ import (
 	"net/http"
 	"time"
 
-	"blog/ent"
 	"blog/openapi"
 	"blog/openapi/rest"
 	"blog/openapi/restkit"
 	"blog/server/database"
+	"blog/server/docs"
 
 	"entgo.io/ent/dialect"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// DefaultMaxBodyBytes bounds request bodies unless configured otherwise.
-const DefaultMaxBodyBytes = 1 << 20
-
-// Config configures Run.
+// Config configures the server. DefaultConfig holds the defaults.
 type Config struct {
 	// Addr is the TCP address to listen on (":8080").
 	Addr string
 	// DatabaseURL selects the database; "" means database.DefaultURL.
 	DatabaseURL string
-	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
-	MaxBodyBytes int64
-	// ShutdownTimeout bounds the wait for in-flight requests on shutdown.
-	ShutdownTimeout time.Duration
 	// Migrate applies pending migrations at start-up on PostgreSQL (SQLite
 	// always does); without it a PostgreSQL database that is not at the
 	// latest revision stops the start.
 	Migrate bool
+	// Pool sizes the database connection pool.
+	Pool database.Pool
+	// SQLLog logs every SQL statement (at debug level).
+	SQLLog bool
+	// HTTP server timeouts.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// RequestTimeout bounds the database work of one request; past it the
+	// request fails with 503.
+	RequestTimeout time.Duration
+	// ShutdownTimeout bounds the wait for in-flight requests on shutdown.
+	ShutdownTimeout time.Duration
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// APITokens, when not empty, are the bearer tokens mutating routes require.
+	APITokens []string
+	// ReadAuth requires a token on reads too.
+	ReadAuth bool
 }
 
-// Validate reports what is wrong with c.
+// DefaultConfig returns the defaults of every setting.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              ":8080",
+		Pool:              database.Pool{MaxOpen: 16, MaxIdle: 16, MaxLifetime: 30 * time.Minute},
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		RequestTimeout:    15 * time.Second,
+		ShutdownTimeout:   20 * time.Second,
+		MaxBodyBytes:      1 << 20,
+	}
+}
+
+// Validate reports everything that is wrong with c.
 func (c Config) Validate() error {
 	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+		bad("addr %q: %v", c.Addr, err)
 	}
-	if c.MaxBodyBytes < 0 {
-		errs = append(errs, fmt.Errorf("max body bytes %d is negative", c.MaxBodyBytes))
+	if c.Pool.MaxOpen < 0 || c.Pool.MaxIdle < 0 || c.Pool.MaxLifetime < 0 {
+		bad("pool settings must not be negative")
 	}
-	if c.ShutdownTimeout < 0 {
-		errs = append(errs, fmt.Errorf("shutdown timeout %s is negative", c.ShutdownTimeout))
+	if c.Pool.MaxOpen > 0 && c.Pool.MaxIdle > c.Pool.MaxOpen {
+		bad("db max idle (%d) exceeds db max open (%d)", c.Pool.MaxIdle, c.Pool.MaxOpen)
+	}
+	for name, d := range map[string]time.Duration{
+		"read header timeout": c.ReadHeaderTimeout, "read timeout": c.ReadTimeout, "write timeout": c.WriteTimeout,
+		"idle timeout": c.IdleTimeout, "request timeout": c.RequestTimeout, "shutdown timeout": c.ShutdownTimeout,
+	} {
+		if d <= 0 {
+			bad("%s must be positive, got %s", name, d)
+		}
+	}
+	if c.MaxBodyBytes <= 0 {
+		bad("max body bytes must be positive, got %d", c.MaxBodyBytes)
+	}
+	for _, t := range c.APITokens {
+		if len(t) < 16 {
+			bad("API tokens must be at least 16 characters")
+			break
+		}
+	}
+	if c.ReadAuth && len(c.APITokens) == 0 {
+		bad("read auth needs API tokens")
 	}
 	return errors.Join(errs...)
 }
 
-// Run opens the database, brings it to the latest migration, and serves the API on cfg.Addr
-// until ctx is done; then it stops accepting connections and waits for
-// in-flight requests before returning.
+// Run opens the database, brings it to the latest migration, and serves the
+// API on cfg.Addr until ctx is done; then it stops accepting connections and
+// waits for in-flight requests (up to cfg.ShutdownTimeout) before returning.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	opts := []database.Option{database.WithPool(cfg.Pool)}
+	if cfg.SQLLog {
+		opts = append(opts, database.WithSQLLog(log))
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, opts...)
 	if err != nil {
 		return err
 	}
@@ -72,7 +127,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := migrateAtStart(ctx, db, cfg.Migrate, log); err != nil {
 		return err
 	}
-	h, err := New(ctx, db.Client, log, cfg.MaxBodyBytes)
+	h, err := New(ctx, db, log, cfg)
 	if err != nil {
 		return err
 	}
@@ -82,16 +137,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	url := cfg.DatabaseURL
 	if url == "" {
 		url = database.DefaultURL
 	}
-	log.Info("serving blog API", "addr", ln.Addr().String(), "database", db.Dialect, "url", database.Redact(url))
+	log.Info("serving blog API", "addr", ln.Addr().String(), "database", db.Dialect, "url", database.Redact(url),
+		"docs", "/docs", "auth", len(cfg.APITokens) > 0)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -99,16 +156,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
-	timeout := cfg.ShutdownTimeout
-	if timeout == 0 {
-		timeout = 15 * time.Second
-	}
-	log.Info("shutting down", "timeout", timeout)
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 
@@ -139,31 +193,82 @@ func migrateAtStart(ctx context.Context, db *database.DB, migrate bool, log *slo
 	return nil
 }
 
-// New returns the HTTP handler of the API over client. maxBody bounds request
-// bodies (0 means DefaultMaxBodyBytes).
-func New(ctx context.Context, client *ent.Client, log *slog.Logger, maxBody int64) (http.Handler, error) {
-	if maxBody == 0 {
-		maxBody = DefaultMaxBodyBytes
-	}
-	api, err := restkit.New(ctx, restkit.Config{Spec: openapi.JSON(), Logger: log, MaxBodyBytes: maxBody})
+// New returns the HTTP handler of the API over db, configured by cfg (its
+// HTTP timeouts and address are Run's).
+func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (http.Handler, error) {
+	api, err := restkit.New(ctx, restkit.Config{Spec: openapi.JSON(), Logger: log, MaxBodyBytes: cfg.MaxBodyBytes})
 	if err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL, "blog"),
+	)
+	m := newMetrics(reg)
+
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, echoRequestID, logRequests(log), recoverer(api))
+	r.Use(middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, r, restkit.NewError(http.StatusNotFound, "no route "+r.URL.Path))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, r, restkit.NewError(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path))
 	})
+	// GET /healthz: the process is up.
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		restkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	// GET /readyz: the database answers and is at the latest migration.
+	r.Get("/readyz", readyz(db))
+	// GET /metrics
+	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	// GET /openapi.json
 	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON())
 	})
-	rest.Routes(r, client, api)
+	// GET /docs
+	docs.Routes(r)
+	r.Group(func(r chi.Router) {
+		r.Use(requireToken(api, cfg.APITokens, cfg.ReadAuth), deadline(cfg.RequestTimeout))
+		rest.Routes(r, db.Client, api)
+	})
 	return r, nil
+}
+
+// readyz answers 200 when the database answers and has no pending
+// migration, and 503 otherwise.
+func readyz(db *database.DB) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		status := map[string]string{"database": "ok", "migrations": "ok"}
+		code := http.StatusOK
+		if err := db.SQL.PingContext(ctx); err != nil {
+			status["database"], status["migrations"] = "unreachable", "unknown"
+			code = http.StatusServiceUnavailable
+		} else if dir, err := db.Migrations(); err != nil {
+			status["migrations"], code = "unknown", http.StatusServiceUnavailable
+		} else if st, err := db.MigrationStatus(ctx, dir); err != nil || len(st.Pending) > 0 {
+			status["migrations"], code = "pending", http.StatusServiceUnavailable
+		}
+		status["status"] = map[bool]string{true: "ready", false: "not ready"}[code == http.StatusOK]
+		restkit.WriteJSON(w, code, status)
+	}
+}
+
+// deadline bounds the work of each request: database calls past it fail,
+// and the error funnel answers 503.
+func deadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
 }
 
 // echoRequestID returns the request ID (generated, or the client's
@@ -185,7 +290,7 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 			next.ServeHTTP(ww, r)
 			log.InfoContext(r.Context(), "request",
 				"method", r.Method,
-				"route", chi.RouteContext(r.Context()).RoutePattern(),
+				"route", routePattern(r),
 				"status", ww.Status(),
 				"duration", time.Since(start),
 				"request_id", middleware.GetReqID(r.Context()))
@@ -193,7 +298,16 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// recoverer turns a panic into a logged 500 with a JSON body and no stack.
+// routePattern is the chi route of r ("/users/{id}"), or "unmatched".
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+		return rc.RoutePattern()
+	}
+	return "unmatched"
+}
+
+// recoverer turns a panic into a logged 500 with a JSON body carrying the
+// request ID and no stack trace.
 func recoverer(api *restkit.API) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -76,6 +76,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 			return fmt.Errorf("shaping spec of %s: %w", e.Name, err)
 		}
 	}
+	security(spec)
 	// Drop entoas's per-operation views, now unreferenced.
 	keep := map[string]bool{"Error": true, "FieldError": true}
 	for _, e := range m.Entities {
@@ -135,6 +136,8 @@ func errorResponses(spec *ogen.Spec) {
 		http.StatusConflict:              "The request conflicts with existing data (a unique field already taken).",
 		http.StatusRequestEntityTooLarge: "The request body is larger than the server accepts.",
 		http.StatusUnsupportedMediaType:  "The request body is not sent as application/json.",
+		http.StatusUnauthorized:          "A valid bearer token is required (when the server has API tokens).",
+		http.StatusServiceUnavailable:    "The database is unavailable or too slow; retry after the Retry-After seconds.",
 		http.StatusInternalServerError:   "An unexpected error; the request ID identifies it in the server log.",
 	} {
 		spec.AddResponse(strconv.Itoa(code), ogen.NewResponse().
@@ -248,6 +251,35 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 		keyRoutes(spec, e, link, keys[link.Target])
 	}
 	return nil
+}
+
+// security declares the optional bearer-token protection: when the server
+// has API tokens (BLOG_API_TOKENS), mutating operations need one; reads need
+// one only with BLOG_READ_AUTH=1. Every operation may also answer 503.
+func security(spec *ogen.Spec) {
+	if spec.Components.SecuritySchemes == nil {
+		spec.Components.SecuritySchemes = map[string]*ogen.SecurityScheme{}
+	}
+	spec.Components.SecuritySchemes["bearerAuth"] = &ogen.SecurityScheme{
+		Type:        "http",
+		Scheme:      "bearer",
+		Description: "One of the server's API tokens (BLOG_API_TOKENS). Without tokens configured the API is open.",
+	}
+	bearer := ogen.SecurityRequirement{"bearerAuth": {}}
+	for _, item := range spec.Paths {
+		for _, op := range []*ogen.Operation{item.Get, item.Put, item.Post, item.Patch, item.Delete} {
+			if op == nil {
+				continue
+			}
+			if op == item.Get {
+				// Open unless BLOG_READ_AUTH=1: no requirement, or a token.
+				op.Security = ogen.SecurityRequirements{{}, bearer}
+			} else {
+				op.Security = ogen.SecurityRequirements{bearer}
+			}
+			addErrors(spec, op, http.StatusUnauthorized, http.StatusServiceUnavailable)
+		}
+	}
 }
 
 // edgeTargets are the targets of e's edges.

@@ -2,15 +2,21 @@ package restkit
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"blog/ent"
 
@@ -19,6 +25,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/lib/pq"
 )
 
 // HandlerFunc is an HTTP handler that returns its error instead of writing it;
@@ -250,6 +257,10 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		e = NewError(http.StatusInternalServerError, "internal error")
 	}
 	e.RequestID = middleware.GetReqID(r.Context())
+	if e.Code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+		a.log.WarnContext(r.Context(), "database unavailable", "request_id", e.RequestID, "error", err)
+	}
 	WriteJSON(w, e.Code, e)
 }
 
@@ -268,8 +279,29 @@ func classify(err error) *Error {
 		return NewError(http.StatusNotFound, "not found")
 	case ent.IsConstraintError(err):
 		return constraint(err)
+	case unavailable(err):
+		return NewError(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry shortly")
 	}
 	return nil
+}
+
+// unavailable reports whether err means the database cannot be reached (or
+// did not answer in time), as opposed to a bug: the client may retry.
+func unavailable(err error) bool {
+	var netErr *net.OpError
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &netErr):
+		return true
+	case errors.As(err, &pqErr):
+		// Class 08: connection exception; 57P01-03: shutting down, cannot connect now.
+		return strings.HasPrefix(string(pqErr.Code), "08") || slices.Contains([]pq.ErrorCode{"57P01", "57P02", "57P03"}, pqErr.Code)
+	}
+	return strings.Contains(err.Error(), "bad connection") || strings.Contains(err.Error(), "connection refused")
 }
 
 // WriteJSON writes v as a JSON response with status code.

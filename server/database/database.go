@@ -7,8 +7,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"blog/ent"
 
@@ -34,11 +36,42 @@ type DB struct {
 	Dialect string
 }
 
+// Pool sizes the connection pool (the reference design's pool_size and
+// max_overflow). Zero values keep database/sql's defaults.
+type Pool struct {
+	// MaxOpen bounds open connections (0: unbounded).
+	MaxOpen int
+	// MaxIdle bounds idle connections kept for reuse.
+	MaxIdle int
+	// MaxLifetime closes connections older than this (0: never).
+	MaxLifetime time.Duration
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	pool   Pool
+	sqlLog *slog.Logger
+}
+
+// WithPool sizes the connection pool.
+func WithPool(p Pool) Option { return func(o *options) { o.pool = p } }
+
+// WithSQLLog logs every SQL statement and its arguments to log at debug
+// level (the reference design's echo=True).
+func WithSQLLog(log *slog.Logger) Option { return func(o *options) { o.sqlLog = log } }
+
 // Open opens the database at rawURL ("" means DefaultURL) and checks that it
-// answers. Accepted forms: postgres://… or postgresql://… for PostgreSQL;
-// sqlite:PATH, sqlite://PATH or file:PATH for SQLite, where foreign keys are
-// always switched on.
-func Open(ctx context.Context, rawURL string) (*DB, error) {
+// answers. Accepted forms: postgres://… or postgresql://… for PostgreSQL (a
+// connect_timeout of 5 s unless the URL sets one, so an unreachable server
+// fails fast); sqlite:PATH, sqlite://PATH or file:PATH for SQLite, where
+// foreign keys are always switched on.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if rawURL == "" {
 		rawURL = DefaultURL
 	}
@@ -50,12 +83,24 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", Redact(rawURL), err)
 	}
+	pool.SetMaxOpenConns(o.pool.MaxOpen)
+	if o.pool.MaxIdle != 0 {
+		pool.SetMaxIdleConns(o.pool.MaxIdle)
+	}
+	pool.SetConnMaxLifetime(o.pool.MaxLifetime)
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
 	}
+	var drv dialect.Driver = entsql.OpenDB(dia, pool)
+	if o.sqlLog != nil {
+		log := o.sqlLog
+		drv = dialect.DebugWithContext(drv, func(ctx context.Context, args ...any) {
+			log.DebugContext(ctx, "sql", "statement", fmt.Sprint(args...))
+		})
+	}
 	return &DB{
-		Client:  ent.NewClient(ent.Driver(entsql.OpenDB(dia, pool))),
+		Client:  ent.NewClient(ent.Driver(drv)),
 		SQL:     pool,
 		Dialect: dia,
 	}, nil
@@ -69,7 +114,16 @@ func parse(rawURL string) (driver, dia, dsn string, err error) {
 	}
 	switch scheme {
 	case "postgres", "postgresql":
-		return "postgres", dialect.Postgres, rawURL, nil
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return "", "", "", fmt.Errorf("database URL: %w", err)
+		}
+		q := u.Query()
+		if q.Get("connect_timeout") == "" {
+			q.Set("connect_timeout", "5")
+			u.RawQuery = q.Encode()
+		}
+		return "postgres", dialect.Postgres, u.String(), nil
 	case "sqlite", "file":
 		return "sqlite", dialect.SQLite, sqliteDSN(strings.TrimPrefix(rest, "//")), nil
 	}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"blog/openapi"
+
+	"gopkg.in/yaml.v3"
+)
+
+// openapiCmd prints the spec, as JSON or, with --yaml, YAML.
+func openapiCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("blog openapi", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asYAML := fs.Bool("yaml", false, "print YAML instead of JSON")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	spec := openapi.JSON()
+	if !*asYAML {
+		_, err := stdout.Write(spec)
+		return err
+	}
+	// JSON is YAML: decode into nodes (keeping key order), then print them
+	// in block style.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(spec, &doc); err != nil {
+		return fmt.Errorf("reading the spec: %w", err)
+	}
+	blockStyle(&doc)
+	enc := yaml.NewEncoder(stdout)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// blockStyle clears the flow and quoting styles JSON input leaves on nodes.
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}

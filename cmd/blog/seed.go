@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"blog/server/database"
+
+	"github.com/mattn/go-isatty"
+)
+
+// seedCmd fills a database with demo data.
+func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("blog seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", "", "postgres://… or sqlite:PATH (default sqlite:blog.db)")
+	c := database.SeedConfig{Batch: 1000}
+	fs.IntVar(&c.Users, "users", 1000, "users (each with a profile)")
+	fs.IntVar(&c.PostsPerUser, "posts-per-user", 10, "posts per user")
+	fs.IntVar(&c.Tags, "tags", 50, "tags")
+	fs.IntVar(&c.TagsPerPost, "tags-per-post", 3, "tags per post")
+	fs.Uint64Var(&c.Seed, "seed", 1, "random seed: the same seed, the same data")
+	fs.Usage = flagUsage(fs, "blog seed [flags]")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	db, err := database.Open(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dir, err := db.Migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.Migrate(ctx, dir, database.ApplyOptions{}); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := db.Seed(ctx, c, progressBar(stdout)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %d users, %d profiles, %d posts, %d tags (%d per post) in %s\n",
+		c.Users, c.Users, c.Users*c.PostsPerUser, c.Tags, c.TagsPerPost, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progressBar draws a bar on w when it is a terminal, and nothing otherwise.
+func progressBar(w io.Writer) func(done, total int) {
+	f, ok := w.(*os.File)
+	if !ok || !isatty.IsTerminal(f.Fd()) {
+		return nil
+	}
+	return func(done, total int) {
+		const width = 40
+		n := width * done / max(total, 1)
+		fmt.Fprintf(w, "\r[%s%s] %3d%%", strings.Repeat("#", n), strings.Repeat(" ", width-n), 100*done/max(total, 1))
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
