@@ -40,7 +40,7 @@ type Config struct {
 	Migrate bool
 	// Pool sizes the database connection pool.
 	Pool database.Pool
-	// SQLLog logs every SQL statement (at debug level).
+	// SQLLog logs every SQL statement.
 	SQLLog bool
 	// HTTP server timeouts.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration

@@ -144,7 +144,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.IntVar(&cfg.Pool.MaxOpen, "db-max-open", cfg.Pool.MaxOpen, "most open database connections (pool_size + max_overflow; 0: no limit)")
 	fs.IntVar(&cfg.Pool.MaxIdle, "db-max-idle", cfg.Pool.MaxIdle, "most idle database connections kept (pool_size)")
 	fs.DurationVar(&cfg.Pool.MaxLifetime, "db-max-lifetime", cfg.Pool.MaxLifetime, "close database connections older than this (0: never)")
-	fs.BoolVar(&cfg.SQLLog, "sql-log", false, "log every SQL statement (echo); needs --log-level debug")
+	fs.BoolVar(&cfg.SQLLog, "sql-log", false, "log every SQL statement and its arguments (echo)")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "HTTP read header timeout")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "HTTP read timeout (whole request)")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "HTTP write timeout")

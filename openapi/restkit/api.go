@@ -301,7 +301,8 @@ func unavailable(err error) bool {
 		// Class 08: connection exception; 57P01-03: shutting down, cannot connect now.
 		return strings.HasPrefix(string(pqErr.Code), "08") || slices.Contains([]pq.ErrorCode{"57P01", "57P02", "57P03"}, pqErr.Code)
 	}
-	return strings.Contains(err.Error(), "bad connection") || strings.Contains(err.Error(), "connection refused")
+	msg := err.Error()
+	return strings.Contains(msg, "bad connection") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "database is closed")
 }
 
 // WriteJSON writes v as a JSON response with status code.

@@ -58,8 +58,8 @@ type options struct {
 // WithPool sizes the connection pool.
 func WithPool(p Pool) Option { return func(o *options) { o.pool = p } }
 
-// WithSQLLog logs every SQL statement and its arguments to log at debug
-// level (the reference design's echo=True).
+// WithSQLLog logs every SQL statement and its arguments to log (the
+// reference design's echo=True).
 func WithSQLLog(log *slog.Logger) Option { return func(o *options) { o.sqlLog = log } }
 
 // Open opens the database at rawURL ("" means DefaultURL) and checks that it
@@ -96,7 +96,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	if o.sqlLog != nil {
 		log := o.sqlLog
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, args ...any) {
-			log.DebugContext(ctx, "sql", "statement", fmt.Sprint(args...))
+			log.InfoContext(ctx, "sql", "statement", fmt.Sprint(args...))
 		})
 	}
 	return &DB{
