@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"blog/openapi"
+	"blog/server/database/dbtest"
+
+	"gopkg.in/yaml.v3"
+)
+
+// TestMain lets a test run this binary as the real blog command (see
+// TestSIGTERMDrains): with BLOG_TEST_MAIN=1 it is main.
+func TestMain(m *testing.M) {
+	if os.Getenv("BLOG_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestInvalidConfigurationExits2(t *testing.T) {
+	for _, tc := range []struct {
+		name, mentions string
+		args           []string
+		env            func(string) string
+	}{
+		{"ErrIdleOverOpen", "db max idle", []string{"--db-max-open", "10", "--db-max-idle", "20"}, env()},
+		{"ErrEnvNotANumber", "BLOG_DB_MAX_OPEN", nil, env("BLOG_DB_MAX_OPEN", "lots")},
+		{"ErrEnvDuration", "BLOG_READ_TIMEOUT", nil, env("BLOG_READ_TIMEOUT", "soon")},
+		{"ErrLogLevel", "log level", []string{"--log-level", "loud"}, env()},
+		{"ErrLogFormat", "log format", nil, env("BLOG_LOG_FORMAT", "xml")},
+		{"ErrReadAuthWithoutTokens", "read auth", nil, env("BLOG_READ_AUTH", "1")},
+		{"ErrShortToken", "16 characters", []string{"--api-tokens", "short"}, env()},
+		{"ErrZeroTimeout", "write timeout", []string{"--write-timeout", "0s"}, env()},
+		{"ErrBody", "max body bytes", []string{"--max-body-bytes", "-1"}, env()},
+		{"ErrAddr", "addr", nil, env("BLOG_ADDR", "nowhere")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			start := time.Now()
+			code := run(context.Background(), append([]string{"serve"}, tc.args...), tc.env, &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tc.mentions) {
+				t.Errorf("got status %d, stderr %q; want 2 and a message about %s", code, stderr.String(), tc.mentions)
+			}
+			if time.Since(start) > 2*time.Second || stdout.String() != "" {
+				t.Errorf("something started: %q", stdout.String())
+			}
+		})
+	}
+}
+
+// TestFlagsWinOverEnvironment starts serve with an invalid BLOG_ADDR that the
+// --addr flag overrides, and a log format from the environment.
+func TestFlagsWinOverEnvironment(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	e := env("BLOG_ADDR", "nowhere", "BLOG_LOG_FORMAT", "json", "DATABASE_URL", dbtest.SQLite(t))
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, e, &stdout, &stderr) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "serving blog API") {
+		if time.Now().After(deadline) {
+			t.Fatalf("did not start: %q %q", stdout.String(), stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	first := strings.SplitN(stdout.String(), "\n", 2)[0]
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(first), &rec); err != nil {
+		t.Errorf("BLOG_LOG_FORMAT=json not applied: %q", first)
+	}
+}
+
+func TestOpenAPICommand(t *testing.T) {
+	var js, ym, stderr syncBuffer
+	if code := run(context.Background(), []string{"openapi"}, env(), &js, &stderr); code != 0 || js.String() != string(openapi.JSON()) {
+		t.Fatalf("blog openapi: status %d, %d bytes", code, len(js.String()))
+	}
+	if code := run(context.Background(), []string{"openapi", "--yaml"}, env(), &ym, &stderr); code != 0 {
+		t.Fatalf("blog openapi --yaml: status %d %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(ym.String(), "openapi: 3.0.3\n") {
+		t.Errorf("YAML starts %q", ym.String()[:40])
+	}
+	var fromJSON, fromYAML any
+	if err := json.Unmarshal([]byte(js.String()), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	var y any
+	if err := yaml.Unmarshal([]byte(ym.String()), &y); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromJSON, fromYAML) {
+		t.Error("the YAML spec differs from the JSON one")
+	}
+}
+
+func TestSeedCommand(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		seed := func(url, seed string) (int, error) {
+			var stdout, stderr syncBuffer
+			code := run(context.Background(), []string{"seed", "--database-url", url, "--users", "30", "--posts-per-user", "4",
+				"--tags", "6", "--tags-per-post", "2", "--seed", seed}, env(), &stdout, &stderr)
+			if code != 0 {
+				return code, fmt.Errorf("%s", stderr.String())
+			}
+			return 0, nil
+		}
+		if _, err := seed(dbURL, "7"); err != nil {
+			t.Fatal(err)
+		}
+		db := openSQL(t, dbURL)
+		counts := scanInts(t, db, "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM tags), (SELECT COUNT(*) FROM post_tags)")
+		if want := []int{30, 30, 120, 6, 240}; !reflect.DeepEqual(counts, want) {
+			t.Errorf("got users, profiles, posts, tags, links %v, want %v", counts, want)
+		}
+		if code, _ := seed(dbURL, "7"); code != 1 {
+			t.Errorf("seeding a non-empty database: status %d, want 1", code)
+		}
+		other := dbtest.SQLite(t)
+		if _, err := seed(other, "7"); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := fingerprint(t, db), fingerprint(t, openSQL(t, other)); a != b {
+			t.Errorf("the same seed gave different data:\n%s\n%s", a, b)
+		}
+		third := dbtest.SQLite(t)
+		if _, err := seed(third, "8"); err != nil {
+			t.Fatal(err)
+		}
+		if fingerprint(t, db) == fingerprint(t, openSQL(t, third)) {
+			t.Error("another seed gave the same data")
+		}
+	})
+}
+
+func openSQL(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	driver, dsn := "postgres", url
+	if strings.HasPrefix(url, "sqlite:") {
+		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func scanInts(t *testing.T, db *sql.DB, q string) []int {
+	t.Helper()
+	out := make([]int, 5)
+	if err := db.QueryRow(q).Scan(&out[0], &out[1], &out[2], &out[3], &out[4]); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fingerprint summarizes the seeded data that does not depend on ids.
+func fingerprint(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT p.title, p.content, u.name, t.name FROM posts p
+		JOIN users u ON u.id = p.author_id JOIN post_tags pt ON pt.post_id = p.id JOIN tags t ON t.id = pt.tag_id
+		ORDER BY u.name, p.title, p.content, t.name LIMIT 12`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var a, c, d, e string
+		if err := rows.Scan(&a, &c, &d, &e); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s|%s|%s|%s\n", a, c[:20], d, e)
+	}
+	return b.String()
+}
+
+// TestSIGTERMDrains runs blog serve as a process, starts a request whose
+// body is still arriving, sends SIGTERM, and checks the server stops taking
+// connections but finishes that request before exiting 0.
+func TestSIGTERMDrains(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := bufio.NewScanner(out)
+	var addr string
+	for addr == "" && lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	var logs syncBuffer
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		for lines.Scan() {
+			fmt.Fprintln(&logs, lines.Text())
+		}
+	}()
+	if addr == "" {
+		t.Fatal("no address logged")
+	}
+
+	body, feed := io.Pipe()
+	result := make(chan int, 1)
+	go func() {
+		resp, err := http.Post("http://"+addr+"/tags", "application/json", body)
+		if err != nil {
+			result <- -1
+			return
+		}
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	if _, err := feed.Write([]byte(`{"name":`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the request is in flight
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// New connections are refused once the listener is closed.
+	refused := false
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err != nil {
+			refused = true
+			break
+		} else {
+			c.Close()
+		}
+	}
+	if !refused {
+		t.Error("the server still accepts connections after SIGTERM")
+	}
+	if _, err := feed.Write([]byte(`"drained"}`)); err != nil {
+		t.Fatal(err)
+	}
+	feed.Close()
+	if code := <-result; code != http.StatusCreated {
+		t.Errorf("the in-flight request got %d, want 201", code)
+	}
+	<-read // all output read before Wait, as os/exec requires
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("logs do not show the drain:\n%s", logs.String())
+	}
+}
