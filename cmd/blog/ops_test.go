@@ -294,3 +294,51 @@ func TestSIGTERMDrains(t *testing.T) {
 		t.Errorf("logs do not show the drain:\n%s", logs.String())
 	}
 }
+
+// TestSQLLogAndHeaderTimeout starts serve with --sql-log and a short read
+// header timeout: statements appear in the log, and a client that never
+// finishes its headers is cut off.
+func TestSQLLogAndHeaderTimeout(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	e := env("BLOG_SQL_LOG", "true", "DATABASE_URL", dbtest.SQLite(t))
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--read-header-timeout", "300ms"}, e, &stdout, &stderr)
+	}()
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); addr == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("did not start: %q %q", stdout.String(), stderr.String())
+		}
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/users?name.eq=logged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(stdout.String(), "msg=sql") || !strings.Contains(stdout.String(), "SELECT") || !strings.Contains(stdout.String(), "logged") {
+		t.Errorf("--sql-log: no statement with its argument in the log:\n%s", stdout.String())
+	}
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /users HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = conn.Read(make([]byte, 1))
+	if err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("a client stuck in its headers: read returned %v after %s, want the connection closed after ~300ms", err, time.Since(start))
+	}
+	cancel()
+	<-done
+}
