@@ -1,0 +1,322 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"blog/ent"
+	"blog/server"
+	"blog/server/database"
+	"blog/server/database/dbtest"
+
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// perfEnv is the benchmark set-up on PostgreSQL: the seeded dataset, the
+// service and the baseline, each behind a real TCP listener.
+type perfEnv struct {
+	db       *database.DB
+	service  *httptest.Server
+	baseline *httptest.Server
+	counter  *counter
+	base     *baseline
+	client   *http.Client
+}
+
+// The dataset of issue 7.
+var perfSeed = database.SeedConfig{Users: 1000, PostsPerUser: 10, Tags: 50, TagsPerPost: 3, Seed: 1, Batch: 1000}
+
+func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
+	tb.Helper()
+	url := dbtest.Postgres(tb)
+	ctx := context.Background()
+	db, err := database.Open(ctx, url, database.WithPool(pool))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	dir, _ := db.Migrations()
+	if _, err := db.Migrate(ctx, dir, database.ApplyOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Seed(ctx, perfSeed, nil); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.SQL.Exec("ANALYZE"); err != nil {
+		tb.Fatal(err)
+	}
+	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	served := &database.DB{Client: ent.NewClient(ent.Driver(c)), SQL: db.SQL, Dialect: db.Dialect}
+	cfg := server.DefaultConfig()
+	cfg.Pool = pool
+	h, err := server.New(ctx, served, slog.New(slog.DiscardHandler), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, err := sql.Open("postgres", url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw.SetMaxOpenConns(pool.MaxOpen)
+	raw.SetMaxIdleConns(pool.MaxIdle)
+	tb.Cleanup(func() { raw.Close() })
+	base := &baseline{db: raw}
+	env := &perfEnv{
+		db: db, counter: c, base: base,
+		service:  httptest.NewServer(h),
+		baseline: httptest.NewServer(base.routes()),
+		client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 128}},
+	}
+	tb.Cleanup(env.service.Close)
+	tb.Cleanup(env.baseline.Close)
+	return env
+}
+
+// scenario is one benchmark request; i numbers it (for random ids and
+// unique names), run tells the service and the baseline apart.
+type scenario struct {
+	name   string
+	method string
+	path   func(i int) string
+	body   func(run string, i int) []byte
+	status int
+}
+
+func scenarios() []scenario {
+	return []scenario{
+		{name: "a_read_user_graph", method: "GET", status: 200, path: func(i int) string {
+			rng := rand.New(rand.NewPCG(uint64(i), 42))
+			return fmt.Sprintf("/users/%d?include=profile,posts.tags", 1+rng.IntN(perfSeed.Users))
+		}},
+		{name: "b_first_page_20_users", method: "GET", status: 200, path: func(int) string {
+			return "/users?include=profile,posts.tags&itemsPerPage=20"
+		}},
+		{name: "c_nested_create", method: "POST", status: 201, path: func(int) string { return "/users" }, body: nestedBody},
+		{name: "d_posts_by_tag_sorted", method: "GET", status: 200, path: func(i int) string {
+			return fmt.Sprintf("/posts?tags.name.eq=tag%03d&sort=-created_at&itemsPerPage=20", i%perfSeed.Tags)
+		}},
+	}
+}
+
+// nestedBody is a user with a profile and 10 posts × 3 tags, half of the tag
+// names new.
+func nestedBody(run string, i int) []byte {
+	type post struct {
+		Title   string   `json:"title"`
+		Content string   `json:"content"`
+		Tags    []string `json:"tags"`
+	}
+	var posts []post
+	for j := range 10 {
+		third := fmt.Sprintf("new-%s-%d-%d-b", run, i, j)
+		if j%2 == 1 {
+			third = fmt.Sprintf("tag%03d", (j*7+1)%perfSeed.Tags)
+		}
+		posts = append(posts, post{
+			Title:   fmt.Sprintf("Post %d of %d", j, i),
+			Content: strings.Repeat("Benchmarks measure what the layers cost. ", 5)[:190],
+			Tags:    []string{fmt.Sprintf("tag%03d", (j*5)%perfSeed.Tags), fmt.Sprintf("new-%s-%d-%d-a", run, i, j), third},
+		})
+	}
+	b, _ := json.Marshal(map[string]any{
+		"name":    fmt.Sprintf("bench-%s-%d", run, i),
+		"email":   fmt.Sprintf("bench-%s-%d@example.com", run, i),
+		"profile": map[string]string{"bio": "Benchmarked."},
+		"posts":   posts,
+	})
+	return b
+}
+
+// do sends the i-th request of s to base and returns the body.
+func (e *perfEnv) do(tb testing.TB, base string, s scenario, run string, i int) []byte {
+	var body io.Reader
+	if s.body != nil {
+		body = bytes.NewReader(s.body(run, i))
+	}
+	req, err := http.NewRequest(s.method, base+s.path(i), body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != s.status {
+		tb.Fatalf("%s %s: %d %s %v", s.method, s.path(i), resp.StatusCode, b, err)
+	}
+	return b
+}
+
+// TestBaselineMatchesService checks the baseline answers each scenario with
+// the service's bytes (for the create, the same document but for the ids and
+// times the database assigns).
+func TestBaselineMatchesService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the benchmark dataset")
+	}
+	e := newPerfEnv(t, server.DefaultConfig().Pool)
+	for _, s := range scenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			for i := range 3 {
+				got, want := e.do(t, e.service.URL, s, "svc", i), e.do(t, e.baseline.URL, s, "base", i)
+				if s.method == "POST" {
+					got, want = normalized(t, got, "svc"), normalized(t, want, "base")
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("request %d differs:\nservice:  %.600s\nbaseline: %.600s", i, got, want)
+				}
+			}
+		})
+	}
+}
+
+// normalized blanks what the database assigns (ids, times) and the run name.
+func normalized(t *testing.T, b []byte, run string) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(bytes.ReplaceAll(b, []byte(run), []byte("RUN")), &v); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				switch k {
+				case "id", "created_at", "updated_at", "author_id", "user_id":
+					x[k] = "·"
+				default:
+					walk(c)
+				}
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	out, _ := json.Marshal(v)
+	return out
+}
+
+// BenchmarkScenarios runs each scenario against the service and the baseline
+// (go test ./server -run '^$' -bench Scenarios -benchmem): ns/op, B/op,
+// allocs/op (client and server, same process) and SQL statements per op.
+func BenchmarkScenarios(b *testing.B) {
+	e := newPerfEnv(b, server.DefaultConfig().Pool)
+	for _, s := range scenarios() {
+		for _, side := range []string{"service", "baseline"} {
+			b.Run(s.name+"/"+side, func(b *testing.B) {
+				url := e.service.URL
+				if side == "baseline" {
+					url = e.baseline.URL
+				}
+				run := fmt.Sprintf("%s%d", side, time.Now().UnixNano())
+				e.counter.reset()
+				e.base.stmts.Store(0)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					e.do(b, url, s, run, i)
+				}
+				b.StopTimer()
+				stmts, _ := e.counter.count()
+				if side == "baseline" {
+					stmts = int(e.base.stmts.Load())
+				}
+				b.ReportMetric(float64(stmts)/float64(b.N), "stmts/op")
+			})
+		}
+	}
+}
+
+var loadFor = flag.Duration("load", 0, "run TestLoad for this long per scenario and side (e.g. 10s)")
+
+// TestLoad is the load run of `task bench`: 16 concurrent clients over TCP
+// for a fixed duration per scenario, service and baseline alternated in
+// rounds, reporting requests/s and p50/p99; then the pool sizes for scenario
+// (a) at 16 clients. Run with -load=10s.
+func TestLoad(t *testing.T) {
+	if *loadFor == 0 {
+		t.Skip("run with -load=DURATION (task bench)")
+	}
+	const clients, rounds = 16, 2
+	e := newPerfEnv(t, server.DefaultConfig().Pool)
+	fmt.Printf("\n%-24s %-9s %10s %9s %9s %7s\n", "scenario", "side", "req/s", "p50", "p99", "ratio")
+	for _, s := range scenarios() {
+		var rps [2]float64
+		var p50, p99 [2]time.Duration
+		for r := range rounds {
+			for side, url := range []string{e.service.URL, e.baseline.URL} {
+				n, q50, q99 := e.load(t, url, s, fmt.Sprintf("load%d%d%d", r, side, time.Now().UnixNano()), clients, *loadFor/rounds)
+				rps[side] += n / rounds
+				p50[side] += q50 / rounds
+				p99[side] += q99 / rounds
+			}
+		}
+		for side, name := range []string{"service", "baseline"} {
+			ratio := ""
+			if side == 0 {
+				ratio = fmt.Sprintf("%.2f×", rps[0]/rps[1])
+			}
+			fmt.Printf("%-24s %-9s %10.0f %9s %9s %7s\n", s.name, name, rps[side], p50[side].Round(time.Microsecond), p99[side].Round(time.Microsecond), ratio)
+		}
+	}
+	fmt.Printf("\npool sizes, scenario a, %d clients, service:\n%-10s %10s %9s\n", clients, "max open", "req/s", "p99")
+	for _, size := range []int{4, 8, 16, 32} {
+		pe := newPerfEnv(t, database.Pool{MaxOpen: size, MaxIdle: size, MaxLifetime: 30 * time.Minute})
+		n, _, q99 := pe.load(t, pe.service.URL, scenarios()[0], "pool", clients, *loadFor/2)
+		fmt.Printf("%-10d %10.0f %9s\n", size, n, q99.Round(time.Microsecond))
+	}
+}
+
+// load runs clients concurrent loops of s against url for d and returns
+// requests per second, p50 and p99.
+func (e *perfEnv) load(t *testing.T, url string, s scenario, run string, clients int, d time.Duration) (float64, time.Duration, time.Duration) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(stop) {
+				i := int(next.Add(1))
+				start := time.Now()
+				e.do(t, url, s, run, i)
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	q := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
+	return float64(len(lat)) / d.Seconds(), q(0.50), q(0.99)
+}
