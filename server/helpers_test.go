@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"blog/ent"
 	"blog/openapi"
@@ -148,6 +149,7 @@ type counter struct {
 	dialect.Driver
 	mu    sync.Mutex
 	stmts []string
+	times map[string]time.Duration
 }
 
 // newCountingAPI serves the API over a fresh database at dbURL through a
@@ -157,6 +159,20 @@ func newCountingAPI(t *testing.T, dbURL string) (*testAPI, *counter) {
 	db := dbtest.Open(t, dbURL)
 	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
 	return serve(t, db, ent.NewClient(ent.Driver(c))), c
+}
+
+// took records how long a statement of query's kind took (for profiling).
+func (c *counter) took(query string, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.times == nil {
+		c.times = map[string]time.Duration{}
+	}
+	k := query
+	if len(k) > 40 {
+		k = k[:40]
+	}
+	c.times[k] += d
 }
 
 func (c *counter) add(query string) {
@@ -205,11 +221,15 @@ type countingTx struct {
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
 	t.c.add(query)
+	start := time.Now()
+	defer func() { t.c.took(query, time.Since(start)) }()
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.c.add(query)
+	start := time.Now()
+	defer func() { t.c.took(query, time.Since(start)) }()
 	return t.Tx.Query(ctx, query, args, v)
 }
 
