@@ -12,6 +12,7 @@ import (
 
 	"blog/ent"
 	"blog/ent/hook"
+	"blog/ent/post"
 	"blog/openapi/rest"
 	"blog/openapi/restkit"
 	"blog/server/database/dbtest"
@@ -306,36 +307,76 @@ func TestIncludeCaps(t *testing.T) {
 			t.Errorf("got %+v, want the small user's posts", users[1].Posts[0])
 		}
 
-		// Many-to-many: a post with more tags than the cap, and one with few.
-		names := make([]string, many)
-		for i := range names {
-			names[i] = fmt.Sprintf("tag%03d", i)
+		// Many-to-many from the unbounded side (a tag's posts): a tag on more
+		// posts than the cap, and one on a single post.
+		allBig, err := api.DB.Client.Post.Query().Where(post.AuthorID(bigUser.ID)).IDs(ctx)
+		if err != nil || len(allBig) != many {
+			t.Fatalf("big user's posts: %d, %v", len(allBig), err)
 		}
-		crowded := users[0].Posts[0].ID
-		if _, err := api.SetPostTags(ctx, crowded, names[:restMaxLinks]...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := api.AddPostTags(ctx, crowded, names[restMaxLinks:]...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := api.SetPostTags(ctx, users[1].Posts[0].ID, "tag000", "tag104"); err != nil {
-			t.Fatal(err)
-		}
-		posts, err := postsOf(api.ListPost(ctx, restkit.ListParams{Include: []string{"tags"}, ItemsPerPage: 100}))
+		crowded, err := api.DB.Client.Tag.Create().SetName("crowded").AddPostIDs(allBig...).Save(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range posts {
-			switch p.ID {
-			case crowded:
-				if len(p.Tags) != rest.MaxIncluded || p.Tags[0].Name != "tag000" {
-					t.Errorf("crowded post: got %d tags from %s, want the first %d", len(p.Tags), p.Tags[0].Name, rest.MaxIncluded)
+		few, err := api.CreateTag(ctx, rest.TagCreate{Name: "few", Posts: []int{users[1].Posts[0].ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, err := api.ListTag(ctx, restkit.ListParams{Include: []string{"posts"}, Filter: filter("name.in", "crowded,few")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range tags.Items {
+			switch tg.ID {
+			case crowded.ID:
+				if len(tg.Posts) != rest.MaxIncluded || tg.Posts[0].ID != allBig[0] {
+					t.Errorf("crowded tag: got %d posts, want the first %d", len(tg.Posts), rest.MaxIncluded)
 				}
-			case users[1].Posts[0].ID:
-				if !slices.Equal(tagNames(p.Tags), []string{"tag000", "tag104"}) {
-					t.Errorf("small post: got %v, want tag000 and tag104", tagNames(p.Tags))
+			case few.ID:
+				if len(tg.Posts) != 1 || tg.Posts[0].ID != users[1].Posts[0].ID {
+					t.Errorf("few: got %v, want the small user's post", tg.Posts)
 				}
 			}
+		}
+		one, err := api.ReadTag(ctx, crowded.ID, "posts")
+		if err != nil || len(one.Posts) != rest.MaxIncluded {
+			t.Errorf("GET /tags/{id}?include=posts: got %d posts, %v; want %d", len(one.Posts), err, rest.MaxIncluded)
+		}
+	})
+}
+
+// TestPostTagBound checks a post never holds more than MaxLinks tags, from
+// either side of the edge, so reading a post's tags needs no cap.
+func TestPostTagBound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		ctx := context.Background()
+		u, err := api.CreateUser(ctx, rest.UserCreate{Name: "u", Posts: []rest.UserPostCreate{{Title: "t", Content: "c"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := u.Posts[0].ID
+		names := make([]string, rest.MaxLinks)
+		for i := range names {
+			names[i] = fmt.Sprintf("t%03d", i)
+		}
+		if _, err := api.SetPostTags(ctx, id, names...); err != nil {
+			t.Fatal(err)
+		}
+		_, err = api.AddPostTags(ctx, id, "one-more")
+		apiError(t, err, http.StatusConflict)
+		other, err := api.CreateTag(ctx, rest.TagCreate{Name: "other"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = api.UpdateTag(ctx, other.ID, rest.TagUpdate{Posts: restkit.ReplaceWith(id)})
+		apiError(t, err, http.StatusConflict)
+		_, err = api.CreateTag(ctx, rest.TagCreate{Name: "newcomer", Posts: []int{id}})
+		apiError(t, err, http.StatusConflict)
+		if n := api.count(t, "post_tags", fmt.Sprintf("post_id = %d", id)); n != rest.MaxLinks {
+			t.Errorf("the post has %d tags, want %d (the refused writes rolled back)", n, rest.MaxLinks)
+		}
+		if n := api.count(t, "tags", "name = 'newcomer'"); n != 0 {
+			t.Error("the refused tag create was not rolled back")
 		}
 	})
 }

@@ -19,7 +19,7 @@ type Model struct {
 	EntPackage string
 	Entities   []*Entity
 	// Limits, from the constants of this package.
-	DefaultPageSize, MaxIncluded, MaxIncludeDepth, MaxIncludePaths int
+	DefaultPageSize, MaxIncluded, MaxIncludeDepth, MaxIncludePaths, MaxLinks int
 }
 
 // Entity is one ent type exposed as a REST resource.
@@ -73,6 +73,12 @@ type Edge struct {
 	// columns refers to the owner of the edge (0) or to the target (1).
 	M2M               bool
 	ParentPK, ChildPK int
+	// Bounded is set on the owner side of a many-to-many edge (a post's
+	// tags): writes keep it at MaxLinks per owner, so reads need no cap.
+	Bounded bool
+	// BoundOf is, on the inverse side (a tag's posts), the owner's bounded
+	// edge, which writes from this side must check.
+	BoundOf *Edge
 	// BackRef is the target's foreign-key field referring back to the
 	// owner, for children ("UserID" for a user's profile).
 	BackRef *Field
@@ -198,6 +204,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 		MaxIncluded:     MaxIncluded,
 		MaxIncludeDepth: MaxIncludeDepth,
 		MaxIncludePaths: MaxIncludePaths,
+		MaxLinks:        MaxLinks,
 	}
 	byName := make(map[string]*Entity)
 	for _, n := range g.Nodes {
@@ -241,15 +248,16 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 		}
 		for _, ed := range n.Edges {
 			edge := &Edge{
-				Name:   ed.Name,
-				Go:     ed.StructField(),
-				Path:   "/" + strcase.KebabCase(ed.Name),
-				Unique: ed.Unique,
-				Target: byName[ed.Type.Name],
-				AddIDs: ed.MutationAdd(),
-				Clear:  "Clear" + ed.StructField(),
-				Remove: ed.MutationRemove(),
-				M2M:    ed.M2M(),
+				Name:    ed.Name,
+				Go:      ed.StructField(),
+				Path:    "/" + strcase.KebabCase(ed.Name),
+				Unique:  ed.Unique,
+				Target:  byName[ed.Type.Name],
+				AddIDs:  ed.MutationAdd(),
+				Clear:   "Clear" + ed.StructField(),
+				Remove:  ed.MutationRemove(),
+				M2M:     ed.M2M(),
+				Bounded: ed.M2M() && !ed.IsInverse(),
 			}
 			if ed.M2M() && ed.IsInverse() {
 				edge.ParentPK, edge.ChildPK = 1, 0
@@ -276,6 +284,15 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			gf := fieldByName(n, f.Name)
 			if gf.Unique && !gf.Optional && f.Type == "string" && !f.ReadOnly && onlyRequired(e, f) {
 				e.Key = f
+			}
+		}
+		for _, edge := range e.Edges {
+			if ed := edgeByName(n, edge.Name); ed.M2M() && ed.IsInverse() && ed.Ref != nil {
+				for _, owner := range edge.Target.Edges {
+					if owner.Name == ed.Ref.Name && owner.Bounded {
+						edge.BoundOf = owner
+					}
+				}
 			}
 		}
 		for _, child := range e.Children {

@@ -32,6 +32,9 @@ const (
 	MaxIncludePaths = 10
 )
 
+// Bounded lists (a post's tags) are read without a cap: they must fit in it.
+const _ = uint(MaxIncluded - MaxLinks)
+
 // MutateSpec is an entoas.MutateFunc. It turns the spec entoas derives from
 // the graph into the contract of the generated handlers:
 //   - one schema per entity, with its edges as optional properties filled by

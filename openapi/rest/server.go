@@ -181,7 +181,7 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Post.Query().Where(post.ID(id))
-	if err := withPost(q, inc, ""); err != nil {
+	if err := withPost(q, inc, "", true); err != nil {
 		return err
 	}
 	if raw := r.URL.Query().Get("count"); raw != "" {
@@ -242,8 +242,10 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 			u.ClearTags().AddTags(pickTags(found, in.Tags.Items)...)
 		}
 		var err error
-		out, err = u.Save(ctx)
-		return err
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
@@ -300,7 +302,7 @@ func pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc rest
 		Limit(lq.Limit + 1).
 		Offset(lq.Offset).
 		Modify(lq.Select)
-	if err := withPost(q, inc, ""); err != nil {
+	if err := withPost(q, inc, "", false); err != nil {
 		return nil, err
 	}
 	rows, err := q.All(ctx)
@@ -326,7 +328,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q := h.client.Post.Query().Where(post.ID(id)).QueryAuthor()
-	if err := withUser(q, inc, ""); err != nil {
+	if err := withUser(q, inc, "", true); err != nil {
 		return err
 	}
 	out, err := q.Only(ctx)
@@ -417,7 +419,10 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 			}
 			add = slices.DeleteFunc(add, func(t *ent.Tag) bool { return slices.Contains(have, t.ID) })
 		}
-		return u.AddTags(add...).Exec(ctx)
+		if err := u.AddTags(add...).Exec(ctx); err != nil {
+			return err
+		}
+		return checkPostTagsBound(ctx, tx, id)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
@@ -427,7 +432,7 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 	}
 	inc := restkit.Include{"tags": {}}
 	q := h.client.Post.Query().Where(post.ID(id))
-	if err := withPost(q, inc, ""); err != nil {
+	if err := withPost(q, inc, "", true); err != nil {
 		return err
 	}
 	out, err := q.Only(ctx)
@@ -467,23 +472,24 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 // withPost applies the include tree inc to q: each included edge is
-// loaded by one more query, whatever the number of rows; lists are capped at
-// MaxIncluded per parent. prefix is the include path so far, for errors.
-func withPost(q *ent.PostQuery, inc restkit.Include, prefix string) error {
+// loaded by one more query, whatever the number of rows; lists hold at most
+// MaxIncluded per parent: a LIMIT when q yields one row (one), a per-parent
+// cap otherwise, nothing for lists that writes keep within the bound. prefix
+// is the include path so far, for errors.
+func withPost(q *ent.PostQuery, inc restkit.Include, prefix string, one bool) error {
 	for _, name := range inc.Edges() {
 		sub := inc[name]
 		var err error
 		switch name {
 		case "author":
 			q.WithAuthor(func(q *ent.UserQuery) {
-				err = withUser(q, sub, prefix+"author.")
+				err = withUser(q, sub, prefix+"author.", one && true)
 			})
 		case "tags":
 			q.WithTags(func(q *ent.TagQuery) {
-				q.Where(predicate.Tag(restkit.CapLinks(post.TagsTable,
-					post.TagsPrimaryKey[0], post.TagsPrimaryKey[1], MaxIncluded)))
+				// At most MaxLinks (= MaxIncluded) per post: writes keep it so.
 				q.Order(ent.Asc(tag.FieldID))
-				err = withTag(q, sub, prefix+"tags.")
+				err = withTag(q, sub, prefix+"tags.", one && false)
 			})
 		default:
 			return restkit.UnknownEdge(prefix, name, "post", "author", "tags")
@@ -535,6 +541,25 @@ func checkPostIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) err
 	return restkit.MissingIDs(field, "post", ids, found)
 }
 
+// checkPostTagsBound returns a 409 error when one of the
+// posts with ids has more than MaxLinks tags.
+func checkPostTagsBound(ctx context.Context, tx *ent.Tx, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	over, err := tx.Post.Query().
+		Where(post.IDIn(ids...), predicate.Post(restkit.CountOver(
+			restkit.CountLinks(post.TagsTable, post.TagsPrimaryKey[0]), MaxLinks))).
+		IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("counting tags: %w", err)
+	}
+	if len(over) > 0 {
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a post has at most %d tags; post %d would have more", MaxLinks, over[0]))
+	}
+	return nil
+}
+
 // createProfile handles POST /profiles.
 func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 	var in ProfileCreate
@@ -575,7 +600,7 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Profile.Query().Where(profile.ID(id))
-	if err := withProfile(q, inc, ""); err != nil {
+	if err := withProfile(q, inc, "", true); err != nil {
 		return err
 	}
 	out, err := q.Only(r.Context())
@@ -607,8 +632,10 @@ func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 			u.SetBio(*in.Bio)
 		}
 		var err error
-		out, err = u.Save(ctx)
-		return err
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("profile", id)
@@ -665,7 +692,7 @@ func pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, in
 		Limit(lq.Limit + 1).
 		Offset(lq.Offset).
 		Modify(lq.Select)
-	if err := withProfile(q, inc, ""); err != nil {
+	if err := withProfile(q, inc, "", false); err != nil {
 		return nil, err
 	}
 	rows, err := q.All(ctx)
@@ -691,7 +718,7 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	q := h.client.Profile.Query().Where(profile.ID(id)).QueryUser()
-	if err := withUser(q, inc, ""); err != nil {
+	if err := withUser(q, inc, "", true); err != nil {
 		return err
 	}
 	out, err := q.Only(ctx)
@@ -706,16 +733,18 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 }
 
 // withProfile applies the include tree inc to q: each included edge is
-// loaded by one more query, whatever the number of rows; lists are capped at
-// MaxIncluded per parent. prefix is the include path so far, for errors.
-func withProfile(q *ent.ProfileQuery, inc restkit.Include, prefix string) error {
+// loaded by one more query, whatever the number of rows; lists hold at most
+// MaxIncluded per parent: a LIMIT when q yields one row (one), a per-parent
+// cap otherwise, nothing for lists that writes keep within the bound. prefix
+// is the include path so far, for errors.
+func withProfile(q *ent.ProfileQuery, inc restkit.Include, prefix string, one bool) error {
 	for _, name := range inc.Edges() {
 		sub := inc[name]
 		var err error
 		switch name {
 		case "user":
 			q.WithUser(func(q *ent.UserQuery) {
-				err = withUser(q, sub, prefix+"user.")
+				err = withUser(q, sub, prefix+"user.", one && true)
 			})
 		default:
 			return restkit.UnknownEdge(prefix, name, "profile", "user")
@@ -762,6 +791,9 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if err := checkPostTagsBound(ctx, tx, in.Posts...); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -783,7 +815,7 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Tag.Query().Where(tag.ID(id))
-	if err := withTag(q, inc, ""); err != nil {
+	if err := withTag(q, inc, "", true); err != nil {
 		return err
 	}
 	if raw := r.URL.Query().Get("count"); raw != "" {
@@ -833,8 +865,13 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 			u.ClearPosts().AddPostIDs(ids...)
 		}
 		var err error
-		out, err = u.Save(ctx)
-		return err
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		if err := checkPostTagsBound(ctx, tx, in.Posts.Items...); err != nil {
+			return err
+		}
+		return nil
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
@@ -891,7 +928,7 @@ func pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restki
 		Limit(lq.Limit + 1).
 		Offset(lq.Offset).
 		Modify(lq.Select)
-	if err := withTag(q, inc, ""); err != nil {
+	if err := withTag(q, inc, "", false); err != nil {
 		return nil, err
 	}
 	rows, err := q.All(ctx)
@@ -935,19 +972,25 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 }
 
 // withTag applies the include tree inc to q: each included edge is
-// loaded by one more query, whatever the number of rows; lists are capped at
-// MaxIncluded per parent. prefix is the include path so far, for errors.
-func withTag(q *ent.TagQuery, inc restkit.Include, prefix string) error {
+// loaded by one more query, whatever the number of rows; lists hold at most
+// MaxIncluded per parent: a LIMIT when q yields one row (one), a per-parent
+// cap otherwise, nothing for lists that writes keep within the bound. prefix
+// is the include path so far, for errors.
+func withTag(q *ent.TagQuery, inc restkit.Include, prefix string, one bool) error {
 	for _, name := range inc.Edges() {
 		sub := inc[name]
 		var err error
 		switch name {
 		case "posts":
 			q.WithPosts(func(q *ent.PostQuery) {
-				q.Where(predicate.Post(restkit.CapLinks(tag.PostsTable,
-					tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0], MaxIncluded)))
+				if one {
+					q.Limit(MaxIncluded)
+				} else {
+					q.Where(predicate.Post(restkit.CapLinks(tag.PostsTable,
+						tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0], MaxIncluded)))
+				}
 				q.Order(ent.Asc(post.FieldID))
-				err = withPost(q, sub, prefix+"posts.")
+				err = withPost(q, sub, prefix+"posts.", one && false)
 			})
 		default:
 			return restkit.UnknownEdge(prefix, name, "tag", "posts")
@@ -1119,7 +1162,7 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.User.Query().Where(user.ID(id))
-	if err := withUser(q, inc, ""); err != nil {
+	if err := withUser(q, inc, "", true); err != nil {
 		return err
 	}
 	if raw := r.URL.Query().Get("count"); raw != "" {
@@ -1163,8 +1206,10 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 			u.SetEmail(in.Email.Value)
 		}
 		var err error
-		out, err = u.Save(ctx)
-		return err
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
@@ -1221,7 +1266,7 @@ func pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc rest
 		Limit(lq.Limit + 1).
 		Offset(lq.Offset).
 		Modify(lq.Select)
-	if err := withUser(q, inc, ""); err != nil {
+	if err := withUser(q, inc, "", false); err != nil {
 		return nil, err
 	}
 	rows, err := q.All(ctx)
@@ -1247,7 +1292,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	q := h.client.User.Query().Where(user.ID(id)).QueryProfile()
-	if err := withProfile(q, inc, ""); err != nil {
+	if err := withProfile(q, inc, "", true); err != nil {
 		return err
 	}
 	out, err := q.Only(ctx)
@@ -1354,22 +1399,28 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 }
 
 // withUser applies the include tree inc to q: each included edge is
-// loaded by one more query, whatever the number of rows; lists are capped at
-// MaxIncluded per parent. prefix is the include path so far, for errors.
-func withUser(q *ent.UserQuery, inc restkit.Include, prefix string) error {
+// loaded by one more query, whatever the number of rows; lists hold at most
+// MaxIncluded per parent: a LIMIT when q yields one row (one), a per-parent
+// cap otherwise, nothing for lists that writes keep within the bound. prefix
+// is the include path so far, for errors.
+func withUser(q *ent.UserQuery, inc restkit.Include, prefix string, one bool) error {
 	for _, name := range inc.Edges() {
 		sub := inc[name]
 		var err error
 		switch name {
 		case "profile":
 			q.WithProfile(func(q *ent.ProfileQuery) {
-				err = withProfile(q, sub, prefix+"profile.")
+				err = withProfile(q, sub, prefix+"profile.", one && true)
 			})
 		case "posts":
 			q.WithPosts(func(q *ent.PostQuery) {
-				q.Where(predicate.Post(restkit.CapChildren(post.Table, user.PostsColumn, MaxIncluded)))
+				if one {
+					q.Limit(MaxIncluded)
+				} else {
+					q.Where(predicate.Post(restkit.CapChildren(post.Table, user.PostsColumn, MaxIncluded)))
+				}
 				q.Order(ent.Asc(post.FieldID))
-				err = withPost(q, sub, prefix+"posts.")
+				err = withPost(q, sub, prefix+"posts.", one && false)
 			})
 		default:
 			return restkit.UnknownEdge(prefix, name, "user", "profile", "posts")

@@ -18,6 +18,9 @@ const (
 	DefaultPageSize = 30
 	// MaxIncluded bounds each list embedded by include, per parent.
 	MaxIncluded = 100
+	// MaxLinks bounds the links of the owner of a many-to-many edge (a
+	// post's tags), and the ids or keys one body lists.
+	MaxLinks = 100
 	// MaxIncludeDepth bounds the edges of one include path.
 	MaxIncludeDepth = 3
 	// MaxIncludePaths bounds the paths of one include parameter.

@@ -255,3 +255,13 @@ func CountLinks(joinTable, parentCol string) func(*sql.Selector) *sql.Selector {
 		return sql.Select(sql.Count("*")).From(t).Where(sql.ColumnsEQ(t.C(parentCol), s.C("id")))
 	}
 }
+
+// CountOver is a predicate: the count (see CountLinks) is greater than n.
+func CountOver(count func(*sql.Selector) *sql.Selector, n int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		sub := count(s)
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.Wrap(func(b *sql.Builder) { b.Join(sub) }).WriteOp(sql.OpGT).Arg(n)
+		}))
+	}
+}
