@@ -184,21 +184,23 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 	if err := withPost(q, inc, "", true); err != nil {
 		return err
 	}
+	var counts []string
 	if raw := r.URL.Query().Get("count"); raw != "" {
-		counts, err := restkit.ParseCounts(raw, h.entities.Post)
-		if err != nil {
+		if counts, err = restkit.ParseCounts(raw, h.entities.Post); err != nil {
 			return err
 		}
 		q.Modify(restkit.SelectCounts(h.entities.Post, counts))
 	}
-	out, err := q.Only(r.Context())
+	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading post: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPost(out, inc))
+	out := newPost(e, inc)
+	setPostCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -313,7 +315,13 @@ func pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc rest
 	if err != nil {
 		return nil, err
 	}
-	return &PostList{Items: newPostList(rows, inc), Total: total, NextCursor: next}, nil
+	items := newPostList(rows, inc)
+	if len(lq.Counts) > 0 {
+		for i, e := range rows {
+			setPostCounts(items[i], e, lq.Counts)
+		}
+	}
+	return &PostList{Items: items, Total: total, NextCursor: next}, nil
 }
 
 // readPostAuthor handles GET /posts/{id}/author.
@@ -603,14 +611,15 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := withProfile(q, inc, "", true); err != nil {
 		return err
 	}
-	out, err := q.Only(r.Context())
+	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("profile", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading profile: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfile(out, inc))
+	out := newProfile(e, inc)
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -703,7 +712,8 @@ func pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, in
 	if err != nil {
 		return nil, err
 	}
-	return &ProfileList{Items: newProfileList(rows, inc), Total: total, NextCursor: next}, nil
+	items := newProfileList(rows, inc)
+	return &ProfileList{Items: items, Total: total, NextCursor: next}, nil
 }
 
 // readProfileUser handles GET /profiles/{id}/user.
@@ -818,21 +828,23 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 	if err := withTag(q, inc, "", true); err != nil {
 		return err
 	}
+	var counts []string
 	if raw := r.URL.Query().Get("count"); raw != "" {
-		counts, err := restkit.ParseCounts(raw, h.entities.Tag)
-		if err != nil {
+		if counts, err = restkit.ParseCounts(raw, h.entities.Tag); err != nil {
 			return err
 		}
 		q.Modify(restkit.SelectCounts(h.entities.Tag, counts))
 	}
-	out, err := q.Only(r.Context())
+	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading tag: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTag(out, inc))
+	out := newTag(e, inc)
+	setTagCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -939,7 +951,13 @@ func pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restki
 	if err != nil {
 		return nil, err
 	}
-	return &TagList{Items: newTagList(rows, inc), Total: total, NextCursor: next}, nil
+	items := newTagList(rows, inc)
+	if len(lq.Counts) > 0 {
+		for i, e := range rows {
+			setTagCounts(items[i], e, lq.Counts)
+		}
+	}
+	return &TagList{Items: items, Total: total, NextCursor: next}, nil
 }
 
 // listTagPosts handles GET /tags/{id}/posts.
@@ -1165,21 +1183,23 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 	if err := withUser(q, inc, "", true); err != nil {
 		return err
 	}
+	var counts []string
 	if raw := r.URL.Query().Get("count"); raw != "" {
-		counts, err := restkit.ParseCounts(raw, h.entities.User)
-		if err != nil {
+		if counts, err = restkit.ParseCounts(raw, h.entities.User); err != nil {
 			return err
 		}
 		q.Modify(restkit.SelectCounts(h.entities.User, counts))
 	}
-	out, err := q.Only(r.Context())
+	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading user: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUser(out, inc))
+	out := newUser(e, inc)
+	setUserCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -1277,7 +1297,13 @@ func pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc rest
 	if err != nil {
 		return nil, err
 	}
-	return &UserList{Items: newUserList(rows, inc), Total: total, NextCursor: next}, nil
+	items := newUserList(rows, inc)
+	if len(lq.Counts) > 0 {
+		for i, e := range rows {
+			setUserCounts(items[i], e, lq.Counts)
+		}
+	}
+	return &UserList{Items: items, Total: total, NextCursor: next}, nil
 }
 
 // readUserProfile handles GET /users/{id}/profile.

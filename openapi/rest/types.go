@@ -67,11 +67,23 @@ func newPost(e *ent.Post, inc restkit.Include) *Post {
 	if inc.Has("tags") {
 		out.Tags = newTagList(e.Edges.Tags, inc["tags"])
 	}
-	if v, err := e.Value("tags_count"); err == nil {
-		n := restkit.CountValue(v)
-		out.TagsCount = &n
-	}
 	return out
+}
+
+// setPostCounts copies the counts names, selected with the row,
+// from e to out.
+func setPostCounts(out *Post, e *ent.Post, names []string) {
+	for _, name := range names {
+		v, err := e.Value(name)
+		if err != nil {
+			continue
+		}
+		n := restkit.CountValue(v)
+		switch name {
+		case "tags_count":
+			out.TagsCount = &n
+		}
+	}
 }
 
 // newPostList converts ent posts to their API form.
@@ -190,11 +202,23 @@ func newTag(e *ent.Tag, inc restkit.Include) *Tag {
 	if inc.Has("posts") {
 		out.Posts = newPostList(e.Edges.Posts, inc["posts"])
 	}
-	if v, err := e.Value("posts_count"); err == nil {
-		n := restkit.CountValue(v)
-		out.PostsCount = &n
-	}
 	return out
+}
+
+// setTagCounts copies the counts names, selected with the row,
+// from e to out.
+func setTagCounts(out *Tag, e *ent.Tag, names []string) {
+	for _, name := range names {
+		v, err := e.Value(name)
+		if err != nil {
+			continue
+		}
+		n := restkit.CountValue(v)
+		switch name {
+		case "posts_count":
+			out.PostsCount = &n
+		}
+	}
 }
 
 // newTagList converts ent tags to their API form.
@@ -263,11 +287,23 @@ func newUser(e *ent.User, inc restkit.Include) *User {
 	if inc.Has("posts") {
 		out.Posts = newPostList(e.Edges.Posts, inc["posts"])
 	}
-	if v, err := e.Value("posts_count"); err == nil {
-		n := restkit.CountValue(v)
-		out.PostsCount = &n
-	}
 	return out
+}
+
+// setUserCounts copies the counts names, selected with the row,
+// from e to out.
+func setUserCounts(out *User, e *ent.User, names []string) {
+	for _, name := range names {
+		v, err := e.Value(name)
+		if err != nil {
+			continue
+		}
+		n := restkit.CountValue(v)
+		switch name {
+		case "posts_count":
+			out.PostsCount = &n
+		}
+	}
 }
 
 // newUserList converts ent users to their API form.
