@@ -294,6 +294,7 @@ func TestLoad(t *testing.T) {
 		var p50, p99 [2]time.Duration
 		for range rounds {
 			for side, url := range []string{e.service.URL, e.baseline.URL} {
+				e.fresh(t)
 				n, q50, q99 := e.load(t, url, s, shortRun(fmt.Sprint(side)), clients, *loadFor/rounds)
 				rps[side] += n / rounds
 				p50[side] += q50 / rounds
@@ -311,6 +312,7 @@ func TestLoad(t *testing.T) {
 	fmt.Printf("\npool sizes, scenario a, %d clients, service:\n%-10s %10s %9s\n", clients, "max open", "req/s", "p99")
 	for _, size := range []int{4, 8, 16, 32} {
 		pe := newPerfEnv(t, database.Pool{MaxOpen: size, MaxIdle: size, MaxLifetime: 30 * time.Minute})
+		pe.fresh(t)
 		n, _, q99 := pe.load(t, pe.service.URL, scenarios()[0], shortRun("p"), clients, *loadFor/2)
 		fmt.Printf("%-10d %10.0f %9s\n", size, n, q99.Round(time.Microsecond))
 	}

@@ -71,17 +71,19 @@ func badInclude(format string, args ...any) error {
 
 // CapChildren is a predicate for the eager loading of a one-to-many edge:
 // it keeps, for each parent, the first n rows of table (by id) whose foreign
-// key fk refers to it. It is correlated on the parent, so one parent with
-// many children cannot crowd out the others.
+// key fk refers to it. It reads from the table ranked by a window function
+// partitioned by fk, so one parent with many children cannot crowd out the
+// others, and the loader's "fk IN (parents)" reaches inside the ranking.
 func CapChildren(table, fk string, n int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
-		c := sql.Table(table).As("capped")
-		first := sql.Select(c.C("id")).
-			From(c).
-			Where(sql.ColumnsEQ(c.C(fk), s.C(fk))).
-			OrderBy(c.C("id")).
-			Limit(n)
-		s.Where(sql.In(s.C("id"), first))
+		d := sql.Dialect(s.Dialect())
+		t := d.Table(table)
+		ranked := d.Select(t.C("*")).
+			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(fk)).OrderBy(t.C("id")), "capped_rank").
+			From(t).
+			As(table)
+		s.From(ranked)
+		s.Where(sql.LTE(s.C("capped_rank"), n))
 	}
 }
 
