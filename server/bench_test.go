@@ -61,7 +61,7 @@ func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	if _, err := db.SQL.Exec("ANALYZE"); err != nil {
 		tb.Fatal(err)
 	}
-	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL), quiet: true}
 	served := &database.DB{Client: ent.NewClient(ent.Driver(c)), SQL: db.SQL, Dialect: db.Dialect}
 	cfg := server.DefaultConfig()
 	cfg.Pool = pool
@@ -266,7 +266,7 @@ func BenchmarkScenarios(b *testing.B) {
 					e.do(b, url, s, run, i)
 				}
 				b.StopTimer()
-				stmts, _ := e.counter.count()
+				stmts := int(e.counter.n.Load())
 				if side == "baseline" {
 					stmts = int(e.base.stmts.Load())
 				}
@@ -346,4 +346,45 @@ func (e *perfEnv) load(t *testing.T, url string, s scenario, run string, clients
 	slices.Sort(lat)
 	q := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))] }
 	return float64(len(lat)) / d.Seconds(), q(0.50), q(0.99)
+}
+
+// TestPostsByTagUsesIndexes checks, with EXPLAIN on PostgreSQL over the
+// benchmark dataset, that scenario (d) finds the posts of a tag through the
+// indexes on tags.name and post_tags.tag_id rather than by scanning.
+func TestPostsByTagUsesIndexes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the benchmark dataset")
+	}
+	e := newPerfEnv(t, server.DefaultConfig().Pool)
+	e.fresh(t)
+	e.counter.quiet = false
+	e.counter.reset()
+	e.do(t, e.service.URL, scenarios()[3], "x", 7)
+	stmts, args := e.counter.last()
+	if len(stmts) != 2 {
+		t.Fatalf("got %d statements, want count and page", len(stmts))
+	}
+	for i, q := range stmts {
+		rows, err := e.db.SQL.Query("EXPLAIN "+q, args[i]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		rows.Close()
+		text := strings.Join(plan, "\n")
+		t.Logf("%s\n%s", q, text)
+		if !strings.Contains(text, "post_tags_tag_id") {
+			t.Errorf("statement %d does not use the index on post_tags.tag_id:\n%s", i+1, text)
+		}
+		if strings.Contains(text, "Seq Scan on post_tags") || strings.Contains(text, "Seq Scan on posts") {
+			t.Errorf("statement %d scans a large table:\n%s", i+1, text)
+		}
+	}
 }

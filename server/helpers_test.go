@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"blog/ent"
 	"blog/openapi"
@@ -149,7 +149,10 @@ type counter struct {
 	dialect.Driver
 	mu    sync.Mutex
 	stmts []string
-	times map[string]time.Duration
+	args  [][]any
+	// quiet counts without recording (benchmarks): n holds the count.
+	quiet bool
+	n     atomic.Int64
 }
 
 // newCountingAPI serves the API over a fresh database at dbURL through a
@@ -161,31 +164,30 @@ func newCountingAPI(t *testing.T, dbURL string) (*testAPI, *counter) {
 	return serve(t, db, ent.NewClient(ent.Driver(c))), c
 }
 
-// took records how long a statement of query's kind took (for profiling).
-func (c *counter) took(query string, d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.times == nil {
-		c.times = map[string]time.Duration{}
+func (c *counter) add(query string, args ...any) {
+	c.n.Add(1)
+	if c.quiet {
+		return
 	}
-	k := query
-	if len(k) > 40 {
-		k = k[:40]
-	}
-	c.times[k] += d
-}
-
-func (c *counter) add(query string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stmts = append(c.stmts, query)
+	c.args = append(c.args, args)
+}
+
+// last returns the statements and arguments counted since the last reset.
+func (c *counter) last() ([]string, [][]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.stmts), slices.Clone(c.args)
 }
 
 // reset forgets the statements counted so far.
 func (c *counter) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stmts = nil
+	c.stmts, c.args = nil, nil
+	c.n.Store(0)
 }
 
 // count returns the statements counted since the last reset.
@@ -201,7 +203,8 @@ func (c *counter) Exec(ctx context.Context, query string, args, v any) error {
 }
 
 func (c *counter) Query(ctx context.Context, query string, args, v any) error {
-	c.add(query)
+	a, _ := args.([]any)
+	c.add(query, a...)
 	return c.Driver.Query(ctx, query, args, v)
 }
 
@@ -221,15 +224,11 @@ type countingTx struct {
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
 	t.c.add(query)
-	start := time.Now()
-	defer func() { t.c.took(query, time.Since(start)) }()
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.c.add(query)
-	start := time.Now()
-	defer func() { t.c.took(query, time.Since(start)) }()
 	return t.Tx.Query(ctx, query, args, v)
 }
 
