@@ -44,7 +44,9 @@ var perfSeed = database.SeedConfig{Users: 1000, PostsPerUser: 10, Tags: 50, Tags
 
 func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	tb.Helper()
-	url := dbtest.Postgres(tb)
+	// The baseline gets the URL the service uses, with the driver settings
+	// the service applies by default.
+	url := dbtest.Postgres(tb) + "&binary_parameters=yes&connect_timeout=5"
 	ctx := context.Background()
 	db, err := database.Open(ctx, url, database.WithPool(pool))
 	if err != nil {
