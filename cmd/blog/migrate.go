@@ -61,12 +61,24 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 }
 
-// migrationDir returns the directory at path, or the embedded one of db.
-func migrationDir(db *database.DB, path string) (atlasmigrate.Dir, error) {
-	if path == "" {
-		return db.Migrations()
+// openWithDir opens the database at dbURL and its migration directory: the
+// one at path, or the embedded one of the database's dialect.
+func openWithDir(ctx context.Context, dbURL, path string) (*database.DB, atlasmigrate.Dir, error) {
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return nil, nil, err
 	}
-	return atlasmigrate.NewLocalDir(path)
+	var dir atlasmigrate.Dir
+	if path == "" {
+		dir, err = db.Migrations()
+	} else {
+		dir, err = atlasmigrate.NewLocalDir(path)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, dir, nil
 }
 
 func diffCmd(ctx context.Context, dbURL, dirPath, name string, stdout io.Writer) error {
@@ -98,15 +110,11 @@ func diffCmd(ctx context.Context, dbURL, dirPath, name string, stdout io.Writer)
 }
 
 func applyCmd(ctx context.Context, dbURL, dirPath string, dryRun bool, stdout io.Writer) error {
-	db, err := database.Open(ctx, dbURL)
+	db, dir, err := openWithDir(ctx, dbURL, dirPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	dir, err := migrationDir(db, dirPath)
-	if err != nil {
-		return err
-	}
 	applied, err := db.Migrate(ctx, dir, database.ApplyOptions{DryRun: dryRun, Out: stdout})
 	if err != nil {
 		return err
@@ -118,15 +126,11 @@ func applyCmd(ctx context.Context, dbURL, dirPath string, dryRun bool, stdout io
 }
 
 func statusCmd(ctx context.Context, dbURL, dirPath string, stdout io.Writer) error {
-	db, err := database.Open(ctx, dbURL)
+	db, dir, err := openWithDir(ctx, dbURL, dirPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	dir, err := migrationDir(db, dirPath)
-	if err != nil {
-		return err
-	}
 	st, err := db.MigrationStatus(ctx, dir)
 	if err != nil {
 		return err
@@ -145,15 +149,11 @@ func statusCmd(ctx context.Context, dbURL, dirPath string, stdout io.Writer) err
 }
 
 func lintCmd(ctx context.Context, dbURL, dirPath string, all, allowDestructive, allowData bool, stdout io.Writer) error {
-	db, err := database.Open(ctx, dbURL)
+	db, dir, err := openWithDir(ctx, dbURL, dirPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	dir, err := migrationDir(db, dirPath)
-	if err != nil {
-		return err
-	}
 	files, err := dir.Files()
 	if err != nil {
 		return err
