@@ -251,34 +251,40 @@ func normalized(t *testing.T, b []byte, run string) []byte {
 	return out
 }
 
+var benchRounds = flag.Int("rounds", 1, "BenchmarkScenarios: rounds, each measuring every scenario on the service then the baseline")
+
 // BenchmarkScenarios runs each scenario against the service and the baseline
-// (go test ./server -run '^$' -bench Scenarios -benchmem): ns/op, B/op,
-// allocs/op (client and server, same process) and SQL statements per op.
+// (go test ./server -run '^$' -bench Scenarios -benchmem -rounds 5): ns/op,
+// B/op, allocs/op (client and server, same process) and SQL statements per
+// op. Rounds interleave the two sides, so that drift in the machine's load
+// does not favour one; .ci/benchmedian takes the medians.
 func BenchmarkScenarios(b *testing.B) {
 	e := newPerfEnv(b, server.DefaultConfig().Pool)
-	for _, s := range scenarios() {
-		for _, side := range []string{"service", "baseline"} {
-			b.Run(s.name+"/"+side, func(b *testing.B) {
-				url := e.service.URL
-				if side == "baseline" {
-					url = e.baseline.URL
-				}
-				run := shortRun(side)
-				e.fresh(b)
-				e.counter.reset()
-				e.base.stmts.Store(0)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					e.do(b, url, s, run, i)
-				}
-				b.StopTimer()
-				stmts := int(e.counter.n.Load())
-				if side == "baseline" {
-					stmts = int(e.base.stmts.Load())
-				}
-				b.ReportMetric(float64(stmts)/float64(b.N), "stmts/op")
-			})
+	for range *benchRounds {
+		for _, s := range scenarios() {
+			for _, side := range []string{"service", "baseline"} {
+				b.Run(s.name+"/"+side, func(b *testing.B) {
+					url := e.service.URL
+					if side == "baseline" {
+						url = e.baseline.URL
+					}
+					run := shortRun(side)
+					e.fresh(b)
+					e.counter.reset()
+					e.base.stmts.Store(0)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						e.do(b, url, s, run, i)
+					}
+					b.StopTimer()
+					stmts := int(e.counter.n.Load())
+					if side == "baseline" {
+						stmts = int(e.base.stmts.Load())
+					}
+					b.ReportMetric(float64(stmts)/float64(b.N), "stmts/op")
+				})
+			}
 		}
 	}
 }
