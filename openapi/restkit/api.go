@@ -338,14 +338,7 @@ func PathKey(r *http.Request, name string) (string, error) {
 	return v, nil
 }
 
-// Page returns the limit and offset of the list page that r asks for; the
-// spec bounds and defaults both parameters.
-func Page(r *http.Request, defaultSize int) (limit, offset int) {
-	q := r.URL.Query()
-	page, size := intParam(q, "page", 1), intParam(q, "itemsPerPage", defaultSize)
-	return size, (page - 1) * size
-}
-
+// intParam returns the integer query parameter name, or def.
 func intParam(q url.Values, name string, def int) int {
 	if v, err := strconv.Atoi(q.Get(name)); err == nil {
 		return v
