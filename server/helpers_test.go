@@ -41,13 +41,13 @@ type testAPI struct {
 func newAPI(t *testing.T, dbURL string) *testAPI {
 	t.Helper()
 	db := dbtest.Open(t, dbURL)
-	return serve(t, db, db.Client)
+	return serve(t, db, db.Client, db.Driver)
 }
 
-// serve serves the API over client, an ent client of db.
-func serve(t *testing.T, db *database.DB, client *ent.Client) *testAPI {
+// serve serves the API over client, an ent client of db, and drv, its driver.
+func serve(t *testing.T, db *database.DB, client *ent.Client, drv dialect.Driver) *testAPI {
 	t.Helper()
-	served := &database.DB{Client: client, SQL: db.SQL, Dialect: db.Dialect}
+	served := &database.DB{Client: client, Driver: drv, SQL: db.SQL, Dialect: db.Dialect}
 	h, err := server.New(context.Background(), served, slog.New(slog.DiscardHandler), server.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func newCountingAPI(t *testing.T, dbURL string) (*testAPI, *counter) {
 	t.Helper()
 	db := dbtest.Open(t, dbURL)
 	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
-	return serve(t, db, ent.NewClient(ent.Driver(c))), c
+	return serve(t, db, ent.NewClient(ent.Driver(c)), c), c
 }
 
 func (c *counter) add(query string, args ...any) {

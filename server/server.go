@@ -233,7 +233,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	docs.Routes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(requireToken(api, cfg.APITokens, cfg.ReadAuth), deadline(cfg.RequestTimeout))
-		rest.Routes(r, db.Client, api)
+		rest.Routes(r, db.Client, db.Driver, api)
 	})
 	return r, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent/entc/gen"
+	"entgo.io/ent/schema/field"
 	"github.com/go-openapi/inflect"
 	"github.com/stoewer/go-strcase"
 )
@@ -53,6 +54,7 @@ type Field struct {
 	Type      string // Go type: "string", "int", "time.Time"
 	Optional  bool   // may be absent on create
 	Nillable  bool   // may be null (stored as NULL)
+	Nullable  bool   // the column may hold NULL (ent's Optional)
 	ReadOnly  bool   // set by the server only
 	Immutable bool   // set on create only
 	// Ref is the referenced entity when the field is a foreign key.
@@ -82,6 +84,9 @@ type Edge struct {
 	// BackRef is the target's foreign-key field referring back to the
 	// owner, for children ("UserID" for a user's profile).
 	BackRef *Field
+	// FK is the owner's foreign-key field holding the target's id, for
+	// edges set by field ("AuthorID" for a post's author).
+	FK *Field
 }
 
 // Kind is the restkit.Kind constant of the field's type, or "" when lists
@@ -227,12 +232,17 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			if ant.Skip || f.Sensitive() {
 				continue
 			}
+			if t := f.Type.Type; t == field.TypeJSON || t == field.TypeOther {
+				// The generated loaders scan columns with database/sql.
+				return nil, fmt.Errorf("field %s.%s: type %s is not supported", n.Name, f.Name, f.Type)
+			}
 			field := &Field{
 				Name:      f.Name,
 				Go:        f.StructField(),
 				Type:      f.Type.String(),
 				Optional:  f.Optional || f.Default,
 				Nillable:  f.Nillable,
+				Nullable:  f.Optional,
 				ReadOnly:  ant.ReadOnly,
 				Immutable: f.Immutable,
 			}
@@ -272,6 +282,14 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			case edgeNotWritable:
 				e.Children = append(e.Children, edge)
 			case edgeByField:
+				for _, f := range e.Fields {
+					if f.Name == ed.Field().Name {
+						edge.FK = f
+					}
+				}
+				if edge.FK == nil {
+					return nil, fmt.Errorf("edge %s.%s: its foreign-key field is not exposed", n.Name, ed.Name)
+				}
 			default:
 				return nil, fmt.Errorf("edge %s.%s: unsupported kind %d", n.Name, ed.Name, body)
 			}

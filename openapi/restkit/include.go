@@ -1,11 +1,14 @@
 package restkit
 
 import (
+	"context"
+	stdsql "database/sql"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 )
 
@@ -69,7 +72,7 @@ func badInclude(format string, args ...any) error {
 	return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Field: "include", Message: fmt.Sprintf(format, args...)})
 }
 
-// CapChildren is a predicate for the eager loading of a one-to-many edge:
+// CapChildren is a predicate for the loading of a one-to-many edge:
 // it keeps, for each parent, the first n rows of table (by id) whose foreign
 // key fk refers to it. It reads from the table ranked by a window function
 // partitioned by fk, so one parent with many children cannot crowd out the
@@ -87,10 +90,10 @@ func CapChildren(table, fk string, n int) func(*sql.Selector) {
 	}
 }
 
-// CapLinks is a predicate for the eager loading of a many-to-many edge: it
-// keeps, for each parent, the first n targets (by id). ent joins the join
-// table into the eager-loading query as "t1"; parentCol and childCol are its
-// columns referring to the parent and to the loaded target.
+// CapLinks is a predicate for the loading of a many-to-many edge: it keeps,
+// for each parent, the first n targets (by id). The loading query joins the
+// join table as "t1"; parentCol and childCol are its columns referring to
+// the parent and to the loaded target.
 func CapLinks(joinTable, parentCol, childCol string, n int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		t1 := sql.Table(joinTable).As("t1")
@@ -110,4 +113,40 @@ func DedupKeys(keys []string) []string {
 	out := slices.Clone(keys)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// EachRow runs the query s builds on drv and calls f for each row. The
+// generated loaders of included edges use it to scan rows straight into
+// ent's structs.
+func EachRow(ctx context.Context, drv dialect.Driver, s *sql.Selector, f func(*sql.Rows) error) error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	query, args := s.Query()
+	var rows sql.Rows
+	if err := drv.Query(ctx, query, args, &rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := f(&rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// OrZero returns a scan target storing a column's NULL as the zero value of
+// T: an optional field that ent does not make a pointer.
+func OrZero[T any](p *T) stdsql.Scanner { return orZero[T]{p} }
+
+type orZero[T any] struct{ p *T }
+
+func (z orZero[T]) Scan(src any) error {
+	var n stdsql.Null[T]
+	if err := n.Scan(src); err != nil {
+		return err
+	}
+	*z.p = n.V
+	return nil
 }

@@ -28,8 +28,10 @@ const DefaultURL = "sqlite:blog.db"
 
 // DB is an open database with its ent client.
 type DB struct {
-	// Client is the ent client over SQL.
+	// Client is the ent client over Driver.
 	Client *ent.Client
+	// Driver is the ent driver under Client (with SQL logging, when on).
+	Driver dialect.Driver
 	// SQL is the connection pool under Client.
 	SQL *sql.DB
 	// Dialect is dialect.SQLite or dialect.Postgres.
@@ -101,6 +103,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	}
 	return &DB{
 		Client:  ent.NewClient(ent.Driver(drv)),
+		Driver:  drv,
 		SQL:     pool,
 		Dialect: dia,
 	}, nil
