@@ -104,11 +104,12 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			a.WriteError(w, r, NewError(http.StatusUnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
 			return
 		}
-		if err := a.unknownQuery(r, id); err != nil {
+		query, err := a.unknownQuery(r, id)
+		if err != nil {
 			a.WriteError(w, r, err)
 			return
 		}
-		if err := a.validate(r, route); err != nil {
+		if err := a.validate(r, route, query); err != nil {
 			a.WriteError(w, r, err)
 			return
 		}
@@ -118,13 +119,14 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// unknownQuery refuses query parameters the operation does not declare: a
-// misspelt filter must not silently match everything.
-func (a *API) unknownQuery(r *http.Request, id string) error {
+// unknownQuery parses the query string of r and refuses parameters the
+// operation does not declare: a misspelt filter must not silently match
+// everything.
+func (a *API) unknownQuery(r *http.Request, id string) (url.Values, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		// url.Values drops what it cannot parse (a ";" for one): refuse it.
-		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Message: "malformed query string: " + err.Error()})
+		return nil, NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Message: "malformed query string: " + err.Error()})
 	}
 	var fields []FieldError
 	for name := range q {
@@ -133,32 +135,51 @@ func (a *API) unknownQuery(r *http.Request, id string) error {
 		}
 	}
 	if len(fields) == 0 {
-		return nil
+		return q, nil
 	}
-	return NewError(http.StatusBadRequest, "invalid request", fields...)
+	return nil, NewError(http.StatusBadRequest, "invalid request", fields...)
 }
 
-// validate checks r against the operation of route.
-func (a *API) validate(r *http.Request, route *routers.Route) error {
+// validate checks r, whose query string is query, against the operation of
+// route. Query parameters are validated when present or required only: list
+// operations declare dozens of filters, and decoding each absent one cost
+// more than the rest of the validation (kin-openapi would decode them all).
+func (a *API) validate(r *http.Request, route *routers.Route, query url.Values) error {
 	params := make(map[string]string)
 	if rc := chi.RouteContext(r.Context()); rc != nil {
 		for i, k := range rc.URLParams.Keys {
 			params[k] = rc.URLParams.Values[i]
 		}
 	}
-	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: params,
 		Route:      route,
 		Options: &openapi3filter.Options{
-			MultiError:          true,
-			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-			SkipSettingDefaults: true, // handlers apply defaults; page=1 must not appear next to cursor
+			MultiError:                true,
+			AuthenticationFunc:        openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults:       true, // handlers apply defaults; page=1 must not appear next to cursor
+			ExcludeRequestQueryParams: true, // below
 		},
-	})
-	if err == nil {
+	}
+	var errs openapi3.MultiError
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		errs = append(errs, err)
+	}
+	for _, ps := range []openapi3.Parameters{route.PathItem.Parameters, route.Operation.Parameters} {
+		for _, p := range ps {
+			if p.Value.In != openapi3.ParameterInQuery || !p.Value.Required && !query.Has(p.Value.Name) {
+				continue
+			}
+			if err := openapi3filter.ValidateParameter(r.Context(), input, p.Value); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) == 0 {
 		return nil
 	}
+	var err error = errs
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return tooLarge(tooBig.Limit)
