@@ -42,8 +42,8 @@ func (m *metrics) observe(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		labels := prometheus.Labels{"method": r.Method, "route": routePattern(r), "status": strconv.Itoa(status)}
-		m.requests.With(labels).Inc()
-		m.duration.With(labels).Observe(time.Since(start).Seconds())
+		route, code := routePattern(r), strconv.Itoa(status)
+		m.requests.WithLabelValues(r.Method, route, code).Inc()
+		m.duration.WithLabelValues(r.Method, route, code).Observe(time.Since(start).Seconds())
 	})
 }

@@ -288,6 +288,9 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 			start := time.Now()
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			next.ServeHTTP(ww, r)
+			if !log.Enabled(r.Context(), slog.LevelInfo) {
+				return
+			}
 			log.InfoContext(r.Context(), "request",
 				"method", r.Method,
 				"route", routePattern(r),
