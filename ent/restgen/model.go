@@ -107,6 +107,22 @@ func (f *Field) Kind() string {
 	return ""
 }
 
+// JSONEncode is the Go statement writing the value v of the field to the
+// jx.Encoder e, with the bytes encoding/json would write.
+func (f *Field) JSONEncode(v string) string {
+	switch f.Type {
+	case "string":
+		return "restkit.JSONString(e, " + v + ")"
+	case "int":
+		return "e.Int(" + v + ")"
+	case "bool":
+		return "e.Bool(" + v + ")"
+	case "time.Time":
+		return "restkit.JSONTime(e, " + v + ")"
+	}
+	return "restkit.JSONValue(e, " + v + ")"
+}
+
 // Filterable are the fields lists filter and sort by.
 func (e *Entity) Filterable() []*Field {
 	var fs []*Field

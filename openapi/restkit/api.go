@@ -326,13 +326,6 @@ func unavailable(err error) bool {
 	return strings.Contains(msg, "bad connection") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "database is closed")
 }
 
-// WriteJSON writes v as a JSON response with status code.
-func WriteJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 // Decode decodes the (already validated) JSON body of r into v.
 func Decode(r *http.Request, v any) error {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {

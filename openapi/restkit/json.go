@@ -1,0 +1,61 @@
+package restkit
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-faster/jx"
+)
+
+// JSONEncoder is a value that writes itself as JSON without reflection: the
+// generated API types do, with the bytes encoding/json would write.
+type JSONEncoder interface {
+	EncodeJSON(e *jx.Encoder)
+}
+
+// WriteJSON writes v as the JSON body of a code response, followed by a
+// newline (as json.Encoder does). Values that are JSONEncoders encode
+// themselves; the rest go through encoding/json.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc, ok := v.(JSONEncoder)
+	if !ok {
+		_ = json.NewEncoder(w).Encode(v)
+		return
+	}
+	e := jx.GetEncoder()
+	defer jx.PutEncoder(e)
+	enc.EncodeJSON(e)
+	e.RawStr("\n")
+	_, _ = e.WriteTo(w)
+}
+
+// JSONString writes s as encoding/json does: jx escapes the same characters
+// (HTML ones included) but for \b and \f, which encoding/json writes short.
+func JSONString(e *jx.Encoder, s string) {
+	if strings.ContainsAny(s, "\b\f") {
+		JSONValue(e, s)
+		return
+	}
+	e.StrEscape(s)
+}
+
+// JSONTime writes t as encoding/json does: RFC 3339 with nanoseconds.
+func JSONTime(e *jx.Encoder, t time.Time) {
+	var buf [len(time.RFC3339Nano) + 8]byte
+	e.ByteStr(t.AppendFormat(buf[:0], time.RFC3339Nano))
+}
+
+// JSONValue writes v through encoding/json: the fallback of generated
+// encoders for field types they do not write themselves.
+func JSONValue(e *jx.Encoder, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.Null()
+		return
+	}
+	e.Raw(b)
+}
