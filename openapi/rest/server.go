@@ -26,15 +26,16 @@ import (
 type handler struct {
 	client   *ent.Client
 	drv      dialect.Driver
+	stmts    *statements
 	entities *entities
 }
 
 // Routes registers the routes of every entity on r. Each request is validated
 // by api against its operation in the OpenAPI spec before its handler runs.
 // drv is the driver client runs on: included edges are read through it (see
-// loadPostEdges).
+// the handler's load methods).
 func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.API) {
-	h := &handler{client: client, drv: drv, entities: newEntities()}
+	h := &handler{client: client, drv: drv, stmts: newStatements(drv.Dialect()), entities: newEntities()}
 	r.Route("/posts", func(r chi.Router) {
 		// POST /posts
 		r.Post("/", api.Op("createPost", h.createPost))
@@ -208,7 +209,7 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("reading post: %w", err)
 	}
 	out := newPost(e, nil)
-	if err := loadPostEdges(r.Context(), h.drv, []*Post{out}, inc); err != nil {
+	if err := h.loadPostEdges(r.Context(), []*Post{out}, inc); err != nil {
 		return err
 	}
 	setPostCounts(out, e, counts)
@@ -325,7 +326,7 @@ func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.L
 		return nil, err
 	}
 	items := newPostList(rows, nil)
-	if err := loadPostEdges(ctx, h.drv, items, inc); err != nil {
+	if err := h.loadPostEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
 	if len(lq.Counts) > 0 {
@@ -358,7 +359,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("reading author of post: %w", err)
 	}
 	out := newUser(e, nil)
-	if err := loadUserEdges(ctx, h.drv, []*User{out}, inc); err != nil {
+	if err := h.loadUserEdges(ctx, []*User{out}, inc); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -459,7 +460,7 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 		return fmt.Errorf("reading post: %w", err)
 	}
 	out := newPost(e, nil)
-	if err := loadPostEdges(ctx, h.drv, []*Post{out}, inc); err != nil {
+	if err := h.loadPostEdges(ctx, []*Post{out}, inc); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -519,9 +520,8 @@ func checkPostInclude(inc restkit.Include, prefix string) error {
 // level by level: one statement per included edge, whatever the number of
 // nodes. Rows are scanned straight into the API types, without ent's
 // entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance); the statements are built with ent's SQL builder. Nodes
-// sharing a neighbour share its value.
-func loadPostEdges(ctx context.Context, drv dialect.Driver, nodes []*Post, inc restkit.Include) error {
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadPostEdges(ctx context.Context, nodes []*Post, inc restkit.Include) error {
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -530,13 +530,13 @@ func loadPostEdges(ctx context.Context, drv dialect.Driver, nodes []*Post, inc r
 		switch name {
 		case "author":
 			var next []*User
-			if next, err = loadPostAuthor(ctx, drv, nodes); err == nil {
-				err = loadUserEdges(ctx, drv, next, inc[name])
+			if next, err = h.loadPostAuthor(ctx, nodes); err == nil {
+				err = h.loadUserEdges(ctx, next, inc[name])
 			}
 		case "tags":
 			var next []*Tag
-			if next, err = loadPostTags(ctx, drv, nodes); err == nil {
-				err = loadTagEdges(ctx, drv, next, inc[name])
+			if next, err = h.loadPostTags(ctx, nodes); err == nil {
+				err = h.loadTagEdges(ctx, next, inc[name])
 			}
 		}
 		if err != nil {
@@ -546,9 +546,17 @@ func loadPostEdges(ctx context.Context, drv dialect.Driver, nodes []*Post, inc r
 	return nil
 }
 
+// buildPostAuthor builds the statement loading the author of
+// posts, for one post or for more.
+func buildPostAuthor(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(user.Table)
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+}
+
 // loadPostAuthor sets the author of nodes and returns them, each once.
-func loadPostAuthor(ctx context.Context, drv dialect.Driver, nodes []*Post) ([]*User, error) {
-	ids := make([]any, 0, len(nodes))
+func (h *handler) loadPostAuthor(ctx context.Context, nodes []*Post) ([]*User, error) {
+	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for _, n := range nodes {
 		fk := n.AuthorID
@@ -560,13 +568,10 @@ func loadPostAuthor(ctx context.Context, drv dialect.Driver, nodes []*Post) ([]*
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	d := sql.Dialect(drv.Dialect())
-	t := d.Table(user.Table)
-	s := d.Select(userColumns(t)...).From(t).Where(sql.In(t.C(user.FieldID), ids...))
 	out := make([]*User, 0, len(ids))
 	row := new(User)
 	targets := userTargets(row)
-	err := restkit.EachRow(ctx, drv, s, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.postAuthor[0], ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -585,30 +590,36 @@ func loadPostAuthor(ctx context.Context, drv dialect.Driver, nodes []*Post) ([]*
 	return out, nil
 }
 
-// loadPostTags sets the tags of nodes and returns them, each once.
+// buildPostTags builds the statement loading the tags of
+// posts, for one post or for more.
 // Lists hold at most MaxIncluded per post: writes keep them so.
-func loadPostTags(ctx context.Context, drv dialect.Driver, nodes []*Post) ([]*Tag, error) {
-	ids := make([]any, len(nodes))
+func buildPostTags(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(tag.Table), b.Table(post.TagsTable).As("t1")
+	parent, child := post.TagsPrimaryKey[0], post.TagsPrimaryKey[1]
+	s := b.Select(append([]string{j.C(parent)}, tagColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(tag.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(tag.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadPostTags sets the tags of nodes and returns them, each once.
+func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, error) {
+	ids := make([]int, len(nodes))
 	byID := make(map[int]*Post, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 		n.Tags = []*Tag{}
 	}
-	d := sql.Dialect(drv.Dialect())
-	t, j := d.Table(tag.Table), d.Table(post.TagsTable).As("t1")
-	parent, child := post.TagsPrimaryKey[0], post.TagsPrimaryKey[1]
-	s := d.Select(append([]string{j.C(parent)}, tagColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(tag.FieldID), j.C(child)).
-		Where(sql.In(j.C(parent), ids...)).
-		OrderBy(t.C(tag.FieldID))
 	seen := make(map[int]*Tag)
 	var out []*Tag
 	var owner int
 	row := new(Tag)
 	targets := tagTargets(row, &owner)
-	err := restkit.EachRow(ctx, drv, s, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.postTags[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -761,7 +772,7 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("reading profile: %w", err)
 	}
 	out := newProfile(e, nil)
-	if err := loadProfileEdges(r.Context(), h.drv, []*Profile{out}, inc); err != nil {
+	if err := h.loadProfileEdges(r.Context(), []*Profile{out}, inc); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -855,7 +866,7 @@ func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *res
 		return nil, err
 	}
 	items := newProfileList(rows, nil)
-	if err := loadProfileEdges(ctx, h.drv, items, inc); err != nil {
+	if err := h.loadProfileEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
 	return &ProfileList{Items: items, Total: total, NextCursor: next}, nil
@@ -883,7 +894,7 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("reading user of profile: %w", err)
 	}
 	out := newUser(e, nil)
-	if err := loadUserEdges(ctx, h.drv, []*User{out}, inc); err != nil {
+	if err := h.loadUserEdges(ctx, []*User{out}, inc); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -911,9 +922,8 @@ func checkProfileInclude(inc restkit.Include, prefix string) error {
 // level by level: one statement per included edge, whatever the number of
 // nodes. Rows are scanned straight into the API types, without ent's
 // entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance); the statements are built with ent's SQL builder. Nodes
-// sharing a neighbour share its value.
-func loadProfileEdges(ctx context.Context, drv dialect.Driver, nodes []*Profile, inc restkit.Include) error {
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadProfileEdges(ctx context.Context, nodes []*Profile, inc restkit.Include) error {
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -922,8 +932,8 @@ func loadProfileEdges(ctx context.Context, drv dialect.Driver, nodes []*Profile,
 		switch name {
 		case "user":
 			var next []*User
-			if next, err = loadProfileUser(ctx, drv, nodes); err == nil {
-				err = loadUserEdges(ctx, drv, next, inc[name])
+			if next, err = h.loadProfileUser(ctx, nodes); err == nil {
+				err = h.loadUserEdges(ctx, next, inc[name])
 			}
 		}
 		if err != nil {
@@ -933,9 +943,17 @@ func loadProfileEdges(ctx context.Context, drv dialect.Driver, nodes []*Profile,
 	return nil
 }
 
+// buildProfileUser builds the statement loading the user of
+// profiles, for one profile or for more.
+func buildProfileUser(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(user.Table)
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+}
+
 // loadProfileUser sets the user of nodes and returns them, each once.
-func loadProfileUser(ctx context.Context, drv dialect.Driver, nodes []*Profile) ([]*User, error) {
-	ids := make([]any, 0, len(nodes))
+func (h *handler) loadProfileUser(ctx context.Context, nodes []*Profile) ([]*User, error) {
+	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for _, n := range nodes {
 		fk := n.UserID
@@ -947,13 +965,10 @@ func loadProfileUser(ctx context.Context, drv dialect.Driver, nodes []*Profile) 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	d := sql.Dialect(drv.Dialect())
-	t := d.Table(user.Table)
-	s := d.Select(userColumns(t)...).From(t).Where(sql.In(t.C(user.FieldID), ids...))
 	out := make([]*User, 0, len(ids))
 	row := new(User)
 	targets := userTargets(row)
-	err := restkit.EachRow(ctx, drv, s, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.profileUser[0], ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1072,7 +1087,7 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("reading tag: %w", err)
 	}
 	out := newTag(e, nil)
-	if err := loadTagEdges(r.Context(), h.drv, []*Tag{out}, inc); err != nil {
+	if err := h.loadTagEdges(r.Context(), []*Tag{out}, inc); err != nil {
 		return err
 	}
 	setTagCounts(out, e, counts)
@@ -1181,7 +1196,7 @@ func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.Lis
 		return nil, err
 	}
 	items := newTagList(rows, nil)
-	if err := loadTagEdges(ctx, h.drv, items, inc); err != nil {
+	if err := h.loadTagEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
 	if len(lq.Counts) > 0 {
@@ -1242,9 +1257,8 @@ func checkTagInclude(inc restkit.Include, prefix string) error {
 // level by level: one statement per included edge, whatever the number of
 // nodes. Rows are scanned straight into the API types, without ent's
 // entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance); the statements are built with ent's SQL builder. Nodes
-// sharing a neighbour share its value.
-func loadTagEdges(ctx context.Context, drv dialect.Driver, nodes []*Tag, inc restkit.Include) error {
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadTagEdges(ctx context.Context, nodes []*Tag, inc restkit.Include) error {
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -1253,8 +1267,8 @@ func loadTagEdges(ctx context.Context, drv dialect.Driver, nodes []*Tag, inc res
 		switch name {
 		case "posts":
 			var next []*Post
-			if next, err = loadTagPosts(ctx, drv, nodes); err == nil {
-				err = loadPostEdges(ctx, drv, next, inc[name])
+			if next, err = h.loadTagPosts(ctx, nodes); err == nil {
+				err = h.loadPostEdges(ctx, next, inc[name])
 			}
 		}
 		if err != nil {
@@ -1264,35 +1278,41 @@ func loadTagEdges(ctx context.Context, drv dialect.Driver, nodes []*Tag, inc res
 	return nil
 }
 
-// loadTagPosts sets the posts of nodes and returns them, each once.
+// buildTagPosts builds the statement loading the posts of
+// tags, for one tag or for more.
 // Lists hold at most MaxIncluded per tag: a LIMIT for one, a per-parent cap for more.
-func loadTagPosts(ctx context.Context, drv dialect.Driver, nodes []*Tag) ([]*Post, error) {
-	ids := make([]any, len(nodes))
+func buildTagPosts(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(post.Table), b.Table(tag.PostsTable).As("t1")
+	parent, child := tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0]
+	s := b.Select(append([]string{j.C(parent)}, postColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(post.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(post.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapLinks(tag.PostsTable, parent, child, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadTagPosts sets the posts of nodes and returns them, each once.
+func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, error) {
+	ids := make([]int, len(nodes))
 	byID := make(map[int]*Tag, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 		n.Posts = []*Post{}
 	}
-	d := sql.Dialect(drv.Dialect())
-	t, j := d.Table(post.Table), d.Table(tag.PostsTable).As("t1")
-	parent, child := tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0]
-	s := d.Select(append([]string{j.C(parent)}, postColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(post.FieldID), j.C(child)).
-		Where(sql.In(j.C(parent), ids...)).
-		OrderBy(t.C(post.FieldID))
-	if len(nodes) == 1 {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(tag.PostsTable, parent, child, MaxIncluded)(s)
-	}
 	seen := make(map[int]*Post)
 	var out []*Post
 	var owner int
 	row := new(Post)
 	targets := postTargets(row, &owner)
-	err := restkit.EachRow(ctx, drv, s, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.tagPosts[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1509,7 +1529,7 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("reading user: %w", err)
 	}
 	out := newUser(e, nil)
-	if err := loadUserEdges(r.Context(), h.drv, []*User{out}, inc); err != nil {
+	if err := h.loadUserEdges(r.Context(), []*User{out}, inc); err != nil {
 		return err
 	}
 	setUserCounts(out, e, counts)
@@ -1609,7 +1629,7 @@ func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.L
 		return nil, err
 	}
 	items := newUserList(rows, nil)
-	if err := loadUserEdges(ctx, h.drv, items, inc); err != nil {
+	if err := h.loadUserEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
 	if len(lq.Counts) > 0 {
@@ -1642,7 +1662,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("reading profile of user: %w", err)
 	}
 	out := newProfile(e, nil)
-	if err := loadProfileEdges(ctx, h.drv, []*Profile{out}, inc); err != nil {
+	if err := h.loadProfileEdges(ctx, []*Profile{out}, inc); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -1766,9 +1786,8 @@ func checkUserInclude(inc restkit.Include, prefix string) error {
 // level by level: one statement per included edge, whatever the number of
 // nodes. Rows are scanned straight into the API types, without ent's
 // entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance); the statements are built with ent's SQL builder. Nodes
-// sharing a neighbour share its value.
-func loadUserEdges(ctx context.Context, drv dialect.Driver, nodes []*User, inc restkit.Include) error {
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadUserEdges(ctx context.Context, nodes []*User, inc restkit.Include) error {
 	if len(nodes) == 0 {
 		return nil
 	}
@@ -1777,13 +1796,13 @@ func loadUserEdges(ctx context.Context, drv dialect.Driver, nodes []*User, inc r
 		switch name {
 		case "profile":
 			var next []*Profile
-			if next, err = loadUserProfile(ctx, drv, nodes); err == nil {
-				err = loadProfileEdges(ctx, drv, next, inc[name])
+			if next, err = h.loadUserProfile(ctx, nodes); err == nil {
+				err = h.loadProfileEdges(ctx, next, inc[name])
 			}
 		case "posts":
 			var next []*Post
-			if next, err = loadUserPosts(ctx, drv, nodes); err == nil {
-				err = loadPostEdges(ctx, drv, next, inc[name])
+			if next, err = h.loadUserPosts(ctx, nodes); err == nil {
+				err = h.loadPostEdges(ctx, next, inc[name])
 			}
 		}
 		if err != nil {
@@ -1793,24 +1812,30 @@ func loadUserEdges(ctx context.Context, drv dialect.Driver, nodes []*User, inc r
 	return nil
 }
 
+// buildUserProfile builds the statement loading the profile of
+// users, for one user or for more.
+func buildUserProfile(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(profile.Table)
+	s := b.Select(profileColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(profile.FieldUserID))).
+		OrderBy(t.C(profile.FieldID))
+	return restkit.Build(d, s)
+}
+
 // loadUserProfile sets the profile of nodes and returns them, each once.
-func loadUserProfile(ctx context.Context, drv dialect.Driver, nodes []*User) ([]*Profile, error) {
-	ids := make([]any, len(nodes))
+func (h *handler) loadUserProfile(ctx context.Context, nodes []*User) ([]*Profile, error) {
+	ids := make([]int, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 	}
-	d := sql.Dialect(drv.Dialect())
-	t := d.Table(profile.Table)
-	s := d.Select(profileColumns(t)...).
-		From(t).
-		Where(sql.In(t.C(profile.FieldUserID), ids...)).
-		OrderBy(t.C(profile.FieldID))
 	var out []*Profile
 	row := new(Profile)
 	targets := profileTargets(row)
-	err := restkit.EachRow(ctx, drv, s, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.userProfile[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1824,32 +1849,38 @@ func loadUserProfile(ctx context.Context, drv dialect.Driver, nodes []*User) ([]
 	return out, err
 }
 
-// loadUserPosts sets the posts of nodes and returns them, each once.
+// buildUserPosts builds the statement loading the posts of
+// users, for one user or for more.
 // Lists hold at most MaxIncluded per user: a LIMIT for one, a per-parent
 // cap for more.
-func loadUserPosts(ctx context.Context, drv dialect.Driver, nodes []*User) ([]*Post, error) {
-	ids := make([]any, len(nodes))
+func buildUserPosts(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(post.Table)
+	s := b.Select(postColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(post.FieldAuthorID))).
+		OrderBy(t.C(post.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(post.Table, post.FieldAuthorID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadUserPosts sets the posts of nodes and returns them, each once.
+func (h *handler) loadUserPosts(ctx context.Context, nodes []*User) ([]*Post, error) {
+	ids := make([]int, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 		n.Posts = []*Post{}
 	}
-	d := sql.Dialect(drv.Dialect())
-	t := d.Table(post.Table)
-	s := d.Select(postColumns(t)...).
-		From(t).
-		Where(sql.In(t.C(post.FieldAuthorID), ids...)).
-		OrderBy(t.C(post.FieldID))
-	if len(nodes) == 1 {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(post.Table, post.FieldAuthorID, MaxIncluded)(s)
-	}
 	var out []*Post
 	row := new(Post)
 	targets := postTargets(row)
-	err := restkit.EachRow(ctx, drv, s, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.userPosts[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1924,4 +1955,26 @@ func checkUserIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) err
 		return fmt.Errorf("checking user ids: %w", err)
 	}
 	return restkit.MissingIDs(field, "user", ids, found)
+}
+
+// statements are the statements that load included edges, built once per
+// dialect: for each edge, one for a single parent and one for more.
+type statements struct {
+	postAuthor  [2]restkit.Stmt
+	postTags    [2]restkit.Stmt
+	profileUser [2]restkit.Stmt
+	tagPosts    [2]restkit.Stmt
+	userProfile [2]restkit.Stmt
+	userPosts   [2]restkit.Stmt
+}
+
+func newStatements(d string) *statements {
+	return &statements{
+		postAuthor:  [2]restkit.Stmt{buildPostAuthor(d, true), buildPostAuthor(d, false)},
+		postTags:    [2]restkit.Stmt{buildPostTags(d, true), buildPostTags(d, false)},
+		profileUser: [2]restkit.Stmt{buildProfileUser(d, true), buildProfileUser(d, false)},
+		tagPosts:    [2]restkit.Stmt{buildTagPosts(d, true), buildTagPosts(d, false)},
+		userProfile: [2]restkit.Stmt{buildUserProfile(d, true), buildUserProfile(d, false)},
+		userPosts:   [2]restkit.Stmt{buildUserPosts(d, true), buildUserPosts(d, false)},
+	}
 }

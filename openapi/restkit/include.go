@@ -115,14 +115,10 @@ func DedupKeys(keys []string) []string {
 	return slices.Compact(out)
 }
 
-// EachRow runs the query s builds on drv and calls f for each row. The
-// generated loaders of included edges use it to scan rows straight into
-// ent's structs.
-func EachRow(ctx context.Context, drv dialect.Driver, s *sql.Selector, f func(*sql.Rows) error) error {
-	if err := s.Err(); err != nil {
-		return err
-	}
-	query, args := s.Query()
+// EachRow runs st for ids on drv and calls f for each row. The generated
+// loaders of included edges use it to scan rows straight into the API types.
+func EachRow(ctx context.Context, drv dialect.Driver, st Stmt, ids []int, f func(*sql.Rows) error) error {
+	query, args := st.Query(ids)
 	var rows sql.Rows
 	if err := drv.Query(ctx, query, args, &rows); err != nil {
 		return err

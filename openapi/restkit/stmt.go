@@ -1,0 +1,72 @@
+package restkit
+
+import (
+	"slices"
+	"strconv"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
+)
+
+// IDsArg marks, in a statement built once, the argument that carries a list
+// of ids; Stmt.Args puts the ids of a call in its place.
+type IDsArg struct{}
+
+// InIDs is the predicate "col is one of the ids of the IDsArg argument",
+// with one argument whatever the number of ids, so that the statement text
+// does not depend on it: PostgreSQL compares with ANY of an array, SQLite
+// reads the ids from a JSON array.
+func InIDs(d, col string) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) {
+		b.Ident(col)
+		if d == dialect.Postgres {
+			b.WriteString(" = ANY(").Arg(IDsArg{}).WriteString(")")
+			return
+		}
+		b.WriteString(" IN (SELECT value FROM json_each(").Arg(IDsArg{}).WriteString("))")
+	})
+}
+
+// Stmt is a statement built once with ent's SQL builder, run many times.
+type Stmt struct {
+	dialect string
+	query   string
+	args    []any
+}
+
+// Build builds s, a selector of dialect d, into a Stmt.
+func Build(d string, s *sql.Selector) Stmt {
+	query, args := s.Query()
+	return Stmt{dialect: d, query: query, args: args}
+}
+
+// Query returns the text of st and its arguments for ids.
+func (st Stmt) Query(ids []int) (string, []any) {
+	args := slices.Clone(st.args)
+	for i, a := range args {
+		if _, ok := a.(IDsArg); ok {
+			args[i] = st.idsValue(ids)
+		}
+	}
+	return st.query, args
+}
+
+func (st Stmt) idsValue(ids []int) any {
+	if st.dialect == dialect.Postgres {
+		a := make(pq.Int64Array, len(ids))
+		for i, id := range ids {
+			a[i] = int64(id)
+		}
+		return a
+	}
+	b := make([]byte, 0, 2+8*len(ids))
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(id), 10)
+	}
+	return string(append(b, ']'))
+}
