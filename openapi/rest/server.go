@@ -1863,7 +1863,7 @@ func buildUserPosts(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(post.Table, post.FieldAuthorID, MaxIncluded)(s)
+		restkit.CapChildren(d, post.Table, post.FieldAuthorID, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }

@@ -72,18 +72,20 @@ func badInclude(format string, args ...any) error {
 	return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Field: "include", Message: fmt.Sprintf(format, args...)})
 }
 
-// CapChildren is a predicate for the loading of a one-to-many edge:
-// it keeps, for each parent, the first n rows of table (by id) whose foreign
-// key fk refers to it. It reads from the table ranked by a window function
-// partitioned by fk, so one parent with many children cannot crowd out the
-// others, and the loader's "fk IN (parents)" reaches inside the ranking.
-func CapChildren(table, fk string, n int) func(*sql.Selector) {
+// CapChildren is a predicate for the loading statement of a one-to-many
+// edge: it keeps, for each parent, the first n rows of table (by id) whose
+// foreign key fk refers to it. It reads from the table ranked by a window
+// function partitioned by fk, so one parent with many children cannot crowd
+// out the others; the ranking itself reads only the children of the parents
+// the IDsArg argument lists (SQLite does not push the outer filter into it).
+func CapChildren(d, table, fk string, n int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
-		d := sql.Dialect(s.Dialect())
-		t := d.Table(table)
-		ranked := d.Select(t.C("*")).
+		b := sql.Dialect(d)
+		t := b.Table(table)
+		ranked := b.Select(t.C("*")).
 			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(fk)).OrderBy(t.C("id")), "capped_rank").
 			From(t).
+			Where(InIDs(d, t.C(fk))).
 			As(table)
 		s.From(ranked)
 		s.Where(sql.LTE(s.C("capped_rank"), n))
