@@ -571,7 +571,7 @@ func (h *handler) loadPostAuthor(ctx context.Context, nodes []*Post) ([]*User, e
 	out := make([]*User, 0, len(ids))
 	row := new(User)
 	targets := userTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.postAuthor[0], ids, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.postAuthor, ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -619,7 +619,7 @@ func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, erro
 	var owner int
 	row := new(Tag)
 	targets := tagTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.postTags[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.postTags, ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -968,7 +968,7 @@ func (h *handler) loadProfileUser(ctx context.Context, nodes []*Profile) ([]*Use
 	out := make([]*User, 0, len(ids))
 	row := new(User)
 	targets := userTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.profileUser[0], ids, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.profileUser, ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1312,7 +1312,7 @@ func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, erro
 	var owner int
 	row := new(Post)
 	targets := postTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.tagPosts[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.tagPosts, ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1835,7 +1835,7 @@ func (h *handler) loadUserProfile(ctx context.Context, nodes []*User) ([]*Profil
 	var out []*Profile
 	row := new(Profile)
 	targets := profileTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.userProfile[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.userProfile, ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1880,7 +1880,7 @@ func (h *handler) loadUserPosts(ctx context.Context, nodes []*User) ([]*Post, er
 	var out []*Post
 	row := new(Post)
 	targets := postTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.userPosts[min(len(nodes), 2)-1], ids, func(rows *sql.Rows) error {
+	err := restkit.EachRow(ctx, h.drv, h.stmts.userPosts, ids, func(rows *sql.Rows) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1960,21 +1960,21 @@ func checkUserIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) err
 // statements are the statements that load included edges, built once per
 // dialect: for each edge, one for a single parent and one for more.
 type statements struct {
-	postAuthor  [2]restkit.Stmt
-	postTags    [2]restkit.Stmt
-	profileUser [2]restkit.Stmt
-	tagPosts    [2]restkit.Stmt
-	userProfile [2]restkit.Stmt
-	userPosts   [2]restkit.Stmt
+	postAuthor  restkit.Stmts
+	postTags    restkit.Stmts
+	profileUser restkit.Stmts
+	tagPosts    restkit.Stmts
+	userProfile restkit.Stmts
+	userPosts   restkit.Stmts
 }
 
 func newStatements(d string) *statements {
 	return &statements{
-		postAuthor:  [2]restkit.Stmt{buildPostAuthor(d, true), buildPostAuthor(d, false)},
-		postTags:    [2]restkit.Stmt{buildPostTags(d, true), buildPostTags(d, false)},
-		profileUser: [2]restkit.Stmt{buildProfileUser(d, true), buildProfileUser(d, false)},
-		tagPosts:    [2]restkit.Stmt{buildTagPosts(d, true), buildTagPosts(d, false)},
-		userProfile: [2]restkit.Stmt{buildUserProfile(d, true), buildUserProfile(d, false)},
-		userPosts:   [2]restkit.Stmt{buildUserPosts(d, true), buildUserPosts(d, false)},
+		postAuthor:  restkit.Stmts{One: buildPostAuthor(d, true), Many: buildPostAuthor(d, false)},
+		postTags:    restkit.Stmts{One: buildPostTags(d, true), Many: buildPostTags(d, false)},
+		profileUser: restkit.Stmts{One: buildProfileUser(d, true), Many: buildProfileUser(d, false)},
+		tagPosts:    restkit.Stmts{One: buildTagPosts(d, true), Many: buildTagPosts(d, false)},
+		userProfile: restkit.Stmts{One: buildUserProfile(d, true), Many: buildUserProfile(d, false)},
+		userPosts:   restkit.Stmts{One: buildUserPosts(d, true), Many: buildUserPosts(d, false)},
 	}
 }

@@ -117,10 +117,11 @@ func DedupKeys(keys []string) []string {
 	return slices.Compact(out)
 }
 
-// EachRow runs st for ids on drv and calls f for each row. The generated
-// loaders of included edges use it to scan rows straight into the API types.
-func EachRow(ctx context.Context, drv dialect.Driver, st Stmt, ids []int, f func(*sql.Rows) error) error {
-	query, args := st.Query(ids)
+// EachRow runs the statement of sts for ids on drv and calls f for each row.
+// The generated loaders of included edges use it to scan rows straight into
+// the API types.
+func EachRow(ctx context.Context, drv dialect.Driver, sts Stmts, ids []int, f func(*sql.Rows) error) error {
+	query, args := sts.For(len(ids)).Query(ids)
 	var rows sql.Rows
 	if err := drv.Query(ctx, query, args, &rows); err != nil {
 		return err

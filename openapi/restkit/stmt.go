@@ -35,10 +35,29 @@ type Stmt struct {
 	args    []any
 }
 
-// Build builds s, a selector of dialect d, into a Stmt.
+// Build builds s, a selector of dialect d, into a Stmt. The generated code
+// builds its statements when the routes are set up; one that does not build
+// is a bug of the generator, and Build panics.
 func Build(d string, s *sql.Selector) Stmt {
+	if err := s.Err(); err != nil {
+		panic("restkit: building a loader statement: " + err.Error())
+	}
 	query, args := s.Query()
 	return Stmt{dialect: d, query: query, args: args}
+}
+
+// Stmts are the two statements loading one edge: for a single parent (a
+// plain LIMIT caps its list) and for more (a per-parent cap).
+type Stmts struct {
+	One, Many Stmt
+}
+
+// For returns the statement for n parents.
+func (s Stmts) For(n int) Stmt {
+	if n == 1 {
+		return s.One
+	}
+	return s.Many
 }
 
 // Query returns the text of st and its arguments for ids.
