@@ -143,6 +143,72 @@ func TestNestedCreateIsAtomic(t *testing.T) {
 	})
 }
 
+// TestNestedCreateRunsHooks checks that a nested create, which inserts posts
+// and tags with statements of its own, goes through ent's builders when hooks
+// are registered for them, so that the hooks run, and answers the same.
+func TestNestedCreateRunsHooks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		api := newAPI(t, url)
+		ctx := context.Background()
+		in := func(name string) rest.UserCreate {
+			return rest.UserCreate{Name: name, Posts: []rest.UserPostCreate{
+				{Title: "one", Content: "c", Tags: []string{"go", "sql"}},
+				{Title: "two", Content: "c", Tags: []string{"sql", name}},
+			}}
+		}
+		shape := func(u *rest.User) string {
+			var b strings.Builder
+			for _, p := range u.Posts {
+				// Tags come ordered by id; "plain" and "hooked" differ there.
+				names := tagNames(p.Tags)
+				slices.Sort(names)
+				fmt.Fprintf(&b, "%s by %v: %v; ", p.Title, p.AuthorID == u.ID, names)
+			}
+			return strings.ReplaceAll(b.String(), u.Name, "NAME")
+		}
+		plain, err := api.CreateUser(ctx, in("plain"))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		var mu sync.Mutex
+		var seen []string
+		record := func(s string) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, s)
+		}
+		api.DB.Client.Post.Use(hook.On(func(next ent.Mutator) ent.Mutator {
+			return hook.PostFunc(func(ctx context.Context, m *ent.PostMutation) (ent.Value, error) {
+				title, _ := m.Title()
+				record("post " + title)
+				return next.Mutate(ctx, m)
+			})
+		}, ent.OpCreate))
+		api.DB.Client.Tag.Use(hook.On(func(next ent.Mutator) ent.Mutator {
+			return hook.TagFunc(func(ctx context.Context, m *ent.TagMutation) (ent.Value, error) {
+				name, _ := m.Name()
+				record("tag " + name)
+				return next.Mutate(ctx, m)
+			})
+		}, ent.OpCreate))
+		hooked, err := api.CreateUser(ctx, in("hooked"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(seen)
+		if want := []string{"post one", "post two", "tag go", "tag hooked", "tag sql"}; !slices.Equal(seen, want) {
+			t.Errorf("hooks saw %v, want %v", seen, want)
+		}
+		if got, want := shape(hooked), shape(plain); got != want {
+			t.Errorf("with hooks the create answered %q, without %q", got, want)
+		}
+		if n := api.count(t, "tags", ""); n != 4 {
+			t.Errorf("got %d tags, want go, sql, plain and hooked", n)
+		}
+	})
+}
+
 func TestConcurrentNestedCreates(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		api := newAPI(t, url)

@@ -59,6 +59,11 @@ type Field struct {
 	Immutable bool   // set on create only
 	// Ref is the referenced entity when the field is a foreign key.
 	Ref *Entity
+	// Default is the Go expression of the value ent gives the field on
+	// create when none is set ("post.DefaultCreatedAt()"), or "".
+	Default string
+	// Validator is ent's validator of the field ("post.TitleValidator"), or "".
+	Validator string
 }
 
 // Edge is an edge of an entity.
@@ -261,6 +266,15 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				Nullable:  f.Optional,
 				ReadOnly:  ant.ReadOnly,
 				Immutable: f.Immutable,
+			}
+			if f.Default {
+				field.Default = n.Package() + "." + f.DefaultName()
+				if f.DefaultFunc() {
+					field.Default += "()"
+				}
+			}
+			if f.Validators > 0 || f.IsEnum() {
+				field.Validator = n.Package() + "." + f.Validator()
 			}
 			if f.IsEdgeField() {
 				ref, err := f.Edge()

@@ -22,7 +22,7 @@ import (
 	"entgo.io/ent/entc/gen"
 )
 
-//go:embed templates/*.tmpl
+//go:embed templates/*.tmpl enttemplates/*.tmpl
 var templateFiles embed.FS
 
 // Config tells the extension where to write the REST layer.
@@ -42,6 +42,12 @@ type Extension struct {
 // New returns the extension for cfg.
 func New(cfg Config) *Extension {
 	return &Extension{cfg: cfg}
+}
+
+// Templates adds to the ent package what the REST layer needs of it:
+// Tx.Driver, to run its own statements in an ent transaction.
+func (x *Extension) Templates() []*gen.Template {
+	return []*gen.Template{gen.MustParse(gen.NewTemplate("restgen").ParseFS(templateFiles, "enttemplates/*.tmpl"))}
 }
 
 // Hooks renders the REST layer after ent has generated its client.

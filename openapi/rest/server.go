@@ -145,7 +145,7 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var out *ent.Post
+	var out *Post
 	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		if err := checkUserIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
 			return err
@@ -162,21 +162,20 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 		c.SetContent(in.Content)
 		c.SetAuthorID(in.AuthorID)
 		tagsLinked := pickTags(tagByKey, in.Tags)
-		c.AddTags(tagsLinked...)
-		out, err = c.Save(ctx)
+		c.AddTagIDs(tagIDs(tagsLinked)...)
+		e, err := c.Save(ctx)
 		if err != nil {
 			return err
 		}
-		out.Edges.Tags = tagsLinked
+		out = newPost(e, nil)
+		out.Tags = tagsLinked
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating post: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/posts", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newPost(out, restkit.Include{
-		"tags": {},
-	}))
+	restkit.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -254,7 +253,7 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			u.ClearTags().AddTags(pickTags(found, in.Tags.Items)...)
+			u.ClearTags().AddTagIDs(tagIDs(pickTags(found, in.Tags.Items))...)
 		}
 		var err error
 		if out, err = u.Save(ctx); err != nil {
@@ -433,17 +432,13 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 		if replace {
 			u.ClearTags()
 		} else if len(add) > 0 {
-			ids := make([]int, len(add))
-			for i, t := range add {
-				ids[i] = t.ID
-			}
-			have, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.IDIn(ids...)).IDs(ctx)
+			have, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.IDIn(tagIDs(add)...)).IDs(ctx)
 			if err != nil {
 				return err
 			}
-			add = slices.DeleteFunc(add, func(t *ent.Tag) bool { return slices.Contains(have, t.ID) })
+			add = slices.DeleteFunc(add, func(t *Tag) bool { return slices.Contains(have, t.ID) })
 		}
-		if err := u.AddTags(add...).Exec(ctx); err != nil {
+		if err := u.AddTagIDs(tagIDs(add)...).Exec(ctx); err != nil {
 			return err
 		}
 		return checkPostTagsBound(ctx, tx, id)
@@ -728,7 +723,7 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var out *ent.Profile
+	var out *Profile
 	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		if err := checkUserIDs(ctx, tx, "user_id", in.UserID); err != nil {
 			return err
@@ -736,17 +731,18 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 		c := tx.Profile.Create()
 		c.SetBio(in.Bio)
 		c.SetUserID(in.UserID)
-		out, err = c.Save(ctx)
+		e, err := c.Save(ctx)
 		if err != nil {
 			return err
 		}
+		out = newProfile(e, nil)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating profile: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/profiles", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newProfile(out, restkit.Include{}))
+	restkit.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -1032,7 +1028,7 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var out *ent.Tag
+	var out *Tag
 	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		in.Posts = restkit.Dedup(in.Posts)
 		if err := checkPostIDs(ctx, tx, "posts", in.Posts...); err != nil {
@@ -1041,20 +1037,21 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		c := tx.Tag.Create()
 		c.SetName(in.Name)
 		c.AddPostIDs(in.Posts...)
-		out, err = c.Save(ctx)
+		e, err := c.Save(ctx)
 		if err != nil {
 			return err
 		}
 		if err := checkPostTagsBound(ctx, tx, in.Posts...); err != nil {
 			return err
 		}
+		out = newTag(e, nil)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("creating tag: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/tags", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newTag(out, restkit.Include{}))
+	restkit.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -1391,48 +1388,85 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 	return restkit.MissingIDs(field, "tag", ids, found)
 }
 
-// ensureTags finds or creates the tags with the given
-// names: one insert that skips existing ones (so concurrent
-// requests cannot create one twice, and neither fails), then one select.
-// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
-func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*ent.Tag, error) {
+// ensureTags finds or creates, in tx (drv is tx.Driver()), the
+// tags with the given names: one insert that skips
+// existing ones (so concurrent requests cannot create one twice, and neither
+// fails), then one select. Keys are deduplicated and sorted, so concurrent
+// upserts lock in one order.
+func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
 	keys = restkit.DedupKeys(keys)
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	bulk := make([]*ent.TagCreate, len(keys))
-	for i, k := range keys {
-		bulk[i] = tx.Tag.Create().SetName(k)
-	}
-	err := tx.Tag.CreateBulk(bulk...).
-		OnConflictColumns(tag.FieldName).
-		DoNothing().
-		Exec(ctx)
-	if err != nil {
+	if err := upsertTags(ctx, tx, keys); err != nil {
 		return nil, fmt.Errorf("upserting tags: %w", err)
 	}
-	found, err := tx.Tag.Query().Where(tag.NameIn(keys...)).All(ctx)
+	drv := tx.Driver()
+	in := make([]any, len(keys))
+	for i, k := range keys {
+		in[i] = k
+	}
+	t := sql.Table(tag.Table)
+	sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).Where(sql.In(t.C(tag.FieldName), in...))
+	byKey := make(map[string]*Tag, len(keys))
+	err := restkit.Rows(ctx, drv, sel, func(rows *sql.Rows) error {
+		v := new(Tag)
+		if err := rows.Scan(tagTargets(v)...); err != nil {
+			return err
+		}
+		byKey[v.Name] = v
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("reading tags: %w", err)
-	}
-	byKey := make(map[string]*ent.Tag, len(found))
-	for _, t := range found {
-		byKey[t.Name] = t
 	}
 	return byKey, nil
 }
 
+// upsertTags inserts the tags of keys that do not exist, in one
+// statement with ent's defaults and validators; through ent's builders
+// when hooks are registered for tags, so that they run.
+func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) error {
+	if len(tx.Tag.Hooks()) > 0 {
+		bulk := make([]*ent.TagCreate, len(keys))
+		for i, k := range keys {
+			bulk[i] = tx.Tag.Create().SetName(k)
+		}
+		return tx.Tag.CreateBulk(bulk...).OnConflictColumns(tag.FieldName).DoNothing().Exec(ctx)
+	}
+	drv := tx.Driver()
+	ins := sql.Dialect(drv.Dialect()).Insert(tag.Table).
+		Columns(tag.FieldCreatedAt, tag.FieldUpdatedAt, tag.FieldName).
+		OnConflict(sql.ConflictColumns(tag.FieldName), sql.DoNothing())
+	for _, k := range keys {
+		if err := tag.NameValidator(k); err != nil {
+			return restkit.Invalid("name", "%q: %v", k, err)
+		}
+		ins.Values(tag.DefaultCreatedAt(), tag.DefaultUpdatedAt(), k)
+	}
+	return restkit.Exec(ctx, drv, ins)
+}
+
 // pickTags returns the tags of keys from byKey, once
 // each, ordered by id as include orders them.
-func pickTags(byKey map[string]*ent.Tag, keys []string) []*ent.Tag {
-	out := make([]*ent.Tag, 0, len(keys))
+func pickTags(byKey map[string]*Tag, keys []string) []*Tag {
+	out := make([]*Tag, 0, len(keys))
 	for _, k := range restkit.DedupKeys(keys) {
 		if t, ok := byKey[k]; ok {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *ent.Tag) int { return a.ID - b.ID })
+	slices.SortFunc(out, func(a, b *Tag) int { return a.ID - b.ID })
 	return out
+}
+
+// tagIDs returns the ids of ts.
+func tagIDs(ts []*Tag) []int {
+	ids := make([]int, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
 }
 
 // createUser handles POST /users.
@@ -1442,7 +1476,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var out *ent.User
+	var out *User
 	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
 		// Every tag the request names, found or created at once.
 		var tagKeys []string
@@ -1456,36 +1490,26 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		c := tx.User.Create()
 		c.SetName(in.Name)
 		c.SetNillableEmail(in.Email)
-		out, err = c.Save(ctx)
+		e, err := c.Save(ctx)
 		if err != nil {
 			return err
 		}
+		out = newUser(e, nil)
 		if n := in.Profile; n != nil {
-			cc := tx.Profile.Create().SetUserID(out.ID)
+			cc := tx.Profile.Create().SetUserID(e.ID)
 			cc.SetBio(n.Bio)
 			child, err := cc.Save(ctx)
 			if err != nil {
 				return err
 			}
-			out.Edges.Profile = child
+			out.Profile = newProfile(child, nil)
 		}
+		out.Posts = []*Post{}
 		if len(in.Posts) > 0 {
-			bulk := make([]*ent.PostCreate, len(in.Posts))
-			for i, n := range in.Posts {
-				cc := tx.Post.Create().SetAuthorID(out.ID)
-				cc.SetTitle(n.Title)
-				cc.SetContent(n.Content)
-				cc.AddTags(pickTags(tagByKey, n.Tags)...)
-				bulk[i] = cc
-			}
-			children, err := tx.Post.CreateBulk(bulk...).Save(ctx)
+			out.Posts, err = insertUserPosts(ctx, tx, e.ID, in.Posts, tagByKey)
 			if err != nil {
 				return err
 			}
-			for i, child := range children {
-				child.Edges.Tags = pickTags(tagByKey, in.Posts[i].Tags)
-			}
-			out.Edges.Posts = children
 		}
 		return nil
 	})
@@ -1493,11 +1517,90 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating user: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/users", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, newUser(out, restkit.Include{
-		"profile": {},
-		"posts":   {"tags": {}},
-	}))
+	restkit.WriteJSON(w, http.StatusCreated, out)
 	return nil
+}
+
+// insertUserPosts inserts the posts of a new user (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for posts, it goes
+// through the builders so that they run.
+func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCreate, tagByKey map[string]*Tag) ([]*Post, error) {
+	if len(tx.Post.Hooks()) > 0 {
+		return createUserPosts(ctx, tx, owner, in, tagByKey)
+	}
+	drv := tx.Driver()
+	d := drv.Dialect()
+	ins := sql.Dialect(d).Insert(post.Table).
+		Columns(post.FieldCreatedAt, post.FieldUpdatedAt, post.FieldTitle, post.FieldContent, post.FieldAuthorID).
+		Returning(post.FieldID)
+	out := make([]*Post, len(in))
+	for i, n := range in {
+		v := &Post{}
+		v.CreatedAt = post.DefaultCreatedAt()
+		v.UpdatedAt = post.DefaultUpdatedAt()
+		v.Title = n.Title
+		if err := post.TitleValidator(v.Title); err != nil {
+			return nil, restkit.Invalid(fmt.Sprintf("posts.%d.title", i), "%v", err)
+		}
+		v.Content = n.Content
+		v.AuthorID = owner
+		ins.Values(v.CreatedAt, v.UpdatedAt, v.Title, v.Content, v.AuthorID)
+		out[i] = v
+	}
+	// The rows come back in the order of VALUES, as ent's bulk create expects.
+	i := 0
+	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+		if i == len(out) {
+			return fmt.Errorf("more ids than %d rows", len(out))
+		}
+		i++
+		return rows.Scan(&out[i-1].ID)
+	})
+	if err == nil && i < len(out) {
+		err = fmt.Errorf("%d ids for %d rows", i, len(out))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inserting posts: %w", err)
+	}
+	tags := sql.Dialect(d).Insert(post.TagsTable).Columns(post.TagsPrimaryKey...)
+	tagsN := 0
+	for i, v := range out {
+		v.Tags = pickTags(tagByKey, in[i].Tags)
+		for _, t := range v.Tags {
+			tags.Values(v.ID, t.ID)
+			tagsN++
+		}
+	}
+	if tagsN > 0 {
+		if err := restkit.Exec(ctx, drv, tags); err != nil {
+			return nil, fmt.Errorf("linking posts to tags: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// createUserPosts is insertUserPosts through ent's builders.
+func createUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCreate, tagByKey map[string]*Tag) ([]*Post, error) {
+	bulk := make([]*ent.PostCreate, len(in))
+	for i, n := range in {
+		cc := tx.Post.Create().SetAuthorID(owner)
+		cc.SetTitle(n.Title)
+		cc.SetContent(n.Content)
+		cc.AddTagIDs(tagIDs(pickTags(tagByKey, n.Tags))...)
+		bulk[i] = cc
+	}
+	children, err := tx.Post.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Post, len(children))
+	for i, child := range children {
+		out[i] = newPost(child, nil)
+		out[i].Tags = pickTags(tagByKey, in[i].Tags)
+	}
+	return out, nil
 }
 
 // readUser handles GET /users/{id}.

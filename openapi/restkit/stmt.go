@@ -1,6 +1,7 @@
 package restkit
 
 import (
+	"context"
 	"slices"
 	"strconv"
 
@@ -88,4 +89,46 @@ func (st Stmt) idsValue(ids []int) any {
 		b = strconv.AppendInt(b, int64(id), 10)
 	}
 	return string(append(b, ']'))
+}
+
+// Exec builds the statement q (an ent SQL builder) and runs it on drv.
+func Exec(ctx context.Context, drv dialect.Driver, q sql.Querier) error {
+	query, args, err := queryOf(q)
+	if err != nil {
+		return err
+	}
+	var res sql.Result
+	return drv.Exec(ctx, query, args, &res)
+}
+
+// Rows builds the statement q (an ent SQL builder), runs it on drv and calls
+// f for each row.
+func Rows(ctx context.Context, drv dialect.Driver, q sql.Querier, f func(*sql.Rows) error) error {
+	query, args, err := queryOf(q)
+	if err != nil {
+		return err
+	}
+	var rows sql.Rows
+	if err := drv.Query(ctx, query, args, &rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := f(&rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// queryOf returns the text and arguments of q, or the error building it.
+func queryOf(q sql.Querier) (string, []any, error) {
+	if b, ok := q.(interface{ QueryErr() (string, []any, error) }); ok {
+		return b.QueryErr()
+	}
+	query, args := q.Query()
+	if b, ok := q.(interface{ Err() error }); ok && b.Err() != nil {
+		return "", nil, b.Err()
+	}
+	return query, args, nil
 }
