@@ -128,6 +128,24 @@ func (f *Field) JSONEncode(v string) string {
 	return "restkit.JSONValue(e, " + v + ")"
 }
 
+// JSONRead is the restkit reader of the field's type, for the generated
+// body decoders.
+func (f *Field) JSONRead() string {
+	switch f.Type {
+	case "string":
+		return "restkit.ReadString"
+	case "int":
+		return "restkit.ReadInt"
+	case "bool":
+		return "restkit.ReadBool"
+	case "float64":
+		return "restkit.ReadFloat"
+	case "time.Time":
+		return "restkit.ReadTime"
+	}
+	return "restkit.ReadAny[" + f.Type + "]"
+}
+
 // Filterable are the fields lists filter and sort by.
 func (e *Entity) Filterable() []*Field {
 	var fs []*Field

@@ -170,6 +170,24 @@ type PostCreate struct {
 	Tags     []string `json:"tags,omitempty"`
 }
 
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *PostCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "title":
+			return restkit.Read(d, &v.Title, restkit.ReadString)
+		case "content":
+			return restkit.Read(d, &v.Content, restkit.ReadString)
+		case "author_id":
+			return restkit.Read(d, &v.AuthorID, restkit.ReadInt)
+		case "tags":
+			return restkit.ReadSlice(d, &v.Tags, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
 // PostUpdate is the body of PATCH /posts/{id}: absent
 // properties keep their value.
 type PostUpdate struct {
@@ -280,6 +298,20 @@ func newProfileList(es []*ent.Profile, inc restkit.Include) []*Profile {
 type ProfileCreate struct {
 	Bio    string `json:"bio"`
 	UserID int    `json:"user_id"`
+}
+
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *ProfileCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "bio":
+			return restkit.Read(d, &v.Bio, restkit.ReadString)
+		case "user_id":
+			return restkit.Read(d, &v.UserID, restkit.ReadInt)
+		}
+		return d.Skip()
+	})
 }
 
 // ProfileUpdate is the body of PATCH /profiles/{id}: absent
@@ -409,6 +441,20 @@ func newTagList(es []*ent.Tag, inc restkit.Include) []*Tag {
 type TagCreate struct {
 	Name  string `json:"name"`
 	Posts []int  `json:"posts,omitempty"`
+}
+
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *TagCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "name":
+			return restkit.Read(d, &v.Name, restkit.ReadString)
+		case "posts":
+			return restkit.ReadSlice(d, &v.Posts, restkit.ReadInt)
+		}
+		return d.Skip()
+	})
 }
 
 // TagUpdate is the body of PATCH /tags/{id}: absent
@@ -563,9 +609,38 @@ type UserCreate struct {
 	Posts   []UserPostCreate   `json:"posts,omitempty"`
 }
 
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *UserCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "name":
+			return restkit.Read(d, &v.Name, restkit.ReadString)
+		case "email":
+			return restkit.ReadPtr(d, &v.Email, restkit.ReadString)
+		case "profile":
+			return restkit.ReadPtr(d, &v.Profile, restkit.ReadObject[UserProfileCreate])
+		case "posts":
+			return restkit.ReadSlice(d, &v.Posts, restkit.ReadObject[UserPostCreate])
+		}
+		return d.Skip()
+	})
+}
+
 // UserProfileCreate is a profile created with its user.
 type UserProfileCreate struct {
 	Bio string `json:"bio"`
+}
+
+// DecodeJSON reads v from d (see UserCreate.DecodeJSON).
+func (v *UserProfileCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "bio":
+			return restkit.Read(d, &v.Bio, restkit.ReadString)
+		}
+		return d.Skip()
+	})
 }
 
 // UserPostCreate is a post created with its user.
@@ -573,6 +648,21 @@ type UserPostCreate struct {
 	Title   string   `json:"title"`
 	Content string   `json:"content"`
 	Tags    []string `json:"tags,omitempty"`
+}
+
+// DecodeJSON reads v from d (see UserCreate.DecodeJSON).
+func (v *UserPostCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "title":
+			return restkit.Read(d, &v.Title, restkit.ReadString)
+		case "content":
+			return restkit.Read(d, &v.Content, restkit.ReadString)
+		case "tags":
+			return restkit.ReadSlice(d, &v.Tags, restkit.ReadString)
+		}
+		return d.Skip()
+	})
 }
 
 // UserUpdate is the body of PATCH /users/{id}: absent

@@ -1,6 +1,7 @@
 package restkit
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"blog/ent"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-faster/jx"
 	"github.com/lib/pq"
 )
 
@@ -327,9 +330,27 @@ func unavailable(err error) bool {
 }
 
 // Decode decodes the (already validated) JSON body of r into v.
+// Bodies that are JSONDecoders decode themselves, unless they hold invalid
+// UTF-8, which encoding/json replaces with U+FFFD.
 func Decode(r *http.Request, v any) error {
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "body does not match the schema"})
+	bad := NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "body does not match the schema"})
+	var body io.Reader = r.Body
+	if dv, ok := v.(JSONDecoder); ok {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return bad
+		}
+		if utf8.Valid(b) {
+			d := jx.DecodeBytes(b)
+			if dv.DecodeJSON(d) != nil || d.Skip() != io.EOF {
+				return bad
+			}
+			return nil
+		}
+		body = bytes.NewReader(b)
+	}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		return bad
 	}
 	return nil
 }
