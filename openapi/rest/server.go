@@ -1402,12 +1402,9 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 		return nil, fmt.Errorf("upserting tags: %w", err)
 	}
 	drv := tx.Driver()
-	in := make([]any, len(keys))
-	for i, k := range keys {
-		in[i] = k
-	}
 	t := sql.Table(tag.Table)
-	sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).Where(sql.In(t.C(tag.FieldName), in...))
+	sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
+		Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), keys))
 	byKey := make(map[string]*Tag, len(keys))
 	err := restkit.Rows(ctx, drv, sel, func(rows *sql.Rows) error {
 		v := new(Tag)
@@ -1424,8 +1421,9 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 }
 
 // upsertTags inserts the tags of keys that do not exist, in one
-// statement with ent's defaults and validators; through ent's builders
-// when hooks are registered for tags, so that they run.
+// statement with one argument for the keys, applying ent's validators and
+// defaults (computed once for all rows); through ent's builders when hooks
+// are registered for tags, so that they run.
 func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) error {
 	if len(tx.Tag.Hooks()) > 0 {
 		bulk := make([]*ent.TagCreate, len(keys))
@@ -1435,15 +1433,14 @@ func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) error {
 		return tx.Tag.CreateBulk(bulk...).OnConflictColumns(tag.FieldName).DoNothing().Exec(ctx)
 	}
 	drv := tx.Driver()
-	ins := sql.Dialect(drv.Dialect()).Insert(tag.Table).
-		Columns(tag.FieldCreatedAt, tag.FieldUpdatedAt, tag.FieldName).
-		OnConflict(sql.ConflictColumns(tag.FieldName), sql.DoNothing())
 	for _, k := range keys {
 		if err := tag.NameValidator(k); err != nil {
 			return restkit.Invalid("name", "%q: %v", k, err)
 		}
-		ins.Values(tag.DefaultCreatedAt(), tag.DefaultUpdatedAt(), k)
 	}
+	ins := restkit.InsertKeys(drv.Dialect(), tag.Table, tag.FieldName, keys,
+		[]string{tag.FieldCreatedAt, tag.FieldUpdatedAt},
+		[]any{tag.DefaultCreatedAt(), tag.DefaultUpdatedAt()})
 	return restkit.Exec(ctx, drv, ins)
 }
 

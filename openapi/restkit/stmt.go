@@ -2,6 +2,7 @@ package restkit
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 
@@ -131,4 +132,44 @@ func queryOf(q sql.Querier) (string, []any, error) {
 		return "", nil, b.Err()
 	}
 	return query, args, nil
+}
+
+// InKeys is the predicate "col is one of keys" with one argument whatever
+// the number of keys, as InIDs: an array on PostgreSQL, a JSON array that
+// json_each reads on SQLite.
+func InKeys(d, col string, keys []string) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) {
+		b.Ident(col)
+		if d == dialect.Postgres {
+			b.WriteString(" = ANY(").Arg(pq.StringArray(keys)).WriteString(")")
+			return
+		}
+		b.WriteString(" IN (SELECT value FROM json_each(").Arg(jsonStrings(keys)).WriteString("))")
+	})
+}
+
+// InsertKeys is the statement inserting into table a row per key, keyCol
+// holding the key and cols the values vals (the same for every row), and
+// skipping keys that exist: one statement with one argument for the keys.
+func InsertKeys(d, table, keyCol string, keys []string, cols []string, vals []any) sql.Querier {
+	q := &sql.Builder{}
+	q.SetDialect(d)
+	q.WriteString("INSERT INTO ").Ident(table).WriteString(" (").IdentComma(append(cols[:len(cols):len(cols)], keyCol)...).WriteString(") SELECT ")
+	for _, v := range vals {
+		q.Arg(v).WriteString(", ")
+	}
+	if d == dialect.Postgres {
+		q.WriteString("unnest(").Arg(pq.StringArray(keys)).WriteString("::text[])")
+	} else {
+		// WHERE true: SQLite reads ON CONFLICT after a bare SELECT as a join.
+		q.WriteString("value FROM json_each(").Arg(jsonStrings(keys)).WriteString(") WHERE true")
+	}
+	q.WriteString(" ON CONFLICT (").Ident(keyCol).WriteString(") DO NOTHING")
+	return q
+}
+
+// jsonStrings is keys as a JSON array.
+func jsonStrings(keys []string) string {
+	b, _ := json.Marshal(keys)
+	return string(b)
 }
