@@ -1561,17 +1561,16 @@ func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCr
 	if err != nil {
 		return nil, fmt.Errorf("inserting posts: %w", err)
 	}
-	tags := sql.Dialect(d).Insert(post.TagsTable).Columns(post.TagsPrimaryKey...)
-	tagsN := 0
+	var tags [][2]int
 	for i, v := range out {
 		v.Tags = pickTags(tagByKey, in[i].Tags)
 		for _, t := range v.Tags {
-			tags.Values(v.ID, t.ID)
-			tagsN++
+			tags = append(tags, [2]int{v.ID, t.ID})
 		}
 	}
-	if tagsN > 0 {
-		if err := restkit.Exec(ctx, drv, tags); err != nil {
+	if len(tags) > 0 {
+		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, post.TagsTable, post.TagsPrimaryKey, tags))
+		if err != nil {
 			return nil, fmt.Errorf("linking posts to tags: %w", err)
 		}
 	}

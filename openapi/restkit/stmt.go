@@ -173,3 +173,36 @@ func jsonStrings(keys []string) string {
 	b, _ := json.Marshal(keys)
 	return string(b)
 }
+
+// InsertPairs is the statement inserting into the join table the rows
+// (pairs[i][0], pairs[i][1]) of its two columns, with one argument for each
+// column whatever the number of rows: arrays on PostgreSQL, a JSON array of
+// pairs on SQLite.
+func InsertPairs(d, table string, cols []string, pairs [][2]int) sql.Querier {
+	q := &sql.Builder{}
+	q.SetDialect(d)
+	q.WriteString("INSERT INTO ").Ident(table).WriteString(" (").IdentComma(cols...).WriteString(") SELECT ")
+	if d == dialect.Postgres {
+		a, b := make(pq.Int64Array, len(pairs)), make(pq.Int64Array, len(pairs))
+		for i, p := range pairs {
+			a[i], b[i] = int64(p[0]), int64(p[1])
+		}
+		q.WriteString("unnest(").Arg(a).WriteString("::bigint[]), unnest(").Arg(b).WriteString("::bigint[])")
+		return q
+	}
+	buf := make([]byte, 0, 2+16*len(pairs))
+	buf = append(buf, '[')
+	for i, p := range pairs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '[')
+		buf = strconv.AppendInt(buf, int64(p[0]), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(p[1]), 10)
+		buf = append(buf, ']')
+	}
+	buf = append(buf, ']')
+	q.WriteString("value ->> 0, value ->> 1 FROM json_each(").Arg(string(buf)).WriteString(")")
+	return q
+}
