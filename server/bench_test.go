@@ -330,8 +330,8 @@ var (
 
 // TestLoad is the load run of `task bench`: 16 concurrent clients over TCP
 // for a fixed duration per scenario, service and baseline alternated in
-// rounds, reporting requests/s and p50/p99; then the pool sizes for scenario
-// (a) at 16 clients. Run with -load=10s.
+// rounds, reporting requests/s and p50/p99; then the pool sizes for
+// scenarios (a) and (c) at 16 clients. Run with -load=10s.
 func TestLoad(t *testing.T) {
 	if *loadFor == 0 {
 		t.Skip("run with -load=DURATION (task bench)")
@@ -365,12 +365,32 @@ func TestLoad(t *testing.T) {
 	if !*loadPools {
 		return
 	}
-	fmt.Printf("\npool sizes, scenario a, %d clients, service:\n%-10s %10s %9s\n", clients, "max open", "req/s", "p99")
-	for _, size := range []int{4, 8, 16, 32} {
-		pe := newPerfEnv(t, database.Pool{MaxOpen: size, MaxIdle: size, MaxLifetime: 30 * time.Minute})
-		pe.fresh(t)
-		n, _, q99 := pe.load(t, pe.service.URL, scenarios()[0], shortRun("p"), clients, *loadFor/2)
-		fmt.Printf("%-10d %10.0f %9s\n", size, n, q99.Round(time.Microsecond))
+	// Pool sizes: a read and a write scenario on the service, each size in
+	// every round (so that drift in the machine's load does not favour one),
+	// medians over the rounds.
+	sizes := []int{4, 8, 16, 32}
+	envs := make([]*perfEnv, len(sizes))
+	for i, size := range sizes {
+		envs[i] = newPerfEnv(t, database.Pool{MaxOpen: size, MaxIdle: size, MaxLifetime: 30 * time.Minute})
+	}
+	const poolRounds = 3
+	for _, s := range []scenario{scenarios()[0], scenarios()[2]} {
+		rps := make([][]float64, len(sizes))
+		p99 := make([][]time.Duration, len(sizes))
+		for range poolRounds {
+			for i, pe := range envs {
+				pe.ready(t, pe.service.URL, s)
+				n, _, q99 := pe.load(t, pe.service.URL, s, shortRun("p"), clients, *loadFor/4)
+				rps[i] = append(rps[i], n)
+				p99[i] = append(p99[i], q99)
+			}
+		}
+		fmt.Printf("\npool sizes, %s, %d clients, service, medians of %d rounds:\n%-10s %10s %9s\n", s.name, clients, poolRounds, "max open", "req/s", "p99")
+		for i, size := range sizes {
+			slices.Sort(rps[i])
+			slices.Sort(p99[i])
+			fmt.Printf("%-10d %10.0f %9s\n", size, rps[i][poolRounds/2], p99[i][poolRounds/2].Round(time.Microsecond))
+		}
 	}
 }
 

@@ -417,6 +417,19 @@ func (e *Edge) NestedFields() []*Field {
 	return fs
 }
 
+// SharedFields are the fields that every nested create of the edge's target
+// sets alike: the back-reference to the owner, then the fields the server
+// sets from ent's defaults (created_at).
+func (e *Edge) SharedFields() []*Field {
+	fs := []*Field{e.BackRef}
+	for _, f := range e.Target.Fields {
+		if !f.InCreate() && f.Default != "" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
 // KeyLinks are the links of e that go by natural key.
 func (e *Entity) KeyLinks() []*Edge {
 	var ls []*Edge

@@ -1529,23 +1529,29 @@ func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCr
 	}
 	drv := tx.Driver()
 	d := drv.Dialect()
-	ins := sql.Dialect(d).Insert(post.Table).
-		Columns(post.FieldCreatedAt, post.FieldUpdatedAt, post.FieldTitle, post.FieldContent, post.FieldAuthorID).
-		Returning(post.FieldID)
+	// What ent sets alike in every row: computed once, one argument each.
+	sharedCreatedAt := post.DefaultCreatedAt()
+	sharedUpdatedAt := post.DefaultUpdatedAt()
+	rows := make([][]any, len(in))
 	out := make([]*Post, len(in))
 	for i, n := range in {
 		v := &Post{}
-		v.CreatedAt = post.DefaultCreatedAt()
-		v.UpdatedAt = post.DefaultUpdatedAt()
+		v.AuthorID = owner
+		v.CreatedAt = sharedCreatedAt
+		v.UpdatedAt = sharedUpdatedAt
 		v.Title = n.Title
 		if err := post.TitleValidator(v.Title); err != nil {
 			return nil, restkit.Invalid(fmt.Sprintf("posts.%d.title", i), "%v", err)
 		}
 		v.Content = n.Content
-		v.AuthorID = owner
-		ins.Values(v.CreatedAt, v.UpdatedAt, v.Title, v.Content, v.AuthorID)
+		rows[i] = []any{v.Title, v.Content}
 		out[i] = v
 	}
+	ins := restkit.InsertRows(d, post.Table,
+		[]string{post.FieldAuthorID, post.FieldCreatedAt, post.FieldUpdatedAt},
+		[]any{owner, sharedCreatedAt, sharedUpdatedAt},
+		[]string{post.FieldTitle, post.FieldContent},
+		rows, post.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
 	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {

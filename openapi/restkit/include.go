@@ -122,6 +122,11 @@ func DedupKeys(keys []string) []string {
 // the API types.
 func EachRow(ctx context.Context, drv dialect.Driver, sts Stmts, ids []int, f func(*sql.Rows) error) error {
 	query, args := sts.For(len(ids)).Query(ids)
+	return eachRow(ctx, drv, query, args, f)
+}
+
+// eachRow runs query on drv and calls f for each row.
+func eachRow(ctx context.Context, drv dialect.Driver, query string, args []any, f func(*sql.Rows) error) error {
 	var rows sql.Rows
 	if err := drv.Query(ctx, query, args, &rows); err != nil {
 		return err

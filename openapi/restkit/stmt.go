@@ -109,17 +109,7 @@ func Rows(ctx context.Context, drv dialect.Driver, q sql.Querier, f func(*sql.Ro
 	if err != nil {
 		return err
 	}
-	var rows sql.Rows
-	if err := drv.Query(ctx, query, args, &rows); err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := f(&rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(ctx, drv, query, args, f)
 }
 
 // queryOf returns the text and arguments of q, or the error building it.
@@ -190,19 +180,53 @@ func InsertPairs(d, table string, cols []string, pairs [][2]int) sql.Querier {
 		q.WriteString("unnest(").Arg(a).WriteString("::bigint[]), unnest(").Arg(b).WriteString("::bigint[])")
 		return q
 	}
-	buf := make([]byte, 0, 2+16*len(pairs))
-	buf = append(buf, '[')
-	for i, p := range pairs {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, '[')
-		buf = strconv.AppendInt(buf, int64(p[0]), 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, int64(p[1]), 10)
-		buf = append(buf, ']')
-	}
-	buf = append(buf, ']')
+	buf, _ := json.Marshal(pairs) // [[1,2],[3,4]]
 	q.WriteString("value ->> 0, value ->> 1 FROM json_each(").Arg(string(buf)).WriteString(")")
 	return q
 }
+
+// InsertRows is the statement inserting rows into table, returning the
+// column returning of each, in the order of rows. The columns shared hold
+// the same values (vals) in every row and take one argument each, not one
+// per row; cols hold each row's own values.
+func InsertRows(d, table string, shared []string, vals []any, cols []string, rows [][]any, returning string) sql.Querier {
+	q := &sql.Builder{}
+	q.SetDialect(d)
+	q.WriteString("INSERT INTO ").Ident(table).WriteString(" (").IdentComma(append(shared[:len(shared):len(shared)], cols...)...).WriteString(") VALUES ")
+	args := make([]any, 0, len(vals)+len(cols)*len(rows))
+	args = append(args, vals...)
+	mark := "?"
+	if d == dialect.Postgres {
+		mark = "$"
+	}
+	var text []byte
+	for i, row := range rows {
+		if i > 0 {
+			text = append(text, ", "...)
+		}
+		text = append(text, '(')
+		for j := range len(shared) + len(row) {
+			if j > 0 {
+				text = append(text, ", "...)
+			}
+			n := j + 1 // a shared value's argument
+			if j >= len(shared) {
+				args = append(args, row[j-len(shared)])
+				n = len(args)
+			}
+			text = append(text, mark...)
+			text = strconv.AppendInt(text, int64(n), 10)
+		}
+		text = append(text, ')')
+	}
+	q.WriteString(string(text)).WriteString(" RETURNING ").Ident(returning)
+	return numbered{query: q.String(), args: args}
+}
+
+// numbered is a statement whose arguments are numbered in its text.
+type numbered struct {
+	query string
+	args  []any
+}
+
+func (n numbered) Query() (string, []any) { return n.query, n.args }
