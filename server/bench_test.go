@@ -289,9 +289,9 @@ var benchRounds = flag.Int("rounds", 1, "BenchmarkScenarios: rounds, each measur
 // does not favour one; .ci/benchmedian takes the medians.
 func BenchmarkScenarios(b *testing.B) {
 	e := newPerfEnv(b, server.DefaultConfig().Pool)
-	for range *benchRounds {
+	for round := range *benchRounds {
 		for _, s := range scenarios() {
-			for _, side := range []string{"service", "baseline"} {
+			for _, side := range sideOrder(round) {
 				b.Run(s.name+"/"+side, func(b *testing.B) {
 					url := e.service.URL
 					if side == "baseline" {
@@ -322,6 +322,16 @@ func BenchmarkScenarios(b *testing.B) {
 	}
 }
 
+// sideOrder is the order in which round measures the two sides: each goes
+// first in every other round, so that whatever favours the first or the
+// second measurement of a round (caches, CPU clocks) favours neither side.
+func sideOrder(round int) []string {
+	if round%2 == 1 {
+		return []string{"baseline", "service"}
+	}
+	return []string{"service", "baseline"}
+}
+
 var (
 	loadFor   = flag.Duration("load", 0, "run TestLoad for this long per scenario and side (e.g. 10s)")
 	loadOnly  = flag.String("only", "", "TestLoad: run only the scenarios whose name contains this")
@@ -336,7 +346,7 @@ func TestLoad(t *testing.T) {
 	if *loadFor == 0 {
 		t.Skip("run with -load=DURATION (task bench)")
 	}
-	const clients, rounds = 16, 2
+	const clients, rounds = 16, 4
 	e := newPerfEnv(t, server.DefaultConfig().Pool)
 	fmt.Printf("\n%-24s %-9s %10s %9s %9s %7s\n", "scenario", "side", "req/s", "p50", "p99", "ratio")
 	for _, s := range scenarios() {
@@ -345,8 +355,12 @@ func TestLoad(t *testing.T) {
 		}
 		var rps [2]float64
 		var p50, p99 [2]time.Duration
-		for range rounds {
-			for side, url := range []string{e.service.URL, e.baseline.URL} {
+		for round := range rounds {
+			for _, name := range sideOrder(round) {
+				side, url := 0, e.service.URL
+				if name == "baseline" {
+					side, url = 1, e.baseline.URL
+				}
 				e.ready(t, url, s)
 				n, q50, q99 := e.load(t, url, s, shortRun(fmt.Sprint(side)), clients, *loadFor/rounds)
 				rps[side] += n / rounds
