@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"blog/ent"
@@ -119,23 +120,24 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 // listQuery parses the list parameters and include of r for e; check checks
 // the include tree names edges of e.
 func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
-	inc, err := includeOf(r)
+	params := r.URL.Query()
+	inc, err := includeOf(params)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := check(inc, ""); err != nil {
 		return nil, nil, err
 	}
-	lq, err := restkit.ParseList(r.URL.Query(), e, DefaultPageSize)
+	lq, err := restkit.ParseList(params, e, DefaultPageSize)
 	if err != nil {
 		return nil, nil, err
 	}
 	return lq, inc, nil
 }
 
-// includeOf parses the include parameter of r.
-func includeOf(r *http.Request) (restkit.Include, error) {
-	return restkit.ParseInclude(r.URL.Query().Get("include"), MaxIncludeDepth, MaxIncludePaths)
+// includeOf parses the include parameter of a request's query.
+func includeOf(params url.Values) (restkit.Include, error) {
+	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
 }
 
 // createPost handles POST /posts.
@@ -185,7 +187,8 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	params := r.URL.Query()
+	inc, err := includeOf(params)
 	if err != nil {
 		return err
 	}
@@ -194,7 +197,7 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := h.client.Post.Query().Where(post.ID(id))
 	var counts []string
-	if raw := r.URL.Query().Get("count"); raw != "" {
+	if raw := params.Get("count"); raw != "" {
 		if counts, err = restkit.ParseCounts(raw, h.entities.Post); err != nil {
 			return err
 		}
@@ -342,7 +345,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	inc, err := includeOf(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -752,7 +755,8 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	params := r.URL.Query()
+	inc, err := includeOf(params)
 	if err != nil {
 		return err
 	}
@@ -874,7 +878,7 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	inc, err := includeOf(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -1061,7 +1065,8 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	params := r.URL.Query()
+	inc, err := includeOf(params)
 	if err != nil {
 		return err
 	}
@@ -1070,7 +1075,7 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := h.client.Tag.Query().Where(tag.ID(id))
 	var counts []string
-	if raw := r.URL.Query().Get("count"); raw != "" {
+	if raw := params.Get("count"); raw != "" {
 		if counts, err = restkit.ParseCounts(raw, h.entities.Tag); err != nil {
 			return err
 		}
@@ -1611,7 +1616,8 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	params := r.URL.Query()
+	inc, err := includeOf(params)
 	if err != nil {
 		return err
 	}
@@ -1620,7 +1626,7 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := h.client.User.Query().Where(user.ID(id))
 	var counts []string
-	if raw := r.URL.Query().Get("count"); raw != "" {
+	if raw := params.Get("count"); raw != "" {
 		if counts, err = restkit.ParseCounts(raw, h.entities.User); err != nil {
 			return err
 		}
@@ -1751,7 +1757,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	inc, err := includeOf(r)
+	inc, err := includeOf(r.URL.Query())
 	if err != nil {
 		return err
 	}

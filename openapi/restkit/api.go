@@ -155,8 +155,9 @@ func (a *API) validate(r *http.Request, route *routers.Route, query url.Values) 
 		}
 	}
 	input := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: params,
+		Request:     r,
+		PathParams:  params,
+		QueryParams: query, // parsed once, by unknownQuery
 		Route:      route,
 		Options: &openapi3filter.Options{
 			MultiError:                true,
