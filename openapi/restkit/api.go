@@ -158,7 +158,7 @@ func (a *API) validate(r *http.Request, route *routers.Route, query url.Values) 
 		Request:     r,
 		PathParams:  params,
 		QueryParams: query, // parsed once, by unknownQuery
-		Route:      route,
+		Route:       route,
 		Options: &openapi3filter.Options{
 			MultiError:                true,
 			AuthenticationFunc:        openapi3filter.NoopAuthenticationFunc,
