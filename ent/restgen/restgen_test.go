@@ -37,6 +37,12 @@ func TestNewFieldFlowsEverywhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if filepath.Base(f) == "post.go" {
+			// Nested posts with an optional column and a defaulted one.
+			b = bytes.Replace(b, []byte(`field.Text("content"),`), []byte(`field.Text("content"),
+		field.String("subtitle").Optional(),
+		field.Int("rank").Default(3),`), 1)
+		}
 		if filepath.Base(f) == "user.go" {
 			b = bytes.Replace(b, []byte(`field.String("name").`), []byte(`field.String("nickname").Optional(),
 		field.String("name").`), 1)
@@ -99,6 +105,11 @@ func (Comment) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 		{"server.go", read("server.go"), "restkit.OrZero(&e.Nickname),"},
 		{"server.go", read("server.go"), "t.C(user.FieldNickname),"},
 		{"client.go", read("client.go"), "func (c *Client) CreateComment("},
+		// A nested create's posts: an absent optional column is NULL, an
+		// absent defaulted one takes ent's default; both are decoded.
+		{"server.go", read("server.go"), "rows[i] = []any{v.Title, v.Content, n.Subtitle, v.Rank}"},
+		{"server.go", read("server.go"), "} else { dv := post.DefaultRank v.Rank = dv }"},
+		{"types.go", read("types.go"), `case "rank": return restkit.ReadPtr(d, &v.Rank, restkit.ReadInt)`},
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(c.text), " "), c.want) {
 			t.Errorf("%s does not contain %s", c.where, c.want)
