@@ -154,3 +154,4 @@ func (z orZero[T]) Scan(src any) error {
 	*z.p = n.V
 	return nil
 }
+
