@@ -1393,7 +1393,7 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 	return restkit.MissingIDs(field, "tag", ids, found)
 }
 
-// ensureTags finds or creates, in tx (drv is tx.Driver()), the
+// ensureTags finds or creates, in tx, the
 // tags with the given names: one insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
 // fails), then one select. Keys are deduplicated and sorted, so concurrent
