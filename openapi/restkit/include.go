@@ -154,4 +154,3 @@ func (z orZero[T]) Scan(src any) error {
 	*z.p = n.V
 	return nil
 }
-
