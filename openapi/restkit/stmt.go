@@ -17,18 +17,24 @@ type IDsArg struct{}
 
 // InIDs is the predicate "col is one of the ids of the IDsArg argument",
 // with one argument whatever the number of ids, so that the statement text
-// does not depend on it: PostgreSQL compares with ANY of an array, SQLite
-// reads the ids from a JSON array. SQLite cannot tell how many ids the
-// array holds, and guessing many, it joined a tag's posts by walking all
-// posts; likelihood() tells it the ids select few rows, so it reads the
-// join table through its index on col.
+// does not depend on it (see inList).
 func InIDs(d, col string) *sql.Predicate {
+	return inList(d, col, IDsArg{}, IDsArg{})
+}
+
+// inList is the predicate "col is one of a list" with one argument for the
+// list: PostgreSQL compares with ANY of an array (pgArg), SQLite reads a JSON
+// array (sqliteArg) with json_each. SQLite cannot tell how many values the
+// array holds, and guessing many, it joined a tag's posts by walking all
+// posts; likelihood() tells it the list selects few rows, so it reads the
+// join table through its index on col.
+func inList(d, col string, pgArg, sqliteArg any) *sql.Predicate {
 	return sql.P(func(b *sql.Builder) {
 		if d == dialect.Postgres {
-			b.Ident(col).WriteString(" = ANY(").Arg(IDsArg{}).WriteString(")")
+			b.Ident(col).WriteString(" = ANY(").Arg(pgArg).WriteString(")")
 			return
 		}
-		b.WriteString("likelihood(").Ident(col).WriteString(" IN (SELECT value FROM json_each(").Arg(IDsArg{}).WriteString(")), 0.001)")
+		b.WriteString("likelihood(").Ident(col).WriteString(" IN (SELECT value FROM json_each(").Arg(sqliteArg).WriteString(")), 0.001)")
 	})
 }
 
@@ -126,18 +132,10 @@ func queryOf(q sql.Querier) (string, []any, error) {
 	return query, args, nil
 }
 
-// InKeys is the predicate "col is one of keys" with one argument whatever
-// the number of keys, as InIDs: an array on PostgreSQL, a JSON array that
-// json_each reads on SQLite.
+// InKeys is the predicate "col is one of keys", with one argument for all
+// of them (see inList).
 func InKeys(d, col string, keys []string) *sql.Predicate {
-	return sql.P(func(b *sql.Builder) {
-		b.Ident(col)
-		if d == dialect.Postgres {
-			b.WriteString(" = ANY(").Arg(pq.StringArray(keys)).WriteString(")")
-			return
-		}
-		b.WriteString(" IN (SELECT value FROM json_each(").Arg(jsonStrings(keys)).WriteString("))")
-	})
+	return inList(d, col, pq.StringArray(keys), jsonStrings(keys))
 }
 
 // InsertKeys is the statement inserting into table a row per key, keyCol
