@@ -1,7 +1,7 @@
 // Command blog runs the blog API and its tools.
 //
 //	blog serve [flags]                       serve the API (blog serve --help)
-//	blog migrate diff NAME | apply | status | lint
+//	blog migrate diff NAME | apply | status | lint | hash
 //	blog seed [flags]                        fill a database with demo data
 //	blog openapi [--yaml]                    print the OpenAPI spec
 //
@@ -37,7 +37,7 @@ var errUsage = errors.New("usage")
 const usage = `usage: blog COMMAND [flags]
 
   serve      serve the API (blog serve --help lists every setting)
-  migrate    diff NAME | apply [--dry-run] | status | lint
+  migrate    diff NAME | apply [--dry-run] [--allow-destructive] [--allow-data-dependent] | status | lint | hash
   seed       fill a database with demo data
   openapi    print the OpenAPI spec (--yaml for YAML)`
 

@@ -18,10 +18,10 @@ import (
 // errPending marks `migrate status` finding pending migrations: exit 1.
 var errPending = errors.New("pending migrations")
 
-// migrateCmd runs `blog migrate diff|apply|status|lint`.
+// migrateCmd runs `blog migrate diff|apply|status|lint|hash`.
 func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: blog migrate diff|apply|status|lint [flags]", errUsage)
+		return fmt.Errorf("%w: blog migrate diff|apply|status|lint|hash [flags]", errUsage)
 	}
 	fs := flag.NewFlagSet("blog migrate "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -30,8 +30,9 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 	dirFlag := fs.String("dir", "", "migration directory on disk (default: server/database/migrations/<dialect> for diff, the embedded one otherwise)")
 	dryRun := fs.Bool("dry-run", false, "apply: print the SQL of pending migrations instead of running it")
 	all := fs.Bool("all", false, "lint: every migration, not only the pending ones")
-	allowDestructive := fs.Bool("allow-destructive", false, "lint: do not fail on destructive changes (drop table or column)")
-	allowData := fs.Bool("allow-data-dependent", false, "lint: do not fail on data-dependent changes (new unique index, NOT NULL column without default)")
+	allowDestructive := fs.Bool("allow-destructive", false, "lint, apply: do not refuse destructive changes (drop table or column)")
+	allowData := fs.Bool("allow-data-dependent", false, "lint, apply: do not refuse data-dependent changes (new unique index, NOT NULL column without default)")
+	skipLint := fs.Bool("skip-lint", false, "apply: do not lint pending migrations first (they were linted elsewhere)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -44,13 +45,20 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 			return fmt.Errorf("%w: blog migrate diff NAME", errUsage)
 		}
 		return diffCmd(ctx, *dbURL, *dirFlag, fs.Arg(0), stdout)
+	case "hash":
+		if fs.NArg() != 0 {
+			return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+		}
+		return hashCmd(*dbURL, *dirFlag, stdout)
 	case "apply", "status", "lint":
 		if fs.NArg() != 0 {
 			return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 		}
 		switch cmd {
 		case "apply":
-			return applyCmd(ctx, *dbURL, *dirFlag, *dryRun, stdout)
+			return applyCmd(ctx, *dbURL, *dirFlag, stdout, database.ApplyOptions{
+				DryRun: *dryRun, AllowDestructive: *allowDestructive, AllowDataDependent: *allowData, SkipLint: *skipLint,
+			})
 		case "status":
 			return statusCmd(ctx, *dbURL, *dirFlag, stdout)
 		default:
@@ -109,19 +117,48 @@ func diffCmd(ctx context.Context, dbURL, dirPath, name string, stdout io.Writer)
 	return nil
 }
 
-func applyCmd(ctx context.Context, dbURL, dirPath string, dryRun bool, stdout io.Writer) error {
+func applyCmd(ctx context.Context, dbURL, dirPath string, stdout io.Writer, opts database.ApplyOptions) error {
 	db, dir, err := openWithDir(ctx, dbURL, dirPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx, dir, database.ApplyOptions{DryRun: dryRun, Out: stdout})
+	opts.Out = stdout
+	applied, err := db.Migrate(ctx, dir, opts)
 	if err != nil {
 		return err
 	}
-	if !dryRun {
+	if !opts.DryRun {
 		fmt.Fprintf(stdout, "%d migration(s) applied; the database is at the latest revision\n", len(applied))
 	}
+	return nil
+}
+
+// hashCmd rewrites atlas.sum of the migration directory on disk after a
+// hand edit (a RENAME COLUMN in place of drop + add, say).
+func hashCmd(dbURL, dirPath string, stdout io.Writer) error {
+	if dirPath == "" {
+		dia, err := database.DialectOf(dbURL)
+		if err != nil {
+			return err
+		}
+		dirPath = filepath.Join("server", "database", "migrations", database.DirName(dia))
+	}
+	if _, err := os.Stat(dirPath); err != nil {
+		return fmt.Errorf("migration directory %s: %w (run from the repository root or pass --dir)", dirPath, err)
+	}
+	dir, err := atlasmigrate.NewLocalDir(dirPath)
+	if err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	if err := atlasmigrate.WriteSumFile(dir, sum); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s for %d migration(s)\n", filepath.Join(dirPath, atlasmigrate.HashFileName), len(sum))
 	return nil
 }
 
@@ -176,11 +213,13 @@ func lintCmd(ctx context.Context, dbURL, dirPath string, all, allowDestructive, 
 	}
 	failed := 0
 	for _, f := range findings {
-		allowed := (f.Destructive && allowDestructive) || (!f.Destructive && allowData)
 		mark := "error"
-		if allowed {
+		switch {
+		case f.Incompatible:
+			mark = "warning"
+		case !f.Refused(allowDestructive, allowData):
 			mark = "allowed"
-		} else {
+		default:
 			failed++
 		}
 		fmt.Fprintf(stdout, "%s: %s\n", mark, f)

@@ -36,6 +36,9 @@ type DB struct {
 	SQL *sql.DB
 	// Dialect is dialect.SQLite or dialect.Postgres.
 	Dialect string
+	// url is the URL the database was opened with, for throwaway databases
+	// of the same kind (linting).
+	url string
 }
 
 // Pool sizes the connection pool (the reference design's pool_size and
@@ -106,7 +109,17 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		Driver:  drv,
 		SQL:     pool,
 		Dialect: dia,
+		url:     rawURL,
 	}, nil
+}
+
+// DialectOf returns the ent dialect of a database URL ("" means DefaultURL).
+func DialectOf(rawURL string) (string, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	_, dia, _, err := parse(rawURL)
+	return dia, err
 }
 
 // parse maps a database URL to a database/sql driver name, ent dialect and DSN.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"
 	_ "ariga.io/atlas/sql/postgres/postgrescheck" // PostgreSQL analyzers.
+	atlas "ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlcheck"
 	"ariga.io/atlas/sql/sqlclient"
 	"ariga.io/atlas/sql/sqlite"
@@ -23,8 +25,26 @@ type Finding struct {
 	// column without default).
 	Code string
 	Text string
-	// Destructive tells DS… findings from data-dependent ones.
+	// Destructive tells DS… findings from the others.
 	Destructive bool
+	// Incompatible marks BC… findings: backward-incompatible changes (a
+	// rename) that keep every row but break an older version of the
+	// service still running. They are warnings: the new version ships with
+	// the migration.
+	Incompatible bool
+}
+
+// Refused reports whether f stops a migration given what is allowed:
+// destructive and data-dependent findings do unless allowed; backward-
+// incompatible ones never do.
+func (f Finding) Refused(allowDestructive, allowDataDependent bool) bool {
+	switch {
+	case f.Incompatible:
+		return false
+	case f.Destructive:
+		return !allowDestructive
+	}
+	return !allowDataDependent
 }
 
 // String formats f as "file: CODE: text".
@@ -87,6 +107,7 @@ func Lint(ctx context.Context, dev *DB, dir atlasmigrate.Dir, files []atlasmigra
 			if err != nil {
 				return nil, err
 			}
+			changes = renames(changes)
 			file.Changes = append(file.Changes, &sqlcheck.Change{Changes: changes, Stmt: s})
 		}
 		var reports []sqlcheck.Report
@@ -108,10 +129,11 @@ func Lint(ctx context.Context, dev *DB, dir atlasmigrate.Dir, files []atlasmigra
 		for _, r := range reports {
 			for _, d := range r.Diagnostics {
 				findings = append(findings, Finding{
-					File:        f.Name(),
-					Code:        d.Code,
-					Text:        d.Text,
-					Destructive: len(d.Code) > 1 && d.Code[:2] == "DS",
+					File:         f.Name(),
+					Code:         d.Code,
+					Text:         d.Text,
+					Destructive:  strings.HasPrefix(d.Code, "DS"),
+					Incompatible: strings.HasPrefix(d.Code, "BC"),
 				})
 			}
 		}
@@ -130,4 +152,74 @@ func atlasDriver(db *DB) (atlasmigrate.Driver, string, error) {
 		return drv, sqlite.DriverName, err
 	}
 	return nil, "", fmt.Errorf("no Atlas driver for %s", db.Dialect)
+}
+
+// renames turns what a diff of one statement sees as a column (or table)
+// dropped and another of the same type added into a rename, which loses no
+// data: the statement was ALTER TABLE … RENAME. A statement that drops and
+// adds several columns is left as it is.
+func renames(changes []atlas.Change) []atlas.Change {
+	var dropped, added []int
+	for i, c := range changes {
+		switch c := c.(type) {
+		case *atlas.ModifyTable:
+			c.Changes = renameColumns(c.Changes)
+		case *atlas.DropTable:
+			dropped = append(dropped, i)
+		case *atlas.AddTable:
+			added = append(added, i)
+		}
+	}
+	if len(dropped) != 1 || len(added) != 1 {
+		return changes
+	}
+	from, to := changes[dropped[0]].(*atlas.DropTable).T, changes[added[0]].(*atlas.AddTable).T
+	if len(from.Columns) != len(to.Columns) {
+		return changes
+	}
+	for i, c := range from.Columns {
+		if c.Name != to.Columns[i].Name {
+			return changes
+		}
+	}
+	out := []atlas.Change{&atlas.RenameTable{From: from, To: to}}
+	for i, c := range changes {
+		if i != dropped[0] && i != added[0] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// renameColumns pairs the one dropped column of a table change with the one
+// added column of the same type.
+func renameColumns(changes []atlas.Change) []atlas.Change {
+	var drop *atlas.DropColumn
+	var add *atlas.AddColumn
+	var rest []atlas.Change
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *atlas.DropColumn:
+			if drop != nil {
+				return changes
+			}
+			drop = c
+		case *atlas.AddColumn:
+			if add != nil {
+				return changes
+			}
+			add = c
+		default:
+			rest = append(rest, c)
+		}
+	}
+	if drop == nil || add == nil || !sameType(drop.C, add.C) {
+		return changes
+	}
+	return append(rest, &atlas.RenameColumn{From: drop.C, To: add.C})
+}
+
+func sameType(a, b *atlas.Column) bool {
+	return a.Type != nil && b.Type != nil && a.Type.Raw == b.Type.Raw && a.Type.Null == b.Type.Null &&
+		fmt.Sprintf("%T", a.Type.Type) == fmt.Sprintf("%T", b.Type.Type)
 }

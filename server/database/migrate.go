@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,11 +58,11 @@ type Status struct {
 }
 
 // MigrationStatus reports which migrations of dir are applied and pending.
+// It only reads: a database without the revisions table has every migration
+// pending, so it works for a role that may not create tables, and processes
+// starting at once do not race to create the table.
 func (db *DB) MigrationStatus(ctx context.Context, dir atlasmigrate.Dir) (*Status, error) {
 	if err := VerifySum(dir); err != nil {
-		return nil, err
-	}
-	if err := db.ensureRevisions(ctx, db.SQL); err != nil {
 		return nil, err
 	}
 	return db.status(ctx, db.SQL, dir)
@@ -73,12 +74,24 @@ type queryer interface {
 }
 
 func (db *DB) status(ctx context.Context, q queryer, dir atlasmigrate.Dir) (*Status, error) {
+	st := &Status{}
+	files, err := dir.Files()
+	if err != nil {
+		return nil, err
+	}
+	exists, err := db.revisionsExist(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		st.Pending = files
+		return st, nil
+	}
 	rows, err := q.QueryContext(ctx, "SELECT version, description, applied_at FROM "+RevisionsTable+" ORDER BY version")
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", RevisionsTable, err)
 	}
 	defer rows.Close()
-	st := &Status{}
 	applied := make(map[string]bool)
 	for rows.Next() {
 		var r Revision
@@ -91,16 +104,33 @@ func (db *DB) status(ctx context.Context, q queryer, dir atlasmigrate.Dir) (*Sta
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	files, err := dir.Files()
-	if err != nil {
-		return nil, err
-	}
 	for _, f := range files {
 		if !applied[f.Version()] {
 			st.Pending = append(st.Pending, f)
 		}
 	}
 	return st, nil
+}
+
+// revisionsExist reports whether the revisions table exists, without
+// touching it.
+func (db *DB) revisionsExist(ctx context.Context, q queryer) (bool, error) {
+	query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	if db.Dialect == dialect.Postgres {
+		query = "SELECT COUNT(*) FROM (SELECT to_regclass($1) AS t) r WHERE t IS NOT NULL"
+	}
+	rows, err := q.QueryContext(ctx, query, RevisionsTable)
+	if err != nil {
+		return false, fmt.Errorf("looking for %s: %w", RevisionsTable, err)
+	}
+	defer rows.Close()
+	var n int
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return false, err
+		}
+	}
+	return n > 0, rows.Err()
 }
 
 // ensureRevisions creates the revisions table if it is missing.
@@ -158,15 +188,44 @@ type ApplyOptions struct {
 	DryRun bool
 	// Out receives progress lines and, with DryRun, the SQL.
 	Out io.Writer
+	// AllowDestructive applies pending migrations that lint finds
+	// destructive (drop table or column); they are refused otherwise.
+	AllowDestructive bool
+	// AllowDataDependent applies pending migrations that lint finds
+	// data-dependent (a new unique index, a NOT NULL column without default).
+	AllowDataDependent bool
+	// SkipLint applies without linting: for operators whose migrations were
+	// linted elsewhere (CI lints every one) and whose role may not create
+	// the throwaway database linting needs on PostgreSQL.
+	SkipLint bool
+}
+
+// LintError is Migrate's refusal to apply pending migrations that lint
+// flags and the options do not allow.
+type LintError struct {
+	Findings []Finding
+}
+
+func (e *LintError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "refusing to apply: lint found %d change(s) that can lose data or fail on existing rows:", len(e.Findings))
+	for _, f := range e.Findings {
+		fmt.Fprintf(&b, "\n  %s", f)
+	}
+	b.WriteString("\nreview them, then apply with `blog migrate apply --allow-destructive` or `--allow-data-dependent`")
+	return b.String()
 }
 
 // Migrate applies the pending migrations of dir, each in its own
 // transaction, recording each in RevisionsTable. It refuses a directory that
-// does not match its atlas.sum. On PostgreSQL it holds an advisory lock, on
-// SQLite each transaction takes the write lock at BEGIN, so concurrent
-// appliers apply each migration once. A failing migration is rolled back and
-// not recorded; the error names its file and statement. It returns the
-// versions it applied.
+// does not match its atlas.sum, and, on a database that already has applied
+// migrations (and so may hold data), pending migrations that lint finds
+// destructive or data-dependent unless opts allow them (a *LintError). On
+// PostgreSQL it holds an advisory lock from before it first touches the
+// revisions table; on SQLite each transaction takes the write lock at BEGIN;
+// so concurrent appliers apply each migration once. A failing migration is
+// rolled back and not recorded; the error names its file and statement. It
+// returns the versions it applied.
 func (db *DB) Migrate(ctx context.Context, dir atlasmigrate.Dir, opts ApplyOptions) ([]string, error) {
 	if opts.Out == nil {
 		opts.Out = io.Discard
@@ -185,12 +244,27 @@ func (db *DB) Migrate(ctx context.Context, dir atlasmigrate.Dir, opts ApplyOptio
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", advisoryLockKey) //nolint:errcheck // closing the connection releases it too
 	}
-	if err := db.ensureRevisions(ctx, conn); err != nil {
-		return nil, err
+	if db.Dialect == dialect.SQLite {
+		// applyFile switches foreign keys off on this connection; never
+		// give it back to the pool.
+		defer conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // ErrBadConn discards the connection
 	}
 	st, err := db.status(ctx, conn, dir)
 	if err != nil {
 		return nil, err
+	}
+	if len(st.Pending) == 0 {
+		return nil, nil
+	}
+	if len(st.Applied) > 0 && !opts.SkipLint && !opts.DryRun {
+		if err := db.lintPending(ctx, dir, st.Pending, opts); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.DryRun {
+		if err := db.ensureRevisions(ctx, conn); err != nil {
+			return nil, err
+		}
 	}
 	var applied []string
 	for _, f := range st.Pending {
@@ -214,9 +288,50 @@ func (db *DB) Migrate(ctx context.Context, dir atlasmigrate.Dir, opts ApplyOptio
 	return applied, nil
 }
 
+// lintPending lints pending on a throwaway database of the same kind and
+// returns a *LintError for the findings opts do not allow.
+func (db *DB) lintPending(ctx context.Context, dir atlasmigrate.Dir, pending []atlasmigrate.File, opts ApplyOptions) error {
+	dev, closeDev, err := DevDatabase(ctx, db.url)
+	if err != nil {
+		return fmt.Errorf("linting pending migrations needs a throwaway database (%w); lint them elsewhere and apply with --skip-lint", err)
+	}
+	defer closeDev()
+	findings, err := Lint(ctx, dev, dir, pending)
+	if err != nil {
+		return fmt.Errorf("linting pending migrations: %w", err)
+	}
+	var refused []Finding
+	for _, f := range findings {
+		if f.Refused(opts.AllowDestructive, opts.AllowDataDependent) {
+			refused = append(refused, f)
+		}
+	}
+	if len(refused) > 0 {
+		return &LintError{Findings: refused}
+	}
+	return nil
+}
+
 // applyFile runs one migration in a transaction and records it; it reports
 // false when another applier recorded it first.
-func (db *DB) applyFile(ctx context.Context, conn *sql.Conn, f atlasmigrate.File, stmts []string) (bool, error) {
+//
+// On SQLite, Atlas changes a table by rebuilding it (create a copy, copy the
+// rows, drop the original, rename): with foreign keys on, dropping the
+// original would cascade to every referencing row, and SQLite ignores
+// PRAGMA foreign_keys inside a transaction. So foreign keys go off on the
+// connection before BEGIN and back on after, and PRAGMA foreign_key_check
+// must find nothing before the migration commits.
+func (db *DB) applyFile(ctx context.Context, conn *sql.Conn, f atlasmigrate.File, stmts []string) (ok bool, err error) {
+	if db.Dialect == dialect.SQLite {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = off"); err != nil {
+			return false, fmt.Errorf("migration %s: switching foreign keys off: %w", f.Name(), err)
+		}
+		defer func() {
+			if _, ferr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = on"); ferr != nil && err == nil {
+				err = fmt.Errorf("migration %s: switching foreign keys back on: %w", f.Name(), ferr)
+			}
+		}()
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -234,12 +349,52 @@ func (db *DB) applyFile(ctx context.Context, conn *sql.Conn, f atlasmigrate.File
 			return false, fmt.Errorf("migration %s failed at statement %d (%s), rolled back: %w", f.Name(), i+1, abbreviate(stmt), err)
 		}
 	}
+	if db.Dialect == dialect.SQLite {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return false, fmt.Errorf("migration %s rolled back: %w", f.Name(), err)
+		}
+	}
 	_, err = tx.ExecContext(ctx, db.rebind("INSERT INTO "+RevisionsTable+" (version, description, applied_at) VALUES (?, ?, ?)"),
 		f.Version(), f.Desc(), time.Now().UTC())
 	if err != nil {
 		return false, fmt.Errorf("recording migration %s: %w", f.Name(), err)
 	}
 	return true, tx.Commit()
+}
+
+// foreignKeyCheck returns an error naming each table with rows whose
+// foreign key points at no row (SQLite's PRAGMA foreign_key_check).
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("checking foreign keys: %w", err)
+	}
+	defer rows.Close()
+	broken := make(map[string]int)
+	var order []string
+	for rows.Next() {
+		var table, parent string
+		var rowid, fkid sql.NullInt64
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return err
+		}
+		key := table + " → " + parent
+		if broken[key] == 0 {
+			order = append(order, key)
+		}
+		broken[key]++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = fmt.Sprintf("%s (%d rows)", k, broken[k])
+	}
+	return fmt.Errorf("it leaves rows whose foreign key points at no row: %s", strings.Join(parts, ", "))
 }
 
 // rebind turns ? placeholders into PostgreSQL's $n.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"blog/ent/migrate"
 	"blog/server/database"
@@ -366,4 +368,94 @@ func TestLint(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestFreshDatabaseStartRace: processes starting at once on a fresh database,
+// some reading the migration status (readiness, `migrate status`), some
+// migrating, all succeed, and each migration is applied once.
+func TestFreshDatabaseStartRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, 6)
+		for i := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				db, err := database.Open(ctx, url)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer db.Close()
+				dir, err := db.Migrations()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if i%2 == 0 {
+					_, err = db.MigrationStatus(ctx, dir)
+				} else {
+					_, err = db.Migrate(ctx, dir, database.ApplyOptions{})
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("a process starting at once failed: %v", err)
+			}
+		}
+	})
+}
+
+// TestStatusNeedsNoCreatePrivilege: once a PostgreSQL database is migrated,
+// a role that may read and write rows but not create tables can check the
+// migration status (what `blog serve` without --migrate and /readyz do).
+func TestStatusNeedsNoCreatePrivilege(t *testing.T) {
+	url := dbtest.Postgres(t)
+	ctx := context.Background()
+	admin := open(t, url)
+	migrateAll(t, admin, copyDir(t, admin))
+	role := fmt.Sprintf("blog_app_%d", time.Now().UnixNano())
+	for _, stmt := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+		"GRANT USAGE ON SCHEMA public TO " + role,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role,
+		"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO " + role,
+	} {
+		if _, err := admin.SQL.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.SQL.Exec("DROP OWNED BY " + role)
+		_, _ = admin.SQL.Exec("DROP ROLE " + role)
+	})
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.User(role)
+	app := open(t, u.String())
+	if _, err := app.SQL.Exec("CREATE TABLE probe (id int)"); err == nil {
+		t.Fatal("the role can create tables; the test proves nothing")
+	}
+	dir, err := app.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := app.MigrationStatus(ctx, dir)
+	if err != nil {
+		t.Fatalf("status as a role without CREATE: %v", err)
+	}
+	if len(st.Pending) != 0 || len(st.Applied) == 0 {
+		t.Errorf("got %d applied, %d pending; want all applied", len(st.Applied), len(st.Pending))
+	}
+	if applied, err := app.Migrate(ctx, dir, database.ApplyOptions{}); err != nil || len(applied) != 0 {
+		t.Errorf("migrating an up-to-date database as the role: %v, %v; want nothing to do", applied, err)
+	}
 }
