@@ -23,8 +23,8 @@ func (Post) Mixin() []ent.Mixin {
 func (Post) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("title").
-			MinLen(1).
-			MaxLen(100).
+			MinRuneLen(1).
+			MaxRuneLen(100).
 			Annotations(text(1, 100)),
 		field.Text("content"),
 		field.Int("author_id"),

@@ -22,7 +22,7 @@ func (Profile) Mixin() []ent.Mixin {
 func (Profile) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("bio").
-			MaxLen(200).
+			MaxRuneLen(200).
 			Annotations(text(0, 200)),
 		// user_id is unique: the database allows one profile per user, and a
 		// profile never moves to another user.

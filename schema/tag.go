@@ -22,8 +22,8 @@ func (Tag) Mixin() []ent.Mixin {
 func (Tag) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").
-			MinLen(1).
-			MaxLen(30).
+			MinRuneLen(1).
+			MaxRuneLen(30).
 			Unique().
 			Annotations(text(1, 30)),
 	}

@@ -26,11 +26,11 @@ func (User) Fields() []ent.Field {
 	maxEmail := uint64(100)
 	return []ent.Field{
 		field.String("name").
-			MinLen(1).
-			MaxLen(50).
+			MinRuneLen(1).
+			MaxRuneLen(50).
 			Annotations(text(1, 50)),
 		field.String("email").
-			MaxLen(100).
+			MaxRuneLen(100).
 			Match(emailRegexp).
 			Optional().
 			Nillable().

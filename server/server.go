@@ -209,7 +209,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	m := newMetrics(reg)
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api))
+	r.Use(boundRequestID, middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, r, restkit.NewError(http.StatusNotFound, "no route "+r.URL.Path))
 	})
@@ -269,6 +269,33 @@ func deadline(d time.Duration) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// MaxRequestIDLength bounds a client's X-Request-Id.
+const MaxRequestIDLength = 128
+
+// boundRequestID drops a client's X-Request-Id unless it is 1 to
+// MaxRequestIDLength printable ASCII characters, so that the ID echoed and
+// logged is bounded and cannot forge log lines; one is generated instead.
+func boundRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if vs := r.Header.Values(middleware.RequestIDHeader); len(vs) > 0 && !validRequestID(vs) {
+			r.Header.Del(middleware.RequestIDHeader)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func validRequestID(vs []string) bool {
+	if len(vs) != 1 || len(vs[0]) == 0 || len(vs[0]) > MaxRequestIDLength {
+		return false
+	}
+	for i := 0; i < len(vs[0]); i++ {
+		if c := vs[0][i]; c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // echoRequestID returns the request ID (generated, or the client's

@@ -355,7 +355,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	e, err := h.client.Post.Query().Where(post.ID(id)).QueryAuthor().Only(ctx)
 	if ent.IsNotFound(err) {
-		return h.missingPost(ctx, id, fmt.Sprintf("post %d has no author", id))
+		return missingPost(ctx, h.client, id, fmt.Sprintf("post %d has no author", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading author of post: %w", err)
@@ -389,7 +389,7 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 	}
 	if out.Total == 0 {
 		// No rows: 404 if the post itself does not exist.
-		if err := h.missingPost(ctx, id, ""); err != nil {
+		if err := missingPost(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
@@ -479,7 +479,7 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
 		t, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return h.missingPost(ctx, id, fmt.Sprintf("post %d has no tag %q", id, key))
+			return missingPost(ctx, tx.Client(), id, fmt.Sprintf("post %d has no tag %q", id, key))
 		}
 		if err != nil {
 			return err
@@ -661,9 +661,11 @@ func postTargets(e *Post, lead ...any) []any {
 }
 
 // missingPost returns a 404 error when no post has id, and
-// otherwise a 404 with message, or nil when message is empty.
-func (h *handler) missingPost(ctx context.Context, id int, message string) error {
-	ok, err := h.client.Post.Query().Where(post.ID(id)).Exist(ctx)
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingPost(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Post.Query().Where(post.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
 		return fmt.Errorf("checking post %d: %w", id, err)
@@ -888,7 +890,7 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	e, err := h.client.Profile.Query().Where(profile.ID(id)).QueryUser().Only(ctx)
 	if ent.IsNotFound(err) {
-		return h.missingProfile(ctx, id, fmt.Sprintf("profile %d has no user", id))
+		return missingProfile(ctx, h.client, id, fmt.Sprintf("profile %d has no user", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading user of profile: %w", err)
@@ -1011,9 +1013,11 @@ func profileTargets(e *Profile, lead ...any) []any {
 }
 
 // missingProfile returns a 404 error when no profile has id, and
-// otherwise a 404 with message, or nil when message is empty.
-func (h *handler) missingProfile(ctx context.Context, id int, message string) error {
-	ok, err := h.client.Profile.Query().Where(profile.ID(id)).Exist(ctx)
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingProfile(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Profile.Query().Where(profile.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
 		return fmt.Errorf("checking profile %d: %w", id, err)
@@ -1040,6 +1044,9 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		}
 		c := tx.Tag.Create()
 		c.SetName(in.Name)
+		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, in.Posts); err != nil {
+			return err
+		}
 		c.AddPostIDs(in.Posts...)
 		e, err := c.Save(ctx)
 		if err != nil {
@@ -1124,6 +1131,9 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			u.ClearPosts().AddPostIDs(ids...)
+		}
+		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, in.Posts.Items); err != nil {
+			return err
 		}
 		var err error
 		if out, err = u.Save(ctx); err != nil {
@@ -1230,7 +1240,7 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	}
 	if out.Total == 0 {
 		// No rows: 404 if the tag itself does not exist.
-		if err := h.missingTag(ctx, id, ""); err != nil {
+		if err := missingTag(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
@@ -1354,9 +1364,11 @@ func tagTargets(e *Tag, lead ...any) []any {
 }
 
 // missingTag returns a 404 error when no tag has id, and
-// otherwise a 404 with message, or nil when message is empty.
-func (h *handler) missingTag(ctx context.Context, id int, message string) error {
-	ok, err := h.client.Tag.Query().Where(tag.ID(id)).Exist(ctx)
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingTag(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Tag.Query().Where(tag.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
 		return fmt.Errorf("checking tag %d: %w", id, err)
@@ -1767,7 +1779,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	e, err := h.client.User.Query().Where(user.ID(id)).QueryProfile().Only(ctx)
 	if ent.IsNotFound(err) {
-		return h.missingUser(ctx, id, fmt.Sprintf("user %d has no profile", id))
+		return missingUser(ctx, h.client, id, fmt.Sprintf("user %d has no profile", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading profile of user: %w", err)
@@ -1801,7 +1813,7 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 	}
 	if out.Total == 0 {
 		// No rows: 404 if the user itself does not exist.
-		if err := h.missingUser(ctx, id, ""); err != nil {
+		if err := missingUser(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
@@ -1866,7 +1878,7 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("deleting profile of user: %w", err)
 	}
 	if n == 0 {
-		return h.missingUser(ctx, id, fmt.Sprintf("user %d has no profile", id))
+		return missingUser(ctx, h.client, id, fmt.Sprintf("user %d has no profile", id))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -2029,9 +2041,11 @@ func userTargets(e *User, lead ...any) []any {
 }
 
 // missingUser returns a 404 error when no user has id, and
-// otherwise a 404 with message, or nil when message is empty.
-func (h *handler) missingUser(ctx context.Context, id int, message string) error {
-	ok, err := h.client.User.Query().Where(user.ID(id)).Exist(ctx)
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingUser(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.User.Query().Where(user.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
 		return fmt.Errorf("checking user %d: %w", id, err)

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +27,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-faster/jx"
-	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // HandlerFunc is an HTTP handler that returns its error instead of writing it;
@@ -107,10 +107,16 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			a.WriteError(w, r, NewError(http.StatusUnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
 			return
 		}
-		query, err := a.unknownQuery(r, id)
+		query, err := a.checkQuery(r, id)
 		if err != nil {
 			a.WriteError(w, r, err)
 			return
+		}
+		if route.Operation.RequestBody != nil {
+			if err := readBody(r); err != nil {
+				a.WriteError(w, r, err)
+				return
+			}
 		}
 		if err := a.validate(r, route, query); err != nil {
 			a.WriteError(w, r, err)
@@ -122,27 +128,6 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// unknownQuery parses the query string of r and refuses parameters the
-// operation does not declare: a misspelt filter must not silently match
-// everything.
-func (a *API) unknownQuery(r *http.Request, id string) (url.Values, error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		// url.Values drops what it cannot parse (a ";" for one): refuse it.
-		return nil, NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Message: "malformed query string: " + err.Error()})
-	}
-	var fields []FieldError
-	for name := range q {
-		if !a.query[id][name] {
-			fields = append(fields, FieldError{In: "query", Field: name, Message: "unknown parameter"})
-		}
-	}
-	if len(fields) == 0 {
-		return q, nil
-	}
-	return nil, NewError(http.StatusBadRequest, "invalid request", fields...)
-}
-
 // validate checks r, whose query string is query, against the operation of
 // route. Query parameters are validated when present or required only: list
 // operations declare dozens of filters, and decoding each absent one cost
@@ -151,8 +136,15 @@ func (a *API) validate(r *http.Request, route *routers.Route, query url.Values) 
 	params := make(map[string]string)
 	if rc := chi.RouteContext(r.Context()); rc != nil {
 		for i, k := range rc.URLParams.Keys {
-			params[k] = rc.URLParams.Values[i]
+			v, err := pathParam(r, rc.URLParams.Values[i])
+			if err != nil {
+				return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "path", Field: k, Message: "value is not a valid path segment"})
+			}
+			params[k] = v
 		}
+	}
+	if err := checkPath(params); err != nil {
+		return err
 	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:     r,
@@ -185,7 +177,7 @@ func (a *API) validate(r *http.Request, route *routers.Route, query url.Values) 
 	}
 	var err error = errs
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	if errors.As(err, &tooBig) || errors.As(r.Context().Err(), &tooBig) {
 		return tooLarge(tooBig.Limit)
 	}
 	var fields []FieldError
@@ -282,6 +274,12 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		e = NewError(http.StatusInternalServerError, "internal error")
 	}
 	e.RequestID = middleware.GetReqID(r.Context())
+	if n := len(e.Errors); n > MaxFieldErrors {
+		c := *e
+		c.Errors = e.Errors[:MaxFieldErrors]
+		c.Message = fmt.Sprintf("%s: %d errors, the first %d listed", e.Message, n, MaxFieldErrors)
+		e = &c
+	}
 	if e.Code == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 		a.log.WarnContext(r.Context(), "database unavailable", "request_id", e.RequestID, "error", err)
@@ -306,15 +304,32 @@ func classify(err error) *Error {
 		return constraint(err)
 	case unavailable(err):
 		return NewError(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry shortly")
+	case strings.HasPrefix(sqlState(err), "22"):
+		// Data exception: a value the database cannot hold that validation
+		// let through. The client's to fix; the driver's text is not shown.
+		return NewError(http.StatusBadRequest, "a value cannot be stored (out of range or not representable)")
 	}
 	return nil
 }
 
-// unavailable reports whether err means the database cannot be reached (or
-// did not answer in time), as opposed to a bug: the client may retry.
+// sqlState returns the SQLSTATE code of a database error of either
+// PostgreSQL driver (lib/pq's *pq.Error and pgx's *pgconn.PgError both have
+// SQLState), or "".
+func sqlState(err error) string {
+	var e interface{ SQLState() string }
+	if errors.As(err, &e) {
+		return e.SQLState()
+	}
+	return ""
+}
+
+// unavailable reports whether err means the database cannot serve the
+// request now (unreachable, refusing connections, out of resources, shutting
+// down, too slow, or a transaction that lost a deadlock or serialization
+// race after its retries), as opposed to a bug: the client may retry.
 func unavailable(err error) bool {
 	var netErr *net.OpError
-	var pqErr *pq.Error
+	var liteErr *sqlite.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
@@ -322,9 +337,23 @@ func unavailable(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.As(err, &netErr):
 		return true
-	case errors.As(err, &pqErr):
-		// Class 08: connection exception; 57P01-03: shutting down, cannot connect now.
-		return strings.HasPrefix(string(pqErr.Code), "08") || slices.Contains([]pq.ErrorCode{"57P01", "57P02", "57P03"}, pqErr.Code)
+	case errors.As(err, &liteErr):
+		switch liteErr.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+	}
+	if code := sqlState(err); len(code) == 5 {
+		switch code[:2] {
+		// 08 connection exception; 53 insufficient resources (53300 too
+		// many connections); 57 operator intervention (57014 statement
+		// timeout, 57P01-57P05 shutting down, starting up); 55 object not in
+		// prerequisite state (55000 database does not allow connections,
+		// 55P03 lock not available); 40 transaction rollback (40001, 40P01).
+		case "08", "53", "57", "55", "40":
+			return true
+		}
+		return false
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "bad connection") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "database is closed")
@@ -350,8 +379,12 @@ func Decode(r *http.Request, v any) error {
 		}
 		body = bytes.NewReader(b)
 	}
-	if err := json.NewDecoder(body).Decode(v); err != nil {
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
 		return bad
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "unexpected data after the JSON value"})
 	}
 	return nil
 }
@@ -367,11 +400,22 @@ func PathID(r *http.Request) (int, error) {
 
 // PathKey returns the path parameter name, unescaped.
 func PathKey(r *http.Request, name string) (string, error) {
-	v, err := url.PathUnescape(chi.URLParam(r, name))
+	v, err := pathParam(r, chi.URLParam(r, name))
 	if err != nil {
 		return "", NewError(http.StatusBadRequest, "invalid request", FieldError{In: "path", Field: name, Message: "value is not a valid path segment"})
 	}
 	return v, nil
+}
+
+// pathParam unescapes the path parameter v of r. chi matches the escaped
+// path (RawPath) when the URL has one and the decoded path otherwise, so v
+// is unescaped only in the first case: "/tags/50%25off" has no RawPath
+// (Go re-escapes its Path to the same text) and v is already "50%off".
+func pathParam(r *http.Request, v string) (string, error) {
+	if r.URL.RawPath == "" {
+		return v, nil
+	}
+	return url.PathUnescape(v)
 }
 
 // intParam returns the integer query parameter name, or def.

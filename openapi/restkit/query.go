@@ -326,8 +326,9 @@ func (e *Entity) search(s string) func(*sql.Selector) {
 // conditions. A condition is PATH.OPERATOR.VALUE; a value holding a comma or
 // a parenthesis is written in double quotes; in takes values separated by |.
 func (e *Entity) parseOr(raw string) (func(*sql.Selector), error) {
-	inner, ok := strings.CutPrefix(raw, "(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok || inner == "" {
+	inner, opened := strings.CutPrefix(raw, "(")
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !opened || !closed || inner == "" {
 		return nil, fmt.Errorf("write or=(COND,COND), a COND being FIELD.OPERATOR.VALUE")
 	}
 	terms, err := splitTerms(inner)

@@ -1,0 +1,289 @@
+package restkit
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-faster/jx"
+)
+
+// Limits on what one request may carry, checked before validation so that
+// no request can make the server do unbounded work.
+const (
+	// MaxQueryParams bounds the parameters of a query string, repeats
+	// included.
+	MaxQueryParams = 32
+	// MaxFieldErrors bounds the field errors of one error response; the
+	// message says how many there were.
+	MaxFieldErrors = 100
+	// MaxJSONDepth bounds the nesting of a request body.
+	MaxJSONDepth = 32
+)
+
+// badText says why s cannot be stored as text, or "" when it can: the
+// databases refuse NUL (PostgreSQL) or keep it unlike the other (SQLite),
+// and invalid UTF-8 would be silently replaced.
+func badText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		return "must not contain the NUL character (U+0000)"
+	}
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	return ""
+}
+
+// singleValued reports whether a parameter takes one value; a filter given
+// twice applies twice.
+func singleValued(name string) bool {
+	switch name {
+	case "page", "itemsPerPage", "cursor", "include", "sort", "q", "count", "or":
+		return true
+	}
+	return false
+}
+
+// checkQuery parses the query string of r and refuses what the operation id
+// cannot take: too many parameters, parameters it does not declare (a
+// misspelt filter must not silently match everything), a parameter given
+// more than once when it takes one value (a silent choice of one would
+// answer the wrong page) — filters apply once per repeat, and the values of
+// a repeated "in" filter form one list, as form-style arrays are sent — and
+// text that is not storable. It returns the parsed query, which handlers reuse.
+func (a *API) checkQuery(r *http.Request, id string) (url.Values, error) {
+	raw := r.URL.RawQuery
+	if n := strings.Count(raw, "&") + 1; raw != "" && n > MaxQueryParams {
+		return nil, NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query",
+			Message: fmt.Sprintf("%d query parameters; at most %d are allowed", n, MaxQueryParams)})
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		// url.Values drops what it cannot parse (a ";" for one): refuse it.
+		return nil, NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Message: "malformed query string: " + err.Error()})
+	}
+	var fields []FieldError
+	merged := false
+	for name, values := range q {
+		if why := badText(name); why != "" {
+			fields = append(fields, FieldError{In: "query", Message: "a parameter name " + why})
+			continue
+		}
+		if !a.query[id][name] {
+			fields = append(fields, FieldError{In: "query", Field: name, Message: "unknown parameter"})
+			continue
+		}
+		for _, v := range values {
+			if why := badText(v); why != "" {
+				fields = append(fields, FieldError{In: "query", Field: name, Message: "value " + why})
+				break
+			}
+		}
+		if len(values) > 1 {
+			switch {
+			case strings.HasSuffix(name, ".in"):
+				q[name] = []string{strings.Join(values, ",")}
+				merged = true
+				continue
+			case !singleValued(name):
+				continue // a repeated filter: each one applies (AND)
+			}
+			fields = append(fields, FieldError{In: "query", Field: name,
+				Message: fmt.Sprintf("given %d times; give it once (in filters take a comma-separated list)", len(values))})
+		}
+	}
+	if len(fields) > 0 {
+		return nil, NewError(http.StatusBadRequest, "invalid request", sortFields(fields)...)
+	}
+	if merged {
+		r.URL.RawQuery = q.Encode()
+	}
+	return q, nil
+}
+
+// checkPath refuses path parameters that are not storable text.
+func checkPath(params map[string]string) error {
+	var fields []FieldError
+	for name, v := range params {
+		if why := badText(v); why != "" {
+			fields = append(fields, FieldError{In: "path", Field: name, Message: "value " + why})
+		}
+	}
+	if len(fields) > 0 {
+		return NewError(http.StatusBadRequest, "invalid request", sortFields(fields)...)
+	}
+	return nil
+}
+
+// readBody reads the body of r (already bounded by http.MaxBytesReader),
+// checks that it is valid UTF-8 and that no string in it holds a NUL, and
+// puts it back for validation and decoding.
+func readBody(r *http.Request) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	if !utf8.Valid(b) {
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "body must be valid UTF-8"})
+	}
+	if bytes.Contains(b, []byte(`\u`)) { // escapes are rare: walk only then
+		if field, why := badString(b); why != "" {
+			return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Field: field, Message: "value " + why})
+		}
+		if loneSurrogate(b) {
+			return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body",
+				Message: `body holds a lone UTF-16 surrogate escape (\uD800-\uDFFF without its pair)`})
+		}
+	}
+	if depth := jsonDepth(b); depth > MaxJSONDepth {
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body",
+			Message: fmt.Sprintf("nested %d levels deep; at most %d are allowed", depth, MaxJSONDepth)})
+	}
+	return nil
+}
+
+// badString walks the JSON document b and returns the dotted path of the
+// first string (or key) that is not storable text, and why. Invalid JSON is
+// the validator's to report: it returns "".
+func badString(b []byte) (field, why string) {
+	var path []string
+	var walk func(d *jx.Decoder) error
+	stop := errors.New("found")
+	walk = func(d *jx.Decoder) error {
+		switch d.Next() {
+		case jx.String:
+			s, err := d.StrBytes()
+			if err != nil {
+				return err
+			}
+			if w := lone(s); w != "" {
+				why = w
+				return stop
+			}
+			return nil
+		case jx.Object:
+			return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+				if w := lone(key); w != "" {
+					why = "a property name " + w
+					return stop
+				}
+				path = append(path, string(key))
+				if err := walk(d); err != nil {
+					return err
+				}
+				path = path[:len(path)-1]
+				return nil
+			})
+		case jx.Array:
+			i := 0
+			return d.Arr(func(d *jx.Decoder) error {
+				path = append(path, fmt.Sprint(i))
+				i++
+				if err := walk(d); err != nil {
+					return err
+				}
+				path = path[:len(path)-1]
+				return nil
+			})
+		default:
+			return d.Skip()
+		}
+	}
+	if err := walk(jx.DecodeBytes(b)); errors.Is(err, stop) {
+		return strings.Join(path, "."), why
+	}
+	return "", ""
+}
+
+// lone says why a decoded JSON string is not storable text, or "".
+func lone(s []byte) string {
+	if bytes.IndexByte(s, 0) >= 0 {
+		return "must not contain the NUL character (U+0000)"
+	}
+	return ""
+}
+
+// loneSurrogate reports whether b escapes a UTF-16 surrogate without its
+// pair, which decoders silently turn into U+FFFD.
+func loneSurrogate(b []byte) bool {
+	surrogate := func(i int) (high, ok bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' || (b[i+2] != 'd' && b[i+2] != 'D') {
+			return false, false
+		}
+		switch c := b[i+3] | 0x20; {
+		case c >= '8' && c <= '9', c == 'a', c == 'b':
+			return true, true
+		case c >= 'c' && c <= 'f':
+			return false, true
+		}
+		return false, false
+	}
+	escaped := false
+	for i := 0; i < len(b); i++ {
+		if escaped {
+			escaped = false
+			continue
+		}
+		if b[i] != '\\' {
+			continue
+		}
+		high, ok := surrogate(i)
+		if !ok {
+			escaped = true
+			continue
+		}
+		if !high {
+			return true // a low surrogate first
+		}
+		if low, ok := surrogate(i + 6); !ok || low {
+			return true
+		}
+		i += 11
+	}
+	return false
+}
+
+// jsonDepth returns the deepest nesting of objects and arrays in b, counting
+// brackets outside strings.
+func jsonDepth(b []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// sortFields orders field errors by location and name, so the same request
+// always gets the same body.
+func sortFields(fields []FieldError) []FieldError {
+	slices.SortFunc(fields, func(a, b FieldError) int {
+		return cmp.Or(strings.Compare(a.In, b.In), strings.Compare(a.Field, b.Field))
+	})
+	return fields
+}
