@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -48,7 +49,7 @@ func newAPI(t *testing.T, dbURL string) *testAPI {
 func serve(t *testing.T, db *database.DB, client *ent.Client, drv dialect.Driver) *testAPI {
 	t.Helper()
 	served := &database.DB{Client: client, Driver: drv, SQL: db.SQL, Dialect: db.Dialect}
-	h, err := server.New(context.Background(), served, slog.New(slog.DiscardHandler), server.DefaultConfig())
+	h, err := server.New(context.Background(), served, testLogger(), server.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,4 +258,12 @@ func tagsOf(l *rest.TagList, err error) ([]*rest.Tag, error) {
 		return nil, err
 	}
 	return l.Items, nil
+}
+
+// testLogger discards the server's log unless TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.DiscardHandler)
 }

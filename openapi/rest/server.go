@@ -281,7 +281,11 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = h.client.Post.DeleteOneID(id).Exec(r.Context())
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+		return tx.Post.DeleteOneID(id).Exec(r.Context())
+	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
 	}
@@ -821,7 +825,11 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = h.client.Profile.DeleteOneID(id).Exec(r.Context())
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+		return tx.Profile.DeleteOneID(id).Exec(r.Context())
+	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("profile", id)
 	}
@@ -1161,7 +1169,11 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = h.client.Tag.DeleteOneID(id).Exec(r.Context())
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+		return tx.Tag.DeleteOneID(id).Exec(r.Context())
+	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
 	}
@@ -1415,24 +1427,33 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	if err := upsertTags(ctx, tx, keys); err != nil {
-		return nil, fmt.Errorf("upserting tags: %w", err)
-	}
 	drv := tx.Driver()
-	t := sql.Table(tag.Table)
-	sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
-		Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), keys))
 	byKey := make(map[string]*Tag, len(keys))
-	err := restkit.Rows(ctx, drv, sel, func(rows *sql.Rows) error {
-		v := new(Tag)
-		if err := rows.Scan(tagTargets(v)...); err != nil {
-			return err
+	// A concurrent delete can remove a row between the upsert and the
+	// select: the rows read are locked against deletion until commit, and
+	// keys that vanished are upserted again.
+	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
+		if attempt > restkit.MaxUpsertAttempts {
+			return nil, fmt.Errorf("tags %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
 		}
-		byKey[v.Name] = v
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading tags: %w", err)
+		if err := upsertTags(ctx, tx, missing); err != nil {
+			return nil, fmt.Errorf("upserting tags: %w", err)
+		}
+		t := sql.Table(tag.Table)
+		sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
+			Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), missing))
+		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+			v := new(Tag)
+			if err := rows.Scan(tagTargets(v)...); err != nil {
+				return err
+			}
+			byKey[v.Name] = v
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading tags: %w", err)
+		}
+		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
 	}
 	return byKey, nil
 }
@@ -1705,7 +1726,11 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = h.client.User.DeleteOneID(id).Exec(r.Context())
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+		return tx.User.DeleteOneID(id).Exec(r.Context())
+	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
 	}
@@ -1873,7 +1898,11 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	ctx := r.Context()
-	n, err := h.client.Profile.Delete().Where(profile.UserID(id)).Exec(ctx)
+	var n int
+	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+		n, err = tx.Profile.Delete().Where(profile.UserID(id)).Exec(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("deleting profile of user: %w", err)
 	}

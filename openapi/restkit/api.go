@@ -300,7 +300,9 @@ func classify(err error) *Error {
 		return Invalid(validation.Name, "invalid value")
 	case errors.As(err, &notFound):
 		return NewError(http.StatusNotFound, "not found")
-	case ent.IsConstraintError(err):
+	case ent.IsConstraintError(err), strings.HasPrefix(sqlState(err), "23"), sqliteConstraint(err):
+		// ent's builders wrap constraint errors; statements the REST layer
+		// builds itself return the driver's.
 		return constraint(err)
 	case unavailable(err):
 		return NewError(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry shortly")
@@ -321,6 +323,12 @@ func sqlState(err error) string {
 		return e.SQLState()
 	}
 	return ""
+}
+
+// sqliteConstraint reports whether err is a SQLite constraint violation.
+func sqliteConstraint(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
 
 // unavailable reports whether err means the database cannot serve the

@@ -250,3 +250,18 @@ func LockRows(ctx context.Context, drv dialect.Driver, table string, ids []int) 
 	q := sql.Dialect(dialect.Postgres).Select(t.C("id")).From(t).Where(sql.In(t.C("id"), vs...)).OrderBy(t.C("id")).ForUpdate()
 	return Rows(ctx, drv, q, func(*sql.Rows) error { return nil })
 }
+
+// MaxUpsertAttempts bounds how often a find-or-create of rows by key upserts
+// keys whose rows a concurrent request deleted before they could be read.
+const MaxUpsertAttempts = 3
+
+// KeyShare makes s lock the rows it reads against deletion (and key
+// changes) until the transaction ends, on PostgreSQL (FOR KEY SHARE); on
+// SQLite, whose transactions hold the write lock from BEGIN, it leaves s as
+// it is.
+func KeyShare(s *sql.Selector) *sql.Selector {
+	if s.Dialect() == dialect.Postgres {
+		s.For(sql.LockKeyShare)
+	}
+	return s
+}
