@@ -135,8 +135,8 @@ func TestWriteRoutesUnderContention(t *testing.T) {
 	})
 }
 
-// TestTagBoundUnderConcurrency: concurrent creates of tags linked to a post
-// with 99 tags leave it with 100, not more.
+// TestTagBoundUnderConcurrency: concurrent creates of tags linked to posts
+// with 99 tags leave each with 100, not more.
 func TestTagBoundUnderConcurrency(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dbURL string) {
 		api := newAPI(t, dbURL)
@@ -149,23 +149,32 @@ func TestTagBoundUnderConcurrency(t *testing.T) {
 		for i := range names {
 			names[i] = fmt.Sprint("tag", i)
 		}
-		p, err := api.CreatePost(ctx, rest.PostCreate{Title: "t", Content: "c", AuthorID: u.ID, Tags: names})
-		if err != nil {
-			t.Fatal(err)
+		var posts []int
+		for range 4 {
+			p, err := api.CreatePost(ctx, rest.PostCreate{Title: "t", Content: "c", AuthorID: u.ID, Tags: names})
+			if err != nil {
+				t.Fatal(err)
+			}
+			posts = append(posts, p.ID)
 		}
+		start := make(chan struct{})
 		var wg sync.WaitGroup
-		for i := range 10 {
+		for i := range 40 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				start := time.Now()
-				_, err := api.CreateTag(ctx, rest.TagCreate{Name: fmt.Sprint("late", i), Posts: []int{p.ID}})
-				checkAnswer(t, "POST /tags", time.Since(start), err)
+				<-start
+				begin := time.Now()
+				_, err := api.CreateTag(ctx, rest.TagCreate{Name: fmt.Sprint("late", i), Posts: []int{posts[i%len(posts)]}})
+				checkAnswer(t, "POST /tags", time.Since(begin), err)
 			}()
 		}
+		close(start)
 		wg.Wait()
-		if n := api.count(t, "post_tags", fmt.Sprintf("post_id = %d", p.ID)); n != rest.MaxLinks {
-			t.Errorf("got %d tags on the post, want the bound, %d", n, rest.MaxLinks)
+		for _, p := range posts {
+			if n := api.count(t, "post_tags", fmt.Sprintf("post_id = %d", p)); n != rest.MaxLinks {
+				t.Errorf("got %d tags on post %d, want the bound, %d", n, p, rest.MaxLinks)
+			}
 		}
 	})
 }
