@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -124,6 +125,9 @@ func DialectOf(rawURL string) (string, error) {
 
 // parse maps a database URL to a database/sql driver name, ent dialect and DSN.
 func parse(rawURL string) (driver, dia, dsn string, err error) {
+	if isKeyValue(rawURL) {
+		return "postgres", dialect.Postgres, keyValueDSN(rawURL), nil
+	}
 	scheme, rest, ok := strings.Cut(rawURL, ":")
 	if !ok {
 		return "", "", "", fmt.Errorf("database URL %q has no scheme (postgres://… or sqlite:PATH)", Redact(rawURL))
@@ -179,11 +183,48 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Redact returns rawURL without its password, for logs and errors.
+// isKeyValue reports whether dsn is a libpq key=value connection string
+// ("host=localhost dbname=blog password=…") rather than a URL.
+func isKeyValue(dsn string) bool {
+	return !strings.Contains(dsn, "://") && kvSetting.MatchString(dsn)
+}
+
+// kvSetting matches the first setting of a key=value connection string.
+var kvSetting = regexp.MustCompile(`^\s*[a-z_]+\s*=`)
+
+// kvPassword matches the password of a key=value connection string, quoted
+// or not.
+var kvPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// userinfoPassword matches the password of a URL that does not parse.
+var userinfoPassword = regexp.MustCompile(`(//[^:/@\s]*:)[^@\s]*@`)
+
+// keyValueDSN adds the defaults of postgres:// URLs to a key=value
+// connection string: a connect_timeout of 5 s and binary parameters.
+func keyValueDSN(dsn string) string {
+	for _, kv := range []string{"connect_timeout=5", "binary_parameters=yes"} {
+		key, _, _ := strings.Cut(kv, "=")
+		if !regexp.MustCompile(`(^|\s)` + key + `\s*=`).MatchString(dsn) {
+			dsn += " " + kv
+		}
+	}
+	return dsn
+}
+
+// Redact returns a database URL or key=value connection string without its
+// password (in the user information or a password parameter), for logs and
+// errors. What it cannot parse it redacts by pattern.
 func Redact(rawURL string) string {
+	if isKeyValue(rawURL) {
+		return kvPassword.ReplaceAllString(rawURL, "${1}xxxxx")
+	}
 	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
-		return rawURL
+	if err != nil {
+		return kvPassword.ReplaceAllString(userinfoPassword.ReplaceAllString(rawURL, "${1}xxxxx@"), "${1}xxxxx")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

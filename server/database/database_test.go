@@ -1,6 +1,9 @@
 package database_test
 
 import (
+	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 
 	"blog/server/database"
@@ -50,5 +53,49 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 		if _, err := database.Open(t.Context(), url); err == nil {
 			t.Errorf("Open(%q): got nil error, want one", url)
 		}
+	}
+}
+
+// TestRedact: no form of a database URL reaches a log or an error with its
+// password.
+func TestRedact(t *testing.T) {
+	for _, raw := range []string{
+		"postgres://blog:s3cret@db:5432/blog?sslmode=disable",
+		"postgres://blog@db:5432/blog?password=s3cret&sslmode=disable",
+		"host=db user=blog password=s3cret dbname=blog",
+		"host=db user=blog password='s3 cret' dbname=blog",
+		"host=db password = s3cret",
+		"postgres://blog:s3cret@db:5432/bl og%zz",
+	} {
+		got := database.Redact(raw)
+		if strings.Contains(got, "s3") || !strings.Contains(got, "db") {
+			t.Errorf("Redact(%q) = %q, want the password hidden and the rest kept", raw, got)
+		}
+	}
+}
+
+// TestOpenKeyValueDSN: a libpq key=value connection string opens PostgreSQL.
+func TestOpenKeyValueDSN(t *testing.T) {
+	u, err := url.Parse(dbtest.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable password=unused", u.Hostname(), u.Port(), u.User.Username(), strings.TrimPrefix(u.Path, "/"))
+	db, err := database.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("opening %s: %v", database.Redact(dsn), err)
+	}
+	defer db.Close()
+	if db.Dialect != dialect.Postgres {
+		t.Errorf("got dialect %s, want postgres", db.Dialect)
+	}
+	dev, closeDev, err := database.DevDatabase(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("a dev database beside a key=value DSN: %v", err)
+	}
+	defer closeDev()
+	var name string
+	if err := dev.SQL.QueryRow("SELECT current_database()").Scan(&name); err != nil || !strings.HasPrefix(name, "blog_dev_") {
+		t.Errorf("dev database is %q (%v), want a blog_dev_ one", name, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -454,18 +455,35 @@ func DevDatabase(ctx context.Context, rawURL string) (*DB, func(), error) {
 		_, _ = admin.SQL.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		admin.Close()
 	}
-	u, err := url.Parse(rawURL)
+	devURL, err := withDatabase(rawURL, name)
 	if err != nil {
 		drop()
 		return nil, nil, err
 	}
-	u.Path = "/" + name
-	db, err := Open(ctx, u.String())
+	db, err := Open(ctx, devURL)
 	if err != nil {
 		drop()
 		return nil, nil, err
 	}
 	return db, func() { db.Close(); drop() }, nil
+}
+
+// withDatabase returns the PostgreSQL URL or key=value connection string
+// rawURL with its database set to name.
+func withDatabase(rawURL, name string) (string, error) {
+	if isKeyValue(rawURL) {
+		re := regexp.MustCompile(`(^|\s)dbname\s*=\s*('(?:[^'\\]|\\.)*'|\S*)`)
+		if re.MatchString(rawURL) {
+			return re.ReplaceAllString(rawURL, "${1}dbname="+name), nil
+		}
+		return rawURL + " dbname=" + name, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("database URL %s: %w", Redact(rawURL), err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }
 
 func randomName() string {
