@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"blog/openapi"
@@ -47,8 +48,16 @@ type Config struct {
 	// RequestTimeout bounds the database work of one request; past it the
 	// request fails with 503.
 	RequestTimeout time.Duration
+	// DrainDelay is how long, after SIGTERM, the server keeps accepting
+	// requests while /readyz answers 503 (and responses ask clients to
+	// close their connections), so that load balancers stop sending before
+	// the listener closes; then it waits for in-flight requests.
+	DrainDelay time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown.
 	ShutdownTimeout time.Duration
+	// Draining, when set, reports that the server is shutting down: /readyz
+	// answers 503. Run sets it.
+	Draining func() bool
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	// APITokens, when not empty, are the bearer tokens mutating routes require.
@@ -67,6 +76,7 @@ func DefaultConfig() Config {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		RequestTimeout:    15 * time.Second,
+		DrainDelay:        2 * time.Second,
 		ShutdownTimeout:   20 * time.Second,
 		MaxBodyBytes:      1 << 20,
 	}
@@ -93,6 +103,9 @@ func (c Config) Validate() error {
 			bad("%s must be positive, got %s", name, d)
 		}
 	}
+	if c.DrainDelay < 0 {
+		bad("drain delay must not be negative, got %s", c.DrainDelay)
+	}
 	if c.MaxBodyBytes <= 0 {
 		bad("max body bytes must be positive, got %d", c.MaxBodyBytes)
 	}
@@ -109,12 +122,16 @@ func (c Config) Validate() error {
 }
 
 // Run opens the database, brings it to the latest migration, and serves the
-// API on cfg.Addr until ctx is done; then it stops accepting connections and
-// waits for in-flight requests (up to cfg.ShutdownTimeout) before returning.
+// API on cfg.Addr until ctx is done; then it drains: for cfg.DrainDelay it
+// keeps serving while /readyz answers 503, then it stops accepting
+// connections and waits for in-flight requests (up to cfg.ShutdownTimeout)
+// before returning.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	var draining atomic.Bool
+	cfg.Draining = draining.Load
 	opts := []database.Option{database.WithPool(cfg.Pool)}
 	if cfg.SQLLog {
 		opts = append(opts, database.WithSQLLog(log))
@@ -155,6 +172,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	draining.Store(true)
+	srv.SetKeepAlivesEnabled(false)
+	log.Info("draining: /readyz answers 503 before the listener closes", "delay", cfg.DrainDelay)
+	select {
+	case <-time.After(cfg.DrainDelay):
+	case err := <-errc:
+		return err
 	}
 	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
@@ -221,7 +246,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 		restkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	// GET /readyz: the database answers and is at the latest migration.
-	r.Get("/readyz", readyz(db))
+	r.Get("/readyz", readyz(db, cfg.Draining))
 	// GET /metrics
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	// GET /openapi.json
@@ -239,14 +264,16 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 }
 
 // readyz answers 200 when the database answers and has no pending
-// migration, and 503 otherwise.
-func readyz(db *database.DB) http.HandlerFunc {
+// migration, and 503 otherwise or while the server drains.
+func readyz(db *database.DB, draining func() bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		status := map[string]string{"database": "ok", "migrations": "ok"}
 		code := http.StatusOK
-		if err := db.SQL.PingContext(ctx); err != nil {
+		if draining != nil && draining() {
+			status["server"], code = "shutting down", http.StatusServiceUnavailable
+		} else if err := db.SQL.PingContext(ctx); err != nil {
 			status["database"], status["migrations"] = "unreachable", "unknown"
 			code = http.StatusServiceUnavailable
 		} else if dir, err := db.Migrations(); err != nil {

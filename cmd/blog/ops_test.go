@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -292,6 +293,109 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "stopped") {
 		t.Errorf("logs do not show the drain:\n%s", logs.String())
+	}
+}
+
+// TestSIGTERMLosesNoRequest runs blog serve as a process under a steady
+// load of requests on fresh connections and sends SIGTERM: during the drain
+// delay /readyz answers 503 and requests are still served. The clients
+// stop sending half-way through the delay, as a load balancer that polls
+// readiness would; none of their requests may fail, and after the delay new
+// connections are refused.
+func TestSIGTERMLosesNoRequest(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--drain-delay", "1s",
+		"--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := bufio.NewScanner(out)
+	var addr string
+	for addr == "" && lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatal("no address logged")
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	type result struct {
+		served, refused int
+		failures        []string
+	}
+	stop := make(chan struct{})
+	results := make(chan result, 4)
+	for range 4 {
+		go func() {
+			var r result
+			defer func() { results <- r }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := client.Get("http://" + addr + "/users")
+				switch {
+				case err == nil:
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					r.served++
+				case errors.Is(err, syscall.ECONNREFUSED):
+					r.refused++
+					time.Sleep(5 * time.Millisecond)
+				default:
+					r.failures = append(r.failures, err.Error())
+				}
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	sawDraining := false
+	for time.Since(signalled) < 500*time.Millisecond {
+		if resp, err := client.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			sawDraining = sawDraining || resp.StatusCode == http.StatusServiceUnavailable
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	var total result
+	for range 4 {
+		r := <-results
+		total.served += r.served
+		total.refused += r.refused
+		total.failures = append(total.failures, r.failures...)
+	}
+	if !sawDraining {
+		t.Error("/readyz never answered 503 during the drain")
+	}
+	if len(total.failures) > 0 {
+		t.Errorf("%d of %d requests failed mid-way, e.g. %s", len(total.failures), total.served+len(total.failures), total.failures[0])
+	}
+	if total.served < 20 {
+		t.Errorf("served %d requests, want a steady load", total.served)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+	if _, err := client.Get("http://" + addr + "/healthz"); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("after the drain: got %v, want the connection refused", err)
 	}
 }
 
