@@ -13,6 +13,7 @@ import (
 
 	"blog/openapi/rest"
 	"blog/openapi/restkit"
+	"blog/server/database"
 	"blog/server/database/dbtest"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -316,5 +317,25 @@ func TestInputDefects(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestIncludeRowBudget: includes whose per-parent caps multiply across
+// levels stop at restkit.MaxIncludedRows rows with a 400 naming include,
+// while a smaller page of the same include is served.
+func TestIncludeRowBudget(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		seed := database.SeedConfig{Users: 200, PostsPerUser: 10, Tags: 50, TagsPerPost: 5, Seed: 3, Batch: 1000}
+		if err := api.DB.Seed(context.Background(), seed, nil); err != nil {
+			t.Fatal(err)
+		}
+		code, e := send(t, api, "GET", "/users?itemsPerPage=100&include=posts.tags.posts", "", "")
+		if code != http.StatusBadRequest || e.Field("include") == nil || !strings.Contains(e.Field("include").Message, fmt.Sprint(restkit.MaxIncludedRows)) {
+			t.Errorf("got %d %v, want 400 naming include and the limit", code, e)
+		}
+		if code, e := send(t, api, "GET", "/users?itemsPerPage=5&include=posts.tags.posts", "", ""); code != http.StatusOK {
+			t.Errorf("a page of 5: got %d %v, want 200", code, e)
+		}
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -445,4 +447,121 @@ func TestSQLLogAndHeaderTimeout(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// maxRSS is the peak resident memory the server may reach under the
+// hostile requests below (the Go runtime, SQLite's cache and the pool
+// included).
+const maxRSS = 256 << 20
+
+// TestHostileRequestsStayInMemoryBound runs blog serve as a process over a
+// seeded database, sends the largest requests the limits allow and some
+// they refuse, and checks the process's peak resident memory (VmHWM).
+func TestHostileRequestsStayInMemoryBound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		run := func(args ...string) {
+			t.Helper()
+			cmd := exec.Command(os.Args[0], args...)
+			cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("blog %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		}
+		run("seed", "--database-url", dbURL, "--users", "200", "--posts-per-user", "10", "--tags", "50", "--tags-per-post", "5")
+		cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--drain-delay", "0s", "--database-url", dbURL)
+		cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		lines := bufio.NewScanner(out)
+		var addr string
+		for addr == "" && lines.Scan() {
+			if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+				addr = m[1]
+			}
+		}
+		if addr == "" {
+			t.Fatal("no address logged")
+		}
+		go func() {
+			for lines.Scan() {
+			}
+		}()
+		base := "http://" + addr
+		many := strings.TrimSuffix(strings.Repeat("{},", (1<<20-40)/3), ",")
+		// The largest nested create the limits allow: 100 posts of 100
+		// tags each, all new; and the same with every tag of the wrong type.
+		var largest, wrong strings.Builder
+		for p := range 100 {
+			tags := make([]string, 100)
+			for i := range tags {
+				tags[i] = fmt.Sprintf("%q", fmt.Sprintf("t%d-%d", p, i))
+			}
+			sep := map[bool]string{true: "", false: ","}[p == 0]
+			fmt.Fprintf(&largest, `%s{"title":"p%d","content":"c","tags":[%s]}`, sep, p, strings.Join(tags, ","))
+			fmt.Fprintf(&wrong, `%s{"title":"p%d","content":"c","tags":[%s]}`, sep, p, strings.TrimSuffix(strings.Repeat("1,", 100), ","))
+		}
+		for _, req := range []struct {
+			method, path, body string
+			code               int
+		}{
+			{"GET", "/users?itemsPerPage=100&include=posts.tags.posts", "", 400},
+			{"GET", "/users?itemsPerPage=100&include=profile,posts.tags", "", 200},
+			{"GET", "/tags?itemsPerPage=10&include=posts.author,posts.tags", "", 200},
+			{"GET", "/users?" + strings.Repeat("name.contains=a&", 10_000), "", 400},
+			{"POST", "/users", `{"name":"x","posts":[` + many + `]}`, 400},
+			{"POST", "/users", `{"name":"x","profile":` + strings.Repeat("[", 300_000) + strings.Repeat("]", 300_000) + `}`, 400},
+			{"POST", "/posts", `{"title":"t","author_id":1,"content":"` + strings.Repeat("x", 1<<20-60) + `"}`, 201},
+			{"POST", "/users", `{"name":"x","posts":[` + wrong.String() + `]}`, 400},
+			{"POST", "/users", `{"name":"x","posts":[` + largest.String() + `]}`, 201},
+			{"GET", "/users?itemsPerPage=100&include=posts.tags", "", 200},
+		} {
+			var body io.Reader
+			if req.body != "" {
+				body = strings.NewReader(req.body)
+			}
+			r, err := http.NewRequest(req.method, base+req.path, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != req.code {
+				t.Errorf("%s %.60s: got %d, want %d", req.method, req.path, resp.StatusCode, req.code)
+			}
+			if resp.StatusCode >= 400 && n > 64<<10 {
+				t.Errorf("%s %.60s: a %d-byte error body", req.method, req.path, n)
+			}
+			peak := peakRSS(t, cmd.Process.Pid)
+			t.Logf("after %s %.50s (%d bytes): peak RSS %d MB", req.method, req.path, len(req.body), peak>>20)
+			if peak > maxRSS {
+				t.Errorf("peak RSS %d MB, want at most %d MB", peak>>20, maxRSS>>20)
+			}
+		}
+	})
+}
+
+// peakRSS returns the peak resident memory of process pid, in bytes.
+func peakRSS(t *testing.T, pid int) int {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(status)
+	if m == nil {
+		t.Fatalf("no VmHWM in /proc status")
+	}
+	kb, _ := strconv.Atoi(string(m[1]))
+	return kb << 10
 }

@@ -122,6 +122,9 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			a.WriteError(w, r, err)
 			return
 		}
+		if query.Has("include") {
+			r = r.WithContext(withIncludeBudget(r.Context()))
+		}
 		if err := h(w, r); err != nil {
 			a.WriteError(w, r, err)
 		}

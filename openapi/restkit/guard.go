@@ -26,6 +26,12 @@ const (
 	MaxFieldErrors = 100
 	// MaxJSONDepth bounds the nesting of a request body.
 	MaxJSONDepth = 32
+	// MaxArrayItems bounds every array of a request body (the spec's own
+	// maxItems are lower); MaxJSONValues bounds the values of a body in all.
+	// Validation reports each bad item, so a 1 MiB body of 300,000 wrong
+	// items would otherwise cost hundreds of megabytes to answer.
+	MaxArrayItems = 1_000
+	MaxJSONValues = 20_000
 )
 
 // badText says why s cannot be stored as text, or "" when it can: the
@@ -144,9 +150,17 @@ func readBody(r *http.Request) error {
 				Message: `body holds a lone UTF-16 surrogate escape (\uD800-\uDFFF without its pair)`})
 		}
 	}
-	if depth := jsonDepth(b); depth > MaxJSONDepth {
+	shape := jsonShapeOf(b)
+	switch {
+	case shape.depth > MaxJSONDepth:
 		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body",
-			Message: fmt.Sprintf("nested %d levels deep; at most %d are allowed", depth, MaxJSONDepth)})
+			Message: fmt.Sprintf("nested %d levels deep; at most %d are allowed", shape.depth, MaxJSONDepth)})
+	case shape.longest > MaxArrayItems:
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body",
+			Message: fmt.Sprintf("an array holds %d items; at most %d are allowed", shape.longest, MaxArrayItems)})
+	case shape.values > MaxJSONValues:
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body",
+			Message: fmt.Sprintf("the body holds more than %d values", MaxJSONValues)})
 	}
 	return nil
 }
@@ -252,13 +266,22 @@ func loneSurrogate(b []byte) bool {
 	return false
 }
 
-// jsonDepth returns the deepest nesting of objects and arrays in b, counting
-// brackets outside strings.
-func jsonDepth(b []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
+// jsonShape is what bounds a JSON document's cost to validate.
+type jsonShape struct {
+	depth   int // deepest nesting of objects and arrays
+	longest int // items of the longest array
+	values  int // object members and array items, in all
+}
+
+// jsonShapeOf measures b in one pass over its bytes, counting brackets and
+// commas outside strings (a malformed document is measured all the same;
+// the validator reports what is wrong with it).
+func jsonShapeOf(b []byte) jsonShape {
+	var sh jsonShape
+	var items []int // per open container: items so far (-1 for objects)
+	inString, escaped, empty := false, false, false
 	for _, c := range b {
-		switch {
-		case inString:
+		if inString {
 			switch {
 			case escaped:
 				escaped = false
@@ -267,16 +290,38 @@ func jsonDepth(b []byte) int {
 			case c == '"':
 				inString = false
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
+			continue
 		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			inString = true
+		case '{', '[':
+			n := 1
+			if c == '{' {
+				n = -1
+			}
+			items = append(items, n)
+			sh.depth = max(sh.depth, len(items))
+			empty = true
+			continue
+		case '}', ']':
+			if len(items) > 0 {
+				if n := items[len(items)-1]; n > 0 && !empty {
+					sh.longest = max(sh.longest, n)
+				}
+				items = items[:len(items)-1]
+			}
+		case ',':
+			sh.values++
+			if len(items) > 0 && items[len(items)-1] > 0 {
+				items[len(items)-1]++
+			}
+		}
+		empty = false
 	}
-	return deepest
+	return sh
 }
 
 // sortFields orders field errors by location and name, so the same request

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -117,12 +118,45 @@ func DedupKeys(keys []string) []string {
 	return slices.Compact(out)
 }
 
+// MaxIncludedRows bounds the rows the includes of one request load, over
+// every included edge and level: the per-parent cap multiplies across
+// levels (a page of 100 users, 100 posts each, 100 tags each…), this does
+// not.
+const MaxIncludedRows = 10_000
+
+// includeBudget counts down the rows a request's includes may still load.
+type includeBudget struct{ left atomic.Int64 }
+
+type includeBudgetKey struct{}
+
+// withIncludeBudget gives the request of ctx MaxIncludedRows rows to include.
+func withIncludeBudget(ctx context.Context) context.Context {
+	b := new(includeBudget)
+	b.left.Store(MaxIncludedRows)
+	return context.WithValue(ctx, includeBudgetKey{}, b)
+}
+
+// tooManyIncluded is the error of a request whose includes exceed the budget.
+func tooManyIncluded() error {
+	return badInclude("would load more than %d rows; ask for fewer items (itemsPerPage) or fewer, shallower include paths", MaxIncludedRows)
+}
+
 // EachRow runs the statement of sts for ids on drv and calls f for each row.
 // The generated loaders of included edges use it to scan rows straight into
-// the API types.
+// the API types. It stops with a 400 once the request has loaded
+// MaxIncludedRows included rows.
 func EachRow(ctx context.Context, drv dialect.Driver, sts Stmts, ids []int, f func(*sql.Rows) error) error {
 	query, args := sts.For(len(ids)).Query(ids)
-	return eachRow(ctx, drv, query, args, f)
+	budget, _ := ctx.Value(includeBudgetKey{}).(*includeBudget)
+	if budget == nil {
+		return eachRow(ctx, drv, query, args, f)
+	}
+	return eachRow(ctx, drv, query, args, func(rows *sql.Rows) error {
+		if budget.left.Add(-1) < 0 {
+			return tooManyIncluded()
+		}
+		return f(rows)
+	})
 }
 
 // eachRow runs query on drv and calls f for each row.
