@@ -295,6 +295,13 @@ func TestInputDefects(t *testing.T) {
 				}
 			}
 		})
+		t.Run("MissingDocsAssetIsJSON404", func(t *testing.T) {
+			for _, path := range []string{"/docs/assets/nope.js", "/docs/assets/"} {
+				if code, e := send(t, api, "GET", path, "", ""); code != http.StatusNotFound || e == nil {
+					t.Errorf("GET %s: got %d %v, want a JSON 404", path, code, e)
+				}
+			}
+		})
 		t.Run("RequestIDIsBounded", func(t *testing.T) {
 			for _, tc := range []struct {
 				sent string

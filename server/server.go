@@ -235,9 +235,10 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 
 	r := chi.NewRouter()
 	r.Use(boundRequestID, middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api))
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, r, restkit.NewError(http.StatusNotFound, "no route "+r.URL.Path))
-	})
+	}
+	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, r, restkit.NewError(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path))
 	})
@@ -255,7 +256,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 		_, _ = w.Write(openapi.JSON())
 	})
 	// GET /docs
-	docs.Routes(r)
+	docs.Routes(r, notFound)
 	r.Group(func(r chi.Router) {
 		r.Use(requireToken(api, cfg.APITokens, cfg.ReadAuth), deadline(cfg.RequestTimeout))
 		rest.Routes(r, db.Client, db.Driver, api)

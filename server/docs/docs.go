@@ -41,8 +41,9 @@ const initJS = `window.ui = SwaggerUIBundle({
 });
 `
 
-// Routes registers GET /docs and its assets on r.
-func Routes(r chi.Router) {
+// Routes registers GET /docs and its assets on r; notFound answers for an
+// asset that does not exist (the API's one error shape).
+func Routes(r chi.Router, notFound http.HandlerFunc) {
 	sub, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic("docs: assets not embedded: " + err.Error())
@@ -61,6 +62,10 @@ func Routes(r chi.Router) {
 	})
 	// GET /docs/assets/*
 	r.Get("/docs/assets/*", func(w http.ResponseWriter, r *http.Request) {
+		if st, err := fs.Stat(sub, chi.URLParam(r, "*")); err != nil || st.IsDir() {
+			notFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		files.ServeHTTP(w, r)
 	})
