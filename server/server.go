@@ -21,6 +21,7 @@ import (
 	"blog/server/database"
 	"blog/server/docs"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -141,7 +142,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	if err := migrateAtStart(ctx, db, cfg.Migrate, log); err != nil {
+	dir, err := db.Migrations()
+	if err != nil {
+		return err
+	}
+	if err := migrateAtStart(ctx, db, dir, cfg.Migrate, log); err != nil {
 		return err
 	}
 	h, err := New(ctx, db, log, cfg)
@@ -191,14 +196,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
-// migrateAtStart brings the database to the latest revision: SQLite (an
-// embedded, single-user file) always; PostgreSQL only when migrate is set,
-// and otherwise it refuses to start.
-func migrateAtStart(ctx context.Context, db *database.DB, migrate bool, log *slog.Logger) error {
-	dir, err := db.Migrations()
-	if err != nil {
-		return err
-	}
+// migrateAtStart brings the database to the latest revision of dir: SQLite
+// (an embedded, single-user file) always; PostgreSQL only when migrate is
+// set, and otherwise it refuses to start. It never applies a migration lint
+// flags as destructive or data-dependent to a database that has some
+// applied already: that takes `blog migrate apply` with the matching flag.
+func migrateAtStart(ctx context.Context, db *database.DB, dir atlasmigrate.Dir, migrate bool, log *slog.Logger) error {
 	st, err := db.MigrationStatus(ctx, dir)
 	if err != nil {
 		return err
@@ -212,7 +215,7 @@ func migrateAtStart(ctx context.Context, db *database.DB, migrate bool, log *slo
 	}
 	applied, err := db.Migrate(ctx, dir, database.ApplyOptions{})
 	if err != nil {
-		return err
+		return fmt.Errorf("not starting: %w", err)
 	}
 	log.Info("applied migrations", "count", len(applied), "versions", applied)
 	return nil
