@@ -172,7 +172,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("serving blog API", "addr", ln.Addr().String(), "database", db.Dialect, "url", database.Redact(url),
 		"docs", "/docs", "auth", len(cfg.APITokens) > 0)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(jsonProtocolErrors(ln)) }()
 	select {
 	case err := <-errc:
 		return err
