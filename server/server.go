@@ -224,7 +224,9 @@ func migrateAtStart(ctx context.Context, db *database.DB, dir atlasmigrate.Dir, 
 // New returns the HTTP handler of the API over db, configured by cfg (its
 // HTTP timeouts and address are Run's).
 func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (http.Handler, error) {
-	api, err := restkit.New(ctx, restkit.Config{Spec: openapi.JSON(), Logger: log, MaxBodyBytes: cfg.MaxBodyBytes})
+	api, err := restkit.New(ctx, restkit.Config{
+		Spec: openapi.JSON(), Logger: log, MaxBodyBytes: cfg.MaxBodyBytes, Classify: rest.ClassifyError,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -3,71 +3,23 @@ package entx
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"time"
 
 	"blog/ent"
+	"blog/openapi/restkit"
 )
 
 // MaxAttempts bounds how many times WithTx runs a transaction that
 // PostgreSQL aborts for a deadlock or a serialization failure.
-const MaxAttempts = 3
+const MaxAttempts = restkit.MaxTxAttempts
 
 // WithTx runs fn in a transaction of client. It commits when fn returns nil
-// and rolls back when fn returns an error or panics (re-panicking after).
-// Every multi-statement write goes through it, so nothing is half-written.
-//
-// When PostgreSQL aborts the transaction as a deadlock victim (SQLSTATE
-// 40P01) or for a serialization failure (40001), nothing of it was written,
-// and WithTx runs fn again in a new transaction, up to MaxAttempts times in
-// all: fn must only write through tx and assign its results, so that a rerun
-// starts afresh.
+// and rolls back when fn returns an error or panics (re-panicking after), and
+// reruns fn when PostgreSQL aborts the transaction for a deadlock or a
+// serialization failure (see restkit.WithTx).
 func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
-	var err error
-	for attempt := 1; ; attempt++ {
-		err = once(ctx, client, fn)
-		if err == nil || attempt == MaxAttempts || !Retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
-		}
-	}
+	return restkit.WithTx(ctx, client.Tx, fn)
 }
 
-// Retryable reports whether err aborted a transaction that may succeed
-// when run again: a deadlock or a serialization failure.
-func Retryable(err error) bool {
-	var e interface{ SQLState() string }
-	if !errors.As(err, &e) {
-		return false
-	}
-	code := e.SQLState()
-	return code == "40001" || code == "40P01"
-}
-
-func once(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("starting transaction: %w", err)
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			_ = tx.Rollback()
-			panic(v)
-		}
-	}()
-	if err := fn(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing transaction: %w", err)
-	}
-	return nil
-}
+// Retryable reports whether err aborted a transaction that may succeed when
+// run again: a deadlock or a serialization failure.
+func Retryable(err error) bool { return restkit.Retryable(err) }

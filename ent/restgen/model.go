@@ -2,8 +2,11 @@ package restgen
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+
+	"blog/openapi/restkit"
 
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent/entc/gen"
@@ -18,7 +21,10 @@ type Model struct {
 	Package string
 	// EntPackage is the import path of the generated ent client.
 	EntPackage string
-	Entities   []*Entity
+	// Runtime is the import path of the runtime the generated code uses
+	// (restkit): read from its own types, so that it follows the module.
+	Runtime  string
+	Entities []*Entity
 	// Limits, from the constants of this package.
 	DefaultPageSize, MaxIncluded, MaxIncludeDepth, MaxIncludePaths, MaxLinks int
 }
@@ -244,6 +250,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 	m := &Model{
 		Package:         pkg,
 		EntPackage:      g.Config.Package,
+		Runtime:         reflect.TypeFor[restkit.API]().PkgPath(),
 		DefaultPageSize: DefaultPageSize,
 		MaxIncluded:     MaxIncluded,
 		MaxIncludeDepth: MaxIncludeDepth,

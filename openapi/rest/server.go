@@ -4,13 +4,13 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 
 	"blog/ent"
-	"blog/ent/entx"
 	"blog/ent/post"
 	"blog/ent/predicate"
 	"blog/ent/profile"
@@ -22,6 +22,21 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/go-chi/chi/v5"
 )
+
+// ClassifyError maps the ent client's errors to API errors — a missing row
+// is a 404, a value ent's validators refuse is a 400 naming the field — and
+// returns nil for others. restkit.Config.Classify takes it.
+func ClassifyError(err error) *restkit.Error {
+	var validation *ent.ValidationError
+	var notFound *ent.NotFoundError
+	switch {
+	case errors.As(err, &validation):
+		return restkit.Invalid(validation.Name, "invalid value")
+	case errors.As(err, &notFound):
+		return restkit.NewError(http.StatusNotFound, "not found")
+	}
+	return nil
+}
 
 // handler serves the routes over an ent client.
 type handler struct {
@@ -148,7 +163,7 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *Post
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		if err := checkUserIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
 			return err
 		}
@@ -231,7 +246,7 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.Post
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		if in.AuthorID != nil {
 			if err := checkUserIDs(ctx, tx, "author_id", *in.AuthorID); err != nil {
 				return err
@@ -283,7 +298,7 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
 		return tx.Post.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -424,7 +439,7 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 		return err
 	}
 	ctx := r.Context()
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		// Updating the post first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Post.UpdateOneID(id).Exec(ctx); err != nil {
@@ -480,7 +495,7 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		t, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingPost(ctx, tx.Client(), id, fmt.Sprintf("post %d has no tag %q", id, key))
@@ -733,7 +748,7 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *Profile
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		if err := checkUserIDs(ctx, tx, "user_id", in.UserID); err != nil {
 			return err
 		}
@@ -797,7 +812,7 @@ func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.Profile
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		u := tx.Profile.UpdateOneID(id)
 		if in.Bio != nil {
 			u.SetBio(*in.Bio)
@@ -827,7 +842,7 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
 		return tx.Profile.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1045,7 +1060,7 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *Tag
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		in.Posts = restkit.Dedup(in.Posts)
 		if err := checkPostIDs(ctx, tx, "posts", in.Posts...); err != nil {
 			return err
@@ -1124,7 +1139,7 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.Tag
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		// Links are written before ent would find the row missing: check first.
 		if err := checkTagExists(ctx, tx, id); err != nil {
 			return err
@@ -1171,7 +1186,7 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
 		return tx.Tag.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1512,7 +1527,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *User
-	err := entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		// Every tag the request names, found or created at once.
 		var tagKeys []string
 		for _, c := range in.Posts {
@@ -1693,7 +1708,7 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var out *ent.User
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		u := tx.User.UpdateOneID(id)
 		if in.Name != nil {
 			u.SetName(*in.Name)
@@ -1728,7 +1743,7 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = entx.WithTx(r.Context(), h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
 		return tx.User.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1861,7 +1876,7 @@ func (h *handler) putUserProfile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Profile
 	var created bool
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) error {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		if err := checkUserExists(ctx, tx, id); err != nil {
 			return err
 		}
@@ -1899,7 +1914,7 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 	}
 	ctx := r.Context()
 	var n int
-	err = entx.WithTx(ctx, h.client, func(tx *ent.Tx) (err error) {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Profile.Delete().Where(profile.UserID(id)).Exec(ctx)
 		return err
 	})

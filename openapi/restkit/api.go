@@ -19,8 +19,6 @@ import (
 	"syscall"
 	"unicode/utf8"
 
-	"blog/ent"
-
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -40,8 +38,9 @@ type API struct {
 	routes map[string]*routers.Route
 	// query lists the query parameters of each operation; others are refused.
 	query   map[string]map[string]bool
-	log     *slog.Logger
-	maxBody int64
+	log      *slog.Logger
+	maxBody  int64
+	classify func(error) *Error
 }
 
 // Config configures an API.
@@ -52,6 +51,11 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	MaxBodyBytes int64
+	// Classify maps the errors of the data layer the generated handlers use
+	// (ent's not-found and validation errors) to API errors, and returns nil
+	// for others. The generated package provides it (rest.ClassifyError):
+	// restkit imports nothing generated.
+	Classify func(error) *Error
 }
 
 // New loads and validates the spec and indexes its operations.
@@ -71,8 +75,9 @@ func New(ctx context.Context, cfg Config) (*API, error) {
 	a := &API{
 		routes:  make(map[string]*routers.Route),
 		query:   make(map[string]map[string]bool),
-		log:     cfg.Logger,
-		maxBody: cfg.MaxBodyBytes,
+		log:      cfg.Logger,
+		maxBody:  cfg.MaxBodyBytes,
+		classify: cfg.Classify,
 	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -270,7 +275,7 @@ func quotedProperty(reason string) (string, bool) {
 // status it maps to. Errors it does not know become a 500 that is logged with
 // the request ID and never echoed.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	e := classify(err)
+	e := a.classifyError(err)
 	if e == nil {
 		a.log.ErrorContext(r.Context(), "request failed",
 			"method", r.Method, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "error", err)
@@ -290,22 +295,27 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, e.Code, e)
 }
 
-// classify maps err to the Error a client sees, or nil for an unexpected one.
-func classify(err error) *Error {
+// classifyError maps err to the Error a client sees, or nil for an
+// unexpected one.
+func (a *API) classifyError(err error) *Error {
 	var e *Error
-	var validation *ent.ValidationError
-	var notFound *ent.NotFoundError
-	switch {
-	case errors.As(err, &e):
+	if errors.As(err, &e) {
 		return e
-	case errors.As(err, &validation):
-		// ent's own validators (the same bounds as the spec).
-		return Invalid(validation.Name, "invalid value")
-	case errors.As(err, &notFound):
-		return NewError(http.StatusNotFound, "not found")
-	case ent.IsConstraintError(err), strings.HasPrefix(sqlState(err), "23"), sqliteConstraint(err):
-		// ent's builders wrap constraint errors; statements the REST layer
-		// builds itself return the driver's.
+	}
+	if a.classify != nil {
+		if e := a.classify(err); e != nil {
+			return e
+		}
+	}
+	return classify(err)
+}
+
+// classify maps database errors to the Error a client sees, or nil.
+func classify(err error) *Error {
+	switch {
+	case strings.HasPrefix(sqlState(err), "23"), sqliteConstraint(err):
+		// A constraint violation, from ent's builders (which wrap the
+		// driver's error) or from statements the REST layer builds.
 		return constraint(err)
 	case unavailable(err):
 		return NewError(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry shortly")

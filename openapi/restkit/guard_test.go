@@ -1,6 +1,7 @@
 package restkit
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -45,5 +46,19 @@ func TestBadString(t *testing.T) {
 	}
 	if field, why := badString([]byte(`{"a":"\u00e9"}`)); field != "" || why != "" {
 		t.Errorf("got %q, %q for storable text, want nothing", field, why)
+	}
+}
+
+// TestRuntimeImportsNothingGenerated: the runtime is usable by any
+// generated package, so it may import none.
+func TestRuntimeImportsNothingGenerated(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "blog/") && dep != "blog/openapi/restkit" {
+			t.Errorf("restkit depends on %s", dep)
+		}
 	}
 }
