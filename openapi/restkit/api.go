@@ -37,7 +37,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 type API struct {
 	routes map[string]*routers.Route
 	// query lists the query parameters of each operation; others are refused.
-	query   map[string]map[string]bool
+	query    map[string]map[string]bool
 	log      *slog.Logger
 	maxBody  int64
 	classify func(error) *Error
@@ -73,8 +73,8 @@ func New(ctx context.Context, cfg Config) (*API, error) {
 		return nil, fmt.Errorf("validating OpenAPI spec: %w", err)
 	}
 	a := &API{
-		routes:  make(map[string]*routers.Route),
-		query:   make(map[string]map[string]bool),
+		routes:   make(map[string]*routers.Route),
+		query:    make(map[string]map[string]bool),
 		log:      cfg.Logger,
 		maxBody:  cfg.MaxBodyBytes,
 		classify: cfg.Classify,
