@@ -311,7 +311,7 @@ func TestInclude(t *testing.T) {
 		})
 		for _, tc := range []struct{ name, include, mentions string }{
 			{"ErrUnknownEdge", "posts.tagz", "posts.tagz"},
-			{"ErrUnknownRootEdge", "comments", "comments"},
+			{"ErrUnknownRootEdge", "no_such_edge", "no_such_edge"},
 			{"ErrTooDeep", "posts.tags.posts.author", "deep"},
 			{"ErrMalformed", "posts..tags", ""},
 			{"ErrTooMany", strings.Repeat("profile,", 10) + "profile", "paths"},
