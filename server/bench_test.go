@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"blog/ent"
+	"blog/ent/migrate"
 	"blog/server"
 	"blog/server/database"
 	"blog/server/database/dbtest"
@@ -233,6 +234,9 @@ func (e *perfEnv) do(tb testing.TB, base string, s scenario, run string, i int) 
 func TestBaselineMatchesService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds the benchmark dataset")
+	}
+	if !blogGraph() {
+		t.Skip("the schema is not the blog's four entities: the hand-written baseline answers for those only")
 	}
 	e := newPerfEnv(t, server.DefaultConfig().Pool)
 	for _, s := range scenarios() {
@@ -477,4 +481,15 @@ func TestPostsByTagUsesIndexes(t *testing.T) {
 			t.Errorf("statement %d scans a large table:\n%s", i+1, text)
 		}
 	}
+}
+
+// blogGraph reports whether the schema is the blog's graph, the one the
+// hand-written baseline (and so the byte comparison) is written for.
+func blogGraph() bool {
+	var names []string
+	for _, t := range migrate.Tables {
+		names = append(names, t.Name)
+	}
+	slices.Sort(names)
+	return slices.Equal(names, []string{"post_tags", "posts", "profiles", "tags", "users"})
 }

@@ -51,16 +51,16 @@ func TestNewFieldFlowsEverywhere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "comment.go"), []byte(`package schema
+	if err := os.WriteFile(filepath.Join(dir, "restgen_sticker.go"), []byte(`package schema
 
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 )
 
-type Comment struct{ ent.Schema }
+type Sticker struct{ ent.Schema }
 
-func (Comment) Fields() []ent.Field { return []ent.Field{field.String("body")} }
+func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -95,16 +95,16 @@ func (Comment) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 	}
 	for _, c := range []struct{ where, text, want string }{
 		{"spec", spec.String(), `"nickname"`},
-		{"spec", spec.String(), `"/comments/{id}"`},
+		{"spec", spec.String(), `"/stickers/{id}"`},
 		{"types.go", read("types.go"), "Nickname *string `json:\"nickname,omitempty\"`"},
-		{"types.go", read("types.go"), "type CommentCreate struct"},
+		{"types.go", read("types.go"), "type StickerCreate struct"},
 		{"server.go", read("server.go"), "c.SetNillableNickname(in.Nickname)"},
-		{"server.go", read("server.go"), `r.Route("/comments"`},
+		{"server.go", read("server.go"), `r.Route("/stickers"`},
 		// Included users are scanned by the generated loaders; the new
 		// column may be NULL and the field is not a pointer.
 		{"server.go", read("server.go"), "restkit.OrZero(&e.Nickname),"},
 		{"server.go", read("server.go"), "t.C(user.FieldNickname),"},
-		{"client.go", read("client.go"), "func (c *Client) CreateComment("},
+		{"client.go", read("client.go"), "func (c *Client) CreateSticker("},
 		// A nested create's posts: an absent optional column is NULL, an
 		// absent defaulted one takes ent's default; both are decoded.
 		{"server.go", read("server.go"), "rows[i] = []any{v.Title, v.Content, n.Subtitle, v.Rank}"},
