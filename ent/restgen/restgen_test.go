@@ -2,8 +2,10 @@ package restgen_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,6 +86,27 @@ func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 	noop := gen.GenerateFunc(func(*gen.Graph) error { return nil })
 	if err := oas.Hooks()[0](rest.Hooks()[0](noop)).Generate(g); err != nil {
 		t.Fatal(err)
+	}
+
+	// A field with a default is optional on the top-level create, as in
+	// the nested one.
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Required []string `json:"required"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(spec.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	required := doc.Paths["/posts"]["post"].RequestBody.Content["application/json"].Schema.Required
+	if !slices.Contains(required, "title") || slices.Contains(required, "rank") || slices.Contains(required, "subtitle") {
+		t.Errorf("POST /posts requires %v, want title but not the defaulted rank or the optional subtitle", required)
 	}
 
 	read := func(name string) string {

@@ -449,6 +449,11 @@ func mutateBody(spec *ogen.Spec, op *ogen.Operation, e *Entity, update bool, key
 		case link != nil:
 			p.Schema = linkSchema(link, keys, update)
 		case f != nil:
+			if !update && f.Optional {
+				// Optional, or with a default ent applies (entoas marks
+				// defaulted fields required).
+				body.Required = remove(body.Required, p.Name)
+			}
 			if update && f.Nillable {
 				s := *p.Schema
 				s.Nullable = true
