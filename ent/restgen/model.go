@@ -51,6 +51,10 @@ type Entity struct {
 	// Referenced reports whether request bodies of other entities refer to
 	// this one by id (so handlers check those ids exist).
 	Referenced bool
+	// RefNested reports whether children nested in a create body refer to
+	// this one by id (a nested post's editor_id): those are checked in one
+	// query for all children, naming the item of each missing id.
+	RefNested bool
 }
 
 // Field is a scalar field of an entity.
@@ -63,6 +67,10 @@ type Field struct {
 	Nullable  bool   // the column may hold NULL (ent's Optional)
 	ReadOnly  bool   // set by the server only
 	Immutable bool   // set on create only
+	// Enum is set for ent enum fields; Type is then ent's named string
+	// type ("post.Status") and Values its values.
+	Enum   bool
+	Values []string
 	// Ref is the referenced entity when the field is a foreign key.
 	Ref *Entity
 	// Default is the Go expression of the value ent gives the field on
@@ -103,6 +111,9 @@ type Edge struct {
 // Kind is the restkit.Kind constant of the field's type, or "" when lists
 // cannot filter on it.
 func (f *Field) Kind() string {
+	if f.Enum {
+		return "KindString"
+	}
 	switch f.Type {
 	case "string":
 		return "KindString"
@@ -121,6 +132,9 @@ func (f *Field) Kind() string {
 // JSONEncode is the Go statement writing the value v of the field to the
 // jx.Encoder e, with the bytes encoding/json would write.
 func (f *Field) JSONEncode(v string) string {
+	if f.Enum {
+		return "restkit.JSONString(e, string(" + v + "))"
+	}
 	switch f.Type {
 	case "string":
 		return "restkit.JSONString(e, " + v + ")"
@@ -137,6 +151,9 @@ func (f *Field) JSONEncode(v string) string {
 // JSONRead is the restkit reader of the field's type, for the generated
 // body decoders.
 func (f *Field) JSONRead() string {
+	if f.Enum {
+		return "restkit.ReadStringAs[" + f.Type + "]"
+	}
 	switch f.Type {
 	case "string":
 		return "restkit.ReadString"
@@ -150,6 +167,22 @@ func (f *Field) JSONRead() string {
 		return "restkit.ReadTime"
 	}
 	return "restkit.ReadAny[" + f.Type + "]"
+}
+
+// TypeImports are the ent packages whose types the API types use (the
+// named types of enum fields), in order.
+func (m *Model) TypeImports() []string {
+	seen := make(map[string]bool)
+	var pkgs []string
+	for _, e := range m.Entities {
+		for _, f := range e.Fields {
+			if f.Enum && !seen[e.Pkg] {
+				seen[e.Pkg] = true
+				pkgs = append(pkgs, m.EntPackage+"/"+e.Pkg)
+			}
+		}
+	}
+	return pkgs
 }
 
 // Filterable are the fields lists filter and sort by.
@@ -291,6 +324,10 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				Nullable:  f.Optional,
 				ReadOnly:  ant.ReadOnly,
 				Immutable: f.Immutable,
+				Enum:      f.IsEnum(),
+			}
+			for _, v := range f.Enums {
+				field.Values = append(field.Values, v.Value)
 			}
 			if f.Default {
 				field.Default = n.Package() + "." + f.DefaultName()
@@ -376,6 +413,11 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			for _, f := range child.Target.Fields {
 				if f.Name == ed.Ref.Field().Name {
 					child.BackRef = f
+				}
+			}
+			for _, f := range child.NestedFields() {
+				if f.Ref != nil {
+					f.Ref.RefNested = true
 				}
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"entgo.io/ent/entc/gen"
+	"github.com/go-openapi/inflect"
 	"github.com/ogen-go/ogen"
 )
 
@@ -98,9 +99,11 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 }
 
 // NestedName is the name of the schema (and Go type) of a child created
-// nested in e: "UserPostCreate".
+// nested in e, from the edge's name, so that two edges to one type differ:
+// "UserPostCreate" for a user's posts, "UserEditedPostCreate" for its
+// edited_posts.
 func (e *Entity) NestedName(child *Edge) string {
-	return e.Name + child.Target.Name + "Create"
+	return e.Name + inflect.Singularize(child.Go) + "Create"
 }
 
 // errorResponses replaces entoas's error responses with one documented shape.

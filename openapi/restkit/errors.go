@@ -91,6 +91,43 @@ func MissingIDs(field, label string, want, found []int) error {
 	return Invalid(field, "no %s with id %s", label, strings.Join(missing, ", "))
 }
 
+// RefIDs returns the ids refs point to, each once, in first-seen order.
+func RefIDs(refs []*int) []int {
+	var ids []int
+	for _, r := range refs {
+		if r != nil {
+			ids = append(ids, *r)
+		}
+	}
+	return Dedup(ids)
+}
+
+// MissingRefs returns a 400 Error with a field error for each item of refs
+// that points to an id not in found (the ids of label that exist), naming it
+// by field, a format taking the item's index ("posts.%d.editor_id") or a
+// plain name; nil when every reference exists.
+func MissingRefs(field, label string, refs []*int, found []int) error {
+	have := make(map[int]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	var fields []FieldError
+	for i, r := range refs {
+		if r == nil || have[*r] {
+			continue
+		}
+		name := field
+		if strings.Contains(field, "%d") {
+			name = fmt.Sprintf(field, i)
+		}
+		fields = append(fields, FieldError{In: "body", Field: name, Message: fmt.Sprintf("no %s with id %d", label, *r)})
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return NewError(http.StatusBadRequest, "invalid request", fields...)
+}
+
 // Dedup returns ids without repeats, in first-seen order.
 func Dedup(ids []int) []int {
 	seen := make(map[int]bool, len(ids))

@@ -1,0 +1,383 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"blog/ent/migrate"
+	"blog/server/database/dbtest"
+
+	"entgo.io/ent/dialect/sql/schema"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// TestConformance checks, for every entity the spec serves, what any
+// generated API must do, deriving every request from the spec and the ent
+// graph (so a new entity, field or edge needs no test edit): create a row
+// from its required properties (creating the rows its foreign keys need),
+// read it back, update it, find it in the list, filter the list by every
+// filter parameter (an eq filter on a field finds the row), sort by every
+// field both ways, include every edge, read every edge route, delete it.
+// Every response is checked against the spec by the test server.
+func TestConformance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		c := &conformance{api: newAPI(t, dbURL), doc: loadDoc(t), shared: map[string]int{}}
+		var paths []string
+		for path, item := range c.doc.Paths.Map() {
+			if item.Post != nil && strings.Count(path, "/") == 1 {
+				paths = append(paths, path)
+			}
+		}
+		slices.Sort(paths)
+		if len(paths) == 0 {
+			t.Fatal("the spec serves no entity")
+		}
+		for _, path := range paths {
+			t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { c.entity(t, path) })
+		}
+	})
+}
+
+// conformance holds the state of one run.
+type conformance struct {
+	api *testAPI
+	doc *openapi3.T
+	// shared are rows created for foreign keys that may be shared, by path.
+	shared map[string]int
+	n      int
+}
+
+// call sends a request and decodes a JSON answer into out (when not nil).
+func (c *conformance) call(t *testing.T, method, path string, body any, out any) (int, http.Header) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequest(method, c.api.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode >= 500 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+	return resp.StatusCode, resp.Header
+}
+
+// tableOf is the table behind a collection path ("/blog-posts": blog_posts).
+func tableOf(path string) *schema.Table {
+	name := strings.ReplaceAll(strings.TrimPrefix(path, "/"), "-", "_")
+	for _, t := range migrate.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// create creates a row at the collection path from the required properties
+// of its create body and returns its id.
+func (c *conformance) create(t *testing.T, path string) int {
+	t.Helper()
+	op := c.doc.Paths.Value(path).Post
+	s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+	body := map[string]any{}
+	for _, name := range s.Required {
+		body[name] = c.value(t, path, name, s.Properties[name].Value)
+	}
+	var got map[string]any
+	code, header := c.call(t, "POST", path, body, &got)
+	if code != http.StatusCreated {
+		t.Fatalf("POST %s %v: got %d %v, want 201", path, body, code, got)
+	}
+	id, ok := got["id"].(float64)
+	if !ok || header.Get("Location") != fmt.Sprintf("%s/%d", path, int(id)) {
+		t.Fatalf("POST %s: got id %v and Location %q", path, got["id"], header.Get("Location"))
+	}
+	return int(id)
+}
+
+// value is a valid value of the property name of a create body at path.
+func (c *conformance) value(t *testing.T, path, name string, s *openapi3.Schema) any {
+	t.Helper()
+	c.n++
+	if table := tableOf(path); table != nil {
+		for _, fk := range table.ForeignKeys {
+			if len(fk.Columns) == 1 && fk.Columns[0].Name == name {
+				ref := "/" + strings.ReplaceAll(fk.RefTable.Name, "_", "-")
+				if fk.Columns[0].Unique {
+					return c.create(t, ref) // one row per referencing row
+				}
+				if c.shared[ref] == 0 {
+					c.shared[ref] = c.create(t, ref)
+				}
+				return c.shared[ref]
+			}
+		}
+	}
+	switch {
+	case len(s.Enum) > 0:
+		return s.Enum[0]
+	case s.Type.Is("string") && s.Format == "email":
+		return fmt.Sprintf("u%d@example.com", c.n)
+	case s.Type.Is("string") && s.Format == "date-time":
+		return time.Now().UTC().Format(time.RFC3339)
+	case s.Type.Is("string"):
+		v := fmt.Sprintf("v%d", c.n)
+		if s.MinLength > uint64(len(v)) {
+			v += strings.Repeat("x", int(s.MinLength)-len(v))
+		}
+		return v
+	case s.Type.Is("integer"):
+		return 1
+	case s.Type.Is("number"):
+		return 1.5
+	case s.Type.Is("boolean"):
+		return true
+	case s.Type.Is("array"):
+		return []any{}
+	}
+	t.Fatalf("POST %s: no value for required property %s of type %v", path, name, s.Type)
+	return nil
+}
+
+// entity runs the checks of one collection path.
+func (c *conformance) entity(t *testing.T, path string) {
+	id := c.create(t, path)
+	item := fmt.Sprintf("%s/%d", path, id)
+	var row map[string]any
+	if code, _ := c.call(t, "GET", item, nil, &row); code != http.StatusOK || row["id"] != float64(id) {
+		t.Fatalf("GET %s: %d %v", item, code, row)
+	}
+	if code, _ := c.call(t, "PATCH", item, map[string]any{}, &row); code != http.StatusOK || row["id"] != float64(id) {
+		t.Errorf("PATCH %s {}: got %d %v, want 200 and the row", item, code, row)
+	}
+	list := c.doc.Paths.Value(path).Get
+	var page struct {
+		Items []map[string]any `json:"items"`
+		Total int              `json:"total"`
+	}
+	if code, _ := c.call(t, "GET", path+"?itemsPerPage=100", nil, &page); code != http.StatusOK || !containsID(page.Items, id) {
+		t.Errorf("GET %s: %d, the new row not in the first page", path, code)
+	}
+	t.Run("Filters", func(t *testing.T) {
+		checked := 0
+		for _, p := range list.Parameters {
+			name := p.Value.Name
+			field, op, ok := cut(name)
+			if p.Value.In != "query" || !ok {
+				continue
+			}
+			q := url.Values{name: {filterValue(p.Value.Schema.Value, row[field], op)}}
+			var got struct {
+				Items []map[string]any `json:"items"`
+			}
+			code, _ := c.call(t, "GET", path+"?"+q.Encode(), nil, &got)
+			if code != http.StatusOK {
+				t.Errorf("GET %s?%s: got %d, want 200", path, q.Encode(), code)
+				continue
+			}
+			checked++
+			if v, ok := row[field]; op == "eq" && ok && v != nil && !strings.Contains(field, ".") && !containsID(got.Items, id) {
+				t.Errorf("GET %s?%s: the row with %s %v is not found", path, q.Encode(), field, v)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s has no filter", path)
+		}
+	})
+	t.Run("Sort", func(t *testing.T) {
+		for _, p := range list.Parameters {
+			field, op, ok := cut(p.Value.Name)
+			if !ok || op != "eq" || strings.Contains(field, ".") {
+				continue
+			}
+			for _, sort := range []string{field, "-" + field} {
+				if code, _ := c.call(t, "GET", path+"?sort="+sort, nil, nil); code != http.StatusOK {
+					t.Errorf("GET %s?sort=%s: got %d, want 200", path, sort, code)
+				}
+			}
+		}
+	})
+	t.Run("Include", func(t *testing.T) {
+		for _, edge := range c.edges(path) {
+			var got map[string]any
+			if code, _ := c.call(t, "GET", item+"?include="+edge, nil, &got); code != http.StatusOK {
+				t.Errorf("GET %s?include=%s: got %d, want 200", item, edge, code)
+			}
+			if code, _ := c.call(t, "GET", path+"?include="+edge, nil, nil); code != http.StatusOK {
+				t.Errorf("GET %s?include=%s: got %d, want 200", path, edge, code)
+			}
+		}
+	})
+	t.Run("EdgeRoutes", func(t *testing.T) {
+		for p, it := range c.doc.Paths.Map() {
+			rest, ok := strings.CutPrefix(p, path+"/{id}/")
+			if !ok || strings.Contains(rest, "/") || it.Get == nil {
+				continue
+			}
+			if code, _ := c.call(t, "GET", item+"/"+rest, nil, nil); code != http.StatusOK && code != http.StatusNotFound {
+				t.Errorf("GET %s/%s: got %d, want 200 or 404", item, rest, code)
+			}
+		}
+	})
+	t.Run("NestedReferences", func(t *testing.T) { c.nestedReferences(t, path) })
+	if code, _ := c.call(t, "DELETE", item, nil, nil); code != http.StatusNoContent {
+		t.Errorf("DELETE %s: got %d, want 204", item, code)
+	}
+	if code, _ := c.call(t, "GET", item, nil, nil); code != http.StatusNotFound {
+		t.Errorf("GET %s after DELETE: got %d, want 404", item, code)
+	}
+}
+
+// nestedReferences creates a row at path with, in each list of nested
+// children, one child whose foreign key to another row (not its parent)
+// points nowhere: the answer is a 400 naming that child's field.
+func (c *conformance) nestedReferences(t *testing.T, path string) {
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	for edge, prop := range create.Properties {
+		nested := prop.Value
+		if !nested.Type.Is("array") || nested.Items == nil || nested.Items.Ref == "" || read.Properties[edge] == nil {
+			continue
+		}
+		target := c.pathOf(read.Properties[edge].Value.Items.Ref)
+		table := tableOf(target)
+		if table == nil {
+			continue
+		}
+		for _, fk := range table.ForeignKeys {
+			name := fk.Columns[0].Name
+			if nested.Items.Value.Properties[name] == nil {
+				continue // the parent's key, set by the server
+			}
+			child := map[string]any{}
+			for _, req := range nested.Items.Value.Required {
+				child[req] = c.value(t, target, req, nested.Items.Value.Properties[req].Value)
+			}
+			child[name] = 2147483647
+			body := map[string]any{}
+			for _, req := range create.Required {
+				body[req] = c.value(t, path, req, create.Properties[req].Value)
+			}
+			body[edge] = []any{child}
+			var e struct {
+				Errors []struct{ Field string } `json:"errors"`
+			}
+			code, _ := c.call(t, "POST", path, body, &e)
+			want := edge + ".0." + name
+			t.Logf("POST %s with %s pointing nowhere", path, want)
+			if code != http.StatusBadRequest || len(e.Errors) == 0 || e.Errors[0].Field != want {
+				t.Errorf("POST %s with %s pointing nowhere: got %d %+v, want 400 naming %s", path, want, code, e, want)
+			}
+		}
+	}
+}
+
+// pathOf is the collection path whose rows the response schema ref is.
+func (c *conformance) pathOf(ref string) string {
+	for path, item := range c.doc.Paths.Map() {
+		if strings.Count(path, "/") != 2 || !strings.HasSuffix(path, "/{id}") || item.Get == nil {
+			continue
+		}
+		if r := item.Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema; r != nil && r.Ref == ref {
+			return strings.TrimSuffix(path, "/{id}")
+		}
+	}
+	return ""
+}
+
+// edges are the edges of the entity at path: the properties of its response
+// schema that are other entities.
+func (c *conformance) edges(path string) []string {
+	get := c.doc.Paths.Value(path + "/{id}").Get
+	s := get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	var edges []string
+	for name, p := range s.Properties {
+		if p.Ref != "" || (p.Value.Items != nil && p.Value.Items.Ref != "") {
+			edges = append(edges, name)
+		}
+	}
+	slices.Sort(edges)
+	return edges
+}
+
+// cut splits a filter parameter "posts.tags.name.eq" into its path and
+// operator; it reports false for other parameters.
+func cut(name string) (field, op string, ok bool) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	return name[:i], name[i+1:], true
+}
+
+// filterValue is a value of a filter parameter of schema s: the row's own
+// value of the field when it has one, else one of the parameter's type.
+func filterValue(s *openapi3.Schema, own any, op string) string {
+	if s.Type.Is("array") {
+		s = s.Items.Value
+	}
+	switch {
+	case op == "is_null" || s.Type.Is("boolean"):
+		if b, ok := own.(bool); ok {
+			return fmt.Sprint(b)
+		}
+		return "false"
+	case own != nil && op != "contains" && op != "prefix":
+		if f, ok := own.(float64); ok {
+			return fmt.Sprint(int64(f))
+		}
+		if _, ok := own.(map[string]any); !ok {
+			return fmt.Sprint(own)
+		}
+	}
+	switch {
+	case s.Type.Is("integer"):
+		return "1"
+	case s.Type.Is("number"):
+		return "1.5"
+	case s.Format == "date-time":
+		return time.Now().UTC().Format(time.RFC3339)
+	case len(s.Enum) > 0:
+		return fmt.Sprint(s.Enum[0])
+	}
+	return "v"
+}
+
+func containsID(items []map[string]any, id int) bool {
+	for _, it := range items {
+		if it["id"] == float64(id) {
+			return true
+		}
+	}
+	return false
+}
