@@ -130,7 +130,7 @@ func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 		{"client.go", read("client.go"), "func (c *Client) CreateSticker("},
 		// A nested create's posts: an absent optional column is NULL, an
 		// absent defaulted one takes ent's default; both are decoded.
-		{"server.go", read("server.go"), "n.Subtitle, v.Rank}"},
+		{"server.go", read("server.go"), "n.Subtitle, v.Rank"},
 		{"server.go", read("server.go"), "} else { dv := post.DefaultRank v.Rank = dv }"},
 		{"types.go", read("types.go"), `case "rank": return restkit.ReadPtr(d, &v.Rank, restkit.ReadInt)`},
 	} {
