@@ -220,13 +220,12 @@ type EdgePath struct {
 }
 
 // EdgePaths are the edge paths, one or two edges long, that the spec
-// documents filters on; paths that come back to e are left out.
+// documents filters on: a self-referential edge (a user's followers) is one,
+// but second edges that come back to e or to the first edge's target are
+// left out.
 func (e *Entity) EdgePaths() []EdgePath {
 	var ps []EdgePath
 	for _, a := range e.Edges {
-		if a.Target == e {
-			continue
-		}
 		ps = append(ps, EdgePath{Path: a.Name, Target: a.Target})
 		for _, b := range a.Target.Edges {
 			if b.Target == e || b.Target == a.Target {
