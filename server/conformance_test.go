@@ -42,7 +42,56 @@ func TestConformance(t *testing.T) {
 		for _, path := range paths {
 			t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { c.entity(t, path) })
 		}
+		t.Run("OnDelete", c.onDelete)
 	})
+}
+
+// onDelete deletes, for every foreign key a create body sets, a row that
+// another row refers to, and checks what the key's ON DELETE action says:
+// CASCADE deletes the referring row, SET NULL clears its key, NO ACTION and
+// RESTRICT refuse with a 409 and keep both rows.
+func (c *conformance) onDelete(t *testing.T) {
+	checked := 0
+	for _, table := range migrate.Tables {
+		path := "/" + strings.ReplaceAll(table.Name, "_", "-")
+		item := c.doc.Paths.Value(path)
+		if item == nil || item.Post == nil {
+			continue
+		}
+		props := item.Post.RequestBody.Value.Content.Get("application/json").Schema.Value.Properties
+		for _, fk := range table.ForeignKeys {
+			col := fk.Columns[0].Name
+			if len(fk.Columns) != 1 || props[col] == nil {
+				continue
+			}
+			ref := "/" + strings.ReplaceAll(fk.RefTable.Name, "_", "-")
+			t.Run(table.Name+"."+col, func(t *testing.T) {
+				parent := c.create(t, ref)
+				child := c.createWith(t, path, map[string]any{col: parent})
+				code, _ := c.call(t, "DELETE", fmt.Sprintf("%s/%d", ref, parent), nil, nil)
+				var row map[string]any
+				childCode, _ := c.call(t, "GET", fmt.Sprintf("%s/%d", path, child), nil, &row)
+				switch fk.OnDelete {
+				case schema.Cascade:
+					if code != http.StatusNoContent || childCode != http.StatusNotFound {
+						t.Errorf("CASCADE: deleting %s %d got %d, then the %s row %d; want 204 and 404", ref, parent, code, path, childCode)
+					}
+				case schema.SetNull:
+					if code != http.StatusNoContent || childCode != http.StatusOK || row[col] != nil {
+						t.Errorf("SET NULL: deleting %s %d got %d, then %s %v; want 204 and no %s", ref, parent, code, col, row[col], col)
+					}
+				default:
+					if code != http.StatusConflict || childCode != http.StatusOK {
+						t.Errorf("%s: deleting %s %d got %d (the %s row: %d); want 409 and both rows kept", fk.OnDelete, ref, parent, code, path, childCode)
+					}
+				}
+			})
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Error("no foreign key checked")
+	}
 }
 
 // conformance holds the state of one run.
@@ -107,11 +156,23 @@ func tableOf(path string) *schema.Table {
 // of its create body and returns its id.
 func (c *conformance) create(t *testing.T, path string) int {
 	t.Helper()
+	return c.createWith(t, path, nil)
+}
+
+// createWith creates a row at the collection path from the required
+// properties of its create body and the properties of set.
+func (c *conformance) createWith(t *testing.T, path string, set map[string]any) int {
+	t.Helper()
 	op := c.doc.Paths.Value(path).Post
 	s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
 	body := map[string]any{}
 	for _, name := range s.Required {
-		body[name] = c.value(t, path, name, s.Properties[name].Value)
+		if _, ok := set[name]; !ok {
+			body[name] = c.value(t, path, name, s.Properties[name].Value)
+		}
+	}
+	for name, v := range set {
+		body[name] = v
 	}
 	var got map[string]any
 	code, header := c.call(t, "POST", path, body, &got)

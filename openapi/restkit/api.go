@@ -275,7 +275,7 @@ func quotedProperty(reason string) (string, bool) {
 // status it maps to. Errors it does not know become a 500 that is logged with
 // the request ID and never echoed.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	e := a.classifyError(err)
+	e := a.classifyError(r, err)
 	if e == nil {
 		a.log.ErrorContext(r.Context(), "request failed",
 			"method", r.Method, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "error", err)
@@ -297,7 +297,7 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 
 // classifyError maps err to the Error a client sees, or nil for an
 // unexpected one.
-func (a *API) classifyError(err error) *Error {
+func (a *API) classifyError(r *http.Request, err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
@@ -307,16 +307,17 @@ func (a *API) classifyError(err error) *Error {
 			return e
 		}
 	}
-	return classify(err)
+	return classify(err, r.Method == http.MethodDelete)
 }
 
-// classify maps database errors to the Error a client sees, or nil.
-func classify(err error) *Error {
+// classify maps database errors to the Error a client sees, or nil;
+// deleting is set for DELETE requests.
+func classify(err error, deleting bool) *Error {
 	switch {
 	case strings.HasPrefix(sqlState(err), "23"), sqliteConstraint(err):
 		// A constraint violation, from ent's builders (which wrap the
 		// driver's error) or from statements the REST layer builds.
-		return constraint(err)
+		return constraint(err, deleting)
 	case unavailable(err):
 		return NewError(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry shortly")
 	case strings.HasPrefix(sqlState(err), "22"):

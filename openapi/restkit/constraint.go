@@ -2,6 +2,7 @@ package restkit
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -14,11 +15,29 @@ import (
 // pgKey finds the columns in PostgreSQL's detail "Key (email)=(x) already exists."
 var pgKey = regexp.MustCompile(`^Key \(([^)]+)\)=`)
 
+// pgReferencedFrom finds the referencing table in PostgreSQL's detail
+// "Key (id)=(1) is still referenced from table "posts"."
+var pgReferencedFrom = regexp.MustCompile(`is still referenced from table "([^"]+)"`)
+
 // constraint maps a database constraint violation to a client error that
 // names the field, without the driver's text. Column names are the API's
 // field names (ent uses the field name as the column name).
-func constraint(err error) *Error {
+//
+// deleting tells a delete (which a foreign key without ON DELETE CASCADE or
+// SET NULL restricts: other rows still refer to the row) from a write
+// referring to a row that does not exist.
+func constraint(err error, deleting bool) *Error {
 	kind, columns := violation(err)
+	if kind == "foreign_key" && deleting {
+		e := NewError(http.StatusConflict, "other rows still refer to it; delete or detach them first")
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) {
+			if m := pgReferencedFrom.FindStringSubmatch(pqErr.Detail); m != nil {
+				e.Message = fmt.Sprintf("rows of %s still refer to it; delete or detach them first", m[1])
+			}
+		}
+		return e
+	}
 	switch kind {
 	case "unique":
 		e := NewError(http.StatusConflict, "a unique field is already taken")
