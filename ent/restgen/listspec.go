@@ -40,7 +40,7 @@ func listParameters(spec *ogen.Spec, e *Entity) []*ogen.Parameter {
 		SetName("sort").
 		SetDescription(fmt.Sprintf("Comma-separated fields to sort by, descending with a leading -, at most %d; id always breaks ties; NULLs come last. Fields: %s.",
 			maxSortKeys, strings.Join(sortable, ", "))).
-		SetSchema(ogen.String().SetPattern(fmt.Sprintf(`^-?[a-z_]+(,-?[a-z_]+){0,%d}$`, maxSortKeys-1))))
+		SetSchema(ogen.String().SetPattern(fmt.Sprintf(`^-?[A-Za-z0-9_]+(,-?[A-Za-z0-9_]+){0,%d}$`, maxSortKeys-1))))
 	var text []string
 	for _, f := range e.Filterable() {
 		if f.Kind() == "KindString" {
@@ -101,7 +101,7 @@ func countParameter(e *Entity) *ogen.Parameter {
 	return ogen.NewParameter().
 		SetName("count").
 		SetDescription(fmt.Sprintf("Comma-separated list edges whose number of rows to add to each %s as EDGE_count: %s.", e.Label, strings.Join(names, ", "))).
-		SetSchema(ogen.String().SetPattern(`^[a-z_]+(,[a-z_]+)*$`).SetMaxLength(ptr(uint64(maxTextParam))))
+		SetSchema(ogen.String().SetPattern(`^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$`).SetMaxLength(ptr(uint64(maxTextParam))))
 }
 
 func article(edge *Edge) string {

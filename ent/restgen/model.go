@@ -3,12 +3,14 @@ package restgen
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
 	"blog/openapi/restkit"
 
 	"entgo.io/contrib/entoas"
+	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/schema/field"
 	"github.com/go-openapi/inflect"
@@ -51,6 +53,10 @@ type Entity struct {
 	// Referenced reports whether request bodies of other entities refer to
 	// this one by id (so handlers check those ids exist).
 	Referenced bool
+	// Restricted reports whether a foreign key refers to this entity
+	// without ON DELETE CASCADE or SET NULL: deleting a row others refer
+	// to is refused (409).
+	Restricted bool
 	// RefNested reports whether children nested in a create body refer to
 	// this one by id (a nested post's editor_id): those are checked in one
 	// query for all children, naming the item of each missing id.
@@ -71,6 +77,9 @@ type Field struct {
 	// type ("post.Status") and Values its values.
 	Enum   bool
 	Values []string
+	// PkgPath is the import path of the field's Go type when it is not a
+	// built-in one ("github.com/google/uuid"; the ent package of an enum).
+	PkgPath string
 	// Ref is the referenced entity when the field is a foreign key.
 	Ref *Entity
 	// Default is the Go expression of the value ent gives the field on
@@ -144,6 +153,8 @@ func (f *Field) JSONEncode(v string) string {
 		return "e.Bool(" + v + ")"
 	case "time.Time":
 		return "restkit.JSONTime(e, " + v + ")"
+	case "[]byte":
+		return "restkit.JSONBytes(e, " + v + ")"
 	}
 	return "restkit.JSONValue(e, " + v + ")"
 }
@@ -169,19 +180,20 @@ func (f *Field) JSONRead() string {
 	return "restkit.ReadAny[" + f.Type + "]"
 }
 
-// TypeImports are the ent packages whose types the API types use (the
-// named types of enum fields), in order.
+// TypeImports are the packages of the non-built-in types the API types use
+// (ent's named enum types, uuid.UUID…), in order.
 func (m *Model) TypeImports() []string {
 	seen := make(map[string]bool)
 	var pkgs []string
 	for _, e := range m.Entities {
 		for _, f := range e.Fields {
-			if f.Enum && !seen[e.Pkg] {
-				seen[e.Pkg] = true
-				pkgs = append(pkgs, m.EntPackage+"/"+e.Pkg)
+			if f.PkgPath != "" && !seen[f.PkgPath] {
+				seen[f.PkgPath] = true
+				pkgs = append(pkgs, f.PkgPath)
 			}
 		}
 	}
+	slices.Sort(pkgs)
 	return pkgs
 }
 
@@ -325,6 +337,12 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				Immutable: f.Immutable,
 				Enum:      f.IsEnum(),
 			}
+			switch {
+			case f.IsEnum():
+				field.PkgPath = m.EntPackage + "/" + n.Package()
+			case f.Type.PkgPath != "" && f.Type.PkgPath != "time":
+				field.PkgPath = f.Type.PkgPath
+			}
 			for _, v := range f.Enums {
 				field.Values = append(field.Values, v.Value)
 			}
@@ -383,6 +401,22 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				}
 			default:
 				return nil, fmt.Errorf("edge %s.%s: unsupported kind %d", n.Name, ed.Name, body)
+			}
+		}
+	}
+	// Foreign keys that restrict deletes, from the tables ent migrates.
+	tables, err := g.Tables()
+	if err != nil {
+		return nil, err
+	}
+	byTable := make(map[string]*Entity)
+	for i, n := range g.Nodes {
+		byTable[n.Table()] = m.Entities[i]
+	}
+	for _, t := range tables {
+		for _, fk := range t.ForeignKeys {
+			if e := byTable[fk.RefTable.Name]; e != nil && fk.OnDelete != schema.Cascade && fk.OnDelete != schema.SetNull {
+				e.Restricted = true
 			}
 		}
 	}

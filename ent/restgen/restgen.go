@@ -98,5 +98,20 @@ func funcMap() template.FuncMap {
 		"lower": func(s string) string {
 			return strings.ToLower(s[:1]) + s[1:]
 		},
+		// args makes the named arguments of a partial: (args "b" "c" "f" $f).
+		"args": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("args: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("args: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 	}
 }

@@ -121,7 +121,7 @@ func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 		{"spec", spec.String(), `"/stickers/{id}"`},
 		{"types.go", read("types.go"), "Nickname *string `json:\"nickname,omitempty\"`"},
 		{"types.go", read("types.go"), "type StickerCreate struct"},
-		{"server.go", read("server.go"), "c.SetNillableNickname(in.Nickname)"},
+		{"server.go", read("server.go"), "if in.Nickname != nil { c.SetNickname(*in.Nickname) }"},
 		{"server.go", read("server.go"), `r.Route("/stickers"`},
 		// Included users are scanned by the generated loaders; the new
 		// column may be NULL and the field is not a pointer.

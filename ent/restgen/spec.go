@@ -225,9 +225,15 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 	if len(e.Counted()) > 0 {
 		item.Get.AddParameters(ogen.NewParameter().SetRef("#/components/parameters/" + e.Name + ".count"))
 	}
-	// Reads, lists and deletes never conflict.
+	// Reads and lists never conflict; deletes only when other rows may still
+	// refer to the row (a foreign key that restricts deletes).
 	for _, op := range []*ogen.Operation{root.Get, item.Get, item.Delete} {
 		delete(op.Responses, strconv.Itoa(http.StatusConflict))
+	}
+	if e.Restricted {
+		item.Delete.AddResponse(strconv.Itoa(http.StatusConflict), ogen.NewResponse().
+			SetDescription(fmt.Sprintf("Other rows still refer to the %s (a foreign key without ON DELETE CASCADE or SET NULL).", e.Label)).
+			SetJSONContent(spec.RefSchema("Error").Schema))
 	}
 	pagination(root.Get)
 	include(root.Get, e)
@@ -563,7 +569,7 @@ func include(op *ogen.Operation, e *Entity) {
 			e.Label, examplePath(e), e.Label, strings.Join(names, ", "), MaxIncludeDepth, MaxIncludePaths, MaxIncluded)).
 		SetSchema(ogen.String().
 			SetMaxLength(ptr(uint64(200))).
-			SetPattern(`^[a-z_]+(\.[a-z_]+)*(,[a-z_]+(\.[a-z_]+)*)*$`)))
+			SetPattern(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)*$`)))
 }
 
 // examplePath returns an include example for e: an edge and one level more.

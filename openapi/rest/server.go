@@ -1539,7 +1539,9 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		c := tx.User.Create()
 		c.SetName(in.Name)
-		c.SetNillableEmail(in.Email)
+		if in.Email != nil {
+			c.SetEmail(*in.Email)
+		}
 		e, err := c.Save(ctx)
 		if err != nil {
 			return err

@@ -59,3 +59,13 @@ func JSONValue(e *jx.Encoder, v any) {
 	}
 	e.Raw(b)
 }
+
+// JSONBytes writes b as a base64 string (format: byte), as encoding/json
+// does, but a nil b as "" rather than null: the spec's byte strings are not
+// nullable (a nillable field is omitted instead).
+func JSONBytes(e *jx.Encoder, b []byte) {
+	if b == nil {
+		b = []byte{}
+	}
+	e.Base64(b)
+}
