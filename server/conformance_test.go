@@ -314,6 +314,7 @@ func (c *conformance) entity(t *testing.T, path string) {
 		}
 	})
 	t.Run("NestedReferences", func(t *testing.T) { c.nestedReferences(t, path) })
+	t.Run("NestedUnique", func(t *testing.T) { c.nestedUnique(t, path) })
 	if code, _ := c.call(t, "DELETE", item, nil, nil); code != http.StatusNoContent {
 		t.Errorf("DELETE %s: got %d, want 204", item, code)
 	}
@@ -361,6 +362,63 @@ func (c *conformance) nestedReferences(t *testing.T, path string) {
 			t.Logf("POST %s with %s pointing nowhere", path, want)
 			if code != http.StatusBadRequest || len(e.Errors) == 0 || e.Errors[0].Field != want {
 				t.Errorf("POST %s with %s pointing nowhere: got %d %+v, want 400 naming %s", path, want, code, e, want)
+			}
+		}
+	}
+}
+
+// nestedUnique creates a row at path with, in each list of nested children,
+// a child whose unique field holds a value another row has, then two
+// children with the same new value: each is a 409 naming the item's field.
+func (c *conformance) nestedUnique(t *testing.T, path string) {
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	for edge, prop := range create.Properties {
+		nested := prop.Value
+		if !nested.Type.Is("array") || nested.Items == nil || nested.Items.Ref == "" || read.Properties[edge] == nil {
+			continue
+		}
+		target := c.pathOf(read.Properties[edge].Value.Items.Ref)
+		table := tableOf(target)
+		if table == nil {
+			continue
+		}
+		for _, col := range table.Columns {
+			p := nested.Items.Value.Properties[col.Name]
+			if !col.Unique || p == nil || len(p.Value.Enum) > 0 || !(p.Value.Type.Is("string") || p.Value.Type.Is("integer")) {
+				continue
+			}
+			child := func(v any) map[string]any {
+				m := map[string]any{}
+				for _, req := range nested.Items.Value.Required {
+					m[req] = c.value(t, target, req, nested.Items.Value.Properties[req].Value)
+				}
+				m[col.Name] = v
+				return m
+			}
+			taken := c.value(t, target, col.Name, p.Value)
+			c.createWith(t, target, map[string]any{col.Name: taken})
+			fresh := c.value(t, target, col.Name, p.Value)
+			for _, tc := range []struct {
+				items []any
+				want  string
+			}{
+				{[]any{child(taken)}, edge + ".0." + col.Name},
+				{[]any{child(fresh), child(fresh)}, edge + ".1." + col.Name},
+			} {
+				body := map[string]any{}
+				for _, req := range create.Required {
+					body[req] = c.value(t, path, req, create.Properties[req].Value)
+				}
+				body[edge] = tc.items
+				var e struct {
+					Errors []struct{ Field string } `json:"errors"`
+				}
+				code, _ := c.call(t, "POST", path, body, &e)
+				t.Logf("POST %s with %s taken", path, tc.want)
+				if code != http.StatusConflict || len(e.Errors) == 0 || e.Errors[0].Field != tc.want {
+					t.Errorf("POST %s with %s taken: got %d %+v, want 409 naming it", path, tc.want, code, e)
+				}
 			}
 		}
 	}

@@ -77,6 +77,10 @@ type Field struct {
 	// type ("post.Status") and Values its values.
 	Enum   bool
 	Values []string
+	// Unique is set for unique fields. NestedUnique is set on those that
+	// nested create bodies set, string or int: handlers check the values
+	// are free first, to answer a 409 naming the item.
+	Unique, NestedUnique bool
 	// PkgPath is the import path of the field's Go type when it is not a
 	// built-in one ("github.com/google/uuid"; the ent package of an enum).
 	PkgPath string
@@ -178,6 +182,15 @@ func (f *Field) JSONRead() string {
 		return "restkit.ReadTime"
 	}
 	return "restkit.ReadAny[" + f.Type + "]"
+}
+
+// Values is the ent query method reading the field's values: "Strings"
+// or "Ints" (the kinds NestedUnique admits).
+func (f *Field) ValuesMethod() string {
+	if f.Type == "string" {
+		return "Strings"
+	}
+	return "Ints"
 }
 
 // TypeImports are the packages of the non-built-in types the API types use
@@ -336,6 +349,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				ReadOnly:  ant.ReadOnly,
 				Immutable: f.Immutable,
 				Enum:      f.IsEnum(),
+				Unique:    f.Unique,
 			}
 			switch {
 			case f.IsEnum():
@@ -451,6 +465,9 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			for _, f := range child.NestedFields() {
 				if f.Ref != nil {
 					f.Ref.RefNested = true
+				}
+				if f.Unique && !f.Enum && (f.Type == "string" || f.Type == "int") {
+					f.NestedUnique = true
 				}
 			}
 		}

@@ -128,6 +128,34 @@ func MissingRefs(field, label string, refs []*int, found []int) error {
 	return NewError(http.StatusBadRequest, "invalid request", fields...)
 }
 
+// Taken returns a 409 Error with a field error for each item of vals whose
+// value is in existing or repeats an earlier item's, naming it by field (a
+// format taking the item's index, or a plain name); nil when none is.
+func Taken[T comparable](field string, vals []*T, existing []T) error {
+	seen := make(map[T]bool, len(existing)+len(vals))
+	for _, v := range existing {
+		seen[v] = true
+	}
+	var fields []FieldError
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		if seen[*v] {
+			name := field
+			if strings.Contains(field, "%d") {
+				name = fmt.Sprintf(field, i)
+			}
+			fields = append(fields, FieldError{In: "body", Field: name, Message: "already taken"})
+		}
+		seen[*v] = true
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return NewError(http.StatusConflict, "a unique field is already taken", fields...)
+}
+
 // Dedup returns ids without repeats, in first-seen order.
 func Dedup(ids []int) []int {
 	seen := make(map[int]bool, len(ids))
