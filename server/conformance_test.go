@@ -327,32 +327,15 @@ func (c *conformance) entity(t *testing.T, path string) {
 // children, one child whose foreign key to another row (not its parent)
 // points nowhere: the answer is a 400 naming that child's field.
 func (c *conformance) nestedReferences(t *testing.T, path string) {
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
-	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
-	for edge, prop := range create.Properties {
-		nested := prop.Value
-		if !nested.Type.Is("array") || nested.Items == nil || nested.Items.Ref == "" || read.Properties[edge] == nil {
-			continue
-		}
-		target := c.pathOf(read.Properties[edge].Value.Items.Ref)
-		table := tableOf(target)
-		if table == nil {
-			continue
-		}
-		for _, fk := range table.ForeignKeys {
+	for _, n := range c.nestedLists(path) {
+		for _, fk := range n.table.ForeignKeys {
 			name := fk.Columns[0].Name
-			if nested.Items.Value.Properties[name] == nil {
+			if n.item.Properties[name] == nil {
 				continue // the parent's key, set by the server
 			}
-			child := map[string]any{}
-			for _, req := range nested.Items.Value.Required {
-				child[req] = c.value(t, target, req, nested.Items.Value.Properties[req].Value)
-			}
-			child[name] = 2147483647
-			body := map[string]any{}
-			for _, req := range create.Required {
-				body[req] = c.value(t, path, req, create.Properties[req].Value)
-			}
+			child := c.nestedChild(t, n, name, 2147483647)
+			body := c.body(t, path)
+			edge := n.edge
 			body[edge] = []any{child}
 			var e struct {
 				Errors []struct{ Field string } `json:"errors"`
@@ -371,45 +354,24 @@ func (c *conformance) nestedReferences(t *testing.T, path string) {
 // a child whose unique field holds a value another row has, then two
 // children with the same new value: each is a 409 naming the item's field.
 func (c *conformance) nestedUnique(t *testing.T, path string) {
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
-	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
-	for edge, prop := range create.Properties {
-		nested := prop.Value
-		if !nested.Type.Is("array") || nested.Items == nil || nested.Items.Ref == "" || read.Properties[edge] == nil {
-			continue
-		}
-		target := c.pathOf(read.Properties[edge].Value.Items.Ref)
-		table := tableOf(target)
-		if table == nil {
-			continue
-		}
-		for _, col := range table.Columns {
-			p := nested.Items.Value.Properties[col.Name]
+	for _, n := range c.nestedLists(path) {
+		edge := n.edge
+		for _, col := range n.table.Columns {
+			p := n.item.Properties[col.Name]
 			if !col.Unique || p == nil || len(p.Value.Enum) > 0 || !(p.Value.Type.Is("string") || p.Value.Type.Is("integer")) {
 				continue
 			}
-			child := func(v any) map[string]any {
-				m := map[string]any{}
-				for _, req := range nested.Items.Value.Required {
-					m[req] = c.value(t, target, req, nested.Items.Value.Properties[req].Value)
-				}
-				m[col.Name] = v
-				return m
-			}
-			taken := c.value(t, target, col.Name, p.Value)
-			c.createWith(t, target, map[string]any{col.Name: taken})
-			fresh := c.value(t, target, col.Name, p.Value)
+			taken := c.value(t, n.target, col.Name, p.Value)
+			c.createWith(t, n.target, map[string]any{col.Name: taken})
+			fresh := c.value(t, n.target, col.Name, p.Value)
 			for _, tc := range []struct {
 				items []any
 				want  string
 			}{
-				{[]any{child(taken)}, edge + ".0." + col.Name},
-				{[]any{child(fresh), child(fresh)}, edge + ".1." + col.Name},
+				{[]any{c.nestedChild(t, n, col.Name, taken)}, edge + ".0." + col.Name},
+				{[]any{c.nestedChild(t, n, col.Name, fresh), c.nestedChild(t, n, col.Name, fresh)}, edge + ".1." + col.Name},
 			} {
-				body := map[string]any{}
-				for _, req := range create.Required {
-					body[req] = c.value(t, path, req, create.Properties[req].Value)
-				}
+				body := c.body(t, path)
 				body[edge] = tc.items
 				var e struct {
 					Errors []struct{ Field string } `json:"errors"`
@@ -422,6 +384,55 @@ func (c *conformance) nestedUnique(t *testing.T, path string) {
 			}
 		}
 	}
+}
+
+// nestedList is a list of children a create body may nest.
+type nestedList struct {
+	edge   string           // the body property: "posts"
+	target string           // the children's collection path: "/posts"
+	table  *schema.Table    // their table
+	item   *openapi3.Schema // the schema of one child
+}
+
+// nestedLists are the nested lists of the create body at path.
+func (c *conformance) nestedLists(path string) []nestedList {
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	var out []nestedList
+	for edge, prop := range create.Properties {
+		nested := prop.Value
+		if !nested.Type.Is("array") || nested.Items == nil || nested.Items.Ref == "" || read.Properties[edge] == nil {
+			continue
+		}
+		target := c.pathOf(read.Properties[edge].Value.Items.Ref)
+		if table := tableOf(target); table != nil {
+			out = append(out, nestedList{edge: edge, target: target, table: table, item: nested.Items.Value})
+		}
+	}
+	slices.SortFunc(out, func(a, b nestedList) int { return strings.Compare(a.edge, b.edge) })
+	return out
+}
+
+// nestedChild is a child of n with its required properties and name set to v.
+func (c *conformance) nestedChild(t *testing.T, n nestedList, name string, v any) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	for _, req := range n.item.Required {
+		m[req] = c.value(t, n.target, req, n.item.Properties[req].Value)
+	}
+	m[name] = v
+	return m
+}
+
+// body is a create body of path with its required properties.
+func (c *conformance) body(t *testing.T, path string) map[string]any {
+	t.Helper()
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	body := map[string]any{}
+	for _, req := range create.Required {
+		body[req] = c.value(t, path, req, create.Properties[req].Value)
+	}
+	return body
 }
 
 // pathOf is the collection path whose rows the response schema ref is.

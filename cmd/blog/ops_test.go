@@ -305,32 +305,7 @@ func TestSIGTERMDrains(t *testing.T) {
 // readiness would; none of their requests may fail, and after the delay new
 // connections are refused.
 func TestSIGTERMLosesNoRequest(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--drain-delay", "1s",
-		"--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
-	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := bufio.NewScanner(out)
-	var addr string
-	for addr == "" && lines.Scan() {
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		t.Fatal("no address logged")
-	}
-	go func() {
-		for lines.Scan() {
-		}
-	}()
+	cmd, addr := startServe(t, "--drain-delay", "1s", "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	type result struct {
 		served, refused int
@@ -468,30 +443,7 @@ func TestHostileRequestsStayInMemoryBound(t *testing.T) {
 			}
 		}
 		run("seed", "--database-url", dbURL, "--users", "200", "--posts-per-user", "10", "--tags", "50", "--tags-per-post", "5")
-		cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--drain-delay", "0s", "--database-url", dbURL)
-		cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		lines := bufio.NewScanner(out)
-		var addr string
-		for addr == "" && lines.Scan() {
-			if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-				addr = m[1]
-			}
-		}
-		if addr == "" {
-			t.Fatal("no address logged")
-		}
-		go func() {
-			for lines.Scan() {
-			}
-		}()
+		cmd, addr := startServe(t, "--drain-delay", "0s", "--database-url", dbURL)
 		base := "http://" + addr
 		many := strings.TrimSuffix(strings.Repeat("{},", (1<<20-40)/3), ",")
 		// The largest nested create the limits allow: 100 posts of 100
@@ -549,6 +501,39 @@ func TestHostileRequestsStayInMemoryBound(t *testing.T) {
 			}
 		}
 	})
+}
+
+// startServe runs this test binary as `blog serve` on a port the kernel
+// picks, with args, and returns the process and the address it logged; its
+// output is drained, and it is killed when the test ends.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := bufio.NewScanner(out)
+	var addr string
+	for addr == "" && lines.Scan() {
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatal("no address logged")
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	return cmd, addr
 }
 
 // peakRSS returns the peak resident memory of process pid, in bytes.

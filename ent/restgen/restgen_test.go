@@ -23,36 +23,19 @@ func TestNewFieldFlowsEverywhere(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles a schema package")
 	}
-	// The copy must sit inside the module to import ent; testdata keeps it
-	// out of ./... patterns.
-	dir, err := os.MkdirTemp("testdata", "schema-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	files, err := filepath.Glob("../../schema/*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("schema files: %v %v", files, err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if filepath.Base(f) == "post.go" {
+	dir := copySchema(t, func(name string, b []byte) []byte {
+		switch name {
+		case "post.go":
 			// Nested posts with an optional column and a defaulted one.
-			b = bytes.Replace(b, []byte(`field.Text("content"),`), []byte(`field.Text("content"),
+			return bytes.Replace(b, []byte(`field.Text("content"),`), []byte(`field.Text("content"),
 		field.String("subtitle").Optional(),
 		field.Int("rank").Default(3),`), 1)
-		}
-		if filepath.Base(f) == "user.go" {
-			b = bytes.Replace(b, []byte(`field.String("name").`), []byte(`field.String("nickname").Optional(),
+		case "user.go":
+			return bytes.Replace(b, []byte(`field.String("name").`), []byte(`field.String("nickname").Optional(),
 		field.String("name").`), 1)
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+		return b
+	})
 	if err := os.WriteFile(filepath.Join(dir, "restgen_sticker.go"), []byte(`package schema
 
 import (
@@ -78,7 +61,7 @@ func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 	for _, a := range oas.Annotations() {
 		cfg.Annotations[a.Name()] = a
 	}
-	g, err := entc.LoadGraph("./"+dir, cfg)
+	g, err := entc.LoadGraph(dir, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
