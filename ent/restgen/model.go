@@ -77,6 +77,9 @@ type Field struct {
 	// type ("post.Status") and Values its values.
 	Enum   bool
 	Values []string
+	// JSON is set for ent JSON fields: stored as JSON text, scanned and
+	// bound through restkit's JSON column helpers, not filterable.
+	JSON bool
 	// Unique is set for unique fields. NestedUnique is set on those that
 	// nested create bodies set, string or int: handlers check the values
 	// are free first, to answer a 409 naming the item.
@@ -124,6 +127,9 @@ type Edge struct {
 // Kind is the restkit.Kind constant of the field's type, or "" when lists
 // cannot filter on it.
 func (f *Field) Kind() string {
+	if f.JSON {
+		return ""
+	}
 	if f.Enum {
 		return "KindString"
 	}
@@ -145,6 +151,9 @@ func (f *Field) Kind() string {
 // JSONEncode is the Go statement writing the value v of the field to the
 // jx.Encoder e, with the bytes encoding/json would write.
 func (f *Field) JSONEncode(v string) string {
+	if f.JSON {
+		return "restkit.JSONValue(e, " + v + ")"
+	}
 	if f.Enum {
 		return "restkit.JSONString(e, string(" + v + "))"
 	}
@@ -166,6 +175,9 @@ func (f *Field) JSONEncode(v string) string {
 // JSONRead is the restkit reader of the field's type, for the generated
 // body decoders.
 func (f *Field) JSONRead() string {
+	if f.JSON {
+		return "restkit.ReadAny[" + f.Type + "]"
+	}
 	if f.Enum {
 		return "restkit.ReadStringAs[" + f.Type + "]"
 	}
@@ -335,9 +347,9 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			if ant.Skip || f.Sensitive() {
 				continue
 			}
-			if t := f.Type.Type; t == field.TypeJSON || t == field.TypeOther {
+			if f.Type.Type == field.TypeOther {
 				// The generated loaders scan columns with database/sql.
-				return nil, fmt.Errorf("field %s.%s: type %s is not supported", n.Name, f.Name, f.Type)
+				return nil, fmt.Errorf("field %s.%s: type %s is not supported (skip it with entoas.Skip(true))", n.Name, f.Name, f.Type)
 			}
 			field := &Field{
 				Name:      f.Name,
@@ -350,6 +362,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				Immutable: f.Immutable,
 				Enum:      f.IsEnum(),
 				Unique:    f.Unique,
+				JSON:      f.Type.Type == field.TypeJSON,
 			}
 			switch {
 			case f.IsEnum():

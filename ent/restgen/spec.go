@@ -164,7 +164,8 @@ func entitySchema(spec *ogen.Spec, e *Entity) {
 	required := []string{"id"}
 	for _, f := range e.Fields {
 		props = append(props, base[f.Name])
-		if !f.Nillable {
+		// Nillable fields are left out when null, JSON fields when empty.
+		if !f.Nillable && !f.JSON {
 			required = append(required, f.Name)
 		}
 	}

@@ -3,8 +3,11 @@ package restkit
 import (
 	"context"
 	stdsql "database/sql"
+	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -187,4 +190,42 @@ func (z orZero[T]) Scan(src any) error {
 	}
 	*z.p = n.V
 	return nil
+}
+
+// JSONColumn returns a scan target decoding a JSON column into p (an ent
+// JSON field); NULL leaves the zero value.
+func JSONColumn[T any](p *T) stdsql.Scanner { return jsonColumn[T]{p} }
+
+type jsonColumn[T any] struct{ p *T }
+
+func (c jsonColumn[T]) Scan(src any) error {
+	var zero T
+	*c.p = zero
+	switch src := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		return json.Unmarshal(src, c.p)
+	case string:
+		return json.Unmarshal([]byte(src), c.p)
+	}
+	return fmt.Errorf("restkit: cannot scan %T into a JSON field", src)
+}
+
+// JSONArg returns the argument of an ent JSON column in a statement the
+// REST layer builds: v encoded as JSON text, as ent's builders store it; a
+// nil pointer (an optional field left out) is NULL.
+func JSONArg(v any) driver.Valuer { return jsonArg{v} }
+
+type jsonArg struct{ v any }
+
+func (a jsonArg) Value() (driver.Value, error) {
+	if rv := reflect.ValueOf(a.v); !rv.IsValid() || rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return nil, nil
+	}
+	b, err := json.Marshal(a.v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
 }

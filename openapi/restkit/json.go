@@ -3,6 +3,7 @@ package restkit
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -68,4 +69,22 @@ func JSONBytes(e *jx.Encoder, b []byte) {
 		b = []byte{}
 	}
 	e.Base64(b)
+}
+
+// Empty reports whether encoding/json's omitempty leaves v out: false, 0,
+// "", a nil pointer or interface, an empty slice, map or array. The
+// generated encoders omit unset JSON fields with it, as the types' tags do.
+func Empty(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Invalid:
+		return true
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return rv.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return rv.IsZero()
+	}
+	return false
 }
