@@ -99,6 +99,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
+	if dia == dialect.Postgres {
+		drv = jsonAsText{drv}
+	}
 	if o.sqlLog != nil {
 		log := o.sqlLog
 		drv = dialect.DebugWithContext(drv, func(ctx context.Context, args ...any) {

@@ -1,6 +1,8 @@
 package database_test
 
 import (
+	stdsql "database/sql"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -97,5 +99,30 @@ func TestOpenKeyValueDSN(t *testing.T) {
 	var name string
 	if err := dev.SQL.QueryRow("SELECT current_database()").Scan(&name); err != nil || !strings.HasPrefix(name, "blog_dev_") {
 		t.Errorf("dev database is %q (%v), want a blog_dev_ one", name, err)
+	}
+}
+
+// TestJSONValuesReachJSONB: ent passes JSON field values as
+// json.RawMessage; over lib/pq with binary parameters they must still reach
+// a jsonb column as JSON (not as jsonb's binary encoding), while bytes for a
+// bytea column stay bytes.
+func TestJSONValuesReachJSONB(t *testing.T) {
+	db := dbtest.Open(t, dbtest.Postgres(t))
+	ctx := t.Context()
+	if _, err := db.SQL.ExecContext(ctx, "CREATE TABLE probe (j jsonb, b bytea)"); err != nil {
+		t.Fatal(err)
+	}
+	var res stdsql.Result
+	err := db.Driver.Exec(ctx, "INSERT INTO probe (j, b) VALUES ($1, $2)", []any{json.RawMessage(`["a","b"]`), []byte{0, 1, 255}}, &res)
+	if err != nil {
+		t.Fatalf("inserting a JSON value through the ent driver: %v", err)
+	}
+	var j string
+	var b []byte
+	if err := db.SQL.QueryRowContext(ctx, "SELECT j::text, b FROM probe").Scan(&j, &b); err != nil {
+		t.Fatal(err)
+	}
+	if j != `["a", "b"]` || string(b) != "\x00\x01\xff" {
+		t.Errorf("got %s and %x, want the JSON array and the bytes 0001ff", j, b)
 	}
 }
