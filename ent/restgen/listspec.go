@@ -1,6 +1,7 @@
 package restgen
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -132,6 +133,15 @@ func fieldOps(f *Field) []string {
 // filterParameter is the query parameter PATH.OP.
 func filterParameter(path, op string, f *Field, where string) *ogen.Parameter {
 	value := kindSchema(f)
+	if f.Enum && (op == "eq" || op == "neq" || op == "in") {
+		// Typed for generated clients: one of the enum's values.
+		var values []json.RawMessage
+		for _, v := range f.Values {
+			raw, _ := json.Marshal(v) // a string always marshals
+			values = append(values, raw)
+		}
+		value = ogen.String().SetEnum(values)
+	}
 	desc := map[string]string{
 		"eq": "equals", "neq": "differs from", "in": "is one of (comma-separated, at most 100)",
 		"gt": "is greater than", "gte": "is at least", "lt": "is less than", "lte": "is at most",

@@ -29,7 +29,8 @@ func TestNewFieldFlowsEverywhere(t *testing.T) {
 			// Nested posts with an optional column and a defaulted one.
 			return bytes.Replace(b, []byte(`field.Text("content"),`), []byte(`field.Text("content"),
 		field.String("subtitle").Optional(),
-		field.Int("rank").Default(3),`), 1)
+		field.Int("rank").Default(3),
+		field.Enum("state").Values("draft", "live").Default("draft"),`), 1)
 		case "user.go":
 			return bytes.Replace(b, []byte(`field.String("name").`), []byte(`field.String("nickname").Optional(),
 		field.String("name").`), 1)
@@ -74,6 +75,16 @@ func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 	// A field with a default is optional on the top-level create, as in
 	// the nested one.
 	var doc struct {
+		Components struct {
+			Parameters map[string]struct {
+				Schema struct {
+					Enum  []string `json:"enum"`
+					Items struct {
+						Enum []string `json:"enum"`
+					} `json:"items"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"components"`
 		Paths map[string]map[string]struct {
 			RequestBody struct {
 				Content map[string]struct {
@@ -86,6 +97,11 @@ func (Sticker) Fields() []ent.Field { return []ent.Field{field.String("body")} }
 	}
 	if err := json.Unmarshal(spec.Bytes(), &doc); err != nil {
 		t.Fatal(err)
+	}
+	// An enum's equality filters list its values, for typed clients.
+	params := doc.Components.Parameters
+	if eq, in := params["Post.state.eq"].Schema.Enum, params["Post.state.in"].Schema.Items.Enum; !slices.Equal(eq, []string{"draft", "live"}) || !slices.Equal(in, eq) {
+		t.Errorf("state.eq lists %v and state.in %v, want the enum's values", eq, in)
 	}
 	required := doc.Paths["/posts"]["post"].RequestBody.Content["application/json"].Schema.Required
 	if !slices.Contains(required, "title") || slices.Contains(required, "rank") || slices.Contains(required, "subtitle") {
