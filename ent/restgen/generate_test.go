@@ -167,3 +167,35 @@ func TestGenerateReplacesGeneratedFiles(t *testing.T) {
 		t.Error("the spec was not written")
 	}
 }
+
+// TestUnmappableEdgeSaysTheWayOut: an edge whose foreign key no field
+// exposes fails generation naming the edge and the two ways out; taking the
+// second (entoas.Skip) generates the API without the edge.
+func TestUnmappableEdgeSaysTheWayOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a schema package")
+	}
+	spouse := func(annotation string) func(string, []byte) []byte {
+		return func(name string, b []byte) []byte {
+			if name != "user.go" {
+				return b
+			}
+			return bytes.Replace(b, []byte(`edge.To("posts", Post.Type).`), []byte(`edge.To("spouse", User.Type).
+			Unique()`+annotation+`,
+		edge.To("posts", Post.Type).`), 1)
+		}
+	}
+	root, out := outputTree(t)
+	err := restgen.Generate(copySchema(t, spouse("")), out)
+	if err == nil || !strings.Contains(err.Error(), "User.spouse") || !strings.Contains(err.Error(), "entoas.Skip(true)") ||
+		!strings.Contains(err.Error(), `.Field("spouse_id")`) {
+		t.Fatalf("got %v, want an error naming User.spouse and the ways out", err)
+	}
+	if err := restgen.Generate(copySchema(t, spouse(".\n\t\t\tAnnotations(entoas.Skip(true))")), out); err != nil {
+		t.Fatalf("with the edge skipped: %v", err)
+	}
+	spec := snapshot(t, root)[out.SpecFile]
+	if strings.Contains(spec, "spouse") || strings.Contains(spec, "Spouse") || !strings.Contains(spec, `"/users/{id}/posts"`) {
+		t.Error("the spec should serve the user's other edges and nothing of the skipped spouse edge")
+	}
+}

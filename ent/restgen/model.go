@@ -393,6 +393,13 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			e.Fields = append(e.Fields, field)
 		}
 		for _, ed := range n.Edges {
+			ant, err := entoas.EdgeAnnotation(ed)
+			if err != nil {
+				return nil, err
+			}
+			if ant.Skip {
+				continue // no sub-route, no include, not in bodies
+			}
 			edge := &Edge{
 				Name:    ed.Name,
 				Go:      ed.StructField(),
@@ -427,7 +434,10 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 					return nil, fmt.Errorf("edge %s.%s: its foreign-key field is not exposed", n.Name, ed.Name)
 				}
 			default:
-				return nil, fmt.Errorf("edge %s.%s: unsupported kind %d", n.Name, ed.Name, body)
+				return nil, fmt.Errorf("edge %s.%s: its foreign key is not a field, so no body can set it; "+
+					"declare one (field.Int(%q).Optional().Nillable() and .Field(%q) on the edge) "+
+					"or leave the edge out of the API (.Annotations(entoas.Skip(true)))",
+					n.Name, ed.Name, ed.Name+"_id", ed.Name+"_id")
 			}
 		}
 	}

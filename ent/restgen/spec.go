@@ -80,6 +80,23 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 			return fmt.Errorf("shaping spec of %s: %w", e.Name, err)
 		}
 	}
+	// Drop the sub-routes of edges the REST layer leaves out (entoas.Skip).
+	served := make(map[string]bool)
+	for _, e := range m.Entities {
+		served[e.Path] = true
+		served[e.Path+"/{id}"] = true
+		for _, edge := range e.Edges {
+			served[e.Path+"/{id}"+edge.Path] = true
+			if edge.M2M && edge.Target.Key != nil {
+				served[e.Path+"/{id}"+edge.Path+"/{"+edge.Target.Key.Name+"}"] = true
+			}
+		}
+	}
+	for path := range spec.Paths {
+		if !served[path] {
+			delete(spec.Paths, path)
+		}
+	}
 	security(spec)
 	// Drop entoas's per-operation views, now unreferenced.
 	keep := map[string]bool{"Error": true, "FieldError": true}
