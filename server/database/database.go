@@ -160,7 +160,9 @@ func parse(rawURL string) (driver, dia, dsn string, err error) {
 
 // sqliteDSN turns "PATH[?query]" into a modernc.org/sqlite DSN with foreign
 // keys on, WAL, a busy timeout, and transactions that take the write lock at
-// BEGIN (so concurrent writers wait instead of failing to upgrade).
+// BEGIN (so concurrent writers wait instead of failing to upgrade). The busy
+// timeout comes first: switching a fresh file to WAL takes a lock, and
+// processes opening it at once must wait for it, not fail with SQLITE_BUSY.
 func sqliteDSN(path string) string {
 	path, query, _ := strings.Cut(path, "?")
 	q, _ := url.ParseQuery(query)
@@ -175,7 +177,7 @@ func sqliteDSN(path string) string {
 			delete(pragmas, name)
 		}
 	}
-	for _, p := range []string{"foreign_keys", "journal_mode", "busy_timeout"} {
+	for _, p := range []string{"busy_timeout", "foreign_keys", "journal_mode"} {
 		if v, ok := pragmas[p]; ok {
 			q.Add("_pragma", v)
 		}
