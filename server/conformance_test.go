@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -107,35 +106,20 @@ type conformance struct {
 // call sends a request and decodes a JSON answer into out (when not nil).
 func (c *conformance) call(t *testing.T, method, path string, body any, out any) (int, http.Header) {
 	t.Helper()
-	var r io.Reader
+	var text, contentType string
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = strings.NewReader(string(b))
+		text, contentType = string(b), "application/json"
 	}
-	req, err := http.NewRequest(method, c.api.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := c.api.do(t, method, path, contentType, text)
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
 	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
+		if err := json.Unmarshal([]byte(b), out); err != nil {
 			t.Fatalf("%s %s: %v: %s", method, path, err, b)
 		}
 	}

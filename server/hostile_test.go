@@ -61,33 +61,18 @@ func collectParams(item *openapi3.PathItem) openapi3.Parameters {
 // must be: not a 5xx, JSON in the one error shape, at most maxErrorBody bytes.
 func send(t *testing.T, api *testAPI, method, path, contentType, body string) (int, *restkit.Error) {
 	t.Helper()
-	req, err := http.NewRequest(method, api.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := api.do(t, method, path, contentType, body)
 	if resp.StatusCode >= 500 {
-		t.Fatalf("%s %s: got %d, want a 4xx: %s", method, abbreviate(path), resp.StatusCode, b)
+		t.Fatalf("%s %s: got %d, want a 4xx: %s", method, abbreviate(path), resp.StatusCode, abbreviate(b))
 	}
 	if resp.StatusCode < 400 {
 		return resp.StatusCode, nil
 	}
 	if len(b) > maxErrorBody {
-		t.Fatalf("%s %s: error body larger than %d bytes", method, abbreviate(path), maxErrorBody)
+		t.Fatalf("%s %s: error body of %d bytes, more than %d", method, abbreviate(path), len(b), maxErrorBody)
 	}
 	var e restkit.Error
-	if err := json.Unmarshal(b, &e); err != nil || e.Code != resp.StatusCode {
+	if err := json.Unmarshal([]byte(b), &e); err != nil || e.Code != resp.StatusCode {
 		t.Fatalf("%s %s: got %d %s, want the error shape", method, abbreviate(path), resp.StatusCode, b)
 	}
 	return resp.StatusCode, &e
@@ -218,6 +203,23 @@ func TestHostileInput(t *testing.T) {
 			code, e := send(t, api, "POST", "/users", "application/json", body)
 			if code != http.StatusBadRequest || len(e.Errors) != restkit.MaxFieldErrors || !strings.Contains(e.Message, "the first") {
 				t.Errorf("900 bad posts: got %d with %d field errors (%s), want 400 listing the first %d", code, len(e.Errors), e.Message, restkit.MaxFieldErrors)
+			}
+		})
+		t.Run("ChunkedBodyOverTheLimit", func(t *testing.T) {
+			// No Content-Length: the limit is found while reading.
+			body := io.MultiReader(strings.NewReader(`{"name":"`), strings.NewReader(strings.Repeat("x", 2<<20)), strings.NewReader(`"}`))
+			req, err := http.NewRequest("POST", api.URL+"/tags", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("got %d, want 413", resp.StatusCode)
 			}
 		})
 		t.Run("TrailingData", func(t *testing.T) {

@@ -221,35 +221,8 @@ func fingerprint(t *testing.T, db *sql.DB) string {
 // body is still arriving, sends SIGTERM, and checks the server stops taking
 // connections but finishes that request before exiting 0.
 func TestSIGTERMDrains(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
-	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := bufio.NewScanner(out)
-	var addr string
-	for addr == "" && lines.Scan() {
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
-		}
-	}
-	var logs syncBuffer
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		for lines.Scan() {
-			fmt.Fprintln(&logs, lines.Text())
-		}
-	}()
-	if addr == "" {
-		t.Fatal("no address logged")
-	}
+	srv := startServe(t, "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	cmd, addr := srv.cmd, srv.addr
 
 	body, feed := io.Pipe()
 	result := make(chan int, 1)
@@ -289,12 +262,11 @@ func TestSIGTERMDrains(t *testing.T) {
 	if code := <-result; code != http.StatusCreated {
 		t.Errorf("the in-flight request got %d, want 201", code)
 	}
-	<-read // all output read before Wait, as os/exec requires
-	if err := cmd.Wait(); err != nil {
+	if err := srv.wait(); err != nil {
 		t.Errorf("exit: %v", err)
 	}
-	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "stopped") {
-		t.Errorf("logs do not show the drain:\n%s", logs.String())
+	if !strings.Contains(srv.logs.String(), "draining") || !strings.Contains(srv.logs.String(), "stopped") {
+		t.Errorf("logs do not show the drain:\n%s", srv.logs.String())
 	}
 }
 
@@ -305,7 +277,8 @@ func TestSIGTERMDrains(t *testing.T) {
 // readiness would; none of their requests may fail, and after the delay new
 // connections are refused.
 func TestSIGTERMLosesNoRequest(t *testing.T) {
-	cmd, addr := startServe(t, "--drain-delay", "1s", "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	srv := startServe(t, "--drain-delay", "1s", "--database-url", "sqlite:"+filepath.Join(t.TempDir(), "b.db"))
+	cmd, addr := srv.cmd, srv.addr
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	type result struct {
 		served, refused int
@@ -368,7 +341,7 @@ func TestSIGTERMLosesNoRequest(t *testing.T) {
 	if total.served < 20 {
 		t.Errorf("served %d requests, want a steady load", total.served)
 	}
-	if err := cmd.Wait(); err != nil {
+	if err := srv.wait(); err != nil {
 		t.Errorf("exit: %v", err)
 	}
 	if _, err := client.Get("http://" + addr + "/healthz"); !errors.Is(err, syscall.ECONNREFUSED) {
@@ -443,7 +416,8 @@ func TestHostileRequestsStayInMemoryBound(t *testing.T) {
 			}
 		}
 		run("seed", "--database-url", dbURL, "--users", "200", "--posts-per-user", "10", "--tags", "50", "--tags-per-post", "5")
-		cmd, addr := startServe(t, "--drain-delay", "0s", "--database-url", dbURL)
+		srv := startServe(t, "--drain-delay", "0s", "--database-url", dbURL)
+		cmd, addr := srv.cmd, srv.addr
 		base := "http://" + addr
 		many := strings.TrimSuffix(strings.Repeat("{},", (1<<20-40)/3), ",")
 		// The largest nested create the limits allow: 100 posts of 100
@@ -503,10 +477,26 @@ func TestHostileRequestsStayInMemoryBound(t *testing.T) {
 	})
 }
 
+// served is a `blog serve` process started by startServe.
+type served struct {
+	cmd  *exec.Cmd
+	addr string
+	// logs holds what it printed after its address line.
+	logs *syncBuffer
+	read chan struct{}
+}
+
+// wait waits for the process to exit, after all its output is read (as
+// os/exec requires).
+func (s *served) wait() error {
+	<-s.read
+	return s.cmd.Wait()
+}
+
 // startServe runs this test binary as `blog serve` on a port the kernel
-// picks, with args, and returns the process and the address it logged; its
-// output is drained, and it is killed when the test ends.
-func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
+// picks, with args, and returns it once it has logged its address; it is
+// killed when the test ends.
+func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
@@ -520,20 +510,22 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	lines := bufio.NewScanner(out)
-	var addr string
-	for addr == "" && lines.Scan() {
+	s := &served{cmd: cmd, logs: &syncBuffer{}, read: make(chan struct{})}
+	for s.addr == "" && lines.Scan() {
 		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
+			s.addr = m[1]
 		}
 	}
-	if addr == "" {
+	if s.addr == "" {
 		t.Fatal("no address logged")
 	}
 	go func() {
+		defer close(s.read)
 		for lines.Scan() {
+			fmt.Fprintln(s.logs, lines.Text())
 		}
 	}()
-	return cmd, addr
+	return s
 }
 
 // peakRSS returns the peak resident memory of process pid, in bytes.

@@ -8,10 +8,6 @@ import (
 	"blog/openapi/restkit"
 )
 
-// MaxAttempts bounds how many times WithTx runs a transaction that
-// PostgreSQL aborts for a deadlock or a serialization failure.
-const MaxAttempts = restkit.MaxTxAttempts
-
 // WithTx runs fn in a transaction of client. It commits when fn returns nil
 // and rolls back when fn returns an error or panics (re-panicking after), and
 // reruns fn when PostgreSQL aborts the transaction for a deadlock or a
@@ -19,7 +15,3 @@ const MaxAttempts = restkit.MaxTxAttempts
 func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
 	return restkit.WithTx(ctx, client.Tx, fn)
 }
-
-// Retryable reports whether err aborted a transaction that may succeed when
-// run again: a deadlock or a serialization failure.
-func Retryable(err error) bool { return restkit.Retryable(err) }

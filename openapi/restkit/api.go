@@ -185,7 +185,7 @@ func (a *API) validate(r *http.Request, route *routers.Route, query url.Values) 
 	}
 	var err error = errs
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || errors.As(r.Context().Err(), &tooBig) {
+	if errors.As(err, &tooBig) {
 		return tooLarge(tooBig.Limit)
 	}
 	var fields []FieldError
@@ -381,27 +381,27 @@ func unavailable(err error) bool {
 	return strings.Contains(msg, "bad connection") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "database is closed")
 }
 
-// Decode decodes the (already validated) JSON body of r into v.
-// Bodies that are JSONDecoders decode themselves, unless they hold invalid
-// UTF-8, which encoding/json replaces with U+FFFD.
+// Decode decodes the (already validated) JSON body of r into v: bodies that
+// are JSONDecoders decode themselves, others through encoding/json. Invalid
+// UTF-8 and data after the JSON value are 400s.
 func Decode(r *http.Request, v any) error {
 	bad := NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "body does not match the schema"})
-	var body io.Reader = r.Body
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return bad
+	}
+	if !utf8.Valid(b) {
+		// Refused, not replaced with U+FFFD (Op refuses it earlier too).
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "body must be valid UTF-8"})
+	}
 	if dv, ok := v.(JSONDecoder); ok {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
+		d := jx.DecodeBytes(b)
+		if dv.DecodeJSON(d) != nil || d.Skip() != io.EOF {
 			return bad
 		}
-		if utf8.Valid(b) {
-			d := jx.DecodeBytes(b)
-			if dv.DecodeJSON(d) != nil || d.Skip() != io.EOF {
-				return bad
-			}
-			return nil
-		}
-		body = bytes.NewReader(b)
+		return nil
 	}
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
 		return bad
 	}

@@ -116,11 +116,7 @@ func MissingRefs(field, label string, refs []*int, found []int) error {
 		if r == nil || have[*r] {
 			continue
 		}
-		name := field
-		if strings.Contains(field, "%d") {
-			name = fmt.Sprintf(field, i)
-		}
-		fields = append(fields, FieldError{In: "body", Field: name, Message: fmt.Sprintf("no %s with id %d", label, *r)})
+		fields = append(fields, FieldError{In: "body", Field: itemField(field, i), Message: fmt.Sprintf("no %s with id %d", label, *r)})
 	}
 	if len(fields) == 0 {
 		return nil
@@ -142,11 +138,7 @@ func Taken[T comparable](field string, vals []*T, existing []T) error {
 			continue
 		}
 		if seen[*v] {
-			name := field
-			if strings.Contains(field, "%d") {
-				name = fmt.Sprintf(field, i)
-			}
-			fields = append(fields, FieldError{In: "body", Field: name, Message: "already taken"})
+			fields = append(fields, FieldError{In: "body", Field: itemField(field, i), Message: "already taken"})
 		}
 		seen[*v] = true
 	}
@@ -154,6 +146,15 @@ func Taken[T comparable](field string, vals []*T, existing []T) error {
 		return nil
 	}
 	return NewError(http.StatusConflict, "a unique field is already taken", fields...)
+}
+
+// itemField names item i of a nested list by field, a format taking the
+// index ("posts.%d.editor_id"), or is field itself when it takes none.
+func itemField(field string, i int) string {
+	if strings.Contains(field, "%d") {
+		return fmt.Sprintf(field, i)
+	}
+	return field
 }
 
 // Dedup returns ids without repeats, in first-seen order.

@@ -133,8 +133,13 @@ func checkPath(params map[string]string) error {
 // puts it back for validation and decoding.
 func readBody(r *http.Request) error {
 	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		// A body without Content-Length (chunked) that outgrows the limit.
+		return tooLarge(tooBig.Limit)
+	case err != nil:
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: "the body could not be read"})
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
