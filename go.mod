@@ -1,4 +1,4 @@
-module blog
+module github.com/entblog/blog
 
 go 1.26.8
 

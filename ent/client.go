@@ -9,17 +9,16 @@ import (
 	"log"
 	"reflect"
 
-	"blog/ent/migrate"
-
-	"blog/ent/post"
-	"blog/ent/profile"
-	"blog/ent/tag"
-	"blog/ent/user"
+	"github.com/entblog/blog/ent/migrate"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
 )
 
 // Client is the client that holds all ent builders.

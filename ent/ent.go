@@ -3,10 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/profile"
-	"blog/ent/tag"
-	"blog/ent/user"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +12,10 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
 )
 
 // ent aliases to avoid import conflicts in user's code.

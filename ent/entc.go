@@ -8,7 +8,7 @@ package main
 import (
 	"log"
 
-	"blog/ent/restgen"
+	"github.com/entblog/blog/ent/restgen"
 
 	"entgo.io/ent/entc/gen"
 )
@@ -16,9 +16,9 @@ import (
 func main() {
 	err := restgen.Generate("../schema", restgen.Output{
 		EntDir:      ".",
-		EntPackage:  "blog/ent",
+		EntPackage:  "github.com/entblog/blog/ent",
 		RestDir:     "../openapi/rest",
-		RestPackage: "blog/openapi/rest",
+		RestPackage: "github.com/entblog/blog/openapi/rest",
 		SpecFile:    "../openapi/openapi.json",
 		Features: []gen.Feature{
 			gen.FeatureUpsert,

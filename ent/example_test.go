@@ -9,10 +9,10 @@ import (
 	"log"
 	"strings"
 
-	"blog/ent"
-	"blog/ent/post"
-	"blog/ent/tag"
-	"blog/ent/user"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"

@@ -3,11 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/profile"
-	"blog/ent/tag"
-	"blog/ent/user"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +11,11 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
 )
 
 const (

@@ -3,14 +3,14 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/user"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/user"
 )
 
 // Post is the model entity for the Post schema.

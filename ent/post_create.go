@@ -3,9 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/tag"
-	"blog/ent/user"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
 )
 
 // PostCreate is the builder for creating a Post entity.

@@ -3,13 +3,13 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
 	"context"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
 )
 
 // PostDelete is the builder for deleting a Post entity.

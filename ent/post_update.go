@@ -3,10 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/tag"
-	"blog/ent/user"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +11,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
 )
 
 // PostUpdate is the builder for updating Post entities.

@@ -3,8 +3,6 @@
 package ent
 
 import (
-	"blog/ent/profile"
-	"blog/ent/user"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/user"
 )
 
 // ProfileCreate is the builder for creating a Profile entity.

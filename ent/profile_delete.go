@@ -3,13 +3,13 @@
 package ent
 
 import (
-	"blog/ent/predicate"
-	"blog/ent/profile"
 	"context"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
 )
 
 // ProfileDelete is the builder for deleting a Profile entity.

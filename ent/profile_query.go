@@ -3,9 +3,6 @@
 package ent
 
 import (
-	"blog/ent/predicate"
-	"blog/ent/profile"
-	"blog/ent/user"
 	"context"
 	"fmt"
 	"math"
@@ -14,6 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/user"
 )
 
 // ProfileQuery is the builder for querying Profile entities.

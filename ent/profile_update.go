@@ -3,8 +3,6 @@
 package ent
 
 import (
-	"blog/ent/predicate"
-	"blog/ent/profile"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
 )
 
 // ProfileUpdate is the builder for updating Profile entities.

@@ -3,12 +3,13 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/profile"
-	"blog/ent/tag"
-	"blog/ent/user"
-	"blog/schema"
 	"time"
+
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
+	"github.com/entblog/blog/schema"
 )
 
 // The init function reads all schema descriptors with runtime code

@@ -3,13 +3,13 @@
 package ent
 
 import (
-	"blog/ent/tag"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/entblog/blog/ent/tag"
 )
 
 // Tag is the model entity for the Tag schema.

@@ -3,8 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/tag"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/tag"
 )
 
 // TagCreate is the builder for creating a Tag entity.

@@ -3,9 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/tag"
 	"context"
 	"database/sql/driver"
 	"fmt"
@@ -15,6 +12,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/tag"
 )
 
 // TagQuery is the builder for querying Tag entities.

@@ -3,9 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/tag"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/tag"
 )
 
 // TagUpdate is the builder for updating Tag entities.

@@ -3,14 +3,14 @@
 package ent
 
 import (
-	"blog/ent/profile"
-	"blog/ent/user"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/user"
 )
 
 // User is the model entity for the User schema.

@@ -3,10 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/profile"
-	"blog/ent/user"
 	"context"
 	"database/sql/driver"
 	"fmt"
@@ -16,6 +12,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/user"
 )
 
 // UserQuery is the builder for querying User entities.

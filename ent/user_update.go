@@ -3,10 +3,6 @@
 package ent
 
 import (
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/profile"
-	"blog/ent/user"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +11,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/user"
 )
 
 // UserUpdate is the builder for updating User entities.

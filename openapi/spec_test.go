@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"blog/ent/migrate"
-	"blog/openapi"
+	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/openapi"
 
 	"entgo.io/ent/schema/field"
 	"github.com/getkin/kin-openapi/openapi3"

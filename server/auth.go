@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 )
 
 // requireToken guards the API when tokens are configured: mutating requests

@@ -20,11 +20,11 @@ import (
 	"testing"
 	"time"
 
-	"blog/ent"
-	"blog/ent/migrate"
-	"blog/server"
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	entsql "entgo.io/ent/dialect/sql"
 )

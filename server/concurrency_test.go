@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // poolSize is the connection pool of the concurrency tests: fewer than the

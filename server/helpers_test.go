@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -14,19 +13,17 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"blog/ent"
-	"blog/openapi"
-	"blog/openapi/rest"
-	"blog/server"
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/openapi"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/conformance"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
 // testAPI is a running server over a fresh database, with its typed client.
@@ -61,48 +58,13 @@ func serve(t *testing.T, db *database.DB, client *ent.Client, drv dialect.Driver
 // loadDoc loads the spec.
 func loadDoc(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(openapi.JSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return conformance.Doc(t, openapi.JSON())
 }
 
 // checkResponses validates each response of h against the spec.
 func checkResponses(t *testing.T, h http.Handler) http.Handler {
 	t.Helper()
-	doc := loadDoc(t)
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route, params, routeErr := router.FindRoute(r)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if routeErr == nil {
-			checkResponse(t, r, route, params, rec)
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
-	})
-}
-
-func checkResponse(t *testing.T, r *http.Request, route *routers.Route, params map[string]string, rec *httptest.ResponseRecorder) {
-	t.Helper()
-	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route},
-		Status:                 rec.Code,
-		Header:                 rec.Header(),
-		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	})
-	if err != nil {
-		t.Errorf("%s %s: response %d does not match the spec: %v\n%s", r.Method, r.URL, rec.Code, err, rec.Body.String())
-	}
+	return conformance.CheckResponses(t, loadDoc(t), h)
 }
 
 // do sends a raw request, for what the typed client cannot express.

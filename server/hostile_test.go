@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )

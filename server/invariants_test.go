@@ -9,9 +9,9 @@ import (
 	"slices"
 	"testing"
 
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // TestInvariantsAfterRandomOperations runs a seeded random sequence of

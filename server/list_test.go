@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"blog/ent"
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // fixture is a small graph with known answers:

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 )

@@ -12,10 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	"blog/openapi/rest"
-	"blog/server"
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	"github.com/go-chi/chi/v5"
 )

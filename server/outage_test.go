@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"blog/openapi/rest"
-	"blog/server"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // privatePostgres starts a PostgreSQL cluster of its own for this test (the

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 )
 
 // netHTTPErrorHeaders is what net/http writes after the status line of the

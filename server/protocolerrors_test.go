@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 )
 
 // TestProtocolErrorsAreJSON: what net/http answers itself, before any

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // TestRefusedConnectionsAre503: when PostgreSQL refuses new connections —

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"blog/ent/migrate"
-	"blog/openapi"
-	"blog/server"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/openapi"
+	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"

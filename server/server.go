@@ -15,11 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"blog/openapi"
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database"
-	"blog/server/docs"
+	"github.com/entblog/blog/openapi"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/docs"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"

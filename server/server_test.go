@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // apiError asserts that err is a *restkit.Error with status code and returns it.

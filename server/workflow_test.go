@@ -10,12 +10,12 @@ import (
 	"sync"
 	"testing"
 
-	"blog/ent"
-	"blog/ent/hook"
-	"blog/ent/post"
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/hook"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // tagNames returns the names of tags, in order.

@@ -22,7 +22,7 @@ import (
 	"strings"
 	"syscall"
 
-	"blog/server"
+	"github.com/entblog/blog/server"
 )
 
 func main() {

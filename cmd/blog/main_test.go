@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"blog/server/database"
+	"github.com/entblog/blog/server/database"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 )

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"blog/openapi"
+	"github.com/entblog/blog/openapi"
 
 	"gopkg.in/yaml.v3"
 )

@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"blog/openapi"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/openapi"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	"gopkg.in/yaml.v3"
 )

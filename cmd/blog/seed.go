@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"blog/server/database"
+	"github.com/entblog/blog/server/database"
 
 	"github.com/mattn/go-isatty"
 )

@@ -5,13 +5,12 @@ package enttest
 import (
 	"context"
 
-	"blog/ent"
+	"github.com/entblog/blog/ent"
 	// required by schema hooks.
-	_ "blog/ent/runtime"
-
-	"blog/ent/migrate"
+	_ "github.com/entblog/blog/ent/runtime"
 
 	"entgo.io/ent/dialect/sql/schema"
+	"github.com/entblog/blog/ent/migrate"
 )
 
 type (

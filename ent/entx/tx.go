@@ -4,8 +4,8 @@ package entx
 import (
 	"context"
 
-	"blog/ent"
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/openapi/restkit"
 )
 
 // WithTx runs fn in a transaction of client. It commits when fn returns nil

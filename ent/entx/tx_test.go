@@ -5,9 +5,9 @@ import (
 	"errors"
 	"testing"
 
-	"blog/ent"
-	"blog/ent/entx"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/entx"
+	"github.com/entblog/blog/server/database/dbtest"
 )
 
 func TestWithTx(t *testing.T) {

@@ -3,9 +3,10 @@
 package hook
 
 import (
-	"blog/ent"
 	"context"
 	"fmt"
+
+	"github.com/entblog/blog/ent"
 )
 
 // The PostFunc type is an adapter to allow the use of ordinary

@@ -3,11 +3,11 @@
 package profile
 
 import (
-	"blog/ent/predicate"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/entblog/blog/ent/predicate"
 )
 
 // ID filters vertices based on their ID field.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"blog/ent/restgen"
+	"github.com/entblog/blog/ent/restgen"
 )
 
 // copySchema copies ../../schema into a fresh directory under testdata (it
@@ -76,8 +76,8 @@ func outputTree(t *testing.T) (string, restgen.Output) {
 		}
 	}
 	return root, restgen.Output{
-		EntDir: filepath.Join(root, "ent"), EntPackage: "blog/ent",
-		RestDir: filepath.Join(root, "openapi", "rest"), RestPackage: "blog/openapi/rest",
+		EntDir: filepath.Join(root, "ent"), EntPackage: "github.com/entblog/blog/ent",
+		RestDir: filepath.Join(root, "openapi", "rest"), RestPackage: "github.com/entblog/blog/openapi/rest",
 		SpecFile: filepath.Join(root, "openapi", "openapi.json"),
 	}
 }

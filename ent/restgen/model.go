@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent/dialect/sql/schema"

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"blog/ent/restgen"
+	"github.com/entblog/blog/ent/restgen"
 
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent/entc"

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 )
 
 // Client is a typed client of the blog API. Errors the API returns are

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
 )
 
 // decodeBoth decodes body with restkit.Decode into a new T and with

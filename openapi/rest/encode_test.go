@@ -11,8 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
 
 	"github.com/go-faster/jx"
 )

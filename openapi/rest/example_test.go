@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"blog/ent/post"
-	"blog/ent/tag"
-	"blog/openapi/rest"
-	"blog/openapi/restkit"
-	"blog/server"
-	"blog/server/database"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/database"
 )
 
 // Example is a second program using the API two ways: the typed REST client

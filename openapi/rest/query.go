@@ -3,13 +3,13 @@
 package rest
 
 import (
-	"blog/ent"
-	"blog/ent/post"
-	"blog/ent/predicate"
-	"blog/ent/profile"
-	"blog/ent/tag"
-	"blog/ent/user"
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/post"
+	"github.com/entblog/blog/ent/predicate"
+	"github.com/entblog/blog/ent/profile"
+	"github.com/entblog/blog/ent/tag"
+	"github.com/entblog/blog/ent/user"
+	"github.com/entblog/blog/openapi/restkit"
 
 	"entgo.io/ent/dialect/sql"
 )

@@ -8,8 +8,8 @@ package rest
 import (
 	"time"
 
-	"blog/ent"
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/openapi/restkit"
 
 	"github.com/go-faster/jx"
 )

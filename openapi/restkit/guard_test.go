@@ -57,7 +57,7 @@ func TestRuntimeImportsNothingGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "blog/") && dep != "blog/openapi/restkit" {
+		if strings.HasPrefix(dep, "github.com/entblog/blog/") && dep != "github.com/entblog/blog/openapi/restkit" {
 			t.Errorf("restkit depends on %s", dep)
 		}
 	}

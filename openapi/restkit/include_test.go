@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 
 	_ "modernc.org/sqlite"
 )

@@ -4,7 +4,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 
 	"github.com/go-faster/jx"
 )

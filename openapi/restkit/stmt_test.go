@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"blog/openapi/restkit"
+	"github.com/entblog/blog/openapi/restkit"
 
 	"entgo.io/ent/dialect"
 	"github.com/lib/pq"

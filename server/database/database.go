@@ -5,7 +5,6 @@ package database
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -13,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"blog/ent"
+	"github.com/entblog/blog/ent"
 
 	atlas "ariga.io/atlas/sql/schema"
 	"entgo.io/ent/dialect"
@@ -74,6 +73,33 @@ func WithSQLLog(log *slog.Logger) Option { return func(o *options) { o.sqlLog = 
 // fails fast, and binary_parameters=yes for one round trip per query); sqlite:PATH, sqlite://PATH or file:PATH for SQLite, where
 // foreign keys are always switched on.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
+	conn, err := Connect(ctx, rawURL, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{
+		Client:  ent.NewClient(ent.Driver(conn.Driver)),
+		Driver:  conn.Driver,
+		SQL:     conn.SQL,
+		Dialect: conn.Dialect,
+		url:     rawURL,
+	}, nil
+}
+
+// Conn is an open database without an ent client: what any generated ent
+// package needs to make its own (ent.NewClient(ent.Driver(conn.Driver))).
+type Conn struct {
+	// Driver is the ent driver over SQL (with SQL logging, when on).
+	Driver dialect.Driver
+	// SQL is the connection pool.
+	SQL *sql.DB
+	// Dialect is dialect.SQLite or dialect.Postgres.
+	Dialect string
+}
+
+// Connect opens the database at rawURL as Open does, without making the
+// blog's ent client, and checks that it answers.
+func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
@@ -108,13 +134,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 			log.InfoContext(ctx, "sql", "statement", fmt.Sprint(args...))
 		})
 	}
-	return &DB{
-		Client:  ent.NewClient(ent.Driver(drv)),
-		Driver:  drv,
-		SQL:     pool,
-		Dialect: dia,
-		url:     rawURL,
-	}, nil
+	return &Conn{Driver: drv, SQL: pool, Dialect: dia}, nil
 }
 
 // DialectOf returns the ent dialect of a database URL ("" means DefaultURL).
@@ -248,25 +268,62 @@ func (db *DB) CreateSchema(ctx context.Context) error {
 }
 
 // MigrateOptions are the options of every schema migration. They add what ent
-// cannot declare: an index on post_tags.tag_id (the primary key (post_id,
-// tag_id) already serves lookups by post), so every foreign key is indexed.
+// cannot declare: an index on every foreign key that no index or primary key
+// starts with (the tag_id of a many-to-many join table, whose primary key
+// (post_id, tag_id) serves only lookups by post), so that deleting or
+// joining from the referenced side never scans the table. Named
+// TABLE_COLUMN…, they follow from the graph of any schema.
 func MigrateOptions() []schema.MigrateOption {
 	return []schema.MigrateOption{
 		schema.WithDiffHook(func(next schema.Differ) schema.Differ {
 			return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
-				t, ok := desired.Table("post_tags")
-				if !ok {
-					return nil, errors.New("desired schema has no post_tags table")
-				}
-				c, ok := t.Column("tag_id")
-				if !ok {
-					return nil, errors.New("post_tags has no tag_id column")
-				}
-				if _, ok := t.Index("post_tags_tag_id"); !ok {
-					t.AddIndexes(atlas.NewIndex("post_tags_tag_id").AddColumns(c))
+				for _, t := range desired.Tables {
+					indexForeignKeys(t)
 				}
 				return next.Diff(current, desired)
 			})
 		}),
 	}
+}
+
+// indexForeignKeys adds to t an index on each foreign key that is not a
+// prefix of its primary key or of one of its indexes.
+func indexForeignKeys(t *atlas.Table) {
+	for _, fk := range t.ForeignKeys {
+		if len(fk.Columns) == 0 || leads(t, fk.Columns) {
+			continue
+		}
+		name := t.Name
+		for _, c := range fk.Columns {
+			name += "_" + c.Name
+		}
+		if _, ok := t.Index(name); !ok {
+			t.AddIndexes(atlas.NewIndex(name).AddColumns(fk.Columns...))
+		}
+	}
+}
+
+// leads reports whether cols are the first columns of t's primary key or of
+// one of its indexes.
+func leads(t *atlas.Table, cols []*atlas.Column) bool {
+	starts := func(parts []*atlas.IndexPart) bool {
+		if len(parts) < len(cols) {
+			return false
+		}
+		for i, c := range cols {
+			if parts[i].C == nil || parts[i].C.Name != c.Name {
+				return false
+			}
+		}
+		return true
+	}
+	if t.PrimaryKey != nil && starts(t.PrimaryKey.Parts) {
+		return true
+	}
+	for _, idx := range t.Indexes {
+		if starts(idx.Parts) {
+			return true
+		}
+	}
+	return false
 }

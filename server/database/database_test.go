@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	"entgo.io/ent/dialect"
 )

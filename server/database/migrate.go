@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"blog/ent/migrate"
-	"blog/server/database/migrations"
+	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/server/database/migrations"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"

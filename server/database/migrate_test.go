@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"blog/ent/migrate"
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"blog/ent/migrate"
-	"blog/server/database"
-	"blog/server/database/dbtest"
+	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/server/database"
+	"github.com/entblog/blog/server/database/dbtest"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"

@@ -7,8 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"blog/ent"
-	"blog/ent/entx"
+	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/entx"
 )
 
 // SeedConfig sizes the demo data of Seed.

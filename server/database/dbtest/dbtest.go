@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"blog/server/database"
+	"github.com/entblog/blog/server/database"
 
 	_ "github.com/lib/pq" // PostgreSQL driver.
 )

@@ -1,0 +1,627 @@
+// Package conformance is the HTTP suite every generated API must pass,
+// whatever its graph: it derives each request from the API's OpenAPI spec and
+// the ent tables behind it (so a new entity, field or edge needs no test
+// edit) and checks what the generator promises. The blog's server tests run
+// it, and so does each graph of the generator's corpus.
+package conformance
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entblog/blog/server/database/dbtest"
+
+	"entgo.io/ent/dialect/sql/schema"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/google/uuid"
+)
+
+// API is a generated API under test.
+type API struct {
+	// Spec is its OpenAPI document.
+	Spec []byte
+	// Tables are the ent tables behind it (the generated migrate.Tables).
+	Tables []*schema.Table
+	// Serve returns its handler over a fresh, migrated database at dbURL.
+	Serve func(t *testing.T, dbURL string) http.Handler
+}
+
+// Run runs the suite on SQLite and PostgreSQL, for every entity the spec
+// serves: create a row from its required properties (creating the rows its
+// foreign keys need), read it back, update it, find it in the list, filter
+// the list by every filter parameter (an eq filter on a field finds the
+// row), sort by every field both ways, include every edge, read every edge
+// route, nest children whose references point nowhere or whose unique
+// values are taken, delete it; then check every foreign key's ON DELETE
+// action. Every response is checked against the spec.
+func Run(t *testing.T, api API) {
+	doc := Doc(t, api.Spec)
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		ts := httptest.NewServer(CheckResponses(t, doc, api.Serve(t, dbURL)))
+		t.Cleanup(ts.Close)
+		c := &suite{url: ts.URL, tables: api.Tables, doc: doc, shared: map[string]any{}}
+		var paths []string
+		for path, item := range c.doc.Paths.Map() {
+			if item.Post != nil && strings.Count(path, "/") == 1 {
+				paths = append(paths, path)
+			}
+		}
+		slices.Sort(paths)
+		if len(paths) == 0 {
+			t.Fatal("the spec serves no entity")
+		}
+		for _, path := range paths {
+			t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) { c.entity(t, path) })
+		}
+		t.Run("OnDelete", c.onDelete)
+	})
+}
+
+// Doc loads an OpenAPI document.
+func Doc(t testing.TB, spec []byte) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// CheckResponses validates each response of h against doc: a response the
+// spec does not describe fails the test.
+func CheckResponses(t *testing.T, doc *openapi3.T, h http.Handler) http.Handler {
+	t.Helper()
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, params, routeErr := router.FindRoute(r)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if routeErr == nil {
+			checkResponse(t, r, route, params, rec)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+func checkResponse(t *testing.T, r *http.Request, route *routers.Route, params map[string]string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route},
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+	if err != nil {
+		t.Errorf("%s %s: response %d does not match the spec: %v\n%s", r.Method, r.URL, rec.Code, err, rec.Body.String())
+	}
+}
+
+// onDelete deletes, for every foreign key a create body sets, a row that
+// another row refers to, and checks what the key's ON DELETE action says:
+// CASCADE deletes the referring row, SET NULL clears its key, NO ACTION and
+// RESTRICT refuse with a 409 and keep both rows.
+func (c *suite) onDelete(t *testing.T) {
+	checked := 0
+	for _, table := range c.tables {
+		path := "/" + strings.ReplaceAll(table.Name, "_", "-")
+		item := c.doc.Paths.Value(path)
+		if item == nil || item.Post == nil {
+			continue
+		}
+		props := item.Post.RequestBody.Value.Content.Get("application/json").Schema.Value.Properties
+		for _, fk := range table.ForeignKeys {
+			col := fk.Columns[0].Name
+			if len(fk.Columns) != 1 || props[col] == nil {
+				continue
+			}
+			ref := "/" + strings.ReplaceAll(fk.RefTable.Name, "_", "-")
+			t.Run(table.Name+"."+col, func(t *testing.T) {
+				parent := c.create(t, ref)
+				child := c.createWith(t, path, map[string]any{col: parent})
+				code, _ := c.call(t, "DELETE", itemPath(ref, parent), nil, nil)
+				var row map[string]any
+				childCode, _ := c.call(t, "GET", itemPath(path, child), nil, &row)
+				switch fk.OnDelete {
+				case schema.Cascade:
+					if code != http.StatusNoContent || childCode != http.StatusNotFound {
+						t.Errorf("CASCADE: deleting %s %d got %d, then the %s row %d; want 204 and 404", ref, parent, code, path, childCode)
+					}
+				case schema.SetNull:
+					if code != http.StatusNoContent || childCode != http.StatusOK || row[col] != nil {
+						t.Errorf("SET NULL: deleting %s %d got %d, then %s %v; want 204 and no %s", ref, parent, code, col, row[col], col)
+					}
+				default:
+					if code != http.StatusConflict || childCode != http.StatusOK {
+						t.Errorf("%s: deleting %s %d got %d (the %s row: %d); want 409 and both rows kept", fk.OnDelete, ref, parent, code, path, childCode)
+					}
+				}
+			})
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Error("no foreign key checked")
+	}
+}
+
+// suite holds the state of one run.
+type suite struct {
+	url    string
+	tables []*schema.Table
+	doc    *openapi3.T
+	// shared are rows created for foreign keys that may be shared, by path.
+	shared map[string]any
+	n      int
+}
+
+// call sends a request and decodes a JSON answer into out (when not nil).
+func (c *suite) call(t *testing.T, method, path string, body any, out any) (int, http.Header) {
+	t.Helper()
+	var text, contentType string
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, contentType = string(b), "application/json"
+	}
+	req, err := http.NewRequest(method, c.url+path, strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode >= 500 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil && len(b) > 0 {
+		// Numbers stay json.Number, so that 64-bit ids survive.
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+	return resp.StatusCode, resp.Header
+}
+
+// tableOf is the table behind a collection path ("/blog-posts": blog_posts).
+func (c *suite) tableOf(path string) *schema.Table {
+	name := strings.ReplaceAll(strings.TrimPrefix(path, "/"), "-", "_")
+	for _, t := range c.tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// create creates a row at the collection path from the required properties
+// of its create body and returns its id.
+func (c *suite) create(t *testing.T, path string) any {
+	t.Helper()
+	return c.createWith(t, path, nil)
+}
+
+// createWith creates a row at the collection path from the required
+// properties of its create body and the properties of set.
+func (c *suite) createWith(t *testing.T, path string, set map[string]any) any {
+	t.Helper()
+	op := c.doc.Paths.Value(path).Post
+	s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+	body := map[string]any{}
+	for _, name := range s.Required {
+		if _, ok := set[name]; !ok {
+			body[name] = c.value(t, path, name, s.Properties[name].Value)
+		}
+	}
+	for name, v := range set {
+		body[name] = v
+	}
+	var got map[string]any
+	code, header := c.call(t, "POST", path, body, &got)
+	if code != http.StatusCreated {
+		t.Fatalf("POST %s %v: got %d %v, want 201", path, body, code, got)
+	}
+	id := got["id"]
+	if id == nil || header.Get("Location") != itemPath(path, id) {
+		t.Fatalf("POST %s: got id %v and Location %q", path, id, header.Get("Location"))
+	}
+	return id
+}
+
+// value is a valid value of the property name of a create body at path.
+func (c *suite) value(t *testing.T, path, name string, s *openapi3.Schema) any {
+	t.Helper()
+	c.n++
+	if table := c.tableOf(path); table != nil {
+		for _, fk := range table.ForeignKeys {
+			if len(fk.Columns) == 1 && fk.Columns[0].Name == name {
+				ref := "/" + strings.ReplaceAll(fk.RefTable.Name, "_", "-")
+				if fk.Columns[0].Unique {
+					return c.create(t, ref) // one row per referencing row
+				}
+				if c.shared[ref] == nil {
+					c.shared[ref] = c.create(t, ref)
+				}
+				return c.shared[ref]
+			}
+		}
+	}
+	switch {
+	case len(s.Enum) > 0:
+		return s.Enum[0]
+	case s.Type.Is("string") && s.Format == "uuid":
+		return uuid.NewString()
+	case s.Type.Is("string") && s.Format == "byte":
+		return base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "v%d", c.n))
+	case s.Type.Is("string") && s.Format == "email":
+		return fmt.Sprintf("u%d@example.com", c.n)
+	case s.Type.Is("string") && s.Format == "date-time":
+		return time.Now().UTC().Format(time.RFC3339)
+	case s.Type.Is("string"):
+		v := fmt.Sprintf("v%d", c.n)
+		if s.MinLength > uint64(len(v)) {
+			v += strings.Repeat("x", int(s.MinLength)-len(v))
+		}
+		return v
+	case s.Type.Is("integer"):
+		return 1
+	case s.Type.Is("number"):
+		return 1.5
+	case s.Type.Is("boolean"):
+		return true
+	case s.Type.Is("array"):
+		return []any{}
+	}
+	t.Fatalf("POST %s: no value for required property %s of type %v", path, name, s.Type)
+	return nil
+}
+
+// missing is a value of a reference of schema s that no row has.
+func missing(s *openapi3.Schema) any {
+	switch {
+	case s.Type.Is("integer"):
+		return 2147483647
+	case s.Format == "uuid":
+		return uuid.NewString()
+	}
+	return "missing-" + uuid.NewString()
+}
+
+// entity runs the checks of one collection path.
+func (c *suite) entity(t *testing.T, path string) {
+	id := c.create(t, path)
+	item := itemPath(path, id)
+	var row map[string]any
+	if code, _ := c.call(t, "GET", item, nil, &row); code != http.StatusOK || !sameID(row["id"], id) {
+		t.Fatalf("GET %s: %d %v", item, code, row)
+	}
+	if code, _ := c.call(t, "PATCH", item, map[string]any{}, &row); code != http.StatusOK || !sameID(row["id"], id) {
+		t.Errorf("PATCH %s {}: got %d %v, want 200 and the row", item, code, row)
+	}
+	list := c.doc.Paths.Value(path).Get
+	var page struct {
+		Items []map[string]any `json:"items"`
+		Total int              `json:"total"`
+	}
+	if code, _ := c.call(t, "GET", path+"?itemsPerPage=100", nil, &page); code != http.StatusOK || !containsID(page.Items, id) {
+		t.Errorf("GET %s: %d, the new row not in the first page", path, code)
+	}
+	t.Run("Filters", func(t *testing.T) {
+		checked := 0
+		for _, p := range list.Parameters {
+			name := p.Value.Name
+			field, op, ok := cut(name)
+			if p.Value.In != "query" || !ok {
+				continue
+			}
+			q := url.Values{name: {filterValue(p.Value.Schema.Value, row[field], op)}}
+			var got struct {
+				Items []map[string]any `json:"items"`
+			}
+			code, _ := c.call(t, "GET", path+"?"+q.Encode(), nil, &got)
+			if code != http.StatusOK {
+				t.Errorf("GET %s?%s: got %d, want 200", path, q.Encode(), code)
+				continue
+			}
+			checked++
+			// An optional field that is not nillable reads NULL as its zero
+			// value (ent's rule): only a set value must be found.
+			if v, ok := row[field]; op == "eq" && ok && !zero(v) && !strings.Contains(field, ".") && !containsID(got.Items, id) {
+				t.Errorf("GET %s?%s: the row with %s %v is not found", path, q.Encode(), field, v)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s has no filter", path)
+		}
+	})
+	t.Run("Sort", func(t *testing.T) {
+		for _, p := range list.Parameters {
+			field, op, ok := cut(p.Value.Name)
+			if !ok || op != "eq" || strings.Contains(field, ".") {
+				continue
+			}
+			for _, sort := range []string{field, "-" + field} {
+				if code, _ := c.call(t, "GET", path+"?sort="+sort, nil, nil); code != http.StatusOK {
+					t.Errorf("GET %s?sort=%s: got %d, want 200", path, sort, code)
+				}
+			}
+		}
+	})
+	t.Run("Include", func(t *testing.T) {
+		for _, edge := range c.edges(path) {
+			var got map[string]any
+			if code, _ := c.call(t, "GET", item+"?include="+edge, nil, &got); code != http.StatusOK {
+				t.Errorf("GET %s?include=%s: got %d, want 200", item, edge, code)
+			}
+			if code, _ := c.call(t, "GET", path+"?include="+edge, nil, nil); code != http.StatusOK {
+				t.Errorf("GET %s?include=%s: got %d, want 200", path, edge, code)
+			}
+		}
+	})
+	t.Run("EdgeRoutes", func(t *testing.T) {
+		for p, it := range c.doc.Paths.Map() {
+			rest, ok := strings.CutPrefix(p, path+"/{id}/")
+			if !ok || strings.Contains(rest, "/") || it.Get == nil {
+				continue
+			}
+			if code, _ := c.call(t, "GET", item+"/"+rest, nil, nil); code != http.StatusOK && code != http.StatusNotFound {
+				t.Errorf("GET %s/%s: got %d, want 200 or 404", item, rest, code)
+			}
+		}
+	})
+	t.Run("NestedReferences", func(t *testing.T) { c.nestedReferences(t, path) })
+	t.Run("NestedUnique", func(t *testing.T) { c.nestedUnique(t, path) })
+	if code, _ := c.call(t, "DELETE", item, nil, nil); code != http.StatusNoContent {
+		t.Errorf("DELETE %s: got %d, want 204", item, code)
+	}
+	if code, _ := c.call(t, "GET", item, nil, nil); code != http.StatusNotFound {
+		t.Errorf("GET %s after DELETE: got %d, want 404", item, code)
+	}
+}
+
+// nestedReferences creates a row at path with, in each list of nested
+// children, one child whose foreign key to another row (not its parent)
+// points nowhere: the answer is a 400 naming that child's field.
+func (c *suite) nestedReferences(t *testing.T, path string) {
+	for _, n := range c.nestedLists(path) {
+		for _, fk := range n.table.ForeignKeys {
+			name := fk.Columns[0].Name
+			if n.item.Properties[name] == nil {
+				continue // the parent's key, set by the server
+			}
+			child := c.nestedChild(t, n, name, missing(n.item.Properties[name].Value))
+			body := c.body(t, path)
+			edge := n.edge
+			body[edge] = []any{child}
+			var e struct {
+				Errors []struct{ Field string } `json:"errors"`
+			}
+			code, _ := c.call(t, "POST", path, body, &e)
+			want := edge + ".0." + name
+			t.Logf("POST %s with %s pointing nowhere", path, want)
+			if code != http.StatusBadRequest || len(e.Errors) == 0 || e.Errors[0].Field != want {
+				t.Errorf("POST %s with %s pointing nowhere: got %d %+v, want 400 naming %s", path, want, code, e, want)
+			}
+		}
+	}
+}
+
+// nestedUnique creates a row at path with, in each list of nested children,
+// a child whose unique field holds a value another row has, then two
+// children with the same new value: each is a 409 naming the item's field.
+func (c *suite) nestedUnique(t *testing.T, path string) {
+	for _, n := range c.nestedLists(path) {
+		edge := n.edge
+		for _, col := range n.table.Columns {
+			p := n.item.Properties[col.Name]
+			if !col.Unique || p == nil || len(p.Value.Enum) > 0 || !(p.Value.Type.Is("string") || p.Value.Type.Is("integer")) {
+				continue
+			}
+			taken := c.value(t, n.target, col.Name, p.Value)
+			c.createWith(t, n.target, map[string]any{col.Name: taken})
+			fresh := c.value(t, n.target, col.Name, p.Value)
+			for _, tc := range []struct {
+				items []any
+				want  string
+			}{
+				{[]any{c.nestedChild(t, n, col.Name, taken)}, edge + ".0." + col.Name},
+				{[]any{c.nestedChild(t, n, col.Name, fresh), c.nestedChild(t, n, col.Name, fresh)}, edge + ".1." + col.Name},
+			} {
+				body := c.body(t, path)
+				body[edge] = tc.items
+				var e struct {
+					Errors []struct{ Field string } `json:"errors"`
+				}
+				code, _ := c.call(t, "POST", path, body, &e)
+				t.Logf("POST %s with %s taken", path, tc.want)
+				if code != http.StatusConflict || len(e.Errors) == 0 || e.Errors[0].Field != tc.want {
+					t.Errorf("POST %s with %s taken: got %d %+v, want 409 naming it", path, tc.want, code, e)
+				}
+			}
+		}
+	}
+}
+
+// nestedList is a list of children a create body may nest.
+type nestedList struct {
+	edge   string           // the body property: "posts"
+	target string           // the children's collection path: "/posts"
+	table  *schema.Table    // their table
+	item   *openapi3.Schema // the schema of one child
+}
+
+// nestedLists are the nested lists of the create body at path.
+func (c *suite) nestedLists(path string) []nestedList {
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	var out []nestedList
+	for edge, prop := range create.Properties {
+		nested := prop.Value
+		if !nested.Type.Is("array") || nested.Items == nil || nested.Items.Ref == "" || read.Properties[edge] == nil {
+			continue
+		}
+		target := c.pathOf(read.Properties[edge].Value.Items.Ref)
+		if table := c.tableOf(target); table != nil {
+			out = append(out, nestedList{edge: edge, target: target, table: table, item: nested.Items.Value})
+		}
+	}
+	slices.SortFunc(out, func(a, b nestedList) int { return strings.Compare(a.edge, b.edge) })
+	return out
+}
+
+// nestedChild is a child of n with its required properties and name set to v.
+func (c *suite) nestedChild(t *testing.T, n nestedList, name string, v any) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	for _, req := range n.item.Required {
+		m[req] = c.value(t, n.target, req, n.item.Properties[req].Value)
+	}
+	m[name] = v
+	return m
+}
+
+// body is a create body of path with its required properties.
+func (c *suite) body(t *testing.T, path string) map[string]any {
+	t.Helper()
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	body := map[string]any{}
+	for _, req := range create.Required {
+		body[req] = c.value(t, path, req, create.Properties[req].Value)
+	}
+	return body
+}
+
+// pathOf is the collection path whose rows the response schema ref is.
+func (c *suite) pathOf(ref string) string {
+	for path, item := range c.doc.Paths.Map() {
+		if strings.Count(path, "/") != 2 || !strings.HasSuffix(path, "/{id}") || item.Get == nil {
+			continue
+		}
+		if r := item.Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema; r != nil && r.Ref == ref {
+			return strings.TrimSuffix(path, "/{id}")
+		}
+	}
+	return ""
+}
+
+// edges are the edges of the entity at path: the properties of its response
+// schema that are other entities.
+func (c *suite) edges(path string) []string {
+	get := c.doc.Paths.Value(path + "/{id}").Get
+	s := get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	var edges []string
+	for name, p := range s.Properties {
+		if p.Ref != "" || (p.Value.Items != nil && p.Value.Items.Ref != "") {
+			edges = append(edges, name)
+		}
+	}
+	slices.Sort(edges)
+	return edges
+}
+
+// cut splits a filter parameter "posts.tags.name.eq" into its path and
+// operator; it reports false for other parameters.
+func cut(name string) (field, op string, ok bool) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	return name[:i], name[i+1:], true
+}
+
+// filterValue is a value of a filter parameter of schema s: the row's own
+// value of the field when it has one, else one of the parameter's type.
+func filterValue(s *openapi3.Schema, own any, op string) string {
+	if s.Type.Is("array") {
+		s = s.Items.Value
+	}
+	switch {
+	case op == "is_null" || s.Type.Is("boolean"):
+		if b, ok := own.(bool); ok {
+			return fmt.Sprint(b)
+		}
+		return "false"
+	case !zero(own) && op != "contains" && op != "prefix":
+		switch own.(type) {
+		case map[string]any, []any:
+		default:
+			return fmt.Sprint(own)
+		}
+	}
+	switch {
+	case s.Type.Is("integer"):
+		return "1"
+	case s.Type.Is("number"):
+		return "1.5"
+	case s.Format == "date-time":
+		return time.Now().UTC().Format(time.RFC3339)
+	case len(s.Enum) > 0:
+		return fmt.Sprint(s.Enum[0])
+	}
+	return "v"
+}
+
+// zero reports whether a decoded JSON value is absent or a zero value.
+func zero(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		return v == ""
+	case json.Number:
+		f, err := v.Float64()
+		return err == nil && f == 0
+	case bool:
+		return !v
+	}
+	return false
+}
+
+// containsID reports whether one of items has the id.
+func containsID(items []map[string]any, id any) bool {
+	for _, it := range items {
+		if sameID(it["id"], id) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameID reports whether two decoded ids are the same.
+func sameID(a, b any) bool { return a != nil && fmt.Sprint(a) == fmt.Sprint(b) }
+
+// itemPath is the path of the row id of the collection at path.
+func itemPath(path string, id any) string { return path + "/" + url.PathEscape(fmt.Sprint(id)) }
