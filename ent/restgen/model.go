@@ -122,6 +122,9 @@ type Edge struct {
 	// FK is the owner's foreign-key field holding the target's id, for
 	// edges set by field ("AuthorID" for a post's author).
 	FK *Field
+	// Nested is, for children, the name of the schema and Go type of one
+	// child in a create body of the owner (see nestedNames).
+	Nested string
 }
 
 // Kind is the restkit.Kind constant of the field's type, or "" when lists
@@ -495,7 +498,38 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			}
 		}
 	}
+	nestedNames(m)
 	return m, nil
+}
+
+// nestedNames names the type of each nested child: the owner, the edge in
+// the singular and "Create" ("UserPostCreate" for a user's posts) unless
+// that is the name of another type (an order's lines would be
+// "OrderLineCreate", the create body of OrderLine): then the edge's own
+// name ("OrderLinesCreate"), and "Nested…" before it until it is free.
+func nestedNames(m *Model) {
+	taken := make(map[string]bool)
+	for _, e := range m.Entities {
+		for _, suffix := range []string{"", "Create", "Update", "List"} {
+			taken[e.Name+suffix] = true
+		}
+		if e.Key != nil {
+			taken[e.Name+e.Key.Go+"s"] = true
+		}
+	}
+	for _, e := range m.Entities {
+		for _, c := range e.Children {
+			name := e.Name + inflect.Singularize(c.Go) + "Create"
+			if taken[name] {
+				name = e.Name + c.Go + "Create"
+			}
+			for taken[name] {
+				name = e.Name + "Nested" + strings.TrimPrefix(name, e.Name)
+			}
+			taken[name] = true
+			c.Nested = name
+		}
+	}
 }
 
 // onlyRequired reports whether key is the only field a create of e needs, so

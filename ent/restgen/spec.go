@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"entgo.io/ent/entc/gen"
-	"github.com/go-openapi/inflect"
 	"github.com/ogen-go/ogen"
 )
 
@@ -116,12 +115,8 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 }
 
 // NestedName is the name of the schema (and Go type) of a child created
-// nested in e, from the edge's name, so that two edges to one type differ:
-// "UserPostCreate" for a user's posts, "UserEditedPostCreate" for its
-// edited_posts.
-func (e *Entity) NestedName(child *Edge) string {
-	return e.Name + inflect.Singularize(child.Go) + "Create"
-}
+// inside the create body of e (see nestedNames).
+func (e *Entity) NestedName(child *Edge) string { return child.Nested }
 
 // errorResponses replaces entoas's error responses with one documented shape.
 func errorResponses(spec *ogen.Spec) {

@@ -179,7 +179,8 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 		c.SetContent(in.Content)
 		c.SetAuthorID(in.AuthorID)
 		tagsLinked := pickTags(tagByKey, in.Tags)
-		c.AddTagIDs(tagIDs(tagsLinked)...)
+		tagsLinkIDs := tagIDs(tagsLinked)
+		c.AddTagIDs(tagsLinkIDs...)
 		e, err := c.Save(ctx)
 		if err != nil {
 			return err
@@ -271,7 +272,8 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			u.ClearTags().AddTagIDs(tagIDs(pickTags(found, in.Tags.Items))...)
+			ids := tagIDs(pickTags(found, in.Tags.Items))
+			u.ClearTags().AddTagIDs(ids...)
 		}
 		var err error
 		if out, err = u.Save(ctx); err != nil {
@@ -1067,15 +1069,16 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		}
 		c := tx.Tag.Create()
 		c.SetName(in.Name)
-		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, in.Posts); err != nil {
+		postsLinkIDs := in.Posts
+		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, postsLinkIDs); err != nil {
 			return err
 		}
-		c.AddPostIDs(in.Posts...)
+		c.AddPostIDs(postsLinkIDs...)
 		e, err := c.Save(ctx)
 		if err != nil {
 			return err
 		}
-		if err := checkPostTagsBound(ctx, tx, in.Posts...); err != nil {
+		if err := checkPostTagsBound(ctx, tx, postsLinkIDs...); err != nil {
 			return err
 		}
 		out = newTag(e, nil)
@@ -1148,21 +1151,23 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 		if in.Name != nil {
 			u.SetName(*in.Name)
 		}
+		var postsLinkIDs []int
 		if in.Posts.Set {
 			ids := restkit.Dedup(in.Posts.Items)
 			if err := checkPostIDs(ctx, tx, "posts", ids...); err != nil {
 				return err
 			}
 			u.ClearPosts().AddPostIDs(ids...)
+			postsLinkIDs = ids
 		}
-		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, in.Posts.Items); err != nil {
+		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, postsLinkIDs); err != nil {
 			return err
 		}
 		var err error
 		if out, err = u.Save(ctx); err != nil {
 			return err
 		}
-		if err := checkPostTagsBound(ctx, tx, in.Posts.Items...); err != nil {
+		if err := checkPostTagsBound(ctx, tx, postsLinkIDs...); err != nil {
 			return err
 		}
 		return nil

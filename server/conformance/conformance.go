@@ -7,10 +7,12 @@ package conformance
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server/database/dbtest"
 
 	"entgo.io/ent/dialect/sql/schema"
@@ -26,6 +29,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 )
 
@@ -68,6 +72,40 @@ func Run(t *testing.T, api API) {
 		}
 		t.Run("OnDelete", c.onDelete)
 	})
+}
+
+// Handler serves the routes of a generated REST package (its Routes, bound
+// to its ent client) with the runtime configured from spec and classify, as
+// a minimal server would: unknown routes and methods answer the runtime's
+// errors.
+func Handler(t testing.TB, spec []byte, classify func(error) *restkit.Error, routes func(chi.Router, *restkit.API)) http.Handler {
+	t.Helper()
+	api, err := restkit.New(context.Background(), restkit.Config{
+		Spec:     spec,
+		Logger:       slog.New(slog.NewTextHandler(logWriter{t}, nil)),
+		MaxBodyBytes: 1 << 20,
+		Classify:     classify,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		api.WriteError(w, r, restkit.NewError(http.StatusNotFound, "no route "+r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		api.WriteError(w, r, restkit.NewError(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path))
+	})
+	routes(r, api)
+	return r
+}
+
+// logWriter sends the server's log (the causes of 500s) to the test's.
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // Doc loads an OpenAPI document.

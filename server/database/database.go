@@ -126,7 +126,9 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
 	if dia == dialect.Postgres {
-		drv = jsonAsText{drv}
+		drv = jsonAsText(drv)
+	} else {
+		drv = timesInUTC(drv)
 	}
 	if o.sqlLog != nil {
 		log := o.sqlLog

@@ -109,3 +109,15 @@ func randomHex(t testing.TB) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// Connect opens the database at rawURL without the blog's ent client or
+// migrations, for another graph's tests, and closes it when the test ends.
+func Connect(t testing.TB, rawURL string) *database.Conn {
+	t.Helper()
+	conn, err := database.Connect(context.Background(), rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.SQL.Close() })
+	return conn
+}

@@ -1,0 +1,31 @@
+//go:build ignore
+
+// entc.go generates each graph of the corpus into its own packages, as a team
+// would from its own entc.go.
+package main
+
+import (
+	"log"
+
+	"github.com/entblog/blog/ent/restgen"
+
+	"entgo.io/ent/entc/gen"
+)
+
+const module = "github.com/entblog/blog/ent/restgen/corpus/"
+
+func main() {
+	for _, name := range []string{"shop"} {
+		err := restgen.Generate("./"+name+"/schema", restgen.Output{
+			EntDir:      name + "/ent",
+			EntPackage:  module + name + "/ent",
+			RestDir:     name + "/rest",
+			RestPackage: module + name + "/rest",
+			SpecFile:    name + "/openapi.json",
+			Features:    []gen.Feature{gen.FeatureUpsert, gen.FeatureVersionedMigration, gen.FeatureModifier},
+		})
+		if err != nil {
+			log.Fatalf("%s: %v", name, err)
+		}
+	}
+}
