@@ -81,7 +81,7 @@ func Run(t *testing.T, api API) {
 func Handler(t testing.TB, spec []byte, classify func(error) *restkit.Error, routes func(chi.Router, *restkit.API)) http.Handler {
 	t.Helper()
 	api, err := restkit.New(context.Background(), restkit.Config{
-		Spec:     spec,
+		Spec:         spec,
 		Logger:       slog.New(slog.NewTextHandler(logWriter{t}, nil)),
 		MaxBodyBytes: 1 << 20,
 		Classify:     classify,
