@@ -1,6 +1,8 @@
 package restgen
 
 import (
+	"github.com/entblog/blog/openapi/restkit"
+
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -62,7 +64,7 @@ func listParameters(spec *ogen.Spec, e *Entity) []*ogen.Parameter {
 		SetDescription("Any of the conditions: or=(name.eq.alice,email.contains.example). A condition is a filter parameter name, a dot and its value; " +
 			"quote a value holding a comma or parenthesis in double quotes; separate in values with |. It is ANDed with the other filters.").
 		SetSchema(ogen.String().SetMaxLength(ptr(uint64(1000)))))
-	for _, f := range append([]*Field{{Name: "id", Type: "int"}}, e.Filterable()...) {
+	for _, f := range append([]*Field{e.ID}, e.Filterable()...) {
 		for _, op := range fieldOps(f) {
 			add(filterParameter(f.Name, op, f, ""))
 		}
@@ -114,20 +116,8 @@ func article(edge *Edge) string {
 
 // fieldOps are the operators of a field, as restkit implements them.
 func fieldOps(f *Field) []string {
-	ops := []string{"eq", "neq", "in"}
-	if f.Kind() != "KindBool" {
-		ops = append(ops, "gt", "gte", "lt", "lte")
-	}
-	switch f.Kind() {
-	case "KindString":
-		ops = append(ops, "contains", "prefix")
-	case "KindTime":
-		ops = append(ops, "before", "after")
-	}
-	if f.Nillable {
-		ops = append(ops, "is_null")
-	}
-	return ops
+	rf := restkit.Field{Kind: f.kind(), Column: f.Name, Nullable: f.Nillable}
+	return rf.Ops()
 }
 
 // filterParameter is the query parameter PATH.OP.
@@ -173,6 +163,8 @@ func kindSchema(f *Field) *ogen.Schema {
 		return ogen.Bool()
 	case "KindTime":
 		return ogen.DateTime()
+	case "KindUUID":
+		return ogen.UUID()
 	}
 	return ogen.String().SetMaxLength(ptr(uint64(maxTextParam)))
 }

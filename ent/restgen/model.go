@@ -37,6 +37,8 @@ type Entity struct {
 	Label  string // human name: "user"
 	Pkg    string // ent predicate package: "user"
 	Path   string // collection path: "/users"
+	// ID is the id field: int, int64, string or uuid.UUID.
+	ID     *Field
 	Fields []*Field
 	// Key is the natural key: a unique, required string field (a tag's
 	// name). Other entities link to a keyed entity by key, creating it when
@@ -147,8 +149,27 @@ func (f *Field) Kind() string {
 		return "KindBool"
 	case "time.Time":
 		return "KindTime"
+	case "uuid.UUID":
+		return "KindUUID"
 	}
 	return ""
+}
+
+// kind is the restkit.Kind that Kind names.
+func (f *Field) kind() restkit.Kind {
+	switch f.Kind() {
+	case "KindInt":
+		return restkit.KindInt
+	case "KindFloat":
+		return restkit.KindFloat
+	case "KindBool":
+		return restkit.KindBool
+	case "KindTime":
+		return restkit.KindTime
+	case "KindUUID":
+		return restkit.KindUUID
+	}
+	return restkit.KindString
 }
 
 // JSONEncode is the Go statement writing the value v of the field to the
@@ -165,6 +186,10 @@ func (f *Field) JSONEncode(v string) string {
 		return "restkit.JSONString(e, " + v + ")"
 	case "int":
 		return "e.Int(" + v + ")"
+	case "int64":
+		return "e.Int64(" + v + ")"
+	case "uuid.UUID":
+		return "e.Str(" + v + ".String())"
 	case "bool":
 		return "e.Bool(" + v + ")"
 	case "time.Time":
@@ -189,6 +214,8 @@ func (f *Field) JSONRead() string {
 		return "restkit.ReadString"
 	case "int":
 		return "restkit.ReadInt"
+	case "int64", "uuid.UUID":
+		return "restkit.ReadID[" + f.Type + "]"
 	case "bool":
 		return "restkit.ReadBool"
 	case "float64":
@@ -208,13 +235,28 @@ func (f *Field) ValuesMethod() string {
 	return "Ints"
 }
 
+// IDImports are the packages of the id types that are not built-in
+// (uuid.UUID), in order.
+func (m *Model) IDImports() []string {
+	seen := make(map[string]bool)
+	var pkgs []string
+	for _, e := range m.Entities {
+		if p := e.ID.PkgPath; p != "" && !seen[p] {
+			seen[p] = true
+			pkgs = append(pkgs, p)
+		}
+	}
+	slices.Sort(pkgs)
+	return pkgs
+}
+
 // TypeImports are the packages of the non-built-in types the API types use
 // (ent's named enum types, uuid.UUID…), in order.
 func (m *Model) TypeImports() []string {
 	seen := make(map[string]bool)
 	var pkgs []string
 	for _, e := range m.Entities {
-		for _, f := range e.Fields {
+		for _, f := range append([]*Field{e.ID}, e.Fields...) {
 			if f.PkgPath != "" && !seen[f.PkgPath] {
 				seen[f.PkgPath] = true
 				pkgs = append(pkgs, f.PkgPath)
@@ -337,6 +379,11 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			Pkg:   n.Package(),
 			Path:  "/" + rules.Pluralize(strcase.KebabCase(n.Name)),
 		}
+		id, err := idField(n)
+		if err != nil {
+			return nil, err
+		}
+		e.ID = id
 		m.Entities = append(m.Entities, e)
 		byName[n.Name] = e
 	}
@@ -530,6 +577,32 @@ func nestedNames(m *Model) {
 			c.Nested = name
 		}
 	}
+}
+
+// idField is the id of n, when its type is one the API serves: ints the
+// database numbers, strings and UUIDs ent makes with the schema's default.
+func idField(n *gen.Type) (*Field, error) {
+	f := &Field{Name: "id", Go: "ID", Type: n.ID.Type.String(), ReadOnly: true}
+	switch n.ID.Type.Type {
+	case field.TypeInt, field.TypeInt64:
+	case field.TypeString, field.TypeUUID:
+		if !n.ID.Default {
+			return nil, fmt.Errorf("type %s: its %s id has no default; the API does not take ids from clients, so give it one "+
+				"(field.UUID(\"id\", uuid.UUID{}).Default(uuid.New), field.String(\"id\").DefaultFunc(…))", n.Name, n.ID.Type)
+		}
+		f.Default = n.Package() + "." + n.ID.DefaultName()
+		if n.ID.DefaultFunc() {
+			f.Default += "()"
+		}
+		f.PkgPath = n.ID.Type.PkgPath
+	default:
+		return nil, fmt.Errorf("type %s: id type %s is not supported (int, int64, string or UUID); "+
+			"leave the type out of the API with entoas.Skip(true)", n.Name, n.ID.Type)
+	}
+	if f.Type != "int" && f.Type != "int64" && f.Type != "string" && f.Type != "uuid.UUID" {
+		return nil, fmt.Errorf("type %s: id type %s is not supported (int, int64, string or UUID)", n.Name, f.Type)
+	}
+	return f, nil
 }
 
 // onlyRequired reports whether key is the only field a create of e needs, so

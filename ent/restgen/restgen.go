@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"go/format"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"golang.org/x/tools/imports"
 )
 
 //go:embed templates/*.tmpl enttemplates/*.tmpl
@@ -81,7 +81,9 @@ func (x *Extension) render(g *gen.Graph) error {
 		if err := tmpl.ExecuteTemplate(&buf, name+".tmpl", m); err != nil {
 			return fmt.Errorf("executing template %s: %w", name, err)
 		}
-		src, err := format.Source(buf.Bytes())
+		// imports.Process formats and drops the imports a graph does not
+		// use (uuid when no id is a UUID).
+		src, err := imports.Process(name+".go", buf.Bytes(), nil)
 		if err != nil {
 			return fmt.Errorf("formatting %s.go: %w\n%s", name, err, buf.Bytes())
 		}

@@ -4,9 +4,9 @@ package rest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/entblog/blog/openapi/restkit"
@@ -24,8 +24,8 @@ func NewClient(baseURL string, hc *http.Client) *Client {
 	return &Client{rc: restkit.NewClient(baseURL, hc)}
 }
 
-func itemPath(collection string, id int) string {
-	return collection + "/" + strconv.Itoa(id)
+func itemPath(collection string, id any) string {
+	return collection + "/" + url.PathEscape(fmt.Sprint(id))
 }
 
 // includeQuery encodes include paths ("profile", "posts.tags").

@@ -199,7 +199,7 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 
 // readPost handles GET /posts/{id}.
 func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 
 // updatePost handles PATCH /posts/{id}.
 func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 // deletePost handles DELETE /posts/{id}. Rows that depend on
 // the post go with it: the foreign keys cascade in the database.
 func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -362,7 +362,7 @@ func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.L
 
 // readPostAuthor handles GET /posts/{id}/author.
 func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	e, err := h.client.Post.Query().Where(post.ID(id)).QueryAuthor().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingPost(ctx, h.client, id, fmt.Sprintf("post %d has no author", id))
+		return missingPost(ctx, h.client, id, fmt.Sprintf("post %v has no author", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading author of post: %w", err)
@@ -391,7 +391,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 
 // listPostTags handles GET /posts/{id}/tags.
 func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -432,7 +432,7 @@ func (h *handler) addPostTags(w http.ResponseWriter, r *http.Request) error {
 // post, creating missing ones, in place of the current ones when
 // replace is set. It responds with the post and its tags.
 func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace bool) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -488,7 +488,7 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 
 // removePostTag handles DELETE /posts/{id}/tags/{name}.
 func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -500,7 +500,7 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		t, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return missingPost(ctx, tx.Client(), id, fmt.Sprintf("post %d has no tag %q", id, key))
+			return missingPost(ctx, tx.Client(), id, fmt.Sprintf("post %v has no tag %q", id, key))
 		}
 		if err != nil {
 			return err
@@ -689,7 +689,7 @@ func missingPost(ctx context.Context, client *ent.Client, id int, message string
 	ok, err := client.Post.Query().Where(post.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking post %d: %w", id, err)
+		return fmt.Errorf("checking post %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("post", id)
 	case message != "":
@@ -702,7 +702,7 @@ func missingPost(ctx context.Context, client *ent.Client, id int, message string
 func checkPostExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Post.Query().Where(post.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking post %d: %w", id, err)
+		return fmt.Errorf("checking post %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("post", id)
@@ -737,7 +737,7 @@ func checkPostTagsBound(ctx context.Context, tx *ent.Tx, ids ...int) error {
 		return fmt.Errorf("counting tags: %w", err)
 	}
 	if len(over) > 0 {
-		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a post has at most %d tags; post %d would have more", MaxLinks, over[0]))
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a post has at most %d tags; post %v would have more", MaxLinks, over[0]))
 	}
 	return nil
 }
@@ -774,7 +774,7 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 
 // readProfile handles GET /profiles/{id}.
 func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -804,7 +804,7 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 
 // updateProfile handles PATCH /profiles/{id}.
 func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -838,7 +838,7 @@ func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 // deleteProfile handles DELETE /profiles/{id}. Rows that depend on
 // the profile go with it: the foreign keys cascade in the database.
 func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -901,7 +901,7 @@ func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *res
 
 // readProfileUser handles GET /profiles/{id}/user.
 func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -915,7 +915,7 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	e, err := h.client.Profile.Query().Where(profile.ID(id)).QueryUser().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingProfile(ctx, h.client, id, fmt.Sprintf("profile %d has no user", id))
+		return missingProfile(ctx, h.client, id, fmt.Sprintf("profile %v has no user", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading user of profile: %w", err)
@@ -1045,7 +1045,7 @@ func missingProfile(ctx context.Context, client *ent.Client, id int, message str
 	ok, err := client.Profile.Query().Where(profile.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking profile %d: %w", id, err)
+		return fmt.Errorf("checking profile %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("profile", id)
 	case message != "":
@@ -1094,7 +1094,7 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 
 // readTag handles GET /tags/{id}.
 func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1132,7 +1132,7 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 
 // updateTag handles PATCH /tags/{id}.
 func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1185,7 +1185,7 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 // deleteTag handles DELETE /tags/{id}. Rows that depend on
 // the tag go with it: the foreign keys cascade in the database.
 func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1253,7 +1253,7 @@ func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.Lis
 
 // listTagPosts handles GET /tags/{id}/posts.
 func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1403,7 +1403,7 @@ func missingTag(ctx context.Context, client *ent.Client, id int, message string)
 	ok, err := client.Tag.Query().Where(tag.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking tag %d: %w", id, err)
+		return fmt.Errorf("checking tag %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("tag", id)
 	case message != "":
@@ -1416,7 +1416,7 @@ func missingTag(ctx context.Context, client *ent.Client, id int, message string)
 func checkTagExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Tag.Query().Where(tag.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking tag %d: %w", id, err)
+		return fmt.Errorf("checking tag %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("tag", id)
@@ -1511,7 +1511,7 @@ func pickTags(byKey map[string]*Tag, keys []string) []*Tag {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Tag) int { return a.ID - b.ID })
+	slices.SortFunc(out, func(a, b *Tag) int { return restkit.CompareIDs(a.ID, b.ID) })
 	return out
 }
 
@@ -1627,11 +1627,11 @@ func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCr
 	if err != nil {
 		return nil, fmt.Errorf("inserting posts: %w", err)
 	}
-	var tags [][2]int
+	var tags [][2]any
 	for i, v := range out {
 		v.Tags = pickTags(tagByKey, in[i].Tags)
 		for _, t := range v.Tags {
-			tags = append(tags, [2]int{v.ID, t.ID})
+			tags = append(tags, [2]any{v.ID, t.ID})
 		}
 	}
 	if len(tags) > 0 {
@@ -1667,7 +1667,7 @@ func createUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCr
 
 // readUser handles GET /users/{id}.
 func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1705,7 +1705,7 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 
 // updateUser handles PATCH /users/{id}.
 func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1744,7 +1744,7 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 // deleteUser handles DELETE /users/{id}. Rows that depend on
 // the user go with it: the foreign keys cascade in the database.
 func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1812,7 +1812,7 @@ func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.L
 
 // readUserProfile handles GET /users/{id}/profile.
 func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1826,7 +1826,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	e, err := h.client.User.Query().Where(user.ID(id)).QueryProfile().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingUser(ctx, h.client, id, fmt.Sprintf("user %d has no profile", id))
+		return missingUser(ctx, h.client, id, fmt.Sprintf("user %v has no profile", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading profile of user: %w", err)
@@ -1841,7 +1841,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 
 // listUserPosts handles GET /users/{id}/posts.
 func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1872,7 +1872,7 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 // upsert on the unique user_id, so concurrent calls cannot
 // create two.
 func (h *handler) putUserProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1915,7 +1915,7 @@ func (h *handler) putUserProfile(w http.ResponseWriter, r *http.Request) error {
 
 // deleteUserProfile handles DELETE /users/{id}/profile.
 func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1929,7 +1929,7 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("deleting profile of user: %w", err)
 	}
 	if n == 0 {
-		return missingUser(ctx, h.client, id, fmt.Sprintf("user %d has no profile", id))
+		return missingUser(ctx, h.client, id, fmt.Sprintf("user %v has no profile", id))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -2099,7 +2099,7 @@ func missingUser(ctx context.Context, client *ent.Client, id int, message string
 	ok, err := client.User.Query().Where(user.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking user %d: %w", id, err)
+		return fmt.Errorf("checking user %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("user", id)
 	case message != "":
@@ -2112,7 +2112,7 @@ func missingUser(ctx context.Context, client *ent.Client, id int, message string
 func checkUserExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.User.Query().Where(user.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking user %d: %w", id, err)
+		return fmt.Errorf("checking user %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("user", id)

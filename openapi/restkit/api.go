@@ -411,15 +411,6 @@ func Decode(r *http.Request, v any) error {
 	return nil
 }
 
-// PathID returns the integer path parameter "id" (validated by the spec).
-func PathID(r *http.Request) (int, error) {
-	id, err := strconv.Atoi(chi.URLParam(r, "id"))
-	if err != nil {
-		return 0, NewError(http.StatusBadRequest, "invalid request", FieldError{In: "path", Field: "id", Message: "value has the wrong type"})
-	}
-	return id, nil
-}
-
 // PathKey returns the path parameter name, unescaped.
 func PathKey(r *http.Request, name string) (string, error) {
 	v, err := pathParam(r, chi.URLParam(r, name))

@@ -7,7 +7,6 @@ package restkit
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -68,21 +67,21 @@ func Invalid(field, format string, args ...any) *Error {
 }
 
 // NotFound returns a 404 Error saying which resource does not exist.
-func NotFound(label string, id int) *Error {
-	return NewError(http.StatusNotFound, fmt.Sprintf("%s %d not found", label, id))
+func NotFound(label string, id any) *Error {
+	return NewError(http.StatusNotFound, fmt.Sprintf("%s %v not found", label, id))
 }
 
 // MissingIDs returns a 400 Error naming field when some of want is not in
 // found (the ids of label that exist), and nil otherwise.
-func MissingIDs(field, label string, want, found []int) error {
-	have := make(map[int]bool, len(found))
+func MissingIDs[T ID](field, label string, want, found []T) error {
+	have := make(map[T]bool, len(found))
 	for _, id := range found {
 		have[id] = true
 	}
 	var missing []string
 	for _, id := range want {
 		if !have[id] {
-			missing = append(missing, strconv.Itoa(id))
+			missing = append(missing, fmt.Sprint(id))
 		}
 	}
 	if len(missing) == 0 {
@@ -92,8 +91,8 @@ func MissingIDs(field, label string, want, found []int) error {
 }
 
 // RefIDs returns the ids refs point to, each once, in first-seen order.
-func RefIDs(refs []*int) []int {
-	var ids []int
+func RefIDs[T ID](refs []*T) []T {
+	var ids []T
 	for _, r := range refs {
 		if r != nil {
 			ids = append(ids, *r)
@@ -106,8 +105,8 @@ func RefIDs(refs []*int) []int {
 // that points to an id not in found (the ids of label that exist), naming it
 // by field, a format taking the item's index ("posts.%d.editor_id") or a
 // plain name; nil when every reference exists.
-func MissingRefs(field, label string, refs []*int, found []int) error {
-	have := make(map[int]bool, len(found))
+func MissingRefs[T ID](field, label string, refs []*T, found []T) error {
+	have := make(map[T]bool, len(found))
 	for _, id := range found {
 		have[id] = true
 	}
@@ -116,7 +115,7 @@ func MissingRefs(field, label string, refs []*int, found []int) error {
 		if r == nil || have[*r] {
 			continue
 		}
-		fields = append(fields, FieldError{In: "body", Field: itemField(field, i), Message: fmt.Sprintf("no %s with id %d", label, *r)})
+		fields = append(fields, FieldError{In: "body", Field: itemField(field, i), Message: fmt.Sprintf("no %s with id %v", label, *r)})
 	}
 	if len(fields) == 0 {
 		return nil
@@ -158,8 +157,8 @@ func itemField(field string, i int) string {
 }
 
 // Dedup returns ids without repeats, in first-seen order.
-func Dedup(ids []int) []int {
-	seen := make(map[int]bool, len(ids))
+func Dedup[T comparable](ids []T) []T {
+	seen := make(map[T]bool, len(ids))
 	out := ids[:0:0]
 	for _, id := range ids {
 		if !seen[id] {

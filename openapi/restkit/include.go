@@ -148,8 +148,8 @@ func tooManyIncluded() error {
 // The generated loaders of included edges use it to scan rows straight into
 // the API types. It stops with a 400 once the request has loaded
 // MaxIncludedRows included rows.
-func EachRow(ctx context.Context, drv dialect.Driver, sts Stmts, ids []int, f func(*sql.Rows) error) error {
-	query, args := sts.For(len(ids)).Query(ids)
+func EachRow[T ID](ctx context.Context, drv dialect.Driver, sts Stmts, ids []T, f func(*sql.Rows) error) error {
+	query, args := Query(sts.For(len(ids)), ids)
 	budget, _ := ctx.Value(includeBudgetKey{}).(*includeBudget)
 	if budget == nil {
 		return eachRow(ctx, drv, query, args, f)

@@ -97,7 +97,7 @@ func (l *List) After(s *sql.Selector) {
 // keyset is "the row comes after the cursor" from sort key i on.
 func (l *List) keyset(s *sql.Selector, i int) *sql.Predicate {
 	if i == len(l.sort) {
-		return sql.GT(s.C("id"), l.after.ID)
+		return sql.GT(s.C("id"), l.after.id)
 	}
 	k, v := l.sort[i], l.after.Keys[i]
 	e := k.field.expr(s)
@@ -124,7 +124,9 @@ func (l *List) keyset(s *sql.Selector, i int) *sql.Predicate {
 type cursor struct {
 	Sort string `json:"s"`
 	Keys []any  `json:"k"`
-	ID   int    `json:"id"`
+	ID   any    `json:"id"`
+	// id is ID as the id column's Go type.
+	id any
 }
 
 func (l *List) decodeCursor(raw string) (*cursor, error) {
@@ -135,6 +137,13 @@ func (l *List) decodeCursor(raw string) (*cursor, error) {
 	}
 	if c.Sort != l.spec || len(c.Keys) != len(l.sort) {
 		return nil, fmt.Errorf("the cursor belongs to another sort; keep sort as it was")
+	}
+	idField := l.entity.Fields["id"]
+	if idField == nil || c.ID == nil {
+		return nil, fmt.Errorf("malformed cursor")
+	}
+	if c.id, err = idField.fromJSON(c.ID); err != nil {
+		return nil, fmt.Errorf("malformed cursor")
 	}
 	for i, k := range l.sort {
 		if c.Keys[i] == nil {
@@ -163,7 +172,7 @@ func (f *Field) fromJSON(v any) (any, error) {
 			return x, nil
 		}
 	case string:
-		if f.Kind == KindString || f.Kind == KindTime {
+		if f.Kind == KindString || f.Kind == KindTime || f.Kind == KindUUID {
 			return f.parse(x)
 		}
 	case bool:
@@ -198,7 +207,7 @@ func (f *Field) toJSON(v any) (any, error) {
 // Paginate trims rows (fetched with Limit+1) to the page and returns the
 // cursor of the next page, or "" on the last one. value reads a field (or a
 // selected count) of a row by name; id its id.
-func Paginate[T, V any](l *List, rows []T, value func(T, string) (V, error), id func(T) int) ([]T, string, error) {
+func Paginate[T, V any, I ID](l *List, rows []T, value func(T, string) (V, error), id func(T) I) ([]T, string, error) {
 	if len(rows) <= l.Limit {
 		return rows, "", nil
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 )
 
 // Kind is the type of a filterable value.
@@ -22,6 +23,8 @@ const (
 	KindFloat
 	KindBool
 	KindTime
+	// KindUUID is a UUID: compared for equality only.
+	KindUUID
 )
 
 // Field is a value of an entity that lists filter and sort by: a column, or
@@ -71,7 +74,7 @@ func opsOf(f *Field) []string {
 	if f.Count == nil {
 		ops = append(ops, "in")
 	}
-	if f.Kind != KindBool {
+	if f.Kind != KindBool && f.Kind != KindUUID {
 		ops = append(ops, "gt", "gte", "lt", "lte")
 	}
 	switch f.Kind {
@@ -109,6 +112,8 @@ func (f *Field) parse(v string) (any, error) {
 		return strconv.ParseBool(v)
 	case KindTime:
 		return time.Parse(time.RFC3339Nano, v)
+	case KindUUID:
+		return uuid.Parse(v)
 	}
 	return v, nil
 }

@@ -71,33 +71,14 @@ func (s Stmts) For(n int) Stmt {
 }
 
 // Query returns the text of st and its arguments for ids.
-func (st Stmt) Query(ids []int) (string, []any) {
+func Query[T ID](st Stmt, ids []T) (string, []any) {
 	args := slices.Clone(st.args)
 	for i, a := range args {
 		if _, ok := a.(IDsArg); ok {
-			args[i] = st.idsValue(ids)
+			args[i] = idsValue(st.dialect, ids)
 		}
 	}
 	return st.query, args
-}
-
-func (st Stmt) idsValue(ids []int) any {
-	if st.dialect == dialect.Postgres {
-		a := make(pq.Int64Array, len(ids))
-		for i, id := range ids {
-			a[i] = int64(id)
-		}
-		return a
-	}
-	b := make([]byte, 0, 2+8*len(ids))
-	b = append(b, '[')
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(id), 10)
-	}
-	return string(append(b, ']'))
 }
 
 // Exec builds the statement q (an ent SQL builder) and runs it on drv.
@@ -165,19 +146,17 @@ func jsonStrings(keys []string) string {
 }
 
 // InsertPairs is the statement inserting into the join table the rows
-// (pairs[i][0], pairs[i][1]) of its two columns, with one argument for each
-// column whatever the number of rows: arrays on PostgreSQL, a JSON array of
-// pairs on SQLite.
-func InsertPairs(d, table string, cols []string, pairs [][2]int) sql.Querier {
+// (pairs[i][0], pairs[i][1]) of its two columns (ids: each column of one
+// type), with one argument for each column whatever the number of rows:
+// arrays on PostgreSQL, a JSON array of pairs on SQLite.
+func InsertPairs(d, table string, cols []string, pairs [][2]any) sql.Querier {
 	q := &sql.Builder{}
 	q.SetDialect(d)
 	q.WriteString("INSERT INTO ").Ident(table).WriteString(" (").IdentComma(cols...).WriteString(") SELECT ")
 	if d == dialect.Postgres {
-		a, b := make(pq.Int64Array, len(pairs)), make(pq.Int64Array, len(pairs))
-		for i, p := range pairs {
-			a[i], b[i] = int64(p[0]), int64(p[1])
-		}
-		q.WriteString("unnest(").Arg(a).WriteString("::bigint[]), unnest(").Arg(b).WriteString("::bigint[])")
+		a, castA := pgArrayOf(pairs, 0)
+		b, castB := pgArrayOf(pairs, 1)
+		q.WriteString("unnest(").Arg(a).WriteString("::" + castA + "), unnest(").Arg(b).WriteString("::" + castB + ")")
 		return q
 	}
 	buf, _ := json.Marshal(pairs) // [[1,2],[3,4]]
@@ -237,11 +216,11 @@ func (n numbered) Query() (string, []any) { return n.query, n.args }
 // a bound over those rows' links (a post has at most 100 tags) then see
 // every concurrent change that committed before. On SQLite it does nothing:
 // its transactions hold the database's write lock from BEGIN.
-func LockRows(ctx context.Context, drv dialect.Driver, table string, ids []int) error {
+func LockRows[T ID](ctx context.Context, drv dialect.Driver, table string, ids []T) error {
 	if drv.Dialect() != dialect.Postgres || len(ids) == 0 {
 		return nil
 	}
-	ids = slices.Sorted(slices.Values(ids))
+	ids = slices.SortedFunc(slices.Values(ids), CompareIDs)
 	vs := make([]any, len(ids))
 	for i, id := range ids {
 		vs[i] = id

@@ -45,13 +45,13 @@ func TestBulkStatements(t *testing.T) {
 		},
 		{
 			name:  "pairs/postgres",
-			got:   restkit.InsertPairs(dialect.Postgres, "post_tags", []string{"post_id", "tag_id"}, [][2]int{{1, 2}, {1, 3}}).Query,
+			got:   restkit.InsertPairs(dialect.Postgres, "post_tags", []string{"post_id", "tag_id"}, [][2]any{{1, 2}, {1, 3}}).Query,
 			query: `INSERT INTO "post_tags" ("post_id", "tag_id") SELECT unnest($1::bigint[]), unnest($2::bigint[])`,
 			args:  []any{pq.Int64Array{1, 1}, pq.Int64Array{2, 3}},
 		},
 		{
 			name:  "pairs/sqlite",
-			got:   restkit.InsertPairs(dialect.SQLite, "post_tags", []string{"post_id", "tag_id"}, [][2]int{{1, 2}, {1, 3}}).Query,
+			got:   restkit.InsertPairs(dialect.SQLite, "post_tags", []string{"post_id", "tag_id"}, [][2]any{{1, 2}, {1, 3}}).Query,
 			query: "INSERT INTO `post_tags` (`post_id`, `tag_id`) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
 			args:  []any{"[[1,2],[1,3]]"},
 		},

@@ -277,7 +277,7 @@ func (h *handler) createAddress(w http.ResponseWriter, r *http.Request) error {
 
 // readAddress handles GET /addresses/{id}.
 func (h *handler) readAddress(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (h *handler) readAddress(w http.ResponseWriter, r *http.Request) error {
 
 // updateAddress handles PATCH /addresses/{id}.
 func (h *handler) updateAddress(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -361,7 +361,7 @@ func (h *handler) updateAddress(w http.ResponseWriter, r *http.Request) error {
 // deleteAddress handles DELETE /addresses/{id}. Rows that depend on
 // the address go with it: the foreign keys cascade in the database.
 func (h *handler) deleteAddress(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -424,7 +424,7 @@ func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *res
 
 // readAddressCustomer handles GET /addresses/{id}/customer.
 func (h *handler) readAddressCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -438,7 +438,7 @@ func (h *handler) readAddressCustomer(w http.ResponseWriter, r *http.Request) er
 	ctx := r.Context()
 	e, err := h.client.Address.Query().Where(address.ID(id)).QueryCustomer().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingAddress(ctx, h.client, id, fmt.Sprintf("address %d has no customer", id))
+		return missingAddress(ctx, h.client, id, fmt.Sprintf("address %v has no customer", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading customer of address: %w", err)
@@ -572,7 +572,7 @@ func missingAddress(ctx context.Context, client *ent.Client, id int, message str
 	ok, err := client.Address.Query().Where(address.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking address %d: %w", id, err)
+		return fmt.Errorf("checking address %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("address", id)
 	case message != "":
@@ -788,11 +788,11 @@ func insertCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 	if err != nil {
 		return nil, fmt.Errorf("inserting products: %w", err)
 	}
-	var suppliers [][2]int
+	var suppliers [][2]any
 	for i, v := range out {
 		v.Suppliers = pickSuppliers(supplierByKey, in[i].Suppliers)
 		for _, t := range v.Suppliers {
-			suppliers = append(suppliers, [2]int{t.ID, v.ID})
+			suppliers = append(suppliers, [2]any{t.ID, v.ID})
 		}
 	}
 	if len(suppliers) > 0 {
@@ -838,7 +838,7 @@ func createCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 
 // readCategory handles GET /categories/{id}.
 func (h *handler) readCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -876,7 +876,7 @@ func (h *handler) readCategory(w http.ResponseWriter, r *http.Request) error {
 
 // updateCategory handles PATCH /categories/{id}.
 func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -920,7 +920,7 @@ func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request) error {
 // deleteCategory handles DELETE /categories/{id}. Rows that depend on
 // the category go with it: the foreign keys cascade in the database.
 func (h *handler) deleteCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -988,7 +988,7 @@ func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *r
 
 // readCategoryParent handles GET /categories/{id}/parent.
 func (h *handler) readCategoryParent(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1002,7 +1002,7 @@ func (h *handler) readCategoryParent(w http.ResponseWriter, r *http.Request) err
 	ctx := r.Context()
 	e, err := h.client.Category.Query().Where(category.ID(id)).QueryParent().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingCategory(ctx, h.client, id, fmt.Sprintf("category %d has no parent", id))
+		return missingCategory(ctx, h.client, id, fmt.Sprintf("category %v has no parent", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading parent of category: %w", err)
@@ -1017,7 +1017,7 @@ func (h *handler) readCategoryParent(w http.ResponseWriter, r *http.Request) err
 
 // listCategoryChildren handles GET /categories/{id}/children.
 func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1046,7 +1046,7 @@ func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) e
 
 // listCategoryProducts handles GET /categories/{id}/products.
 func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1299,7 +1299,7 @@ func missingCategory(ctx context.Context, client *ent.Client, id int, message st
 	ok, err := client.Category.Query().Where(category.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking category %d: %w", id, err)
+		return fmt.Errorf("checking category %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("category", id)
 	case message != "":
@@ -1312,7 +1312,7 @@ func missingCategory(ctx context.Context, client *ent.Client, id int, message st
 func checkCategoryExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Category.Query().Where(category.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking category %d: %w", id, err)
+		return fmt.Errorf("checking category %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("category", id)
@@ -1427,7 +1427,7 @@ func pickCategorys(byKey map[string]*Category, keys []string) []*Category {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Category) int { return a.ID - b.ID })
+	slices.SortFunc(out, func(a, b *Category) int { return restkit.CompareIDs(a.ID, b.ID) })
 	return out
 }
 
@@ -1760,7 +1760,7 @@ func createCustomerReviews(ctx context.Context, tx *ent.Tx, owner int, in []Cust
 
 // readCustomer handles GET /customers/{id}.
 func (h *handler) readCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1798,7 +1798,7 @@ func (h *handler) readCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // updateCustomer handles PATCH /customers/{id}.
 func (h *handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1835,7 +1835,7 @@ func (h *handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 // deleteCustomer handles DELETE /customers/{id}. Rows that depend on
 // the customer go with it: the foreign keys cascade in the database.
 func (h *handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1903,7 +1903,7 @@ func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *r
 
 // listCustomerAddresses handles GET /customers/{id}/addresses.
 func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1932,7 +1932,7 @@ func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) 
 
 // listCustomerOrders handles GET /customers/{id}/orders.
 func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -1961,7 +1961,7 @@ func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) err
 
 // listCustomerReviews handles GET /customers/{id}/reviews.
 func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2212,7 +2212,7 @@ func missingCustomer(ctx context.Context, client *ent.Client, id int, message st
 	ok, err := client.Customer.Query().Where(customer.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking customer %d: %w", id, err)
+		return fmt.Errorf("checking customer %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("customer", id)
 	case message != "":
@@ -2225,7 +2225,7 @@ func missingCustomer(ctx context.Context, client *ent.Client, id int, message st
 func checkCustomerExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Customer.Query().Where(customer.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking customer %d: %w", id, err)
+		return fmt.Errorf("checking customer %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("customer", id)
@@ -2389,7 +2389,7 @@ func createOrderLines(ctx context.Context, tx *ent.Tx, owner int, in []OrderLine
 
 // readOrder handles GET /orders/{id}.
 func (h *handler) readOrder(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2427,7 +2427,7 @@ func (h *handler) readOrder(w http.ResponseWriter, r *http.Request) error {
 
 // updateOrder handles PATCH /orders/{id}.
 func (h *handler) updateOrder(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2477,7 +2477,7 @@ func (h *handler) updateOrder(w http.ResponseWriter, r *http.Request) error {
 // deleteOrder handles DELETE /orders/{id}. Rows that depend on
 // the order go with it: the foreign keys cascade in the database.
 func (h *handler) deleteOrder(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2545,7 +2545,7 @@ func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit
 
 // readOrderCustomer handles GET /orders/{id}/customer.
 func (h *handler) readOrderCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2559,7 +2559,7 @@ func (h *handler) readOrderCustomer(w http.ResponseWriter, r *http.Request) erro
 	ctx := r.Context()
 	e, err := h.client.Order.Query().Where(order.ID(id)).QueryCustomer().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingOrder(ctx, h.client, id, fmt.Sprintf("order %d has no customer", id))
+		return missingOrder(ctx, h.client, id, fmt.Sprintf("order %v has no customer", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading customer of order: %w", err)
@@ -2574,7 +2574,7 @@ func (h *handler) readOrderCustomer(w http.ResponseWriter, r *http.Request) erro
 
 // listOrderLines handles GET /orders/{id}/lines.
 func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2772,7 +2772,7 @@ func missingOrder(ctx context.Context, client *ent.Client, id int, message strin
 	ok, err := client.Order.Query().Where(order.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking order %d: %w", id, err)
+		return fmt.Errorf("checking order %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("order", id)
 	case message != "":
@@ -2785,7 +2785,7 @@ func missingOrder(ctx context.Context, client *ent.Client, id int, message strin
 func checkOrderExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Order.Query().Where(order.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking order %d: %w", id, err)
+		return fmt.Errorf("checking order %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("order", id)
@@ -2859,7 +2859,7 @@ func (h *handler) createOrderLine(w http.ResponseWriter, r *http.Request) error 
 
 // readOrderLine handles GET /order-lines/{id}.
 func (h *handler) readOrderLine(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2889,7 +2889,7 @@ func (h *handler) readOrderLine(w http.ResponseWriter, r *http.Request) error {
 
 // updateOrderLine handles PATCH /order-lines/{id}.
 func (h *handler) updateOrderLine(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -2942,7 +2942,7 @@ func (h *handler) updateOrderLine(w http.ResponseWriter, r *http.Request) error 
 // deleteOrderLine handles DELETE /order-lines/{id}. Rows that depend on
 // the order_line go with it: the foreign keys cascade in the database.
 func (h *handler) deleteOrderLine(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3005,7 +3005,7 @@ func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq 
 
 // readOrderLineOrder handles GET /order-lines/{id}/order.
 func (h *handler) readOrderLineOrder(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3019,7 +3019,7 @@ func (h *handler) readOrderLineOrder(w http.ResponseWriter, r *http.Request) err
 	ctx := r.Context()
 	e, err := h.client.OrderLine.Query().Where(orderline.ID(id)).QueryOrder().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingOrderLine(ctx, h.client, id, fmt.Sprintf("order_line %d has no order", id))
+		return missingOrderLine(ctx, h.client, id, fmt.Sprintf("order_line %v has no order", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading order of order_line: %w", err)
@@ -3034,7 +3034,7 @@ func (h *handler) readOrderLineOrder(w http.ResponseWriter, r *http.Request) err
 
 // readOrderLineProduct handles GET /order-lines/{id}/product.
 func (h *handler) readOrderLineProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3048,7 +3048,7 @@ func (h *handler) readOrderLineProduct(w http.ResponseWriter, r *http.Request) e
 	ctx := r.Context()
 	e, err := h.client.OrderLine.Query().Where(orderline.ID(id)).QueryProduct().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingOrderLine(ctx, h.client, id, fmt.Sprintf("order_line %d has no product", id))
+		return missingOrderLine(ctx, h.client, id, fmt.Sprintf("order_line %v has no product", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading product of order_line: %w", err)
@@ -3231,7 +3231,7 @@ func missingOrderLine(ctx context.Context, client *ent.Client, id int, message s
 	ok, err := client.OrderLine.Query().Where(orderline.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking order_line %d: %w", id, err)
+		return fmt.Errorf("checking order_line %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("order_line", id)
 	case message != "":
@@ -3479,7 +3479,7 @@ func createProductReviews(ctx context.Context, tx *ent.Tx, owner int, in []Produ
 
 // readProduct handles GET /products/{id}.
 func (h *handler) readProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3517,7 +3517,7 @@ func (h *handler) readProduct(w http.ResponseWriter, r *http.Request) error {
 
 // updateProduct handles PATCH /products/{id}.
 func (h *handler) updateProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3596,7 +3596,7 @@ func (h *handler) updateProduct(w http.ResponseWriter, r *http.Request) error {
 // deleteProduct handles DELETE /products/{id}. Rows that depend on
 // the product go with it: the foreign keys cascade in the database.
 func (h *handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3664,7 +3664,7 @@ func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *res
 
 // readProductCategory handles GET /products/{id}/category.
 func (h *handler) readProductCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3678,7 +3678,7 @@ func (h *handler) readProductCategory(w http.ResponseWriter, r *http.Request) er
 	ctx := r.Context()
 	e, err := h.client.Product.Query().Where(product.ID(id)).QueryCategory().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingProduct(ctx, h.client, id, fmt.Sprintf("product %d has no category", id))
+		return missingProduct(ctx, h.client, id, fmt.Sprintf("product %v has no category", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading category of product: %w", err)
@@ -3693,7 +3693,7 @@ func (h *handler) readProductCategory(w http.ResponseWriter, r *http.Request) er
 
 // listProductSuppliers handles GET /products/{id}/suppliers.
 func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3722,7 +3722,7 @@ func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) e
 
 // listProductLines handles GET /products/{id}/lines.
 func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3751,7 +3751,7 @@ func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error
 
 // listProductReviews handles GET /products/{id}/reviews.
 func (h *handler) listProductReviews(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3792,7 +3792,7 @@ func (h *handler) addProductSuppliers(w http.ResponseWriter, r *http.Request) er
 // product, creating missing ones, in place of the current ones when
 // replace is set. It responds with the product and its suppliers.
 func (h *handler) linkProductSuppliers(w http.ResponseWriter, r *http.Request, replace bool) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3848,7 +3848,7 @@ func (h *handler) linkProductSuppliers(w http.ResponseWriter, r *http.Request, r
 
 // removeProductSupplier handles DELETE /products/{id}/suppliers/{name}.
 func (h *handler) removeProductSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -3860,7 +3860,7 @@ func (h *handler) removeProductSupplier(w http.ResponseWriter, r *http.Request) 
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		t, err := tx.Product.Query().Where(product.ID(id)).QuerySuppliers().Where(supplier.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
-			return missingProduct(ctx, tx.Client(), id, fmt.Sprintf("product %d has no supplier %q", id, key))
+			return missingProduct(ctx, tx.Client(), id, fmt.Sprintf("product %v has no supplier %q", id, key))
 		}
 		if err != nil {
 			return err
@@ -4171,7 +4171,7 @@ func missingProduct(ctx context.Context, client *ent.Client, id int, message str
 	ok, err := client.Product.Query().Where(product.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking product %d: %w", id, err)
+		return fmt.Errorf("checking product %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("product", id)
 	case message != "":
@@ -4184,7 +4184,7 @@ func missingProduct(ctx context.Context, client *ent.Client, id int, message str
 func checkProductExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Product.Query().Where(product.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking product %d: %w", id, err)
+		return fmt.Errorf("checking product %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("product", id)
@@ -4280,7 +4280,7 @@ func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
 
 // readReview handles GET /reviews/{id}.
 func (h *handler) readReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4310,7 +4310,7 @@ func (h *handler) readReview(w http.ResponseWriter, r *http.Request) error {
 
 // updateReview handles PATCH /reviews/{id}.
 func (h *handler) updateReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4363,7 +4363,7 @@ func (h *handler) updateReview(w http.ResponseWriter, r *http.Request) error {
 // deleteReview handles DELETE /reviews/{id}. Rows that depend on
 // the review go with it: the foreign keys cascade in the database.
 func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4426,7 +4426,7 @@ func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restk
 
 // readReviewProduct handles GET /reviews/{id}/product.
 func (h *handler) readReviewProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4440,7 +4440,7 @@ func (h *handler) readReviewProduct(w http.ResponseWriter, r *http.Request) erro
 	ctx := r.Context()
 	e, err := h.client.Review.Query().Where(review.ID(id)).QueryProduct().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingReview(ctx, h.client, id, fmt.Sprintf("review %d has no product", id))
+		return missingReview(ctx, h.client, id, fmt.Sprintf("review %v has no product", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading product of review: %w", err)
@@ -4455,7 +4455,7 @@ func (h *handler) readReviewProduct(w http.ResponseWriter, r *http.Request) erro
 
 // readReviewCustomer handles GET /reviews/{id}/customer.
 func (h *handler) readReviewCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4469,7 +4469,7 @@ func (h *handler) readReviewCustomer(w http.ResponseWriter, r *http.Request) err
 	ctx := r.Context()
 	e, err := h.client.Review.Query().Where(review.ID(id)).QueryCustomer().Only(ctx)
 	if ent.IsNotFound(err) {
-		return missingReview(ctx, h.client, id, fmt.Sprintf("review %d has no customer", id))
+		return missingReview(ctx, h.client, id, fmt.Sprintf("review %v has no customer", id))
 	}
 	if err != nil {
 		return fmt.Errorf("reading customer of review: %w", err)
@@ -4652,7 +4652,7 @@ func missingReview(ctx context.Context, client *ent.Client, id int, message stri
 	ok, err := client.Review.Query().Where(review.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking review %d: %w", id, err)
+		return fmt.Errorf("checking review %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("review", id)
 	case message != "":
@@ -4698,7 +4698,7 @@ func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
 
 // readSupplier handles GET /suppliers/{id}.
 func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4736,7 +4736,7 @@ func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
 
 // updateSupplier handles PATCH /suppliers/{id}.
 func (h *handler) updateSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4784,7 +4784,7 @@ func (h *handler) updateSupplier(w http.ResponseWriter, r *http.Request) error {
 // deleteSupplier handles DELETE /suppliers/{id}. Rows that depend on
 // the supplier go with it: the foreign keys cascade in the database.
 func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4852,7 +4852,7 @@ func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *r
 
 // listSupplierProducts handles GET /suppliers/{id}/products.
 func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID(r)
+	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
@@ -4995,7 +4995,7 @@ func missingSupplier(ctx context.Context, client *ent.Client, id int, message st
 	ok, err := client.Supplier.Query().Where(supplier.ID(id)).Exist(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("checking supplier %d: %w", id, err)
+		return fmt.Errorf("checking supplier %v: %w", id, err)
 	case !ok:
 		return restkit.NotFound("supplier", id)
 	case message != "":
@@ -5008,7 +5008,7 @@ func missingSupplier(ctx context.Context, client *ent.Client, id int, message st
 func checkSupplierExists(ctx context.Context, tx *ent.Tx, id int) error {
 	ok, err := tx.Supplier.Query().Where(supplier.ID(id)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("checking supplier %d: %w", id, err)
+		return fmt.Errorf("checking supplier %v: %w", id, err)
 	}
 	if !ok {
 		return restkit.NotFound("supplier", id)
@@ -5043,7 +5043,7 @@ func checkSupplierProductsBound(ctx context.Context, tx *ent.Tx, ids ...int) err
 		return fmt.Errorf("counting products: %w", err)
 	}
 	if len(over) > 0 {
-		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a supplier has at most %d products; supplier %d would have more", MaxLinks, over[0]))
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a supplier has at most %d products; supplier %v would have more", MaxLinks, over[0]))
 	}
 	return nil
 }
@@ -5122,7 +5122,7 @@ func pickSuppliers(byKey map[string]*Supplier, keys []string) []*Supplier {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Supplier) int { return a.ID - b.ID })
+	slices.SortFunc(out, func(a, b *Supplier) int { return restkit.CompareIDs(a.ID, b.ID) })
 	return out
 }
 
