@@ -33,10 +33,10 @@ type Model struct {
 
 // Entity is one ent type exposed as a REST resource.
 type Entity struct {
-	Name   string // Go name: "User"
-	Label  string // human name: "user"
-	Pkg    string // ent predicate package: "user"
-	Path   string // collection path: "/users"
+	Name  string // Go name: "User"
+	Label string // human name: "user"
+	Pkg   string // ent predicate package: "user"
+	Path  string // collection path: "/users"
 	// ID is the id field: int, int64, string or uuid.UUID.
 	ID     *Field
 	Fields []*Field
