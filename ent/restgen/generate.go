@@ -59,7 +59,7 @@ func Generate(schemaPath string, out Output) error {
 		return fmt.Errorf("creating the entoas extension: %w", err)
 	}
 	cfg := &gen.Config{Target: stagedEnt, Package: out.EntPackage, Features: out.Features}
-	if err := entc.Generate(schemaPath, cfg, entc.Extensions(oas, rest)); err != nil {
+	if err := entc.Generate(schemaPath, cfg, entc.Extensions(jsonSchemas{}, oas, rest)); err != nil {
 		return fmt.Errorf("generating (nothing was written): %w", err)
 	}
 	if spec.Len() == 0 {

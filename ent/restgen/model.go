@@ -189,7 +189,7 @@ func (f *Field) JSONEncode(v string) string {
 	case "int64":
 		return "e.Int64(" + v + ")"
 	case "uuid.UUID":
-		return "e.Str(" + v + ".String())"
+		return "e.Str((" + v + ").String())"
 	case "bool":
 		return "e.Bool(" + v + ")"
 	case "time.Time":
@@ -336,6 +336,13 @@ func (f *Field) InUpdate() bool { return !f.ReadOnly && !f.Immutable }
 
 // OpID returns the OpenAPI operation id of op on the entity, as entoas names it.
 func (e *Entity) OpID(op string) string { return op + e.Name }
+
+// RemoveOpID returns the operation id of the route unlinking one target of
+// the keyed link l: "removePostTag" for a post's tags.
+func (e *Entity) RemoveOpID(l *Edge) string { return "remove" + e.Name + l.One() }
+
+// One is the name of one target of the edge, in Go: "Tag" for tags.
+func (e *Edge) One() string { return inflect.Singularize(e.Go) }
 
 // EdgeOpID returns the OpenAPI operation id of the sub-resource route of edge.
 func (e *Entity) EdgeOpID(edge *Edge) string {

@@ -391,7 +391,7 @@ func keyRoutes(spec *ogen.Spec, e *Entity, link *Edge, key *ogen.Schema) {
 		spec.Paths[e.Path+"/{id}"+link.Path+"/{"+t.Key.Name+"}"] = one
 	}
 	one.Delete = ogen.NewOperation().
-		SetOperationID("remove"+e.Name+t.Name).
+		SetOperationID(e.RemoveOpID(link)).
 		SetSummary(fmt.Sprintf("Remove a %s from a %s", t.Label, e.Label)).
 		SetDescription(fmt.Sprintf("Unlinks the %s from the %s; the %s itself stays.", t.Label, e.Label, t.Label)).
 		AddTags(e.Name).

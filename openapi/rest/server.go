@@ -31,7 +31,7 @@ func ClassifyError(err error) *restkit.Error {
 	var notFound *ent.NotFoundError
 	switch {
 	case errors.As(err, &validation):
-		return restkit.Invalid(validation.Name, "invalid value")
+		return restkit.Invalid(validation.Name, "%s", restkit.Cause(validation))
 	case errors.As(err, &notFound):
 		return restkit.NewError(http.StatusNotFound, "not found")
 	}

@@ -5,6 +5,7 @@
 package restkit
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -58,6 +59,19 @@ func (e *Error) Field(field string) *FieldError {
 // NewError returns an Error with status code and message.
 func NewError(code int, message string, fields ...FieldError) *Error {
 	return &Error{Code: code, Status: http.StatusText(code), Message: message, Errors: fields}
+}
+
+// Cause is the message of the innermost error err wraps: what a schema's
+// validator said ("value out of range"), without the wrapping that names
+// Go types.
+func Cause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 // Invalid returns a 400 Error about one body property.

@@ -15,7 +15,7 @@ import (
 const module = "github.com/entblog/blog/ent/restgen/corpus/"
 
 func main() {
-	for _, name := range []string{"shop"} {
+	for _, name := range []string{"kitchensink", "shop"} {
 		err := restgen.Generate("./"+name+"/schema", restgen.Output{
 			EntDir:      name + "/ent",
 			EntPackage:  module + name + "/ent",
