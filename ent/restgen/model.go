@@ -124,6 +124,9 @@ type Edge struct {
 	// FK is the owner's foreign-key field holding the target's id, for
 	// edges set by field ("AuthorID" for a post's author).
 	FK *Field
+	// Through is set on many-to-many edges through an edge schema (an
+	// association object with columns of its own).
+	Through bool
 	// Nested is, for children, the name of the schema and Go type of one
 	// child in a create body of the owner (see nestedNames).
 	Nested string
@@ -468,6 +471,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				Remove:  ed.MutationRemove(),
 				M2M:     ed.M2M(),
 				Bounded: ed.M2M() && !ed.IsInverse(),
+				Through: ed.Through != nil,
 			}
 			if ed.M2M() && ed.IsInverse() {
 				edge.ParentPK, edge.ChildPK = 1, 0
@@ -664,6 +668,37 @@ func (e *Edge) SharedFields() []*Field {
 		}
 	}
 	return fs
+}
+
+// RowDefaults reports whether rows of e take defaults that differ from row
+// to row and must: a default id (a UUID) or a unique field's default.
+// Bulk statements, which compute a default once for all rows, cannot make
+// them.
+func (e *Entity) RowDefaults() bool {
+	if e.ID.Default != "" {
+		return true
+	}
+	for _, f := range e.Fields {
+		if f.Unique && f.Default != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// BuildersOnly reports whether rows of e are inserted through ent's
+// builders only, never by the bulk statements: they take per-row defaults
+// (RowDefaults) or link through an edge schema, whose defaults ent sets.
+func (e *Entity) BuildersOnly() bool { return e.RowDefaults() || e.ThroughLinks() }
+
+// ThroughLinks reports whether a link of e goes through an edge schema.
+func (e *Entity) ThroughLinks() bool {
+	for _, l := range e.Links {
+		if l.Through {
+			return true
+		}
+	}
+	return false
 }
 
 // KeyLinks are the links of e that go by natural key.

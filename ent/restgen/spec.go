@@ -517,7 +517,7 @@ func linkSchema(link *Edge, keys map[*Entity]*ogen.Schema, update bool) *ogen.Sc
 		s = key.AsArray()
 		what = fmt.Sprintf("%ss of the %s; missing %s are created", link.Target.Key.Name, link.Name, link.Name)
 	} else {
-		s = ogen.Int().AsArray()
+		s = idSchema(link.Target).AsArray()
 		what = fmt.Sprintf("IDs of the %s", link.Name)
 	}
 	s.SetMaxItems(ptr(uint64(MaxLinks)))
@@ -525,6 +525,19 @@ func linkSchema(link *Edge, keys map[*Entity]*ogen.Schema, update bool) *ogen.Sc
 		return s.SetDescription(fmt.Sprintf("%s, replacing the current ones (at most %d; repeats count once).", what, MaxLinks))
 	}
 	return s.SetDescription(fmt.Sprintf("%s (at most %d; repeats count once).", what, MaxLinks))
+}
+
+// idSchema is the schema of an id of e.
+func idSchema(e *Entity) *ogen.Schema {
+	switch e.ID.Type {
+	case "int64":
+		return ogen.Int64()
+	case "string":
+		return ogen.String()
+	case "uuid.UUID":
+		return ogen.UUID()
+	}
+	return ogen.Int()
 }
 
 // nestedBody is the create body of a child nested in its owner's create.

@@ -307,7 +307,7 @@ func (c *suite) value(t *testing.T, path, name string, s *openapi3.Schema) any {
 		for _, fk := range table.ForeignKeys {
 			if len(fk.Columns) == 1 && fk.Columns[0].Name == name {
 				ref := "/" + strings.ReplaceAll(fk.RefTable.Name, "_", "-")
-				if fk.Columns[0].Unique {
+				if fk.Columns[0].Unique || inUniqueIndex(table, name) {
 					return c.create(t, ref) // one row per referencing row
 				}
 				if c.shared[ref] == nil {
@@ -416,6 +416,98 @@ func (c *suite) roundTrip(t *testing.T, path string) {
 	}
 }
 
+// links creates a row at path with each list of links of its create body
+// holding one target — a new key for keyed links, else the id of a new row —
+// and one nested child of each nested list with its own lists of links set
+// alike, then reads every link back through include.
+func (c *suite) links(t *testing.T, path string) {
+	body := c.body(t, path)
+	var includes []string
+	for _, l := range c.linkLists(path) {
+		body[l.name] = []any{c.linkValue(t, path, l)}
+		includes = append(includes, l.name)
+	}
+	for _, n := range c.nestedLists(path) {
+		child := c.nestedChild(t, n, "", nil)
+		delete(child, "")
+		for _, l := range c.linkLists(n.target) {
+			child[l.name] = []any{c.linkValue(t, n.target, l)}
+			includes = append(includes, n.edge+"."+l.name)
+		}
+		body[n.edge] = []any{child}
+	}
+	if len(includes) == 0 {
+		return
+	}
+	id := c.createWith(t, path, body)
+	for _, inc := range includes {
+		var row map[string]any
+		item := itemPath(path, id) + "?include=" + inc
+		if code, _ := c.call(t, "GET", item, nil, &row); code != http.StatusOK {
+			t.Errorf("GET %s: got %d, want 200", item, code)
+			continue
+		}
+		edge, link, nested := strings.Cut(inc, ".")
+		got := row[edge]
+		if nested {
+			children, _ := row[edge].([]any)
+			if len(children) != 1 {
+				t.Errorf("GET %s: %d %s, want the 1 created", item, len(children), edge)
+				continue
+			}
+			got = children[0].(map[string]any)[link]
+		}
+		// At least the one linked (an association object nested in the
+		// same body may link one more).
+		if rows, _ := got.([]any); len(rows) == 0 {
+			t.Errorf("GET %s: %s is %v, want the one linked", item, inc, got)
+		}
+	}
+}
+
+// linkList is a list of links a create body sets: ids or keys of rows of
+// the collection at target.
+type linkList struct {
+	name, target string
+	item         *openapi3.Schema
+	// key is the name of the target's natural key when the list holds keys.
+	key string
+}
+
+// linkLists are the lists of links of the create body at path: arrays of
+// values whose property, in the read response, is an array of rows.
+func (c *suite) linkLists(path string) []linkList {
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
+	var out []linkList
+	for name, p := range create.Properties {
+		r := read.Properties[name]
+		if p.Value == nil || !p.Value.Type.Is("array") || p.Value.Items == nil || p.Value.Items.Ref != "" ||
+			r == nil || r.Value.Items == nil || r.Value.Items.Ref == "" {
+			continue
+		}
+		l := linkList{name: name, target: c.pathOf(r.Value.Items.Ref), item: p.Value.Items.Value}
+		// A keyed link has a route removing one target by its key.
+		for sub, it := range c.doc.Paths.Map() {
+			if rest, ok := strings.CutPrefix(sub, path+"/{id}/"+name+"/{"); ok && it.Delete != nil {
+				l.key = strings.TrimSuffix(rest, "}")
+			}
+		}
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b linkList) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// linkValue is one value of the link list l of a body at path.
+func (c *suite) linkValue(t *testing.T, path string, l linkList) any {
+	t.Helper()
+	if l.key != "" {
+		return c.value(t, l.target, l.key, l.item)
+	}
+	return c.create(t, l.target)
+}
+
 // isRow reports whether the property s holds rows of another entity.
 func isRow(s *openapi3.SchemaRef) bool {
 	return s.Ref != "" || (s.Value != nil && s.Value.Items != nil && s.Value.Items.Ref != "")
@@ -438,6 +530,22 @@ func sameValue(sent, got any, s *openapi3.Schema) bool {
 	a, errA := json.Marshal(sent)
 	b, errB := json.Marshal(got)
 	return errA == nil && errB == nil && bytes.Equal(a, b)
+}
+
+// inUniqueIndex reports whether the column name is part of a unique index
+// of table (an edge schema's (note_id, label_id)).
+func inUniqueIndex(table *schema.Table, name string) bool {
+	for _, idx := range table.Indexes {
+		if !idx.Unique {
+			continue
+		}
+		for _, col := range idx.Columns {
+			if col.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // unique reports whether the column name of the table at path is unique.
@@ -483,6 +591,7 @@ func (c *suite) entity(t *testing.T, path string) {
 		t.Errorf("GET %s: %d, the new row not in the first page", path, code)
 	}
 	t.Run("RoundTrip", func(t *testing.T) { c.roundTrip(t, path) })
+	t.Run("Links", func(t *testing.T) { c.links(t, path) })
 	t.Run("Filters", func(t *testing.T) {
 		checked := 0
 		for _, p := range list.Parameters {

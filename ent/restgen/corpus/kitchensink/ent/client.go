@@ -20,6 +20,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 )
@@ -37,6 +38,8 @@ type Client struct {
 	Label *LabelClient
 	// Note is the client for interacting with the Note builders.
 	Note *NoteClient
+	// NoteLabel is the client for interacting with the NoteLabel builders.
+	NoteLabel *NoteLabelClient
 	// Sample is the client for interacting with the Sample builders.
 	Sample *SampleClient
 	// Wallet is the client for interacting with the Wallet builders.
@@ -56,6 +59,7 @@ func (c *Client) init() {
 	c.Comment = NewCommentClient(c.config)
 	c.Label = NewLabelClient(c.config)
 	c.Note = NewNoteClient(c.config)
+	c.NoteLabel = NewNoteLabelClient(c.config)
 	c.Sample = NewSampleClient(c.config)
 	c.Wallet = NewWalletClient(c.config)
 }
@@ -148,14 +152,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Account: NewAccountClient(cfg),
-		Comment: NewCommentClient(cfg),
-		Label:   NewLabelClient(cfg),
-		Note:    NewNoteClient(cfg),
-		Sample:  NewSampleClient(cfg),
-		Wallet:  NewWalletClient(cfg),
+		ctx:       ctx,
+		config:    cfg,
+		Account:   NewAccountClient(cfg),
+		Comment:   NewCommentClient(cfg),
+		Label:     NewLabelClient(cfg),
+		Note:      NewNoteClient(cfg),
+		NoteLabel: NewNoteLabelClient(cfg),
+		Sample:    NewSampleClient(cfg),
+		Wallet:    NewWalletClient(cfg),
 	}, nil
 }
 
@@ -173,14 +178,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Account: NewAccountClient(cfg),
-		Comment: NewCommentClient(cfg),
-		Label:   NewLabelClient(cfg),
-		Note:    NewNoteClient(cfg),
-		Sample:  NewSampleClient(cfg),
-		Wallet:  NewWalletClient(cfg),
+		ctx:       ctx,
+		config:    cfg,
+		Account:   NewAccountClient(cfg),
+		Comment:   NewCommentClient(cfg),
+		Label:     NewLabelClient(cfg),
+		Note:      NewNoteClient(cfg),
+		NoteLabel: NewNoteLabelClient(cfg),
+		Sample:    NewSampleClient(cfg),
+		Wallet:    NewWalletClient(cfg),
 	}, nil
 }
 
@@ -210,7 +216,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.Comment, c.Label, c.Note, c.Sample, c.Wallet,
+		c.Account, c.Comment, c.Label, c.Note, c.NoteLabel, c.Sample, c.Wallet,
 	} {
 		n.Use(hooks...)
 	}
@@ -220,7 +226,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.Comment, c.Label, c.Note, c.Sample, c.Wallet,
+		c.Account, c.Comment, c.Label, c.Note, c.NoteLabel, c.Sample, c.Wallet,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -237,6 +243,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Label.mutate(ctx, m)
 	case *NoteMutation:
 		return c.Note.mutate(ctx, m)
+	case *NoteLabelMutation:
+		return c.NoteLabel.mutate(ctx, m)
 	case *SampleMutation:
 		return c.Sample.mutate(ctx, m)
 	case *WalletMutation:
@@ -812,6 +820,22 @@ func (c *LabelClient) QueryChildren(_m *Label) *LabelQuery {
 	return query
 }
 
+// QueryNoteLabels queries the note_labels edge of a Label.
+func (c *LabelClient) QueryNoteLabels(_m *Label) *NoteLabelQuery {
+	query := (&NoteLabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, id),
+			sqlgraph.To(notelabel.Table, notelabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, label.NoteLabelsTable, label.NoteLabelsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *LabelClient) Hooks() []Hook {
 	return c.hooks.Label
@@ -1025,6 +1049,22 @@ func (c *NoteClient) QueryComments(_m *Note) *CommentQuery {
 	return query
 }
 
+// QueryNoteLabels queries the note_labels edge of a Note.
+func (c *NoteClient) QueryNoteLabels(_m *Note) *NoteLabelQuery {
+	query := (&NoteLabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(notelabel.Table, notelabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, note.NoteLabelsTable, note.NoteLabelsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteClient) Hooks() []Hook {
 	return c.hooks.Note
@@ -1047,6 +1087,171 @@ func (c *NoteClient) mutate(ctx context.Context, m *NoteMutation) (Value, error)
 		return (&NoteDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Note mutation op: %q", m.Op())
+	}
+}
+
+// NoteLabelClient is a client for the NoteLabel schema.
+type NoteLabelClient struct {
+	config
+}
+
+// NewNoteLabelClient returns a client for the NoteLabel from the given config.
+func NewNoteLabelClient(c config) *NoteLabelClient {
+	return &NoteLabelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notelabel.Hooks(f(g(h())))`.
+func (c *NoteLabelClient) Use(hooks ...Hook) {
+	c.hooks.NoteLabel = append(c.hooks.NoteLabel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notelabel.Intercept(f(g(h())))`.
+func (c *NoteLabelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NoteLabel = append(c.inters.NoteLabel, interceptors...)
+}
+
+// Create returns a builder for creating a NoteLabel entity.
+func (c *NoteLabelClient) Create() *NoteLabelCreate {
+	mutation := newNoteLabelMutation(c.config, OpCreate)
+	return &NoteLabelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NoteLabel entities.
+func (c *NoteLabelClient) CreateBulk(builders ...*NoteLabelCreate) *NoteLabelCreateBulk {
+	return &NoteLabelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NoteLabelClient) MapCreateBulk(slice any, setFunc func(*NoteLabelCreate, int)) *NoteLabelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NoteLabelCreateBulk{err: fmt.Errorf("calling to NoteLabelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NoteLabelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NoteLabelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NoteLabel.
+func (c *NoteLabelClient) Update() *NoteLabelUpdate {
+	mutation := newNoteLabelMutation(c.config, OpUpdate)
+	return &NoteLabelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NoteLabelClient) UpdateOne(_m *NoteLabel) *NoteLabelUpdateOne {
+	mutation := newNoteLabelMutation(c.config, OpUpdateOne, withNoteLabel(_m))
+	return &NoteLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NoteLabelClient) UpdateOneID(id int) *NoteLabelUpdateOne {
+	mutation := newNoteLabelMutation(c.config, OpUpdateOne, withNoteLabelID(id))
+	return &NoteLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NoteLabel.
+func (c *NoteLabelClient) Delete() *NoteLabelDelete {
+	mutation := newNoteLabelMutation(c.config, OpDelete)
+	return &NoteLabelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NoteLabelClient) DeleteOne(_m *NoteLabel) *NoteLabelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NoteLabelClient) DeleteOneID(id int) *NoteLabelDeleteOne {
+	builder := c.Delete().Where(notelabel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NoteLabelDeleteOne{builder}
+}
+
+// Query returns a query builder for NoteLabel.
+func (c *NoteLabelClient) Query() *NoteLabelQuery {
+	return &NoteLabelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNoteLabel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NoteLabel entity by its id.
+func (c *NoteLabelClient) Get(ctx context.Context, id int) (*NoteLabel, error) {
+	return c.Query().Where(notelabel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NoteLabelClient) GetX(ctx context.Context, id int) *NoteLabel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryNote queries the note edge of a NoteLabel.
+func (c *NoteLabelClient) QueryNote(_m *NoteLabel) *NoteQuery {
+	query := (&NoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notelabel.Table, notelabel.FieldID, id),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notelabel.NoteTable, notelabel.NoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLabel queries the label edge of a NoteLabel.
+func (c *NoteLabelClient) QueryLabel(_m *NoteLabel) *LabelQuery {
+	query := (&LabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notelabel.Table, notelabel.FieldID, id),
+			sqlgraph.To(label.Table, label.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notelabel.LabelTable, notelabel.LabelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NoteLabelClient) Hooks() []Hook {
+	return c.hooks.NoteLabel
+}
+
+// Interceptors returns the client interceptors.
+func (c *NoteLabelClient) Interceptors() []Interceptor {
+	return c.inters.NoteLabel
+}
+
+func (c *NoteLabelClient) mutate(ctx context.Context, m *NoteLabelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NoteLabelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NoteLabelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NoteLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NoteLabelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NoteLabel mutation op: %q", m.Op())
 	}
 }
 
@@ -1335,9 +1540,9 @@ func (c *WalletClient) mutate(ctx context.Context, m *WalletMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, Comment, Label, Note, Sample, Wallet []ent.Hook
+		Account, Comment, Label, Note, NoteLabel, Sample, Wallet []ent.Hook
 	}
 	inters struct {
-		Account, Comment, Label, Note, Sample, Wallet []ent.Interceptor
+		Account, Comment, Label, Note, NoteLabel, Sample, Wallet []ent.Interceptor
 	}
 )

@@ -16,6 +16,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 )
@@ -78,12 +79,13 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			account.Table: account.ValidColumn,
-			comment.Table: comment.ValidColumn,
-			label.Table:   label.ValidColumn,
-			note.Table:    note.ValidColumn,
-			sample.Table:  sample.ValidColumn,
-			wallet.Table:  wallet.ValidColumn,
+			account.Table:   account.ValidColumn,
+			comment.Table:   comment.ValidColumn,
+			label.Table:     label.ValidColumn,
+			note.Table:      note.ValidColumn,
+			notelabel.Table: notelabel.ValidColumn,
+			sample.Table:    sample.ValidColumn,
+			wallet.Table:    wallet.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

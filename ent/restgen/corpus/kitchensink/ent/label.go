@@ -36,9 +36,11 @@ type LabelEdges struct {
 	Parent *Label `json:"parent,omitempty"`
 	// Children holds the value of the children edge.
 	Children []*Label `json:"children,omitempty"`
+	// NoteLabels holds the value of the note_labels edge.
+	NoteLabels []*NoteLabel `json:"note_labels,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // NotesOrErr returns the Notes value or an error if the edge
@@ -68,6 +70,15 @@ func (e LabelEdges) ChildrenOrErr() ([]*Label, error) {
 		return e.Children, nil
 	}
 	return nil, &NotLoadedError{edge: "children"}
+}
+
+// NoteLabelsOrErr returns the NoteLabels value or an error if the edge
+// was not loaded in eager-loading.
+func (e LabelEdges) NoteLabelsOrErr() ([]*NoteLabel, error) {
+	if e.loadedTypes[3] {
+		return e.NoteLabels, nil
+	}
+	return nil, &NotLoadedError{edge: "note_labels"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -145,6 +156,11 @@ func (_m *Label) QueryParent() *LabelQuery {
 // QueryChildren queries the "children" edge of the Label entity.
 func (_m *Label) QueryChildren() *LabelQuery {
 	return NewLabelClient(_m.config).QueryChildren(_m)
+}
+
+// QueryNoteLabels queries the "note_labels" edge of the Label entity.
+func (_m *Label) QueryNoteLabels() *NoteLabelQuery {
+	return NewLabelClient(_m.config).QueryNoteLabels(_m)
 }
 
 // Update returns a builder for updating this Label.

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 )
 
 // LabelCreate is the builder for creating a Label entity.
@@ -89,6 +90,21 @@ func (_c *LabelCreate) AddChildren(v ...*Label) *LabelCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddChildIDs(ids...)
+}
+
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by IDs.
+func (_c *LabelCreate) AddNoteLabelIDs(ids ...int) *LabelCreate {
+	_c.mutation.AddNoteLabelIDs(ids...)
+	return _c
+}
+
+// AddNoteLabels adds the "note_labels" edges to the NoteLabel entity.
+func (_c *LabelCreate) AddNoteLabels(v ...*NoteLabel) *LabelCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNoteLabelIDs(ids...)
 }
 
 // Mutation returns the LabelMutation object of the builder.
@@ -182,6 +198,10 @@ func (_c *LabelCreate) createSpec() (*Label, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _c.config, mutation: newNoteLabelMutation(_c.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
@@ -210,6 +230,22 @@ func (_c *LabelCreate) createSpec() (*Label, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoteLabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

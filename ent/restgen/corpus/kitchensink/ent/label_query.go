@@ -14,20 +14,22 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 )
 
 // LabelQuery is the builder for querying Label entities.
 type LabelQuery struct {
 	config
-	ctx          *QueryContext
-	order        []label.OrderOption
-	inters       []Interceptor
-	predicates   []predicate.Label
-	withNotes    *NoteQuery
-	withParent   *LabelQuery
-	withChildren *LabelQuery
-	modifiers    []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []label.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.Label
+	withNotes      *NoteQuery
+	withParent     *LabelQuery
+	withChildren   *LabelQuery
+	withNoteLabels *NoteLabelQuery
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -123,6 +125,28 @@ func (_q *LabelQuery) QueryChildren() *LabelQuery {
 			sqlgraph.From(label.Table, label.FieldID, selector),
 			sqlgraph.To(label.Table, label.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, label.ChildrenTable, label.ChildrenColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNoteLabels chains the current query on the "note_labels" edge.
+func (_q *LabelQuery) QueryNoteLabels() *NoteLabelQuery {
+	query := (&NoteLabelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, selector),
+			sqlgraph.To(notelabel.Table, notelabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, label.NoteLabelsTable, label.NoteLabelsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -317,14 +341,15 @@ func (_q *LabelQuery) Clone() *LabelQuery {
 		return nil
 	}
 	return &LabelQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]label.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.Label{}, _q.predicates...),
-		withNotes:    _q.withNotes.Clone(),
-		withParent:   _q.withParent.Clone(),
-		withChildren: _q.withChildren.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]label.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Label{}, _q.predicates...),
+		withNotes:      _q.withNotes.Clone(),
+		withParent:     _q.withParent.Clone(),
+		withChildren:   _q.withChildren.Clone(),
+		withNoteLabels: _q.withNoteLabels.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -362,6 +387,17 @@ func (_q *LabelQuery) WithChildren(opts ...func(*LabelQuery)) *LabelQuery {
 		opt(query)
 	}
 	_q.withChildren = query
+	return _q
+}
+
+// WithNoteLabels tells the query-builder to eager-load the nodes that are connected to
+// the "note_labels" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LabelQuery) WithNoteLabels(opts ...func(*NoteLabelQuery)) *LabelQuery {
+	query := (&NoteLabelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNoteLabels = query
 	return _q
 }
 
@@ -443,10 +479,11 @@ func (_q *LabelQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Label,
 	var (
 		nodes       = []*Label{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withNotes != nil,
 			_q.withParent != nil,
 			_q.withChildren != nil,
+			_q.withNoteLabels != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -487,6 +524,13 @@ func (_q *LabelQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Label,
 		if err := _q.loadChildren(ctx, query, nodes,
 			func(n *Label) { n.Edges.Children = []*Label{} },
 			func(n *Label, e *Label) { n.Edges.Children = append(n.Edges.Children, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNoteLabels; query != nil {
+		if err := _q.loadNoteLabels(ctx, query, nodes,
+			func(n *Label) { n.Edges.NoteLabels = []*NoteLabel{} },
+			func(n *Label, e *NoteLabel) { n.Edges.NoteLabels = append(n.Edges.NoteLabels, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -614,6 +658,36 @@ func (_q *LabelQuery) loadChildren(ctx context.Context, query *LabelQuery, nodes
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "parent_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *LabelQuery) loadNoteLabels(ctx context.Context, query *NoteLabelQuery, nodes []*Label, init func(*Label), assign func(*Label, *NoteLabel)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Label)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notelabel.FieldLabelID)
+	}
+	query.Where(predicate.NoteLabel(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(label.NoteLabelsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LabelID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "label_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

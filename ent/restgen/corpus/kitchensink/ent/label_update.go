@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 )
 
@@ -118,6 +119,21 @@ func (_u *LabelUpdate) AddChildren(v ...*Label) *LabelUpdate {
 	return _u.AddChildIDs(ids...)
 }
 
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by IDs.
+func (_u *LabelUpdate) AddNoteLabelIDs(ids ...int) *LabelUpdate {
+	_u.mutation.AddNoteLabelIDs(ids...)
+	return _u
+}
+
+// AddNoteLabels adds the "note_labels" edges to the NoteLabel entity.
+func (_u *LabelUpdate) AddNoteLabels(v ...*NoteLabel) *LabelUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteLabelIDs(ids...)
+}
+
 // Mutation returns the LabelMutation object of the builder.
 func (_u *LabelUpdate) Mutation() *LabelMutation {
 	return _u.mutation
@@ -169,6 +185,27 @@ func (_u *LabelUpdate) RemoveChildren(v ...*Label) *LabelUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChildIDs(ids...)
+}
+
+// ClearNoteLabels clears all "note_labels" edges to the NoteLabel entity.
+func (_u *LabelUpdate) ClearNoteLabels() *LabelUpdate {
+	_u.mutation.ClearNoteLabels()
+	return _u
+}
+
+// RemoveNoteLabelIDs removes the "note_labels" edge to NoteLabel entities by IDs.
+func (_u *LabelUpdate) RemoveNoteLabelIDs(ids ...int) *LabelUpdate {
+	_u.mutation.RemoveNoteLabelIDs(ids...)
+	return _u
+}
+
+// RemoveNoteLabels removes "note_labels" edges to NoteLabel entities.
+func (_u *LabelUpdate) RemoveNoteLabels(v ...*NoteLabel) *LabelUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteLabelIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -246,6 +283,10 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeString),
 			},
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedNotesIDs(); len(nodes) > 0 && !_u.mutation.NotesCleared() {
@@ -262,6 +303,10 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.NotesIDs(); len(nodes) > 0 {
@@ -278,6 +323,10 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.ParentCleared() {
@@ -347,6 +396,51 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoteLabelsIDs(); len(nodes) > 0 && !_u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoteLabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -465,6 +559,21 @@ func (_u *LabelUpdateOne) AddChildren(v ...*Label) *LabelUpdateOne {
 	return _u.AddChildIDs(ids...)
 }
 
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by IDs.
+func (_u *LabelUpdateOne) AddNoteLabelIDs(ids ...int) *LabelUpdateOne {
+	_u.mutation.AddNoteLabelIDs(ids...)
+	return _u
+}
+
+// AddNoteLabels adds the "note_labels" edges to the NoteLabel entity.
+func (_u *LabelUpdateOne) AddNoteLabels(v ...*NoteLabel) *LabelUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteLabelIDs(ids...)
+}
+
 // Mutation returns the LabelMutation object of the builder.
 func (_u *LabelUpdateOne) Mutation() *LabelMutation {
 	return _u.mutation
@@ -516,6 +625,27 @@ func (_u *LabelUpdateOne) RemoveChildren(v ...*Label) *LabelUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveChildIDs(ids...)
+}
+
+// ClearNoteLabels clears all "note_labels" edges to the NoteLabel entity.
+func (_u *LabelUpdateOne) ClearNoteLabels() *LabelUpdateOne {
+	_u.mutation.ClearNoteLabels()
+	return _u
+}
+
+// RemoveNoteLabelIDs removes the "note_labels" edge to NoteLabel entities by IDs.
+func (_u *LabelUpdateOne) RemoveNoteLabelIDs(ids ...int) *LabelUpdateOne {
+	_u.mutation.RemoveNoteLabelIDs(ids...)
+	return _u
+}
+
+// RemoveNoteLabels removes "note_labels" edges to NoteLabel entities.
+func (_u *LabelUpdateOne) RemoveNoteLabels(v ...*NoteLabel) *LabelUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteLabelIDs(ids...)
 }
 
 // Where appends a list predicates to the LabelUpdate builder.
@@ -623,6 +753,10 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeString),
 			},
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedNotesIDs(); len(nodes) > 0 && !_u.mutation.NotesCleared() {
@@ -639,6 +773,10 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.NotesIDs(); len(nodes) > 0 {
@@ -655,6 +793,10 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.ParentCleared() {
@@ -724,6 +866,51 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoteLabelsIDs(); len(nodes) > 0 && !_u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoteLabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.NoteLabelsTable,
+			Columns: []string{label.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

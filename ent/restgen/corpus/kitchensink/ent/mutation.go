@@ -15,6 +15,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
@@ -31,12 +32,13 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAccount = "Account"
-	TypeComment = "Comment"
-	TypeLabel   = "Label"
-	TypeNote    = "Note"
-	TypeSample  = "Sample"
-	TypeWallet  = "Wallet"
+	TypeAccount   = "Account"
+	TypeComment   = "Comment"
+	TypeLabel     = "Label"
+	TypeNote      = "Note"
+	TypeNoteLabel = "NoteLabel"
+	TypeSample    = "Sample"
+	TypeWallet    = "Wallet"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
@@ -1966,23 +1968,26 @@ func (m *CommentMutation) ResetEdge(name string) error {
 // LabelMutation represents an operation that mutates the Label nodes in the graph.
 type LabelMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	name            *string
-	color           *string
-	clearedFields   map[string]struct{}
-	notes           map[string]struct{}
-	removednotes    map[string]struct{}
-	clearednotes    bool
-	parent          *int
-	clearedparent   bool
-	children        map[int]struct{}
-	removedchildren map[int]struct{}
-	clearedchildren bool
-	done            bool
-	oldValue        func(context.Context) (*Label, error)
-	predicates      []predicate.Label
+	op                 Op
+	typ                string
+	id                 *int
+	name               *string
+	color              *string
+	clearedFields      map[string]struct{}
+	notes              map[string]struct{}
+	removednotes       map[string]struct{}
+	clearednotes       bool
+	parent             *int
+	clearedparent      bool
+	children           map[int]struct{}
+	removedchildren    map[int]struct{}
+	clearedchildren    bool
+	note_labels        map[int]struct{}
+	removednote_labels map[int]struct{}
+	clearednote_labels bool
+	done               bool
+	oldValue           func(context.Context) (*Label, error)
+	predicates         []predicate.Label
 }
 
 var _ ent.Mutation = (*LabelMutation)(nil)
@@ -2352,6 +2357,60 @@ func (m *LabelMutation) ResetChildren() {
 	m.removedchildren = nil
 }
 
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by ids.
+func (m *LabelMutation) AddNoteLabelIDs(ids ...int) {
+	if m.note_labels == nil {
+		m.note_labels = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.note_labels[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNoteLabels clears the "note_labels" edge to the NoteLabel entity.
+func (m *LabelMutation) ClearNoteLabels() {
+	m.clearednote_labels = true
+}
+
+// NoteLabelsCleared reports if the "note_labels" edge to the NoteLabel entity was cleared.
+func (m *LabelMutation) NoteLabelsCleared() bool {
+	return m.clearednote_labels
+}
+
+// RemoveNoteLabelIDs removes the "note_labels" edge to the NoteLabel entity by IDs.
+func (m *LabelMutation) RemoveNoteLabelIDs(ids ...int) {
+	if m.removednote_labels == nil {
+		m.removednote_labels = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.note_labels, ids[i])
+		m.removednote_labels[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNoteLabels returns the removed IDs of the "note_labels" edge to the NoteLabel entity.
+func (m *LabelMutation) RemovedNoteLabelsIDs() (ids []int) {
+	for id := range m.removednote_labels {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NoteLabelsIDs returns the "note_labels" edge IDs in the mutation.
+func (m *LabelMutation) NoteLabelsIDs() (ids []int) {
+	for id := range m.note_labels {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNoteLabels resets all changes to the "note_labels" edge.
+func (m *LabelMutation) ResetNoteLabels() {
+	m.note_labels = nil
+	m.clearednote_labels = false
+	m.removednote_labels = nil
+}
+
 // Where appends a list predicates to the LabelMutation builder.
 func (m *LabelMutation) Where(ps ...predicate.Label) {
 	m.predicates = append(m.predicates, ps...)
@@ -2537,7 +2596,7 @@ func (m *LabelMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LabelMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.notes != nil {
 		edges = append(edges, label.EdgeNotes)
 	}
@@ -2546,6 +2605,9 @@ func (m *LabelMutation) AddedEdges() []string {
 	}
 	if m.children != nil {
 		edges = append(edges, label.EdgeChildren)
+	}
+	if m.note_labels != nil {
+		edges = append(edges, label.EdgeNoteLabels)
 	}
 	return edges
 }
@@ -2570,18 +2632,27 @@ func (m *LabelMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case label.EdgeNoteLabels:
+		ids := make([]ent.Value, 0, len(m.note_labels))
+		for id := range m.note_labels {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LabelMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removednotes != nil {
 		edges = append(edges, label.EdgeNotes)
 	}
 	if m.removedchildren != nil {
 		edges = append(edges, label.EdgeChildren)
+	}
+	if m.removednote_labels != nil {
+		edges = append(edges, label.EdgeNoteLabels)
 	}
 	return edges
 }
@@ -2602,13 +2673,19 @@ func (m *LabelMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case label.EdgeNoteLabels:
+		ids := make([]ent.Value, 0, len(m.removednote_labels))
+		for id := range m.removednote_labels {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LabelMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearednotes {
 		edges = append(edges, label.EdgeNotes)
 	}
@@ -2617,6 +2694,9 @@ func (m *LabelMutation) ClearedEdges() []string {
 	}
 	if m.clearedchildren {
 		edges = append(edges, label.EdgeChildren)
+	}
+	if m.clearednote_labels {
+		edges = append(edges, label.EdgeNoteLabels)
 	}
 	return edges
 }
@@ -2631,6 +2711,8 @@ func (m *LabelMutation) EdgeCleared(name string) bool {
 		return m.clearedparent
 	case label.EdgeChildren:
 		return m.clearedchildren
+	case label.EdgeNoteLabels:
+		return m.clearednote_labels
 	}
 	return false
 }
@@ -2659,6 +2741,9 @@ func (m *LabelMutation) ResetEdge(name string) error {
 	case label.EdgeChildren:
 		m.ResetChildren()
 		return nil
+	case label.EdgeNoteLabels:
+		m.ResetNoteLabels()
+		return nil
 	}
 	return fmt.Errorf("unknown Label edge %s", name)
 }
@@ -2666,31 +2751,34 @@ func (m *LabelMutation) ResetEdge(name string) error {
 // NoteMutation represents an operation that mutates the Note nodes in the graph.
 type NoteMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *string
-	title           *string
-	body            *string
-	pinned          *bool
-	attachment      *[]byte
-	meta            *map[string]interface{}
-	clearedFields   map[string]struct{}
-	author          *uuid.UUID
-	clearedauthor   bool
-	reviewer        *uuid.UUID
-	clearedreviewer bool
-	watchers        map[uuid.UUID]struct{}
-	removedwatchers map[uuid.UUID]struct{}
-	clearedwatchers bool
-	labels          map[int]struct{}
-	removedlabels   map[int]struct{}
-	clearedlabels   bool
-	comments        map[int]struct{}
-	removedcomments map[int]struct{}
-	clearedcomments bool
-	done            bool
-	oldValue        func(context.Context) (*Note, error)
-	predicates      []predicate.Note
+	op                 Op
+	typ                string
+	id                 *string
+	title              *string
+	body               *string
+	pinned             *bool
+	attachment         *[]byte
+	meta               *map[string]interface{}
+	clearedFields      map[string]struct{}
+	author             *uuid.UUID
+	clearedauthor      bool
+	reviewer           *uuid.UUID
+	clearedreviewer    bool
+	watchers           map[uuid.UUID]struct{}
+	removedwatchers    map[uuid.UUID]struct{}
+	clearedwatchers    bool
+	labels             map[int]struct{}
+	removedlabels      map[int]struct{}
+	clearedlabels      bool
+	comments           map[int]struct{}
+	removedcomments    map[int]struct{}
+	clearedcomments    bool
+	note_labels        map[int]struct{}
+	removednote_labels map[int]struct{}
+	clearednote_labels bool
+	done               bool
+	oldValue           func(context.Context) (*Note, error)
+	predicates         []predicate.Note
 }
 
 var _ ent.Mutation = (*NoteMutation)(nil)
@@ -3317,6 +3405,60 @@ func (m *NoteMutation) ResetComments() {
 	m.removedcomments = nil
 }
 
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by ids.
+func (m *NoteMutation) AddNoteLabelIDs(ids ...int) {
+	if m.note_labels == nil {
+		m.note_labels = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.note_labels[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNoteLabels clears the "note_labels" edge to the NoteLabel entity.
+func (m *NoteMutation) ClearNoteLabels() {
+	m.clearednote_labels = true
+}
+
+// NoteLabelsCleared reports if the "note_labels" edge to the NoteLabel entity was cleared.
+func (m *NoteMutation) NoteLabelsCleared() bool {
+	return m.clearednote_labels
+}
+
+// RemoveNoteLabelIDs removes the "note_labels" edge to the NoteLabel entity by IDs.
+func (m *NoteMutation) RemoveNoteLabelIDs(ids ...int) {
+	if m.removednote_labels == nil {
+		m.removednote_labels = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.note_labels, ids[i])
+		m.removednote_labels[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNoteLabels returns the removed IDs of the "note_labels" edge to the NoteLabel entity.
+func (m *NoteMutation) RemovedNoteLabelsIDs() (ids []int) {
+	for id := range m.removednote_labels {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NoteLabelsIDs returns the "note_labels" edge IDs in the mutation.
+func (m *NoteMutation) NoteLabelsIDs() (ids []int) {
+	for id := range m.note_labels {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNoteLabels resets all changes to the "note_labels" edge.
+func (m *NoteMutation) ResetNoteLabels() {
+	m.note_labels = nil
+	m.clearednote_labels = false
+	m.removednote_labels = nil
+}
+
 // Where appends a list predicates to the NoteMutation builder.
 func (m *NoteMutation) Where(ps ...predicate.Note) {
 	m.predicates = append(m.predicates, ps...)
@@ -3579,7 +3721,7 @@ func (m *NoteMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *NoteMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.author != nil {
 		edges = append(edges, note.EdgeAuthor)
 	}
@@ -3594,6 +3736,9 @@ func (m *NoteMutation) AddedEdges() []string {
 	}
 	if m.comments != nil {
 		edges = append(edges, note.EdgeComments)
+	}
+	if m.note_labels != nil {
+		edges = append(edges, note.EdgeNoteLabels)
 	}
 	return edges
 }
@@ -3628,13 +3773,19 @@ func (m *NoteMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case note.EdgeNoteLabels:
+		ids := make([]ent.Value, 0, len(m.note_labels))
+		for id := range m.note_labels {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *NoteMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedwatchers != nil {
 		edges = append(edges, note.EdgeWatchers)
 	}
@@ -3643,6 +3794,9 @@ func (m *NoteMutation) RemovedEdges() []string {
 	}
 	if m.removedcomments != nil {
 		edges = append(edges, note.EdgeComments)
+	}
+	if m.removednote_labels != nil {
+		edges = append(edges, note.EdgeNoteLabels)
 	}
 	return edges
 }
@@ -3669,13 +3823,19 @@ func (m *NoteMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case note.EdgeNoteLabels:
+		ids := make([]ent.Value, 0, len(m.removednote_labels))
+		for id := range m.removednote_labels {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *NoteMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedauthor {
 		edges = append(edges, note.EdgeAuthor)
 	}
@@ -3690,6 +3850,9 @@ func (m *NoteMutation) ClearedEdges() []string {
 	}
 	if m.clearedcomments {
 		edges = append(edges, note.EdgeComments)
+	}
+	if m.clearednote_labels {
+		edges = append(edges, note.EdgeNoteLabels)
 	}
 	return edges
 }
@@ -3708,6 +3871,8 @@ func (m *NoteMutation) EdgeCleared(name string) bool {
 		return m.clearedlabels
 	case note.EdgeComments:
 		return m.clearedcomments
+	case note.EdgeNoteLabels:
+		return m.clearednote_labels
 	}
 	return false
 }
@@ -3745,8 +3910,624 @@ func (m *NoteMutation) ResetEdge(name string) error {
 	case note.EdgeComments:
 		m.ResetComments()
 		return nil
+	case note.EdgeNoteLabels:
+		m.ResetNoteLabels()
+		return nil
 	}
 	return fmt.Errorf("unknown Note edge %s", name)
+}
+
+// NoteLabelMutation represents an operation that mutates the NoteLabel nodes in the graph.
+type NoteLabelMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	added_at      *time.Time
+	added_by      *string
+	clearedFields map[string]struct{}
+	note          *string
+	clearednote   bool
+	label         *int
+	clearedlabel  bool
+	done          bool
+	oldValue      func(context.Context) (*NoteLabel, error)
+	predicates    []predicate.NoteLabel
+}
+
+var _ ent.Mutation = (*NoteLabelMutation)(nil)
+
+// notelabelOption allows management of the mutation configuration using functional options.
+type notelabelOption func(*NoteLabelMutation)
+
+// newNoteLabelMutation creates new mutation for the NoteLabel entity.
+func newNoteLabelMutation(c config, op Op, opts ...notelabelOption) *NoteLabelMutation {
+	m := &NoteLabelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNoteLabel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNoteLabelID sets the ID field of the mutation.
+func withNoteLabelID(id int) notelabelOption {
+	return func(m *NoteLabelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NoteLabel
+		)
+		m.oldValue = func(ctx context.Context) (*NoteLabel, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NoteLabel.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNoteLabel sets the old NoteLabel of the mutation.
+func withNoteLabel(node *NoteLabel) notelabelOption {
+	return func(m *NoteLabelMutation) {
+		m.oldValue = func(context.Context) (*NoteLabel, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NoteLabelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NoteLabelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NoteLabelMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NoteLabelMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NoteLabel.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetNoteID sets the "note_id" field.
+func (m *NoteLabelMutation) SetNoteID(s string) {
+	m.note = &s
+}
+
+// NoteID returns the value of the "note_id" field in the mutation.
+func (m *NoteLabelMutation) NoteID() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNoteID returns the old "note_id" field's value of the NoteLabel entity.
+// If the NoteLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteLabelMutation) OldNoteID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNoteID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNoteID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNoteID: %w", err)
+	}
+	return oldValue.NoteID, nil
+}
+
+// ResetNoteID resets all changes to the "note_id" field.
+func (m *NoteLabelMutation) ResetNoteID() {
+	m.note = nil
+}
+
+// SetLabelID sets the "label_id" field.
+func (m *NoteLabelMutation) SetLabelID(i int) {
+	m.label = &i
+}
+
+// LabelID returns the value of the "label_id" field in the mutation.
+func (m *NoteLabelMutation) LabelID() (r int, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabelID returns the old "label_id" field's value of the NoteLabel entity.
+// If the NoteLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteLabelMutation) OldLabelID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabelID: %w", err)
+	}
+	return oldValue.LabelID, nil
+}
+
+// ResetLabelID resets all changes to the "label_id" field.
+func (m *NoteLabelMutation) ResetLabelID() {
+	m.label = nil
+}
+
+// SetAddedAt sets the "added_at" field.
+func (m *NoteLabelMutation) SetAddedAt(t time.Time) {
+	m.added_at = &t
+}
+
+// AddedAt returns the value of the "added_at" field in the mutation.
+func (m *NoteLabelMutation) AddedAt() (r time.Time, exists bool) {
+	v := m.added_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedAt returns the old "added_at" field's value of the NoteLabel entity.
+// If the NoteLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteLabelMutation) OldAddedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedAt: %w", err)
+	}
+	return oldValue.AddedAt, nil
+}
+
+// ResetAddedAt resets all changes to the "added_at" field.
+func (m *NoteLabelMutation) ResetAddedAt() {
+	m.added_at = nil
+}
+
+// SetAddedBy sets the "added_by" field.
+func (m *NoteLabelMutation) SetAddedBy(s string) {
+	m.added_by = &s
+}
+
+// AddedBy returns the value of the "added_by" field in the mutation.
+func (m *NoteLabelMutation) AddedBy() (r string, exists bool) {
+	v := m.added_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedBy returns the old "added_by" field's value of the NoteLabel entity.
+// If the NoteLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteLabelMutation) OldAddedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedBy: %w", err)
+	}
+	return oldValue.AddedBy, nil
+}
+
+// ClearAddedBy clears the value of the "added_by" field.
+func (m *NoteLabelMutation) ClearAddedBy() {
+	m.added_by = nil
+	m.clearedFields[notelabel.FieldAddedBy] = struct{}{}
+}
+
+// AddedByCleared returns if the "added_by" field was cleared in this mutation.
+func (m *NoteLabelMutation) AddedByCleared() bool {
+	_, ok := m.clearedFields[notelabel.FieldAddedBy]
+	return ok
+}
+
+// ResetAddedBy resets all changes to the "added_by" field.
+func (m *NoteLabelMutation) ResetAddedBy() {
+	m.added_by = nil
+	delete(m.clearedFields, notelabel.FieldAddedBy)
+}
+
+// ClearNote clears the "note" edge to the Note entity.
+func (m *NoteLabelMutation) ClearNote() {
+	m.clearednote = true
+	m.clearedFields[notelabel.FieldNoteID] = struct{}{}
+}
+
+// NoteCleared reports if the "note" edge to the Note entity was cleared.
+func (m *NoteLabelMutation) NoteCleared() bool {
+	return m.clearednote
+}
+
+// NoteIDs returns the "note" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// NoteID instead. It exists only for internal usage by the builders.
+func (m *NoteLabelMutation) NoteIDs() (ids []string) {
+	if id := m.note; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetNote resets all changes to the "note" edge.
+func (m *NoteLabelMutation) ResetNote() {
+	m.note = nil
+	m.clearednote = false
+}
+
+// ClearLabel clears the "label" edge to the Label entity.
+func (m *NoteLabelMutation) ClearLabel() {
+	m.clearedlabel = true
+	m.clearedFields[notelabel.FieldLabelID] = struct{}{}
+}
+
+// LabelCleared reports if the "label" edge to the Label entity was cleared.
+func (m *NoteLabelMutation) LabelCleared() bool {
+	return m.clearedlabel
+}
+
+// LabelIDs returns the "label" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LabelID instead. It exists only for internal usage by the builders.
+func (m *NoteLabelMutation) LabelIDs() (ids []int) {
+	if id := m.label; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLabel resets all changes to the "label" edge.
+func (m *NoteLabelMutation) ResetLabel() {
+	m.label = nil
+	m.clearedlabel = false
+}
+
+// Where appends a list predicates to the NoteLabelMutation builder.
+func (m *NoteLabelMutation) Where(ps ...predicate.NoteLabel) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NoteLabelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NoteLabelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NoteLabel, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NoteLabelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NoteLabelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NoteLabel).
+func (m *NoteLabelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NoteLabelMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.note != nil {
+		fields = append(fields, notelabel.FieldNoteID)
+	}
+	if m.label != nil {
+		fields = append(fields, notelabel.FieldLabelID)
+	}
+	if m.added_at != nil {
+		fields = append(fields, notelabel.FieldAddedAt)
+	}
+	if m.added_by != nil {
+		fields = append(fields, notelabel.FieldAddedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NoteLabelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notelabel.FieldNoteID:
+		return m.NoteID()
+	case notelabel.FieldLabelID:
+		return m.LabelID()
+	case notelabel.FieldAddedAt:
+		return m.AddedAt()
+	case notelabel.FieldAddedBy:
+		return m.AddedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NoteLabelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notelabel.FieldNoteID:
+		return m.OldNoteID(ctx)
+	case notelabel.FieldLabelID:
+		return m.OldLabelID(ctx)
+	case notelabel.FieldAddedAt:
+		return m.OldAddedAt(ctx)
+	case notelabel.FieldAddedBy:
+		return m.OldAddedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown NoteLabel field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteLabelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notelabel.FieldNoteID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNoteID(v)
+		return nil
+	case notelabel.FieldLabelID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabelID(v)
+		return nil
+	case notelabel.FieldAddedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedAt(v)
+		return nil
+	case notelabel.FieldAddedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NoteLabel field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NoteLabelMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NoteLabelMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteLabelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NoteLabel numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NoteLabelMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notelabel.FieldAddedBy) {
+		fields = append(fields, notelabel.FieldAddedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NoteLabelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NoteLabelMutation) ClearField(name string) error {
+	switch name {
+	case notelabel.FieldAddedBy:
+		m.ClearAddedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteLabel nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NoteLabelMutation) ResetField(name string) error {
+	switch name {
+	case notelabel.FieldNoteID:
+		m.ResetNoteID()
+		return nil
+	case notelabel.FieldLabelID:
+		m.ResetLabelID()
+		return nil
+	case notelabel.FieldAddedAt:
+		m.ResetAddedAt()
+		return nil
+	case notelabel.FieldAddedBy:
+		m.ResetAddedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteLabel field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NoteLabelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.note != nil {
+		edges = append(edges, notelabel.EdgeNote)
+	}
+	if m.label != nil {
+		edges = append(edges, notelabel.EdgeLabel)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NoteLabelMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case notelabel.EdgeNote:
+		if id := m.note; id != nil {
+			return []ent.Value{*id}
+		}
+	case notelabel.EdgeLabel:
+		if id := m.label; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NoteLabelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NoteLabelMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NoteLabelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearednote {
+		edges = append(edges, notelabel.EdgeNote)
+	}
+	if m.clearedlabel {
+		edges = append(edges, notelabel.EdgeLabel)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NoteLabelMutation) EdgeCleared(name string) bool {
+	switch name {
+	case notelabel.EdgeNote:
+		return m.clearednote
+	case notelabel.EdgeLabel:
+		return m.clearedlabel
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NoteLabelMutation) ClearEdge(name string) error {
+	switch name {
+	case notelabel.EdgeNote:
+		m.ClearNote()
+		return nil
+	case notelabel.EdgeLabel:
+		m.ClearLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteLabel unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NoteLabelMutation) ResetEdge(name string) error {
+	switch name {
+	case notelabel.EdgeNote:
+		m.ResetNote()
+		return nil
+	case notelabel.EdgeLabel:
+		m.ResetLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteLabel edge %s", name)
 }
 
 // SampleMutation represents an operation that mutates the Sample nodes in the graph.

@@ -51,9 +51,11 @@ type NoteEdges struct {
 	Labels []*Label `json:"labels,omitempty"`
 	// Comments holds the value of the comments edge.
 	Comments []*Comment `json:"comments,omitempty"`
+	// NoteLabels holds the value of the note_labels edge.
+	NoteLabels []*NoteLabel `json:"note_labels,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 }
 
 // AuthorOrErr returns the Author value or an error if the edge
@@ -103,6 +105,15 @@ func (e NoteEdges) CommentsOrErr() ([]*Comment, error) {
 		return e.Comments, nil
 	}
 	return nil, &NotLoadedError{edge: "comments"}
+}
+
+// NoteLabelsOrErr returns the NoteLabels value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteEdges) NoteLabelsOrErr() ([]*NoteLabel, error) {
+	if e.loadedTypes[5] {
+		return e.NoteLabels, nil
+	}
+	return nil, &NotLoadedError{edge: "note_labels"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -222,6 +233,11 @@ func (_m *Note) QueryLabels() *LabelQuery {
 // QueryComments queries the "comments" edge of the Note entity.
 func (_m *Note) QueryComments() *CommentQuery {
 	return NewNoteClient(_m.config).QueryComments(_m)
+}
+
+// QueryNoteLabels queries the "note_labels" edge of the Note entity.
+func (_m *Note) QueryNoteLabels() *NoteLabelQuery {
+	return NewNoteClient(_m.config).QueryNoteLabels(_m)
 }
 
 // Update returns a builder for updating this Note.

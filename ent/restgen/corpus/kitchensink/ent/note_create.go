@@ -15,6 +15,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/google/uuid"
 )
 
@@ -159,6 +160,21 @@ func (_c *NoteCreate) AddComments(v ...*Comment) *NoteCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddCommentIDs(ids...)
+}
+
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by IDs.
+func (_c *NoteCreate) AddNoteLabelIDs(ids ...int) *NoteCreate {
+	_c.mutation.AddNoteLabelIDs(ids...)
+	return _c
+}
+
+// AddNoteLabels adds the "note_labels" edges to the NoteLabel entity.
+func (_c *NoteCreate) AddNoteLabels(v ...*NoteLabel) *NoteCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNoteLabelIDs(ids...)
 }
 
 // Mutation returns the NoteMutation object of the builder.
@@ -345,6 +361,10 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _c.config, mutation: newNoteLabelMutation(_c.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.CommentsIDs(); len(nodes) > 0 {
@@ -356,6 +376,22 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(comment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoteLabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -16,6 +16,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/google/uuid"
 )
@@ -23,16 +24,17 @@ import (
 // NoteQuery is the builder for querying Note entities.
 type NoteQuery struct {
 	config
-	ctx          *QueryContext
-	order        []note.OrderOption
-	inters       []Interceptor
-	predicates   []predicate.Note
-	withAuthor   *AccountQuery
-	withReviewer *AccountQuery
-	withWatchers *AccountQuery
-	withLabels   *LabelQuery
-	withComments *CommentQuery
-	modifiers    []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []note.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.Note
+	withAuthor     *AccountQuery
+	withReviewer   *AccountQuery
+	withWatchers   *AccountQuery
+	withLabels     *LabelQuery
+	withComments   *CommentQuery
+	withNoteLabels *NoteLabelQuery
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -172,6 +174,28 @@ func (_q *NoteQuery) QueryComments() *CommentQuery {
 			sqlgraph.From(note.Table, note.FieldID, selector),
 			sqlgraph.To(comment.Table, comment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, note.CommentsTable, note.CommentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNoteLabels chains the current query on the "note_labels" edge.
+func (_q *NoteQuery) QueryNoteLabels() *NoteLabelQuery {
+	query := (&NoteLabelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, selector),
+			sqlgraph.To(notelabel.Table, notelabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, note.NoteLabelsTable, note.NoteLabelsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -366,16 +390,17 @@ func (_q *NoteQuery) Clone() *NoteQuery {
 		return nil
 	}
 	return &NoteQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]note.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.Note{}, _q.predicates...),
-		withAuthor:   _q.withAuthor.Clone(),
-		withReviewer: _q.withReviewer.Clone(),
-		withWatchers: _q.withWatchers.Clone(),
-		withLabels:   _q.withLabels.Clone(),
-		withComments: _q.withComments.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]note.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Note{}, _q.predicates...),
+		withAuthor:     _q.withAuthor.Clone(),
+		withReviewer:   _q.withReviewer.Clone(),
+		withWatchers:   _q.withWatchers.Clone(),
+		withLabels:     _q.withLabels.Clone(),
+		withComments:   _q.withComments.Clone(),
+		withNoteLabels: _q.withNoteLabels.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -435,6 +460,17 @@ func (_q *NoteQuery) WithComments(opts ...func(*CommentQuery)) *NoteQuery {
 		opt(query)
 	}
 	_q.withComments = query
+	return _q
+}
+
+// WithNoteLabels tells the query-builder to eager-load the nodes that are connected to
+// the "note_labels" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteQuery) WithNoteLabels(opts ...func(*NoteLabelQuery)) *NoteQuery {
+	query := (&NoteLabelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNoteLabels = query
 	return _q
 }
 
@@ -516,12 +552,13 @@ func (_q *NoteQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Note, e
 	var (
 		nodes       = []*Note{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withAuthor != nil,
 			_q.withReviewer != nil,
 			_q.withWatchers != nil,
 			_q.withLabels != nil,
 			_q.withComments != nil,
+			_q.withNoteLabels != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -575,6 +612,13 @@ func (_q *NoteQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Note, e
 		if err := _q.loadComments(ctx, query, nodes,
 			func(n *Note) { n.Edges.Comments = []*Comment{} },
 			func(n *Note, e *Comment) { n.Edges.Comments = append(n.Edges.Comments, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNoteLabels; query != nil {
+		if err := _q.loadNoteLabels(ctx, query, nodes,
+			func(n *Note) { n.Edges.NoteLabels = []*NoteLabel{} },
+			func(n *Note, e *NoteLabel) { n.Edges.NoteLabels = append(n.Edges.NoteLabels, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -779,6 +823,36 @@ func (_q *NoteQuery) loadComments(ctx context.Context, query *CommentQuery, node
 	}
 	query.Where(predicate.Comment(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(note.CommentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.NoteID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "note_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *NoteQuery) loadNoteLabels(ctx context.Context, query *NoteLabelQuery, nodes []*Note, init func(*Note), assign func(*Note, *NoteLabel)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Note)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notelabel.FieldNoteID)
+	}
+	query.Where(predicate.NoteLabel(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(note.NoteLabelsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/google/uuid"
 )
@@ -193,6 +194,21 @@ func (_u *NoteUpdate) AddComments(v ...*Comment) *NoteUpdate {
 	return _u.AddCommentIDs(ids...)
 }
 
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by IDs.
+func (_u *NoteUpdate) AddNoteLabelIDs(ids ...int) *NoteUpdate {
+	_u.mutation.AddNoteLabelIDs(ids...)
+	return _u
+}
+
+// AddNoteLabels adds the "note_labels" edges to the NoteLabel entity.
+func (_u *NoteUpdate) AddNoteLabels(v ...*NoteLabel) *NoteUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteLabelIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_u *NoteUpdate) Mutation() *NoteMutation {
 	return _u.mutation
@@ -271,6 +287,27 @@ func (_u *NoteUpdate) RemoveComments(v ...*Comment) *NoteUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCommentIDs(ids...)
+}
+
+// ClearNoteLabels clears all "note_labels" edges to the NoteLabel entity.
+func (_u *NoteUpdate) ClearNoteLabels() *NoteUpdate {
+	_u.mutation.ClearNoteLabels()
+	return _u
+}
+
+// RemoveNoteLabelIDs removes the "note_labels" edge to NoteLabel entities by IDs.
+func (_u *NoteUpdate) RemoveNoteLabelIDs(ids ...int) *NoteUpdate {
+	_u.mutation.RemoveNoteLabelIDs(ids...)
+	return _u
+}
+
+// RemoveNoteLabels removes "note_labels" edges to NoteLabel entities.
+func (_u *NoteUpdate) RemoveNoteLabels(v ...*NoteLabel) *NoteUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteLabelIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -469,6 +506,10 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeInt),
 			},
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedLabelsIDs(); len(nodes) > 0 && !_u.mutation.LabelsCleared() {
@@ -485,6 +526,10 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.LabelsIDs(); len(nodes) > 0 {
@@ -501,6 +546,10 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.CommentsCleared() {
@@ -541,6 +590,51 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(comment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoteLabelsIDs(); len(nodes) > 0 && !_u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoteLabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -731,6 +825,21 @@ func (_u *NoteUpdateOne) AddComments(v ...*Comment) *NoteUpdateOne {
 	return _u.AddCommentIDs(ids...)
 }
 
+// AddNoteLabelIDs adds the "note_labels" edge to the NoteLabel entity by IDs.
+func (_u *NoteUpdateOne) AddNoteLabelIDs(ids ...int) *NoteUpdateOne {
+	_u.mutation.AddNoteLabelIDs(ids...)
+	return _u
+}
+
+// AddNoteLabels adds the "note_labels" edges to the NoteLabel entity.
+func (_u *NoteUpdateOne) AddNoteLabels(v ...*NoteLabel) *NoteUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteLabelIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_u *NoteUpdateOne) Mutation() *NoteMutation {
 	return _u.mutation
@@ -809,6 +918,27 @@ func (_u *NoteUpdateOne) RemoveComments(v ...*Comment) *NoteUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCommentIDs(ids...)
+}
+
+// ClearNoteLabels clears all "note_labels" edges to the NoteLabel entity.
+func (_u *NoteUpdateOne) ClearNoteLabels() *NoteUpdateOne {
+	_u.mutation.ClearNoteLabels()
+	return _u
+}
+
+// RemoveNoteLabelIDs removes the "note_labels" edge to NoteLabel entities by IDs.
+func (_u *NoteUpdateOne) RemoveNoteLabelIDs(ids ...int) *NoteUpdateOne {
+	_u.mutation.RemoveNoteLabelIDs(ids...)
+	return _u
+}
+
+// RemoveNoteLabels removes "note_labels" edges to NoteLabel entities.
+func (_u *NoteUpdateOne) RemoveNoteLabels(v ...*NoteLabel) *NoteUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteLabelIDs(ids...)
 }
 
 // Where appends a list predicates to the NoteUpdate builder.
@@ -1037,6 +1167,10 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeInt),
 			},
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedLabelsIDs(); len(nodes) > 0 && !_u.mutation.LabelsCleared() {
@@ -1053,6 +1187,10 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.LabelsIDs(); len(nodes) > 0 {
@@ -1069,6 +1207,10 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteLabelCreate{config: _u.config, mutation: newNoteLabelMutation(_u.config, OpCreate)}
+		createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.CommentsCleared() {
@@ -1109,6 +1251,51 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(comment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoteLabelsIDs(); len(nodes) > 0 && !_u.mutation.NoteLabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoteLabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.NoteLabelsTable,
+			Columns: []string{note.NoteLabelsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notelabel.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

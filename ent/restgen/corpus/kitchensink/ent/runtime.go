@@ -9,6 +9,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/schema"
@@ -73,6 +74,12 @@ func init() {
 	noteDescID := noteFields[0].Descriptor()
 	// note.DefaultID holds the default value on creation for the id field.
 	note.DefaultID = noteDescID.Default.(func() string)
+	notelabelFields := schema.NoteLabel{}.Fields()
+	_ = notelabelFields
+	// notelabelDescAddedAt is the schema descriptor for added_at field.
+	notelabelDescAddedAt := notelabelFields[2].Descriptor()
+	// notelabel.DefaultAddedAt holds the default value on creation for the added_at field.
+	notelabel.DefaultAddedAt = notelabelDescAddedAt.Default.(func() time.Time)
 	sampleFields := schema.Sample{}.Fields()
 	_ = sampleFields
 	// sampleDescI16 is the schema descriptor for i16 field.

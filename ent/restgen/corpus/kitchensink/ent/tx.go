@@ -20,6 +20,8 @@ type Tx struct {
 	Label *LabelClient
 	// Note is the client for interacting with the Note builders.
 	Note *NoteClient
+	// NoteLabel is the client for interacting with the NoteLabel builders.
+	NoteLabel *NoteLabelClient
 	// Sample is the client for interacting with the Sample builders.
 	Sample *SampleClient
 	// Wallet is the client for interacting with the Wallet builders.
@@ -159,6 +161,7 @@ func (tx *Tx) init() {
 	tx.Comment = NewCommentClient(tx.config)
 	tx.Label = NewLabelClient(tx.config)
 	tx.Note = NewNoteClient(tx.config)
+	tx.NoteLabel = NewNoteLabelClient(tx.config)
 	tx.Sample = NewSampleClient(tx.config)
 	tx.Wallet = NewWalletClient(tx.config)
 }

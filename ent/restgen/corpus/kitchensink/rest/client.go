@@ -359,6 +359,15 @@ func (c *Client) ListLabelChildren(ctx context.Context, id int, p restkit.ListPa
 	return out, nil
 }
 
+// ListLabelNoteLabels returns a page of the note_labels of the label with id (GET /labels/{id}/note-labels).
+func (c *Client) ListLabelNoteLabels(ctx context.Context, id int, p restkit.ListParams) (*NoteLabelList, error) {
+	out := new(NoteLabelList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/labels", id)+"/note-labels", p.Query(), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CreateNote creates a note (POST /notes).
 func (c *Client) CreateNote(ctx context.Context, in NoteCreate) (*Note, error) {
 	out := new(Note)
@@ -446,6 +455,15 @@ func (c *Client) ListNoteComments(ctx context.Context, id string, p restkit.List
 	return out, nil
 }
 
+// ListNoteNoteLabels returns a page of the note_labels of the note with id (GET /notes/{id}/note-labels).
+func (c *Client) ListNoteNoteLabels(ctx context.Context, id string, p restkit.ListParams) (*NoteLabelList, error) {
+	out := new(NoteLabelList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/notes", id)+"/note-labels", p.Query(), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SetNoteWatchers replaces the watchers of the note with id by the accounts
 // with the given handles, creating missing ones (PUT /notes/{id}/watchers).
 func (c *Client) SetNoteWatchers(ctx context.Context, id string, handles ...string) (*Note, error) {
@@ -500,6 +518,66 @@ func (c *Client) AddNoteLabels(ctx context.Context, id string, names ...string) 
 // (DELETE /notes/{id}/labels/{name}).
 func (c *Client) RemoveNoteLabel(ctx context.Context, id string, name string) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/notes", id)+"/labels/"+url.PathEscape(name), nil, nil, nil)
+}
+
+// CreateNoteLabel creates a note_label (POST /note-labels).
+func (c *Client) CreateNoteLabel(ctx context.Context, in NoteLabelCreate) (*NoteLabel, error) {
+	out := new(NoteLabel)
+	if err := c.rc.Do(ctx, http.MethodPost, "/note-labels", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadNoteLabel returns the note_label with id, with the edge paths of
+// include embedded (GET /note-labels/{id}).
+func (c *Client) ReadNoteLabel(ctx context.Context, id int, include ...string) (*NoteLabel, error) {
+	out := new(NoteLabel)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/note-labels", id), includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateNoteLabel changes the properties set in in (PATCH /note-labels/{id}).
+func (c *Client) UpdateNoteLabel(ctx context.Context, id int, in NoteLabelUpdate) (*NoteLabel, error) {
+	out := new(NoteLabel)
+	if err := c.rc.Do(ctx, http.MethodPatch, itemPath("/note-labels", id), nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteNoteLabel deletes the note_label with id (DELETE /note-labels/{id}).
+func (c *Client) DeleteNoteLabel(ctx context.Context, id int) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/note-labels", id), nil, nil, nil)
+}
+
+// ListNoteLabel returns the page of note_labels that p selects (GET /note-labels).
+func (c *Client) ListNoteLabel(ctx context.Context, p restkit.ListParams) (*NoteLabelList, error) {
+	out := new(NoteLabelList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/note-labels", p.Query(), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadNoteLabelNote returns the note of the note_label with id (GET /note-labels/{id}/note).
+func (c *Client) ReadNoteLabelNote(ctx context.Context, id int, include ...string) (*Note, error) {
+	out := new(Note)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/note-labels", id)+"/note", includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadNoteLabelLabel returns the label of the note_label with id (GET /note-labels/{id}/label).
+func (c *Client) ReadNoteLabelLabel(ctx context.Context, id int, include ...string) (*Label, error) {
+	out := new(Label)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/note-labels", id)+"/label", includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // CreateSample creates a sample (POST /samples).

@@ -8,6 +8,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
@@ -19,12 +20,13 @@ import (
 // entities describes each entity to the list engine of restkit: the fields
 // lists filter and sort by, and the edges filters go through.
 type entities struct {
-	Account *restkit.Entity
-	Comment *restkit.Entity
-	Label   *restkit.Entity
-	Note    *restkit.Entity
-	Sample  *restkit.Entity
-	Wallet  *restkit.Entity
+	Account   *restkit.Entity
+	Comment   *restkit.Entity
+	Label     *restkit.Entity
+	Note      *restkit.Entity
+	NoteLabel *restkit.Entity
+	Sample    *restkit.Entity
+	Wallet    *restkit.Entity
 }
 
 // newEntities builds the description of the graph.
@@ -57,26 +59,38 @@ func newEntities() *entities {
 		Label: &restkit.Entity{
 			Name: "label",
 			Fields: map[string]*restkit.Field{
-				"id":             {Kind: restkit.KindInt, Column: label.FieldID},
-				"name":           {Kind: restkit.KindString, Column: label.FieldName, Text: true},
-				"color":          {Kind: restkit.KindString, Column: label.FieldColor, Text: true},
-				"parent_id":      {Kind: restkit.KindInt, Column: label.FieldParentID, Nullable: true},
-				"notes_count":    {Kind: restkit.KindInt, Count: restkit.CountLinks(label.NotesTable, label.NotesPrimaryKey[1])},
-				"children_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(label.Table, label.ChildrenColumn)},
+				"id":                {Kind: restkit.KindInt, Column: label.FieldID},
+				"name":              {Kind: restkit.KindString, Column: label.FieldName, Text: true},
+				"color":             {Kind: restkit.KindString, Column: label.FieldColor, Text: true},
+				"parent_id":         {Kind: restkit.KindInt, Column: label.FieldParentID, Nullable: true},
+				"notes_count":       {Kind: restkit.KindInt, Count: restkit.CountLinks(label.NotesTable, label.NotesPrimaryKey[1])},
+				"children_count":    {Kind: restkit.KindInt, Count: restkit.CountChildren(label.Table, label.ChildrenColumn)},
+				"note_labels_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(notelabel.Table, label.NoteLabelsColumn)},
 			},
 		},
 		Note: &restkit.Entity{
 			Name: "note",
 			Fields: map[string]*restkit.Field{
-				"id":             {Kind: restkit.KindString, Column: note.FieldID},
-				"title":          {Kind: restkit.KindString, Column: note.FieldTitle, Text: true},
-				"body":           {Kind: restkit.KindString, Column: note.FieldBody, Text: true},
-				"pinned":         {Kind: restkit.KindBool, Column: note.FieldPinned},
-				"author_id":      {Kind: restkit.KindUUID, Column: note.FieldAuthorID},
-				"reviewer_id":    {Kind: restkit.KindUUID, Column: note.FieldReviewerID, Nullable: true},
-				"watchers_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(note.WatchersTable, note.WatchersPrimaryKey[1])},
-				"labels_count":   {Kind: restkit.KindInt, Count: restkit.CountLinks(note.LabelsTable, note.LabelsPrimaryKey[0])},
-				"comments_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(comment.Table, note.CommentsColumn)},
+				"id":                {Kind: restkit.KindString, Column: note.FieldID},
+				"title":             {Kind: restkit.KindString, Column: note.FieldTitle, Text: true},
+				"body":              {Kind: restkit.KindString, Column: note.FieldBody, Text: true},
+				"pinned":            {Kind: restkit.KindBool, Column: note.FieldPinned},
+				"author_id":         {Kind: restkit.KindUUID, Column: note.FieldAuthorID},
+				"reviewer_id":       {Kind: restkit.KindUUID, Column: note.FieldReviewerID, Nullable: true},
+				"watchers_count":    {Kind: restkit.KindInt, Count: restkit.CountLinks(note.WatchersTable, note.WatchersPrimaryKey[1])},
+				"labels_count":      {Kind: restkit.KindInt, Count: restkit.CountLinks(note.LabelsTable, note.LabelsPrimaryKey[0])},
+				"comments_count":    {Kind: restkit.KindInt, Count: restkit.CountChildren(comment.Table, note.CommentsColumn)},
+				"note_labels_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(notelabel.Table, note.NoteLabelsColumn)},
+			},
+		},
+		NoteLabel: &restkit.Entity{
+			Name: "note_label",
+			Fields: map[string]*restkit.Field{
+				"id":       {Kind: restkit.KindInt, Column: notelabel.FieldID},
+				"note_id":  {Kind: restkit.KindString, Column: notelabel.FieldNoteID, Text: true},
+				"label_id": {Kind: restkit.KindInt, Column: notelabel.FieldLabelID},
+				"added_at": {Kind: restkit.KindTime, Column: notelabel.FieldAddedAt},
+				"added_by": {Kind: restkit.KindString, Column: notelabel.FieldAddedBy, Text: true},
 			},
 		},
 		Sample: &restkit.Entity{
@@ -192,6 +206,12 @@ func newEntities() *entities {
 			}
 			return label.HasChildrenWith(predicate.Label(sub))
 		}},
+		"note_labels": {Target: es.NoteLabel, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return label.HasNoteLabels()
+			}
+			return label.HasNoteLabelsWith(predicate.NoteLabel(sub))
+		}},
 	}
 	es.Note.Edges = map[string]*restkit.Edge{
 		"author": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
@@ -223,6 +243,26 @@ func newEntities() *entities {
 				return note.HasComments()
 			}
 			return note.HasCommentsWith(predicate.Comment(sub))
+		}},
+		"note_labels": {Target: es.NoteLabel, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return note.HasNoteLabels()
+			}
+			return note.HasNoteLabelsWith(predicate.NoteLabel(sub))
+		}},
+	}
+	es.NoteLabel.Edges = map[string]*restkit.Edge{
+		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return notelabel.HasNote()
+			}
+			return notelabel.HasNoteWith(predicate.Note(sub))
+		}},
+		"label": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return notelabel.HasLabel()
+			}
+			return notelabel.HasLabelWith(predicate.Label(sub))
 		}},
 	}
 	es.Sample.Edges = map[string]*restkit.Edge{}
@@ -315,6 +355,24 @@ func noteValue(e *ent.Note, name string) (any, error) {
 			return nil, nil
 		}
 		return *e.ReviewerID, nil
+	}
+	return e.Value(name)
+}
+
+// noteLabelValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func noteLabelValue(e *ent.NoteLabel, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "note_id":
+		return e.NoteID, nil
+	case "label_id":
+		return e.LabelID, nil
+	case "added_at":
+		return e.AddedAt, nil
+	case "added_by":
+		return e.AddedBy, nil
 	}
 	return e.Value(name)
 }

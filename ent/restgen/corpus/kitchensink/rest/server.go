@@ -15,6 +15,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
@@ -139,6 +140,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Get("/parent", api.Op("readLabelParent", h.readLabelParent))
 			// GET /labels/{id}/children
 			r.Get("/children", api.Op("listLabelChildren", h.listLabelChildren))
+			// GET /labels/{id}/note-labels
+			r.Get("/note-labels", api.Op("listLabelNoteLabels", h.listLabelNoteLabels))
 		})
 	})
 	r.Route("/notes", func(r chi.Router) {
@@ -163,6 +166,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Get("/labels", api.Op("listNoteLabels", h.listNoteLabels))
 			// GET /notes/{id}/comments
 			r.Get("/comments", api.Op("listNoteComments", h.listNoteComments))
+			// GET /notes/{id}/note-labels
+			r.Get("/note-labels", api.Op("listNoteNoteLabels", h.listNoteNoteLabels))
 			// PUT /notes/{id}/watchers
 			r.Put("/watchers", api.Op("setNoteWatchers", h.setNoteWatchers))
 			// POST /notes/{id}/watchers
@@ -175,6 +180,24 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Post("/labels", api.Op("addNoteLabels", h.addNoteLabels))
 			// DELETE /notes/{id}/labels/{name}
 			r.Delete("/labels/{name}", api.Op("removeNoteLabel", h.removeNoteLabel))
+		})
+	})
+	r.Route("/note-labels", func(r chi.Router) {
+		// POST /note-labels
+		r.Post("/", api.Op("createNoteLabel", h.createNoteLabel))
+		// GET /note-labels
+		r.Get("/", api.Op("listNoteLabel", h.listNoteLabel))
+		r.Route("/{id}", func(r chi.Router) {
+			// GET /note-labels/{id}
+			r.Get("/", api.Op("readNoteLabel", h.readNoteLabel))
+			// PATCH /note-labels/{id}
+			r.Patch("/", api.Op("updateNoteLabel", h.updateNoteLabel))
+			// DELETE /note-labels/{id}
+			r.Delete("/", api.Op("deleteNoteLabel", h.deleteNoteLabel))
+			// GET /note-labels/{id}/note
+			r.Get("/note", api.Op("readNoteLabelNote", h.readNoteLabelNote))
+			// GET /note-labels/{id}/label
+			r.Get("/label", api.Op("readNoteLabelLabel", h.readNoteLabelLabel))
 		})
 	})
 	r.Route("/samples", func(r chi.Router) {
@@ -421,89 +444,9 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 // mutation per row; when hooks are registered for notes, it goes
 // through the builders so that they run.
 func insertAccountNotes(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountNoteCreate, accountByKey map[string]*Account, labelByKey map[string]*Label) ([]*Note, error) {
-	if len(tx.Note.Hooks()) > 0 {
-		return createAccountNotes(ctx, tx, owner, in, accountByKey, labelByKey)
-	}
-	drv := tx.Driver()
-	d := drv.Dialect()
-	// What ent sets alike in every row: computed once, one argument each.
-	rows := make([][]any, len(in))
-	out := make([]*Note, len(in))
-	for i, n := range in {
-		v := &Note{}
-		v.AuthorID = owner
-		v.Title = n.Title
-		if err := note.TitleValidator(v.Title); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("notes.%d.title", i), "%v", err)
-		}
-		if n.Body != nil {
-			v.Body = *n.Body
-		}
-		if n.Pinned != nil {
-			v.Pinned = *n.Pinned
-		} else {
-			dv := note.DefaultPinned
-			v.Pinned = dv
-		}
-		if n.Attachment != nil {
-			v.Attachment = *n.Attachment
-		}
-		if n.Meta != nil {
-			v.Meta = *n.Meta
-		}
-		if n.ReviewerID != nil {
-			v.ReviewerID = n.ReviewerID
-		}
-		rows[i] = []any{v.Title, n.Body, v.Pinned, n.Attachment, restkit.JSONArg(n.Meta), v.ReviewerID}
-		out[i] = v
-	}
-	ins := restkit.InsertRows(d, note.Table,
-		[]string{note.FieldAuthorID},
-		[]any{owner},
-		[]string{note.FieldTitle, note.FieldBody, note.FieldPinned, note.FieldAttachment, note.FieldMeta, note.FieldReviewerID},
-		rows, note.FieldID)
-	// The rows come back in the order of VALUES, as ent's bulk create expects.
-	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
-		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
-		}
-		i++
-		return rows.Scan(&out[i-1].ID)
-	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting notes: %w", err)
-	}
-	var watchers [][2]any
-	for i, v := range out {
-		v.Watchers = pickAccounts(accountByKey, in[i].Watchers)
-		for _, t := range v.Watchers {
-			watchers = append(watchers, [2]any{t.ID, v.ID})
-		}
-	}
-	if len(watchers) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, note.WatchersTable, note.WatchersPrimaryKey, watchers))
-		if err != nil {
-			return nil, fmt.Errorf("linking notes to watchers: %w", err)
-		}
-	}
-	var labels [][2]any
-	for i, v := range out {
-		v.Labels = pickLabels(labelByKey, in[i].Labels)
-		for _, t := range v.Labels {
-			labels = append(labels, [2]any{v.ID, t.ID})
-		}
-	}
-	if len(labels) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, note.LabelsTable, note.LabelsPrimaryKey, labels))
-		if err != nil {
-			return nil, fmt.Errorf("linking notes to labels: %w", err)
-		}
-	}
-	return out, nil
+	// Each note takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createAccountNotes(ctx, tx, owner, in, accountByKey, labelByKey)
 }
 
 // createAccountNotes is insertAccountNotes through ent's builders.
@@ -550,87 +493,9 @@ func createAccountNotes(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []A
 // mutation per row; when hooks are registered for notes, it goes
 // through the builders so that they run.
 func insertAccountReviews(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountReviewCreate, accountByKey map[string]*Account, labelByKey map[string]*Label) ([]*Note, error) {
-	if len(tx.Note.Hooks()) > 0 {
-		return createAccountReviews(ctx, tx, owner, in, accountByKey, labelByKey)
-	}
-	drv := tx.Driver()
-	d := drv.Dialect()
-	// What ent sets alike in every row: computed once, one argument each.
-	rows := make([][]any, len(in))
-	out := make([]*Note, len(in))
-	for i, n := range in {
-		v := &Note{}
-		v.ReviewerID = &owner
-		v.Title = n.Title
-		if err := note.TitleValidator(v.Title); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("reviews.%d.title", i), "%v", err)
-		}
-		if n.Body != nil {
-			v.Body = *n.Body
-		}
-		if n.Pinned != nil {
-			v.Pinned = *n.Pinned
-		} else {
-			dv := note.DefaultPinned
-			v.Pinned = dv
-		}
-		if n.Attachment != nil {
-			v.Attachment = *n.Attachment
-		}
-		if n.Meta != nil {
-			v.Meta = *n.Meta
-		}
-		v.AuthorID = n.AuthorID
-		rows[i] = []any{v.Title, n.Body, v.Pinned, n.Attachment, restkit.JSONArg(n.Meta), v.AuthorID}
-		out[i] = v
-	}
-	ins := restkit.InsertRows(d, note.Table,
-		[]string{note.FieldReviewerID},
-		[]any{owner},
-		[]string{note.FieldTitle, note.FieldBody, note.FieldPinned, note.FieldAttachment, note.FieldMeta, note.FieldAuthorID},
-		rows, note.FieldID)
-	// The rows come back in the order of VALUES, as ent's bulk create expects.
-	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
-		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
-		}
-		i++
-		return rows.Scan(&out[i-1].ID)
-	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting reviews: %w", err)
-	}
-	var watchers [][2]any
-	for i, v := range out {
-		v.Watchers = pickAccounts(accountByKey, in[i].Watchers)
-		for _, t := range v.Watchers {
-			watchers = append(watchers, [2]any{t.ID, v.ID})
-		}
-	}
-	if len(watchers) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, note.WatchersTable, note.WatchersPrimaryKey, watchers))
-		if err != nil {
-			return nil, fmt.Errorf("linking reviews to watchers: %w", err)
-		}
-	}
-	var labels [][2]any
-	for i, v := range out {
-		v.Labels = pickLabels(labelByKey, in[i].Labels)
-		for _, t := range v.Labels {
-			labels = append(labels, [2]any{v.ID, t.ID})
-		}
-	}
-	if len(labels) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, note.LabelsTable, note.LabelsPrimaryKey, labels))
-		if err != nil {
-			return nil, fmt.Errorf("linking reviews to labels: %w", err)
-		}
-	}
-	return out, nil
+	// Each note takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createAccountReviews(ctx, tx, owner, in, accountByKey, labelByKey)
 }
 
 // createAccountReviews is insertAccountReviews through ent's builders.
@@ -2104,7 +1969,7 @@ func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]
 // defaults (computed once for all rows); through ent's builders when hooks
 // are registered for accounts, so that they run.
 func upsertAccounts(ctx context.Context, tx *ent.Tx, keys []string) error {
-	if len(tx.Account.Hooks()) > 0 {
+	if true /* each row takes its own default id or unique value: ent's builders make them */ || len(tx.Account.Hooks()) > 0 {
 		bulk := make([]*ent.AccountCreate, len(keys))
 		for i, k := range keys {
 			bulk[i] = tx.Account.Create().SetHandle(k)
@@ -2530,6 +2395,20 @@ func (h *handler) createLabel(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		out.NoteLabels = []*NoteLabel{}
+		if len(in.NoteLabels) > 0 {
+			noteIDRefs := make([]*string, len(in.NoteLabels))
+			for i := range in.NoteLabels {
+				noteIDRefs[i] = &in.NoteLabels[i].NoteID
+			}
+			if err := checkNoteRefs(ctx, tx, "note_labels.%d.note_id", noteIDRefs); err != nil {
+				return err
+			}
+			out.NoteLabels, err = insertLabelNoteLabels(ctx, tx, e.ID, in.NoteLabels)
+			if err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -2546,60 +2425,9 @@ func (h *handler) createLabel(w http.ResponseWriter, r *http.Request) error {
 // mutation per row; when hooks are registered for labels, it goes
 // through the builders so that they run.
 func insertLabelChildren(ctx context.Context, tx *ent.Tx, owner int, in []LabelChildrenCreate) ([]*Label, error) {
-	if len(tx.Label.Hooks()) > 0 {
-		return createLabelChildren(ctx, tx, owner, in)
-	}
-	drv := tx.Driver()
-	d := drv.Dialect()
-	// What ent sets alike in every row: computed once, one argument each.
-	rows := make([][]any, len(in))
-	out := make([]*Label, len(in))
-	for i, n := range in {
-		v := &Label{}
-		v.ParentID = &owner
-		v.Name = n.Name
-		if err := label.NameValidator(v.Name); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("children.%d.name", i), "%v", err)
-		}
-		if n.Color != nil {
-			v.Color = *n.Color
-		}
-		rows[i] = []any{v.Name, n.Color}
-		out[i] = v
-	}
-	ins := restkit.InsertRows(d, label.Table,
-		[]string{label.FieldParentID},
-		[]any{owner},
-		[]string{label.FieldName, label.FieldColor},
-		rows, label.FieldID)
-	// The rows come back in the order of VALUES, as ent's bulk create expects.
-	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
-		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
-		}
-		i++
-		return rows.Scan(&out[i-1].ID)
-	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting children: %w", err)
-	}
-	var notes [][2]any
-	for i, v := range out {
-		for _, id := range restkit.Dedup(in[i].Notes) {
-			notes = append(notes, [2]any{id, v.ID})
-		}
-	}
-	if len(notes) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, label.NotesTable, label.NotesPrimaryKey, notes))
-		if err != nil {
-			return nil, fmt.Errorf("linking children to notes: %w", err)
-		}
-	}
-	return out, nil
+	// Each label takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createLabelChildren(ctx, tx, owner, in)
 }
 
 // createLabelChildren is insertLabelChildren through ent's builders.
@@ -2621,6 +2449,84 @@ func createLabelChildren(ctx context.Context, tx *ent.Tx, owner int, in []LabelC
 	out := make([]*Label, len(children))
 	for i, child := range children {
 		out[i] = newLabel(child, nil)
+	}
+	return out, nil
+}
+
+// insertLabelNoteLabels inserts the note_labels of a new label (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for note_labels, it goes
+// through the builders so that they run.
+func insertLabelNoteLabels(ctx context.Context, tx *ent.Tx, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, error) {
+	if len(tx.NoteLabel.Hooks()) > 0 {
+		return createLabelNoteLabels(ctx, tx, owner, in)
+	}
+	drv := tx.Driver()
+	d := drv.Dialect()
+	// What ent sets alike in every row: computed once, one argument each.
+	rows := make([][]any, len(in))
+	out := make([]*NoteLabel, len(in))
+	for i, n := range in {
+		v := &NoteLabel{}
+		v.LabelID = owner
+		v.NoteID = n.NoteID
+		if n.AddedAt != nil {
+			v.AddedAt = *n.AddedAt
+		} else {
+			dv := notelabel.DefaultAddedAt()
+			v.AddedAt = dv
+		}
+		if n.AddedBy != nil {
+			v.AddedBy = *n.AddedBy
+		}
+		rows[i] = []any{v.NoteID, v.AddedAt, n.AddedBy}
+		out[i] = v
+	}
+	ins := restkit.InsertRows(d, notelabel.Table,
+		[]string{notelabel.FieldLabelID},
+		[]any{owner},
+		[]string{notelabel.FieldNoteID, notelabel.FieldAddedAt, notelabel.FieldAddedBy},
+		rows, notelabel.FieldID)
+	// The rows come back in the order of VALUES, as ent's bulk create expects.
+	i := 0
+	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+		if i == len(out) {
+			return fmt.Errorf("more ids than %d rows", len(out))
+		}
+		i++
+		return rows.Scan(&out[i-1].ID)
+	})
+	if err == nil && i < len(out) {
+		err = fmt.Errorf("%d ids for %d rows", i, len(out))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inserting note_labels: %w", err)
+	}
+	return out, nil
+}
+
+// createLabelNoteLabels is insertLabelNoteLabels through ent's builders.
+func createLabelNoteLabels(ctx context.Context, tx *ent.Tx, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, error) {
+	bulk := make([]*ent.NoteLabelCreate, len(in))
+	for i, n := range in {
+		cc := tx.NoteLabel.Create().SetLabelID(owner)
+		cc.SetNoteID(n.NoteID)
+		if n.AddedAt != nil {
+			cc.SetAddedAt(*n.AddedAt)
+		}
+		if n.AddedBy != nil {
+			cc.SetAddedBy(*n.AddedBy)
+		}
+		bulk[i] = cc
+	}
+	children, err := tx.NoteLabel.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*NoteLabel, len(children))
+	for i, child := range children {
+		out[i] = newNoteLabel(child, nil)
 	}
 	return out, nil
 }
@@ -2884,6 +2790,35 @@ func (h *handler) listLabelChildren(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// listLabelNoteLabels handles GET /labels/{id}/note-labels.
+func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, checkNoteLabelInclude)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := h.client.Label.Query().
+		Where(label.ID(id)).
+		QueryNoteLabels().
+		Where(predicate.NoteLabel(lq.Filter))
+	out, err := h.pageNoteLabels(ctx, q, lq, inc)
+	if err != nil {
+		return err
+	}
+	if out.Total == 0 {
+		// No rows: 404 if the label itself does not exist.
+		if err := missingLabel(ctx, h.client, id, ""); err != nil {
+			return err
+		}
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // checkLabelInclude checks that inc names edges of a label, and
 // so on down the tree, before any query runs; prefix is the include path so
 // far, for errors.
@@ -2902,8 +2837,12 @@ func checkLabelInclude(inc restkit.Include, prefix string) error {
 			if err := checkLabelInclude(inc[name], prefix+"children."); err != nil {
 				return err
 			}
+		case "note_labels":
+			if err := checkNoteLabelInclude(inc[name], prefix+"note_labels."); err != nil {
+				return err
+			}
 		default:
-			return restkit.UnknownEdge(prefix, name, "label", "notes", "parent", "children")
+			return restkit.UnknownEdge(prefix, name, "label", "notes", "parent", "children", "note_labels")
 		}
 	}
 	return nil
@@ -2935,6 +2874,11 @@ func (h *handler) loadLabelEdges(ctx context.Context, nodes []*Label, inc restki
 			var next []*Label
 			if next, err = h.loadLabelChildren(ctx, nodes); err == nil {
 				err = h.loadLabelEdges(ctx, next, inc[name])
+			}
+		case "note_labels":
+			var next []*NoteLabel
+			if next, err = h.loadLabelNoteLabels(ctx, nodes); err == nil {
+				err = h.loadNoteLabelEdges(ctx, next, inc[name])
 			}
 		}
 		if err != nil {
@@ -3090,6 +3034,51 @@ func (h *handler) loadLabelChildren(ctx context.Context, nodes []*Label) ([]*Lab
 	return out, err
 }
 
+// buildLabelNoteLabels builds the statement loading the note_labels of
+// labels, for one label or for more.
+// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent
+// cap for more.
+func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(notelabel.Table)
+	s := b.Select(noteLabelColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(notelabel.FieldLabelID))).
+		OrderBy(t.C(notelabel.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, notelabel.Table, notelabel.FieldLabelID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadLabelNoteLabels sets the note_labels of nodes and returns them, each once.
+func (h *handler) loadLabelNoteLabels(ctx context.Context, nodes []*Label) ([]*NoteLabel, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.NoteLabels = []*NoteLabel{}
+	}
+	var out []*NoteLabel
+	row := new(NoteLabel)
+	targets := noteLabelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNoteLabels, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(NoteLabel)
+		*c = *row
+		n := byID[c.LabelID]
+		n.NoteLabels = append(n.NoteLabels, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
 // labelColumns are the columns of t that labelTargets scans, in order.
 func labelColumns(t *sql.SelectTable) []string {
 	return []string{
@@ -3158,6 +3147,22 @@ func checkLabelNameFree(ctx context.Context, tx *ent.Tx, field string, vals []*s
 		return fmt.Errorf("checking label names: %w", err)
 	}
 	return restkit.Taken(field, vals, taken)
+}
+
+// checkLabelRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no label, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkLabelRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Label.Query().Where(label.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking label ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "label", refs, found)
 }
 
 // checkLabelIDs returns a 400 error naming field unless every id is
@@ -3335,6 +3340,20 @@ func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		out.NoteLabels = []*NoteLabel{}
+		if len(in.NoteLabels) > 0 {
+			labelIDRefs := make([]*int, len(in.NoteLabels))
+			for i := range in.NoteLabels {
+				labelIDRefs[i] = &in.NoteLabels[i].LabelID
+			}
+			if err := checkLabelRefs(ctx, tx, "note_labels.%d.label_id", labelIDRefs); err != nil {
+				return err
+			}
+			out.NoteLabels, err = insertNoteNoteLabels(ctx, tx, e.ID, in.NoteLabels)
+			if err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -3413,6 +3432,84 @@ func createNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []Note
 	out := make([]*Comment, len(children))
 	for i, child := range children {
 		out[i] = newComment(child, nil)
+	}
+	return out, nil
+}
+
+// insertNoteNoteLabels inserts the note_labels of a new note (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for note_labels, it goes
+// through the builders so that they run.
+func insertNoteNoteLabels(ctx context.Context, tx *ent.Tx, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, error) {
+	if len(tx.NoteLabel.Hooks()) > 0 {
+		return createNoteNoteLabels(ctx, tx, owner, in)
+	}
+	drv := tx.Driver()
+	d := drv.Dialect()
+	// What ent sets alike in every row: computed once, one argument each.
+	rows := make([][]any, len(in))
+	out := make([]*NoteLabel, len(in))
+	for i, n := range in {
+		v := &NoteLabel{}
+		v.NoteID = owner
+		v.LabelID = n.LabelID
+		if n.AddedAt != nil {
+			v.AddedAt = *n.AddedAt
+		} else {
+			dv := notelabel.DefaultAddedAt()
+			v.AddedAt = dv
+		}
+		if n.AddedBy != nil {
+			v.AddedBy = *n.AddedBy
+		}
+		rows[i] = []any{v.LabelID, v.AddedAt, n.AddedBy}
+		out[i] = v
+	}
+	ins := restkit.InsertRows(d, notelabel.Table,
+		[]string{notelabel.FieldNoteID},
+		[]any{owner},
+		[]string{notelabel.FieldLabelID, notelabel.FieldAddedAt, notelabel.FieldAddedBy},
+		rows, notelabel.FieldID)
+	// The rows come back in the order of VALUES, as ent's bulk create expects.
+	i := 0
+	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+		if i == len(out) {
+			return fmt.Errorf("more ids than %d rows", len(out))
+		}
+		i++
+		return rows.Scan(&out[i-1].ID)
+	})
+	if err == nil && i < len(out) {
+		err = fmt.Errorf("%d ids for %d rows", i, len(out))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inserting note_labels: %w", err)
+	}
+	return out, nil
+}
+
+// createNoteNoteLabels is insertNoteNoteLabels through ent's builders.
+func createNoteNoteLabels(ctx context.Context, tx *ent.Tx, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, error) {
+	bulk := make([]*ent.NoteLabelCreate, len(in))
+	for i, n := range in {
+		cc := tx.NoteLabel.Create().SetNoteID(owner)
+		cc.SetLabelID(n.LabelID)
+		if n.AddedAt != nil {
+			cc.SetAddedAt(*n.AddedAt)
+		}
+		if n.AddedBy != nil {
+			cc.SetAddedBy(*n.AddedBy)
+		}
+		bulk[i] = cc
+	}
+	children, err := tx.NoteLabel.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*NoteLabel, len(children))
+	for i, child := range children {
+		out[i] = newNoteLabel(child, nil)
 	}
 	return out, nil
 }
@@ -3760,6 +3857,35 @@ func (h *handler) listNoteComments(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// listNoteNoteLabels handles GET /notes/{id}/note-labels.
+func (h *handler) listNoteNoteLabels(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, checkNoteLabelInclude)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := h.client.Note.Query().
+		Where(note.ID(id)).
+		QueryNoteLabels().
+		Where(predicate.NoteLabel(lq.Filter))
+	out, err := h.pageNoteLabels(ctx, q, lq, inc)
+	if err != nil {
+		return err
+	}
+	if out.Total == 0 {
+		// No rows: 404 if the note itself does not exist.
+		if err := missingNote(ctx, h.client, id, ""); err != nil {
+			return err
+		}
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // setNoteWatchers handles PUT /notes/{id}/watchers.
 func (h *handler) setNoteWatchers(w http.ResponseWriter, r *http.Request) error {
 	return h.linkNoteWatchers(w, r, true)
@@ -3978,8 +4104,12 @@ func checkNoteInclude(inc restkit.Include, prefix string) error {
 			if err := checkCommentInclude(inc[name], prefix+"comments."); err != nil {
 				return err
 			}
+		case "note_labels":
+			if err := checkNoteLabelInclude(inc[name], prefix+"note_labels."); err != nil {
+				return err
+			}
 		default:
-			return restkit.UnknownEdge(prefix, name, "note", "author", "reviewer", "watchers", "labels", "comments")
+			return restkit.UnknownEdge(prefix, name, "note", "author", "reviewer", "watchers", "labels", "comments", "note_labels")
 		}
 	}
 	return nil
@@ -4021,6 +4151,11 @@ func (h *handler) loadNoteEdges(ctx context.Context, nodes []*Note, inc restkit.
 			var next []*Comment
 			if next, err = h.loadNoteComments(ctx, nodes); err == nil {
 				err = h.loadCommentEdges(ctx, next, inc[name])
+			}
+		case "note_labels":
+			var next []*NoteLabel
+			if next, err = h.loadNoteNoteLabels(ctx, nodes); err == nil {
+				err = h.loadNoteLabelEdges(ctx, next, inc[name])
 			}
 		}
 		if err != nil {
@@ -4267,6 +4402,51 @@ func (h *handler) loadNoteComments(ctx context.Context, nodes []*Note) ([]*Comme
 	return out, err
 }
 
+// buildNoteNoteLabels builds the statement loading the note_labels of
+// notes, for one note or for more.
+// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent
+// cap for more.
+func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(notelabel.Table)
+	s := b.Select(noteLabelColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(notelabel.FieldNoteID))).
+		OrderBy(t.C(notelabel.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, notelabel.Table, notelabel.FieldNoteID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadNoteNoteLabels sets the note_labels of nodes and returns them, each once.
+func (h *handler) loadNoteNoteLabels(ctx context.Context, nodes []*Note) ([]*NoteLabel, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.NoteLabels = []*NoteLabel{}
+	}
+	var out []*NoteLabel
+	row := new(NoteLabel)
+	targets := noteLabelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteNoteLabels, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(NoteLabel)
+		*c = *row
+		n := byID[c.NoteID]
+		n.NoteLabels = append(n.NoteLabels, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
 // noteColumns are the columns of t that noteTargets scans, in order.
 func noteColumns(t *sql.SelectTable) []string {
 	return []string{
@@ -4325,6 +4505,22 @@ func checkNoteExists(ctx context.Context, tx *ent.Tx, id string) error {
 	return nil
 }
 
+// checkNoteRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no note, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkNoteRefs(ctx context.Context, tx *ent.Tx, field string, refs []*string) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Note.Query().Where(note.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking note ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "note", refs, found)
+}
+
 // checkNoteIDs returns a 400 error naming field unless every id is
 // a note.
 func checkNoteIDs(ctx context.Context, tx *ent.Tx, field string, ids ...string) error {
@@ -4353,6 +4549,428 @@ func checkNoteLabelsBound(ctx context.Context, tx *ent.Tx, ids ...string) error 
 	}
 	if len(over) > 0 {
 		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a note has at most %d labels; note %v would have more", MaxLinks, over[0]))
+	}
+	return nil
+}
+
+// createNoteLabel handles POST /note-labels.
+func (h *handler) createNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	var in NoteLabelCreate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *NoteLabel
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if err := checkNoteIDs(ctx, tx, "note_id", in.NoteID); err != nil {
+			return err
+		}
+		if err := checkLabelIDs(ctx, tx, "label_id", in.LabelID); err != nil {
+			return err
+		}
+		c := tx.NoteLabel.Create()
+		c.SetNoteID(in.NoteID)
+		c.SetLabelID(in.LabelID)
+		if in.AddedAt != nil {
+			c.SetAddedAt(*in.AddedAt)
+		}
+		if in.AddedBy != nil {
+			c.SetAddedBy(*in.AddedBy)
+		}
+		e, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = newNoteLabel(e, nil)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating note_label: %w", err)
+	}
+	w.Header().Set("Location", itemPath("/note-labels", out.ID))
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// readNoteLabel handles GET /note-labels/{id}.
+func (h *handler) readNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	params := r.URL.Query()
+	inc, err := includeOf(params)
+	if err != nil {
+		return err
+	}
+	if err := checkNoteLabelInclude(inc, ""); err != nil {
+		return err
+	}
+	q := h.client.NoteLabel.Query().Where(notelabel.ID(id))
+	e, err := q.Only(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("note_label", id)
+	}
+	if err != nil {
+		return fmt.Errorf("reading note_label: %w", err)
+	}
+	out := newNoteLabel(e, nil)
+	if err := h.loadNoteLabelEdges(r.Context(), []*NoteLabel{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// updateNoteLabel handles PATCH /note-labels/{id}.
+func (h *handler) updateNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	var in NoteLabelUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *ent.NoteLabel
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if in.NoteID != nil {
+			if err := checkNoteIDs(ctx, tx, "note_id", *in.NoteID); err != nil {
+				return err
+			}
+		}
+		if in.LabelID != nil {
+			if err := checkLabelIDs(ctx, tx, "label_id", *in.LabelID); err != nil {
+				return err
+			}
+		}
+		u := tx.NoteLabel.UpdateOneID(id)
+		if in.NoteID != nil {
+			u.SetNoteID(*in.NoteID)
+		}
+		if in.LabelID != nil {
+			u.SetLabelID(*in.LabelID)
+		}
+		if in.AddedAt != nil {
+			u.SetAddedAt(*in.AddedAt)
+		}
+		if in.AddedBy != nil {
+			u.SetAddedBy(*in.AddedBy)
+		}
+		var err error
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("note_label", id)
+	}
+	if err != nil {
+		return fmt.Errorf("updating note_label: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, newNoteLabel(out, nil))
+	return nil
+}
+
+// deleteNoteLabel handles DELETE /note-labels/{id}. Rows that depend on
+// the note_label go with it: the foreign keys cascade in the database.
+func (h *handler) deleteNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		return tx.NoteLabel.DeleteOneID(id).Exec(r.Context())
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("note_label", id)
+	}
+	if err != nil {
+		return fmt.Errorf("deleting note_label: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listNoteLabel handles GET /note-labels.
+func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, checkNoteLabelInclude)
+	if err != nil {
+		return err
+	}
+	q := h.client.NoteLabel.Query().Where(predicate.NoteLabel(lq.Filter))
+	out, err := h.pageNoteLabels(r.Context(), q, lq, inc)
+	if err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pageNoteLabels returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include) (*NoteLabelList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting note_labels: %w", err)
+	}
+	q.Where(predicate.NoteLabel(lq.After)).
+		Order(notelabel.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing note_labels: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, noteLabelValue, func(e *ent.NoteLabel) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	items := newNoteLabelList(rows, nil)
+	if err := h.loadNoteLabelEdges(ctx, items, inc); err != nil {
+		return nil, err
+	}
+	return &NoteLabelList{Items: items, Total: total, NextCursor: next}, nil
+}
+
+// readNoteLabelNote handles GET /note-labels/{id}/note.
+func (h *handler) readNoteLabelNote(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	inc, err := includeOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if err := checkNoteInclude(inc, ""); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := h.client.NoteLabel.Query().Where(notelabel.ID(id)).QueryNote().Only(ctx)
+	if ent.IsNotFound(err) {
+		return missingNoteLabel(ctx, h.client, id, fmt.Sprintf("note_label %v has no note", id))
+	}
+	if err != nil {
+		return fmt.Errorf("reading note of note_label: %w", err)
+	}
+	out := newNote(e, nil)
+	if err := h.loadNoteEdges(ctx, []*Note{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readNoteLabelLabel handles GET /note-labels/{id}/label.
+func (h *handler) readNoteLabelLabel(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	inc, err := includeOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if err := checkLabelInclude(inc, ""); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := h.client.NoteLabel.Query().Where(notelabel.ID(id)).QueryLabel().Only(ctx)
+	if ent.IsNotFound(err) {
+		return missingNoteLabel(ctx, h.client, id, fmt.Sprintf("note_label %v has no label", id))
+	}
+	if err != nil {
+		return fmt.Errorf("reading label of note_label: %w", err)
+	}
+	out := newLabel(e, nil)
+	if err := h.loadLabelEdges(ctx, []*Label{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// checkNoteLabelInclude checks that inc names edges of a note_label, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkNoteLabelInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "note":
+			if err := checkNoteInclude(inc[name], prefix+"note."); err != nil {
+				return err
+			}
+		case "label":
+			if err := checkLabelInclude(inc[name], prefix+"label."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "note_label", "note", "label")
+		}
+	}
+	return nil
+}
+
+// loadNoteLabelEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadNoteLabelEdges(ctx context.Context, nodes []*NoteLabel, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "note":
+			var next []*Note
+			if next, err = h.loadNoteLabelNote(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		case "label":
+			var next []*Label
+			if next, err = h.loadNoteLabelLabel(ctx, nodes); err == nil {
+				err = h.loadLabelEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of note_labels: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildNoteLabelNote builds the statement loading the note of
+// note_labels, for one note_label or for more.
+func buildNoteLabelNote(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+}
+
+// loadNoteLabelNote sets the note of nodes and returns them, each once.
+func (h *handler) loadNoteLabelNote(ctx context.Context, nodes []*NoteLabel) ([]*Note, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for _, n := range nodes {
+		fk := n.NoteID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Note, 0, len(ids))
+	row := new(Note)
+	targets := noteTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelNote, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Note)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Note = byID[n.NoteID]
+	}
+	return out, nil
+}
+
+// buildNoteLabelLabel builds the statement loading the label of
+// note_labels, for one note_label or for more.
+func buildNoteLabelLabel(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(label.Table)
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
+}
+
+// loadNoteLabelLabel sets the label of nodes and returns them, each once.
+func (h *handler) loadNoteLabelLabel(ctx context.Context, nodes []*NoteLabel) ([]*Label, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for _, n := range nodes {
+		fk := n.LabelID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Label, 0, len(ids))
+	row := new(Label)
+	targets := labelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelLabel, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Label)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Label = byID[n.LabelID]
+	}
+	return out, nil
+}
+
+// noteLabelColumns are the columns of t that noteLabelTargets scans, in order.
+func noteLabelColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(notelabel.FieldID),
+		t.C(notelabel.FieldNoteID),
+		t.C(notelabel.FieldLabelID),
+		t.C(notelabel.FieldAddedAt),
+		t.C(notelabel.FieldAddedBy),
+	}
+}
+
+// noteLabelTargets returns lead followed by the scan targets of
+// noteLabelColumns in e.
+func noteLabelTargets(e *NoteLabel, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.NoteID,
+		&e.LabelID,
+		&e.AddedAt,
+		restkit.OrZero(&e.AddedBy),
+	)
+}
+
+// missingNoteLabel returns a 404 error when no note_label has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingNoteLabel(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.NoteLabel.Query().Where(notelabel.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking note_label %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("note_label", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
 	}
 	return nil
 }
@@ -5078,11 +5696,15 @@ type statements struct {
 	labelNotes         restkit.Stmts
 	labelParent        restkit.Stmts
 	labelChildren      restkit.Stmts
+	labelNoteLabels    restkit.Stmts
 	noteAuthor         restkit.Stmts
 	noteReviewer       restkit.Stmts
 	noteWatchers       restkit.Stmts
 	noteLabels         restkit.Stmts
 	noteComments       restkit.Stmts
+	noteNoteLabels     restkit.Stmts
+	noteLabelNote      restkit.Stmts
+	noteLabelLabel     restkit.Stmts
 	walletAccount      restkit.Stmts
 }
 
@@ -5100,11 +5722,15 @@ func newStatements(d string) *statements {
 		labelNotes:         restkit.Stmts{One: buildLabelNotes(d, true), Many: buildLabelNotes(d, false)},
 		labelParent:        restkit.Stmts{One: buildLabelParent(d, true), Many: buildLabelParent(d, false)},
 		labelChildren:      restkit.Stmts{One: buildLabelChildren(d, true), Many: buildLabelChildren(d, false)},
+		labelNoteLabels:    restkit.Stmts{One: buildLabelNoteLabels(d, true), Many: buildLabelNoteLabels(d, false)},
 		noteAuthor:         restkit.Stmts{One: buildNoteAuthor(d, true), Many: buildNoteAuthor(d, false)},
 		noteReviewer:       restkit.Stmts{One: buildNoteReviewer(d, true), Many: buildNoteReviewer(d, false)},
 		noteWatchers:       restkit.Stmts{One: buildNoteWatchers(d, true), Many: buildNoteWatchers(d, false)},
 		noteLabels:         restkit.Stmts{One: buildNoteLabels(d, true), Many: buildNoteLabels(d, false)},
 		noteComments:       restkit.Stmts{One: buildNoteComments(d, true), Many: buildNoteComments(d, false)},
+		noteNoteLabels:     restkit.Stmts{One: buildNoteNoteLabels(d, true), Many: buildNoteNoteLabels(d, false)},
+		noteLabelNote:      restkit.Stmts{One: buildNoteLabelNote(d, true), Many: buildNoteLabelNote(d, false)},
+		noteLabelLabel:     restkit.Stmts{One: buildNoteLabelLabel(d, true), Many: buildNoteLabelLabel(d, false)},
 		walletAccount:      restkit.Stmts{One: buildWalletAccount(d, true), Many: buildWalletAccount(d, false)},
 	}
 }

@@ -616,15 +616,17 @@ type CommentUpdate struct {
 // Label is a label as the API returns it; edges are present
 // when included.
 type Label struct {
-	ID            int      `json:"id"`
-	Name          string   `json:"name"`
-	Color         string   `json:"color"`
-	ParentID      *int     `json:"parent_id,omitempty"`
-	Notes         []*Note  `json:"notes,omitzero"`
-	Parent        *Label   `json:"parent,omitempty"`
-	Children      []*Label `json:"children,omitzero"`
-	NotesCount    *int     `json:"notes_count,omitempty"`
-	ChildrenCount *int     `json:"children_count,omitempty"`
+	ID              int          `json:"id"`
+	Name            string       `json:"name"`
+	Color           string       `json:"color"`
+	ParentID        *int         `json:"parent_id,omitempty"`
+	Notes           []*Note      `json:"notes,omitzero"`
+	Parent          *Label       `json:"parent,omitempty"`
+	Children        []*Label     `json:"children,omitzero"`
+	NoteLabels      []*NoteLabel `json:"note_labels,omitzero"`
+	NotesCount      *int         `json:"notes_count,omitempty"`
+	ChildrenCount   *int         `json:"children_count,omitempty"`
+	NoteLabelsCount *int         `json:"note_labels_count,omitempty"`
 }
 
 // LabelList is a page of labels.
@@ -674,6 +676,14 @@ func (v *Label) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	if v.NoteLabels != nil {
+		e.FieldStart("note_labels")
+		e.ArrStart()
+		for _, x := range v.NoteLabels {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
 	if v.NotesCount != nil {
 		e.FieldStart("notes_count")
 		e.Int(*v.NotesCount)
@@ -681,6 +691,10 @@ func (v *Label) EncodeJSON(e *jx.Encoder) {
 	if v.ChildrenCount != nil {
 		e.FieldStart("children_count")
 		e.Int(*v.ChildrenCount)
+	}
+	if v.NoteLabelsCount != nil {
+		e.FieldStart("note_labels_count")
+		e.Int(*v.NoteLabelsCount)
 	}
 	e.ObjEnd()
 }
@@ -729,6 +743,9 @@ func newLabel(e *ent.Label, inc restkit.Include) *Label {
 	if inc.Has("children") {
 		out.Children = newLabelList(e.Edges.Children, inc["children"])
 	}
+	if inc.Has("note_labels") {
+		out.NoteLabels = newNoteLabelList(e.Edges.NoteLabels, inc["note_labels"])
+	}
 	return out
 }
 
@@ -746,6 +763,8 @@ func setLabelCounts(out *Label, e *ent.Label, names []string) {
 			out.NotesCount = &n
 		case "children_count":
 			out.ChildrenCount = &n
+		case "note_labels_count":
+			out.NoteLabelsCount = &n
 		}
 	}
 }
@@ -761,11 +780,12 @@ func newLabelList(es []*ent.Label, inc restkit.Include) []*Label {
 
 // LabelCreate is the body of POST /labels.
 type LabelCreate struct {
-	Name     string                `json:"name"`
-	Color    *string               `json:"color,omitempty"`
-	ParentID *int                  `json:"parent_id,omitempty"`
-	Notes    []string              `json:"notes,omitempty"`
-	Children []LabelChildrenCreate `json:"children,omitempty"`
+	Name       string                 `json:"name"`
+	Color      *string                `json:"color,omitempty"`
+	ParentID   *int                   `json:"parent_id,omitempty"`
+	Notes      []string               `json:"notes,omitempty"`
+	Children   []LabelChildrenCreate  `json:"children,omitempty"`
+	NoteLabels []LabelNoteLabelCreate `json:"note_labels,omitempty"`
 }
 
 // DecodeJSON reads v from d as encoding/json would read a body the spec has
@@ -783,6 +803,8 @@ func (v *LabelCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadSlice(d, &v.Notes, restkit.ReadID[string])
 		case "children":
 			return restkit.ReadSlice(d, &v.Children, restkit.ReadObject[LabelChildrenCreate])
+		case "note_labels":
+			return restkit.ReadSlice(d, &v.NoteLabels, restkit.ReadObject[LabelNoteLabelCreate])
 		}
 		return d.Skip()
 	})
@@ -810,6 +832,28 @@ func (v *LabelChildrenCreate) DecodeJSON(d *jx.Decoder) error {
 	})
 }
 
+// LabelNoteLabelCreate is a note_label created with its label.
+type LabelNoteLabelCreate struct {
+	NoteID  string     `json:"note_id"`
+	AddedAt *time.Time `json:"added_at,omitempty"`
+	AddedBy *string    `json:"added_by,omitempty"`
+}
+
+// DecodeJSON reads v from d (see LabelCreate.DecodeJSON).
+func (v *LabelNoteLabelCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "note_id":
+			return restkit.Read(d, &v.NoteID, restkit.ReadString)
+		case "added_at":
+			return restkit.ReadPtr(d, &v.AddedAt, restkit.ReadTime)
+		case "added_by":
+			return restkit.ReadPtr(d, &v.AddedBy, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
 // LabelUpdate is the body of PATCH /labels/{id}: absent
 // properties keep their value.
 type LabelUpdate struct {
@@ -828,22 +872,24 @@ type LabelNames struct {
 // Note is a note as the API returns it; edges are present
 // when included.
 type Note struct {
-	ID            string                 `json:"id"`
-	Title         string                 `json:"title"`
-	Body          string                 `json:"body"`
-	Pinned        bool                   `json:"pinned"`
-	Attachment    []byte                 `json:"attachment"`
-	Meta          map[string]interface{} `json:"meta,omitempty"`
-	AuthorID      uuid.UUID              `json:"author_id"`
-	ReviewerID    *uuid.UUID             `json:"reviewer_id,omitempty"`
-	Author        *Account               `json:"author,omitempty"`
-	Reviewer      *Account               `json:"reviewer,omitempty"`
-	Watchers      []*Account             `json:"watchers,omitzero"`
-	Labels        []*Label               `json:"labels,omitzero"`
-	Comments      []*Comment             `json:"comments,omitzero"`
-	WatchersCount *int                   `json:"watchers_count,omitempty"`
-	LabelsCount   *int                   `json:"labels_count,omitempty"`
-	CommentsCount *int                   `json:"comments_count,omitempty"`
+	ID              string                 `json:"id"`
+	Title           string                 `json:"title"`
+	Body            string                 `json:"body"`
+	Pinned          bool                   `json:"pinned"`
+	Attachment      []byte                 `json:"attachment"`
+	Meta            map[string]interface{} `json:"meta,omitempty"`
+	AuthorID        uuid.UUID              `json:"author_id"`
+	ReviewerID      *uuid.UUID             `json:"reviewer_id,omitempty"`
+	Author          *Account               `json:"author,omitempty"`
+	Reviewer        *Account               `json:"reviewer,omitempty"`
+	Watchers        []*Account             `json:"watchers,omitzero"`
+	Labels          []*Label               `json:"labels,omitzero"`
+	Comments        []*Comment             `json:"comments,omitzero"`
+	NoteLabels      []*NoteLabel           `json:"note_labels,omitzero"`
+	WatchersCount   *int                   `json:"watchers_count,omitempty"`
+	LabelsCount     *int                   `json:"labels_count,omitempty"`
+	CommentsCount   *int                   `json:"comments_count,omitempty"`
+	NoteLabelsCount *int                   `json:"note_labels_count,omitempty"`
 }
 
 // NoteList is a page of notes.
@@ -915,6 +961,14 @@ func (v *Note) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	if v.NoteLabels != nil {
+		e.FieldStart("note_labels")
+		e.ArrStart()
+		for _, x := range v.NoteLabels {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
 	if v.WatchersCount != nil {
 		e.FieldStart("watchers_count")
 		e.Int(*v.WatchersCount)
@@ -926,6 +980,10 @@ func (v *Note) EncodeJSON(e *jx.Encoder) {
 	if v.CommentsCount != nil {
 		e.FieldStart("comments_count")
 		e.Int(*v.CommentsCount)
+	}
+	if v.NoteLabelsCount != nil {
+		e.FieldStart("note_labels_count")
+		e.Int(*v.NoteLabelsCount)
 	}
 	e.ObjEnd()
 }
@@ -984,6 +1042,9 @@ func newNote(e *ent.Note, inc restkit.Include) *Note {
 	if inc.Has("comments") {
 		out.Comments = newCommentList(e.Edges.Comments, inc["comments"])
 	}
+	if inc.Has("note_labels") {
+		out.NoteLabels = newNoteLabelList(e.Edges.NoteLabels, inc["note_labels"])
+	}
 	return out
 }
 
@@ -1003,6 +1064,8 @@ func setNoteCounts(out *Note, e *ent.Note, names []string) {
 			out.LabelsCount = &n
 		case "comments_count":
 			out.CommentsCount = &n
+		case "note_labels_count":
+			out.NoteLabelsCount = &n
 		}
 	}
 }
@@ -1028,6 +1091,7 @@ type NoteCreate struct {
 	Watchers   []string                `json:"watchers,omitempty"`
 	Labels     []string                `json:"labels,omitempty"`
 	Comments   []NoteCommentCreate     `json:"comments,omitempty"`
+	NoteLabels []NoteNoteLabelCreate   `json:"note_labels,omitempty"`
 }
 
 // DecodeJSON reads v from d as encoding/json would read a body the spec has
@@ -1055,6 +1119,8 @@ func (v *NoteCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadSlice(d, &v.Labels, restkit.ReadString)
 		case "comments":
 			return restkit.ReadSlice(d, &v.Comments, restkit.ReadObject[NoteCommentCreate])
+		case "note_labels":
+			return restkit.ReadSlice(d, &v.NoteLabels, restkit.ReadObject[NoteNoteLabelCreate])
 		}
 		return d.Skip()
 	})
@@ -1079,6 +1145,28 @@ func (v *NoteCommentCreate) DecodeJSON(d *jx.Decoder) error {
 	})
 }
 
+// NoteNoteLabelCreate is a note_label created with its note.
+type NoteNoteLabelCreate struct {
+	LabelID int        `json:"label_id"`
+	AddedAt *time.Time `json:"added_at,omitempty"`
+	AddedBy *string    `json:"added_by,omitempty"`
+}
+
+// DecodeJSON reads v from d (see NoteCreate.DecodeJSON).
+func (v *NoteNoteLabelCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "label_id":
+			return restkit.Read(d, &v.LabelID, restkit.ReadInt)
+		case "added_at":
+			return restkit.ReadPtr(d, &v.AddedAt, restkit.ReadTime)
+		case "added_by":
+			return restkit.ReadPtr(d, &v.AddedBy, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
 // NoteUpdate is the body of PATCH /notes/{id}: absent
 // properties keep their value.
 type NoteUpdate struct {
@@ -1093,6 +1181,145 @@ type NoteUpdate struct {
 	Watchers restkit.Replace[string] `json:"watchers,omitzero"`
 	// Labels, when present, replaces the linked labels.
 	Labels restkit.Replace[string] `json:"labels,omitzero"`
+}
+
+// NoteLabel is a note_label as the API returns it; edges are present
+// when included.
+type NoteLabel struct {
+	ID      int       `json:"id"`
+	NoteID  string    `json:"note_id"`
+	LabelID int       `json:"label_id"`
+	AddedAt time.Time `json:"added_at"`
+	AddedBy string    `json:"added_by"`
+	Note    *Note     `json:"note,omitempty"`
+	Label   *Label    `json:"label,omitempty"`
+}
+
+// NoteLabelList is a page of note_labels.
+type NoteLabelList struct {
+	Items []*NoteLabel `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it, without
+// reflection (restkit.WriteJSON uses it; a test compares the two).
+func (v *NoteLabel) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("id")
+	restkit.JSONID(e, v.ID)
+	e.FieldStart("note_id")
+	restkit.JSONString(e, v.NoteID)
+	e.FieldStart("label_id")
+	e.Int(v.LabelID)
+	e.FieldStart("added_at")
+	restkit.JSONTime(e, v.AddedAt)
+	e.FieldStart("added_by")
+	restkit.JSONString(e, v.AddedBy)
+	if v.Note != nil {
+		e.FieldStart("note")
+		v.Note.EncodeJSON(e)
+	}
+	if v.Label != nil {
+		e.FieldStart("label")
+		v.Label.EncodeJSON(e)
+	}
+	e.ObjEnd()
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it.
+func (v *NoteLabelList) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("items")
+	if v.Items == nil {
+		e.Null()
+	} else {
+		e.ArrStart()
+		for _, x := range v.Items {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
+	e.FieldStart("total")
+	e.Int(v.Total)
+	if v.NextCursor != "" {
+		e.FieldStart("next_cursor")
+		restkit.JSONString(e, v.NextCursor)
+	}
+	e.ObjEnd()
+}
+
+// newNoteLabel converts an ent note_label, with the included edges
+// it has loaded, to its API form.
+func newNoteLabel(e *ent.NoteLabel, inc restkit.Include) *NoteLabel {
+	out := &NoteLabel{
+		ID:      e.ID,
+		NoteID:  e.NoteID,
+		LabelID: e.LabelID,
+		AddedAt: e.AddedAt,
+		AddedBy: e.AddedBy,
+	}
+	if inc.Has("note") && e.Edges.Note != nil {
+		out.Note = newNote(e.Edges.Note, inc["note"])
+	}
+	if inc.Has("label") && e.Edges.Label != nil {
+		out.Label = newLabel(e.Edges.Label, inc["label"])
+	}
+	return out
+}
+
+// newNoteLabelList converts ent note_labels to their API form.
+func newNoteLabelList(es []*ent.NoteLabel, inc restkit.Include) []*NoteLabel {
+	out := make([]*NoteLabel, len(es))
+	for i, e := range es {
+		out[i] = newNoteLabel(e, inc)
+	}
+	return out
+}
+
+// NoteLabelCreate is the body of POST /note-labels.
+type NoteLabelCreate struct {
+	NoteID  string     `json:"note_id"`
+	LabelID int        `json:"label_id"`
+	AddedAt *time.Time `json:"added_at,omitempty"`
+	AddedBy *string    `json:"added_by,omitempty"`
+}
+
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *NoteLabelCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "note_id":
+			return restkit.Read(d, &v.NoteID, restkit.ReadString)
+		case "label_id":
+			return restkit.Read(d, &v.LabelID, restkit.ReadInt)
+		case "added_at":
+			return restkit.ReadPtr(d, &v.AddedAt, restkit.ReadTime)
+		case "added_by":
+			return restkit.ReadPtr(d, &v.AddedBy, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
+// NoteLabelUpdate is the body of PATCH /note-labels/{id}: absent
+// properties keep their value.
+type NoteLabelUpdate struct {
+	NoteID  *string    `json:"note_id,omitempty"`
+	LabelID *int       `json:"label_id,omitempty"`
+	AddedAt *time.Time `json:"added_at,omitempty"`
+	AddedBy *string    `json:"added_by,omitempty"`
 }
 
 // Sample is a sample as the API returns it; edges are present

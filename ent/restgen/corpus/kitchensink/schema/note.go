@@ -42,7 +42,7 @@ func (Note) Edges() []ent.Edge {
 		edge.From("author", Account.Type).Ref("notes").Field("author_id").Unique().Required(),
 		edge.From("reviewer", Account.Type).Ref("reviews").Field("reviewer_id").Unique(),
 		edge.From("watchers", Account.Type).Ref("watching"),
-		edge.To("labels", Label.Type),
+		edge.To("labels", Label.Type).Through("note_labels", NoteLabel.Type),
 		edge.To("comments", Comment.Type).Annotations(entsql.OnDelete(entsql.Restrict)),
 	}
 }
@@ -62,7 +62,7 @@ func (Label) Fields() []ent.Field {
 // Edges of the Label.
 func (Label) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("notes", Note.Type).Ref("labels"),
+		edge.From("notes", Note.Type).Ref("labels").Through("note_labels", NoteLabel.Type),
 		edge.To("children", Label.Type).From("parent").Field("parent_id").Unique().
 			Annotations(entsql.OnDelete(entsql.SetNull)),
 	}

@@ -57,6 +57,18 @@ func (f NoteFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoteMutation", m)
 }
 
+// The NoteLabelFunc type is an adapter to allow the use of ordinary
+// function as NoteLabel mutator.
+type NoteLabelFunc func(context.Context, *ent.NoteLabelMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NoteLabelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NoteLabelMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoteLabelMutation", m)
+}
+
 // The SampleFunc type is an adapter to allow the use of ordinary
 // function as Sample mutator.
 type SampleFunc func(context.Context, *ent.SampleMutation) (ent.Value, error)

@@ -24,6 +24,8 @@ const (
 	EdgeParent = "parent"
 	// EdgeChildren holds the string denoting the children edge name in mutations.
 	EdgeChildren = "children"
+	// EdgeNoteLabels holds the string denoting the note_labels edge name in mutations.
+	EdgeNoteLabels = "note_labels"
 	// Table holds the table name of the label in the database.
 	Table = "labels"
 	// NotesTable is the table that holds the notes relation/edge. The primary key declared below.
@@ -39,6 +41,13 @@ const (
 	ChildrenTable = "labels"
 	// ChildrenColumn is the table column denoting the children relation/edge.
 	ChildrenColumn = "parent_id"
+	// NoteLabelsTable is the table that holds the note_labels relation/edge.
+	NoteLabelsTable = "note_labels"
+	// NoteLabelsInverseTable is the table name for the NoteLabel entity.
+	// It exists in this package in order to avoid circular dependency with the "notelabel" package.
+	NoteLabelsInverseTable = "note_labels"
+	// NoteLabelsColumn is the table column denoting the note_labels relation/edge.
+	NoteLabelsColumn = "label_id"
 )
 
 // Columns holds all SQL columns for label fields.
@@ -127,6 +136,20 @@ func ByChildren(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newChildrenStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByNoteLabelsCount orders the results by note_labels count.
+func ByNoteLabelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newNoteLabelsStep(), opts...)
+	}
+}
+
+// ByNoteLabels orders the results by note_labels terms.
+func ByNoteLabels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newNoteLabelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newNotesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -146,5 +169,12 @@ func newChildrenStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(Table, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ChildrenTable, ChildrenColumn),
+	)
+}
+func newNoteLabelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(NoteLabelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, NoteLabelsTable, NoteLabelsColumn),
 	)
 }

@@ -307,6 +307,29 @@ func HasChildrenWith(preds ...predicate.Label) predicate.Label {
 	})
 }
 
+// HasNoteLabels applies the HasEdge predicate on the "note_labels" edge.
+func HasNoteLabels() predicate.Label {
+	return predicate.Label(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, NoteLabelsTable, NoteLabelsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNoteLabelsWith applies the HasEdge predicate on the "note_labels" edge with a given conditions (other predicates).
+func HasNoteLabelsWith(preds ...predicate.NoteLabel) predicate.Label {
+	return predicate.Label(func(s *sql.Selector) {
+		step := newNoteLabelsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Label) predicate.Label {
 	return predicate.Label(sql.AndPredicates(predicates...))

@@ -107,6 +107,41 @@ var (
 			},
 		},
 	}
+	// NoteLabelsColumns holds the columns for the "note_labels" table.
+	NoteLabelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "added_at", Type: field.TypeTime},
+		{Name: "added_by", Type: field.TypeString, Nullable: true},
+		{Name: "note_id", Type: field.TypeString},
+		{Name: "label_id", Type: field.TypeInt},
+	}
+	// NoteLabelsTable holds the schema information for the "note_labels" table.
+	NoteLabelsTable = &schema.Table{
+		Name:       "note_labels",
+		Columns:    NoteLabelsColumns,
+		PrimaryKey: []*schema.Column{NoteLabelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_labels_notes_note",
+				Columns:    []*schema.Column{NoteLabelsColumns[3]},
+				RefColumns: []*schema.Column{NotesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "note_labels_labels_label",
+				Columns:    []*schema.Column{NoteLabelsColumns[4]},
+				RefColumns: []*schema.Column{LabelsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notelabel_note_id_label_id",
+				Unique:  true,
+				Columns: []*schema.Column{NoteLabelsColumns[3], NoteLabelsColumns[4]},
+			},
+		},
+	}
 	// SamplesColumns holds the columns for the "samples" table.
 	SamplesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -212,42 +247,17 @@ var (
 			},
 		},
 	}
-	// NoteLabelsColumns holds the columns for the "note_labels" table.
-	NoteLabelsColumns = []*schema.Column{
-		{Name: "note_id", Type: field.TypeString},
-		{Name: "label_id", Type: field.TypeInt},
-	}
-	// NoteLabelsTable holds the schema information for the "note_labels" table.
-	NoteLabelsTable = &schema.Table{
-		Name:       "note_labels",
-		Columns:    NoteLabelsColumns,
-		PrimaryKey: []*schema.Column{NoteLabelsColumns[0], NoteLabelsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "note_labels_note_id",
-				Columns:    []*schema.Column{NoteLabelsColumns[0]},
-				RefColumns: []*schema.Column{NotesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "note_labels_label_id",
-				Columns:    []*schema.Column{NoteLabelsColumns[1]},
-				RefColumns: []*schema.Column{LabelsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
 		CommentsTable,
 		LabelsTable,
 		NotesTable,
+		NoteLabelsTable,
 		SamplesTable,
 		WalletsTable,
 		AccountWatchingTable,
 		AccountFollowingTable,
-		NoteLabelsTable,
 	}
 )
 
@@ -257,11 +267,11 @@ func init() {
 	LabelsTable.ForeignKeys[0].RefTable = LabelsTable
 	NotesTable.ForeignKeys[0].RefTable = AccountsTable
 	NotesTable.ForeignKeys[1].RefTable = AccountsTable
+	NoteLabelsTable.ForeignKeys[0].RefTable = NotesTable
+	NoteLabelsTable.ForeignKeys[1].RefTable = LabelsTable
 	WalletsTable.ForeignKeys[0].RefTable = AccountsTable
 	AccountWatchingTable.ForeignKeys[0].RefTable = AccountsTable
 	AccountWatchingTable.ForeignKeys[1].RefTable = NotesTable
 	AccountFollowingTable.ForeignKeys[0].RefTable = AccountsTable
 	AccountFollowingTable.ForeignKeys[1].RefTable = AccountsTable
-	NoteLabelsTable.ForeignKeys[0].RefTable = NotesTable
-	NoteLabelsTable.ForeignKeys[1].RefTable = LabelsTable
 }

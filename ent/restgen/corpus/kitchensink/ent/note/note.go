@@ -36,6 +36,8 @@ const (
 	EdgeLabels = "labels"
 	// EdgeComments holds the string denoting the comments edge name in mutations.
 	EdgeComments = "comments"
+	// EdgeNoteLabels holds the string denoting the note_labels edge name in mutations.
+	EdgeNoteLabels = "note_labels"
 	// Table holds the table name of the note in the database.
 	Table = "notes"
 	// AuthorTable is the table that holds the author relation/edge.
@@ -69,6 +71,13 @@ const (
 	CommentsInverseTable = "comments"
 	// CommentsColumn is the table column denoting the comments relation/edge.
 	CommentsColumn = "note_id"
+	// NoteLabelsTable is the table that holds the note_labels relation/edge.
+	NoteLabelsTable = "note_labels"
+	// NoteLabelsInverseTable is the table name for the NoteLabel entity.
+	// It exists in this package in order to avoid circular dependency with the "notelabel" package.
+	NoteLabelsInverseTable = "note_labels"
+	// NoteLabelsColumn is the table column denoting the note_labels relation/edge.
+	NoteLabelsColumn = "note_id"
 )
 
 // Columns holds all SQL columns for note fields.
@@ -199,6 +208,20 @@ func ByComments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCommentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByNoteLabelsCount orders the results by note_labels count.
+func ByNoteLabelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newNoteLabelsStep(), opts...)
+	}
+}
+
+// ByNoteLabels orders the results by note_labels terms.
+func ByNoteLabels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newNoteLabelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAuthorStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -232,5 +255,12 @@ func newCommentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CommentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, CommentsTable, CommentsColumn),
+	)
+}
+func newNoteLabelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(NoteLabelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, NoteLabelsTable, NoteLabelsColumn),
 	)
 }

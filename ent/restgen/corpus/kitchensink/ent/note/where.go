@@ -469,6 +469,29 @@ func HasCommentsWith(preds ...predicate.Comment) predicate.Note {
 	})
 }
 
+// HasNoteLabels applies the HasEdge predicate on the "note_labels" edge.
+func HasNoteLabels() predicate.Note {
+	return predicate.Note(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, NoteLabelsTable, NoteLabelsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNoteLabelsWith applies the HasEdge predicate on the "note_labels" edge with a given conditions (other predicates).
+func HasNoteLabelsWith(preds ...predicate.NoteLabel) predicate.Note {
+	return predicate.Note(func(s *sql.Selector) {
+		step := newNoteLabelsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Note) predicate.Note {
 	return predicate.Note(sql.AndPredicates(predicates...))

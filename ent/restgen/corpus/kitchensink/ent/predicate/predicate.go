@@ -18,6 +18,9 @@ type Label func(*sql.Selector)
 // Note is the predicate function for note builders.
 type Note func(*sql.Selector)
 
+// NoteLabel is the predicate function for notelabel builders.
+type NoteLabel func(*sql.Selector)
+
 // Sample is the predicate function for sample builders.
 type Sample func(*sql.Selector)
 
