@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -57,9 +58,25 @@ func (x *Extension) Hooks() []gen.Hook {
 			if err := next.Generate(g); err != nil {
 				return err
 			}
+			hideCompositeIDs(g)
 			return x.render(g)
 		})
 	}}
+}
+
+// hideCompositeIDs takes out of g, once ent has generated its client, the
+// types without an id of their own — edge schemas keyed by the pair they
+// join (field.ID("account_id", "note_id")) — and the edges to them, so that
+// neither the spec nor the REST layer serves them: a resource here has an
+// id. The many-to-many edges through them stay, and links made through
+// them get their defaults from ent's builders. To serve such an
+// association object with its extra columns, give it an id of its own.
+func hideCompositeIDs(g *gen.Graph) {
+	composite := func(t *gen.Type) bool { return t.HasCompositeID() }
+	g.Nodes = slices.DeleteFunc(g.Nodes, composite)
+	for _, n := range g.Nodes {
+		n.Edges = slices.DeleteFunc(n.Edges, func(e *gen.Edge) bool { return composite(e.Type) })
+	}
 }
 
 // render writes one Go file per template into the output directory.

@@ -61,9 +61,11 @@ type AccountEdges struct {
 	Predecessor *Account `json:"predecessor,omitempty"`
 	// Successor holds the value of the successor edge.
 	Successor *Account `json:"successor,omitempty"`
+	// Watches holds the value of the watches edge.
+	Watches []*Watch `json:"watches,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 }
 
 // WalletOrErr returns the Wallet value or an error if the edge
@@ -142,6 +144,15 @@ func (e AccountEdges) SuccessorOrErr() (*Account, error) {
 		return nil, &NotFoundError{label: account.Label}
 	}
 	return nil, &NotLoadedError{edge: "successor"}
+}
+
+// WatchesOrErr returns the Watches value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) WatchesOrErr() ([]*Watch, error) {
+	if e.loadedTypes[8] {
+		return e.Watches, nil
+	}
+	return nil, &NotLoadedError{edge: "watches"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -285,6 +296,11 @@ func (_m *Account) QueryPredecessor() *AccountQuery {
 // QuerySuccessor queries the "successor" edge of the Account entity.
 func (_m *Account) QuerySuccessor() *AccountQuery {
 	return NewAccountClient(_m.config).QuerySuccessor(_m)
+}
+
+// QueryWatches queries the "watches" edge of the Account entity.
+func (_m *Account) QueryWatches() *WatchQuery {
+	return NewAccountClient(_m.config).QueryWatches(_m)
 }
 
 // Update returns a builder for updating this Account.

@@ -16,6 +16,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/google/uuid"
 )
 
@@ -34,6 +35,7 @@ type AccountQuery struct {
 	withFollowing   *AccountQuery
 	withPredecessor *AccountQuery
 	withSuccessor   *AccountQuery
+	withWatches     *WatchQuery
 	modifiers       []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -247,6 +249,28 @@ func (_q *AccountQuery) QuerySuccessor() *AccountQuery {
 	return query
 }
 
+// QueryWatches chains the current query on the "watches" edge.
+func (_q *AccountQuery) QueryWatches() *WatchQuery {
+	query := (&WatchClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(watch.Table, watch.AccountColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, account.WatchesTable, account.WatchesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Account entity from the query.
 // Returns a *NotFoundError when no Account was found.
 func (_q *AccountQuery) First(ctx context.Context) (*Account, error) {
@@ -447,6 +471,7 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		withFollowing:   _q.withFollowing.Clone(),
 		withPredecessor: _q.withPredecessor.Clone(),
 		withSuccessor:   _q.withSuccessor.Clone(),
+		withWatches:     _q.withWatches.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -542,6 +567,17 @@ func (_q *AccountQuery) WithSuccessor(opts ...func(*AccountQuery)) *AccountQuery
 	return _q
 }
 
+// WithWatches tells the query-builder to eager-load the nodes that are connected to
+// the "watches" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithWatches(opts ...func(*WatchQuery)) *AccountQuery {
+	query := (&WatchClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWatches = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -620,7 +656,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	var (
 		nodes       = []*Account{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [9]bool{
 			_q.withWallet != nil,
 			_q.withNotes != nil,
 			_q.withReviews != nil,
@@ -629,6 +665,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			_q.withFollowing != nil,
 			_q.withPredecessor != nil,
 			_q.withSuccessor != nil,
+			_q.withWatches != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -702,6 +739,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	if query := _q.withSuccessor; query != nil {
 		if err := _q.loadSuccessor(ctx, query, nodes, nil,
 			func(n *Account, e *Account) { n.Edges.Successor = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWatches; query != nil {
+		if err := _q.loadWatches(ctx, query, nodes,
+			func(n *Account) { n.Edges.Watches = []*Watch{} },
+			func(n *Account, e *Watch) { n.Edges.Watches = append(n.Edges.Watches, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1038,6 +1082,36 @@ func (_q *AccountQuery) loadSuccessor(ctx context.Context, query *AccountQuery, 
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "predecessor_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadWatches(ctx context.Context, query *WatchQuery, nodes []*Account, init func(*Account), assign func(*Account, *Watch)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(watch.FieldAccountID)
+	}
+	query.Where(predicate.Watch(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.WatchesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AccountID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_id" returned %v for node %v`, fk, n)
 		}
 		assign(node, n)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 )
 
 // Client is the client that holds all ent builders.
@@ -44,6 +45,8 @@ type Client struct {
 	Sample *SampleClient
 	// Wallet is the client for interacting with the Wallet builders.
 	Wallet *WalletClient
+	// Watch is the client for interacting with the Watch builders.
+	Watch *WatchClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -62,6 +65,7 @@ func (c *Client) init() {
 	c.NoteLabel = NewNoteLabelClient(c.config)
 	c.Sample = NewSampleClient(c.config)
 	c.Wallet = NewWalletClient(c.config)
+	c.Watch = NewWatchClient(c.config)
 }
 
 type (
@@ -161,6 +165,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NoteLabel: NewNoteLabelClient(cfg),
 		Sample:    NewSampleClient(cfg),
 		Wallet:    NewWalletClient(cfg),
+		Watch:     NewWatchClient(cfg),
 	}, nil
 }
 
@@ -187,6 +192,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NoteLabel: NewNoteLabelClient(cfg),
 		Sample:    NewSampleClient(cfg),
 		Wallet:    NewWalletClient(cfg),
+		Watch:     NewWatchClient(cfg),
 	}, nil
 }
 
@@ -216,7 +222,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.Comment, c.Label, c.Note, c.NoteLabel, c.Sample, c.Wallet,
+		c.Account, c.Comment, c.Label, c.Note, c.NoteLabel, c.Sample, c.Wallet, c.Watch,
 	} {
 		n.Use(hooks...)
 	}
@@ -226,7 +232,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.Comment, c.Label, c.Note, c.NoteLabel, c.Sample, c.Wallet,
+		c.Account, c.Comment, c.Label, c.Note, c.NoteLabel, c.Sample, c.Wallet, c.Watch,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -249,6 +255,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Sample.mutate(ctx, m)
 	case *WalletMutation:
 		return c.Wallet.mutate(ctx, m)
+	case *WatchMutation:
+		return c.Watch.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -483,6 +491,22 @@ func (c *AccountClient) QuerySuccessor(_m *Account) *AccountQuery {
 			sqlgraph.From(account.Table, account.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
 			sqlgraph.Edge(sqlgraph.O2O, false, account.SuccessorTable, account.SuccessorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWatches queries the watches edge of a Account.
+func (c *AccountClient) QueryWatches(_m *Account) *WatchQuery {
+	query := (&WatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(watch.Table, watch.AccountColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, account.WatchesTable, account.WatchesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1049,6 +1073,22 @@ func (c *NoteClient) QueryComments(_m *Note) *CommentQuery {
 	return query
 }
 
+// QueryWatches queries the watches edge of a Note.
+func (c *NoteClient) QueryWatches(_m *Note) *WatchQuery {
+	query := (&WatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(watch.Table, watch.NoteColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, note.WatchesTable, note.WatchesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryNoteLabels queries the note_labels edge of a Note.
 func (c *NoteClient) QueryNoteLabels(_m *Note) *NoteLabelQuery {
 	query := (&NoteLabelClient{config: c.config}).Query()
@@ -1537,12 +1577,129 @@ func (c *WalletClient) mutate(ctx context.Context, m *WalletMutation) (Value, er
 	}
 }
 
+// WatchClient is a client for the Watch schema.
+type WatchClient struct {
+	config
+}
+
+// NewWatchClient returns a client for the Watch from the given config.
+func NewWatchClient(c config) *WatchClient {
+	return &WatchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `watch.Hooks(f(g(h())))`.
+func (c *WatchClient) Use(hooks ...Hook) {
+	c.hooks.Watch = append(c.hooks.Watch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `watch.Intercept(f(g(h())))`.
+func (c *WatchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Watch = append(c.inters.Watch, interceptors...)
+}
+
+// Create returns a builder for creating a Watch entity.
+func (c *WatchClient) Create() *WatchCreate {
+	mutation := newWatchMutation(c.config, OpCreate)
+	return &WatchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Watch entities.
+func (c *WatchClient) CreateBulk(builders ...*WatchCreate) *WatchCreateBulk {
+	return &WatchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WatchClient) MapCreateBulk(slice any, setFunc func(*WatchCreate, int)) *WatchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WatchCreateBulk{err: fmt.Errorf("calling to WatchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WatchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WatchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Watch.
+func (c *WatchClient) Update() *WatchUpdate {
+	mutation := newWatchMutation(c.config, OpUpdate)
+	return &WatchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WatchClient) UpdateOne(_m *Watch) *WatchUpdateOne {
+	mutation := newWatchMutation(c.config, OpUpdateOne)
+	mutation.account = &_m.AccountID
+	mutation.note = &_m.NoteID
+	return &WatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Watch.
+func (c *WatchClient) Delete() *WatchDelete {
+	mutation := newWatchMutation(c.config, OpDelete)
+	return &WatchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Query returns a query builder for Watch.
+func (c *WatchClient) Query() *WatchQuery {
+	return &WatchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWatch},
+		inters: c.Interceptors(),
+	}
+}
+
+// QueryAccount queries the account edge of a Watch.
+func (c *WatchClient) QueryAccount(_m *Watch) *AccountQuery {
+	return c.Query().
+		Where(watch.AccountID(_m.AccountID), watch.NoteID(_m.NoteID)).
+		QueryAccount()
+}
+
+// QueryNote queries the note edge of a Watch.
+func (c *WatchClient) QueryNote(_m *Watch) *NoteQuery {
+	return c.Query().
+		Where(watch.AccountID(_m.AccountID), watch.NoteID(_m.NoteID)).
+		QueryNote()
+}
+
+// Hooks returns the client hooks.
+func (c *WatchClient) Hooks() []Hook {
+	return c.hooks.Watch
+}
+
+// Interceptors returns the client interceptors.
+func (c *WatchClient) Interceptors() []Interceptor {
+	return c.inters.Watch
+}
+
+func (c *WatchClient) mutate(ctx context.Context, m *WatchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WatchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WatchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Watch mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, Comment, Label, Note, NoteLabel, Sample, Wallet []ent.Hook
+		Account, Comment, Label, Note, NoteLabel, Sample, Wallet, Watch []ent.Hook
 	}
 	inters struct {
-		Account, Comment, Label, Note, NoteLabel, Sample, Wallet []ent.Interceptor
+		Account, Comment, Label, Note, NoteLabel, Sample, Wallet,
+		Watch []ent.Interceptor
 	}
 )

@@ -19,6 +19,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -86,6 +87,7 @@ func checkColumn(t, c string) error {
 			notelabel.Table: notelabel.ValidColumn,
 			sample.Table:    sample.ValidColumn,
 			wallet.Table:    wallet.ValidColumn,
+			watch.Table:     watch.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

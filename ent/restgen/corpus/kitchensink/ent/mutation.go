@@ -19,6 +19,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/schema"
 	"github.com/google/uuid"
 )
@@ -39,6 +40,7 @@ const (
 	TypeNoteLabel = "NoteLabel"
 	TypeSample    = "Sample"
 	TypeWallet    = "Wallet"
+	TypeWatch     = "Watch"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
@@ -7414,4 +7416,453 @@ func (m *WalletMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Wallet edge %s", name)
+}
+
+// WatchMutation represents an operation that mutates the Watch nodes in the graph.
+type WatchMutation struct {
+	config
+	op             Op
+	typ            string
+	since          *time.Time
+	muted          *bool
+	clearedFields  map[string]struct{}
+	account        *uuid.UUID
+	clearedaccount bool
+	note           *string
+	clearednote    bool
+	done           bool
+	oldValue       func(context.Context) (*Watch, error)
+	predicates     []predicate.Watch
+}
+
+var _ ent.Mutation = (*WatchMutation)(nil)
+
+// watchOption allows management of the mutation configuration using functional options.
+type watchOption func(*WatchMutation)
+
+// newWatchMutation creates new mutation for the Watch entity.
+func newWatchMutation(c config, op Op, opts ...watchOption) *WatchMutation {
+	m := &WatchMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWatch,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WatchMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WatchMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *WatchMutation) SetAccountID(u uuid.UUID) {
+	m.account = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *WatchMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *WatchMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetNoteID sets the "note_id" field.
+func (m *WatchMutation) SetNoteID(s string) {
+	m.note = &s
+}
+
+// NoteID returns the value of the "note_id" field in the mutation.
+func (m *WatchMutation) NoteID() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNoteID resets all changes to the "note_id" field.
+func (m *WatchMutation) ResetNoteID() {
+	m.note = nil
+}
+
+// SetSince sets the "since" field.
+func (m *WatchMutation) SetSince(t time.Time) {
+	m.since = &t
+}
+
+// Since returns the value of the "since" field in the mutation.
+func (m *WatchMutation) Since() (r time.Time, exists bool) {
+	v := m.since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSince resets all changes to the "since" field.
+func (m *WatchMutation) ResetSince() {
+	m.since = nil
+}
+
+// SetMuted sets the "muted" field.
+func (m *WatchMutation) SetMuted(b bool) {
+	m.muted = &b
+}
+
+// Muted returns the value of the "muted" field in the mutation.
+func (m *WatchMutation) Muted() (r bool, exists bool) {
+	v := m.muted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMuted resets all changes to the "muted" field.
+func (m *WatchMutation) ResetMuted() {
+	m.muted = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *WatchMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[watch.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *WatchMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *WatchMutation) AccountIDs() (ids []uuid.UUID) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *WatchMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearNote clears the "note" edge to the Note entity.
+func (m *WatchMutation) ClearNote() {
+	m.clearednote = true
+	m.clearedFields[watch.FieldNoteID] = struct{}{}
+}
+
+// NoteCleared reports if the "note" edge to the Note entity was cleared.
+func (m *WatchMutation) NoteCleared() bool {
+	return m.clearednote
+}
+
+// NoteIDs returns the "note" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// NoteID instead. It exists only for internal usage by the builders.
+func (m *WatchMutation) NoteIDs() (ids []string) {
+	if id := m.note; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetNote resets all changes to the "note" edge.
+func (m *WatchMutation) ResetNote() {
+	m.note = nil
+	m.clearednote = false
+}
+
+// Where appends a list predicates to the WatchMutation builder.
+func (m *WatchMutation) Where(ps ...predicate.Watch) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WatchMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WatchMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Watch, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WatchMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WatchMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Watch).
+func (m *WatchMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WatchMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.account != nil {
+		fields = append(fields, watch.FieldAccountID)
+	}
+	if m.note != nil {
+		fields = append(fields, watch.FieldNoteID)
+	}
+	if m.since != nil {
+		fields = append(fields, watch.FieldSince)
+	}
+	if m.muted != nil {
+		fields = append(fields, watch.FieldMuted)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WatchMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case watch.FieldAccountID:
+		return m.AccountID()
+	case watch.FieldNoteID:
+		return m.NoteID()
+	case watch.FieldSince:
+		return m.Since()
+	case watch.FieldMuted:
+		return m.Muted()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WatchMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, errors.New("edge schema Watch does not support getting old values")
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WatchMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case watch.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case watch.FieldNoteID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNoteID(v)
+		return nil
+	case watch.FieldSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSince(v)
+		return nil
+	case watch.FieldMuted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMuted(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Watch field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WatchMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WatchMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WatchMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Watch numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WatchMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WatchMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WatchMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Watch nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WatchMutation) ResetField(name string) error {
+	switch name {
+	case watch.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case watch.FieldNoteID:
+		m.ResetNoteID()
+		return nil
+	case watch.FieldSince:
+		m.ResetSince()
+		return nil
+	case watch.FieldMuted:
+		m.ResetMuted()
+		return nil
+	}
+	return fmt.Errorf("unknown Watch field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WatchMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, watch.EdgeAccount)
+	}
+	if m.note != nil {
+		edges = append(edges, watch.EdgeNote)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WatchMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case watch.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case watch.EdgeNote:
+		if id := m.note; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WatchMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WatchMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WatchMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, watch.EdgeAccount)
+	}
+	if m.clearednote {
+		edges = append(edges, watch.EdgeNote)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WatchMutation) EdgeCleared(name string) bool {
+	switch name {
+	case watch.EdgeAccount:
+		return m.clearedaccount
+	case watch.EdgeNote:
+		return m.clearednote
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WatchMutation) ClearEdge(name string) error {
+	switch name {
+	case watch.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case watch.EdgeNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown Watch unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WatchMutation) ResetEdge(name string) error {
+	switch name {
+	case watch.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case watch.EdgeNote:
+		m.ResetNote()
+		return nil
+	}
+	return fmt.Errorf("unknown Watch edge %s", name)
 }

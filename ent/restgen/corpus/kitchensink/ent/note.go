@@ -51,11 +51,13 @@ type NoteEdges struct {
 	Labels []*Label `json:"labels,omitempty"`
 	// Comments holds the value of the comments edge.
 	Comments []*Comment `json:"comments,omitempty"`
+	// Watches holds the value of the watches edge.
+	Watches []*Watch `json:"watches,omitempty"`
 	// NoteLabels holds the value of the note_labels edge.
 	NoteLabels []*NoteLabel `json:"note_labels,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 }
 
 // AuthorOrErr returns the Author value or an error if the edge
@@ -107,10 +109,19 @@ func (e NoteEdges) CommentsOrErr() ([]*Comment, error) {
 	return nil, &NotLoadedError{edge: "comments"}
 }
 
+// WatchesOrErr returns the Watches value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteEdges) WatchesOrErr() ([]*Watch, error) {
+	if e.loadedTypes[5] {
+		return e.Watches, nil
+	}
+	return nil, &NotLoadedError{edge: "watches"}
+}
+
 // NoteLabelsOrErr returns the NoteLabels value or an error if the edge
 // was not loaded in eager-loading.
 func (e NoteEdges) NoteLabelsOrErr() ([]*NoteLabel, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.NoteLabels, nil
 	}
 	return nil, &NotLoadedError{edge: "note_labels"}
@@ -233,6 +244,11 @@ func (_m *Note) QueryLabels() *LabelQuery {
 // QueryComments queries the "comments" edge of the Note entity.
 func (_m *Note) QueryComments() *CommentQuery {
 	return NewNoteClient(_m.config).QueryComments(_m)
+}
+
+// QueryWatches queries the "watches" edge of the Note entity.
+func (_m *Note) QueryWatches() *WatchQuery {
+	return NewNoteClient(_m.config).QueryWatches(_m)
 }
 
 // QueryNoteLabels queries the "note_labels" edge of the Note entity.

@@ -18,6 +18,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/google/uuid"
 )
 
@@ -33,6 +34,7 @@ type NoteQuery struct {
 	withWatchers   *AccountQuery
 	withLabels     *LabelQuery
 	withComments   *CommentQuery
+	withWatches    *WatchQuery
 	withNoteLabels *NoteLabelQuery
 	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -174,6 +176,28 @@ func (_q *NoteQuery) QueryComments() *CommentQuery {
 			sqlgraph.From(note.Table, note.FieldID, selector),
 			sqlgraph.To(comment.Table, comment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, note.CommentsTable, note.CommentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWatches chains the current query on the "watches" edge.
+func (_q *NoteQuery) QueryWatches() *WatchQuery {
+	query := (&WatchClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, selector),
+			sqlgraph.To(watch.Table, watch.NoteColumn),
+			sqlgraph.Edge(sqlgraph.O2M, true, note.WatchesTable, note.WatchesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -400,6 +424,7 @@ func (_q *NoteQuery) Clone() *NoteQuery {
 		withWatchers:   _q.withWatchers.Clone(),
 		withLabels:     _q.withLabels.Clone(),
 		withComments:   _q.withComments.Clone(),
+		withWatches:    _q.withWatches.Clone(),
 		withNoteLabels: _q.withNoteLabels.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -460,6 +485,17 @@ func (_q *NoteQuery) WithComments(opts ...func(*CommentQuery)) *NoteQuery {
 		opt(query)
 	}
 	_q.withComments = query
+	return _q
+}
+
+// WithWatches tells the query-builder to eager-load the nodes that are connected to
+// the "watches" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteQuery) WithWatches(opts ...func(*WatchQuery)) *NoteQuery {
+	query := (&WatchClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWatches = query
 	return _q
 }
 
@@ -552,12 +588,13 @@ func (_q *NoteQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Note, e
 	var (
 		nodes       = []*Note{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withAuthor != nil,
 			_q.withReviewer != nil,
 			_q.withWatchers != nil,
 			_q.withLabels != nil,
 			_q.withComments != nil,
+			_q.withWatches != nil,
 			_q.withNoteLabels != nil,
 		}
 	)
@@ -612,6 +649,13 @@ func (_q *NoteQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Note, e
 		if err := _q.loadComments(ctx, query, nodes,
 			func(n *Note) { n.Edges.Comments = []*Comment{} },
 			func(n *Note, e *Comment) { n.Edges.Comments = append(n.Edges.Comments, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withWatches; query != nil {
+		if err := _q.loadWatches(ctx, query, nodes,
+			func(n *Note) { n.Edges.Watches = []*Watch{} },
+			func(n *Note, e *Watch) { n.Edges.Watches = append(n.Edges.Watches, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -833,6 +877,36 @@ func (_q *NoteQuery) loadComments(ctx context.Context, query *CommentQuery, node
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "note_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *NoteQuery) loadWatches(ctx context.Context, query *WatchQuery, nodes []*Note, init func(*Note), assign func(*Note, *Watch)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Note)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(watch.FieldNoteID)
+	}
+	query.Where(predicate.Watch(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(note.WatchesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.NoteID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "note_id" returned %v for node %v`, fk, n)
 		}
 		assign(node, n)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/schema"
 	"github.com/google/uuid"
 )
@@ -132,4 +133,14 @@ func init() {
 			return nil
 		}
 	}()
+	watchFields := schema.Watch{}.Fields()
+	_ = watchFields
+	// watchDescSince is the schema descriptor for since field.
+	watchDescSince := watchFields[2].Descriptor()
+	// watch.DefaultSince holds the default value on creation for the since field.
+	watch.DefaultSince = watchDescSince.Default.(func() time.Time)
+	// watchDescMuted is the schema descriptor for muted field.
+	watchDescMuted := watchFields[3].Descriptor()
+	// watch.DefaultMuted holds the default value on creation for the muted field.
+	watch.DefaultMuted = watchDescMuted.Default.(bool)
 }

@@ -26,6 +26,8 @@ type Tx struct {
 	Sample *SampleClient
 	// Wallet is the client for interacting with the Wallet builders.
 	Wallet *WalletClient
+	// Watch is the client for interacting with the Watch builders.
+	Watch *WatchClient
 
 	// lazily loaded.
 	client     *Client
@@ -164,6 +166,7 @@ func (tx *Tx) init() {
 	tx.NoteLabel = NewNoteLabelClient(tx.config)
 	tx.Sample = NewSampleClient(tx.config)
 	tx.Wallet = NewWalletClient(tx.config)
+	tx.Watch = NewWatchClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

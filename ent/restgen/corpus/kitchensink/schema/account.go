@@ -46,7 +46,7 @@ func (Account) Edges() []ent.Edge {
 		edge.To("wallet", Wallet.Type).Unique().Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("notes", Note.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("reviews", Note.Type).Annotations(entsql.OnDelete(entsql.SetNull)),
-		edge.To("watching", Note.Type),
+		edge.To("watching", Note.Type).Through("watches", Watch.Type),
 		edge.To("following", Account.Type).From("followers"),
 		edge.To("successor", Account.Type).Unique().From("predecessor").Unique().Field("predecessor_id").
 			Annotations(entsql.OnDelete(entsql.SetNull)),

@@ -41,7 +41,7 @@ func (Note) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("author", Account.Type).Ref("notes").Field("author_id").Unique().Required(),
 		edge.From("reviewer", Account.Type).Ref("reviews").Field("reviewer_id").Unique(),
-		edge.From("watchers", Account.Type).Ref("watching"),
+		edge.From("watchers", Account.Type).Ref("watching").Through("watches", Watch.Type),
 		edge.To("labels", Label.Type).Through("note_labels", NoteLabel.Type),
 		edge.To("comments", Comment.Type).Annotations(entsql.OnDelete(entsql.Restrict)),
 	}

@@ -48,6 +48,8 @@ const (
 	EdgePredecessor = "predecessor"
 	// EdgeSuccessor holds the string denoting the successor edge name in mutations.
 	EdgeSuccessor = "successor"
+	// EdgeWatches holds the string denoting the watches edge name in mutations.
+	EdgeWatches = "watches"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 	// WalletTable is the table that holds the wallet relation/edge.
@@ -72,7 +74,7 @@ const (
 	// ReviewsColumn is the table column denoting the reviews relation/edge.
 	ReviewsColumn = "reviewer_id"
 	// WatchingTable is the table that holds the watching relation/edge. The primary key declared below.
-	WatchingTable = "account_watching"
+	WatchingTable = "watches"
 	// WatchingInverseTable is the table name for the Note entity.
 	// It exists in this package in order to avoid circular dependency with the "note" package.
 	WatchingInverseTable = "notes"
@@ -88,6 +90,13 @@ const (
 	SuccessorTable = "accounts"
 	// SuccessorColumn is the table column denoting the successor relation/edge.
 	SuccessorColumn = "predecessor_id"
+	// WatchesTable is the table that holds the watches relation/edge.
+	WatchesTable = "watches"
+	// WatchesInverseTable is the table name for the Watch entity.
+	// It exists in this package in order to avoid circular dependency with the "watch" package.
+	WatchesInverseTable = "watches"
+	// WatchesColumn is the table column denoting the watches relation/edge.
+	WatchesColumn = "account_id"
 )
 
 // Columns holds all SQL columns for account fields.
@@ -288,6 +297,20 @@ func BySuccessorField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSuccessorStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByWatchesCount orders the results by watches count.
+func ByWatchesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWatchesStep(), opts...)
+	}
+}
+
+// ByWatches orders the results by watches terms.
+func ByWatches(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWatchesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newWalletStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -342,5 +365,12 @@ func newSuccessorStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(Table, FieldID),
 		sqlgraph.Edge(sqlgraph.O2O, false, SuccessorTable, SuccessorColumn),
+	)
+}
+func newWatchesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WatchesInverseTable, WatchesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, WatchesTable, WatchesColumn),
 	)
 }

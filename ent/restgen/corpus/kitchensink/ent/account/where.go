@@ -590,6 +590,29 @@ func HasSuccessorWith(preds ...predicate.Account) predicate.Account {
 	})
 }
 
+// HasWatches applies the HasEdge predicate on the "watches" edge.
+func HasWatches() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, WatchesTable, WatchesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasWatchesWith applies the HasEdge predicate on the "watches" edge with a given conditions (other predicates).
+func HasWatchesWith(preds ...predicate.Watch) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newWatchesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Account) predicate.Account {
 	return predicate.Account(sql.AndPredicates(predicates...))

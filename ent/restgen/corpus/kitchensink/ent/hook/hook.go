@@ -93,6 +93,18 @@ func (f WalletFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WalletMutation", m)
 }
 
+// The WatchFunc type is an adapter to allow the use of ordinary
+// function as Watch mutator.
+type WatchFunc func(context.Context, *ent.WatchMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WatchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WatchMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WatchMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

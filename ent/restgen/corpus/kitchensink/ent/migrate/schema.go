@@ -197,26 +197,28 @@ var (
 			},
 		},
 	}
-	// AccountWatchingColumns holds the columns for the "account_watching" table.
-	AccountWatchingColumns = []*schema.Column{
+	// WatchesColumns holds the columns for the "watches" table.
+	WatchesColumns = []*schema.Column{
+		{Name: "since", Type: field.TypeTime},
+		{Name: "muted", Type: field.TypeBool, Default: false},
 		{Name: "account_id", Type: field.TypeUUID},
 		{Name: "note_id", Type: field.TypeString},
 	}
-	// AccountWatchingTable holds the schema information for the "account_watching" table.
-	AccountWatchingTable = &schema.Table{
-		Name:       "account_watching",
-		Columns:    AccountWatchingColumns,
-		PrimaryKey: []*schema.Column{AccountWatchingColumns[0], AccountWatchingColumns[1]},
+	// WatchesTable holds the schema information for the "watches" table.
+	WatchesTable = &schema.Table{
+		Name:       "watches",
+		Columns:    WatchesColumns,
+		PrimaryKey: []*schema.Column{WatchesColumns[2], WatchesColumns[3]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "account_watching_account_id",
-				Columns:    []*schema.Column{AccountWatchingColumns[0]},
+				Symbol:     "watches_accounts_account",
+				Columns:    []*schema.Column{WatchesColumns[2]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
-				Symbol:     "account_watching_note_id",
-				Columns:    []*schema.Column{AccountWatchingColumns[1]},
+				Symbol:     "watches_notes_note",
+				Columns:    []*schema.Column{WatchesColumns[3]},
 				RefColumns: []*schema.Column{NotesColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -256,7 +258,7 @@ var (
 		NoteLabelsTable,
 		SamplesTable,
 		WalletsTable,
-		AccountWatchingTable,
+		WatchesTable,
 		AccountFollowingTable,
 	}
 )
@@ -270,8 +272,8 @@ func init() {
 	NoteLabelsTable.ForeignKeys[0].RefTable = NotesTable
 	NoteLabelsTable.ForeignKeys[1].RefTable = LabelsTable
 	WalletsTable.ForeignKeys[0].RefTable = AccountsTable
-	AccountWatchingTable.ForeignKeys[0].RefTable = AccountsTable
-	AccountWatchingTable.ForeignKeys[1].RefTable = NotesTable
+	WatchesTable.ForeignKeys[0].RefTable = AccountsTable
+	WatchesTable.ForeignKeys[1].RefTable = NotesTable
 	AccountFollowingTable.ForeignKeys[0].RefTable = AccountsTable
 	AccountFollowingTable.ForeignKeys[1].RefTable = AccountsTable
 }

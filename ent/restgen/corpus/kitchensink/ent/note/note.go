@@ -36,6 +36,8 @@ const (
 	EdgeLabels = "labels"
 	// EdgeComments holds the string denoting the comments edge name in mutations.
 	EdgeComments = "comments"
+	// EdgeWatches holds the string denoting the watches edge name in mutations.
+	EdgeWatches = "watches"
 	// EdgeNoteLabels holds the string denoting the note_labels edge name in mutations.
 	EdgeNoteLabels = "note_labels"
 	// Table holds the table name of the note in the database.
@@ -55,7 +57,7 @@ const (
 	// ReviewerColumn is the table column denoting the reviewer relation/edge.
 	ReviewerColumn = "reviewer_id"
 	// WatchersTable is the table that holds the watchers relation/edge. The primary key declared below.
-	WatchersTable = "account_watching"
+	WatchersTable = "watches"
 	// WatchersInverseTable is the table name for the Account entity.
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	WatchersInverseTable = "accounts"
@@ -71,6 +73,13 @@ const (
 	CommentsInverseTable = "comments"
 	// CommentsColumn is the table column denoting the comments relation/edge.
 	CommentsColumn = "note_id"
+	// WatchesTable is the table that holds the watches relation/edge.
+	WatchesTable = "watches"
+	// WatchesInverseTable is the table name for the Watch entity.
+	// It exists in this package in order to avoid circular dependency with the "watch" package.
+	WatchesInverseTable = "watches"
+	// WatchesColumn is the table column denoting the watches relation/edge.
+	WatchesColumn = "note_id"
 	// NoteLabelsTable is the table that holds the note_labels relation/edge.
 	NoteLabelsTable = "note_labels"
 	// NoteLabelsInverseTable is the table name for the NoteLabel entity.
@@ -209,6 +218,20 @@ func ByComments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByWatchesCount orders the results by watches count.
+func ByWatchesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWatchesStep(), opts...)
+	}
+}
+
+// ByWatches orders the results by watches terms.
+func ByWatches(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWatchesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByNoteLabelsCount orders the results by note_labels count.
 func ByNoteLabelsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -255,6 +278,13 @@ func newCommentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CommentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, CommentsTable, CommentsColumn),
+	)
+}
+func newWatchesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WatchesInverseTable, WatchesColumn),
+		sqlgraph.Edge(sqlgraph.O2M, true, WatchesTable, WatchesColumn),
 	)
 }
 func newNoteLabelsStep() *sqlgraph.Step {

@@ -469,6 +469,29 @@ func HasCommentsWith(preds ...predicate.Comment) predicate.Note {
 	})
 }
 
+// HasWatches applies the HasEdge predicate on the "watches" edge.
+func HasWatches() predicate.Note {
+	return predicate.Note(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, WatchesTable, WatchesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasWatchesWith applies the HasEdge predicate on the "watches" edge with a given conditions (other predicates).
+func HasWatchesWith(preds ...predicate.Watch) predicate.Note {
+	return predicate.Note(func(s *sql.Selector) {
+		step := newWatchesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasNoteLabels applies the HasEdge predicate on the "note_labels" edge.
 func HasNoteLabels() predicate.Note {
 	return predicate.Note(func(s *sql.Selector) {

@@ -26,3 +26,6 @@ type Sample func(*sql.Selector)
 
 // Wallet is the predicate function for wallet builders.
 type Wallet func(*sql.Selector)
+
+// Watch is the predicate function for watch builders.
+type Watch func(*sql.Selector)
