@@ -12,7 +12,7 @@ import (
 	"github.com/entblog/blog/openapi/restkit"
 )
 
-// Client is a typed client of the blog API. Errors the API returns are
+// Client is a typed client of the API. Errors the API returns are
 // *restkit.Error values.
 type Client struct {
 	rc *restkit.Client

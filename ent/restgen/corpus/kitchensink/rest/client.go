@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Client is a typed client of the blog API. Errors the API returns are
+// Client is a typed client of the API. Errors the API returns are
 // *restkit.Error values.
 type Client struct {
 	rc *restkit.Client
