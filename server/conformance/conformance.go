@@ -217,7 +217,9 @@ type suite struct {
 func (c *suite) call(t *testing.T, method, path string, body any, out any) (int, http.Header) {
 	t.Helper()
 	var text, contentType string
-	if body != nil {
+	if raw, ok := body.(rawJSON); ok {
+		text, contentType = string(raw), "application/json"
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			t.Fatal(err)
@@ -416,6 +418,100 @@ func (c *suite) roundTrip(t *testing.T, path string) {
 	}
 }
 
+// errors sends what a client gets wrong and checks each answer is the 4xx
+// the spec gives, naming what is wrong: an id no row has (404 on read,
+// update and delete), an id of the wrong form (400 naming the path's id),
+// a create body without its required properties (400 naming each), a
+// property of the wrong type, an unknown property, a body that is not JSON
+// or not JSON at all (415), and every filter parameter with a value of
+// another type (400, never a 500).
+func (c *suite) errors(t *testing.T, path string) {
+	type errorBody struct {
+		Errors []struct{ In, Field string } `json:"errors"`
+	}
+	idSchema := c.doc.Paths.Value(path + "/{id}").Get.Parameters.GetByInAndName("path", "id").Schema.Value
+	var absent, malformed string
+	switch {
+	case idSchema.Type.Is("integer"):
+		absent, malformed = "2147483647", "abc"
+	case idSchema.Format == "uuid":
+		absent, malformed = uuid.NewString(), "not-a-uuid"
+	default:
+		absent = "absent-" + uuid.NewString()
+	}
+	for _, method := range []string{"GET", "PATCH", "DELETE"} {
+		var body any
+		if method == "PATCH" {
+			body = map[string]any{}
+		}
+		if code, _ := c.call(t, method, path+"/"+absent, body, nil); code != http.StatusNotFound {
+			t.Errorf("%s %s/%s: got %d, want 404", method, path, absent, code)
+		}
+		if malformed == "" {
+			continue
+		}
+		var e errorBody
+		if code, _ := c.call(t, method, path+"/"+malformed, body, &e); code != http.StatusBadRequest || len(e.Errors) == 0 || e.Errors[0].Field != "id" {
+			t.Errorf("%s %s/%s: got %d %+v, want 400 naming the id", method, path, malformed, code, e)
+		}
+	}
+	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	var e errorBody
+	code, _ := c.call(t, "POST", path, map[string]any{}, &e)
+	switch {
+	case len(create.Required) == 0 && code != http.StatusCreated:
+		t.Errorf("POST %s {}: got %d, want 201 (nothing is required)", path, code)
+	case len(create.Required) > 0 && (code != http.StatusBadRequest || len(e.Errors) != len(create.Required)):
+		t.Errorf("POST %s {}: got %d %+v, want 400 naming each of %v", path, code, e, create.Required)
+	}
+	body := c.body(t, path)
+	body["no_such_property"] = 1
+	if code, _ := c.call(t, "POST", path, body, nil); code != http.StatusBadRequest {
+		t.Errorf("POST %s with an unknown property: got %d, want 400", path, code)
+	}
+	for name, p := range create.Properties {
+		body := c.body(t, path)
+		if p.Value == nil || p.Value.Type == nil || len(p.Value.Type.Slice()) == 0 {
+			continue
+		}
+		body[name] = map[string]any{"wrong": "type"}
+		if p.Value.Type.Is("object") {
+			body[name] = "a string"
+		}
+		e = errorBody{}
+		if code, _ := c.call(t, "POST", path, body, &e); code != http.StatusBadRequest || len(e.Errors) == 0 || !strings.HasPrefix(e.Errors[0].Field, name) {
+			t.Errorf("POST %s with %s of the wrong type: got %d %+v, want 400 naming it", path, name, code, e)
+		}
+	}
+	if code, _ := c.call(t, "POST", path, rawJSON(`{"a":`), nil); code != http.StatusBadRequest {
+		t.Errorf("POST %s with truncated JSON: got %d, want 400", path, code)
+	}
+	for _, p := range c.doc.Paths.Value(path).Get.Parameters {
+		name := p.Value.Name
+		if p.Value.In != "query" || strings.HasSuffix(name, ".is_null") || name == "include" {
+			continue
+		}
+		s := p.Value.Schema.Value
+		if s.Type.Is("array") {
+			s = s.Items.Value
+		}
+		var bad string
+		switch {
+		case s.Type.Is("integer"), s.Type.Is("number"), s.Type.Is("boolean"), s.Format == "date-time", s.Format == "uuid", len(s.Enum) > 0:
+			bad = "{not-this}"
+		default:
+			continue
+		}
+		q := url.Values{name: {bad}}
+		if code, _ := c.call(t, "GET", path+"?"+q.Encode(), nil, nil); code != http.StatusBadRequest {
+			t.Errorf("GET %s?%s: got %d, want 400", path, q.Encode(), code)
+		}
+	}
+}
+
+// rawJSON is a request body sent as it is, valid JSON or not.
+type rawJSON string
+
 // links creates a row at path with each list of links of its create body
 // holding one target — a new key for keyed links, else the id of a new row —
 // and one nested child of each nested list with its own lists of links set
@@ -590,6 +686,7 @@ func (c *suite) entity(t *testing.T, path string) {
 	if code, _ := c.call(t, "GET", path+"?itemsPerPage=100", nil, &page); code != http.StatusOK || !containsID(page.Items, id) {
 		t.Errorf("GET %s: %d, the new row not in the first page", path, code)
 	}
+	t.Run("Errors", func(t *testing.T) { c.errors(t, path) })
 	t.Run("RoundTrip", func(t *testing.T) { c.roundTrip(t, path) })
 	t.Run("Links", func(t *testing.T) { c.links(t, path) })
 	t.Run("Filters", func(t *testing.T) {
