@@ -429,7 +429,7 @@ func (c *suite) errors(t *testing.T, path string) {
 	type errorBody struct {
 		Errors []struct{ In, Field string } `json:"errors"`
 	}
-	idSchema := c.doc.Paths.Value(path + "/{id}").Get.Parameters.GetByInAndName("path", "id").Schema.Value
+	idSchema := c.doc.Paths.Value(path+"/{id}").Get.Parameters.GetByInAndName("path", "id").Schema.Value
 	var absent, malformed string
 	switch {
 	case idSchema.Type.Is("integer"):
