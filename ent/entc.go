@@ -20,6 +20,8 @@ func main() {
 		RestDir:     "../openapi/rest",
 		RestPackage: "github.com/entblog/blog/openapi/rest",
 		SpecFile:    "../openapi/openapi.json",
+		Title:       "blog API",
+		Description: "A blog graph of users, profiles, posts and tags, generated from its ent schema.",
 		Features: []gen.Feature{
 			gen.FeatureUpsert,
 			gen.FeatureVersionedMigration,

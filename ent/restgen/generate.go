@@ -27,6 +27,8 @@ type Output struct {
 	SpecFile string
 	// Features are ent's codegen features.
 	Features []gen.Feature
+	// Title, Description and Version are the spec's info (see Config).
+	Title, Description, Version string
 }
 
 // Generate runs ent's code generation over the schema package at
@@ -52,7 +54,7 @@ func Generate(schemaPath string, out Output) error {
 	if !strings.HasPrefix(stagedRest, stage+string(filepath.Separator)) {
 		return fmt.Errorf("the REST directory %s is too far from the ent directory %s", out.RestDir, out.EntDir)
 	}
-	rest := New(Config{Dir: restRel, Package: out.RestPackage})
+	rest := New(Config{Dir: restRel, Package: out.RestPackage, Title: out.Title, Description: out.Description, Version: out.Version})
 	var spec bytes.Buffer
 	oas, err := entoas.NewExtension(entoas.WriteTo(&spec), entoas.Mutations(rest.MutateSpec))
 	if err != nil {

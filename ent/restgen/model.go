@@ -38,8 +38,11 @@ type Entity struct {
 	Pkg   string // ent predicate package: "user"
 	Path  string // collection path: "/users"
 	// ID is the id field: int, int64, string or uuid.UUID.
-	ID     *Field
-	Fields []*Field
+	ID *Field
+	// ClientID is set when clients choose the ids (a string or UUID id
+	// without a default): create bodies then require "id".
+	ClientID bool
+	Fields   []*Field
 	// Key is the natural key: a unique, required string field (a tag's
 	// name). Other entities link to a keyed entity by key, creating it when
 	// missing.
@@ -229,15 +232,6 @@ func (f *Field) JSONRead() string {
 	return "restkit.ReadAny[" + f.Type + "]"
 }
 
-// Values is the ent query method reading the field's values: "Strings"
-// or "Ints" (the kinds NestedUnique admits).
-func (f *Field) ValuesMethod() string {
-	if f.Type == "string" {
-		return "Strings"
-	}
-	return "Ints"
-}
-
 // IDImports are the packages of the id types that are not built-in
 // (uuid.UUID), in order.
 func (m *Model) IDImports() []string {
@@ -394,6 +388,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			return nil, err
 		}
 		e.ID = id
+		e.ClientID = id.Type != "int" && id.Type != "int64" && id.Default == ""
 		m.Entities = append(m.Entities, e)
 		byName[n.Name] = e
 	}
@@ -512,6 +507,15 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 		byTable[n.Table()] = m.Entities[i]
 	}
 	for _, t := range tables {
+		// A one-to-one edge's foreign key is unique in the table, not on
+		// its field.
+		if e := byTable[t.Name]; e != nil {
+			for _, f := range e.Fields {
+				if c, ok := t.Column(f.Name); ok && c.Unique {
+					f.Unique = true
+				}
+			}
+		}
 		for _, fk := range t.ForeignKeys {
 			if e := byTable[fk.RefTable.Name]; e != nil && fk.OnDelete != schema.Cascade && fk.OnDelete != schema.SetNull {
 				e.Restricted = true
@@ -550,7 +554,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				if f.Ref != nil {
 					f.Ref.RefNested = true
 				}
-				if f.Unique && !f.Enum && (f.Type == "string" || f.Type == "int") {
+				if f.Unique && !f.Enum && slices.Contains([]string{"KindString", "KindInt", "KindUUID"}, f.Kind()) {
 					f.NestedUnique = true
 				}
 			}
@@ -597,13 +601,12 @@ func idField(n *gen.Type) (*Field, error) {
 	switch n.ID.Type.Type {
 	case field.TypeInt, field.TypeInt64:
 	case field.TypeString, field.TypeUUID:
-		if !n.ID.Default {
-			return nil, fmt.Errorf("type %s: its %s id has no default; the API does not take ids from clients, so give it one "+
-				"(field.UUID(\"id\", uuid.UUID{}).Default(uuid.New), field.String(\"id\").DefaultFunc(…))", n.Name, n.ID.Type)
-		}
-		f.Default = n.Package() + "." + n.ID.DefaultName()
-		if n.ID.DefaultFunc() {
-			f.Default += "()"
+		// Without a default, clients choose the ids (see Entity.ClientID).
+		if n.ID.Default {
+			f.Default = n.Package() + "." + n.ID.DefaultName()
+			if n.ID.DefaultFunc() {
+				f.Default += "()"
+			}
 		}
 		f.PkgPath = n.ID.Type.PkgPath
 	default:
@@ -619,6 +622,9 @@ func idField(n *gen.Type) (*Field, error) {
 // onlyRequired reports whether key is the only field a create of e needs, so
 // that e can be created from its key alone.
 func onlyRequired(e *Entity, key *Field) bool {
+	if e.ClientID {
+		return false
+	}
 	for _, f := range e.Fields {
 		if f != key && f.InCreate() && !f.Optional {
 			return false
@@ -670,12 +676,13 @@ func (e *Edge) SharedFields() []*Field {
 	return fs
 }
 
-// RowDefaults reports whether rows of e take defaults that differ from row
-// to row and must: a default id (a UUID) or a unique field's default.
+// RowDefaults reports whether rows of e take values that differ from row
+// to row and must: a default id (a UUID), an id the client chose, or a
+// unique field's default.
 // Bulk statements, which compute a default once for all rows, cannot make
 // them.
 func (e *Entity) RowDefaults() bool {
-	if e.ID.Default != "" {
+	if e.ID.Default != "" || e.ClientID {
 		return true
 	}
 	for _, f := range e.Fields {
@@ -710,6 +717,31 @@ func (e *Entity) KeyLinks() []*Edge {
 		}
 	}
 	return ls
+}
+
+// SharedJoinTable reports whether two links of e share a join table: both
+// directions of a self-referential many-to-many edge (following and
+// followers).
+func (e *Entity) SharedJoinTable() bool {
+	for i, a := range e.Links {
+		for _, b := range e.Links[i+1:] {
+			if a.M2M && b.M2M && a.Target == b.Target && a.Target == e {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// KeyLinkTargets are the keyed entities the links of e go to, each once.
+func (e *Entity) KeyLinkTargets() []*Entity {
+	var ts []*Entity
+	for _, l := range e.KeyLinks() {
+		if !slices.Contains(ts, l.Target) {
+			ts = append(ts, l.Target)
+		}
+	}
+	return ts
 }
 
 // KeyTargets are the keyed entities a create of e links by key, directly or

@@ -32,6 +32,9 @@ type Config struct {
 	Dir string
 	// Package is the import path of Dir.
 	Package string
+	// Title, Description and Version are the spec's info ("API", a line
+	// saying it is generated, and "1.0.0" when empty).
+	Title, Description, Version string
 }
 
 // Extension implements entc.Extension.

@@ -54,10 +54,17 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	if err != nil {
 		return err
 	}
-	spec.Info.
-		SetTitle("blog API").
-		SetDescription("A blog graph of users, profiles, posts and tags, generated from its ent schema.").
-		SetVersion("1.0.0")
+	title, desc, version := x.cfg.Title, x.cfg.Description, x.cfg.Version
+	if title == "" {
+		title = "API"
+	}
+	if desc == "" {
+		desc = "Generated from its ent schema."
+	}
+	if version == "" {
+		version = "1.0.0"
+	}
+	spec.Info.SetTitle(title).SetDescription(desc).SetVersion(version)
 	errorResponses(spec)
 	// Key property schemas, read before any body changes.
 	keys := make(map[*Entity]*ogen.Schema)
@@ -489,6 +496,10 @@ func mutateBody(spec *ogen.Spec, op *ogen.Operation, e *Entity, update bool, key
 		}
 		props = append(props, p)
 	}
+	if !update && e.ClientID {
+		props = append(ogen.Properties{clientID(e)}, props...)
+		body.Required = append([]string{"id"}, body.Required...)
+	}
 	if !update {
 		for _, child := range e.Children {
 			s := spec.RefSchema(e.NestedName(child)).Schema
@@ -527,6 +538,12 @@ func linkSchema(link *Edge, keys map[*Entity]*ogen.Schema, update bool) *ogen.Sc
 	return s.SetDescription(fmt.Sprintf("%s (at most %d; repeats count once).", what, MaxLinks))
 }
 
+// clientID is the id property of a create body of e, whose ids clients
+// choose.
+func clientID(e *Entity) ogen.Property {
+	return *idSchema(e).SetDescription(fmt.Sprintf("The id of the new %s, chosen by the client (unique).", e.Label)).ToProperty("id")
+}
+
 // idSchema is the schema of an id of e.
 func idSchema(e *Entity) *ogen.Schema {
 	switch e.ID.Type {
@@ -544,6 +561,10 @@ func idSchema(e *Entity) *ogen.Schema {
 func nestedBody(spec *ogen.Spec, child *Edge, keys map[*Entity]*ogen.Schema) *ogen.Schema {
 	flat, _ := jsonBody(spec.Paths[child.Target.Path].Post)
 	s := ogen.NewSchema().SetDescription(fmt.Sprintf("A %s created with its owner.", child.Target.Label))
+	if child.Target.ClientID {
+		p := clientID(child.Target)
+		s.AddRequiredProperties(&p)
+	}
 	for _, f := range child.NestedFields() {
 		p := property(flat, f.Name)
 		if f.Optional {

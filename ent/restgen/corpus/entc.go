@@ -22,6 +22,8 @@ func main() {
 			RestDir:     name + "/rest",
 			RestPackage: module + name + "/rest",
 			SpecFile:    name + "/openapi.json",
+			Title:       name + " API",
+			Description: "The " + name + " graph of the generator's corpus, generated from its ent schema.",
 			Features:    []gen.Feature{gen.FeatureUpsert, gen.FeatureVersionedMigration, gen.FeatureModifier},
 		})
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/schema"
 	"github.com/google/uuid"
@@ -37,6 +38,8 @@ type Account struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// PredecessorID holds the value of the "predecessor_id" field.
 	PredecessorID *uuid.UUID `json:"predecessor_id,omitempty"`
+	// CountryID holds the value of the "country_id" field.
+	CountryID *string `json:"country_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -45,6 +48,8 @@ type Account struct {
 
 // AccountEdges holds the relations/edges for other nodes in the graph.
 type AccountEdges struct {
+	// Country holds the value of the country edge.
+	Country *Country `json:"country,omitempty"`
 	// Wallet holds the value of the wallet edge.
 	Wallet *Wallet `json:"wallet,omitempty"`
 	// Notes holds the value of the notes edge.
@@ -65,7 +70,18 @@ type AccountEdges struct {
 	Watches []*Watch `json:"watches,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [10]bool
+}
+
+// CountryOrErr returns the Country value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AccountEdges) CountryOrErr() (*Country, error) {
+	if e.Country != nil {
+		return e.Country, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: country.Label}
+	}
+	return nil, &NotLoadedError{edge: "country"}
 }
 
 // WalletOrErr returns the Wallet value or an error if the edge
@@ -73,7 +89,7 @@ type AccountEdges struct {
 func (e AccountEdges) WalletOrErr() (*Wallet, error) {
 	if e.Wallet != nil {
 		return e.Wallet, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[1] {
 		return nil, &NotFoundError{label: wallet.Label}
 	}
 	return nil, &NotLoadedError{edge: "wallet"}
@@ -82,7 +98,7 @@ func (e AccountEdges) WalletOrErr() (*Wallet, error) {
 // NotesOrErr returns the Notes value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) NotesOrErr() ([]*Note, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[2] {
 		return e.Notes, nil
 	}
 	return nil, &NotLoadedError{edge: "notes"}
@@ -91,7 +107,7 @@ func (e AccountEdges) NotesOrErr() ([]*Note, error) {
 // ReviewsOrErr returns the Reviews value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) ReviewsOrErr() ([]*Note, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[3] {
 		return e.Reviews, nil
 	}
 	return nil, &NotLoadedError{edge: "reviews"}
@@ -100,7 +116,7 @@ func (e AccountEdges) ReviewsOrErr() ([]*Note, error) {
 // WatchingOrErr returns the Watching value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) WatchingOrErr() ([]*Note, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Watching, nil
 	}
 	return nil, &NotLoadedError{edge: "watching"}
@@ -109,7 +125,7 @@ func (e AccountEdges) WatchingOrErr() ([]*Note, error) {
 // FollowersOrErr returns the Followers value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) FollowersOrErr() ([]*Account, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Followers, nil
 	}
 	return nil, &NotLoadedError{edge: "followers"}
@@ -118,7 +134,7 @@ func (e AccountEdges) FollowersOrErr() ([]*Account, error) {
 // FollowingOrErr returns the Following value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) FollowingOrErr() ([]*Account, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Following, nil
 	}
 	return nil, &NotLoadedError{edge: "following"}
@@ -129,7 +145,7 @@ func (e AccountEdges) FollowingOrErr() ([]*Account, error) {
 func (e AccountEdges) PredecessorOrErr() (*Account, error) {
 	if e.Predecessor != nil {
 		return e.Predecessor, nil
-	} else if e.loadedTypes[6] {
+	} else if e.loadedTypes[7] {
 		return nil, &NotFoundError{label: account.Label}
 	}
 	return nil, &NotLoadedError{edge: "predecessor"}
@@ -140,7 +156,7 @@ func (e AccountEdges) PredecessorOrErr() (*Account, error) {
 func (e AccountEdges) SuccessorOrErr() (*Account, error) {
 	if e.Successor != nil {
 		return e.Successor, nil
-	} else if e.loadedTypes[7] {
+	} else if e.loadedTypes[8] {
 		return nil, &NotFoundError{label: account.Label}
 	}
 	return nil, &NotLoadedError{edge: "successor"}
@@ -149,7 +165,7 @@ func (e AccountEdges) SuccessorOrErr() (*Account, error) {
 // WatchesOrErr returns the Watches value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) WatchesOrErr() ([]*Watch, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.Watches, nil
 	}
 	return nil, &NotLoadedError{edge: "watches"}
@@ -164,7 +180,7 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case account.FieldSettings, account.FieldPrefs:
 			values[i] = new([]byte)
-		case account.FieldHandle, account.FieldDisplayName, account.FieldRole, account.FieldPasswordHash:
+		case account.FieldHandle, account.FieldDisplayName, account.FieldRole, account.FieldPasswordHash, account.FieldCountryID:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -245,6 +261,13 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 				_m.PredecessorID = new(uuid.UUID)
 				*_m.PredecessorID = *value.S.(*uuid.UUID)
 			}
+		case account.FieldCountryID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field country_id", values[i])
+			} else if value.Valid {
+				_m.CountryID = new(string)
+				*_m.CountryID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -256,6 +279,11 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Account) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryCountry queries the "country" edge of the Account entity.
+func (_m *Account) QueryCountry() *CountryQuery {
+	return NewAccountClient(_m.config).QueryCountry(_m)
 }
 
 // QueryWallet queries the "wallet" edge of the Account entity.
@@ -351,6 +379,11 @@ func (_m *Account) String() string {
 	if v := _m.PredecessorID; v != nil {
 		builder.WriteString("predecessor_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CountryID; v != nil {
+		builder.WriteString("country_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/schema"
@@ -123,6 +124,20 @@ func (_c *AccountCreate) SetNillablePredecessorID(v *uuid.UUID) *AccountCreate {
 	return _c
 }
 
+// SetCountryID sets the "country_id" field.
+func (_c *AccountCreate) SetCountryID(v string) *AccountCreate {
+	_c.mutation.SetCountryID(v)
+	return _c
+}
+
+// SetNillableCountryID sets the "country_id" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableCountryID(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetCountryID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountCreate) SetID(v uuid.UUID) *AccountCreate {
 	_c.mutation.SetID(v)
@@ -135,6 +150,11 @@ func (_c *AccountCreate) SetNillableID(v *uuid.UUID) *AccountCreate {
 		_c.SetID(*v)
 	}
 	return _c
+}
+
+// SetCountry sets the "country" edge to the Country entity.
+func (_c *AccountCreate) SetCountry(v *Country) *AccountCreate {
+	return _c.SetCountryID(v.ID)
 }
 
 // SetWalletID sets the "wallet" edge to the Wallet entity by ID.
@@ -388,6 +408,23 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(account.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if nodes := _c.mutation.CountryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   account.CountryTable,
+			Columns: []string{account.CountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CountryID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.WalletIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -688,6 +725,24 @@ func (u *AccountUpsert) ClearPredecessorID() *AccountUpsert {
 	return u
 }
 
+// SetCountryID sets the "country_id" field.
+func (u *AccountUpsert) SetCountryID(v string) *AccountUpsert {
+	u.Set(account.FieldCountryID, v)
+	return u
+}
+
+// UpdateCountryID sets the "country_id" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateCountryID() *AccountUpsert {
+	u.SetExcluded(account.FieldCountryID)
+	return u
+}
+
+// ClearCountryID clears the value of the "country_id" field.
+func (u *AccountUpsert) ClearCountryID() *AccountUpsert {
+	u.SetNull(account.FieldCountryID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -869,6 +924,27 @@ func (u *AccountUpsertOne) UpdatePredecessorID() *AccountUpsertOne {
 func (u *AccountUpsertOne) ClearPredecessorID() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.ClearPredecessorID()
+	})
+}
+
+// SetCountryID sets the "country_id" field.
+func (u *AccountUpsertOne) SetCountryID(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetCountryID(v)
+	})
+}
+
+// UpdateCountryID sets the "country_id" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateCountryID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateCountryID()
+	})
+}
+
+// ClearCountryID clears the value of the "country_id" field.
+func (u *AccountUpsertOne) ClearCountryID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearCountryID()
 	})
 }
 
@@ -1220,6 +1296,27 @@ func (u *AccountUpsertBulk) UpdatePredecessorID() *AccountUpsertBulk {
 func (u *AccountUpsertBulk) ClearPredecessorID() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.ClearPredecessorID()
+	})
+}
+
+// SetCountryID sets the "country_id" field.
+func (u *AccountUpsertBulk) SetCountryID(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetCountryID(v)
+	})
+}
+
+// UpdateCountryID sets the "country_id" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateCountryID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateCountryID()
+	})
+}
+
+// ClearCountryID clears the value of the "country_id" field.
+func (u *AccountUpsertBulk) ClearCountryID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearCountryID()
 	})
 }
 

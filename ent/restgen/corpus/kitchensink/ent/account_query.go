@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
@@ -27,6 +28,7 @@ type AccountQuery struct {
 	order           []account.OrderOption
 	inters          []Interceptor
 	predicates      []predicate.Account
+	withCountry     *CountryQuery
 	withWallet      *WalletQuery
 	withNotes       *NoteQuery
 	withReviews     *NoteQuery
@@ -71,6 +73,28 @@ func (_q *AccountQuery) Unique(unique bool) *AccountQuery {
 func (_q *AccountQuery) Order(o ...account.OrderOption) *AccountQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryCountry chains the current query on the "country" edge.
+func (_q *AccountQuery) QueryCountry() *CountryQuery {
+	query := (&CountryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(country.Table, country.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, account.CountryTable, account.CountryColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryWallet chains the current query on the "wallet" edge.
@@ -463,6 +487,7 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		order:           append([]account.OrderOption{}, _q.order...),
 		inters:          append([]Interceptor{}, _q.inters...),
 		predicates:      append([]predicate.Account{}, _q.predicates...),
+		withCountry:     _q.withCountry.Clone(),
 		withWallet:      _q.withWallet.Clone(),
 		withNotes:       _q.withNotes.Clone(),
 		withReviews:     _q.withReviews.Clone(),
@@ -477,6 +502,17 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithCountry tells the query-builder to eager-load the nodes that are connected to
+// the "country" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithCountry(opts ...func(*CountryQuery)) *AccountQuery {
+	query := (&CountryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCountry = query
+	return _q
 }
 
 // WithWallet tells the query-builder to eager-load the nodes that are connected to
@@ -656,7 +692,8 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	var (
 		nodes       = []*Account{}
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [10]bool{
+			_q.withCountry != nil,
 			_q.withWallet != nil,
 			_q.withNotes != nil,
 			_q.withReviews != nil,
@@ -688,6 +725,12 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if query := _q.withCountry; query != nil {
+		if err := _q.loadCountry(ctx, query, nodes, nil,
+			func(n *Account, e *Country) { n.Edges.Country = e }); err != nil {
+			return nil, err
+		}
 	}
 	if query := _q.withWallet; query != nil {
 		if err := _q.loadWallet(ctx, query, nodes, nil,
@@ -752,6 +795,38 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	return nodes, nil
 }
 
+func (_q *AccountQuery) loadCountry(ctx context.Context, query *CountryQuery, nodes []*Account, init func(*Account), assign func(*Account, *Country)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*Account)
+	for i := range nodes {
+		if nodes[i].CountryID == nil {
+			continue
+		}
+		fk := *nodes[i].CountryID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(country.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "country_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *AccountQuery) loadWallet(ctx context.Context, query *WalletQuery, nodes []*Account, init func(*Account), assign func(*Account, *Wallet)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[uuid.UUID]*Account)
@@ -1145,6 +1220,9 @@ func (_q *AccountQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != account.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withCountry != nil {
+			_spec.Node.AddColumnOnce(account.FieldCountryID)
 		}
 		if _q.withPredecessor != nil {
 			_spec.Node.AddColumnOnce(account.FieldPredecessorID)

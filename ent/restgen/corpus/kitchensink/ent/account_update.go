@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
@@ -152,6 +153,31 @@ func (_u *AccountUpdate) ClearPredecessorID() *AccountUpdate {
 	return _u
 }
 
+// SetCountryID sets the "country_id" field.
+func (_u *AccountUpdate) SetCountryID(v string) *AccountUpdate {
+	_u.mutation.SetCountryID(v)
+	return _u
+}
+
+// SetNillableCountryID sets the "country_id" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableCountryID(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetCountryID(*v)
+	}
+	return _u
+}
+
+// ClearCountryID clears the value of the "country_id" field.
+func (_u *AccountUpdate) ClearCountryID() *AccountUpdate {
+	_u.mutation.ClearCountryID()
+	return _u
+}
+
+// SetCountry sets the "country" edge to the Country entity.
+func (_u *AccountUpdate) SetCountry(v *Country) *AccountUpdate {
+	return _u.SetCountryID(v.ID)
+}
+
 // SetWalletID sets the "wallet" edge to the Wallet entity by ID.
 func (_u *AccountUpdate) SetWalletID(id int64) *AccountUpdate {
 	_u.mutation.SetWalletID(id)
@@ -273,6 +299,12 @@ func (_u *AccountUpdate) SetSuccessor(v *Account) *AccountUpdate {
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdate) Mutation() *AccountMutation {
 	return _u.mutation
+}
+
+// ClearCountry clears the "country" edge to the Country entity.
+func (_u *AccountUpdate) ClearCountry() *AccountUpdate {
+	_u.mutation.ClearCountry()
+	return _u
 }
 
 // ClearWallet clears the "wallet" edge to the Wallet entity.
@@ -487,6 +519,35 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PasswordHashCleared() {
 		_spec.ClearField(account.FieldPasswordHash, field.TypeString)
+	}
+	if _u.mutation.CountryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   account.CountryTable,
+			Columns: []string{account.CountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CountryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   account.CountryTable,
+			Columns: []string{account.CountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.WalletCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -954,6 +1015,31 @@ func (_u *AccountUpdateOne) ClearPredecessorID() *AccountUpdateOne {
 	return _u
 }
 
+// SetCountryID sets the "country_id" field.
+func (_u *AccountUpdateOne) SetCountryID(v string) *AccountUpdateOne {
+	_u.mutation.SetCountryID(v)
+	return _u
+}
+
+// SetNillableCountryID sets the "country_id" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableCountryID(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetCountryID(*v)
+	}
+	return _u
+}
+
+// ClearCountryID clears the value of the "country_id" field.
+func (_u *AccountUpdateOne) ClearCountryID() *AccountUpdateOne {
+	_u.mutation.ClearCountryID()
+	return _u
+}
+
+// SetCountry sets the "country" edge to the Country entity.
+func (_u *AccountUpdateOne) SetCountry(v *Country) *AccountUpdateOne {
+	return _u.SetCountryID(v.ID)
+}
+
 // SetWalletID sets the "wallet" edge to the Wallet entity by ID.
 func (_u *AccountUpdateOne) SetWalletID(id int64) *AccountUpdateOne {
 	_u.mutation.SetWalletID(id)
@@ -1075,6 +1161,12 @@ func (_u *AccountUpdateOne) SetSuccessor(v *Account) *AccountUpdateOne {
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdateOne) Mutation() *AccountMutation {
 	return _u.mutation
+}
+
+// ClearCountry clears the "country" edge to the Country entity.
+func (_u *AccountUpdateOne) ClearCountry() *AccountUpdateOne {
+	_u.mutation.ClearCountry()
+	return _u
 }
 
 // ClearWallet clears the "wallet" edge to the Wallet entity.
@@ -1319,6 +1411,35 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if _u.mutation.PasswordHashCleared() {
 		_spec.ClearField(account.FieldPasswordHash, field.TypeString)
+	}
+	if _u.mutation.CountryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   account.CountryTable,
+			Columns: []string{account.CountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CountryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   account.CountryTable,
+			Columns: []string{account.CountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.WalletCleared() {
 		edge := &sqlgraph.EdgeSpec{

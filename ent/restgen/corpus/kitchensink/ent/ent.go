@@ -14,9 +14,11 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
@@ -82,9 +84,11 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:   account.ValidColumn,
 			comment.Table:   comment.ValidColumn,
+			country.Table:   country.ValidColumn,
 			label.Table:     label.ValidColumn,
 			note.Table:      note.ValidColumn,
 			notelabel.Table: notelabel.ValidColumn,
+			region.Table:    region.ValidColumn,
 			sample.Table:    sample.ValidColumn,
 			wallet.Table:    wallet.ValidColumn,
 			watch.Table:     watch.ValidColumn,

@@ -7,9 +7,11 @@ import (
 
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
@@ -55,6 +57,16 @@ func init() {
 	commentDescBody := commentFields[0].Descriptor()
 	// comment.BodyValidator is a validator for the "body" field. It is called by the builders before save.
 	comment.BodyValidator = commentDescBody.Validators[0].(func(string) error)
+	countryFields := schema.Country{}.Fields()
+	_ = countryFields
+	// countryDescName is the schema descriptor for name field.
+	countryDescName := countryFields[1].Descriptor()
+	// country.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	country.NameValidator = countryDescName.Validators[0].(func(string) error)
+	// countryDescID is the schema descriptor for id field.
+	countryDescID := countryFields[0].Descriptor()
+	// country.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	country.IDValidator = countryDescID.Validators[0].(func(string) error)
 	labelFields := schema.Label{}.Fields()
 	_ = labelFields
 	// labelDescName is the schema descriptor for name field.
@@ -81,6 +93,12 @@ func init() {
 	notelabelDescAddedAt := notelabelFields[2].Descriptor()
 	// notelabel.DefaultAddedAt holds the default value on creation for the added_at field.
 	notelabel.DefaultAddedAt = notelabelDescAddedAt.Default.(func() time.Time)
+	regionFields := schema.Region{}.Fields()
+	_ = regionFields
+	// regionDescName is the schema descriptor for name field.
+	regionDescName := regionFields[1].Descriptor()
+	// region.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	region.NameValidator = regionDescName.Validators[0].(func(string) error)
 	sampleFields := schema.Sample{}.Fields()
 	_ = sampleFields
 	// sampleDescI16 is the schema descriptor for i16 field.

@@ -16,12 +16,16 @@ type Tx struct {
 	Account *AccountClient
 	// Comment is the client for interacting with the Comment builders.
 	Comment *CommentClient
+	// Country is the client for interacting with the Country builders.
+	Country *CountryClient
 	// Label is the client for interacting with the Label builders.
 	Label *LabelClient
 	// Note is the client for interacting with the Note builders.
 	Note *NoteClient
 	// NoteLabel is the client for interacting with the NoteLabel builders.
 	NoteLabel *NoteLabelClient
+	// Region is the client for interacting with the Region builders.
+	Region *RegionClient
 	// Sample is the client for interacting with the Sample builders.
 	Sample *SampleClient
 	// Wallet is the client for interacting with the Wallet builders.
@@ -161,9 +165,11 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.Comment = NewCommentClient(tx.config)
+	tx.Country = NewCountryClient(tx.config)
 	tx.Label = NewLabelClient(tx.config)
 	tx.Note = NewNoteClient(tx.config)
 	tx.NoteLabel = NewNoteLabelClient(tx.config)
+	tx.Region = NewRegionClient(tx.config)
 	tx.Sample = NewSampleClient(tx.config)
 	tx.Wallet = NewWalletClient(tx.config)
 	tx.Watch = NewWatchClient(tx.config)

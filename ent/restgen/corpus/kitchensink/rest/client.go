@@ -79,6 +79,15 @@ func (c *Client) ListAccount(ctx context.Context, p restkit.ListParams) (*Accoun
 	return out, nil
 }
 
+// ReadAccountCountry returns the country of the account with id (GET /accounts/{id}/country).
+func (c *Client) ReadAccountCountry(ctx context.Context, id uuid.UUID, include ...string) (*Country, error) {
+	out := new(Country)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/accounts", id)+"/country", includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadAccountWallet returns the wallet of the account with id (GET /accounts/{id}/wallet).
 func (c *Client) ReadAccountWallet(ctx context.Context, id uuid.UUID, include ...string) (*Wallet, error) {
 	out := new(Wallet)
@@ -285,6 +294,66 @@ func (c *Client) ListComment(ctx context.Context, p restkit.ListParams) (*Commen
 func (c *Client) ReadCommentNote(ctx context.Context, id int, include ...string) (*Note, error) {
 	out := new(Note)
 	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/comments", id)+"/note", includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateCountry creates a country (POST /countries).
+func (c *Client) CreateCountry(ctx context.Context, in CountryCreate) (*Country, error) {
+	out := new(Country)
+	if err := c.rc.Do(ctx, http.MethodPost, "/countries", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadCountry returns the country with id, with the edge paths of
+// include embedded (GET /countries/{id}).
+func (c *Client) ReadCountry(ctx context.Context, id string, include ...string) (*Country, error) {
+	out := new(Country)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/countries", id), includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateCountry changes the properties set in in (PATCH /countries/{id}).
+func (c *Client) UpdateCountry(ctx context.Context, id string, in CountryUpdate) (*Country, error) {
+	out := new(Country)
+	if err := c.rc.Do(ctx, http.MethodPatch, itemPath("/countries", id), nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteCountry deletes the country with id (DELETE /countries/{id}).
+func (c *Client) DeleteCountry(ctx context.Context, id string) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/countries", id), nil, nil, nil)
+}
+
+// ListCountry returns the page of countrys that p selects (GET /countries).
+func (c *Client) ListCountry(ctx context.Context, p restkit.ListParams) (*CountryList, error) {
+	out := new(CountryList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/countries", p.Query(), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListCountryRegions returns a page of the regions of the country with id (GET /countries/{id}/regions).
+func (c *Client) ListCountryRegions(ctx context.Context, id string, p restkit.ListParams) (*RegionList, error) {
+	out := new(RegionList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/countries", id)+"/regions", p.Query(), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListCountryAccounts returns a page of the accounts of the country with id (GET /countries/{id}/accounts).
+func (c *Client) ListCountryAccounts(ctx context.Context, id string, p restkit.ListParams) (*AccountList, error) {
+	out := new(AccountList)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/countries", id)+"/accounts", p.Query(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -575,6 +644,57 @@ func (c *Client) ReadNoteLabelNote(ctx context.Context, id int, include ...strin
 func (c *Client) ReadNoteLabelLabel(ctx context.Context, id int, include ...string) (*Label, error) {
 	out := new(Label)
 	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/note-labels", id)+"/label", includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateRegion creates a region (POST /regions).
+func (c *Client) CreateRegion(ctx context.Context, in RegionCreate) (*Region, error) {
+	out := new(Region)
+	if err := c.rc.Do(ctx, http.MethodPost, "/regions", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadRegion returns the region with id, with the edge paths of
+// include embedded (GET /regions/{id}).
+func (c *Client) ReadRegion(ctx context.Context, id uuid.UUID, include ...string) (*Region, error) {
+	out := new(Region)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/regions", id), includeQuery(include), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateRegion changes the properties set in in (PATCH /regions/{id}).
+func (c *Client) UpdateRegion(ctx context.Context, id uuid.UUID, in RegionUpdate) (*Region, error) {
+	out := new(Region)
+	if err := c.rc.Do(ctx, http.MethodPatch, itemPath("/regions", id), nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteRegion deletes the region with id (DELETE /regions/{id}).
+func (c *Client) DeleteRegion(ctx context.Context, id uuid.UUID) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/regions", id), nil, nil, nil)
+}
+
+// ListRegion returns the page of regions that p selects (GET /regions).
+func (c *Client) ListRegion(ctx context.Context, p restkit.ListParams) (*RegionList, error) {
+	out := new(RegionList)
+	if err := c.rc.Do(ctx, http.MethodGet, "/regions", p.Query(), nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadRegionCountry returns the country of the region with id (GET /regions/{id}/country).
+func (c *Client) ReadRegionCountry(ctx context.Context, id uuid.UUID, include ...string) (*Country, error) {
+	out := new(Country)
+	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/regions", id)+"/country", includeQuery(include), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil

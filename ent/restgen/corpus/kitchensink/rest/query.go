@@ -6,10 +6,12 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/openapi/restkit"
@@ -22,9 +24,11 @@ import (
 type entities struct {
 	Account   *restkit.Entity
 	Comment   *restkit.Entity
+	Country   *restkit.Entity
 	Label     *restkit.Entity
 	Note      *restkit.Entity
 	NoteLabel *restkit.Entity
+	Region    *restkit.Entity
 	Sample    *restkit.Entity
 	Wallet    *restkit.Entity
 }
@@ -41,6 +45,7 @@ func newEntities() *entities {
 				"role":            {Kind: restkit.KindString, Column: account.FieldRole, Text: true},
 				"created_at":      {Kind: restkit.KindTime, Column: account.FieldCreatedAt},
 				"predecessor_id":  {Kind: restkit.KindUUID, Column: account.FieldPredecessorID, Nullable: true},
+				"country_id":      {Kind: restkit.KindString, Column: account.FieldCountryID, Nullable: true, Text: true},
 				"notes_count":     {Kind: restkit.KindInt, Count: restkit.CountChildren(note.Table, account.NotesColumn)},
 				"reviews_count":   {Kind: restkit.KindInt, Count: restkit.CountChildren(note.Table, account.ReviewsColumn)},
 				"watching_count":  {Kind: restkit.KindInt, Count: restkit.CountLinks(account.WatchingTable, account.WatchingPrimaryKey[0])},
@@ -54,6 +59,15 @@ func newEntities() *entities {
 				"id":      {Kind: restkit.KindInt, Column: comment.FieldID},
 				"body":    {Kind: restkit.KindString, Column: comment.FieldBody, Text: true},
 				"note_id": {Kind: restkit.KindString, Column: comment.FieldNoteID, Text: true},
+			},
+		},
+		Country: &restkit.Entity{
+			Name: "country",
+			Fields: map[string]*restkit.Field{
+				"id":             {Kind: restkit.KindString, Column: country.FieldID},
+				"name":           {Kind: restkit.KindString, Column: country.FieldName, Text: true},
+				"regions_count":  {Kind: restkit.KindInt, Count: restkit.CountChildren(region.Table, country.RegionsColumn)},
+				"accounts_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(account.Table, country.AccountsColumn)},
 			},
 		},
 		Label: &restkit.Entity{
@@ -93,6 +107,14 @@ func newEntities() *entities {
 				"added_by": {Kind: restkit.KindString, Column: notelabel.FieldAddedBy, Text: true},
 			},
 		},
+		Region: &restkit.Entity{
+			Name: "region",
+			Fields: map[string]*restkit.Field{
+				"id":         {Kind: restkit.KindUUID, Column: region.FieldID},
+				"name":       {Kind: restkit.KindString, Column: region.FieldName, Text: true},
+				"country_id": {Kind: restkit.KindString, Column: region.FieldCountryID, Text: true},
+			},
+		},
 		Sample: &restkit.Entity{
 			Name: "sample",
 			Fields: map[string]*restkit.Field{
@@ -130,6 +152,12 @@ func newEntities() *entities {
 		},
 	}
 	es.Account.Edges = map[string]*restkit.Edge{
+		"country": {Target: es.Country, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return account.HasCountry()
+			}
+			return account.HasCountryWith(predicate.Country(sub))
+		}},
 		"wallet": {Target: es.Wallet, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
 			if sub == nil {
 				return account.HasWallet()
@@ -185,6 +213,20 @@ func newEntities() *entities {
 				return comment.HasNote()
 			}
 			return comment.HasNoteWith(predicate.Note(sub))
+		}},
+	}
+	es.Country.Edges = map[string]*restkit.Edge{
+		"regions": {Target: es.Region, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return country.HasRegions()
+			}
+			return country.HasRegionsWith(predicate.Region(sub))
+		}},
+		"accounts": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return country.HasAccounts()
+			}
+			return country.HasAccountsWith(predicate.Account(sub))
 		}},
 	}
 	es.Label.Edges = map[string]*restkit.Edge{
@@ -265,6 +307,14 @@ func newEntities() *entities {
 			return notelabel.HasLabelWith(predicate.Label(sub))
 		}},
 	}
+	es.Region.Edges = map[string]*restkit.Edge{
+		"country": {Target: es.Country, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return region.HasCountry()
+			}
+			return region.HasCountryWith(predicate.Country(sub))
+		}},
+	}
 	es.Sample.Edges = map[string]*restkit.Edge{}
 	es.Wallet.Edges = map[string]*restkit.Edge{
 		"account": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
@@ -299,6 +349,11 @@ func accountValue(e *ent.Account, name string) (any, error) {
 			return nil, nil
 		}
 		return *e.PredecessorID, nil
+	case "country_id":
+		if e.CountryID == nil {
+			return nil, nil
+		}
+		return *e.CountryID, nil
 	}
 	return e.Value(name)
 }
@@ -313,6 +368,18 @@ func commentValue(e *ent.Comment, name string) (any, error) {
 		return e.Body, nil
 	case "note_id":
 		return e.NoteID, nil
+	}
+	return e.Value(name)
+}
+
+// countryValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func countryValue(e *ent.Country, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "name":
+		return e.Name, nil
 	}
 	return e.Value(name)
 }
@@ -373,6 +440,20 @@ func noteLabelValue(e *ent.NoteLabel, name string) (any, error) {
 		return e.AddedAt, nil
 	case "added_by":
 		return e.AddedBy, nil
+	}
+	return e.Value(name)
+}
+
+// regionValue returns the value of the field name of e (a
+// column, or a selected count), for cursors.
+func regionValue(e *ent.Region, name string) (any, error) {
+	switch name {
+	case "id":
+		return e.ID, nil
+	case "name":
+		return e.Name, nil
+	case "country_id":
+		return e.CountryID, nil
 	}
 	return e.Value(name)
 }

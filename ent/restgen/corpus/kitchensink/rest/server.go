@@ -13,10 +13,12 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/openapi/restkit"
@@ -68,6 +70,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Patch("/", api.Op("updateAccount", h.updateAccount))
 			// DELETE /accounts/{id}
 			r.Delete("/", api.Op("deleteAccount", h.deleteAccount))
+			// GET /accounts/{id}/country
+			r.Get("/country", api.Op("readAccountCountry", h.readAccountCountry))
 			// GET /accounts/{id}/wallet
 			r.Get("/wallet", api.Op("readAccountWallet", h.readAccountWallet))
 			// GET /accounts/{id}/notes
@@ -120,6 +124,24 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Delete("/", api.Op("deleteComment", h.deleteComment))
 			// GET /comments/{id}/note
 			r.Get("/note", api.Op("readCommentNote", h.readCommentNote))
+		})
+	})
+	r.Route("/countries", func(r chi.Router) {
+		// POST /countries
+		r.Post("/", api.Op("createCountry", h.createCountry))
+		// GET /countries
+		r.Get("/", api.Op("listCountry", h.listCountry))
+		r.Route("/{id}", func(r chi.Router) {
+			// GET /countries/{id}
+			r.Get("/", api.Op("readCountry", h.readCountry))
+			// PATCH /countries/{id}
+			r.Patch("/", api.Op("updateCountry", h.updateCountry))
+			// DELETE /countries/{id}
+			r.Delete("/", api.Op("deleteCountry", h.deleteCountry))
+			// GET /countries/{id}/regions
+			r.Get("/regions", api.Op("listCountryRegions", h.listCountryRegions))
+			// GET /countries/{id}/accounts
+			r.Get("/accounts", api.Op("listCountryAccounts", h.listCountryAccounts))
 		})
 	})
 	r.Route("/labels", func(r chi.Router) {
@@ -200,6 +222,22 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Get("/label", api.Op("readNoteLabelLabel", h.readNoteLabelLabel))
 		})
 	})
+	r.Route("/regions", func(r chi.Router) {
+		// POST /regions
+		r.Post("/", api.Op("createRegion", h.createRegion))
+		// GET /regions
+		r.Get("/", api.Op("listRegion", h.listRegion))
+		r.Route("/{id}", func(r chi.Router) {
+			// GET /regions/{id}
+			r.Get("/", api.Op("readRegion", h.readRegion))
+			// PATCH /regions/{id}
+			r.Patch("/", api.Op("updateRegion", h.updateRegion))
+			// DELETE /regions/{id}
+			r.Delete("/", api.Op("deleteRegion", h.deleteRegion))
+			// GET /regions/{id}/country
+			r.Get("/country", api.Op("readRegionCountry", h.readRegionCountry))
+		})
+	})
 	r.Route("/samples", func(r chi.Router) {
 		// POST /samples
 		r.Post("/", api.Op("createSample", h.createSample))
@@ -269,6 +307,11 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		if in.CountryID != nil {
+			if err := checkCountryIDs(ctx, tx, "country_id", *in.CountryID); err != nil {
+				return err
+			}
+		}
 		in.Watching = restkit.Dedup(in.Watching)
 		if err := checkNoteIDs(ctx, tx, "watching", in.Watching...); err != nil {
 			return err
@@ -324,6 +367,9 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 		}
 		if in.PredecessorID != nil {
 			c.SetPredecessorID(*in.PredecessorID)
+		}
+		if in.CountryID != nil {
+			c.SetCountryID(*in.CountryID)
 		}
 		watchingLinkIDs := in.Watching
 		c.AddWatchingIDs(watchingLinkIDs...)
@@ -409,6 +455,9 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 			if n.CreatedAt != nil {
 				cc.SetCreatedAt(*n.CreatedAt)
 			}
+			if n.CountryID != nil {
+				cc.SetCountryID(*n.CountryID)
+			}
 			if err := checkNoteIDs(ctx, tx, "successor.watching", n.Watching...); err != nil {
 				return err
 			}
@@ -417,6 +466,9 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 			cc.AddFollowerIDs(accountIDs(followersLinked)...)
 			followingLinked := pickAccounts(accountByKey, n.Following)
 			cc.AddFollowingIDs(accountIDs(followingLinked)...)
+			if err := checkCountryRefs(ctx, tx, "successor.country_id", []*string{n.CountryID}); err != nil {
+				return err
+			}
 			if err := checkAccountHandleFree(ctx, tx, "successor.handle", []*string{&n.Handle}); err != nil {
 				return err
 			}
@@ -590,6 +642,11 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		if in.CountryID.Set && !in.CountryID.Null {
+			if err := checkCountryIDs(ctx, tx, "country_id", in.CountryID.Value); err != nil {
+				return err
+			}
+		}
 		// Links are written before ent would find the row missing: check first.
 		if err := checkAccountExists(ctx, tx, id); err != nil {
 			return err
@@ -616,6 +673,11 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 			u.ClearPredecessorID()
 		} else if in.PredecessorID.Set {
 			u.SetPredecessorID(in.PredecessorID.Value)
+		}
+		if in.CountryID.Null {
+			u.ClearCountryID()
+		} else if in.CountryID.Set {
+			u.SetCountryID(in.CountryID.Value)
 		}
 		if in.Watching.Set {
 			ids := restkit.Dedup(in.Watching.Items)
@@ -731,6 +793,35 @@ func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *res
 		}
 	}
 	return &AccountList{Items: items, Total: total, NextCursor: next}, nil
+}
+
+// readAccountCountry handles GET /accounts/{id}/country.
+func (h *handler) readAccountCountry(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[uuid.UUID](r)
+	if err != nil {
+		return err
+	}
+	inc, err := includeOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if err := checkCountryInclude(inc, ""); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := h.client.Account.Query().Where(account.ID(id)).QueryCountry().Only(ctx)
+	if ent.IsNotFound(err) {
+		return missingAccount(ctx, h.client, id, fmt.Sprintf("account %v has no country", id))
+	}
+	if err != nil {
+		return fmt.Errorf("reading country of account: %w", err)
+	}
+	out := newCountry(e, nil)
+	if err := h.loadCountryEdges(ctx, []*Country{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // readAccountWallet handles GET /accounts/{id}/wallet.
@@ -1081,6 +1172,9 @@ func (h *handler) putAccountSuccessor(w http.ResponseWriter, r *http.Request) er
 		if in.CreatedAt != nil {
 			cc.SetCreatedAt(*in.CreatedAt)
 		}
+		if in.CountryID != nil {
+			cc.SetCountryID(*in.CountryID)
+		}
 		cid, err := cc.OnConflictColumns(account.FieldPredecessorID).UpdateNewValues().ID(ctx)
 		if err != nil {
 			return err
@@ -1320,6 +1414,10 @@ func (h *handler) removeAccountFollowing(w http.ResponseWriter, r *http.Request)
 func checkAccountInclude(inc restkit.Include, prefix string) error {
 	for _, name := range inc.Edges() {
 		switch name {
+		case "country":
+			if err := checkCountryInclude(inc[name], prefix+"country."); err != nil {
+				return err
+			}
 		case "wallet":
 			if err := checkWalletInclude(inc[name], prefix+"wallet."); err != nil {
 				return err
@@ -1353,7 +1451,7 @@ func checkAccountInclude(inc restkit.Include, prefix string) error {
 				return err
 			}
 		default:
-			return restkit.UnknownEdge(prefix, name, "account", "wallet", "notes", "reviews", "watching", "followers", "following", "predecessor", "successor")
+			return restkit.UnknownEdge(prefix, name, "account", "country", "wallet", "notes", "reviews", "watching", "followers", "following", "predecessor", "successor")
 		}
 	}
 	return nil
@@ -1371,6 +1469,11 @@ func (h *handler) loadAccountEdges(ctx context.Context, nodes []*Account, inc re
 	for _, name := range inc.Edges() {
 		var err error
 		switch name {
+		case "country":
+			var next []*Country
+			if next, err = h.loadAccountCountry(ctx, nodes); err == nil {
+				err = h.loadCountryEdges(ctx, next, inc[name])
+			}
 		case "wallet":
 			var next []*Wallet
 			if next, err = h.loadAccountWallet(ctx, nodes); err == nil {
@@ -1417,6 +1520,55 @@ func (h *handler) loadAccountEdges(ctx context.Context, nodes []*Account, inc re
 		}
 	}
 	return nil
+}
+
+// buildAccountCountry builds the statement loading the country of
+// accounts, for one account or for more.
+func buildAccountCountry(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(country.Table)
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+}
+
+// loadAccountCountry sets the country of nodes and returns them, each once.
+func (h *handler) loadAccountCountry(ctx context.Context, nodes []*Account) ([]*Country, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for _, n := range nodes {
+		if n.CountryID == nil {
+			continue
+		}
+		fk := *n.CountryID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Country, 0, len(ids))
+	row := new(Country)
+	targets := countryTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountCountry, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Country)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.CountryID != nil {
+			n.Country = byID[*n.CountryID]
+		}
+	}
+	return out, nil
 }
 
 // buildAccountWallet builds the statement loading the wallet of
@@ -1789,6 +1941,7 @@ func accountColumns(t *sql.SelectTable) []string {
 		t.C(account.FieldPrefs),
 		t.C(account.FieldCreatedAt),
 		t.C(account.FieldPredecessorID),
+		t.C(account.FieldCountryID),
 	}
 }
 
@@ -1804,6 +1957,7 @@ func accountTargets(e *Account, lead ...any) []any {
 		restkit.JSONColumn(&e.Prefs),
 		&e.CreatedAt,
 		&e.PredecessorID,
+		&e.CountryID,
 	)
 }
 
@@ -1849,9 +2003,31 @@ func checkAccountHandleFree(ctx context.Context, tx *ent.Tx, field string, vals 
 	if len(keys) == 0 {
 		return nil
 	}
-	taken, err := tx.Account.Query().Where(account.HandleIn(keys...)).Select(account.FieldHandle).Strings(ctx)
+	var taken []string
+	err := tx.Account.Query().Where(account.HandleIn(keys...)).Select(account.FieldHandle).Scan(ctx, &taken)
 	if err != nil {
 		return fmt.Errorf("checking account handles: %w", err)
+	}
+	return restkit.Taken(field, vals, taken)
+}
+
+// checkAccountPredecessorIDFree returns a 409 error naming each item
+// of a nested list (field: a format with the item's index) whose
+// predecessor_id is taken, by an existing account or by an earlier item; one query.
+func checkAccountPredecessorIDFree(ctx context.Context, tx *ent.Tx, field string, vals []*uuid.UUID) error {
+	var keys []uuid.UUID
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, *v)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var taken []uuid.UUID
+	err := tx.Account.Query().Where(account.PredecessorIDIn(keys...)).Select(account.FieldPredecessorID).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("checking account predecessor_ids: %w", err)
 	}
 	return restkit.Taken(field, vals, taken)
 }
@@ -2332,6 +2508,592 @@ func missingComment(ctx context.Context, client *ent.Client, id int, message str
 		return restkit.NewError(http.StatusNotFound, message)
 	}
 	return nil
+}
+
+// createCountry handles POST /countries.
+func (h *handler) createCountry(w http.ResponseWriter, r *http.Request) error {
+	var in CountryCreate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *Country
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		// Every account the request names, found or created at once.
+		var accountKeys []string
+		for _, c := range in.Accounts {
+			accountKeys = append(accountKeys, c.Followers...)
+		}
+		for _, c := range in.Accounts {
+			accountKeys = append(accountKeys, c.Following...)
+		}
+		accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
+		if err != nil {
+			return err
+		}
+		c := tx.Country.Create()
+		c.SetID(in.ID)
+		c.SetName(in.Name)
+		e, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = newCountry(e, nil)
+		out.Regions = []*Region{}
+		if len(in.Regions) > 0 {
+			out.Regions, err = insertCountryRegions(ctx, tx, e.ID, in.Regions)
+			if err != nil {
+				return err
+			}
+		}
+		out.Accounts = []*Account{}
+		if len(in.Accounts) > 0 {
+			// The ids every account links to, checked in one query.
+			var watchingIDs []string
+			for _, n := range in.Accounts {
+				watchingIDs = append(watchingIDs, n.Watching...)
+			}
+			if err := checkNoteIDs(ctx, tx, "accounts.watching", restkit.Dedup(watchingIDs)...); err != nil {
+				return err
+			}
+			predecessorIDRefs := make([]*uuid.UUID, len(in.Accounts))
+			for i := range in.Accounts {
+				predecessorIDRefs[i] = in.Accounts[i].PredecessorID
+			}
+			if err := checkAccountRefs(ctx, tx, "accounts.%d.predecessor_id", predecessorIDRefs); err != nil {
+				return err
+			}
+			handleVals := make([]*string, len(in.Accounts))
+			for i := range in.Accounts {
+				handleVals[i] = &in.Accounts[i].Handle
+			}
+			if err := checkAccountHandleFree(ctx, tx, "accounts.%d.handle", handleVals); err != nil {
+				return err
+			}
+			predecessorIDVals := make([]*uuid.UUID, len(in.Accounts))
+			for i := range in.Accounts {
+				predecessorIDVals[i] = in.Accounts[i].PredecessorID
+			}
+			if err := checkAccountPredecessorIDFree(ctx, tx, "accounts.%d.predecessor_id", predecessorIDVals); err != nil {
+				return err
+			}
+			out.Accounts, err = insertCountryAccounts(ctx, tx, e.ID, in.Accounts, accountByKey)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating country: %w", err)
+	}
+	w.Header().Set("Location", itemPath("/countries", out.ID))
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// insertCountryRegions inserts the regions of a new country (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for regions, it goes
+// through the builders so that they run.
+func insertCountryRegions(ctx context.Context, tx *ent.Tx, owner string, in []CountryRegionCreate) ([]*Region, error) {
+	// Each region takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createCountryRegions(ctx, tx, owner, in)
+}
+
+// createCountryRegions is insertCountryRegions through ent's builders.
+func createCountryRegions(ctx context.Context, tx *ent.Tx, owner string, in []CountryRegionCreate) ([]*Region, error) {
+	bulk := make([]*ent.RegionCreate, len(in))
+	for i, n := range in {
+		cc := tx.Region.Create().SetCountryID(owner)
+		cc.SetID(n.ID)
+		cc.SetName(n.Name)
+		bulk[i] = cc
+	}
+	children, err := tx.Region.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Region, len(children))
+	for i, child := range children {
+		out[i] = newRegion(child, nil)
+	}
+	return out, nil
+}
+
+// insertCountryAccounts inserts the accounts of a new country (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for accounts, it goes
+// through the builders so that they run.
+func insertCountryAccounts(ctx context.Context, tx *ent.Tx, owner string, in []CountryAccountCreate, accountByKey map[string]*Account) ([]*Account, error) {
+	// Each account takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createCountryAccounts(ctx, tx, owner, in, accountByKey)
+}
+
+// createCountryAccounts is insertCountryAccounts through ent's builders.
+func createCountryAccounts(ctx context.Context, tx *ent.Tx, owner string, in []CountryAccountCreate, accountByKey map[string]*Account) ([]*Account, error) {
+	bulk := make([]*ent.AccountCreate, len(in))
+	for i, n := range in {
+		cc := tx.Account.Create().SetCountryID(owner)
+		cc.SetHandle(n.Handle)
+		if n.DisplayName != nil {
+			cc.SetDisplayName(*n.DisplayName)
+		}
+		if n.Role != nil {
+			cc.SetRole(*n.Role)
+		}
+		if n.Settings != nil {
+			cc.SetSettings(*n.Settings)
+		}
+		if n.Prefs != nil {
+			cc.SetPrefs(*n.Prefs)
+		}
+		if n.CreatedAt != nil {
+			cc.SetCreatedAt(*n.CreatedAt)
+		}
+		if n.PredecessorID != nil {
+			cc.SetPredecessorID(*n.PredecessorID)
+		}
+		cc.AddWatchingIDs(restkit.Dedup(n.Watching)...)
+		cc.AddFollowerIDs(accountIDs(pickAccounts(accountByKey, n.Followers))...)
+		cc.AddFollowingIDs(accountIDs(pickAccounts(accountByKey, n.Following))...)
+		bulk[i] = cc
+	}
+	// Two links of a account share a join table (both directions of a
+	// self-referential edge), which ent's batch insert cannot take: one by one.
+	children := make([]*ent.Account, len(bulk))
+	for i, cc := range bulk {
+		child, err := cc.Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		children[i] = child
+	}
+	out := make([]*Account, len(children))
+	for i, child := range children {
+		out[i] = newAccount(child, nil)
+		out[i].Followers = pickAccounts(accountByKey, in[i].Followers)
+		out[i].Following = pickAccounts(accountByKey, in[i].Following)
+	}
+	return out, nil
+}
+
+// readCountry handles GET /countries/{id}.
+func (h *handler) readCountry(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	params := r.URL.Query()
+	inc, err := includeOf(params)
+	if err != nil {
+		return err
+	}
+	if err := checkCountryInclude(inc, ""); err != nil {
+		return err
+	}
+	q := h.client.Country.Query().Where(country.ID(id))
+	var counts []string
+	if raw := params.Get("count"); raw != "" {
+		if counts, err = restkit.ParseCounts(raw, h.entities.Country); err != nil {
+			return err
+		}
+		q.Modify(restkit.SelectCounts(h.entities.Country, counts))
+	}
+	e, err := q.Only(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("country", id)
+	}
+	if err != nil {
+		return fmt.Errorf("reading country: %w", err)
+	}
+	out := newCountry(e, nil)
+	if err := h.loadCountryEdges(r.Context(), []*Country{out}, inc); err != nil {
+		return err
+	}
+	setCountryCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// updateCountry handles PATCH /countries/{id}.
+func (h *handler) updateCountry(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	var in CountryUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *ent.Country
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		u := tx.Country.UpdateOneID(id)
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		var err error
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("country", id)
+	}
+	if err != nil {
+		return fmt.Errorf("updating country: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, newCountry(out, nil))
+	return nil
+}
+
+// deleteCountry handles DELETE /countries/{id}. Rows that depend on
+// the country go with it: the foreign keys cascade in the database.
+func (h *handler) deleteCountry(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		return tx.Country.DeleteOneID(id).Exec(r.Context())
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("country", id)
+	}
+	if err != nil {
+		return fmt.Errorf("deleting country: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listCountry handles GET /countries.
+func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
+	lq, inc, err := h.listQuery(r, h.entities.Country, checkCountryInclude)
+	if err != nil {
+		return err
+	}
+	q := h.client.Country.Query().Where(predicate.Country(lq.Filter))
+	out, err := h.pageCountrys(r.Context(), q, lq, inc)
+	if err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pageCountrys returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include) (*CountryList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting countrys: %w", err)
+	}
+	q.Where(predicate.Country(lq.After)).
+		Order(country.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing countrys: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, countryValue, func(e *ent.Country) string { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	items := newCountryList(rows, nil)
+	if err := h.loadCountryEdges(ctx, items, inc); err != nil {
+		return nil, err
+	}
+	if len(lq.Counts) > 0 {
+		for i, e := range rows {
+			setCountryCounts(items[i], e, lq.Counts)
+		}
+	}
+	return &CountryList{Items: items, Total: total, NextCursor: next}, nil
+}
+
+// listCountryRegions handles GET /countries/{id}/regions.
+func (h *handler) listCountryRegions(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	lq, inc, err := h.listQuery(r, h.entities.Region, checkRegionInclude)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := h.client.Country.Query().
+		Where(country.ID(id)).
+		QueryRegions().
+		Where(predicate.Region(lq.Filter))
+	out, err := h.pageRegions(ctx, q, lq, inc)
+	if err != nil {
+		return err
+	}
+	if out.Total == 0 {
+		// No rows: 404 if the country itself does not exist.
+		if err := missingCountry(ctx, h.client, id, ""); err != nil {
+			return err
+		}
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// listCountryAccounts handles GET /countries/{id}/accounts.
+func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	lq, inc, err := h.listQuery(r, h.entities.Account, checkAccountInclude)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := h.client.Country.Query().
+		Where(country.ID(id)).
+		QueryAccounts().
+		Where(predicate.Account(lq.Filter))
+	out, err := h.pageAccounts(ctx, q, lq, inc)
+	if err != nil {
+		return err
+	}
+	if out.Total == 0 {
+		// No rows: 404 if the country itself does not exist.
+		if err := missingCountry(ctx, h.client, id, ""); err != nil {
+			return err
+		}
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// checkCountryInclude checks that inc names edges of a country, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkCountryInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "regions":
+			if err := checkRegionInclude(inc[name], prefix+"regions."); err != nil {
+				return err
+			}
+		case "accounts":
+			if err := checkAccountInclude(inc[name], prefix+"accounts."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "country", "regions", "accounts")
+		}
+	}
+	return nil
+}
+
+// loadCountryEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadCountryEdges(ctx context.Context, nodes []*Country, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "regions":
+			var next []*Region
+			if next, err = h.loadCountryRegions(ctx, nodes); err == nil {
+				err = h.loadRegionEdges(ctx, next, inc[name])
+			}
+		case "accounts":
+			var next []*Account
+			if next, err = h.loadCountryAccounts(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of countrys: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildCountryRegions builds the statement loading the regions of
+// countrys, for one country or for more.
+// Lists hold at most MaxIncluded per country: a LIMIT for one, a per-parent
+// cap for more.
+func buildCountryRegions(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(region.Table)
+	s := b.Select(regionColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(region.FieldCountryID))).
+		OrderBy(t.C(region.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, region.Table, region.FieldCountryID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCountryRegions sets the regions of nodes and returns them, each once.
+func (h *handler) loadCountryRegions(ctx context.Context, nodes []*Country) ([]*Region, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Regions = []*Region{}
+	}
+	var out []*Region
+	row := new(Region)
+	targets := regionTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.countryRegions, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Region)
+		*c = *row
+		n := byID[c.CountryID]
+		n.Regions = append(n.Regions, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildCountryAccounts builds the statement loading the accounts of
+// countrys, for one country or for more.
+// Lists hold at most MaxIncluded per country: a LIMIT for one, a per-parent
+// cap for more.
+func buildCountryAccounts(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	s := b.Select(accountColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(account.FieldCountryID))).
+		OrderBy(t.C(account.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, account.Table, account.FieldCountryID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCountryAccounts sets the accounts of nodes and returns them, each once.
+func (h *handler) loadCountryAccounts(ctx context.Context, nodes []*Country) ([]*Account, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Accounts = []*Account{}
+	}
+	var out []*Account
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.countryAccounts, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		n := byID[*c.CountryID]
+		n.Accounts = append(n.Accounts, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// countryColumns are the columns of t that countryTargets scans, in order.
+func countryColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(country.FieldID),
+		t.C(country.FieldName),
+	}
+}
+
+// countryTargets returns lead followed by the scan targets of
+// countryColumns in e.
+func countryTargets(e *Country, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+	)
+}
+
+// missingCountry returns a 404 error when no country has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingCountry(ctx context.Context, client *ent.Client, id string, message string) error {
+	ok, err := client.Country.Query().Where(country.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking country %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("country", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkCountryExists returns a 404 error when no country has id.
+func checkCountryExists(ctx context.Context, tx *ent.Tx, id string) error {
+	ok, err := tx.Country.Query().Where(country.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking country %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("country", id)
+	}
+	return nil
+}
+
+// checkCountryRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no country, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkCountryRefs(ctx context.Context, tx *ent.Tx, field string, refs []*string) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Country.Query().Where(country.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking country ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "country", refs, found)
+}
+
+// checkCountryIDs returns a 400 error naming field unless every id is
+// a country.
+func checkCountryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Country.Query().Where(country.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking country ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "country", ids, found)
 }
 
 // createLabel handles POST /labels.
@@ -3142,7 +3904,8 @@ func checkLabelNameFree(ctx context.Context, tx *ent.Tx, field string, vals []*s
 	if len(keys) == 0 {
 		return nil
 	}
-	taken, err := tx.Label.Query().Where(label.NameIn(keys...)).Select(label.FieldName).Strings(ctx)
+	var taken []string
+	err := tx.Label.Query().Where(label.NameIn(keys...)).Select(label.FieldName).Scan(ctx, &taken)
 	if err != nil {
 		return fmt.Errorf("checking label names: %w", err)
 	}
@@ -4975,6 +5738,323 @@ func missingNoteLabel(ctx context.Context, client *ent.Client, id int, message s
 	return nil
 }
 
+// createRegion handles POST /regions.
+func (h *handler) createRegion(w http.ResponseWriter, r *http.Request) error {
+	var in RegionCreate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *Region
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if err := checkCountryIDs(ctx, tx, "country_id", in.CountryID); err != nil {
+			return err
+		}
+		c := tx.Region.Create()
+		c.SetID(in.ID)
+		c.SetName(in.Name)
+		c.SetCountryID(in.CountryID)
+		e, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = newRegion(e, nil)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating region: %w", err)
+	}
+	w.Header().Set("Location", itemPath("/regions", out.ID))
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// readRegion handles GET /regions/{id}.
+func (h *handler) readRegion(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[uuid.UUID](r)
+	if err != nil {
+		return err
+	}
+	params := r.URL.Query()
+	inc, err := includeOf(params)
+	if err != nil {
+		return err
+	}
+	if err := checkRegionInclude(inc, ""); err != nil {
+		return err
+	}
+	q := h.client.Region.Query().Where(region.ID(id))
+	e, err := q.Only(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("region", id)
+	}
+	if err != nil {
+		return fmt.Errorf("reading region: %w", err)
+	}
+	out := newRegion(e, nil)
+	if err := h.loadRegionEdges(r.Context(), []*Region{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// updateRegion handles PATCH /regions/{id}.
+func (h *handler) updateRegion(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[uuid.UUID](r)
+	if err != nil {
+		return err
+	}
+	var in RegionUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *ent.Region
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if in.CountryID != nil {
+			if err := checkCountryIDs(ctx, tx, "country_id", *in.CountryID); err != nil {
+				return err
+			}
+		}
+		u := tx.Region.UpdateOneID(id)
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.CountryID != nil {
+			u.SetCountryID(*in.CountryID)
+		}
+		var err error
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("region", id)
+	}
+	if err != nil {
+		return fmt.Errorf("updating region: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, newRegion(out, nil))
+	return nil
+}
+
+// deleteRegion handles DELETE /regions/{id}. Rows that depend on
+// the region go with it: the foreign keys cascade in the database.
+func (h *handler) deleteRegion(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[uuid.UUID](r)
+	if err != nil {
+		return err
+	}
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		return tx.Region.DeleteOneID(id).Exec(r.Context())
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("region", id)
+	}
+	if err != nil {
+		return fmt.Errorf("deleting region: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listRegion handles GET /regions.
+func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
+	lq, inc, err := h.listQuery(r, h.entities.Region, checkRegionInclude)
+	if err != nil {
+		return err
+	}
+	q := h.client.Region.Query().Where(predicate.Region(lq.Filter))
+	out, err := h.pageRegions(r.Context(), q, lq, inc)
+	if err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pageRegions returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include) (*RegionList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting regions: %w", err)
+	}
+	q.Where(predicate.Region(lq.After)).
+		Order(region.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing regions: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, regionValue, func(e *ent.Region) uuid.UUID { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	items := newRegionList(rows, nil)
+	if err := h.loadRegionEdges(ctx, items, inc); err != nil {
+		return nil, err
+	}
+	return &RegionList{Items: items, Total: total, NextCursor: next}, nil
+}
+
+// readRegionCountry handles GET /regions/{id}/country.
+func (h *handler) readRegionCountry(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[uuid.UUID](r)
+	if err != nil {
+		return err
+	}
+	inc, err := includeOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if err := checkCountryInclude(inc, ""); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := h.client.Region.Query().Where(region.ID(id)).QueryCountry().Only(ctx)
+	if ent.IsNotFound(err) {
+		return missingRegion(ctx, h.client, id, fmt.Sprintf("region %v has no country", id))
+	}
+	if err != nil {
+		return fmt.Errorf("reading country of region: %w", err)
+	}
+	out := newCountry(e, nil)
+	if err := h.loadCountryEdges(ctx, []*Country{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// checkRegionInclude checks that inc names edges of a region, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkRegionInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "country":
+			if err := checkCountryInclude(inc[name], prefix+"country."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "region", "country")
+		}
+	}
+	return nil
+}
+
+// loadRegionEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadRegionEdges(ctx context.Context, nodes []*Region, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "country":
+			var next []*Country
+			if next, err = h.loadRegionCountry(ctx, nodes); err == nil {
+				err = h.loadCountryEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of regions: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildRegionCountry builds the statement loading the country of
+// regions, for one region or for more.
+func buildRegionCountry(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(country.Table)
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+}
+
+// loadRegionCountry sets the country of nodes and returns them, each once.
+func (h *handler) loadRegionCountry(ctx context.Context, nodes []*Region) ([]*Country, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for _, n := range nodes {
+		fk := n.CountryID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Country, 0, len(ids))
+	row := new(Country)
+	targets := countryTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.regionCountry, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Country)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Country = byID[n.CountryID]
+	}
+	return out, nil
+}
+
+// regionColumns are the columns of t that regionTargets scans, in order.
+func regionColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(region.FieldID),
+		t.C(region.FieldName),
+		t.C(region.FieldCountryID),
+	}
+}
+
+// regionTargets returns lead followed by the scan targets of
+// regionColumns in e.
+func regionTargets(e *Region, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+		&e.CountryID,
+	)
+}
+
+// missingRegion returns a 404 error when no region has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingRegion(ctx context.Context, client *ent.Client, id uuid.UUID, message string) error {
+	ok, err := client.Region.Query().Where(region.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking region %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("region", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
 // createSample handles POST /samples.
 func (h *handler) createSample(w http.ResponseWriter, r *http.Request) error {
 	var in SampleCreate
@@ -5684,6 +6764,7 @@ func missingWallet(ctx context.Context, client *ent.Client, id int64, message st
 // statements are the statements that load included edges, built once per
 // dialect: for each edge, one for a single parent and one for more.
 type statements struct {
+	accountCountry     restkit.Stmts
 	accountWallet      restkit.Stmts
 	accountNotes       restkit.Stmts
 	accountReviews     restkit.Stmts
@@ -5693,6 +6774,8 @@ type statements struct {
 	accountPredecessor restkit.Stmts
 	accountSuccessor   restkit.Stmts
 	commentNote        restkit.Stmts
+	countryRegions     restkit.Stmts
+	countryAccounts    restkit.Stmts
 	labelNotes         restkit.Stmts
 	labelParent        restkit.Stmts
 	labelChildren      restkit.Stmts
@@ -5705,11 +6788,13 @@ type statements struct {
 	noteNoteLabels     restkit.Stmts
 	noteLabelNote      restkit.Stmts
 	noteLabelLabel     restkit.Stmts
+	regionCountry      restkit.Stmts
 	walletAccount      restkit.Stmts
 }
 
 func newStatements(d string) *statements {
 	return &statements{
+		accountCountry:     restkit.Stmts{One: buildAccountCountry(d, true), Many: buildAccountCountry(d, false)},
 		accountWallet:      restkit.Stmts{One: buildAccountWallet(d, true), Many: buildAccountWallet(d, false)},
 		accountNotes:       restkit.Stmts{One: buildAccountNotes(d, true), Many: buildAccountNotes(d, false)},
 		accountReviews:     restkit.Stmts{One: buildAccountReviews(d, true), Many: buildAccountReviews(d, false)},
@@ -5719,6 +6804,8 @@ func newStatements(d string) *statements {
 		accountPredecessor: restkit.Stmts{One: buildAccountPredecessor(d, true), Many: buildAccountPredecessor(d, false)},
 		accountSuccessor:   restkit.Stmts{One: buildAccountSuccessor(d, true), Many: buildAccountSuccessor(d, false)},
 		commentNote:        restkit.Stmts{One: buildCommentNote(d, true), Many: buildCommentNote(d, false)},
+		countryRegions:     restkit.Stmts{One: buildCountryRegions(d, true), Many: buildCountryRegions(d, false)},
+		countryAccounts:    restkit.Stmts{One: buildCountryAccounts(d, true), Many: buildCountryAccounts(d, false)},
 		labelNotes:         restkit.Stmts{One: buildLabelNotes(d, true), Many: buildLabelNotes(d, false)},
 		labelParent:        restkit.Stmts{One: buildLabelParent(d, true), Many: buildLabelParent(d, false)},
 		labelChildren:      restkit.Stmts{One: buildLabelChildren(d, true), Many: buildLabelChildren(d, false)},
@@ -5731,6 +6818,7 @@ func newStatements(d string) *statements {
 		noteNoteLabels:     restkit.Stmts{One: buildNoteNoteLabels(d, true), Many: buildNoteNoteLabels(d, false)},
 		noteLabelNote:      restkit.Stmts{One: buildNoteLabelNote(d, true), Many: buildNoteLabelNote(d, false)},
 		noteLabelLabel:     restkit.Stmts{One: buildNoteLabelLabel(d, true), Many: buildNoteLabelLabel(d, false)},
+		regionCountry:      restkit.Stmts{One: buildRegionCountry(d, true), Many: buildRegionCountry(d, false)},
 		walletAccount:      restkit.Stmts{One: buildWalletAccount(d, true), Many: buildWalletAccount(d, false)},
 	}
 }

@@ -44,6 +44,8 @@ type Account struct {
 	Prefs          schema.Prefs      `json:"prefs,omitempty"`
 	CreatedAt      time.Time         `json:"created_at"`
 	PredecessorID  *uuid.UUID        `json:"predecessor_id,omitempty"`
+	CountryID      *string           `json:"country_id,omitempty"`
+	Country        *Country          `json:"country,omitempty"`
 	Wallet         *Wallet           `json:"wallet,omitempty"`
 	Notes          []*Note           `json:"notes,omitzero"`
 	Reviews        []*Note           `json:"reviews,omitzero"`
@@ -99,6 +101,14 @@ func (v *Account) EncodeJSON(e *jx.Encoder) {
 	if v.PredecessorID != nil {
 		e.FieldStart("predecessor_id")
 		e.Str((*v.PredecessorID).String())
+	}
+	if v.CountryID != nil {
+		e.FieldStart("country_id")
+		restkit.JSONString(e, *v.CountryID)
+	}
+	if v.Country != nil {
+		e.FieldStart("country")
+		v.Country.EncodeJSON(e)
 	}
 	if v.Wallet != nil {
 		e.FieldStart("wallet")
@@ -213,6 +223,10 @@ func newAccount(e *ent.Account, inc restkit.Include) *Account {
 		Prefs:         e.Prefs,
 		CreatedAt:     e.CreatedAt,
 		PredecessorID: e.PredecessorID,
+		CountryID:     e.CountryID,
+	}
+	if inc.Has("country") && e.Edges.Country != nil {
+		out.Country = newCountry(e.Edges.Country, inc["country"])
 	}
 	if inc.Has("wallet") && e.Edges.Wallet != nil {
 		out.Wallet = newWallet(e.Edges.Wallet, inc["wallet"])
@@ -283,6 +297,7 @@ type AccountCreate struct {
 	Prefs         *schema.Prefs           `json:"prefs,omitempty"`
 	CreatedAt     *time.Time              `json:"created_at,omitempty"`
 	PredecessorID *uuid.UUID              `json:"predecessor_id,omitempty"`
+	CountryID     *string                 `json:"country_id,omitempty"`
 	Watching      []string                `json:"watching,omitempty"`
 	Followers     []string                `json:"followers,omitempty"`
 	Following     []string                `json:"following,omitempty"`
@@ -311,6 +326,8 @@ func (v *AccountCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadPtr(d, &v.CreatedAt, restkit.ReadTime)
 		case "predecessor_id":
 			return restkit.ReadPtr(d, &v.PredecessorID, restkit.ReadID[uuid.UUID])
+		case "country_id":
+			return restkit.ReadPtr(d, &v.CountryID, restkit.ReadString)
 		case "watching":
 			return restkit.ReadSlice(d, &v.Watching, restkit.ReadID[string])
 		case "followers":
@@ -434,6 +451,7 @@ type AccountSuccessorCreate struct {
 	Settings    *map[string]string `json:"settings,omitempty"`
 	Prefs       *schema.Prefs      `json:"prefs,omitempty"`
 	CreatedAt   *time.Time         `json:"created_at,omitempty"`
+	CountryID   *string            `json:"country_id,omitempty"`
 	Watching    []string           `json:"watching,omitempty"`
 	Followers   []string           `json:"followers,omitempty"`
 	Following   []string           `json:"following,omitempty"`
@@ -455,6 +473,8 @@ func (v *AccountSuccessorCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadPtr(d, &v.Prefs, restkit.ReadAny[schema.Prefs])
 		case "created_at":
 			return restkit.ReadPtr(d, &v.CreatedAt, restkit.ReadTime)
+		case "country_id":
+			return restkit.ReadPtr(d, &v.CountryID, restkit.ReadString)
 		case "watching":
 			return restkit.ReadSlice(d, &v.Watching, restkit.ReadID[string])
 		case "followers":
@@ -475,6 +495,7 @@ type AccountUpdate struct {
 	Settings      *map[string]string          `json:"settings,omitempty"`
 	Prefs         *schema.Prefs               `json:"prefs,omitempty"`
 	PredecessorID restkit.Nullable[uuid.UUID] `json:"predecessor_id,omitzero"`
+	CountryID     restkit.Nullable[string]    `json:"country_id,omitzero"`
 	// Watching, when present, replaces the linked watching.
 	Watching restkit.Replace[string] `json:"watching,omitzero"`
 	// Followers, when present, replaces the linked followers.
@@ -611,6 +632,228 @@ type CommentUpdate struct {
 	Body     *string   `json:"body,omitempty"`
 	NoteID   *string   `json:"note_id,omitempty"`
 	Mentions *[]string `json:"mentions,omitempty"`
+}
+
+// Country is a country as the API returns it; edges are present
+// when included.
+type Country struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Regions       []*Region  `json:"regions,omitzero"`
+	Accounts      []*Account `json:"accounts,omitzero"`
+	RegionsCount  *int       `json:"regions_count,omitempty"`
+	AccountsCount *int       `json:"accounts_count,omitempty"`
+}
+
+// CountryList is a page of countrys.
+type CountryList struct {
+	Items []*Country `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it, without
+// reflection (restkit.WriteJSON uses it; a test compares the two).
+func (v *Country) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("id")
+	restkit.JSONID(e, v.ID)
+	e.FieldStart("name")
+	restkit.JSONString(e, v.Name)
+	if v.Regions != nil {
+		e.FieldStart("regions")
+		e.ArrStart()
+		for _, x := range v.Regions {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
+	if v.Accounts != nil {
+		e.FieldStart("accounts")
+		e.ArrStart()
+		for _, x := range v.Accounts {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
+	if v.RegionsCount != nil {
+		e.FieldStart("regions_count")
+		e.Int(*v.RegionsCount)
+	}
+	if v.AccountsCount != nil {
+		e.FieldStart("accounts_count")
+		e.Int(*v.AccountsCount)
+	}
+	e.ObjEnd()
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it.
+func (v *CountryList) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("items")
+	if v.Items == nil {
+		e.Null()
+	} else {
+		e.ArrStart()
+		for _, x := range v.Items {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
+	e.FieldStart("total")
+	e.Int(v.Total)
+	if v.NextCursor != "" {
+		e.FieldStart("next_cursor")
+		restkit.JSONString(e, v.NextCursor)
+	}
+	e.ObjEnd()
+}
+
+// newCountry converts an ent country, with the included edges
+// it has loaded, to its API form.
+func newCountry(e *ent.Country, inc restkit.Include) *Country {
+	out := &Country{
+		ID:   e.ID,
+		Name: e.Name,
+	}
+	if inc.Has("regions") {
+		out.Regions = newRegionList(e.Edges.Regions, inc["regions"])
+	}
+	if inc.Has("accounts") {
+		out.Accounts = newAccountList(e.Edges.Accounts, inc["accounts"])
+	}
+	return out
+}
+
+// setCountryCounts copies the counts names, selected with the row,
+// from e to out.
+func setCountryCounts(out *Country, e *ent.Country, names []string) {
+	for _, name := range names {
+		v, err := e.Value(name)
+		if err != nil {
+			continue
+		}
+		n := restkit.CountValue(v)
+		switch name {
+		case "regions_count":
+			out.RegionsCount = &n
+		case "accounts_count":
+			out.AccountsCount = &n
+		}
+	}
+}
+
+// newCountryList converts ent countrys to their API form.
+func newCountryList(es []*ent.Country, inc restkit.Include) []*Country {
+	out := make([]*Country, len(es))
+	for i, e := range es {
+		out[i] = newCountry(e, inc)
+	}
+	return out
+}
+
+// CountryCreate is the body of POST /countries.
+type CountryCreate struct {
+	ID       string                 `json:"id"`
+	Name     string                 `json:"name"`
+	Regions  []CountryRegionCreate  `json:"regions,omitempty"`
+	Accounts []CountryAccountCreate `json:"accounts,omitempty"`
+}
+
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *CountryCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "id":
+			return restkit.Read(d, &v.ID, restkit.ReadID[string])
+		case "name":
+			return restkit.Read(d, &v.Name, restkit.ReadString)
+		case "regions":
+			return restkit.ReadSlice(d, &v.Regions, restkit.ReadObject[CountryRegionCreate])
+		case "accounts":
+			return restkit.ReadSlice(d, &v.Accounts, restkit.ReadObject[CountryAccountCreate])
+		}
+		return d.Skip()
+	})
+}
+
+// CountryRegionCreate is a region created with its country.
+type CountryRegionCreate struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+}
+
+// DecodeJSON reads v from d (see CountryCreate.DecodeJSON).
+func (v *CountryRegionCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "id":
+			return restkit.Read(d, &v.ID, restkit.ReadID[uuid.UUID])
+		case "name":
+			return restkit.Read(d, &v.Name, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
+// CountryAccountCreate is a account created with its country.
+type CountryAccountCreate struct {
+	Handle        string             `json:"handle"`
+	DisplayName   *string            `json:"display_name,omitempty"`
+	Role          *account.Role      `json:"role,omitempty"`
+	Settings      *map[string]string `json:"settings,omitempty"`
+	Prefs         *schema.Prefs      `json:"prefs,omitempty"`
+	CreatedAt     *time.Time         `json:"created_at,omitempty"`
+	PredecessorID *uuid.UUID         `json:"predecessor_id,omitempty"`
+	Watching      []string           `json:"watching,omitempty"`
+	Followers     []string           `json:"followers,omitempty"`
+	Following     []string           `json:"following,omitempty"`
+}
+
+// DecodeJSON reads v from d (see CountryCreate.DecodeJSON).
+func (v *CountryAccountCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "handle":
+			return restkit.Read(d, &v.Handle, restkit.ReadString)
+		case "display_name":
+			return restkit.ReadPtr(d, &v.DisplayName, restkit.ReadString)
+		case "role":
+			return restkit.ReadPtr(d, &v.Role, restkit.ReadStringAs[account.Role])
+		case "settings":
+			return restkit.ReadPtr(d, &v.Settings, restkit.ReadAny[map[string]string])
+		case "prefs":
+			return restkit.ReadPtr(d, &v.Prefs, restkit.ReadAny[schema.Prefs])
+		case "created_at":
+			return restkit.ReadPtr(d, &v.CreatedAt, restkit.ReadTime)
+		case "predecessor_id":
+			return restkit.ReadPtr(d, &v.PredecessorID, restkit.ReadID[uuid.UUID])
+		case "watching":
+			return restkit.ReadSlice(d, &v.Watching, restkit.ReadID[string])
+		case "followers":
+			return restkit.ReadSlice(d, &v.Followers, restkit.ReadString)
+		case "following":
+			return restkit.ReadSlice(d, &v.Following, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
+// CountryUpdate is the body of PATCH /countries/{id}: absent
+// properties keep their value.
+type CountryUpdate struct {
+	Name *string `json:"name,omitempty"`
 }
 
 // Label is a label as the API returns it; edges are present
@@ -1320,6 +1563,124 @@ type NoteLabelUpdate struct {
 	LabelID *int       `json:"label_id,omitempty"`
 	AddedAt *time.Time `json:"added_at,omitempty"`
 	AddedBy *string    `json:"added_by,omitempty"`
+}
+
+// Region is a region as the API returns it; edges are present
+// when included.
+type Region struct {
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	CountryID string    `json:"country_id"`
+	Country   *Country  `json:"country,omitempty"`
+}
+
+// RegionList is a page of regions.
+type RegionList struct {
+	Items []*Region `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it, without
+// reflection (restkit.WriteJSON uses it; a test compares the two).
+func (v *Region) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("id")
+	restkit.JSONID(e, v.ID)
+	e.FieldStart("name")
+	restkit.JSONString(e, v.Name)
+	e.FieldStart("country_id")
+	restkit.JSONString(e, v.CountryID)
+	if v.Country != nil {
+		e.FieldStart("country")
+		v.Country.EncodeJSON(e)
+	}
+	e.ObjEnd()
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it.
+func (v *RegionList) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("items")
+	if v.Items == nil {
+		e.Null()
+	} else {
+		e.ArrStart()
+		for _, x := range v.Items {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
+	e.FieldStart("total")
+	e.Int(v.Total)
+	if v.NextCursor != "" {
+		e.FieldStart("next_cursor")
+		restkit.JSONString(e, v.NextCursor)
+	}
+	e.ObjEnd()
+}
+
+// newRegion converts an ent region, with the included edges
+// it has loaded, to its API form.
+func newRegion(e *ent.Region, inc restkit.Include) *Region {
+	out := &Region{
+		ID:        e.ID,
+		Name:      e.Name,
+		CountryID: e.CountryID,
+	}
+	if inc.Has("country") && e.Edges.Country != nil {
+		out.Country = newCountry(e.Edges.Country, inc["country"])
+	}
+	return out
+}
+
+// newRegionList converts ent regions to their API form.
+func newRegionList(es []*ent.Region, inc restkit.Include) []*Region {
+	out := make([]*Region, len(es))
+	for i, e := range es {
+		out[i] = newRegion(e, inc)
+	}
+	return out
+}
+
+// RegionCreate is the body of POST /regions.
+type RegionCreate struct {
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	CountryID string    `json:"country_id"`
+}
+
+// DecodeJSON reads v from d as encoding/json would read a body the spec has
+// validated, without reflection (see restkit.Decode).
+func (v *RegionCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "id":
+			return restkit.Read(d, &v.ID, restkit.ReadID[uuid.UUID])
+		case "name":
+			return restkit.Read(d, &v.Name, restkit.ReadString)
+		case "country_id":
+			return restkit.Read(d, &v.CountryID, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
+// RegionUpdate is the body of PATCH /regions/{id}: absent
+// properties keep their value.
+type RegionUpdate struct {
+	Name      *string `json:"name,omitempty"`
+	CountryID *string `json:"country_id,omitempty"`
 }
 
 // Sample is a sample as the API returns it; edges are present

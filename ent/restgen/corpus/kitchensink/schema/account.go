@@ -37,12 +37,14 @@ func (Account) Fields() []ent.Field {
 		field.String("password_hash").Sensitive().Optional(),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.UUID("predecessor_id", uuid.UUID{}).Optional().Nillable(),
+		field.String("country_id").Optional().Nillable(),
 	}
 }
 
 // Edges of the Account.
 func (Account) Edges() []ent.Edge {
 	return []ent.Edge{
+		edge.From("country", Country.Type).Ref("accounts").Field("country_id").Unique(),
 		edge.To("wallet", Wallet.Type).Unique().Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("notes", Note.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("reviews", Note.Type).Annotations(entsql.OnDelete(entsql.SetNull)),

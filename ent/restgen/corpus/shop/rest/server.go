@@ -1333,7 +1333,8 @@ func checkCategoryNameFree(ctx context.Context, tx *ent.Tx, field string, vals [
 	if len(keys) == 0 {
 		return nil
 	}
-	taken, err := tx.Category.Query().Where(category.NameIn(keys...)).Select(category.FieldName).Strings(ctx)
+	var taken []string
+	err := tx.Category.Query().Where(category.NameIn(keys...)).Select(category.FieldName).Scan(ctx, &taken)
 	if err != nil {
 		return fmt.Errorf("checking category names: %w", err)
 	}
@@ -4205,7 +4206,8 @@ func checkProductSkuFree(ctx context.Context, tx *ent.Tx, field string, vals []*
 	if len(keys) == 0 {
 		return nil
 	}
-	taken, err := tx.Product.Query().Where(product.SkuIn(keys...)).Select(product.FieldSku).Strings(ctx)
+	var taken []string
+	err := tx.Product.Query().Where(product.SkuIn(keys...)).Select(product.FieldSku).Scan(ctx, &taken)
 	if err != nil {
 		return fmt.Errorf("checking product skus: %w", err)
 	}

@@ -32,6 +32,10 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldPredecessorID holds the string denoting the predecessor_id field in the database.
 	FieldPredecessorID = "predecessor_id"
+	// FieldCountryID holds the string denoting the country_id field in the database.
+	FieldCountryID = "country_id"
+	// EdgeCountry holds the string denoting the country edge name in mutations.
+	EdgeCountry = "country"
 	// EdgeWallet holds the string denoting the wallet edge name in mutations.
 	EdgeWallet = "wallet"
 	// EdgeNotes holds the string denoting the notes edge name in mutations.
@@ -52,6 +56,13 @@ const (
 	EdgeWatches = "watches"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
+	// CountryTable is the table that holds the country relation/edge.
+	CountryTable = "accounts"
+	// CountryInverseTable is the table name for the Country entity.
+	// It exists in this package in order to avoid circular dependency with the "country" package.
+	CountryInverseTable = "countries"
+	// CountryColumn is the table column denoting the country relation/edge.
+	CountryColumn = "country_id"
 	// WalletTable is the table that holds the wallet relation/edge.
 	WalletTable = "wallets"
 	// WalletInverseTable is the table name for the Wallet entity.
@@ -110,6 +121,7 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldCreatedAt,
 	FieldPredecessorID,
+	FieldCountryID,
 }
 
 var (
@@ -205,6 +217,18 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPredecessorID orders the results by the predecessor_id field.
 func ByPredecessorID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPredecessorID, opts...).ToFunc()
+}
+
+// ByCountryID orders the results by the country_id field.
+func ByCountryID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCountryID, opts...).ToFunc()
+}
+
+// ByCountryField orders the results by country field.
+func ByCountryField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCountryStep(), sql.OrderByField(field, opts...))
+	}
 }
 
 // ByWalletField orders the results by wallet field.
@@ -310,6 +334,13 @@ func ByWatches(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newWatchesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
+}
+func newCountryStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CountryInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, CountryTable, CountryColumn),
+	)
 }
 func newWalletStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(

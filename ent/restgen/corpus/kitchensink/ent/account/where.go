@@ -81,6 +81,11 @@ func PredecessorID(v uuid.UUID) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldPredecessorID, v))
 }
 
+// CountryID applies equality check predicate on the "country_id" field. It's identical to CountryIDEQ.
+func CountryID(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldCountryID, v))
+}
+
 // HandleEQ applies the EQ predicate on the "handle" field.
 func HandleEQ(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldHandle, v))
@@ -404,6 +409,104 @@ func PredecessorIDIsNil() predicate.Account {
 // PredecessorIDNotNil applies the NotNil predicate on the "predecessor_id" field.
 func PredecessorIDNotNil() predicate.Account {
 	return predicate.Account(sql.FieldNotNull(FieldPredecessorID))
+}
+
+// CountryIDEQ applies the EQ predicate on the "country_id" field.
+func CountryIDEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldCountryID, v))
+}
+
+// CountryIDNEQ applies the NEQ predicate on the "country_id" field.
+func CountryIDNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldCountryID, v))
+}
+
+// CountryIDIn applies the In predicate on the "country_id" field.
+func CountryIDIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldCountryID, vs...))
+}
+
+// CountryIDNotIn applies the NotIn predicate on the "country_id" field.
+func CountryIDNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldCountryID, vs...))
+}
+
+// CountryIDGT applies the GT predicate on the "country_id" field.
+func CountryIDGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldCountryID, v))
+}
+
+// CountryIDGTE applies the GTE predicate on the "country_id" field.
+func CountryIDGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldCountryID, v))
+}
+
+// CountryIDLT applies the LT predicate on the "country_id" field.
+func CountryIDLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldCountryID, v))
+}
+
+// CountryIDLTE applies the LTE predicate on the "country_id" field.
+func CountryIDLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldCountryID, v))
+}
+
+// CountryIDContains applies the Contains predicate on the "country_id" field.
+func CountryIDContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldCountryID, v))
+}
+
+// CountryIDHasPrefix applies the HasPrefix predicate on the "country_id" field.
+func CountryIDHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldCountryID, v))
+}
+
+// CountryIDHasSuffix applies the HasSuffix predicate on the "country_id" field.
+func CountryIDHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldCountryID, v))
+}
+
+// CountryIDIsNil applies the IsNil predicate on the "country_id" field.
+func CountryIDIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldCountryID))
+}
+
+// CountryIDNotNil applies the NotNil predicate on the "country_id" field.
+func CountryIDNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldCountryID))
+}
+
+// CountryIDEqualFold applies the EqualFold predicate on the "country_id" field.
+func CountryIDEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldCountryID, v))
+}
+
+// CountryIDContainsFold applies the ContainsFold predicate on the "country_id" field.
+func CountryIDContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldCountryID, v))
+}
+
+// HasCountry applies the HasEdge predicate on the "country" edge.
+func HasCountry() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, CountryTable, CountryColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCountryWith applies the HasEdge predicate on the "country" edge with a given conditions (other predicates).
+func HasCountryWith(preds ...predicate.Country) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newCountryStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // HasWallet applies the HasEdge predicate on the "wallet" edge.

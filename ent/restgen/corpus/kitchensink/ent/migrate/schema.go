@@ -19,6 +19,7 @@ var (
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "predecessor_id", Type: field.TypeUUID, Unique: true, Nullable: true},
+		{Name: "country_id", Type: field.TypeString, Nullable: true},
 	}
 	// AccountsTable holds the schema information for the "accounts" table.
 	AccountsTable = &schema.Table{
@@ -30,6 +31,12 @@ var (
 				Symbol:     "accounts_accounts_successor",
 				Columns:    []*schema.Column{AccountsColumns[8]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "accounts_countries_accounts",
+				Columns:    []*schema.Column{AccountsColumns[9]},
+				RefColumns: []*schema.Column{CountriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -54,6 +61,17 @@ var (
 				OnDelete:   schema.Restrict,
 			},
 		},
+	}
+	// CountriesColumns holds the columns for the "countries" table.
+	CountriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString},
+	}
+	// CountriesTable holds the schema information for the "countries" table.
+	CountriesTable = &schema.Table{
+		Name:       "countries",
+		Columns:    CountriesColumns,
+		PrimaryKey: []*schema.Column{CountriesColumns[0]},
 	}
 	// LabelsColumns holds the columns for the "labels" table.
 	LabelsColumns = []*schema.Column{
@@ -139,6 +157,26 @@ var (
 				Name:    "notelabel_note_id_label_id",
 				Unique:  true,
 				Columns: []*schema.Column{NoteLabelsColumns[3], NoteLabelsColumns[4]},
+			},
+		},
+	}
+	// RegionsColumns holds the columns for the "regions" table.
+	RegionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "name", Type: field.TypeString},
+		{Name: "country_id", Type: field.TypeString},
+	}
+	// RegionsTable holds the schema information for the "regions" table.
+	RegionsTable = &schema.Table{
+		Name:       "regions",
+		Columns:    RegionsColumns,
+		PrimaryKey: []*schema.Column{RegionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "regions_countries_regions",
+				Columns:    []*schema.Column{RegionsColumns[2]},
+				RefColumns: []*schema.Column{CountriesColumns[0]},
+				OnDelete:   schema.Cascade,
 			},
 		},
 	}
@@ -253,9 +291,11 @@ var (
 	Tables = []*schema.Table{
 		AccountsTable,
 		CommentsTable,
+		CountriesTable,
 		LabelsTable,
 		NotesTable,
 		NoteLabelsTable,
+		RegionsTable,
 		SamplesTable,
 		WalletsTable,
 		WatchesTable,
@@ -265,12 +305,14 @@ var (
 
 func init() {
 	AccountsTable.ForeignKeys[0].RefTable = AccountsTable
+	AccountsTable.ForeignKeys[1].RefTable = CountriesTable
 	CommentsTable.ForeignKeys[0].RefTable = NotesTable
 	LabelsTable.ForeignKeys[0].RefTable = LabelsTable
 	NotesTable.ForeignKeys[0].RefTable = AccountsTable
 	NotesTable.ForeignKeys[1].RefTable = AccountsTable
 	NoteLabelsTable.ForeignKeys[0].RefTable = NotesTable
 	NoteLabelsTable.ForeignKeys[1].RefTable = LabelsTable
+	RegionsTable.ForeignKeys[0].RefTable = CountriesTable
 	WalletsTable.ForeignKeys[0].RefTable = AccountsTable
 	WatchesTable.ForeignKeys[0].RefTable = AccountsTable
 	WatchesTable.ForeignKeys[1].RefTable = NotesTable

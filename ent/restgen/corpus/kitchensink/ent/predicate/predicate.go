@@ -12,6 +12,9 @@ type Account func(*sql.Selector)
 // Comment is the predicate function for comment builders.
 type Comment func(*sql.Selector)
 
+// Country is the predicate function for country builders.
+type Country func(*sql.Selector)
+
 // Label is the predicate function for label builders.
 type Label func(*sql.Selector)
 
@@ -20,6 +23,9 @@ type Note func(*sql.Selector)
 
 // NoteLabel is the predicate function for notelabel builders.
 type NoteLabel func(*sql.Selector)
+
+// Region is the predicate function for region builders.
+type Region func(*sql.Selector)
 
 // Sample is the predicate function for sample builders.
 type Sample func(*sql.Selector)
