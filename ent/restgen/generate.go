@@ -83,7 +83,9 @@ var generatedHeader = regexp.MustCompile(`(?m)^// Code generated .* DO NOT EDIT\
 // src is written to the same path under dst, and each generated Go file of
 // dst that src lacks is removed (with directories left empty by it).
 // Hand-written files are never removed or overwritten; testdata and hidden
-// directories are not looked into.
+// directories, and directories below dst holding a hand-written Go file or
+// a go.mod (ent/restgen, whose corpus holds other generations' output), are
+// not looked into.
 func Swap(src, dst string) error {
 	want := make(map[string][]byte)
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
@@ -111,7 +113,7 @@ func Swap(src, dst string) error {
 			return err
 		}
 		if d.IsDir() {
-			if path != dst && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			if path != dst && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || handWritten(path)) {
 				return filepath.SkipDir
 			}
 			dirs = append(dirs, path)
@@ -164,6 +166,28 @@ func Swap(src, dst string) error {
 		}
 	}
 	return nil
+}
+
+// handWritten reports whether the directory dir holds a go.mod or a Go file
+// without the generated-code line: it is not the output of a generation.
+func handWritten(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name() == "go.mod" {
+			return true
+		}
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err == nil && !generatedHeader.Match(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeFile replaces path with b through a temporary file and a rename, so

@@ -1,12 +1,15 @@
 package restgen
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/entblog/blog/ent/restgen/annotation"
 	"github.com/entblog/blog/openapi/restkit"
 
 	"entgo.io/contrib/entoas"
@@ -39,6 +42,9 @@ type Entity struct {
 	Path  string // collection path: "/users"
 	// ID is the id field: int, int64, string or uuid.UUID.
 	ID *Field
+	// PageSize is the page size of lists when the client sets none, and
+	// MaxPageSize the largest a client may set (annotation.PageSize).
+	PageSize, MaxPageSize int
 	// ClientID is set when clients choose the ids (a string or UUID id
 	// without a default): create bodies then require "id".
 	ClientID bool
@@ -388,6 +394,14 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			return nil, err
 		}
 		e.ID = id
+		ant, err := restAnnotation(n.Annotations)
+		if err != nil {
+			return nil, fmt.Errorf("type %s: %w", n.Name, err)
+		}
+		e.PageSize, e.MaxPageSize = cmp.Or(ant.DefaultPageSize, DefaultPageSize), cmp.Or(ant.MaxPageSize, MaxPageSize)
+		if e.PageSize < 1 || e.PageSize > e.MaxPageSize {
+			return nil, fmt.Errorf("type %s: page sizes %d (default) and %d (largest): want 1 ≤ default ≤ largest", n.Name, e.PageSize, e.MaxPageSize)
+		}
 		e.ClientID = id.Type != "int" && id.Type != "int64" && id.Default == ""
 		m.Entities = append(m.Entities, e)
 		byName[n.Name] = e
@@ -479,7 +493,13 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				e.Links = append(e.Links, edge)
 				edge.Target.Referenced = true
 			case edgeNotWritable:
-				e.Children = append(e.Children, edge)
+				ant, err := restAnnotation(ed.Annotations)
+				if err != nil {
+					return nil, fmt.Errorf("edge %s.%s: %w", n.Name, ed.Name, err)
+				}
+				if !ant.NoNest {
+					e.Children = append(e.Children, edge)
+				}
 			case edgeByField:
 				for _, f := range e.Fields {
 					if f.Name == ed.Field().Name {
@@ -540,16 +560,23 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				}
 			}
 		}
-		for _, child := range e.Children {
-			ed := edgeByName(n, child.Name)
+		// Edges whose target holds the foreign key — nested or not
+		// (annotation.NoNest) — load through it.
+		for _, edge := range e.Edges {
+			if edge.M2M || edge.FK != nil {
+				continue
+			}
+			ed := edgeByName(n, edge.Name)
 			if ed.Ref == nil || ed.Ref.Field() == nil {
 				return nil, fmt.Errorf("edge %s.%s: the inverse edge has no foreign-key field", n.Name, ed.Name)
 			}
-			for _, f := range child.Target.Fields {
+			for _, f := range edge.Target.Fields {
 				if f.Name == ed.Ref.Field().Name {
-					child.BackRef = f
+					edge.BackRef = f
 				}
 			}
+		}
+		for _, child := range e.Children {
 			for _, f := range child.NestedFields() {
 				if f.Ref != nil {
 					f.Ref.RefNested = true
@@ -592,6 +619,24 @@ func nestedNames(m *Model) {
 			c.Nested = name
 		}
 	}
+}
+
+// restAnnotation decodes the generator's annotation from ant (ent keeps
+// annotations as their JSON).
+func restAnnotation(ant gen.Annotations) (annotation.Annotation, error) {
+	var a annotation.Annotation
+	raw, ok := ant[annotation.Name]
+	if !ok {
+		return a, nil
+	}
+	b, err := json.Marshal(raw)
+	if err == nil {
+		err = json.Unmarshal(b, &a)
+	}
+	if err != nil {
+		return a, fmt.Errorf("reading its %s annotation: %w", annotation.Name, err)
+	}
+	return a, nil
 }
 
 // idField is the id of n, when its type is one the API serves: ints the

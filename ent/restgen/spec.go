@@ -255,7 +255,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 			SetDescription(fmt.Sprintf("Other rows still refer to the %s (a foreign key without ON DELETE CASCADE or SET NULL).", e.Label)).
 			SetJSONContent(spec.RefSchema("Error").Schema))
 	}
-	pagination(root.Get)
+	pagination(root.Get, e)
 	include(root.Get, e)
 	include(item.Get, e)
 	for _, edge := range e.Edges {
@@ -269,7 +269,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 			setResponse(p.Get, http.StatusOK, target)
 		} else {
 			setResponse(p.Get, http.StatusOK, lists[edge.Target])
-			pagination(p.Get)
+			pagination(p.Get, edge.Target)
 			p.Get.AddParameters(params[edge.Target]...)
 		}
 		include(p.Get, edge.Target)
@@ -581,7 +581,7 @@ func nestedBody(spec *ogen.Spec, child *Edge, keys map[*Entity]*ogen.Schema) *og
 }
 
 // pagination bounds and defaults the page parameters of a list operation.
-func pagination(op *ogen.Operation) {
+func pagination(op *ogen.Operation, e *Entity) {
 	for _, p := range op.Parameters {
 		switch p.Name {
 		case "page":
@@ -591,11 +591,11 @@ func pagination(op *ogen.Operation) {
 					SetMaximum(ptr(int64(MaxPage))).
 					SetDefault(json.RawMessage("1")))
 		case "itemsPerPage":
-			p.SetDescription(fmt.Sprintf("Items per page, at most %d.", MaxPageSize)).
+			p.SetDescription(fmt.Sprintf("Items per page, at most %d.", e.MaxPageSize)).
 				SetSchema(ogen.Int().
 					SetMinimum(ptr(int64(1))).
-					SetMaximum(ptr(int64(MaxPageSize))).
-					SetDefault(json.RawMessage(strconv.Itoa(DefaultPageSize))))
+					SetMaximum(ptr(int64(e.MaxPageSize))).
+					SetDefault(json.RawMessage(strconv.Itoa(e.PageSize))))
 		}
 	}
 	op.SetDescription(op.Description + " Ordered by id.")

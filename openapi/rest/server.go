@@ -132,9 +132,10 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 	})
 }
 
-// listQuery parses the list parameters and include of r for e; check checks
-// the include tree names edges of e.
-func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
+// listQuery parses the list parameters and include of r for e, pages of
+// pageSize rows unless r says; check checks the include tree names edges
+// of e.
+func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
 	params := r.URL.Query()
 	inc, err := includeOf(params)
 	if err != nil {
@@ -143,7 +144,7 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restk
 	if err := check(inc, ""); err != nil {
 		return nil, nil, err
 	}
-	lq, err := restkit.ParseList(params, e, DefaultPageSize)
+	lq, err := restkit.ParseList(params, e, pageSize)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -315,7 +316,7 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 
 // listPost handles GET /posts.
 func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Post, checkPostInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Post, 30, checkPostInclude)
 	if err != nil {
 		return err
 	}
@@ -395,7 +396,7 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Tag, checkTagInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Tag, 30, checkTagInclude)
 	if err != nil {
 		return err
 	}
@@ -859,7 +860,7 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 
 // listProfile handles GET /profiles.
 func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Profile, checkProfileInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Profile, 30, checkProfileInclude)
 	if err != nil {
 		return err
 	}
@@ -1206,7 +1207,7 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 
 // listTag handles GET /tags.
 func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Tag, checkTagInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Tag, 30, checkTagInclude)
 	if err != nil {
 		return err
 	}
@@ -1257,7 +1258,7 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Post, checkPostInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Post, 30, checkPostInclude)
 	if err != nil {
 		return err
 	}
@@ -1765,7 +1766,7 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 
 // listUser handles GET /users.
 func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.User, checkUserInclude)
+	lq, inc, err := h.listQuery(r, h.entities.User, 30, checkUserInclude)
 	if err != nil {
 		return err
 	}
@@ -1845,7 +1846,7 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Post, checkPostInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Post, 30, checkPostInclude)
 	if err != nil {
 		return err
 	}

@@ -270,9 +270,10 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 	})
 }
 
-// listQuery parses the list parameters and include of r for e; check checks
-// the include tree names edges of e.
-func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
+// listQuery parses the list parameters and include of r for e, pages of
+// pageSize rows unless r says; check checks the include tree names edges
+// of e.
+func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
 	params := r.URL.Query()
 	inc, err := includeOf(params)
 	if err != nil {
@@ -281,7 +282,7 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restk
 	if err := check(inc, ""); err != nil {
 		return nil, nil, err
 	}
-	lq, err := restkit.ParseList(params, e, DefaultPageSize)
+	lq, err := restkit.ParseList(params, e, pageSize)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -750,7 +751,7 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 
 // listAccount handles GET /accounts.
 func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Account, checkAccountInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Account, 30, checkAccountInclude)
 	if err != nil {
 		return err
 	}
@@ -859,7 +860,7 @@ func (h *handler) listAccountNotes(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Note, checkNoteInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Note, 30, checkNoteInclude)
 	if err != nil {
 		return err
 	}
@@ -888,7 +889,7 @@ func (h *handler) listAccountReviews(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Note, checkNoteInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Note, 30, checkNoteInclude)
 	if err != nil {
 		return err
 	}
@@ -917,7 +918,7 @@ func (h *handler) listAccountWatching(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Note, checkNoteInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Note, 30, checkNoteInclude)
 	if err != nil {
 		return err
 	}
@@ -946,7 +947,7 @@ func (h *handler) listAccountFollowers(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Account, checkAccountInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Account, 30, checkAccountInclude)
 	if err != nil {
 		return err
 	}
@@ -975,7 +976,7 @@ func (h *handler) listAccountFollowing(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Account, checkAccountInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Account, 30, checkAccountInclude)
 	if err != nil {
 		return err
 	}
@@ -2317,7 +2318,7 @@ func (h *handler) deleteComment(w http.ResponseWriter, r *http.Request) error {
 
 // listComment handles GET /comments.
 func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Comment, checkCommentInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Comment, 30, checkCommentInclude)
 	if err != nil {
 		return err
 	}
@@ -2777,7 +2778,7 @@ func (h *handler) deleteCountry(w http.ResponseWriter, r *http.Request) error {
 
 // listCountry handles GET /countries.
 func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Country, checkCountryInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Country, 30, checkCountryInclude)
 	if err != nil {
 		return err
 	}
@@ -2828,7 +2829,7 @@ func (h *handler) listCountryRegions(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Region, checkRegionInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Region, 30, checkRegionInclude)
 	if err != nil {
 		return err
 	}
@@ -2857,7 +2858,7 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Account, checkAccountInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Account, 30, checkAccountInclude)
 	if err != nil {
 		return err
 	}
@@ -3420,7 +3421,7 @@ func (h *handler) deleteLabel(w http.ResponseWriter, r *http.Request) error {
 
 // listLabel handles GET /labels.
 func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Label, checkLabelInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Label, 30, checkLabelInclude)
 	if err != nil {
 		return err
 	}
@@ -3471,7 +3472,7 @@ func (h *handler) listLabelNotes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Note, checkNoteInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Note, 30, checkNoteInclude)
 	if err != nil {
 		return err
 	}
@@ -3529,7 +3530,7 @@ func (h *handler) listLabelChildren(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Label, checkLabelInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Label, 30, checkLabelInclude)
 	if err != nil {
 		return err
 	}
@@ -3558,7 +3559,7 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, checkNoteLabelInclude)
+	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, 30, checkNoteLabelInclude)
 	if err != nil {
 		return err
 	}
@@ -4430,7 +4431,7 @@ func (h *handler) deleteNote(w http.ResponseWriter, r *http.Request) error {
 
 // listNote handles GET /notes.
 func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Note, checkNoteInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Note, 30, checkNoteInclude)
 	if err != nil {
 		return err
 	}
@@ -4539,7 +4540,7 @@ func (h *handler) listNoteWatchers(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Account, checkAccountInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Account, 30, checkAccountInclude)
 	if err != nil {
 		return err
 	}
@@ -4568,7 +4569,7 @@ func (h *handler) listNoteLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Label, checkLabelInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Label, 30, checkLabelInclude)
 	if err != nil {
 		return err
 	}
@@ -4597,7 +4598,7 @@ func (h *handler) listNoteComments(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Comment, checkCommentInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Comment, 30, checkCommentInclude)
 	if err != nil {
 		return err
 	}
@@ -4626,7 +4627,7 @@ func (h *handler) listNoteNoteLabels(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, checkNoteLabelInclude)
+	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, 30, checkNoteLabelInclude)
 	if err != nil {
 		return err
 	}
@@ -5461,7 +5462,7 @@ func (h *handler) deleteNoteLabel(w http.ResponseWriter, r *http.Request) error 
 
 // listNoteLabel handles GET /note-labels.
 func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, checkNoteLabelInclude)
+	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, 30, checkNoteLabelInclude)
 	if err != nil {
 		return err
 	}
@@ -5864,7 +5865,7 @@ func (h *handler) deleteRegion(w http.ResponseWriter, r *http.Request) error {
 
 // listRegion handles GET /regions.
 func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Region, checkRegionInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Region, 30, checkRegionInclude)
 	if err != nil {
 		return err
 	}
@@ -6307,7 +6308,7 @@ func (h *handler) deleteSample(w http.ResponseWriter, r *http.Request) error {
 
 // listSample handles GET /samples.
 func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Sample, checkSampleInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Sample, 30, checkSampleInclude)
 	if err != nil {
 		return err
 	}
@@ -6566,7 +6567,7 @@ func (h *handler) deleteWallet(w http.ResponseWriter, r *http.Request) error {
 
 // listWallet handles GET /wallets.
 func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Wallet, checkWalletInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Wallet, 30, checkWalletInclude)
 	if err != nil {
 		return err
 	}

@@ -212,9 +212,10 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 	})
 }
 
-// listQuery parses the list parameters and include of r for e; check checks
-// the include tree names edges of e.
-func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
+// listQuery parses the list parameters and include of r for e, pages of
+// pageSize rows unless r says; check checks the include tree names edges
+// of e.
+func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, check func(restkit.Include, string) error) (*restkit.List, restkit.Include, error) {
 	params := r.URL.Query()
 	inc, err := includeOf(params)
 	if err != nil {
@@ -223,7 +224,7 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, check func(restk
 	if err := check(inc, ""); err != nil {
 		return nil, nil, err
 	}
-	lq, err := restkit.ParseList(params, e, DefaultPageSize)
+	lq, err := restkit.ParseList(params, e, pageSize)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -382,7 +383,7 @@ func (h *handler) deleteAddress(w http.ResponseWriter, r *http.Request) error {
 
 // listAddress handles GET /addresses.
 func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Address, checkAddressInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Address, 30, checkAddressInclude)
 	if err != nil {
 		return err
 	}
@@ -941,7 +942,7 @@ func (h *handler) deleteCategory(w http.ResponseWriter, r *http.Request) error {
 
 // listCategory handles GET /categories.
 func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Category, checkCategoryInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Category, 30, checkCategoryInclude)
 	if err != nil {
 		return err
 	}
@@ -1021,7 +1022,7 @@ func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Category, checkCategoryInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Category, 30, checkCategoryInclude)
 	if err != nil {
 		return err
 	}
@@ -1050,7 +1051,7 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Product, checkProductInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Product, 20, checkProductInclude)
 	if err != nil {
 		return err
 	}
@@ -1475,20 +1476,6 @@ func (h *handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		out.Reviews = []*Review{}
-		if len(in.Reviews) > 0 {
-			productIDRefs := make([]*int, len(in.Reviews))
-			for i := range in.Reviews {
-				productIDRefs[i] = &in.Reviews[i].ProductID
-			}
-			if err := checkProductRefs(ctx, tx, "reviews.%d.product_id", productIDRefs); err != nil {
-				return err
-			}
-			out.Reviews, err = insertCustomerReviews(ctx, tx, e.ID, in.Reviews)
-			if err != nil {
-				return err
-			}
-		}
 		return nil
 	})
 	if err != nil {
@@ -1685,80 +1672,6 @@ func createCustomerOrders(ctx context.Context, tx *ent.Tx, owner int, in []Custo
 	return out, nil
 }
 
-// insertCustomerReviews inserts the reviews of a new customer (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for reviews, it goes
-// through the builders so that they run.
-func insertCustomerReviews(ctx context.Context, tx *ent.Tx, owner int, in []CustomerReviewCreate) ([]*Review, error) {
-	if len(tx.Review.Hooks()) > 0 {
-		return createCustomerReviews(ctx, tx, owner, in)
-	}
-	drv := tx.Driver()
-	d := drv.Dialect()
-	// What ent sets alike in every row: computed once, one argument each.
-	rows := make([][]any, len(in))
-	out := make([]*Review, len(in))
-	for i, n := range in {
-		v := &Review{}
-		v.CustomerID = owner
-		v.Rating = n.Rating
-		if err := review.RatingValidator(v.Rating); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("reviews.%d.rating", i), "%v", err)
-		}
-		if n.Body != nil {
-			v.Body = *n.Body
-		}
-		v.ProductID = n.ProductID
-		rows[i] = []any{v.Rating, n.Body, v.ProductID}
-		out[i] = v
-	}
-	ins := restkit.InsertRows(d, review.Table,
-		[]string{review.FieldCustomerID},
-		[]any{owner},
-		[]string{review.FieldRating, review.FieldBody, review.FieldProductID},
-		rows, review.FieldID)
-	// The rows come back in the order of VALUES, as ent's bulk create expects.
-	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
-		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
-		}
-		i++
-		return rows.Scan(&out[i-1].ID)
-	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting reviews: %w", err)
-	}
-	return out, nil
-}
-
-// createCustomerReviews is insertCustomerReviews through ent's builders.
-func createCustomerReviews(ctx context.Context, tx *ent.Tx, owner int, in []CustomerReviewCreate) ([]*Review, error) {
-	bulk := make([]*ent.ReviewCreate, len(in))
-	for i, n := range in {
-		cc := tx.Review.Create().SetCustomerID(owner)
-		cc.SetRating(n.Rating)
-		if n.Body != nil {
-			cc.SetBody(*n.Body)
-		}
-		cc.SetProductID(n.ProductID)
-		bulk[i] = cc
-	}
-	children, err := tx.Review.CreateBulk(bulk...).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Review, len(children))
-	for i, child := range children {
-		out[i] = newReview(child, nil)
-	}
-	return out, nil
-}
-
 // readCustomer handles GET /customers/{id}.
 func (h *handler) readCustomer(w http.ResponseWriter, r *http.Request) error {
 	id, err := restkit.PathID[int](r)
@@ -1857,7 +1770,7 @@ func (h *handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // listCustomer handles GET /customers.
 func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Customer, checkCustomerInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Customer, 30, checkCustomerInclude)
 	if err != nil {
 		return err
 	}
@@ -1908,7 +1821,7 @@ func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Address, checkAddressInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Address, 30, checkAddressInclude)
 	if err != nil {
 		return err
 	}
@@ -1937,7 +1850,7 @@ func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Order, checkOrderInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Order, 30, checkOrderInclude)
 	if err != nil {
 		return err
 	}
@@ -1966,7 +1879,7 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Review, checkReviewInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Review, 30, checkReviewInclude)
 	if err != nil {
 		return err
 	}
@@ -2499,7 +2412,7 @@ func (h *handler) deleteOrder(w http.ResponseWriter, r *http.Request) error {
 
 // listOrder handles GET /orders.
 func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Order, checkOrderInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Order, 30, checkOrderInclude)
 	if err != nil {
 		return err
 	}
@@ -2579,7 +2492,7 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.OrderLine, checkOrderLineInclude)
+	lq, inc, err := h.listQuery(r, h.entities.OrderLine, 30, checkOrderLineInclude)
 	if err != nil {
 		return err
 	}
@@ -2964,7 +2877,7 @@ func (h *handler) deleteOrderLine(w http.ResponseWriter, r *http.Request) error 
 
 // listOrderLine handles GET /order-lines.
 func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.OrderLine, checkOrderLineInclude)
+	lq, inc, err := h.listQuery(r, h.entities.OrderLine, 30, checkOrderLineInclude)
 	if err != nil {
 		return err
 	}
@@ -3618,7 +3531,7 @@ func (h *handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 
 // listProduct handles GET /products.
 func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Product, checkProductInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Product, 20, checkProductInclude)
 	if err != nil {
 		return err
 	}
@@ -3698,7 +3611,7 @@ func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Supplier, checkSupplierInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Supplier, 30, checkSupplierInclude)
 	if err != nil {
 		return err
 	}
@@ -3727,7 +3640,7 @@ func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.OrderLine, checkOrderLineInclude)
+	lq, inc, err := h.listQuery(r, h.entities.OrderLine, 30, checkOrderLineInclude)
 	if err != nil {
 		return err
 	}
@@ -3756,7 +3669,7 @@ func (h *handler) listProductReviews(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Review, checkReviewInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Review, 30, checkReviewInclude)
 	if err != nil {
 		return err
 	}
@@ -4386,7 +4299,7 @@ func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
 
 // listReview handles GET /reviews.
 func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Review, checkReviewInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Review, 30, checkReviewInclude)
 	if err != nil {
 		return err
 	}
@@ -4807,7 +4720,7 @@ func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
 
 // listSupplier handles GET /suppliers.
 func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Supplier, checkSupplierInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Supplier, 30, checkSupplierInclude)
 	if err != nil {
 		return err
 	}
@@ -4858,7 +4771,7 @@ func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	lq, inc, err := h.listQuery(r, h.entities.Product, checkProductInclude)
+	lq, inc, err := h.listQuery(r, h.entities.Product, 20, checkProductInclude)
 	if err != nil {
 		return err
 	}

@@ -569,7 +569,6 @@ type CustomerCreate struct {
 	JoinedAt  *time.Time              `json:"joined_at,omitempty"`
 	Addresses []CustomerAddressCreate `json:"addresses,omitempty"`
 	Orders    []CustomerOrderCreate   `json:"orders,omitempty"`
-	Reviews   []CustomerReviewCreate  `json:"reviews,omitempty"`
 }
 
 // DecodeJSON reads v from d as encoding/json would read a body the spec has
@@ -587,8 +586,6 @@ func (v *CustomerCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadSlice(d, &v.Addresses, restkit.ReadObject[CustomerAddressCreate])
 		case "orders":
 			return restkit.ReadSlice(d, &v.Orders, restkit.ReadObject[CustomerOrderCreate])
-		case "reviews":
-			return restkit.ReadSlice(d, &v.Reviews, restkit.ReadObject[CustomerReviewCreate])
 		}
 		return d.Skip()
 	})
@@ -639,28 +636,6 @@ func (v *CustomerOrderCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadPtr(d, &v.PlacedAt, restkit.ReadTime)
 		case "note":
 			return restkit.ReadPtr(d, &v.Note, restkit.ReadString)
-		}
-		return d.Skip()
-	})
-}
-
-// CustomerReviewCreate is a review created with its customer.
-type CustomerReviewCreate struct {
-	Rating    int8    `json:"rating"`
-	Body      *string `json:"body,omitempty"`
-	ProductID int     `json:"product_id"`
-}
-
-// DecodeJSON reads v from d (see CustomerCreate.DecodeJSON).
-func (v *CustomerReviewCreate) DecodeJSON(d *jx.Decoder) error {
-	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
-		switch string(key) {
-		case "rating":
-			return restkit.Read(d, &v.Rating, restkit.ReadAny[int8])
-		case "body":
-			return restkit.ReadPtr(d, &v.Body, restkit.ReadString)
-		case "product_id":
-			return restkit.Read(d, &v.ProductID, restkit.ReadInt)
 		}
 		return d.Skip()
 	})

@@ -1,8 +1,11 @@
 package schema
 
 import (
+	"github.com/entblog/blog/ent/restgen/annotation"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -54,6 +57,11 @@ func (Product) Edges() []ent.Edge {
 		edge.To("lines", OrderLine.Type).Annotations(entsql.OnDelete(entsql.Restrict)),
 		edge.To("reviews", Review.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
+}
+
+// Annotations of the Product: pages of 20 products, at most 50.
+func (Product) Annotations() []schema.Annotation {
+	return []schema.Annotation{annotation.PageSize(20, 50)}
 }
 
 // Indexes of the Product.

@@ -5,6 +5,8 @@ package schema
 import (
 	"time"
 
+	"github.com/entblog/blog/ent/restgen/annotation"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
@@ -29,7 +31,8 @@ func (Customer) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("addresses", Address.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("orders", Order.Type).Annotations(entsql.OnDelete(entsql.Restrict)),
-		edge.To("reviews", Review.Type).Annotations(entsql.OnDelete(entsql.Cascade)),
+		// Reviews are written on their own, not with a new customer.
+		edge.To("reviews", Review.Type).Annotations(entsql.OnDelete(entsql.Cascade), annotation.NoNest()),
 	}
 }
 

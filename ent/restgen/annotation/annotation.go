@@ -1,0 +1,70 @@
+// Package annotation holds the schema annotations of the REST generator:
+// what a team says about its API in its ent schema, next to the fields and
+// edges it concerns, instead of in code that names tables. It imports only
+// ent's schema package, so schema packages can use it without linking the
+// generator into the programs built on the generated code.
+//
+//	func (Product) Annotations() []schema.Annotation {
+//		return []schema.Annotation{annotation.PageSize(20, 50)}
+//	}
+//
+//	edge.To("reviews", Review.Type).Annotations(annotation.NoNest())
+package annotation
+
+import "entgo.io/ent/schema"
+
+// Name is the name the annotations are stored under in ent's graph.
+const Name = "RestGen"
+
+// Annotation configures the REST layer of a schema type or edge. Zero
+// values keep the generator's defaults.
+type Annotation struct {
+	// DefaultPageSize is the page size of the type's lists when the client
+	// sets none; MaxPageSize bounds what it may set (both: types).
+	DefaultPageSize int `json:"DefaultPageSize,omitempty"`
+	MaxPageSize     int `json:"MaxPageSize,omitempty"`
+	// NoNest keeps an edge whose target holds the foreign key (a
+	// customer's reviews) out of the owner's create body: its rows are
+	// created on their own (edges).
+	NoNest bool `json:"NoNest,omitempty"`
+}
+
+// Name implements schema.Annotation.
+func (Annotation) Name() string { return Name }
+
+// Merge implements schema.Merger: later annotations set what they set.
+func (a Annotation) Merge(other schema.Annotation) schema.Annotation {
+	var b Annotation
+	switch o := other.(type) {
+	case Annotation:
+		b = o
+	case *Annotation:
+		if o == nil {
+			return a
+		}
+		b = *o
+	default:
+		return a
+	}
+	if b.DefaultPageSize != 0 {
+		a.DefaultPageSize = b.DefaultPageSize
+	}
+	if b.MaxPageSize != 0 {
+		a.MaxPageSize = b.MaxPageSize
+	}
+	a.NoNest = a.NoNest || b.NoNest
+	return a
+}
+
+// PageSize sets the default and the largest page size of a type's lists.
+func PageSize(def, max int) Annotation {
+	return Annotation{DefaultPageSize: def, MaxPageSize: max}
+}
+
+// NoNest keeps an edge out of its owner's create body.
+func NoNest() Annotation { return Annotation{NoNest: true} }
+
+var (
+	_ schema.Annotation = Annotation{}
+	_ schema.Merger     = Annotation{}
+)
