@@ -513,6 +513,46 @@ func (c *suite) errors(t *testing.T, path string) {
 // rawJSON is a request body sent as it is, valid JSON or not.
 type rawJSON string
 
+// cursorWalk creates rows at path until there are at least five, then walks
+// the list two rows a page, sorted by id descending, from cursor to cursor:
+// every row comes exactly once, and the walk ends.
+func (c *suite) cursorWalk(t *testing.T, path string) {
+	var page struct {
+		Items      []map[string]any `json:"items"`
+		Total      int              `json:"total"`
+		NextCursor string           `json:"next_cursor"`
+	}
+	c.call(t, "GET", path+"?itemsPerPage=1", nil, &page)
+	for n := page.Total; n < 5; n++ {
+		c.create(t, path)
+	}
+	seen := map[string]bool{}
+	q := url.Values{"itemsPerPage": {"2"}, "sort": {"-id"}}
+	var total, pages int
+	for {
+		page.NextCursor = ""
+		page.Items = nil
+		if code, _ := c.call(t, "GET", path+"?"+q.Encode(), nil, &page); code != http.StatusOK {
+			t.Fatalf("GET %s?%s: got %d, want 200", path, q.Encode(), code)
+		}
+		total = page.Total
+		for _, it := range page.Items {
+			id := fmt.Sprint(it["id"])
+			if seen[id] {
+				t.Fatalf("GET %s?%s: row %s again", path, q.Encode(), id)
+			}
+			seen[id] = true
+		}
+		if pages++; page.NextCursor == "" || pages > total {
+			break
+		}
+		q.Set("cursor", page.NextCursor)
+	}
+	if len(seen) != total {
+		t.Errorf("walking %s two rows a page: %d rows in %d pages, want all %d", path, len(seen), pages, total)
+	}
+}
+
 // links creates a row at path with each list of links of its create body
 // holding one target — a new key for keyed links, else the id of a new row —
 // and one nested child of each nested list with its own lists of links set
@@ -732,6 +772,30 @@ func (c *suite) entity(t *testing.T, path string) {
 			for _, sort := range []string{field, "-" + field} {
 				if code, _ := c.call(t, "GET", path+"?sort="+sort, nil, nil); code != http.StatusOK {
 					t.Errorf("GET %s?sort=%s: got %d, want 200", path, sort, code)
+				}
+			}
+		}
+	})
+	t.Run("CursorWalk", func(t *testing.T) { c.cursorWalk(t, path) })
+	t.Run("Count", func(t *testing.T) {
+		p := list.Parameters.GetByInAndName("query", "count")
+		if p == nil {
+			return
+		}
+		for _, edge := range c.edges(path) {
+			var got struct {
+				Items []map[string]any `json:"items"`
+			}
+			if code, _ := c.call(t, "GET", path+"?count="+edge, nil, &got); code == http.StatusBadRequest {
+				continue // a unique edge: nothing to count
+			} else if code != http.StatusOK {
+				t.Errorf("GET %s?count=%s: got %d, want 200", path, edge, code)
+				continue
+			}
+			for _, it := range got.Items {
+				if _, ok := it[edge+"_count"].(json.Number); !ok {
+					t.Errorf("GET %s?count=%s: an item without %s_count: %v", path, edge, edge, it)
+					break
 				}
 			}
 		}
