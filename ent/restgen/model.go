@@ -17,6 +17,7 @@ import (
 	"entgo.io/ent/entc/gen"
 	"entgo.io/ent/schema/field"
 	"github.com/go-openapi/inflect"
+	"github.com/ogen-go/ogen"
 	"github.com/stoewer/go-strcase"
 )
 
@@ -40,8 +41,16 @@ type Entity struct {
 	Label string // human name: "user"
 	Pkg   string // ent predicate package: "user"
 	Path  string // collection path: "/users"
-	// ID is the id field: int, int64, string or uuid.UUID.
+	// ID is the id field: int, int64, string or uuid.UUID; nil for an edge
+	// schema keyed by the pair it joins (NoID).
 	ID *Field
+	// NoID is set on an edge schema with a composite id
+	// (field.ID("account_id", "note_id")): it is no resource of its own,
+	// but its rows are read (include) and written (nested in a create of
+	// either end) from the two entities it joins. OrderCols are its id
+	// columns (Go constants), which order its rows where others go by id.
+	NoID      bool
+	OrderCols []string
 	// PageSize is the page size of lists when the client sets none, and
 	// MaxPageSize the largest a client may set (annotation.PageSize).
 	PageSize, MaxPageSize int
@@ -105,6 +114,8 @@ type Field struct {
 	Default string
 	// Validator is ent's validator of the field ("post.TitleValidator"), or "".
 	Validator string
+	// oas is the field's schema, for entities entoas does not see (NoID).
+	oas *ogen.Schema
 }
 
 // Edge is an edge of an entity.
@@ -244,6 +255,9 @@ func (m *Model) IDImports() []string {
 	seen := make(map[string]bool)
 	var pkgs []string
 	for _, e := range m.Entities {
+		if e.NoID {
+			continue
+		}
 		if p := e.ID.PkgPath; p != "" && !seen[p] {
 			seen[p] = true
 			pkgs = append(pkgs, p)
@@ -259,7 +273,7 @@ func (m *Model) TypeImports() []string {
 	seen := make(map[string]bool)
 	var pkgs []string
 	for _, e := range m.Entities {
-		for _, f := range append([]*Field{e.ID}, e.Fields...) {
+		for _, f := range append(e.IDs(), e.Fields...) {
 			if f.PkgPath != "" && !seen[f.PkgPath] {
 				seen[f.PkgPath] = true
 				pkgs = append(pkgs, f.PkgPath)
@@ -389,11 +403,19 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			Pkg:   n.Package(),
 			Path:  "/" + rules.Pluralize(strcase.KebabCase(n.Name)),
 		}
-		id, err := idField(n)
-		if err != nil {
-			return nil, err
+		if n.HasCompositeID() {
+			e.NoID = true
+			for _, f := range n.EdgeSchema.ID {
+				e.OrderCols = append(e.OrderCols, n.Package()+"."+f.Constant())
+			}
+		} else {
+			id, err := idField(n)
+			if err != nil {
+				return nil, err
+			}
+			e.ID = id
+			e.ClientID = id.Type != "int" && id.Type != "int64" && id.Default == ""
 		}
-		e.ID = id
 		ant, err := restAnnotation(n.Annotations)
 		if err != nil {
 			return nil, fmt.Errorf("type %s: %w", n.Name, err)
@@ -402,7 +424,6 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 		if e.PageSize < 1 || e.PageSize > e.MaxPageSize {
 			return nil, fmt.Errorf("type %s: page sizes %d (default) and %d (largest): want 1 ≤ default ≤ largest", n.Name, e.PageSize, e.MaxPageSize)
 		}
-		e.ClientID = id.Type != "int" && id.Type != "int64" && id.Default == ""
 		m.Entities = append(m.Entities, e)
 		byName[n.Name] = e
 	}
@@ -458,6 +479,11 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				}
 				field.Ref = byName[ref.Type.Name]
 				field.Ref.Referenced = true
+			}
+			if e.NoID {
+				if field.oas, err = entoas.OgenSchema(f); err != nil {
+					return nil, fmt.Errorf("field %s.%s: %w", n.Name, f.Name, err)
+				}
 			}
 			e.Fields = append(e.Fields, field)
 		}
@@ -721,13 +747,55 @@ func (e *Edge) SharedFields() []*Field {
 	return fs
 }
 
+// IDs is the id field of e in a slice, empty for NoID entities.
+func (e *Entity) IDs() []*Field {
+	if e.NoID {
+		return nil
+	}
+	return []*Field{e.ID}
+}
+
+// Resources are the entities served as resources: all but NoID ones.
+func (m *Model) Resources() []*Entity {
+	var es []*Entity
+	for _, e := range m.Entities {
+		if !e.NoID {
+			es = append(es, e)
+		}
+	}
+	return es
+}
+
+// RoutedEdges are the edges of e with a sub-resource route.
+func (e *Entity) RoutedEdges() []*Edge {
+	var es []*Edge
+	for _, edge := range e.Edges {
+		if edge.Routed() {
+			es = append(es, edge)
+		}
+	}
+	return es
+}
+
+// Routed reports whether the edge has a sub-resource route: not to NoID
+// entities, which are read through include only.
+func (e *Edge) Routed() bool { return !e.Target.NoID }
+
+// Order are the columns (Go constants) the rows of e are ordered by.
+func (e *Entity) Order() []string {
+	if e.NoID {
+		return e.OrderCols
+	}
+	return []string{e.Pkg + ".FieldID"}
+}
+
 // RowDefaults reports whether rows of e take values that differ from row
 // to row and must: a default id (a UUID), an id the client chose, or a
 // unique field's default.
 // Bulk statements, which compute a default once for all rows, cannot make
 // them.
 func (e *Entity) RowDefaults() bool {
-	if e.ID.Default != "" || e.ClientID {
+	if e.NoID || e.ID.Default != "" || e.ClientID {
 		return true
 	}
 	for _, f := range e.Fields {

@@ -1,6 +1,7 @@
 package restgen
 
 import (
+	"slices"
 	"testing"
 
 	"entgo.io/ent/entc"
@@ -8,7 +9,7 @@ import (
 )
 
 // loadModel loads the schema package at path and builds the model the
-// templates and the spec see, as generation does (composite-id types hidden).
+// templates and the spec see, as generation does.
 func loadModel(t *testing.T, path string) *Model {
 	t.Helper()
 	if testing.Short() {
@@ -18,7 +19,6 @@ func loadModel(t *testing.T, path string) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hideCompositeIDs(g)
 	m, err := newModel(g, "example.com/rest")
 	if err != nil {
 		t.Fatal(err)
@@ -79,10 +79,12 @@ func TestModelDecisions(t *testing.T) {
 	if l := edge(t, note.Links, "labels"); l == nil || !l.Through || !note.ThroughLinks() {
 		t.Error("a note's labels go through the NoteLabel edge schema")
 	}
-	for _, e := range ks.Entities {
-		if e.Name == "Watch" {
-			t.Error("Watch, keyed by the pair it joins, is served")
-		}
+	watch := entity(t, ks, "Watch")
+	if !watch.NoID || len(watch.OrderCols) != 2 || slices.Contains(ks.Resources(), watch) {
+		t.Error("Watch, keyed by the pair it joins, has no id and is no resource")
+	}
+	if w := edge(t, account.Children, "watches"); w == nil || w.Routed() || !watch.BuildersOnly() {
+		t.Error("an account's watches are nested in its create (through ent's builders) and have no sub-resource route")
 	}
 	if l := edge(t, account.Links, "watching"); l == nil || !l.Through {
 		t.Error("an account's watching, through the composite-id Watch, is not a link")

@@ -41,6 +41,10 @@ type Config struct {
 type Extension struct {
 	entc.DefaultExtension
 	cfg Config
+	// model is the model of the whole graph, built when ent has generated
+	// its client (before hideCompositeIDs), for MutateSpec to shape the
+	// spec with.
+	model *Model
 }
 
 // New returns the extension for cfg.
@@ -61,19 +65,22 @@ func (x *Extension) Hooks() []gen.Hook {
 			if err := next.Generate(g); err != nil {
 				return err
 			}
+			m, err := newModel(g, x.cfg.Package)
+			if err != nil {
+				return err
+			}
+			x.model = m
 			hideCompositeIDs(g)
-			return x.render(g)
+			return x.render(g, m)
 		})
 	}}
 }
 
-// hideCompositeIDs takes out of g, once ent has generated its client, the
-// types without an id of their own — edge schemas keyed by the pair they
-// join (field.ID("account_id", "note_id")) — and the edges to them, so that
-// neither the spec nor the REST layer serves them: a resource here has an
-// id. The many-to-many edges through them stay, and links made through
-// them get their defaults from ent's builders. To serve such an
-// association object with its extra columns, give it an id of its own.
+// hideCompositeIDs takes out of g, once ent has generated its client and
+// the model is built, the types without an id of their own — edge schemas
+// keyed by the pair they join (field.ID("account_id", "note_id")) — and the
+// edges to them: entoas, which shapes the spec next, cannot describe them.
+// MutateSpec adds what the model serves of them (Entity.NoID).
 func hideCompositeIDs(g *gen.Graph) {
 	composite := func(t *gen.Type) bool { return t.HasCompositeID() }
 	g.Nodes = slices.DeleteFunc(g.Nodes, composite)
@@ -83,11 +90,7 @@ func hideCompositeIDs(g *gen.Graph) {
 }
 
 // render writes one Go file per template into the output directory.
-func (x *Extension) render(g *gen.Graph) error {
-	m, err := newModel(g, x.cfg.Package)
-	if err != nil {
-		return err
-	}
+func (x *Extension) render(g *gen.Graph, m *Model) error {
 	tmpl, err := template.New("rest").Funcs(funcMap()).ParseFS(templateFiles, "templates/*.tmpl")
 	if err != nil {
 		return fmt.Errorf("parsing templates: %w", err)

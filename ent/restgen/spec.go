@@ -50,9 +50,12 @@ const _ = uint(MaxIncluded - MaxLinks)
 //     (/users/{id}/profile) and PUT/POST/DELETE of links by key
 //     (/posts/{id}/tags).
 func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
-	m, err := newModel(g, x.cfg.Package)
-	if err != nil {
-		return err
+	m := x.model
+	if m == nil {
+		var err error
+		if m, err = newModel(g, x.cfg.Package); err != nil {
+			return err
+		}
 	}
 	title, desc, version := x.cfg.Title, x.cfg.Description, x.cfg.Version
 	if title == "" {
@@ -75,13 +78,26 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		}
 		keys[e] = property(body, e.Key.Name)
 	}
+	for _, e := range m.Entities {
+		if e.NoID {
+			// entoas did not see it (see hideCompositeIDs).
+			s := ogen.NewSchema()
+			for _, f := range e.Fields {
+				s.AddOptionalProperties(f.oas.ToProperty(f.Name))
+			}
+			spec.AddSchema(e.Name, s)
+		}
+	}
 	params := make(map[*Entity][]*ogen.Parameter)
 	for _, e := range m.Entities {
 		entitySchema(spec, e)
+		if e.NoID {
+			continue
+		}
 		listSchema(spec, e)
 		params[e] = listParameters(spec, e)
 	}
-	for _, e := range m.Entities {
+	for _, e := range m.Resources() {
 		if err := mutateEntity(spec, e, keys, params); err != nil {
 			return fmt.Errorf("shaping spec of %s: %w", e.Name, err)
 		}
@@ -179,8 +195,11 @@ func entitySchema(spec *ogen.Spec, e *Entity) {
 	for _, p := range s.Properties {
 		base[p.Name] = p
 	}
-	props := ogen.Properties{base["id"]}
-	required := []string{"id"}
+	var props ogen.Properties
+	var required []string
+	if !e.NoID {
+		props, required = ogen.Properties{base["id"]}, []string{"id"}
+	}
 	for _, f := range e.Fields {
 		props = append(props, base[f.Name])
 		// Nillable fields are left out when null, JSON fields when empty.
@@ -258,7 +277,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 	pagination(root.Get, e)
 	include(root.Get, e)
 	include(item.Get, e)
-	for _, edge := range e.Edges {
+	for _, edge := range e.RoutedEdges() {
 		p := spec.Paths[e.Path+"/{id}"+edge.Path]
 		if p == nil || p.Get == nil {
 			return fmt.Errorf("entoas did not generate %s/{id}%s", e.Path, edge.Path)
@@ -317,7 +336,7 @@ func security(spec *ogen.Spec) {
 // edgeTargets are the targets of e's edges.
 func edgeTargets(e *Entity) []*Entity {
 	var ts []*Entity
-	for _, edge := range e.Edges {
+	for _, edge := range e.RoutedEdges() {
 		ts = append(ts, edge.Target)
 	}
 	return ts
@@ -559,7 +578,12 @@ func idSchema(e *Entity) *ogen.Schema {
 
 // nestedBody is the create body of a child nested in its owner's create.
 func nestedBody(spec *ogen.Spec, child *Edge, keys map[*Entity]*ogen.Schema) *ogen.Schema {
-	flat, _ := jsonBody(spec.Paths[child.Target.Path].Post)
+	var flat *ogen.Schema
+	if child.Target.NoID {
+		flat = spec.Components.Schemas[child.Target.Name]
+	} else {
+		flat, _ = jsonBody(spec.Paths[child.Target.Path].Post)
+	}
 	s := ogen.NewSchema().SetDescription(fmt.Sprintf("A %s created with its owner.", child.Target.Label))
 	if child.Target.ClientID {
 		p := clientID(child.Target)

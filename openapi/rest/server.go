@@ -515,234 +515,6 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkPostInclude checks that inc names edges of a post, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkPostInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "author":
-			if err := checkUserInclude(inc[name], prefix+"author."); err != nil {
-				return err
-			}
-		case "tags":
-			if err := checkTagInclude(inc[name], prefix+"tags."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "post", "author", "tags")
-		}
-	}
-	return nil
-}
-
-// loadPostEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadPostEdges(ctx context.Context, nodes []*Post, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "author":
-			var next []*User
-			if next, err = h.loadPostAuthor(ctx, nodes); err == nil {
-				err = h.loadUserEdges(ctx, next, inc[name])
-			}
-		case "tags":
-			var next []*Tag
-			if next, err = h.loadPostTags(ctx, nodes); err == nil {
-				err = h.loadTagEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of posts: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildPostAuthor builds the statement loading the author of
-// posts, for one post or for more.
-func buildPostAuthor(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
-}
-
-// loadPostAuthor sets the author of nodes and returns them, each once.
-func (h *handler) loadPostAuthor(ctx context.Context, nodes []*Post) ([]*User, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*User, len(nodes))
-	for _, n := range nodes {
-		fk := n.AuthorID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*User, 0, len(ids))
-	row := new(User)
-	targets := userTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.postAuthor, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(User)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Author = byID[n.AuthorID]
-	}
-	return out, nil
-}
-
-// buildPostTags builds the statement loading the tags of
-// posts, for one post or for more.
-// Lists hold at most MaxIncluded per post: writes keep them so.
-func buildPostTags(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(tag.Table), b.Table(post.TagsTable).As("t1")
-	parent, child := post.TagsPrimaryKey[0], post.TagsPrimaryKey[1]
-	s := b.Select(append([]string{j.C(parent)}, tagColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(tag.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(tag.FieldID))
-	return restkit.Build(d, s)
-}
-
-// loadPostTags sets the tags of nodes and returns them, each once.
-func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Post, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Tags = []*Tag{}
-	}
-	seen := make(map[int]*Tag)
-	var out []*Tag
-	var owner int
-	row := new(Tag)
-	targets := tagTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.postTags, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Tag)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Tags = append(n.Tags, c)
-		return nil
-	})
-	return out, err
-}
-
-// postColumns are the columns of t that postTargets scans, in order.
-func postColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(post.FieldID),
-		t.C(post.FieldCreatedAt),
-		t.C(post.FieldUpdatedAt),
-		t.C(post.FieldTitle),
-		t.C(post.FieldContent),
-		t.C(post.FieldAuthorID),
-	}
-}
-
-// postTargets returns lead followed by the scan targets of
-// postColumns in e.
-func postTargets(e *Post, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.CreatedAt,
-		&e.UpdatedAt,
-		&e.Title,
-		&e.Content,
-		&e.AuthorID,
-	)
-}
-
-// missingPost returns a 404 error when no post has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingPost(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Post.Query().Where(post.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking post %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("post", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkPostExists returns a 404 error when no post has id.
-func checkPostExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Post.Query().Where(post.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking post %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("post", id)
-	}
-	return nil
-}
-
-// checkPostIDs returns a 400 error naming field unless every id is
-// a post.
-func checkPostIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Post.Query().Where(post.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking post ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "post", ids, found)
-}
-
-// checkPostTagsBound returns a 409 error when one of the
-// posts with ids has more than MaxLinks tags.
-func checkPostTagsBound(ctx context.Context, tx *ent.Tx, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	over, err := tx.Post.Query().
-		Where(post.IDIn(ids...), predicate.Post(restkit.CountOver(
-			restkit.CountLinks(post.TagsTable, post.TagsPrimaryKey[0]), MaxLinks))).
-		IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("counting tags: %w", err)
-	}
-	if len(over) > 0 {
-		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a post has at most %d tags; post %v would have more", MaxLinks, over[0]))
-	}
-	return nil
-}
-
 // createProfile handles POST /profiles.
 func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 	var in ProfileCreate
@@ -926,132 +698,6 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// checkProfileInclude checks that inc names edges of a profile, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkProfileInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "user":
-			if err := checkUserInclude(inc[name], prefix+"user."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "profile", "user")
-		}
-	}
-	return nil
-}
-
-// loadProfileEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadProfileEdges(ctx context.Context, nodes []*Profile, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "user":
-			var next []*User
-			if next, err = h.loadProfileUser(ctx, nodes); err == nil {
-				err = h.loadUserEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of profiles: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildProfileUser builds the statement loading the user of
-// profiles, for one profile or for more.
-func buildProfileUser(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
-}
-
-// loadProfileUser sets the user of nodes and returns them, each once.
-func (h *handler) loadProfileUser(ctx context.Context, nodes []*Profile) ([]*User, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*User, len(nodes))
-	for _, n := range nodes {
-		fk := n.UserID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*User, 0, len(ids))
-	row := new(User)
-	targets := userTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.profileUser, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(User)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.User = byID[n.UserID]
-	}
-	return out, nil
-}
-
-// profileColumns are the columns of t that profileTargets scans, in order.
-func profileColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(profile.FieldID),
-		t.C(profile.FieldCreatedAt),
-		t.C(profile.FieldUpdatedAt),
-		t.C(profile.FieldBio),
-		t.C(profile.FieldUserID),
-	}
-}
-
-// profileTargets returns lead followed by the scan targets of
-// profileColumns in e.
-func profileTargets(e *Profile, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.CreatedAt,
-		&e.UpdatedAt,
-		&e.Bio,
-		&e.UserID,
-	)
-}
-
-// missingProfile returns a 404 error when no profile has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingProfile(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Profile.Query().Where(profile.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking profile %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("profile", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
 	return nil
 }
 
@@ -1279,250 +925,6 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// checkTagInclude checks that inc names edges of a tag, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkTagInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "posts":
-			if err := checkPostInclude(inc[name], prefix+"posts."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "tag", "posts")
-		}
-	}
-	return nil
-}
-
-// loadTagEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadTagEdges(ctx context.Context, nodes []*Tag, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "posts":
-			var next []*Post
-			if next, err = h.loadTagPosts(ctx, nodes); err == nil {
-				err = h.loadPostEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of tags: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildTagPosts builds the statement loading the posts of
-// tags, for one tag or for more.
-// Lists hold at most MaxIncluded per tag: a LIMIT for one, a per-parent cap for more.
-func buildTagPosts(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(post.Table), b.Table(tag.PostsTable).As("t1")
-	parent, child := tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0]
-	s := b.Select(append([]string{j.C(parent)}, postColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(post.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(post.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(tag.PostsTable, parent, child, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadTagPosts sets the posts of nodes and returns them, each once.
-func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Tag, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Posts = []*Post{}
-	}
-	seen := make(map[int]*Post)
-	var out []*Post
-	var owner int
-	row := new(Post)
-	targets := postTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.tagPosts, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Post)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Posts = append(n.Posts, c)
-		return nil
-	})
-	return out, err
-}
-
-// tagColumns are the columns of t that tagTargets scans, in order.
-func tagColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(tag.FieldID),
-		t.C(tag.FieldCreatedAt),
-		t.C(tag.FieldUpdatedAt),
-		t.C(tag.FieldName),
-	}
-}
-
-// tagTargets returns lead followed by the scan targets of
-// tagColumns in e.
-func tagTargets(e *Tag, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.CreatedAt,
-		&e.UpdatedAt,
-		&e.Name,
-	)
-}
-
-// missingTag returns a 404 error when no tag has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingTag(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Tag.Query().Where(tag.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking tag %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("tag", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkTagExists returns a 404 error when no tag has id.
-func checkTagExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Tag.Query().Where(tag.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking tag %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("tag", id)
-	}
-	return nil
-}
-
-// checkTagIDs returns a 400 error naming field unless every id is
-// a tag.
-func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Tag.Query().Where(tag.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking tag ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "tag", ids, found)
-}
-
-// ensureTags finds or creates, in tx, the
-// tags with the given names: one insert that skips
-// existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
-func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	drv := tx.Driver()
-	byKey := make(map[string]*Tag, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("tags %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		if err := upsertTags(ctx, tx, missing); err != nil {
-			return nil, fmt.Errorf("upserting tags: %w", err)
-		}
-		t := sql.Table(tag.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
-			v := new(Tag)
-			if err := rows.Scan(tagTargets(v)...); err != nil {
-				return err
-			}
-			byKey[v.Name] = v
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading tags: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
-	}
-	return byKey, nil
-}
-
-// upsertTags inserts the tags of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for tags, so that they run.
-func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) error {
-	if len(tx.Tag.Hooks()) > 0 {
-		bulk := make([]*ent.TagCreate, len(keys))
-		for i, k := range keys {
-			bulk[i] = tx.Tag.Create().SetName(k)
-		}
-		return tx.Tag.CreateBulk(bulk...).OnConflictColumns(tag.FieldName).DoNothing().Exec(ctx)
-	}
-	drv := tx.Driver()
-	for _, k := range keys {
-		if err := tag.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
-		}
-	}
-	ins := restkit.InsertKeys(drv.Dialect(), tag.Table, tag.FieldName, keys,
-		[]string{tag.FieldCreatedAt, tag.FieldUpdatedAt},
-		[]any{tag.DefaultCreatedAt(), tag.DefaultUpdatedAt()})
-	return restkit.Exec(ctx, drv, ins)
-}
-
-// pickTags returns the tags of keys from byKey, once
-// each, ordered by id as include orders them.
-func pickTags(byKey map[string]*Tag, keys []string) []*Tag {
-	out := make([]*Tag, 0, len(keys))
-	for _, k := range restkit.DedupKeys(keys) {
-		if t, ok := byKey[k]; ok {
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(a, b *Tag) int { return restkit.CompareIDs(a.ID, b.ID) })
-	return out
-}
-
-// tagIDs returns the ids of ts.
-func tagIDs(ts []*Tag) []int {
-	ids := make([]int, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
 }
 
 // createUser handles POST /users.
@@ -1936,6 +1338,397 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// checkPostInclude checks that inc names edges of a post, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkPostInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "author":
+			if err := checkUserInclude(inc[name], prefix+"author."); err != nil {
+				return err
+			}
+		case "tags":
+			if err := checkTagInclude(inc[name], prefix+"tags."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "post", "author", "tags")
+		}
+	}
+	return nil
+}
+
+// loadPostEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadPostEdges(ctx context.Context, nodes []*Post, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "author":
+			var next []*User
+			if next, err = h.loadPostAuthor(ctx, nodes); err == nil {
+				err = h.loadUserEdges(ctx, next, inc[name])
+			}
+		case "tags":
+			var next []*Tag
+			if next, err = h.loadPostTags(ctx, nodes); err == nil {
+				err = h.loadTagEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of posts: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildPostAuthor builds the statement loading the author of
+// posts, for one post or for more.
+func buildPostAuthor(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(user.Table)
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+}
+
+// loadPostAuthor sets the author of nodes and returns them, each once.
+func (h *handler) loadPostAuthor(ctx context.Context, nodes []*Post) ([]*User, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*User, len(nodes))
+	for _, n := range nodes {
+		fk := n.AuthorID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*User, 0, len(ids))
+	row := new(User)
+	targets := userTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.postAuthor, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(User)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Author = byID[n.AuthorID]
+	}
+	return out, nil
+}
+
+// buildPostTags builds the statement loading the tags of
+// posts, for one post or for more.
+// Lists hold at most MaxIncluded per post: writes keep them so.
+func buildPostTags(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(tag.Table), b.Table(post.TagsTable).As("t1")
+	parent, child := post.TagsPrimaryKey[0], post.TagsPrimaryKey[1]
+	s := b.Select(append([]string{j.C(parent)}, tagColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(tag.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(tag.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadPostTags sets the tags of nodes and returns them, each once.
+func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Post, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Tags = []*Tag{}
+	}
+	seen := make(map[int]*Tag)
+	var out []*Tag
+	var owner int
+	row := new(Tag)
+	targets := tagTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.postTags, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Tag)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Tags = append(n.Tags, c)
+		return nil
+	})
+	return out, err
+}
+
+// postColumns are the columns of t that postTargets scans, in order.
+func postColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(post.FieldID),
+		t.C(post.FieldCreatedAt),
+		t.C(post.FieldUpdatedAt),
+		t.C(post.FieldTitle),
+		t.C(post.FieldContent),
+		t.C(post.FieldAuthorID),
+	}
+}
+
+// postTargets returns lead followed by the scan targets of
+// postColumns in e.
+func postTargets(e *Post, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.CreatedAt,
+		&e.UpdatedAt,
+		&e.Title,
+		&e.Content,
+		&e.AuthorID,
+	)
+}
+
+// checkProfileInclude checks that inc names edges of a profile, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkProfileInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "user":
+			if err := checkUserInclude(inc[name], prefix+"user."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "profile", "user")
+		}
+	}
+	return nil
+}
+
+// loadProfileEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadProfileEdges(ctx context.Context, nodes []*Profile, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "user":
+			var next []*User
+			if next, err = h.loadProfileUser(ctx, nodes); err == nil {
+				err = h.loadUserEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of profiles: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildProfileUser builds the statement loading the user of
+// profiles, for one profile or for more.
+func buildProfileUser(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(user.Table)
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+}
+
+// loadProfileUser sets the user of nodes and returns them, each once.
+func (h *handler) loadProfileUser(ctx context.Context, nodes []*Profile) ([]*User, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*User, len(nodes))
+	for _, n := range nodes {
+		fk := n.UserID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*User, 0, len(ids))
+	row := new(User)
+	targets := userTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.profileUser, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(User)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.User = byID[n.UserID]
+	}
+	return out, nil
+}
+
+// profileColumns are the columns of t that profileTargets scans, in order.
+func profileColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(profile.FieldID),
+		t.C(profile.FieldCreatedAt),
+		t.C(profile.FieldUpdatedAt),
+		t.C(profile.FieldBio),
+		t.C(profile.FieldUserID),
+	}
+}
+
+// profileTargets returns lead followed by the scan targets of
+// profileColumns in e.
+func profileTargets(e *Profile, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.CreatedAt,
+		&e.UpdatedAt,
+		&e.Bio,
+		&e.UserID,
+	)
+}
+
+// checkTagInclude checks that inc names edges of a tag, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkTagInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "posts":
+			if err := checkPostInclude(inc[name], prefix+"posts."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "tag", "posts")
+		}
+	}
+	return nil
+}
+
+// loadTagEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadTagEdges(ctx context.Context, nodes []*Tag, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "posts":
+			var next []*Post
+			if next, err = h.loadTagPosts(ctx, nodes); err == nil {
+				err = h.loadPostEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of tags: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildTagPosts builds the statement loading the posts of
+// tags, for one tag or for more.
+// Lists hold at most MaxIncluded per tag: a LIMIT for one, a per-parent cap for more.
+func buildTagPosts(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(post.Table), b.Table(tag.PostsTable).As("t1")
+	parent, child := tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0]
+	s := b.Select(append([]string{j.C(parent)}, postColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(post.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(post.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapLinks(tag.PostsTable, parent, child, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadTagPosts sets the posts of nodes and returns them, each once.
+func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Tag, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Posts = []*Post{}
+	}
+	seen := make(map[int]*Post)
+	var out []*Post
+	var owner int
+	row := new(Post)
+	targets := postTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.tagPosts, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Post)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Posts = append(n.Posts, c)
+		return nil
+	})
+	return out, err
+}
+
+// tagColumns are the columns of t that tagTargets scans, in order.
+func tagColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(tag.FieldID),
+		t.C(tag.FieldCreatedAt),
+		t.C(tag.FieldUpdatedAt),
+		t.C(tag.FieldName),
+	}
+}
+
+// tagTargets returns lead followed by the scan targets of
+// tagColumns in e.
+func tagTargets(e *Tag, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.CreatedAt,
+		&e.UpdatedAt,
+		&e.Name,
+	)
+}
+
 // checkUserInclude checks that inc names edges of a user, and
 // so on down the tree, before any query runs; prefix is the include path so
 // far, for errors.
@@ -2090,6 +1883,213 @@ func userTargets(e *User, lead ...any) []any {
 		&e.Name,
 		&e.Email,
 	)
+}
+
+// missingPost returns a 404 error when no post has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingPost(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Post.Query().Where(post.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking post %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("post", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkPostExists returns a 404 error when no post has id.
+func checkPostExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Post.Query().Where(post.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking post %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("post", id)
+	}
+	return nil
+}
+
+// checkPostIDs returns a 400 error naming field unless every id is
+// a post.
+func checkPostIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Post.Query().Where(post.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking post ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "post", ids, found)
+}
+
+// checkPostTagsBound returns a 409 error when one of the
+// posts with ids has more than MaxLinks tags.
+func checkPostTagsBound(ctx context.Context, tx *ent.Tx, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	over, err := tx.Post.Query().
+		Where(post.IDIn(ids...), predicate.Post(restkit.CountOver(
+			restkit.CountLinks(post.TagsTable, post.TagsPrimaryKey[0]), MaxLinks))).
+		IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("counting tags: %w", err)
+	}
+	if len(over) > 0 {
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a post has at most %d tags; post %v would have more", MaxLinks, over[0]))
+	}
+	return nil
+}
+
+// missingProfile returns a 404 error when no profile has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingProfile(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Profile.Query().Where(profile.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking profile %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("profile", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// missingTag returns a 404 error when no tag has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingTag(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Tag.Query().Where(tag.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking tag %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("tag", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkTagExists returns a 404 error when no tag has id.
+func checkTagExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Tag.Query().Where(tag.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking tag %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("tag", id)
+	}
+	return nil
+}
+
+// checkTagIDs returns a 400 error naming field unless every id is
+// a tag.
+func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Tag.Query().Where(tag.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking tag ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "tag", ids, found)
+}
+
+// ensureTags finds or creates, in tx, the
+// tags with the given names: one insert that skips
+// existing ones (so concurrent requests cannot create one twice, and neither
+// fails), then one select. Keys are deduplicated and sorted, so concurrent
+// upserts lock in one order.
+func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
+	keys = restkit.DedupKeys(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	drv := tx.Driver()
+	byKey := make(map[string]*Tag, len(keys))
+	// A concurrent delete can remove a row between the upsert and the
+	// select: the rows read are locked against deletion until commit, and
+	// keys that vanished are upserted again.
+	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
+		if attempt > restkit.MaxUpsertAttempts {
+			return nil, fmt.Errorf("tags %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+		}
+		if err := upsertTags(ctx, tx, missing); err != nil {
+			return nil, fmt.Errorf("upserting tags: %w", err)
+		}
+		t := sql.Table(tag.Table)
+		sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
+			Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), missing))
+		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+			v := new(Tag)
+			if err := rows.Scan(tagTargets(v)...); err != nil {
+				return err
+			}
+			byKey[v.Name] = v
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading tags: %w", err)
+		}
+		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+	}
+	return byKey, nil
+}
+
+// upsertTags inserts the tags of keys that do not exist, in one
+// statement with one argument for the keys, applying ent's validators and
+// defaults (computed once for all rows); through ent's builders when hooks
+// are registered for tags, so that they run.
+func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) error {
+	if len(tx.Tag.Hooks()) > 0 {
+		bulk := make([]*ent.TagCreate, len(keys))
+		for i, k := range keys {
+			bulk[i] = tx.Tag.Create().SetName(k)
+		}
+		return tx.Tag.CreateBulk(bulk...).OnConflictColumns(tag.FieldName).DoNothing().Exec(ctx)
+	}
+	drv := tx.Driver()
+	for _, k := range keys {
+		if err := tag.NameValidator(k); err != nil {
+			return restkit.Invalid("name", "%q: %v", k, err)
+		}
+	}
+	ins := restkit.InsertKeys(drv.Dialect(), tag.Table, tag.FieldName, keys,
+		[]string{tag.FieldCreatedAt, tag.FieldUpdatedAt},
+		[]any{tag.DefaultCreatedAt(), tag.DefaultUpdatedAt()})
+	return restkit.Exec(ctx, drv, ins)
+}
+
+// pickTags returns the tags of keys from byKey, once
+// each, ordered by id as include orders them.
+func pickTags(byKey map[string]*Tag, keys []string) []*Tag {
+	out := make([]*Tag, 0, len(keys))
+	for _, k := range restkit.DedupKeys(keys) {
+		if t, ok := byKey[k]; ok {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Tag) int { return restkit.CompareIDs(a.ID, b.ID) })
+	return out
+}
+
+// tagIDs returns the ids of ts.
+func tagIDs(ts []*Tag) []int {
+	ids := make([]int, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
 }
 
 // missingUser returns a 404 error when no user has id, and

@@ -77,17 +77,25 @@ func badInclude(format string, args ...any) error {
 }
 
 // CapChildren is a predicate for the loading statement of a one-to-many
-// edge: it keeps, for each parent, the first n rows of table (by id) whose
-// foreign key fk refers to it. It reads from the table ranked by a window
+// edge: it keeps, for each parent, the first n rows of table (by id, or by
+// the order columns given: an edge schema's composite key) whose foreign
+// key fk refers to it. It reads from the table ranked by a window
 // function partitioned by fk, so one parent with many children cannot crowd
 // out the others; the ranking itself reads only the children of the parents
 // the IDsArg argument lists (SQLite does not push the outer filter into it).
-func CapChildren(d, table, fk string, n int) func(*sql.Selector) {
+func CapChildren(d, table, fk string, n int, order ...string) func(*sql.Selector) {
+	if len(order) == 0 {
+		order = []string{"id"}
+	}
 	return func(s *sql.Selector) {
 		b := sql.Dialect(d)
 		t := b.Table(table)
+		cols := make([]string, len(order))
+		for i, c := range order {
+			cols[i] = t.C(c)
+		}
 		ranked := b.Select(t.C("*")).
-			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(fk)).OrderBy(t.C("id")), "capped_rank").
+			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(fk)).OrderBy(cols...), "capped_rank").
 			From(t).
 			Where(InIDs(d, t.C(fk))).
 			As(table)

@@ -14,6 +14,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/entblog/blog/openapi/restkit"
 
 	"entgo.io/ent/dialect/sql"
@@ -31,6 +32,7 @@ type entities struct {
 	Region    *restkit.Entity
 	Sample    *restkit.Entity
 	Wallet    *restkit.Entity
+	Watch     *restkit.Entity
 }
 
 // newEntities builds the description of the graph.
@@ -51,6 +53,7 @@ func newEntities() *entities {
 				"watching_count":  {Kind: restkit.KindInt, Count: restkit.CountLinks(account.WatchingTable, account.WatchingPrimaryKey[0])},
 				"followers_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(account.FollowersTable, account.FollowersPrimaryKey[1])},
 				"following_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(account.FollowingTable, account.FollowingPrimaryKey[0])},
+				"watches_count":   {Kind: restkit.KindInt, Count: restkit.CountChildren(watch.Table, account.WatchesColumn)},
 			},
 		},
 		Comment: &restkit.Entity{
@@ -94,6 +97,7 @@ func newEntities() *entities {
 				"watchers_count":    {Kind: restkit.KindInt, Count: restkit.CountLinks(note.WatchersTable, note.WatchersPrimaryKey[1])},
 				"labels_count":      {Kind: restkit.KindInt, Count: restkit.CountLinks(note.LabelsTable, note.LabelsPrimaryKey[0])},
 				"comments_count":    {Kind: restkit.KindInt, Count: restkit.CountChildren(comment.Table, note.CommentsColumn)},
+				"watches_count":     {Kind: restkit.KindInt, Count: restkit.CountChildren(watch.Table, note.WatchesColumn)},
 				"note_labels_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(notelabel.Table, note.NoteLabelsColumn)},
 			},
 		},
@@ -148,6 +152,15 @@ func newEntities() *entities {
 				"balance":    {Kind: restkit.KindInt, Column: wallet.FieldBalance},
 				"currency":   {Kind: restkit.KindString, Column: wallet.FieldCurrency, Text: true},
 				"account_id": {Kind: restkit.KindUUID, Column: wallet.FieldAccountID},
+			},
+		},
+		Watch: &restkit.Entity{
+			Name: "watch",
+			Fields: map[string]*restkit.Field{
+				"account_id": {Kind: restkit.KindUUID, Column: watch.FieldAccountID},
+				"note_id":    {Kind: restkit.KindString, Column: watch.FieldNoteID, Text: true},
+				"since":      {Kind: restkit.KindTime, Column: watch.FieldSince},
+				"muted":      {Kind: restkit.KindBool, Column: watch.FieldMuted},
 			},
 		},
 	}
@@ -205,6 +218,12 @@ func newEntities() *entities {
 				return account.HasSuccessor()
 			}
 			return account.HasSuccessorWith(predicate.Account(sub))
+		}},
+		"watches": {Target: es.Watch, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return account.HasWatches()
+			}
+			return account.HasWatchesWith(predicate.Watch(sub))
 		}},
 	}
 	es.Comment.Edges = map[string]*restkit.Edge{
@@ -286,6 +305,12 @@ func newEntities() *entities {
 			}
 			return note.HasCommentsWith(predicate.Comment(sub))
 		}},
+		"watches": {Target: es.Watch, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return note.HasWatches()
+			}
+			return note.HasWatchesWith(predicate.Watch(sub))
+		}},
 		"note_labels": {Target: es.NoteLabel, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
 			if sub == nil {
 				return note.HasNoteLabels()
@@ -322,6 +347,20 @@ func newEntities() *entities {
 				return wallet.HasAccount()
 			}
 			return wallet.HasAccountWith(predicate.Account(sub))
+		}},
+	}
+	es.Watch.Edges = map[string]*restkit.Edge{
+		"account": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return watch.HasAccount()
+			}
+			return watch.HasAccountWith(predicate.Account(sub))
+		}},
+		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			if sub == nil {
+				return watch.HasNote()
+			}
+			return watch.HasNoteWith(predicate.Note(sub))
 		}},
 	}
 	return es

@@ -21,6 +21,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/entblog/blog/openapi/restkit"
 	"github.com/google/uuid"
 
@@ -481,6 +482,20 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 			out.Successor.Followers = followersLinked
 			out.Successor.Following = followingLinked
 		}
+		out.Watches = []*Watch{}
+		if len(in.Watches) > 0 {
+			noteIDRefs := make([]*string, len(in.Watches))
+			for i := range in.Watches {
+				noteIDRefs[i] = &in.Watches[i].NoteID
+			}
+			if err := checkNoteRefs(ctx, tx, "watches.%d.note_id", noteIDRefs); err != nil {
+				return err
+			}
+			out.Watches, err = insertAccountWatches(ctx, tx, e.ID, in.Watches)
+			if err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -583,6 +598,42 @@ func createAccountReviews(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in [
 		out[i] = newNote(child, nil)
 		out[i].Watchers = pickAccounts(accountByKey, in[i].Watchers)
 		out[i].Labels = pickLabels(labelByKey, in[i].Labels)
+	}
+	return out, nil
+}
+
+// insertAccountWatches inserts the watches of a new account (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for watchs, it goes
+// through the builders so that they run.
+func insertAccountWatches(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountWatchCreate) ([]*Watch, error) {
+	// Each watch takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createAccountWatches(ctx, tx, owner, in)
+}
+
+// createAccountWatches is insertAccountWatches through ent's builders.
+func createAccountWatches(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountWatchCreate) ([]*Watch, error) {
+	bulk := make([]*ent.WatchCreate, len(in))
+	for i, n := range in {
+		cc := tx.Watch.Create().SetAccountID(owner)
+		cc.SetNoteID(n.NoteID)
+		if n.Since != nil {
+			cc.SetSince(*n.Since)
+		}
+		if n.Muted != nil {
+			cc.SetMuted(*n.Muted)
+		}
+		bulk[i] = cc
+	}
+	children, err := tx.Watch.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Watch, len(children))
+	for i, child := range children {
+		out[i] = newWatch(child, nil)
 	}
 	return out, nil
 }
@@ -1409,784 +1460,6 @@ func (h *handler) removeAccountFollowing(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
-// checkAccountInclude checks that inc names edges of a account, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkAccountInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "country":
-			if err := checkCountryInclude(inc[name], prefix+"country."); err != nil {
-				return err
-			}
-		case "wallet":
-			if err := checkWalletInclude(inc[name], prefix+"wallet."); err != nil {
-				return err
-			}
-		case "notes":
-			if err := checkNoteInclude(inc[name], prefix+"notes."); err != nil {
-				return err
-			}
-		case "reviews":
-			if err := checkNoteInclude(inc[name], prefix+"reviews."); err != nil {
-				return err
-			}
-		case "watching":
-			if err := checkNoteInclude(inc[name], prefix+"watching."); err != nil {
-				return err
-			}
-		case "followers":
-			if err := checkAccountInclude(inc[name], prefix+"followers."); err != nil {
-				return err
-			}
-		case "following":
-			if err := checkAccountInclude(inc[name], prefix+"following."); err != nil {
-				return err
-			}
-		case "predecessor":
-			if err := checkAccountInclude(inc[name], prefix+"predecessor."); err != nil {
-				return err
-			}
-		case "successor":
-			if err := checkAccountInclude(inc[name], prefix+"successor."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "account", "country", "wallet", "notes", "reviews", "watching", "followers", "following", "predecessor", "successor")
-		}
-	}
-	return nil
-}
-
-// loadAccountEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadAccountEdges(ctx context.Context, nodes []*Account, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "country":
-			var next []*Country
-			if next, err = h.loadAccountCountry(ctx, nodes); err == nil {
-				err = h.loadCountryEdges(ctx, next, inc[name])
-			}
-		case "wallet":
-			var next []*Wallet
-			if next, err = h.loadAccountWallet(ctx, nodes); err == nil {
-				err = h.loadWalletEdges(ctx, next, inc[name])
-			}
-		case "notes":
-			var next []*Note
-			if next, err = h.loadAccountNotes(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
-			}
-		case "reviews":
-			var next []*Note
-			if next, err = h.loadAccountReviews(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
-			}
-		case "watching":
-			var next []*Note
-			if next, err = h.loadAccountWatching(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
-			}
-		case "followers":
-			var next []*Account
-			if next, err = h.loadAccountFollowers(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		case "following":
-			var next []*Account
-			if next, err = h.loadAccountFollowing(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		case "predecessor":
-			var next []*Account
-			if next, err = h.loadAccountPredecessor(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		case "successor":
-			var next []*Account
-			if next, err = h.loadAccountSuccessor(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of accounts: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildAccountCountry builds the statement loading the country of
-// accounts, for one account or for more.
-func buildAccountCountry(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(country.Table)
-	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
-}
-
-// loadAccountCountry sets the country of nodes and returns them, each once.
-func (h *handler) loadAccountCountry(ctx context.Context, nodes []*Account) ([]*Country, error) {
-	ids := make([]string, 0, len(nodes))
-	byID := make(map[string]*Country, len(nodes))
-	for _, n := range nodes {
-		if n.CountryID == nil {
-			continue
-		}
-		fk := *n.CountryID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Country, 0, len(ids))
-	row := new(Country)
-	targets := countryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountCountry, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Country)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.CountryID != nil {
-			n.Country = byID[*n.CountryID]
-		}
-	}
-	return out, nil
-}
-
-// buildAccountWallet builds the statement loading the wallet of
-// accounts, for one account or for more.
-func buildAccountWallet(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(wallet.Table)
-	s := b.Select(walletColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(wallet.FieldAccountID))).
-		OrderBy(t.C(wallet.FieldID))
-	return restkit.Build(d, s)
-}
-
-// loadAccountWallet sets the wallet of nodes and returns them, each once.
-func (h *handler) loadAccountWallet(ctx context.Context, nodes []*Account) ([]*Wallet, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-	}
-	var out []*Wallet
-	row := new(Wallet)
-	targets := walletTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWallet, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Wallet)
-		*c = *row
-		n := byID[c.AccountID]
-		n.Wallet = c
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildAccountNotes builds the statement loading the notes of
-// accounts, for one account or for more.
-// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent
-// cap for more.
-func buildAccountNotes(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(note.Table)
-	s := b.Select(noteColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(note.FieldAuthorID))).
-		OrderBy(t.C(note.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, note.Table, note.FieldAuthorID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadAccountNotes sets the notes of nodes and returns them, each once.
-func (h *handler) loadAccountNotes(ctx context.Context, nodes []*Account) ([]*Note, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Notes = []*Note{}
-	}
-	var out []*Note
-	row := new(Note)
-	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountNotes, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Note)
-		*c = *row
-		n := byID[c.AuthorID]
-		n.Notes = append(n.Notes, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildAccountReviews builds the statement loading the reviews of
-// accounts, for one account or for more.
-// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent
-// cap for more.
-func buildAccountReviews(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(note.Table)
-	s := b.Select(noteColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(note.FieldReviewerID))).
-		OrderBy(t.C(note.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, note.Table, note.FieldReviewerID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadAccountReviews sets the reviews of nodes and returns them, each once.
-func (h *handler) loadAccountReviews(ctx context.Context, nodes []*Account) ([]*Note, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Reviews = []*Note{}
-	}
-	var out []*Note
-	row := new(Note)
-	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountReviews, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Note)
-		*c = *row
-		n := byID[*c.ReviewerID]
-		n.Reviews = append(n.Reviews, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildAccountWatching builds the statement loading the watching of
-// accounts, for one account or for more.
-// Lists hold at most MaxIncluded per account: writes keep them so.
-func buildAccountWatching(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(note.Table), b.Table(account.WatchingTable).As("t1")
-	parent, child := account.WatchingPrimaryKey[0], account.WatchingPrimaryKey[1]
-	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(note.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(note.FieldID))
-	return restkit.Build(d, s)
-}
-
-// loadAccountWatching sets the watching of nodes and returns them, each once.
-func (h *handler) loadAccountWatching(ctx context.Context, nodes []*Account) ([]*Note, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Watching = []*Note{}
-	}
-	seen := make(map[string]*Note)
-	var out []*Note
-	var owner uuid.UUID
-	row := new(Note)
-	targets := noteTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWatching, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Note)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Watching = append(n.Watching, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildAccountFollowers builds the statement loading the followers of
-// accounts, for one account or for more.
-// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent cap for more.
-func buildAccountFollowers(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(account.Table), b.Table(account.FollowersTable).As("t1")
-	parent, child := account.FollowersPrimaryKey[1], account.FollowersPrimaryKey[0]
-	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(account.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(account.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(account.FollowersTable, parent, child, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadAccountFollowers sets the followers of nodes and returns them, each once.
-func (h *handler) loadAccountFollowers(ctx context.Context, nodes []*Account) ([]*Account, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Followers = []*Account{}
-	}
-	seen := make(map[uuid.UUID]*Account)
-	var out []*Account
-	var owner uuid.UUID
-	row := new(Account)
-	targets := accountTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountFollowers, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Account)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Followers = append(n.Followers, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildAccountFollowing builds the statement loading the following of
-// accounts, for one account or for more.
-// Lists hold at most MaxIncluded per account: writes keep them so.
-func buildAccountFollowing(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(account.Table), b.Table(account.FollowingTable).As("t1")
-	parent, child := account.FollowingPrimaryKey[0], account.FollowingPrimaryKey[1]
-	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(account.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(account.FieldID))
-	return restkit.Build(d, s)
-}
-
-// loadAccountFollowing sets the following of nodes and returns them, each once.
-func (h *handler) loadAccountFollowing(ctx context.Context, nodes []*Account) ([]*Account, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Following = []*Account{}
-	}
-	seen := make(map[uuid.UUID]*Account)
-	var out []*Account
-	var owner uuid.UUID
-	row := new(Account)
-	targets := accountTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountFollowing, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Account)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Following = append(n.Following, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildAccountPredecessor builds the statement loading the predecessor of
-// accounts, for one account or for more.
-func buildAccountPredecessor(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
-}
-
-// loadAccountPredecessor sets the predecessor of nodes and returns them, each once.
-func (h *handler) loadAccountPredecessor(ctx context.Context, nodes []*Account) ([]*Account, error) {
-	ids := make([]uuid.UUID, 0, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for _, n := range nodes {
-		if n.PredecessorID == nil {
-			continue
-		}
-		fk := *n.PredecessorID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Account, 0, len(ids))
-	row := new(Account)
-	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountPredecessor, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Account)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.PredecessorID != nil {
-			n.Predecessor = byID[*n.PredecessorID]
-		}
-	}
-	return out, nil
-}
-
-// buildAccountSuccessor builds the statement loading the successor of
-// accounts, for one account or for more.
-func buildAccountSuccessor(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(account.Table)
-	s := b.Select(accountColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(account.FieldPredecessorID))).
-		OrderBy(t.C(account.FieldID))
-	return restkit.Build(d, s)
-}
-
-// loadAccountSuccessor sets the successor of nodes and returns them, each once.
-func (h *handler) loadAccountSuccessor(ctx context.Context, nodes []*Account) ([]*Account, error) {
-	ids := make([]uuid.UUID, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-	}
-	var out []*Account
-	row := new(Account)
-	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountSuccessor, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Account)
-		*c = *row
-		n := byID[*c.PredecessorID]
-		n.Successor = c
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// accountColumns are the columns of t that accountTargets scans, in order.
-func accountColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(account.FieldID),
-		t.C(account.FieldHandle),
-		t.C(account.FieldDisplayName),
-		t.C(account.FieldRole),
-		t.C(account.FieldSettings),
-		t.C(account.FieldPrefs),
-		t.C(account.FieldCreatedAt),
-		t.C(account.FieldPredecessorID),
-		t.C(account.FieldCountryID),
-	}
-}
-
-// accountTargets returns lead followed by the scan targets of
-// accountColumns in e.
-func accountTargets(e *Account, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Handle,
-		&e.DisplayName,
-		&e.Role,
-		restkit.JSONColumn(&e.Settings),
-		restkit.JSONColumn(&e.Prefs),
-		&e.CreatedAt,
-		&e.PredecessorID,
-		&e.CountryID,
-	)
-}
-
-// missingAccount returns a 404 error when no account has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingAccount(ctx context.Context, client *ent.Client, id uuid.UUID, message string) error {
-	ok, err := client.Account.Query().Where(account.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking account %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("account", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkAccountExists returns a 404 error when no account has id.
-func checkAccountExists(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
-	ok, err := tx.Account.Query().Where(account.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking account %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("account", id)
-	}
-	return nil
-}
-
-// checkAccountHandleFree returns a 409 error naming each item
-// of a nested list (field: a format with the item's index) whose
-// handle is taken, by an existing account or by an earlier item; one query.
-func checkAccountHandleFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
-	var keys []string
-	for _, v := range vals {
-		if v != nil {
-			keys = append(keys, *v)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	var taken []string
-	err := tx.Account.Query().Where(account.HandleIn(keys...)).Select(account.FieldHandle).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("checking account handles: %w", err)
-	}
-	return restkit.Taken(field, vals, taken)
-}
-
-// checkAccountPredecessorIDFree returns a 409 error naming each item
-// of a nested list (field: a format with the item's index) whose
-// predecessor_id is taken, by an existing account or by an earlier item; one query.
-func checkAccountPredecessorIDFree(ctx context.Context, tx *ent.Tx, field string, vals []*uuid.UUID) error {
-	var keys []uuid.UUID
-	for _, v := range vals {
-		if v != nil {
-			keys = append(keys, *v)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	var taken []uuid.UUID
-	err := tx.Account.Query().Where(account.PredecessorIDIn(keys...)).Select(account.FieldPredecessorID).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("checking account predecessor_ids: %w", err)
-	}
-	return restkit.Taken(field, vals, taken)
-}
-
-// checkAccountRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no account, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkAccountRefs(ctx context.Context, tx *ent.Tx, field string, refs []*uuid.UUID) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Account.Query().Where(account.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking account ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "account", refs, found)
-}
-
-// checkAccountIDs returns a 400 error naming field unless every id is
-// a account.
-func checkAccountIDs(ctx context.Context, tx *ent.Tx, field string, ids ...uuid.UUID) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Account.Query().Where(account.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking account ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "account", ids, found)
-}
-
-// checkAccountWatchingBound returns a 409 error when one of the
-// accounts with ids has more than MaxLinks watching.
-func checkAccountWatchingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUID) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	over, err := tx.Account.Query().
-		Where(account.IDIn(ids...), predicate.Account(restkit.CountOver(
-			restkit.CountLinks(account.WatchingTable, account.WatchingPrimaryKey[0]), MaxLinks))).
-		IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("counting watching: %w", err)
-	}
-	if len(over) > 0 {
-		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a account has at most %d watching; account %v would have more", MaxLinks, over[0]))
-	}
-	return nil
-}
-
-// checkAccountFollowingBound returns a 409 error when one of the
-// accounts with ids has more than MaxLinks following.
-func checkAccountFollowingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUID) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	over, err := tx.Account.Query().
-		Where(account.IDIn(ids...), predicate.Account(restkit.CountOver(
-			restkit.CountLinks(account.FollowingTable, account.FollowingPrimaryKey[0]), MaxLinks))).
-		IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("counting following: %w", err)
-	}
-	if len(over) > 0 {
-		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a account has at most %d following; account %v would have more", MaxLinks, over[0]))
-	}
-	return nil
-}
-
-// ensureAccounts finds or creates, in tx, the
-// accounts with the given handles: one insert that skips
-// existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
-func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Account, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	drv := tx.Driver()
-	byKey := make(map[string]*Account, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("accounts %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		if err := upsertAccounts(ctx, tx, missing); err != nil {
-			return nil, fmt.Errorf("upserting accounts: %w", err)
-		}
-		t := sql.Table(account.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(accountColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(account.FieldHandle), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
-			v := new(Account)
-			if err := rows.Scan(accountTargets(v)...); err != nil {
-				return err
-			}
-			byKey[v.Handle] = v
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading accounts: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
-	}
-	return byKey, nil
-}
-
-// upsertAccounts inserts the accounts of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for accounts, so that they run.
-func upsertAccounts(ctx context.Context, tx *ent.Tx, keys []string) error {
-	if true /* each row takes its own default id or unique value: ent's builders make them */ || len(tx.Account.Hooks()) > 0 {
-		bulk := make([]*ent.AccountCreate, len(keys))
-		for i, k := range keys {
-			bulk[i] = tx.Account.Create().SetHandle(k)
-		}
-		return tx.Account.CreateBulk(bulk...).OnConflictColumns(account.FieldHandle).DoNothing().Exec(ctx)
-	}
-	drv := tx.Driver()
-	for _, k := range keys {
-		if err := account.HandleValidator(k); err != nil {
-			return restkit.Invalid("handle", "%q: %v", k, err)
-		}
-	}
-	ins := restkit.InsertKeys(drv.Dialect(), account.Table, account.FieldHandle, keys,
-		[]string{account.FieldRole, account.FieldCreatedAt},
-		[]any{account.DefaultRole, account.DefaultCreatedAt()})
-	return restkit.Exec(ctx, drv, ins)
-}
-
-// pickAccounts returns the accounts of keys from byKey, once
-// each, ordered by id as include orders them.
-func pickAccounts(byKey map[string]*Account, keys []string) []*Account {
-	out := make([]*Account, 0, len(keys))
-	for _, k := range restkit.DedupKeys(keys) {
-		if t, ok := byKey[k]; ok {
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(a, b *Account) int { return restkit.CompareIDs(a.ID, b.ID) })
-	return out
-}
-
-// accountIDs returns the ids of ts.
-func accountIDs(ts []*Account) []uuid.UUID {
-	ids := make([]uuid.UUID, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
-}
-
 // createComment handles POST /comments.
 func (h *handler) createComment(w http.ResponseWriter, r *http.Request) error {
 	var in CommentCreate
@@ -2384,130 +1657,6 @@ func (h *handler) readCommentNote(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// checkCommentInclude checks that inc names edges of a comment, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkCommentInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "note":
-			if err := checkNoteInclude(inc[name], prefix+"note."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "comment", "note")
-		}
-	}
-	return nil
-}
-
-// loadCommentEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadCommentEdges(ctx context.Context, nodes []*Comment, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "note":
-			var next []*Note
-			if next, err = h.loadCommentNote(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of comments: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildCommentNote builds the statement loading the note of
-// comments, for one comment or for more.
-func buildCommentNote(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
-}
-
-// loadCommentNote sets the note of nodes and returns them, each once.
-func (h *handler) loadCommentNote(ctx context.Context, nodes []*Comment) ([]*Note, error) {
-	ids := make([]string, 0, len(nodes))
-	byID := make(map[string]*Note, len(nodes))
-	for _, n := range nodes {
-		fk := n.NoteID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Note, 0, len(ids))
-	row := new(Note)
-	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.commentNote, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Note)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Note = byID[n.NoteID]
-	}
-	return out, nil
-}
-
-// commentColumns are the columns of t that commentTargets scans, in order.
-func commentColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(comment.FieldID),
-		t.C(comment.FieldBody),
-		t.C(comment.FieldNoteID),
-		t.C(comment.FieldMentions),
-	}
-}
-
-// commentTargets returns lead followed by the scan targets of
-// commentColumns in e.
-func commentTargets(e *Comment, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Body,
-		&e.NoteID,
-		restkit.JSONColumn(&e.Mentions),
-	)
-}
-
-// missingComment returns a 404 error when no comment has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingComment(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Comment.Query().Where(comment.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking comment %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("comment", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
 	return nil
 }
 
@@ -2879,222 +2028,6 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// checkCountryInclude checks that inc names edges of a country, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkCountryInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "regions":
-			if err := checkRegionInclude(inc[name], prefix+"regions."); err != nil {
-				return err
-			}
-		case "accounts":
-			if err := checkAccountInclude(inc[name], prefix+"accounts."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "country", "regions", "accounts")
-		}
-	}
-	return nil
-}
-
-// loadCountryEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadCountryEdges(ctx context.Context, nodes []*Country, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "regions":
-			var next []*Region
-			if next, err = h.loadCountryRegions(ctx, nodes); err == nil {
-				err = h.loadRegionEdges(ctx, next, inc[name])
-			}
-		case "accounts":
-			var next []*Account
-			if next, err = h.loadCountryAccounts(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of countrys: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildCountryRegions builds the statement loading the regions of
-// countrys, for one country or for more.
-// Lists hold at most MaxIncluded per country: a LIMIT for one, a per-parent
-// cap for more.
-func buildCountryRegions(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(region.Table)
-	s := b.Select(regionColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(region.FieldCountryID))).
-		OrderBy(t.C(region.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, region.Table, region.FieldCountryID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCountryRegions sets the regions of nodes and returns them, each once.
-func (h *handler) loadCountryRegions(ctx context.Context, nodes []*Country) ([]*Region, error) {
-	ids := make([]string, len(nodes))
-	byID := make(map[string]*Country, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Regions = []*Region{}
-	}
-	var out []*Region
-	row := new(Region)
-	targets := regionTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.countryRegions, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Region)
-		*c = *row
-		n := byID[c.CountryID]
-		n.Regions = append(n.Regions, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildCountryAccounts builds the statement loading the accounts of
-// countrys, for one country or for more.
-// Lists hold at most MaxIncluded per country: a LIMIT for one, a per-parent
-// cap for more.
-func buildCountryAccounts(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(account.Table)
-	s := b.Select(accountColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(account.FieldCountryID))).
-		OrderBy(t.C(account.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, account.Table, account.FieldCountryID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCountryAccounts sets the accounts of nodes and returns them, each once.
-func (h *handler) loadCountryAccounts(ctx context.Context, nodes []*Country) ([]*Account, error) {
-	ids := make([]string, len(nodes))
-	byID := make(map[string]*Country, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Accounts = []*Account{}
-	}
-	var out []*Account
-	row := new(Account)
-	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.countryAccounts, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Account)
-		*c = *row
-		n := byID[*c.CountryID]
-		n.Accounts = append(n.Accounts, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// countryColumns are the columns of t that countryTargets scans, in order.
-func countryColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(country.FieldID),
-		t.C(country.FieldName),
-	}
-}
-
-// countryTargets returns lead followed by the scan targets of
-// countryColumns in e.
-func countryTargets(e *Country, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Name,
-	)
-}
-
-// missingCountry returns a 404 error when no country has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingCountry(ctx context.Context, client *ent.Client, id string, message string) error {
-	ok, err := client.Country.Query().Where(country.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking country %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("country", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkCountryExists returns a 404 error when no country has id.
-func checkCountryExists(ctx context.Context, tx *ent.Tx, id string) error {
-	ok, err := tx.Country.Query().Where(country.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking country %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("country", id)
-	}
-	return nil
-}
-
-// checkCountryRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no country, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkCountryRefs(ctx context.Context, tx *ent.Tx, field string, refs []*string) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Country.Query().Where(country.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking country ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "country", refs, found)
-}
-
-// checkCountryIDs returns a 400 error naming field unless every id is
-// a country.
-func checkCountryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Country.Query().Where(country.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking country ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "country", ids, found)
 }
 
 // createLabel handles POST /labels.
@@ -3582,453 +2515,6 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// checkLabelInclude checks that inc names edges of a label, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkLabelInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "notes":
-			if err := checkNoteInclude(inc[name], prefix+"notes."); err != nil {
-				return err
-			}
-		case "parent":
-			if err := checkLabelInclude(inc[name], prefix+"parent."); err != nil {
-				return err
-			}
-		case "children":
-			if err := checkLabelInclude(inc[name], prefix+"children."); err != nil {
-				return err
-			}
-		case "note_labels":
-			if err := checkNoteLabelInclude(inc[name], prefix+"note_labels."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "label", "notes", "parent", "children", "note_labels")
-		}
-	}
-	return nil
-}
-
-// loadLabelEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadLabelEdges(ctx context.Context, nodes []*Label, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "notes":
-			var next []*Note
-			if next, err = h.loadLabelNotes(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
-			}
-		case "parent":
-			var next []*Label
-			if next, err = h.loadLabelParent(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
-			}
-		case "children":
-			var next []*Label
-			if next, err = h.loadLabelChildren(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
-			}
-		case "note_labels":
-			var next []*NoteLabel
-			if next, err = h.loadLabelNoteLabels(ctx, nodes); err == nil {
-				err = h.loadNoteLabelEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of labels: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildLabelNotes builds the statement loading the notes of
-// labels, for one label or for more.
-// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent cap for more.
-func buildLabelNotes(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(note.Table), b.Table(label.NotesTable).As("t1")
-	parent, child := label.NotesPrimaryKey[1], label.NotesPrimaryKey[0]
-	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(note.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(note.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(label.NotesTable, parent, child, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadLabelNotes sets the notes of nodes and returns them, each once.
-func (h *handler) loadLabelNotes(ctx context.Context, nodes []*Label) ([]*Note, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Label, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Notes = []*Note{}
-	}
-	seen := make(map[string]*Note)
-	var out []*Note
-	var owner int
-	row := new(Note)
-	targets := noteTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNotes, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Note)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Notes = append(n.Notes, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildLabelParent builds the statement loading the parent of
-// labels, for one label or for more.
-func buildLabelParent(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(label.Table)
-	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
-}
-
-// loadLabelParent sets the parent of nodes and returns them, each once.
-func (h *handler) loadLabelParent(ctx context.Context, nodes []*Label) ([]*Label, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Label, len(nodes))
-	for _, n := range nodes {
-		if n.ParentID == nil {
-			continue
-		}
-		fk := *n.ParentID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Label, 0, len(ids))
-	row := new(Label)
-	targets := labelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelParent, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Label)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.ParentID != nil {
-			n.Parent = byID[*n.ParentID]
-		}
-	}
-	return out, nil
-}
-
-// buildLabelChildren builds the statement loading the children of
-// labels, for one label or for more.
-// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent
-// cap for more.
-func buildLabelChildren(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(label.Table)
-	s := b.Select(labelColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(label.FieldParentID))).
-		OrderBy(t.C(label.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, label.Table, label.FieldParentID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadLabelChildren sets the children of nodes and returns them, each once.
-func (h *handler) loadLabelChildren(ctx context.Context, nodes []*Label) ([]*Label, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Label, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Children = []*Label{}
-	}
-	var out []*Label
-	row := new(Label)
-	targets := labelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelChildren, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Label)
-		*c = *row
-		n := byID[*c.ParentID]
-		n.Children = append(n.Children, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildLabelNoteLabels builds the statement loading the note_labels of
-// labels, for one label or for more.
-// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent
-// cap for more.
-func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(notelabel.Table)
-	s := b.Select(noteLabelColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(notelabel.FieldLabelID))).
-		OrderBy(t.C(notelabel.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, notelabel.Table, notelabel.FieldLabelID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadLabelNoteLabels sets the note_labels of nodes and returns them, each once.
-func (h *handler) loadLabelNoteLabels(ctx context.Context, nodes []*Label) ([]*NoteLabel, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Label, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.NoteLabels = []*NoteLabel{}
-	}
-	var out []*NoteLabel
-	row := new(NoteLabel)
-	targets := noteLabelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNoteLabels, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(NoteLabel)
-		*c = *row
-		n := byID[c.LabelID]
-		n.NoteLabels = append(n.NoteLabels, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// labelColumns are the columns of t that labelTargets scans, in order.
-func labelColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(label.FieldID),
-		t.C(label.FieldName),
-		t.C(label.FieldColor),
-		t.C(label.FieldParentID),
-	}
-}
-
-// labelTargets returns lead followed by the scan targets of
-// labelColumns in e.
-func labelTargets(e *Label, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Name,
-		restkit.OrZero(&e.Color),
-		&e.ParentID,
-	)
-}
-
-// missingLabel returns a 404 error when no label has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingLabel(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Label.Query().Where(label.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking label %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("label", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkLabelExists returns a 404 error when no label has id.
-func checkLabelExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Label.Query().Where(label.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking label %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("label", id)
-	}
-	return nil
-}
-
-// checkLabelNameFree returns a 409 error naming each item
-// of a nested list (field: a format with the item's index) whose
-// name is taken, by an existing label or by an earlier item; one query.
-func checkLabelNameFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
-	var keys []string
-	for _, v := range vals {
-		if v != nil {
-			keys = append(keys, *v)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	var taken []string
-	err := tx.Label.Query().Where(label.NameIn(keys...)).Select(label.FieldName).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("checking label names: %w", err)
-	}
-	return restkit.Taken(field, vals, taken)
-}
-
-// checkLabelRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no label, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkLabelRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Label.Query().Where(label.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking label ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "label", refs, found)
-}
-
-// checkLabelIDs returns a 400 error naming field unless every id is
-// a label.
-func checkLabelIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Label.Query().Where(label.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking label ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "label", ids, found)
-}
-
-// ensureLabels finds or creates, in tx, the
-// labels with the given names: one insert that skips
-// existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
-func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Label, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	drv := tx.Driver()
-	byKey := make(map[string]*Label, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("labels %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		if err := upsertLabels(ctx, tx, missing); err != nil {
-			return nil, fmt.Errorf("upserting labels: %w", err)
-		}
-		t := sql.Table(label.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(labelColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(label.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
-			v := new(Label)
-			if err := rows.Scan(labelTargets(v)...); err != nil {
-				return err
-			}
-			byKey[v.Name] = v
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading labels: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
-	}
-	return byKey, nil
-}
-
-// upsertLabels inserts the labels of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for labels, so that they run.
-func upsertLabels(ctx context.Context, tx *ent.Tx, keys []string) error {
-	if len(tx.Label.Hooks()) > 0 {
-		bulk := make([]*ent.LabelCreate, len(keys))
-		for i, k := range keys {
-			bulk[i] = tx.Label.Create().SetName(k)
-		}
-		return tx.Label.CreateBulk(bulk...).OnConflictColumns(label.FieldName).DoNothing().Exec(ctx)
-	}
-	drv := tx.Driver()
-	for _, k := range keys {
-		if err := label.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
-		}
-	}
-	ins := restkit.InsertKeys(drv.Dialect(), label.Table, label.FieldName, keys,
-		[]string{},
-		[]any{})
-	return restkit.Exec(ctx, drv, ins)
-}
-
-// pickLabels returns the labels of keys from byKey, once
-// each, ordered by id as include orders them.
-func pickLabels(byKey map[string]*Label, keys []string) []*Label {
-	out := make([]*Label, 0, len(keys))
-	for _, k := range restkit.DedupKeys(keys) {
-		if t, ok := byKey[k]; ok {
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(a, b *Label) int { return restkit.CompareIDs(a.ID, b.ID) })
-	return out
-}
-
-// labelIDs returns the ids of ts.
-func labelIDs(ts []*Label) []int {
-	ids := make([]int, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
-}
-
 // createNote handles POST /notes.
 func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
 	var in NoteCreate
@@ -4100,6 +2586,20 @@ func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
 		out.Comments = []*Comment{}
 		if len(in.Comments) > 0 {
 			out.Comments, err = insertNoteComments(ctx, tx, e.ID, in.Comments)
+			if err != nil {
+				return err
+			}
+		}
+		out.Watches = []*Watch{}
+		if len(in.Watches) > 0 {
+			accountIDRefs := make([]*uuid.UUID, len(in.Watches))
+			for i := range in.Watches {
+				accountIDRefs[i] = &in.Watches[i].AccountID
+			}
+			if err := checkAccountRefs(ctx, tx, "watches.%d.account_id", accountIDRefs); err != nil {
+				return err
+			}
+			out.Watches, err = insertNoteWatches(ctx, tx, e.ID, in.Watches)
 			if err != nil {
 				return err
 			}
@@ -4196,6 +2696,42 @@ func createNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []Note
 	out := make([]*Comment, len(children))
 	for i, child := range children {
 		out[i] = newComment(child, nil)
+	}
+	return out, nil
+}
+
+// insertNoteWatches inserts the watches of a new note (owner) in
+// tx: one statement for the rows, one per edge for their links. It applies
+// ent's defaults and validators, as the builders would, without building a
+// mutation per row; when hooks are registered for watchs, it goes
+// through the builders so that they run.
+func insertNoteWatches(ctx context.Context, tx *ent.Tx, owner string, in []NoteWatchCreate) ([]*Watch, error) {
+	// Each watch takes defaults of its own (its id, a unique value) or
+	// links through an edge schema with defaults: ent's builders make them.
+	return createNoteWatches(ctx, tx, owner, in)
+}
+
+// createNoteWatches is insertNoteWatches through ent's builders.
+func createNoteWatches(ctx context.Context, tx *ent.Tx, owner string, in []NoteWatchCreate) ([]*Watch, error) {
+	bulk := make([]*ent.WatchCreate, len(in))
+	for i, n := range in {
+		cc := tx.Watch.Create().SetNoteID(owner)
+		cc.SetAccountID(n.AccountID)
+		if n.Since != nil {
+			cc.SetSince(*n.Since)
+		}
+		if n.Muted != nil {
+			cc.SetMuted(*n.Muted)
+		}
+		bulk[i] = cc
+	}
+	children, err := tx.Watch.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Watch, len(children))
+	for i, child := range children {
+		out[i] = newWatch(child, nil)
 	}
 	return out, nil
 }
@@ -4842,481 +3378,6 @@ func (h *handler) removeNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// checkNoteInclude checks that inc names edges of a note, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkNoteInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "author":
-			if err := checkAccountInclude(inc[name], prefix+"author."); err != nil {
-				return err
-			}
-		case "reviewer":
-			if err := checkAccountInclude(inc[name], prefix+"reviewer."); err != nil {
-				return err
-			}
-		case "watchers":
-			if err := checkAccountInclude(inc[name], prefix+"watchers."); err != nil {
-				return err
-			}
-		case "labels":
-			if err := checkLabelInclude(inc[name], prefix+"labels."); err != nil {
-				return err
-			}
-		case "comments":
-			if err := checkCommentInclude(inc[name], prefix+"comments."); err != nil {
-				return err
-			}
-		case "note_labels":
-			if err := checkNoteLabelInclude(inc[name], prefix+"note_labels."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "note", "author", "reviewer", "watchers", "labels", "comments", "note_labels")
-		}
-	}
-	return nil
-}
-
-// loadNoteEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadNoteEdges(ctx context.Context, nodes []*Note, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "author":
-			var next []*Account
-			if next, err = h.loadNoteAuthor(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		case "reviewer":
-			var next []*Account
-			if next, err = h.loadNoteReviewer(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		case "watchers":
-			var next []*Account
-			if next, err = h.loadNoteWatchers(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
-			}
-		case "labels":
-			var next []*Label
-			if next, err = h.loadNoteLabels(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
-			}
-		case "comments":
-			var next []*Comment
-			if next, err = h.loadNoteComments(ctx, nodes); err == nil {
-				err = h.loadCommentEdges(ctx, next, inc[name])
-			}
-		case "note_labels":
-			var next []*NoteLabel
-			if next, err = h.loadNoteNoteLabels(ctx, nodes); err == nil {
-				err = h.loadNoteLabelEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of notes: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildNoteAuthor builds the statement loading the author of
-// notes, for one note or for more.
-func buildNoteAuthor(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
-}
-
-// loadNoteAuthor sets the author of nodes and returns them, each once.
-func (h *handler) loadNoteAuthor(ctx context.Context, nodes []*Note) ([]*Account, error) {
-	ids := make([]uuid.UUID, 0, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for _, n := range nodes {
-		fk := n.AuthorID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Account, 0, len(ids))
-	row := new(Account)
-	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteAuthor, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Account)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Author = byID[n.AuthorID]
-	}
-	return out, nil
-}
-
-// buildNoteReviewer builds the statement loading the reviewer of
-// notes, for one note or for more.
-func buildNoteReviewer(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
-}
-
-// loadNoteReviewer sets the reviewer of nodes and returns them, each once.
-func (h *handler) loadNoteReviewer(ctx context.Context, nodes []*Note) ([]*Account, error) {
-	ids := make([]uuid.UUID, 0, len(nodes))
-	byID := make(map[uuid.UUID]*Account, len(nodes))
-	for _, n := range nodes {
-		if n.ReviewerID == nil {
-			continue
-		}
-		fk := *n.ReviewerID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Account, 0, len(ids))
-	row := new(Account)
-	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteReviewer, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Account)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.ReviewerID != nil {
-			n.Reviewer = byID[*n.ReviewerID]
-		}
-	}
-	return out, nil
-}
-
-// buildNoteWatchers builds the statement loading the watchers of
-// notes, for one note or for more.
-// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent cap for more.
-func buildNoteWatchers(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(account.Table), b.Table(note.WatchersTable).As("t1")
-	parent, child := note.WatchersPrimaryKey[1], note.WatchersPrimaryKey[0]
-	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(account.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(account.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(note.WatchersTable, parent, child, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadNoteWatchers sets the watchers of nodes and returns them, each once.
-func (h *handler) loadNoteWatchers(ctx context.Context, nodes []*Note) ([]*Account, error) {
-	ids := make([]string, len(nodes))
-	byID := make(map[string]*Note, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Watchers = []*Account{}
-	}
-	seen := make(map[uuid.UUID]*Account)
-	var out []*Account
-	var owner string
-	row := new(Account)
-	targets := accountTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteWatchers, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Account)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Watchers = append(n.Watchers, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildNoteLabels builds the statement loading the labels of
-// notes, for one note or for more.
-// Lists hold at most MaxIncluded per note: writes keep them so.
-func buildNoteLabels(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t, j := b.Table(label.Table), b.Table(note.LabelsTable).As("t1")
-	parent, child := note.LabelsPrimaryKey[0], note.LabelsPrimaryKey[1]
-	s := b.Select(append([]string{j.C(parent)}, labelColumns(t)...)...).
-		From(t).
-		Join(j).On(t.C(label.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(label.FieldID))
-	return restkit.Build(d, s)
-}
-
-// loadNoteLabels sets the labels of nodes and returns them, each once.
-func (h *handler) loadNoteLabels(ctx context.Context, nodes []*Note) ([]*Label, error) {
-	ids := make([]string, len(nodes))
-	byID := make(map[string]*Note, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Labels = []*Label{}
-	}
-	seen := make(map[int]*Label)
-	var out []*Label
-	var owner string
-	row := new(Label)
-	targets := labelTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabels, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c, ok := seen[row.ID]
-		if !ok {
-			c = new(Label)
-			*c = *row
-			seen[c.ID] = c
-			out = append(out, c)
-		}
-		n := byID[owner]
-		n.Labels = append(n.Labels, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildNoteComments builds the statement loading the comments of
-// notes, for one note or for more.
-// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent
-// cap for more.
-func buildNoteComments(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(comment.Table)
-	s := b.Select(commentColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(comment.FieldNoteID))).
-		OrderBy(t.C(comment.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, comment.Table, comment.FieldNoteID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadNoteComments sets the comments of nodes and returns them, each once.
-func (h *handler) loadNoteComments(ctx context.Context, nodes []*Note) ([]*Comment, error) {
-	ids := make([]string, len(nodes))
-	byID := make(map[string]*Note, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Comments = []*Comment{}
-	}
-	var out []*Comment
-	row := new(Comment)
-	targets := commentTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteComments, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Comment)
-		*c = *row
-		n := byID[c.NoteID]
-		n.Comments = append(n.Comments, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildNoteNoteLabels builds the statement loading the note_labels of
-// notes, for one note or for more.
-// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent
-// cap for more.
-func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(notelabel.Table)
-	s := b.Select(noteLabelColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(notelabel.FieldNoteID))).
-		OrderBy(t.C(notelabel.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, notelabel.Table, notelabel.FieldNoteID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadNoteNoteLabels sets the note_labels of nodes and returns them, each once.
-func (h *handler) loadNoteNoteLabels(ctx context.Context, nodes []*Note) ([]*NoteLabel, error) {
-	ids := make([]string, len(nodes))
-	byID := make(map[string]*Note, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.NoteLabels = []*NoteLabel{}
-	}
-	var out []*NoteLabel
-	row := new(NoteLabel)
-	targets := noteLabelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteNoteLabels, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(NoteLabel)
-		*c = *row
-		n := byID[c.NoteID]
-		n.NoteLabels = append(n.NoteLabels, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// noteColumns are the columns of t that noteTargets scans, in order.
-func noteColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(note.FieldID),
-		t.C(note.FieldTitle),
-		t.C(note.FieldBody),
-		t.C(note.FieldPinned),
-		t.C(note.FieldAttachment),
-		t.C(note.FieldMeta),
-		t.C(note.FieldAuthorID),
-		t.C(note.FieldReviewerID),
-	}
-}
-
-// noteTargets returns lead followed by the scan targets of
-// noteColumns in e.
-func noteTargets(e *Note, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Title,
-		restkit.OrZero(&e.Body),
-		&e.Pinned,
-		restkit.OrZero(&e.Attachment),
-		restkit.JSONColumn(&e.Meta),
-		&e.AuthorID,
-		&e.ReviewerID,
-	)
-}
-
-// missingNote returns a 404 error when no note has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingNote(ctx context.Context, client *ent.Client, id string, message string) error {
-	ok, err := client.Note.Query().Where(note.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking note %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("note", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkNoteExists returns a 404 error when no note has id.
-func checkNoteExists(ctx context.Context, tx *ent.Tx, id string) error {
-	ok, err := tx.Note.Query().Where(note.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking note %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("note", id)
-	}
-	return nil
-}
-
-// checkNoteRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no note, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkNoteRefs(ctx context.Context, tx *ent.Tx, field string, refs []*string) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Note.Query().Where(note.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking note ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "note", refs, found)
-}
-
-// checkNoteIDs returns a 400 error naming field unless every id is
-// a note.
-func checkNoteIDs(ctx context.Context, tx *ent.Tx, field string, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Note.Query().Where(note.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking note ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "note", ids, found)
-}
-
-// checkNoteLabelsBound returns a 409 error when one of the
-// notes with ids has more than MaxLinks labels.
-func checkNoteLabelsBound(ctx context.Context, tx *ent.Tx, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	over, err := tx.Note.Query().
-		Where(note.IDIn(ids...), predicate.Note(restkit.CountOver(
-			restkit.CountLinks(note.LabelsTable, note.LabelsPrimaryKey[0]), MaxLinks))).
-		IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("counting labels: %w", err)
-	}
-	if len(over) > 0 {
-		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a note has at most %d labels; note %v would have more", MaxLinks, over[0]))
-	}
-	return nil
-}
-
 // createNoteLabel handles POST /note-labels.
 func (h *handler) createNoteLabel(w http.ResponseWriter, r *http.Request) error {
 	var in NoteLabelCreate
@@ -5560,185 +3621,6 @@ func (h *handler) readNoteLabelLabel(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// checkNoteLabelInclude checks that inc names edges of a note_label, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkNoteLabelInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "note":
-			if err := checkNoteInclude(inc[name], prefix+"note."); err != nil {
-				return err
-			}
-		case "label":
-			if err := checkLabelInclude(inc[name], prefix+"label."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "note_label", "note", "label")
-		}
-	}
-	return nil
-}
-
-// loadNoteLabelEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadNoteLabelEdges(ctx context.Context, nodes []*NoteLabel, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "note":
-			var next []*Note
-			if next, err = h.loadNoteLabelNote(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
-			}
-		case "label":
-			var next []*Label
-			if next, err = h.loadNoteLabelLabel(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of note_labels: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildNoteLabelNote builds the statement loading the note of
-// note_labels, for one note_label or for more.
-func buildNoteLabelNote(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
-}
-
-// loadNoteLabelNote sets the note of nodes and returns them, each once.
-func (h *handler) loadNoteLabelNote(ctx context.Context, nodes []*NoteLabel) ([]*Note, error) {
-	ids := make([]string, 0, len(nodes))
-	byID := make(map[string]*Note, len(nodes))
-	for _, n := range nodes {
-		fk := n.NoteID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Note, 0, len(ids))
-	row := new(Note)
-	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelNote, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Note)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Note = byID[n.NoteID]
-	}
-	return out, nil
-}
-
-// buildNoteLabelLabel builds the statement loading the label of
-// note_labels, for one note_label or for more.
-func buildNoteLabelLabel(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(label.Table)
-	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
-}
-
-// loadNoteLabelLabel sets the label of nodes and returns them, each once.
-func (h *handler) loadNoteLabelLabel(ctx context.Context, nodes []*NoteLabel) ([]*Label, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Label, len(nodes))
-	for _, n := range nodes {
-		fk := n.LabelID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Label, 0, len(ids))
-	row := new(Label)
-	targets := labelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelLabel, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Label)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Label = byID[n.LabelID]
-	}
-	return out, nil
-}
-
-// noteLabelColumns are the columns of t that noteLabelTargets scans, in order.
-func noteLabelColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(notelabel.FieldID),
-		t.C(notelabel.FieldNoteID),
-		t.C(notelabel.FieldLabelID),
-		t.C(notelabel.FieldAddedAt),
-		t.C(notelabel.FieldAddedBy),
-	}
-}
-
-// noteLabelTargets returns lead followed by the scan targets of
-// noteLabelColumns in e.
-func noteLabelTargets(e *NoteLabel, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.NoteID,
-		&e.LabelID,
-		&e.AddedAt,
-		restkit.OrZero(&e.AddedBy),
-	)
-}
-
-// missingNoteLabel returns a 404 error when no note_label has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingNoteLabel(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.NoteLabel.Query().Where(notelabel.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking note_label %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("note_label", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
 // createRegion handles POST /regions.
 func (h *handler) createRegion(w http.ResponseWriter, r *http.Request) error {
 	var in RegionCreate
@@ -5931,128 +3813,6 @@ func (h *handler) readRegionCountry(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// checkRegionInclude checks that inc names edges of a region, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkRegionInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "country":
-			if err := checkCountryInclude(inc[name], prefix+"country."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "region", "country")
-		}
-	}
-	return nil
-}
-
-// loadRegionEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadRegionEdges(ctx context.Context, nodes []*Region, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "country":
-			var next []*Country
-			if next, err = h.loadRegionCountry(ctx, nodes); err == nil {
-				err = h.loadCountryEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of regions: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildRegionCountry builds the statement loading the country of
-// regions, for one region or for more.
-func buildRegionCountry(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(country.Table)
-	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
-}
-
-// loadRegionCountry sets the country of nodes and returns them, each once.
-func (h *handler) loadRegionCountry(ctx context.Context, nodes []*Region) ([]*Country, error) {
-	ids := make([]string, 0, len(nodes))
-	byID := make(map[string]*Country, len(nodes))
-	for _, n := range nodes {
-		fk := n.CountryID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Country, 0, len(ids))
-	row := new(Country)
-	targets := countryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.regionCountry, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Country)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Country = byID[n.CountryID]
-	}
-	return out, nil
-}
-
-// regionColumns are the columns of t that regionTargets scans, in order.
-func regionColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(region.FieldID),
-		t.C(region.FieldName),
-		t.C(region.FieldCountryID),
-	}
-}
-
-// regionTargets returns lead followed by the scan targets of
-// regionColumns in e.
-func regionTargets(e *Region, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Name,
-		&e.CountryID,
-	)
-}
-
-// missingRegion returns a 404 error when no region has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingRegion(ctx context.Context, client *ent.Client, id uuid.UUID, message string) error {
-	ok, err := client.Region.Query().Where(region.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking region %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("region", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
 	return nil
 }
 
@@ -6348,89 +4108,6 @@ func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restk
 	return &SampleList{Items: items, Total: total, NextCursor: next}, nil
 }
 
-// checkSampleInclude checks that inc names edges of a sample, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkSampleInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		default:
-			return restkit.UnknownEdge(prefix, name, "sample", "no edges")
-		}
-	}
-	return nil
-}
-
-// loadSampleEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadSampleEdges(ctx context.Context, nodes []*Sample, inc restkit.Include) error {
-	return nil
-}
-
-// sampleColumns are the columns of t that sampleTargets scans, in order.
-func sampleColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(sample.FieldID),
-		t.C(sample.FieldLabel),
-		t.C(sample.FieldNotes),
-		t.C(sample.FieldI),
-		t.C(sample.FieldI8),
-		t.C(sample.FieldI16),
-		t.C(sample.FieldI32),
-		t.C(sample.FieldI64),
-		t.C(sample.FieldU),
-		t.C(sample.FieldU8),
-		t.C(sample.FieldU16),
-		t.C(sample.FieldU32),
-		t.C(sample.FieldU64),
-		t.C(sample.FieldF32),
-		t.C(sample.FieldF64),
-		t.C(sample.FieldOn),
-		t.C(sample.FieldBlob),
-		t.C(sample.FieldToken),
-		t.C(sample.FieldSeenAt),
-		t.C(sample.FieldDue),
-		t.C(sample.FieldSize),
-		t.C(sample.FieldWords),
-		t.C(sample.FieldNumbers),
-		t.C(sample.FieldCode),
-	}
-}
-
-// sampleTargets returns lead followed by the scan targets of
-// sampleColumns in e.
-func sampleTargets(e *Sample, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Label,
-		restkit.OrZero(&e.Notes),
-		restkit.OrZero(&e.I),
-		restkit.OrZero(&e.I8),
-		&e.I16,
-		&e.I32,
-		&e.I64,
-		restkit.OrZero(&e.U),
-		restkit.OrZero(&e.U8),
-		restkit.OrZero(&e.U16),
-		&e.U32,
-		restkit.OrZero(&e.U64),
-		restkit.OrZero(&e.F32),
-		&e.F64,
-		&e.On,
-		restkit.OrZero(&e.Blob),
-		&e.Token,
-		&e.SeenAt,
-		&e.Due,
-		&e.Size,
-		restkit.JSONColumn(&e.Words),
-		restkit.JSONColumn(&e.Numbers),
-		&e.Code,
-	)
-}
-
 // createWallet handles POST /wallets.
 func (h *handler) createWallet(w http.ResponseWriter, r *http.Request) error {
 	var in WalletCreate
@@ -6636,6 +4313,1961 @@ func (h *handler) readWalletAccount(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// checkAccountInclude checks that inc names edges of a account, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkAccountInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "country":
+			if err := checkCountryInclude(inc[name], prefix+"country."); err != nil {
+				return err
+			}
+		case "wallet":
+			if err := checkWalletInclude(inc[name], prefix+"wallet."); err != nil {
+				return err
+			}
+		case "notes":
+			if err := checkNoteInclude(inc[name], prefix+"notes."); err != nil {
+				return err
+			}
+		case "reviews":
+			if err := checkNoteInclude(inc[name], prefix+"reviews."); err != nil {
+				return err
+			}
+		case "watching":
+			if err := checkNoteInclude(inc[name], prefix+"watching."); err != nil {
+				return err
+			}
+		case "followers":
+			if err := checkAccountInclude(inc[name], prefix+"followers."); err != nil {
+				return err
+			}
+		case "following":
+			if err := checkAccountInclude(inc[name], prefix+"following."); err != nil {
+				return err
+			}
+		case "predecessor":
+			if err := checkAccountInclude(inc[name], prefix+"predecessor."); err != nil {
+				return err
+			}
+		case "successor":
+			if err := checkAccountInclude(inc[name], prefix+"successor."); err != nil {
+				return err
+			}
+		case "watches":
+			if err := checkWatchInclude(inc[name], prefix+"watches."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "account", "country", "wallet", "notes", "reviews", "watching", "followers", "following", "predecessor", "successor", "watches")
+		}
+	}
+	return nil
+}
+
+// loadAccountEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadAccountEdges(ctx context.Context, nodes []*Account, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "country":
+			var next []*Country
+			if next, err = h.loadAccountCountry(ctx, nodes); err == nil {
+				err = h.loadCountryEdges(ctx, next, inc[name])
+			}
+		case "wallet":
+			var next []*Wallet
+			if next, err = h.loadAccountWallet(ctx, nodes); err == nil {
+				err = h.loadWalletEdges(ctx, next, inc[name])
+			}
+		case "notes":
+			var next []*Note
+			if next, err = h.loadAccountNotes(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		case "reviews":
+			var next []*Note
+			if next, err = h.loadAccountReviews(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		case "watching":
+			var next []*Note
+			if next, err = h.loadAccountWatching(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		case "followers":
+			var next []*Account
+			if next, err = h.loadAccountFollowers(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "following":
+			var next []*Account
+			if next, err = h.loadAccountFollowing(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "predecessor":
+			var next []*Account
+			if next, err = h.loadAccountPredecessor(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "successor":
+			var next []*Account
+			if next, err = h.loadAccountSuccessor(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "watches":
+			var next []*Watch
+			if next, err = h.loadAccountWatches(ctx, nodes); err == nil {
+				err = h.loadWatchEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of accounts: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildAccountCountry builds the statement loading the country of
+// accounts, for one account or for more.
+func buildAccountCountry(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(country.Table)
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+}
+
+// loadAccountCountry sets the country of nodes and returns them, each once.
+func (h *handler) loadAccountCountry(ctx context.Context, nodes []*Account) ([]*Country, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for _, n := range nodes {
+		if n.CountryID == nil {
+			continue
+		}
+		fk := *n.CountryID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Country, 0, len(ids))
+	row := new(Country)
+	targets := countryTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountCountry, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Country)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.CountryID != nil {
+			n.Country = byID[*n.CountryID]
+		}
+	}
+	return out, nil
+}
+
+// buildAccountWallet builds the statement loading the wallet of
+// accounts, for one account or for more.
+func buildAccountWallet(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(wallet.Table)
+	s := b.Select(walletColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(wallet.FieldAccountID))).
+		OrderBy(t.C(wallet.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadAccountWallet sets the wallet of nodes and returns them, each once.
+func (h *handler) loadAccountWallet(ctx context.Context, nodes []*Account) ([]*Wallet, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+	}
+	var out []*Wallet
+	row := new(Wallet)
+	targets := walletTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWallet, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Wallet)
+		*c = *row
+		n := byID[c.AccountID]
+		n.Wallet = c
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountNotes builds the statement loading the notes of
+// accounts, for one account or for more.
+// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent
+// cap for more.
+func buildAccountNotes(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	s := b.Select(noteColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(note.FieldAuthorID))).
+		OrderBy(t.C(note.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, note.Table, note.FieldAuthorID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadAccountNotes sets the notes of nodes and returns them, each once.
+func (h *handler) loadAccountNotes(ctx context.Context, nodes []*Account) ([]*Note, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Notes = []*Note{}
+	}
+	var out []*Note
+	row := new(Note)
+	targets := noteTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountNotes, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Note)
+		*c = *row
+		n := byID[c.AuthorID]
+		n.Notes = append(n.Notes, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountReviews builds the statement loading the reviews of
+// accounts, for one account or for more.
+// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent
+// cap for more.
+func buildAccountReviews(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	s := b.Select(noteColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(note.FieldReviewerID))).
+		OrderBy(t.C(note.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, note.Table, note.FieldReviewerID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadAccountReviews sets the reviews of nodes and returns them, each once.
+func (h *handler) loadAccountReviews(ctx context.Context, nodes []*Account) ([]*Note, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Reviews = []*Note{}
+	}
+	var out []*Note
+	row := new(Note)
+	targets := noteTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountReviews, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Note)
+		*c = *row
+		n := byID[*c.ReviewerID]
+		n.Reviews = append(n.Reviews, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountWatching builds the statement loading the watching of
+// accounts, for one account or for more.
+// Lists hold at most MaxIncluded per account: writes keep them so.
+func buildAccountWatching(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(note.Table), b.Table(account.WatchingTable).As("t1")
+	parent, child := account.WatchingPrimaryKey[0], account.WatchingPrimaryKey[1]
+	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(note.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(note.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadAccountWatching sets the watching of nodes and returns them, each once.
+func (h *handler) loadAccountWatching(ctx context.Context, nodes []*Account) ([]*Note, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Watching = []*Note{}
+	}
+	seen := make(map[string]*Note)
+	var out []*Note
+	var owner uuid.UUID
+	row := new(Note)
+	targets := noteTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWatching, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Note)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Watching = append(n.Watching, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountFollowers builds the statement loading the followers of
+// accounts, for one account or for more.
+// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent cap for more.
+func buildAccountFollowers(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(account.Table), b.Table(account.FollowersTable).As("t1")
+	parent, child := account.FollowersPrimaryKey[1], account.FollowersPrimaryKey[0]
+	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(account.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(account.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapLinks(account.FollowersTable, parent, child, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadAccountFollowers sets the followers of nodes and returns them, each once.
+func (h *handler) loadAccountFollowers(ctx context.Context, nodes []*Account) ([]*Account, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Followers = []*Account{}
+	}
+	seen := make(map[uuid.UUID]*Account)
+	var out []*Account
+	var owner uuid.UUID
+	row := new(Account)
+	targets := accountTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountFollowers, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Account)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Followers = append(n.Followers, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountFollowing builds the statement loading the following of
+// accounts, for one account or for more.
+// Lists hold at most MaxIncluded per account: writes keep them so.
+func buildAccountFollowing(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(account.Table), b.Table(account.FollowingTable).As("t1")
+	parent, child := account.FollowingPrimaryKey[0], account.FollowingPrimaryKey[1]
+	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(account.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(account.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadAccountFollowing sets the following of nodes and returns them, each once.
+func (h *handler) loadAccountFollowing(ctx context.Context, nodes []*Account) ([]*Account, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Following = []*Account{}
+	}
+	seen := make(map[uuid.UUID]*Account)
+	var out []*Account
+	var owner uuid.UUID
+	row := new(Account)
+	targets := accountTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountFollowing, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Account)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Following = append(n.Following, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountPredecessor builds the statement loading the predecessor of
+// accounts, for one account or for more.
+func buildAccountPredecessor(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+}
+
+// loadAccountPredecessor sets the predecessor of nodes and returns them, each once.
+func (h *handler) loadAccountPredecessor(ctx context.Context, nodes []*Account) ([]*Account, error) {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for _, n := range nodes {
+		if n.PredecessorID == nil {
+			continue
+		}
+		fk := *n.PredecessorID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Account, 0, len(ids))
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountPredecessor, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.PredecessorID != nil {
+			n.Predecessor = byID[*n.PredecessorID]
+		}
+	}
+	return out, nil
+}
+
+// buildAccountSuccessor builds the statement loading the successor of
+// accounts, for one account or for more.
+func buildAccountSuccessor(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	s := b.Select(accountColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(account.FieldPredecessorID))).
+		OrderBy(t.C(account.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadAccountSuccessor sets the successor of nodes and returns them, each once.
+func (h *handler) loadAccountSuccessor(ctx context.Context, nodes []*Account) ([]*Account, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+	}
+	var out []*Account
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountSuccessor, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		n := byID[*c.PredecessorID]
+		n.Successor = c
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildAccountWatches builds the statement loading the watches of
+// accounts, for one account or for more.
+// Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent
+// cap for more.
+func buildAccountWatches(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(watch.Table)
+	s := b.Select(watchColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(watch.FieldAccountID))).
+		OrderBy(t.C(watch.FieldAccountID), t.C(watch.FieldNoteID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, watch.Table, watch.FieldAccountID, MaxIncluded, watch.FieldAccountID, watch.FieldNoteID)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadAccountWatches sets the watches of nodes and returns them, each once.
+func (h *handler) loadAccountWatches(ctx context.Context, nodes []*Account) ([]*Watch, error) {
+	ids := make([]uuid.UUID, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Watches = []*Watch{}
+	}
+	var out []*Watch
+	row := new(Watch)
+	targets := watchTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWatches, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Watch)
+		*c = *row
+		n := byID[c.AccountID]
+		n.Watches = append(n.Watches, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// accountColumns are the columns of t that accountTargets scans, in order.
+func accountColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(account.FieldID),
+		t.C(account.FieldHandle),
+		t.C(account.FieldDisplayName),
+		t.C(account.FieldRole),
+		t.C(account.FieldSettings),
+		t.C(account.FieldPrefs),
+		t.C(account.FieldCreatedAt),
+		t.C(account.FieldPredecessorID),
+		t.C(account.FieldCountryID),
+	}
+}
+
+// accountTargets returns lead followed by the scan targets of
+// accountColumns in e.
+func accountTargets(e *Account, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Handle,
+		&e.DisplayName,
+		&e.Role,
+		restkit.JSONColumn(&e.Settings),
+		restkit.JSONColumn(&e.Prefs),
+		&e.CreatedAt,
+		&e.PredecessorID,
+		&e.CountryID,
+	)
+}
+
+// checkCommentInclude checks that inc names edges of a comment, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkCommentInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "note":
+			if err := checkNoteInclude(inc[name], prefix+"note."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "comment", "note")
+		}
+	}
+	return nil
+}
+
+// loadCommentEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadCommentEdges(ctx context.Context, nodes []*Comment, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "note":
+			var next []*Note
+			if next, err = h.loadCommentNote(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of comments: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildCommentNote builds the statement loading the note of
+// comments, for one comment or for more.
+func buildCommentNote(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+}
+
+// loadCommentNote sets the note of nodes and returns them, each once.
+func (h *handler) loadCommentNote(ctx context.Context, nodes []*Comment) ([]*Note, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for _, n := range nodes {
+		fk := n.NoteID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Note, 0, len(ids))
+	row := new(Note)
+	targets := noteTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.commentNote, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Note)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Note = byID[n.NoteID]
+	}
+	return out, nil
+}
+
+// commentColumns are the columns of t that commentTargets scans, in order.
+func commentColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(comment.FieldID),
+		t.C(comment.FieldBody),
+		t.C(comment.FieldNoteID),
+		t.C(comment.FieldMentions),
+	}
+}
+
+// commentTargets returns lead followed by the scan targets of
+// commentColumns in e.
+func commentTargets(e *Comment, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Body,
+		&e.NoteID,
+		restkit.JSONColumn(&e.Mentions),
+	)
+}
+
+// checkCountryInclude checks that inc names edges of a country, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkCountryInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "regions":
+			if err := checkRegionInclude(inc[name], prefix+"regions."); err != nil {
+				return err
+			}
+		case "accounts":
+			if err := checkAccountInclude(inc[name], prefix+"accounts."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "country", "regions", "accounts")
+		}
+	}
+	return nil
+}
+
+// loadCountryEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadCountryEdges(ctx context.Context, nodes []*Country, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "regions":
+			var next []*Region
+			if next, err = h.loadCountryRegions(ctx, nodes); err == nil {
+				err = h.loadRegionEdges(ctx, next, inc[name])
+			}
+		case "accounts":
+			var next []*Account
+			if next, err = h.loadCountryAccounts(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of countrys: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildCountryRegions builds the statement loading the regions of
+// countrys, for one country or for more.
+// Lists hold at most MaxIncluded per country: a LIMIT for one, a per-parent
+// cap for more.
+func buildCountryRegions(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(region.Table)
+	s := b.Select(regionColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(region.FieldCountryID))).
+		OrderBy(t.C(region.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, region.Table, region.FieldCountryID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCountryRegions sets the regions of nodes and returns them, each once.
+func (h *handler) loadCountryRegions(ctx context.Context, nodes []*Country) ([]*Region, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Regions = []*Region{}
+	}
+	var out []*Region
+	row := new(Region)
+	targets := regionTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.countryRegions, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Region)
+		*c = *row
+		n := byID[c.CountryID]
+		n.Regions = append(n.Regions, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildCountryAccounts builds the statement loading the accounts of
+// countrys, for one country or for more.
+// Lists hold at most MaxIncluded per country: a LIMIT for one, a per-parent
+// cap for more.
+func buildCountryAccounts(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	s := b.Select(accountColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(account.FieldCountryID))).
+		OrderBy(t.C(account.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, account.Table, account.FieldCountryID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCountryAccounts sets the accounts of nodes and returns them, each once.
+func (h *handler) loadCountryAccounts(ctx context.Context, nodes []*Country) ([]*Account, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Accounts = []*Account{}
+	}
+	var out []*Account
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.countryAccounts, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		n := byID[*c.CountryID]
+		n.Accounts = append(n.Accounts, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// countryColumns are the columns of t that countryTargets scans, in order.
+func countryColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(country.FieldID),
+		t.C(country.FieldName),
+	}
+}
+
+// countryTargets returns lead followed by the scan targets of
+// countryColumns in e.
+func countryTargets(e *Country, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+	)
+}
+
+// checkLabelInclude checks that inc names edges of a label, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkLabelInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "notes":
+			if err := checkNoteInclude(inc[name], prefix+"notes."); err != nil {
+				return err
+			}
+		case "parent":
+			if err := checkLabelInclude(inc[name], prefix+"parent."); err != nil {
+				return err
+			}
+		case "children":
+			if err := checkLabelInclude(inc[name], prefix+"children."); err != nil {
+				return err
+			}
+		case "note_labels":
+			if err := checkNoteLabelInclude(inc[name], prefix+"note_labels."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "label", "notes", "parent", "children", "note_labels")
+		}
+	}
+	return nil
+}
+
+// loadLabelEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadLabelEdges(ctx context.Context, nodes []*Label, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "notes":
+			var next []*Note
+			if next, err = h.loadLabelNotes(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		case "parent":
+			var next []*Label
+			if next, err = h.loadLabelParent(ctx, nodes); err == nil {
+				err = h.loadLabelEdges(ctx, next, inc[name])
+			}
+		case "children":
+			var next []*Label
+			if next, err = h.loadLabelChildren(ctx, nodes); err == nil {
+				err = h.loadLabelEdges(ctx, next, inc[name])
+			}
+		case "note_labels":
+			var next []*NoteLabel
+			if next, err = h.loadLabelNoteLabels(ctx, nodes); err == nil {
+				err = h.loadNoteLabelEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of labels: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildLabelNotes builds the statement loading the notes of
+// labels, for one label or for more.
+// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent cap for more.
+func buildLabelNotes(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(note.Table), b.Table(label.NotesTable).As("t1")
+	parent, child := label.NotesPrimaryKey[1], label.NotesPrimaryKey[0]
+	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(note.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(note.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapLinks(label.NotesTable, parent, child, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadLabelNotes sets the notes of nodes and returns them, each once.
+func (h *handler) loadLabelNotes(ctx context.Context, nodes []*Label) ([]*Note, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Notes = []*Note{}
+	}
+	seen := make(map[string]*Note)
+	var out []*Note
+	var owner int
+	row := new(Note)
+	targets := noteTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNotes, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Note)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Notes = append(n.Notes, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildLabelParent builds the statement loading the parent of
+// labels, for one label or for more.
+func buildLabelParent(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(label.Table)
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
+}
+
+// loadLabelParent sets the parent of nodes and returns them, each once.
+func (h *handler) loadLabelParent(ctx context.Context, nodes []*Label) ([]*Label, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for _, n := range nodes {
+		if n.ParentID == nil {
+			continue
+		}
+		fk := *n.ParentID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Label, 0, len(ids))
+	row := new(Label)
+	targets := labelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.labelParent, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Label)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.ParentID != nil {
+			n.Parent = byID[*n.ParentID]
+		}
+	}
+	return out, nil
+}
+
+// buildLabelChildren builds the statement loading the children of
+// labels, for one label or for more.
+// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent
+// cap for more.
+func buildLabelChildren(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(label.Table)
+	s := b.Select(labelColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(label.FieldParentID))).
+		OrderBy(t.C(label.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, label.Table, label.FieldParentID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadLabelChildren sets the children of nodes and returns them, each once.
+func (h *handler) loadLabelChildren(ctx context.Context, nodes []*Label) ([]*Label, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Children = []*Label{}
+	}
+	var out []*Label
+	row := new(Label)
+	targets := labelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.labelChildren, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Label)
+		*c = *row
+		n := byID[*c.ParentID]
+		n.Children = append(n.Children, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildLabelNoteLabels builds the statement loading the note_labels of
+// labels, for one label or for more.
+// Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent
+// cap for more.
+func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(notelabel.Table)
+	s := b.Select(noteLabelColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(notelabel.FieldLabelID))).
+		OrderBy(t.C(notelabel.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, notelabel.Table, notelabel.FieldLabelID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadLabelNoteLabels sets the note_labels of nodes and returns them, each once.
+func (h *handler) loadLabelNoteLabels(ctx context.Context, nodes []*Label) ([]*NoteLabel, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.NoteLabels = []*NoteLabel{}
+	}
+	var out []*NoteLabel
+	row := new(NoteLabel)
+	targets := noteLabelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNoteLabels, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(NoteLabel)
+		*c = *row
+		n := byID[c.LabelID]
+		n.NoteLabels = append(n.NoteLabels, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// labelColumns are the columns of t that labelTargets scans, in order.
+func labelColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(label.FieldID),
+		t.C(label.FieldName),
+		t.C(label.FieldColor),
+		t.C(label.FieldParentID),
+	}
+}
+
+// labelTargets returns lead followed by the scan targets of
+// labelColumns in e.
+func labelTargets(e *Label, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+		restkit.OrZero(&e.Color),
+		&e.ParentID,
+	)
+}
+
+// checkNoteInclude checks that inc names edges of a note, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkNoteInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "author":
+			if err := checkAccountInclude(inc[name], prefix+"author."); err != nil {
+				return err
+			}
+		case "reviewer":
+			if err := checkAccountInclude(inc[name], prefix+"reviewer."); err != nil {
+				return err
+			}
+		case "watchers":
+			if err := checkAccountInclude(inc[name], prefix+"watchers."); err != nil {
+				return err
+			}
+		case "labels":
+			if err := checkLabelInclude(inc[name], prefix+"labels."); err != nil {
+				return err
+			}
+		case "comments":
+			if err := checkCommentInclude(inc[name], prefix+"comments."); err != nil {
+				return err
+			}
+		case "watches":
+			if err := checkWatchInclude(inc[name], prefix+"watches."); err != nil {
+				return err
+			}
+		case "note_labels":
+			if err := checkNoteLabelInclude(inc[name], prefix+"note_labels."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "note", "author", "reviewer", "watchers", "labels", "comments", "watches", "note_labels")
+		}
+	}
+	return nil
+}
+
+// loadNoteEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadNoteEdges(ctx context.Context, nodes []*Note, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "author":
+			var next []*Account
+			if next, err = h.loadNoteAuthor(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "reviewer":
+			var next []*Account
+			if next, err = h.loadNoteReviewer(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "watchers":
+			var next []*Account
+			if next, err = h.loadNoteWatchers(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "labels":
+			var next []*Label
+			if next, err = h.loadNoteLabels(ctx, nodes); err == nil {
+				err = h.loadLabelEdges(ctx, next, inc[name])
+			}
+		case "comments":
+			var next []*Comment
+			if next, err = h.loadNoteComments(ctx, nodes); err == nil {
+				err = h.loadCommentEdges(ctx, next, inc[name])
+			}
+		case "watches":
+			var next []*Watch
+			if next, err = h.loadNoteWatches(ctx, nodes); err == nil {
+				err = h.loadWatchEdges(ctx, next, inc[name])
+			}
+		case "note_labels":
+			var next []*NoteLabel
+			if next, err = h.loadNoteNoteLabels(ctx, nodes); err == nil {
+				err = h.loadNoteLabelEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of notes: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildNoteAuthor builds the statement loading the author of
+// notes, for one note or for more.
+func buildNoteAuthor(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+}
+
+// loadNoteAuthor sets the author of nodes and returns them, each once.
+func (h *handler) loadNoteAuthor(ctx context.Context, nodes []*Note) ([]*Account, error) {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for _, n := range nodes {
+		fk := n.AuthorID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Account, 0, len(ids))
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteAuthor, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Author = byID[n.AuthorID]
+	}
+	return out, nil
+}
+
+// buildNoteReviewer builds the statement loading the reviewer of
+// notes, for one note or for more.
+func buildNoteReviewer(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+}
+
+// loadNoteReviewer sets the reviewer of nodes and returns them, each once.
+func (h *handler) loadNoteReviewer(ctx context.Context, nodes []*Note) ([]*Account, error) {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for _, n := range nodes {
+		if n.ReviewerID == nil {
+			continue
+		}
+		fk := *n.ReviewerID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Account, 0, len(ids))
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteReviewer, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.ReviewerID != nil {
+			n.Reviewer = byID[*n.ReviewerID]
+		}
+	}
+	return out, nil
+}
+
+// buildNoteWatchers builds the statement loading the watchers of
+// notes, for one note or for more.
+// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent cap for more.
+func buildNoteWatchers(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(account.Table), b.Table(note.WatchersTable).As("t1")
+	parent, child := note.WatchersPrimaryKey[1], note.WatchersPrimaryKey[0]
+	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(account.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(account.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapLinks(note.WatchersTable, parent, child, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadNoteWatchers sets the watchers of nodes and returns them, each once.
+func (h *handler) loadNoteWatchers(ctx context.Context, nodes []*Note) ([]*Account, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Watchers = []*Account{}
+	}
+	seen := make(map[uuid.UUID]*Account)
+	var out []*Account
+	var owner string
+	row := new(Account)
+	targets := accountTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteWatchers, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Account)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Watchers = append(n.Watchers, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildNoteLabels builds the statement loading the labels of
+// notes, for one note or for more.
+// Lists hold at most MaxIncluded per note: writes keep them so.
+func buildNoteLabels(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t, j := b.Table(label.Table), b.Table(note.LabelsTable).As("t1")
+	parent, child := note.LabelsPrimaryKey[0], note.LabelsPrimaryKey[1]
+	s := b.Select(append([]string{j.C(parent)}, labelColumns(t)...)...).
+		From(t).
+		Join(j).On(t.C(label.FieldID), j.C(child)).
+		Where(restkit.InIDs(d, j.C(parent))).
+		OrderBy(t.C(label.FieldID))
+	return restkit.Build(d, s)
+}
+
+// loadNoteLabels sets the labels of nodes and returns them, each once.
+func (h *handler) loadNoteLabels(ctx context.Context, nodes []*Note) ([]*Label, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Labels = []*Label{}
+	}
+	seen := make(map[int]*Label)
+	var out []*Label
+	var owner string
+	row := new(Label)
+	targets := labelTargets(row, &owner)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabels, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c, ok := seen[row.ID]
+		if !ok {
+			c = new(Label)
+			*c = *row
+			seen[c.ID] = c
+			out = append(out, c)
+		}
+		n := byID[owner]
+		n.Labels = append(n.Labels, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildNoteComments builds the statement loading the comments of
+// notes, for one note or for more.
+// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent
+// cap for more.
+func buildNoteComments(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(comment.Table)
+	s := b.Select(commentColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(comment.FieldNoteID))).
+		OrderBy(t.C(comment.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, comment.Table, comment.FieldNoteID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadNoteComments sets the comments of nodes and returns them, each once.
+func (h *handler) loadNoteComments(ctx context.Context, nodes []*Note) ([]*Comment, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Comments = []*Comment{}
+	}
+	var out []*Comment
+	row := new(Comment)
+	targets := commentTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteComments, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Comment)
+		*c = *row
+		n := byID[c.NoteID]
+		n.Comments = append(n.Comments, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildNoteWatches builds the statement loading the watches of
+// notes, for one note or for more.
+// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent
+// cap for more.
+func buildNoteWatches(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(watch.Table)
+	s := b.Select(watchColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(watch.FieldNoteID))).
+		OrderBy(t.C(watch.FieldAccountID), t.C(watch.FieldNoteID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, watch.Table, watch.FieldNoteID, MaxIncluded, watch.FieldAccountID, watch.FieldNoteID)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadNoteWatches sets the watches of nodes and returns them, each once.
+func (h *handler) loadNoteWatches(ctx context.Context, nodes []*Note) ([]*Watch, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Watches = []*Watch{}
+	}
+	var out []*Watch
+	row := new(Watch)
+	targets := watchTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteWatches, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Watch)
+		*c = *row
+		n := byID[c.NoteID]
+		n.Watches = append(n.Watches, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildNoteNoteLabels builds the statement loading the note_labels of
+// notes, for one note or for more.
+// Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent
+// cap for more.
+func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(notelabel.Table)
+	s := b.Select(noteLabelColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(notelabel.FieldNoteID))).
+		OrderBy(t.C(notelabel.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, notelabel.Table, notelabel.FieldNoteID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadNoteNoteLabels sets the note_labels of nodes and returns them, each once.
+func (h *handler) loadNoteNoteLabels(ctx context.Context, nodes []*Note) ([]*NoteLabel, error) {
+	ids := make([]string, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.NoteLabels = []*NoteLabel{}
+	}
+	var out []*NoteLabel
+	row := new(NoteLabel)
+	targets := noteLabelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteNoteLabels, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(NoteLabel)
+		*c = *row
+		n := byID[c.NoteID]
+		n.NoteLabels = append(n.NoteLabels, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// noteColumns are the columns of t that noteTargets scans, in order.
+func noteColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(note.FieldID),
+		t.C(note.FieldTitle),
+		t.C(note.FieldBody),
+		t.C(note.FieldPinned),
+		t.C(note.FieldAttachment),
+		t.C(note.FieldMeta),
+		t.C(note.FieldAuthorID),
+		t.C(note.FieldReviewerID),
+	}
+}
+
+// noteTargets returns lead followed by the scan targets of
+// noteColumns in e.
+func noteTargets(e *Note, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Title,
+		restkit.OrZero(&e.Body),
+		&e.Pinned,
+		restkit.OrZero(&e.Attachment),
+		restkit.JSONColumn(&e.Meta),
+		&e.AuthorID,
+		&e.ReviewerID,
+	)
+}
+
+// checkNoteLabelInclude checks that inc names edges of a note_label, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkNoteLabelInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "note":
+			if err := checkNoteInclude(inc[name], prefix+"note."); err != nil {
+				return err
+			}
+		case "label":
+			if err := checkLabelInclude(inc[name], prefix+"label."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "note_label", "note", "label")
+		}
+	}
+	return nil
+}
+
+// loadNoteLabelEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadNoteLabelEdges(ctx context.Context, nodes []*NoteLabel, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "note":
+			var next []*Note
+			if next, err = h.loadNoteLabelNote(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		case "label":
+			var next []*Label
+			if next, err = h.loadNoteLabelLabel(ctx, nodes); err == nil {
+				err = h.loadLabelEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of note_labels: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildNoteLabelNote builds the statement loading the note of
+// note_labels, for one note_label or for more.
+func buildNoteLabelNote(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+}
+
+// loadNoteLabelNote sets the note of nodes and returns them, each once.
+func (h *handler) loadNoteLabelNote(ctx context.Context, nodes []*NoteLabel) ([]*Note, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for _, n := range nodes {
+		fk := n.NoteID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Note, 0, len(ids))
+	row := new(Note)
+	targets := noteTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelNote, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Note)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Note = byID[n.NoteID]
+	}
+	return out, nil
+}
+
+// buildNoteLabelLabel builds the statement loading the label of
+// note_labels, for one note_label or for more.
+func buildNoteLabelLabel(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(label.Table)
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
+}
+
+// loadNoteLabelLabel sets the label of nodes and returns them, each once.
+func (h *handler) loadNoteLabelLabel(ctx context.Context, nodes []*NoteLabel) ([]*Label, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Label, len(nodes))
+	for _, n := range nodes {
+		fk := n.LabelID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Label, 0, len(ids))
+	row := new(Label)
+	targets := labelTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelLabel, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Label)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Label = byID[n.LabelID]
+	}
+	return out, nil
+}
+
+// noteLabelColumns are the columns of t that noteLabelTargets scans, in order.
+func noteLabelColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(notelabel.FieldID),
+		t.C(notelabel.FieldNoteID),
+		t.C(notelabel.FieldLabelID),
+		t.C(notelabel.FieldAddedAt),
+		t.C(notelabel.FieldAddedBy),
+	}
+}
+
+// noteLabelTargets returns lead followed by the scan targets of
+// noteLabelColumns in e.
+func noteLabelTargets(e *NoteLabel, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.NoteID,
+		&e.LabelID,
+		&e.AddedAt,
+		restkit.OrZero(&e.AddedBy),
+	)
+}
+
+// checkRegionInclude checks that inc names edges of a region, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkRegionInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "country":
+			if err := checkCountryInclude(inc[name], prefix+"country."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "region", "country")
+		}
+	}
+	return nil
+}
+
+// loadRegionEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadRegionEdges(ctx context.Context, nodes []*Region, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "country":
+			var next []*Country
+			if next, err = h.loadRegionCountry(ctx, nodes); err == nil {
+				err = h.loadCountryEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of regions: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildRegionCountry builds the statement loading the country of
+// regions, for one region or for more.
+func buildRegionCountry(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(country.Table)
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+}
+
+// loadRegionCountry sets the country of nodes and returns them, each once.
+func (h *handler) loadRegionCountry(ctx context.Context, nodes []*Region) ([]*Country, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Country, len(nodes))
+	for _, n := range nodes {
+		fk := n.CountryID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Country, 0, len(ids))
+	row := new(Country)
+	targets := countryTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.regionCountry, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Country)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Country = byID[n.CountryID]
+	}
+	return out, nil
+}
+
+// regionColumns are the columns of t that regionTargets scans, in order.
+func regionColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(region.FieldID),
+		t.C(region.FieldName),
+		t.C(region.FieldCountryID),
+	}
+}
+
+// regionTargets returns lead followed by the scan targets of
+// regionColumns in e.
+func regionTargets(e *Region, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+		&e.CountryID,
+	)
+}
+
+// checkSampleInclude checks that inc names edges of a sample, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkSampleInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		default:
+			return restkit.UnknownEdge(prefix, name, "sample", "no edges")
+		}
+	}
+	return nil
+}
+
+// loadSampleEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadSampleEdges(ctx context.Context, nodes []*Sample, inc restkit.Include) error {
+	return nil
+}
+
+// sampleColumns are the columns of t that sampleTargets scans, in order.
+func sampleColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(sample.FieldID),
+		t.C(sample.FieldLabel),
+		t.C(sample.FieldNotes),
+		t.C(sample.FieldI),
+		t.C(sample.FieldI8),
+		t.C(sample.FieldI16),
+		t.C(sample.FieldI32),
+		t.C(sample.FieldI64),
+		t.C(sample.FieldU),
+		t.C(sample.FieldU8),
+		t.C(sample.FieldU16),
+		t.C(sample.FieldU32),
+		t.C(sample.FieldU64),
+		t.C(sample.FieldF32),
+		t.C(sample.FieldF64),
+		t.C(sample.FieldOn),
+		t.C(sample.FieldBlob),
+		t.C(sample.FieldToken),
+		t.C(sample.FieldSeenAt),
+		t.C(sample.FieldDue),
+		t.C(sample.FieldSize),
+		t.C(sample.FieldWords),
+		t.C(sample.FieldNumbers),
+		t.C(sample.FieldCode),
+	}
+}
+
+// sampleTargets returns lead followed by the scan targets of
+// sampleColumns in e.
+func sampleTargets(e *Sample, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Label,
+		restkit.OrZero(&e.Notes),
+		restkit.OrZero(&e.I),
+		restkit.OrZero(&e.I8),
+		&e.I16,
+		&e.I32,
+		&e.I64,
+		restkit.OrZero(&e.U),
+		restkit.OrZero(&e.U8),
+		restkit.OrZero(&e.U16),
+		&e.U32,
+		restkit.OrZero(&e.U64),
+		restkit.OrZero(&e.F32),
+		&e.F64,
+		&e.On,
+		restkit.OrZero(&e.Blob),
+		&e.Token,
+		&e.SeenAt,
+		&e.Due,
+		&e.Size,
+		restkit.JSONColumn(&e.Words),
+		restkit.JSONColumn(&e.Numbers),
+		&e.Code,
+	)
+}
+
 // checkWalletInclude checks that inc names edges of a wallet, and
 // so on down the tree, before any query runs; prefix is the include path so
 // far, for errors.
@@ -6745,6 +6377,743 @@ func walletTargets(e *Wallet, lead ...any) []any {
 	)
 }
 
+// checkWatchInclude checks that inc names edges of a watch, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkWatchInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "account":
+			if err := checkAccountInclude(inc[name], prefix+"account."); err != nil {
+				return err
+			}
+		case "note":
+			if err := checkNoteInclude(inc[name], prefix+"note."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "watch", "account", "note")
+		}
+	}
+	return nil
+}
+
+// loadWatchEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadWatchEdges(ctx context.Context, nodes []*Watch, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "account":
+			var next []*Account
+			if next, err = h.loadWatchAccount(ctx, nodes); err == nil {
+				err = h.loadAccountEdges(ctx, next, inc[name])
+			}
+		case "note":
+			var next []*Note
+			if next, err = h.loadWatchNote(ctx, nodes); err == nil {
+				err = h.loadNoteEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of watchs: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildWatchAccount builds the statement loading the account of
+// watchs, for one watch or for more.
+func buildWatchAccount(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+}
+
+// loadWatchAccount sets the account of nodes and returns them, each once.
+func (h *handler) loadWatchAccount(ctx context.Context, nodes []*Watch) ([]*Account, error) {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	byID := make(map[uuid.UUID]*Account, len(nodes))
+	for _, n := range nodes {
+		fk := n.AccountID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Account, 0, len(ids))
+	row := new(Account)
+	targets := accountTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.watchAccount, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Account)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Account = byID[n.AccountID]
+	}
+	return out, nil
+}
+
+// buildWatchNote builds the statement loading the note of
+// watchs, for one watch or for more.
+func buildWatchNote(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+}
+
+// loadWatchNote sets the note of nodes and returns them, each once.
+func (h *handler) loadWatchNote(ctx context.Context, nodes []*Watch) ([]*Note, error) {
+	ids := make([]string, 0, len(nodes))
+	byID := make(map[string]*Note, len(nodes))
+	for _, n := range nodes {
+		fk := n.NoteID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Note, 0, len(ids))
+	row := new(Note)
+	targets := noteTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.watchNote, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Note)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Note = byID[n.NoteID]
+	}
+	return out, nil
+}
+
+// watchColumns are the columns of t that watchTargets scans, in order.
+func watchColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(watch.FieldAccountID),
+		t.C(watch.FieldNoteID),
+		t.C(watch.FieldSince),
+		t.C(watch.FieldMuted),
+	}
+}
+
+// watchTargets returns lead followed by the scan targets of
+// watchColumns in e.
+func watchTargets(e *Watch, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.AccountID,
+		&e.NoteID,
+		&e.Since,
+		&e.Muted,
+	)
+}
+
+// missingAccount returns a 404 error when no account has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingAccount(ctx context.Context, client *ent.Client, id uuid.UUID, message string) error {
+	ok, err := client.Account.Query().Where(account.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking account %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("account", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkAccountExists returns a 404 error when no account has id.
+func checkAccountExists(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
+	ok, err := tx.Account.Query().Where(account.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking account %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("account", id)
+	}
+	return nil
+}
+
+// checkAccountHandleFree returns a 409 error naming each item
+// of a nested list (field: a format with the item's index) whose
+// handle is taken, by an existing account or by an earlier item; one query.
+func checkAccountHandleFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
+	var keys []string
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, *v)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var taken []string
+	err := tx.Account.Query().Where(account.HandleIn(keys...)).Select(account.FieldHandle).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("checking account handles: %w", err)
+	}
+	return restkit.Taken(field, vals, taken)
+}
+
+// checkAccountPredecessorIDFree returns a 409 error naming each item
+// of a nested list (field: a format with the item's index) whose
+// predecessor_id is taken, by an existing account or by an earlier item; one query.
+func checkAccountPredecessorIDFree(ctx context.Context, tx *ent.Tx, field string, vals []*uuid.UUID) error {
+	var keys []uuid.UUID
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, *v)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var taken []uuid.UUID
+	err := tx.Account.Query().Where(account.PredecessorIDIn(keys...)).Select(account.FieldPredecessorID).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("checking account predecessor_ids: %w", err)
+	}
+	return restkit.Taken(field, vals, taken)
+}
+
+// checkAccountRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no account, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkAccountRefs(ctx context.Context, tx *ent.Tx, field string, refs []*uuid.UUID) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Account.Query().Where(account.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking account ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "account", refs, found)
+}
+
+// checkAccountIDs returns a 400 error naming field unless every id is
+// a account.
+func checkAccountIDs(ctx context.Context, tx *ent.Tx, field string, ids ...uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Account.Query().Where(account.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking account ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "account", ids, found)
+}
+
+// checkAccountWatchingBound returns a 409 error when one of the
+// accounts with ids has more than MaxLinks watching.
+func checkAccountWatchingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	over, err := tx.Account.Query().
+		Where(account.IDIn(ids...), predicate.Account(restkit.CountOver(
+			restkit.CountLinks(account.WatchingTable, account.WatchingPrimaryKey[0]), MaxLinks))).
+		IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("counting watching: %w", err)
+	}
+	if len(over) > 0 {
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a account has at most %d watching; account %v would have more", MaxLinks, over[0]))
+	}
+	return nil
+}
+
+// checkAccountFollowingBound returns a 409 error when one of the
+// accounts with ids has more than MaxLinks following.
+func checkAccountFollowingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	over, err := tx.Account.Query().
+		Where(account.IDIn(ids...), predicate.Account(restkit.CountOver(
+			restkit.CountLinks(account.FollowingTable, account.FollowingPrimaryKey[0]), MaxLinks))).
+		IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("counting following: %w", err)
+	}
+	if len(over) > 0 {
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a account has at most %d following; account %v would have more", MaxLinks, over[0]))
+	}
+	return nil
+}
+
+// ensureAccounts finds or creates, in tx, the
+// accounts with the given handles: one insert that skips
+// existing ones (so concurrent requests cannot create one twice, and neither
+// fails), then one select. Keys are deduplicated and sorted, so concurrent
+// upserts lock in one order.
+func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Account, error) {
+	keys = restkit.DedupKeys(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	drv := tx.Driver()
+	byKey := make(map[string]*Account, len(keys))
+	// A concurrent delete can remove a row between the upsert and the
+	// select: the rows read are locked against deletion until commit, and
+	// keys that vanished are upserted again.
+	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
+		if attempt > restkit.MaxUpsertAttempts {
+			return nil, fmt.Errorf("accounts %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+		}
+		if err := upsertAccounts(ctx, tx, missing); err != nil {
+			return nil, fmt.Errorf("upserting accounts: %w", err)
+		}
+		t := sql.Table(account.Table)
+		sel := sql.Dialect(drv.Dialect()).Select(accountColumns(t)...).From(t).
+			Where(restkit.InKeys(drv.Dialect(), t.C(account.FieldHandle), missing))
+		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+			v := new(Account)
+			if err := rows.Scan(accountTargets(v)...); err != nil {
+				return err
+			}
+			byKey[v.Handle] = v
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading accounts: %w", err)
+		}
+		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+	}
+	return byKey, nil
+}
+
+// upsertAccounts inserts the accounts of keys that do not exist, in one
+// statement with one argument for the keys, applying ent's validators and
+// defaults (computed once for all rows); through ent's builders when hooks
+// are registered for accounts, so that they run.
+func upsertAccounts(ctx context.Context, tx *ent.Tx, keys []string) error {
+	if true /* each row takes its own default id or unique value: ent's builders make them */ || len(tx.Account.Hooks()) > 0 {
+		bulk := make([]*ent.AccountCreate, len(keys))
+		for i, k := range keys {
+			bulk[i] = tx.Account.Create().SetHandle(k)
+		}
+		return tx.Account.CreateBulk(bulk...).OnConflictColumns(account.FieldHandle).DoNothing().Exec(ctx)
+	}
+	drv := tx.Driver()
+	for _, k := range keys {
+		if err := account.HandleValidator(k); err != nil {
+			return restkit.Invalid("handle", "%q: %v", k, err)
+		}
+	}
+	ins := restkit.InsertKeys(drv.Dialect(), account.Table, account.FieldHandle, keys,
+		[]string{account.FieldRole, account.FieldCreatedAt},
+		[]any{account.DefaultRole, account.DefaultCreatedAt()})
+	return restkit.Exec(ctx, drv, ins)
+}
+
+// pickAccounts returns the accounts of keys from byKey, once
+// each, ordered by id as include orders them.
+func pickAccounts(byKey map[string]*Account, keys []string) []*Account {
+	out := make([]*Account, 0, len(keys))
+	for _, k := range restkit.DedupKeys(keys) {
+		if t, ok := byKey[k]; ok {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Account) int { return restkit.CompareIDs(a.ID, b.ID) })
+	return out
+}
+
+// accountIDs returns the ids of ts.
+func accountIDs(ts []*Account) []uuid.UUID {
+	ids := make([]uuid.UUID, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+// missingComment returns a 404 error when no comment has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingComment(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Comment.Query().Where(comment.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking comment %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("comment", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// missingCountry returns a 404 error when no country has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingCountry(ctx context.Context, client *ent.Client, id string, message string) error {
+	ok, err := client.Country.Query().Where(country.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking country %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("country", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkCountryExists returns a 404 error when no country has id.
+func checkCountryExists(ctx context.Context, tx *ent.Tx, id string) error {
+	ok, err := tx.Country.Query().Where(country.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking country %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("country", id)
+	}
+	return nil
+}
+
+// checkCountryRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no country, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkCountryRefs(ctx context.Context, tx *ent.Tx, field string, refs []*string) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Country.Query().Where(country.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking country ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "country", refs, found)
+}
+
+// checkCountryIDs returns a 400 error naming field unless every id is
+// a country.
+func checkCountryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Country.Query().Where(country.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking country ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "country", ids, found)
+}
+
+// missingLabel returns a 404 error when no label has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingLabel(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Label.Query().Where(label.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking label %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("label", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkLabelExists returns a 404 error when no label has id.
+func checkLabelExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Label.Query().Where(label.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking label %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("label", id)
+	}
+	return nil
+}
+
+// checkLabelNameFree returns a 409 error naming each item
+// of a nested list (field: a format with the item's index) whose
+// name is taken, by an existing label or by an earlier item; one query.
+func checkLabelNameFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
+	var keys []string
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, *v)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var taken []string
+	err := tx.Label.Query().Where(label.NameIn(keys...)).Select(label.FieldName).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("checking label names: %w", err)
+	}
+	return restkit.Taken(field, vals, taken)
+}
+
+// checkLabelRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no label, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkLabelRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Label.Query().Where(label.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking label ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "label", refs, found)
+}
+
+// checkLabelIDs returns a 400 error naming field unless every id is
+// a label.
+func checkLabelIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Label.Query().Where(label.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking label ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "label", ids, found)
+}
+
+// ensureLabels finds or creates, in tx, the
+// labels with the given names: one insert that skips
+// existing ones (so concurrent requests cannot create one twice, and neither
+// fails), then one select. Keys are deduplicated and sorted, so concurrent
+// upserts lock in one order.
+func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Label, error) {
+	keys = restkit.DedupKeys(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	drv := tx.Driver()
+	byKey := make(map[string]*Label, len(keys))
+	// A concurrent delete can remove a row between the upsert and the
+	// select: the rows read are locked against deletion until commit, and
+	// keys that vanished are upserted again.
+	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
+		if attempt > restkit.MaxUpsertAttempts {
+			return nil, fmt.Errorf("labels %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+		}
+		if err := upsertLabels(ctx, tx, missing); err != nil {
+			return nil, fmt.Errorf("upserting labels: %w", err)
+		}
+		t := sql.Table(label.Table)
+		sel := sql.Dialect(drv.Dialect()).Select(labelColumns(t)...).From(t).
+			Where(restkit.InKeys(drv.Dialect(), t.C(label.FieldName), missing))
+		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+			v := new(Label)
+			if err := rows.Scan(labelTargets(v)...); err != nil {
+				return err
+			}
+			byKey[v.Name] = v
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading labels: %w", err)
+		}
+		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+	}
+	return byKey, nil
+}
+
+// upsertLabels inserts the labels of keys that do not exist, in one
+// statement with one argument for the keys, applying ent's validators and
+// defaults (computed once for all rows); through ent's builders when hooks
+// are registered for labels, so that they run.
+func upsertLabels(ctx context.Context, tx *ent.Tx, keys []string) error {
+	if len(tx.Label.Hooks()) > 0 {
+		bulk := make([]*ent.LabelCreate, len(keys))
+		for i, k := range keys {
+			bulk[i] = tx.Label.Create().SetName(k)
+		}
+		return tx.Label.CreateBulk(bulk...).OnConflictColumns(label.FieldName).DoNothing().Exec(ctx)
+	}
+	drv := tx.Driver()
+	for _, k := range keys {
+		if err := label.NameValidator(k); err != nil {
+			return restkit.Invalid("name", "%q: %v", k, err)
+		}
+	}
+	ins := restkit.InsertKeys(drv.Dialect(), label.Table, label.FieldName, keys,
+		[]string{},
+		[]any{})
+	return restkit.Exec(ctx, drv, ins)
+}
+
+// pickLabels returns the labels of keys from byKey, once
+// each, ordered by id as include orders them.
+func pickLabels(byKey map[string]*Label, keys []string) []*Label {
+	out := make([]*Label, 0, len(keys))
+	for _, k := range restkit.DedupKeys(keys) {
+		if t, ok := byKey[k]; ok {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Label) int { return restkit.CompareIDs(a.ID, b.ID) })
+	return out
+}
+
+// labelIDs returns the ids of ts.
+func labelIDs(ts []*Label) []int {
+	ids := make([]int, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+// missingNote returns a 404 error when no note has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingNote(ctx context.Context, client *ent.Client, id string, message string) error {
+	ok, err := client.Note.Query().Where(note.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking note %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("note", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkNoteExists returns a 404 error when no note has id.
+func checkNoteExists(ctx context.Context, tx *ent.Tx, id string) error {
+	ok, err := tx.Note.Query().Where(note.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking note %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("note", id)
+	}
+	return nil
+}
+
+// checkNoteRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no note, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkNoteRefs(ctx context.Context, tx *ent.Tx, field string, refs []*string) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Note.Query().Where(note.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking note ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "note", refs, found)
+}
+
+// checkNoteIDs returns a 400 error naming field unless every id is
+// a note.
+func checkNoteIDs(ctx context.Context, tx *ent.Tx, field string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Note.Query().Where(note.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking note ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "note", ids, found)
+}
+
+// checkNoteLabelsBound returns a 409 error when one of the
+// notes with ids has more than MaxLinks labels.
+func checkNoteLabelsBound(ctx context.Context, tx *ent.Tx, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	over, err := tx.Note.Query().
+		Where(note.IDIn(ids...), predicate.Note(restkit.CountOver(
+			restkit.CountLinks(note.LabelsTable, note.LabelsPrimaryKey[0]), MaxLinks))).
+		IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("counting labels: %w", err)
+	}
+	if len(over) > 0 {
+		return restkit.NewError(http.StatusConflict, fmt.Sprintf("a note has at most %d labels; note %v would have more", MaxLinks, over[0]))
+	}
+	return nil
+}
+
+// missingNoteLabel returns a 404 error when no note_label has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingNoteLabel(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.NoteLabel.Query().Where(notelabel.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking note_label %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("note_label", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// missingRegion returns a 404 error when no region has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingRegion(ctx context.Context, client *ent.Client, id uuid.UUID, message string) error {
+	ok, err := client.Region.Query().Where(region.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking region %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("region", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
 // missingWallet returns a 404 error when no wallet has id, and
 // otherwise a 404 with message, or nil when message is empty. Inside a
 // transaction, client is the transaction's: a handler never takes a second
@@ -6774,6 +7143,7 @@ type statements struct {
 	accountFollowing   restkit.Stmts
 	accountPredecessor restkit.Stmts
 	accountSuccessor   restkit.Stmts
+	accountWatches     restkit.Stmts
 	commentNote        restkit.Stmts
 	countryRegions     restkit.Stmts
 	countryAccounts    restkit.Stmts
@@ -6786,11 +7156,14 @@ type statements struct {
 	noteWatchers       restkit.Stmts
 	noteLabels         restkit.Stmts
 	noteComments       restkit.Stmts
+	noteWatches        restkit.Stmts
 	noteNoteLabels     restkit.Stmts
 	noteLabelNote      restkit.Stmts
 	noteLabelLabel     restkit.Stmts
 	regionCountry      restkit.Stmts
 	walletAccount      restkit.Stmts
+	watchAccount       restkit.Stmts
+	watchNote          restkit.Stmts
 }
 
 func newStatements(d string) *statements {
@@ -6804,6 +7177,7 @@ func newStatements(d string) *statements {
 		accountFollowing:   restkit.Stmts{One: buildAccountFollowing(d, true), Many: buildAccountFollowing(d, false)},
 		accountPredecessor: restkit.Stmts{One: buildAccountPredecessor(d, true), Many: buildAccountPredecessor(d, false)},
 		accountSuccessor:   restkit.Stmts{One: buildAccountSuccessor(d, true), Many: buildAccountSuccessor(d, false)},
+		accountWatches:     restkit.Stmts{One: buildAccountWatches(d, true), Many: buildAccountWatches(d, false)},
 		commentNote:        restkit.Stmts{One: buildCommentNote(d, true), Many: buildCommentNote(d, false)},
 		countryRegions:     restkit.Stmts{One: buildCountryRegions(d, true), Many: buildCountryRegions(d, false)},
 		countryAccounts:    restkit.Stmts{One: buildCountryAccounts(d, true), Many: buildCountryAccounts(d, false)},
@@ -6816,10 +7190,13 @@ func newStatements(d string) *statements {
 		noteWatchers:       restkit.Stmts{One: buildNoteWatchers(d, true), Many: buildNoteWatchers(d, false)},
 		noteLabels:         restkit.Stmts{One: buildNoteLabels(d, true), Many: buildNoteLabels(d, false)},
 		noteComments:       restkit.Stmts{One: buildNoteComments(d, true), Many: buildNoteComments(d, false)},
+		noteWatches:        restkit.Stmts{One: buildNoteWatches(d, true), Many: buildNoteWatches(d, false)},
 		noteNoteLabels:     restkit.Stmts{One: buildNoteNoteLabels(d, true), Many: buildNoteNoteLabels(d, false)},
 		noteLabelNote:      restkit.Stmts{One: buildNoteLabelNote(d, true), Many: buildNoteLabelNote(d, false)},
 		noteLabelLabel:     restkit.Stmts{One: buildNoteLabelLabel(d, true), Many: buildNoteLabelLabel(d, false)},
 		regionCountry:      restkit.Stmts{One: buildRegionCountry(d, true), Many: buildRegionCountry(d, false)},
 		walletAccount:      restkit.Stmts{One: buildWalletAccount(d, true), Many: buildWalletAccount(d, false)},
+		watchAccount:       restkit.Stmts{One: buildWatchAccount(d, true), Many: buildWatchAccount(d, false)},
+		watchNote:          restkit.Stmts{One: buildWatchNote(d, true), Many: buildWatchNote(d, false)},
 	}
 }

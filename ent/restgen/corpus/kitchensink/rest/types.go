@@ -54,11 +54,13 @@ type Account struct {
 	Following      []*Account        `json:"following,omitzero"`
 	Predecessor    *Account          `json:"predecessor,omitempty"`
 	Successor      *Account          `json:"successor,omitempty"`
+	Watches        []*Watch          `json:"watches,omitzero"`
 	NotesCount     *int              `json:"notes_count,omitempty"`
 	ReviewsCount   *int              `json:"reviews_count,omitempty"`
 	WatchingCount  *int              `json:"watching_count,omitempty"`
 	FollowersCount *int              `json:"followers_count,omitempty"`
 	FollowingCount *int              `json:"following_count,omitempty"`
+	WatchesCount   *int              `json:"watches_count,omitempty"`
 }
 
 // AccountList is a page of accounts.
@@ -162,6 +164,14 @@ func (v *Account) EncodeJSON(e *jx.Encoder) {
 		e.FieldStart("successor")
 		v.Successor.EncodeJSON(e)
 	}
+	if v.Watches != nil {
+		e.FieldStart("watches")
+		e.ArrStart()
+		for _, x := range v.Watches {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
 	if v.NotesCount != nil {
 		e.FieldStart("notes_count")
 		e.Int(*v.NotesCount)
@@ -181,6 +191,10 @@ func (v *Account) EncodeJSON(e *jx.Encoder) {
 	if v.FollowingCount != nil {
 		e.FieldStart("following_count")
 		e.Int(*v.FollowingCount)
+	}
+	if v.WatchesCount != nil {
+		e.FieldStart("watches_count")
+		e.Int(*v.WatchesCount)
 	}
 	e.ObjEnd()
 }
@@ -252,6 +266,9 @@ func newAccount(e *ent.Account, inc restkit.Include) *Account {
 	if inc.Has("successor") && e.Edges.Successor != nil {
 		out.Successor = newAccount(e.Edges.Successor, inc["successor"])
 	}
+	if inc.Has("watches") {
+		out.Watches = newWatchList(e.Edges.Watches, inc["watches"])
+	}
 	return out
 }
 
@@ -275,6 +292,8 @@ func setAccountCounts(out *Account, e *ent.Account, names []string) {
 			out.FollowersCount = &n
 		case "following_count":
 			out.FollowingCount = &n
+		case "watches_count":
+			out.WatchesCount = &n
 		}
 	}
 }
@@ -305,6 +324,7 @@ type AccountCreate struct {
 	Notes         []AccountNoteCreate     `json:"notes,omitempty"`
 	Reviews       []AccountReviewCreate   `json:"reviews,omitempty"`
 	Successor     *AccountSuccessorCreate `json:"successor,omitempty"`
+	Watches       []AccountWatchCreate    `json:"watches,omitempty"`
 }
 
 // DecodeJSON reads v from d as encoding/json would read a body the spec has
@@ -342,6 +362,8 @@ func (v *AccountCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadSlice(d, &v.Reviews, restkit.ReadObject[AccountReviewCreate])
 		case "successor":
 			return restkit.ReadPtr(d, &v.Successor, restkit.ReadObject[AccountSuccessorCreate])
+		case "watches":
+			return restkit.ReadSlice(d, &v.Watches, restkit.ReadObject[AccountWatchCreate])
 		}
 		return d.Skip()
 	})
@@ -481,6 +503,28 @@ func (v *AccountSuccessorCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadSlice(d, &v.Followers, restkit.ReadString)
 		case "following":
 			return restkit.ReadSlice(d, &v.Following, restkit.ReadString)
+		}
+		return d.Skip()
+	})
+}
+
+// AccountWatchCreate is a watch created with its account.
+type AccountWatchCreate struct {
+	NoteID string     `json:"note_id"`
+	Since  *time.Time `json:"since,omitempty"`
+	Muted  *bool      `json:"muted,omitempty"`
+}
+
+// DecodeJSON reads v from d (see AccountCreate.DecodeJSON).
+func (v *AccountWatchCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "note_id":
+			return restkit.Read(d, &v.NoteID, restkit.ReadString)
+		case "since":
+			return restkit.ReadPtr(d, &v.Since, restkit.ReadTime)
+		case "muted":
+			return restkit.ReadPtr(d, &v.Muted, restkit.ReadBool)
 		}
 		return d.Skip()
 	})
@@ -1128,10 +1172,12 @@ type Note struct {
 	Watchers        []*Account             `json:"watchers,omitzero"`
 	Labels          []*Label               `json:"labels,omitzero"`
 	Comments        []*Comment             `json:"comments,omitzero"`
+	Watches         []*Watch               `json:"watches,omitzero"`
 	NoteLabels      []*NoteLabel           `json:"note_labels,omitzero"`
 	WatchersCount   *int                   `json:"watchers_count,omitempty"`
 	LabelsCount     *int                   `json:"labels_count,omitempty"`
 	CommentsCount   *int                   `json:"comments_count,omitempty"`
+	WatchesCount    *int                   `json:"watches_count,omitempty"`
 	NoteLabelsCount *int                   `json:"note_labels_count,omitempty"`
 }
 
@@ -1204,6 +1250,14 @@ func (v *Note) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
+	if v.Watches != nil {
+		e.FieldStart("watches")
+		e.ArrStart()
+		for _, x := range v.Watches {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
 	if v.NoteLabels != nil {
 		e.FieldStart("note_labels")
 		e.ArrStart()
@@ -1223,6 +1277,10 @@ func (v *Note) EncodeJSON(e *jx.Encoder) {
 	if v.CommentsCount != nil {
 		e.FieldStart("comments_count")
 		e.Int(*v.CommentsCount)
+	}
+	if v.WatchesCount != nil {
+		e.FieldStart("watches_count")
+		e.Int(*v.WatchesCount)
 	}
 	if v.NoteLabelsCount != nil {
 		e.FieldStart("note_labels_count")
@@ -1285,6 +1343,9 @@ func newNote(e *ent.Note, inc restkit.Include) *Note {
 	if inc.Has("comments") {
 		out.Comments = newCommentList(e.Edges.Comments, inc["comments"])
 	}
+	if inc.Has("watches") {
+		out.Watches = newWatchList(e.Edges.Watches, inc["watches"])
+	}
 	if inc.Has("note_labels") {
 		out.NoteLabels = newNoteLabelList(e.Edges.NoteLabels, inc["note_labels"])
 	}
@@ -1307,6 +1368,8 @@ func setNoteCounts(out *Note, e *ent.Note, names []string) {
 			out.LabelsCount = &n
 		case "comments_count":
 			out.CommentsCount = &n
+		case "watches_count":
+			out.WatchesCount = &n
 		case "note_labels_count":
 			out.NoteLabelsCount = &n
 		}
@@ -1334,6 +1397,7 @@ type NoteCreate struct {
 	Watchers   []string                `json:"watchers,omitempty"`
 	Labels     []string                `json:"labels,omitempty"`
 	Comments   []NoteCommentCreate     `json:"comments,omitempty"`
+	Watches    []NoteWatchCreate       `json:"watches,omitempty"`
 	NoteLabels []NoteNoteLabelCreate   `json:"note_labels,omitempty"`
 }
 
@@ -1362,6 +1426,8 @@ func (v *NoteCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.ReadSlice(d, &v.Labels, restkit.ReadString)
 		case "comments":
 			return restkit.ReadSlice(d, &v.Comments, restkit.ReadObject[NoteCommentCreate])
+		case "watches":
+			return restkit.ReadSlice(d, &v.Watches, restkit.ReadObject[NoteWatchCreate])
 		case "note_labels":
 			return restkit.ReadSlice(d, &v.NoteLabels, restkit.ReadObject[NoteNoteLabelCreate])
 		}
@@ -1383,6 +1449,28 @@ func (v *NoteCommentCreate) DecodeJSON(d *jx.Decoder) error {
 			return restkit.Read(d, &v.Body, restkit.ReadString)
 		case "mentions":
 			return restkit.ReadPtr(d, &v.Mentions, restkit.ReadAny[[]string])
+		}
+		return d.Skip()
+	})
+}
+
+// NoteWatchCreate is a watch created with its note.
+type NoteWatchCreate struct {
+	AccountID uuid.UUID  `json:"account_id"`
+	Since     *time.Time `json:"since,omitempty"`
+	Muted     *bool      `json:"muted,omitempty"`
+}
+
+// DecodeJSON reads v from d (see NoteCreate.DecodeJSON).
+func (v *NoteWatchCreate) DecodeJSON(d *jx.Decoder) error {
+	return d.ObjBytes(func(d *jx.Decoder, key []byte) error {
+		switch string(key) {
+		case "account_id":
+			return restkit.Read(d, &v.AccountID, restkit.ReadID[uuid.UUID])
+		case "since":
+			return restkit.ReadPtr(d, &v.Since, restkit.ReadTime)
+		case "muted":
+			return restkit.ReadPtr(d, &v.Muted, restkit.ReadBool)
 		}
 		return d.Skip()
 	})
@@ -2101,4 +2189,104 @@ type WalletUpdate struct {
 	Balance   *int64     `json:"balance,omitempty"`
 	Limits    *[]int     `json:"limits,omitempty"`
 	AccountID *uuid.UUID `json:"account_id,omitempty"`
+}
+
+// Watch is a watch as the API returns it; edges are present
+// when included.
+type Watch struct {
+	AccountID uuid.UUID `json:"account_id"`
+	NoteID    string    `json:"note_id"`
+	Since     time.Time `json:"since"`
+	Muted     bool      `json:"muted"`
+	Account   *Account  `json:"account,omitempty"`
+	Note      *Note     `json:"note,omitempty"`
+}
+
+// WatchList is a page of watchs.
+type WatchList struct {
+	Items []*Watch `json:"items"`
+	// Total is the number of rows matching the filters, over all pages.
+	Total int `json:"total"`
+	// NextCursor continues after this page; empty on the last one.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it, without
+// reflection (restkit.WriteJSON uses it; a test compares the two).
+func (v *Watch) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("account_id")
+	e.Str((v.AccountID).String())
+	e.FieldStart("note_id")
+	restkit.JSONString(e, v.NoteID)
+	e.FieldStart("since")
+	restkit.JSONTime(e, v.Since)
+	e.FieldStart("muted")
+	e.Bool(v.Muted)
+	if v.Account != nil {
+		e.FieldStart("account")
+		v.Account.EncodeJSON(e)
+	}
+	if v.Note != nil {
+		e.FieldStart("note")
+		v.Note.EncodeJSON(e)
+	}
+	e.ObjEnd()
+}
+
+// EncodeJSON writes v to e with the bytes encoding/json writes for it.
+func (v *WatchList) EncodeJSON(e *jx.Encoder) {
+	if v == nil {
+		e.Null()
+		return
+	}
+	e.ObjStart()
+	e.FieldStart("items")
+	if v.Items == nil {
+		e.Null()
+	} else {
+		e.ArrStart()
+		for _, x := range v.Items {
+			x.EncodeJSON(e)
+		}
+		e.ArrEnd()
+	}
+	e.FieldStart("total")
+	e.Int(v.Total)
+	if v.NextCursor != "" {
+		e.FieldStart("next_cursor")
+		restkit.JSONString(e, v.NextCursor)
+	}
+	e.ObjEnd()
+}
+
+// newWatch converts an ent watch, with the included edges
+// it has loaded, to its API form.
+func newWatch(e *ent.Watch, inc restkit.Include) *Watch {
+	out := &Watch{
+		AccountID: e.AccountID,
+		NoteID:    e.NoteID,
+		Since:     e.Since,
+		Muted:     e.Muted,
+	}
+	if inc.Has("account") && e.Edges.Account != nil {
+		out.Account = newAccount(e.Edges.Account, inc["account"])
+	}
+	if inc.Has("note") && e.Edges.Note != nil {
+		out.Note = newNote(e.Edges.Note, inc["note"])
+	}
+	return out
+}
+
+// newWatchList converts ent watchs to their API form.
+func newWatchList(es []*ent.Watch, inc restkit.Include) []*Watch {
+	out := make([]*Watch, len(es))
+	for i, e := range es {
+		out[i] = newWatch(e, inc)
+	}
+	return out
 }

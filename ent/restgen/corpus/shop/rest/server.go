@@ -452,136 +452,6 @@ func (h *handler) readAddressCustomer(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// checkAddressInclude checks that inc names edges of a address, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkAddressInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "customer":
-			if err := checkCustomerInclude(inc[name], prefix+"customer."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "address", "customer")
-		}
-	}
-	return nil
-}
-
-// loadAddressEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadAddressEdges(ctx context.Context, nodes []*Address, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "customer":
-			var next []*Customer
-			if next, err = h.loadAddressCustomer(ctx, nodes); err == nil {
-				err = h.loadCustomerEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of addresss: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildAddressCustomer builds the statement loading the customer of
-// addresss, for one address or for more.
-func buildAddressCustomer(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(customer.Table)
-	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
-}
-
-// loadAddressCustomer sets the customer of nodes and returns them, each once.
-func (h *handler) loadAddressCustomer(ctx context.Context, nodes []*Address) ([]*Customer, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Customer, len(nodes))
-	for _, n := range nodes {
-		fk := n.CustomerID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Customer, 0, len(ids))
-	row := new(Customer)
-	targets := customerTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.addressCustomer, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Customer)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Customer = byID[n.CustomerID]
-	}
-	return out, nil
-}
-
-// addressColumns are the columns of t that addressTargets scans, in order.
-func addressColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(address.FieldID),
-		t.C(address.FieldLine1),
-		t.C(address.FieldCity),
-		t.C(address.FieldPostcode),
-		t.C(address.FieldCountry),
-		t.C(address.FieldPrimary),
-		t.C(address.FieldCustomerID),
-	}
-}
-
-// addressTargets returns lead followed by the scan targets of
-// addressColumns in e.
-func addressTargets(e *Address, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Line1,
-		&e.City,
-		restkit.OrZero(&e.Postcode),
-		&e.Country,
-		&e.Primary,
-		&e.CustomerID,
-	)
-}
-
-// missingAddress returns a 404 error when no address has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingAddress(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Address.Query().Where(address.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking address %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("address", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
 // createCategory handles POST /categories.
 func (h *handler) createCategory(w http.ResponseWriter, r *http.Request) error {
 	var in CategoryCreate
@@ -1074,374 +944,6 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// checkCategoryInclude checks that inc names edges of a category, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkCategoryInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "parent":
-			if err := checkCategoryInclude(inc[name], prefix+"parent."); err != nil {
-				return err
-			}
-		case "children":
-			if err := checkCategoryInclude(inc[name], prefix+"children."); err != nil {
-				return err
-			}
-		case "products":
-			if err := checkProductInclude(inc[name], prefix+"products."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "category", "parent", "children", "products")
-		}
-	}
-	return nil
-}
-
-// loadCategoryEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadCategoryEdges(ctx context.Context, nodes []*Category, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "parent":
-			var next []*Category
-			if next, err = h.loadCategoryParent(ctx, nodes); err == nil {
-				err = h.loadCategoryEdges(ctx, next, inc[name])
-			}
-		case "children":
-			var next []*Category
-			if next, err = h.loadCategoryChildren(ctx, nodes); err == nil {
-				err = h.loadCategoryEdges(ctx, next, inc[name])
-			}
-		case "products":
-			var next []*Product
-			if next, err = h.loadCategoryProducts(ctx, nodes); err == nil {
-				err = h.loadProductEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of categorys: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildCategoryParent builds the statement loading the parent of
-// categorys, for one category or for more.
-func buildCategoryParent(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(category.Table)
-	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
-}
-
-// loadCategoryParent sets the parent of nodes and returns them, each once.
-func (h *handler) loadCategoryParent(ctx context.Context, nodes []*Category) ([]*Category, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Category, len(nodes))
-	for _, n := range nodes {
-		if n.ParentID == nil {
-			continue
-		}
-		fk := *n.ParentID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Category, 0, len(ids))
-	row := new(Category)
-	targets := categoryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryParent, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Category)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.ParentID != nil {
-			n.Parent = byID[*n.ParentID]
-		}
-	}
-	return out, nil
-}
-
-// buildCategoryChildren builds the statement loading the children of
-// categorys, for one category or for more.
-// Lists hold at most MaxIncluded per category: a LIMIT for one, a per-parent
-// cap for more.
-func buildCategoryChildren(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(category.Table)
-	s := b.Select(categoryColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(category.FieldParentID))).
-		OrderBy(t.C(category.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, category.Table, category.FieldParentID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCategoryChildren sets the children of nodes and returns them, each once.
-func (h *handler) loadCategoryChildren(ctx context.Context, nodes []*Category) ([]*Category, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Category, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Children = []*Category{}
-	}
-	var out []*Category
-	row := new(Category)
-	targets := categoryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryChildren, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Category)
-		*c = *row
-		n := byID[*c.ParentID]
-		n.Children = append(n.Children, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildCategoryProducts builds the statement loading the products of
-// categorys, for one category or for more.
-// Lists hold at most MaxIncluded per category: a LIMIT for one, a per-parent
-// cap for more.
-func buildCategoryProducts(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(product.Table)
-	s := b.Select(productColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(product.FieldCategoryID))).
-		OrderBy(t.C(product.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, product.Table, product.FieldCategoryID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCategoryProducts sets the products of nodes and returns them, each once.
-func (h *handler) loadCategoryProducts(ctx context.Context, nodes []*Category) ([]*Product, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Category, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Products = []*Product{}
-	}
-	var out []*Product
-	row := new(Product)
-	targets := productTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryProducts, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Product)
-		*c = *row
-		n := byID[*c.CategoryID]
-		n.Products = append(n.Products, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// categoryColumns are the columns of t that categoryTargets scans, in order.
-func categoryColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(category.FieldID),
-		t.C(category.FieldName),
-		t.C(category.FieldParentID),
-	}
-}
-
-// categoryTargets returns lead followed by the scan targets of
-// categoryColumns in e.
-func categoryTargets(e *Category, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Name,
-		&e.ParentID,
-	)
-}
-
-// missingCategory returns a 404 error when no category has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingCategory(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Category.Query().Where(category.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking category %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("category", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkCategoryExists returns a 404 error when no category has id.
-func checkCategoryExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Category.Query().Where(category.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking category %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("category", id)
-	}
-	return nil
-}
-
-// checkCategoryNameFree returns a 409 error naming each item
-// of a nested list (field: a format with the item's index) whose
-// name is taken, by an existing category or by an earlier item; one query.
-func checkCategoryNameFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
-	var keys []string
-	for _, v := range vals {
-		if v != nil {
-			keys = append(keys, *v)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	var taken []string
-	err := tx.Category.Query().Where(category.NameIn(keys...)).Select(category.FieldName).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("checking category names: %w", err)
-	}
-	return restkit.Taken(field, vals, taken)
-}
-
-// checkCategoryIDs returns a 400 error naming field unless every id is
-// a category.
-func checkCategoryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Category.Query().Where(category.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking category ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "category", ids, found)
-}
-
-// ensureCategorys finds or creates, in tx, the
-// categorys with the given names: one insert that skips
-// existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
-func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Category, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	drv := tx.Driver()
-	byKey := make(map[string]*Category, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("categorys %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		if err := upsertCategorys(ctx, tx, missing); err != nil {
-			return nil, fmt.Errorf("upserting categorys: %w", err)
-		}
-		t := sql.Table(category.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(categoryColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(category.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
-			v := new(Category)
-			if err := rows.Scan(categoryTargets(v)...); err != nil {
-				return err
-			}
-			byKey[v.Name] = v
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("reading categorys: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
-	}
-	return byKey, nil
-}
-
-// upsertCategorys inserts the categorys of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for categorys, so that they run.
-func upsertCategorys(ctx context.Context, tx *ent.Tx, keys []string) error {
-	if len(tx.Category.Hooks()) > 0 {
-		bulk := make([]*ent.CategoryCreate, len(keys))
-		for i, k := range keys {
-			bulk[i] = tx.Category.Create().SetName(k)
-		}
-		return tx.Category.CreateBulk(bulk...).OnConflictColumns(category.FieldName).DoNothing().Exec(ctx)
-	}
-	drv := tx.Driver()
-	for _, k := range keys {
-		if err := category.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
-		}
-	}
-	ins := restkit.InsertKeys(drv.Dialect(), category.Table, category.FieldName, keys,
-		[]string{},
-		[]any{})
-	return restkit.Exec(ctx, drv, ins)
-}
-
-// pickCategorys returns the categorys of keys from byKey, once
-// each, ordered by id as include orders them.
-func pickCategorys(byKey map[string]*Category, keys []string) []*Category {
-	out := make([]*Category, 0, len(keys))
-	for _, k := range restkit.DedupKeys(keys) {
-		if t, ok := byKey[k]; ok {
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(a, b *Category) int { return restkit.CompareIDs(a.ID, b.ID) })
-	return out
-}
-
-// categoryIDs returns the ids of ts.
-func categoryIDs(ts []*Category) []int {
-	ids := make([]int, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
-}
-
 // createCustomer handles POST /customers.
 func (h *handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	var in CustomerCreate
@@ -1902,280 +1404,6 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// checkCustomerInclude checks that inc names edges of a customer, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkCustomerInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "addresses":
-			if err := checkAddressInclude(inc[name], prefix+"addresses."); err != nil {
-				return err
-			}
-		case "orders":
-			if err := checkOrderInclude(inc[name], prefix+"orders."); err != nil {
-				return err
-			}
-		case "reviews":
-			if err := checkReviewInclude(inc[name], prefix+"reviews."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "customer", "addresses", "orders", "reviews")
-		}
-	}
-	return nil
-}
-
-// loadCustomerEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadCustomerEdges(ctx context.Context, nodes []*Customer, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "addresses":
-			var next []*Address
-			if next, err = h.loadCustomerAddresses(ctx, nodes); err == nil {
-				err = h.loadAddressEdges(ctx, next, inc[name])
-			}
-		case "orders":
-			var next []*Order
-			if next, err = h.loadCustomerOrders(ctx, nodes); err == nil {
-				err = h.loadOrderEdges(ctx, next, inc[name])
-			}
-		case "reviews":
-			var next []*Review
-			if next, err = h.loadCustomerReviews(ctx, nodes); err == nil {
-				err = h.loadReviewEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of customers: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildCustomerAddresses builds the statement loading the addresses of
-// customers, for one customer or for more.
-// Lists hold at most MaxIncluded per customer: a LIMIT for one, a per-parent
-// cap for more.
-func buildCustomerAddresses(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(address.Table)
-	s := b.Select(addressColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(address.FieldCustomerID))).
-		OrderBy(t.C(address.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, address.Table, address.FieldCustomerID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCustomerAddresses sets the addresses of nodes and returns them, each once.
-func (h *handler) loadCustomerAddresses(ctx context.Context, nodes []*Customer) ([]*Address, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Customer, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Addresses = []*Address{}
-	}
-	var out []*Address
-	row := new(Address)
-	targets := addressTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.customerAddresses, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Address)
-		*c = *row
-		n := byID[c.CustomerID]
-		n.Addresses = append(n.Addresses, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildCustomerOrders builds the statement loading the orders of
-// customers, for one customer or for more.
-// Lists hold at most MaxIncluded per customer: a LIMIT for one, a per-parent
-// cap for more.
-func buildCustomerOrders(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(order.Table)
-	s := b.Select(orderColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(order.FieldCustomerID))).
-		OrderBy(t.C(order.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, order.Table, order.FieldCustomerID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCustomerOrders sets the orders of nodes and returns them, each once.
-func (h *handler) loadCustomerOrders(ctx context.Context, nodes []*Customer) ([]*Order, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Customer, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Orders = []*Order{}
-	}
-	var out []*Order
-	row := new(Order)
-	targets := orderTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.customerOrders, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Order)
-		*c = *row
-		n := byID[c.CustomerID]
-		n.Orders = append(n.Orders, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// buildCustomerReviews builds the statement loading the reviews of
-// customers, for one customer or for more.
-// Lists hold at most MaxIncluded per customer: a LIMIT for one, a per-parent
-// cap for more.
-func buildCustomerReviews(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(review.Table)
-	s := b.Select(reviewColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(review.FieldCustomerID))).
-		OrderBy(t.C(review.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, review.Table, review.FieldCustomerID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadCustomerReviews sets the reviews of nodes and returns them, each once.
-func (h *handler) loadCustomerReviews(ctx context.Context, nodes []*Customer) ([]*Review, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Customer, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Reviews = []*Review{}
-	}
-	var out []*Review
-	row := new(Review)
-	targets := reviewTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.customerReviews, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Review)
-		*c = *row
-		n := byID[c.CustomerID]
-		n.Reviews = append(n.Reviews, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// customerColumns are the columns of t that customerTargets scans, in order.
-func customerColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(customer.FieldID),
-		t.C(customer.FieldName),
-		t.C(customer.FieldEmail),
-		t.C(customer.FieldJoinedAt),
-	}
-}
-
-// customerTargets returns lead followed by the scan targets of
-// customerColumns in e.
-func customerTargets(e *Customer, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Name,
-		&e.Email,
-		&e.JoinedAt,
-	)
-}
-
-// missingCustomer returns a 404 error when no customer has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingCustomer(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Customer.Query().Where(customer.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking customer %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("customer", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkCustomerExists returns a 404 error when no customer has id.
-func checkCustomerExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Customer.Query().Where(customer.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking customer %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("customer", id)
-	}
-	return nil
-}
-
-// checkCustomerRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no customer, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkCustomerRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Customer.Query().Where(customer.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking customer ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "customer", refs, found)
-}
-
-// checkCustomerIDs returns a 400 error naming field unless every id is
-// a customer.
-func checkCustomerIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Customer.Query().Where(customer.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking customer ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "customer", ids, found)
-}
-
 // createOrder handles POST /orders.
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request) error {
 	var in OrderCreate
@@ -2515,227 +1743,6 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkOrderInclude checks that inc names edges of a order, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkOrderInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "customer":
-			if err := checkCustomerInclude(inc[name], prefix+"customer."); err != nil {
-				return err
-			}
-		case "lines":
-			if err := checkOrderLineInclude(inc[name], prefix+"lines."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "order", "customer", "lines")
-		}
-	}
-	return nil
-}
-
-// loadOrderEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadOrderEdges(ctx context.Context, nodes []*Order, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "customer":
-			var next []*Customer
-			if next, err = h.loadOrderCustomer(ctx, nodes); err == nil {
-				err = h.loadCustomerEdges(ctx, next, inc[name])
-			}
-		case "lines":
-			var next []*OrderLine
-			if next, err = h.loadOrderLines(ctx, nodes); err == nil {
-				err = h.loadOrderLineEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of orders: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildOrderCustomer builds the statement loading the customer of
-// orders, for one order or for more.
-func buildOrderCustomer(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(customer.Table)
-	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
-}
-
-// loadOrderCustomer sets the customer of nodes and returns them, each once.
-func (h *handler) loadOrderCustomer(ctx context.Context, nodes []*Order) ([]*Customer, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Customer, len(nodes))
-	for _, n := range nodes {
-		fk := n.CustomerID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Customer, 0, len(ids))
-	row := new(Customer)
-	targets := customerTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderCustomer, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Customer)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Customer = byID[n.CustomerID]
-	}
-	return out, nil
-}
-
-// buildOrderLines builds the statement loading the lines of
-// orders, for one order or for more.
-// Lists hold at most MaxIncluded per order: a LIMIT for one, a per-parent
-// cap for more.
-func buildOrderLines(d string, one bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(orderline.Table)
-	s := b.Select(orderLineColumns(t)...).
-		From(t).
-		Where(restkit.InIDs(d, t.C(orderline.FieldOrderID))).
-		OrderBy(t.C(orderline.FieldID))
-	if one {
-		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapChildren(d, orderline.Table, orderline.FieldOrderID, MaxIncluded)(s)
-	}
-	return restkit.Build(d, s)
-}
-
-// loadOrderLines sets the lines of nodes and returns them, each once.
-func (h *handler) loadOrderLines(ctx context.Context, nodes []*Order) ([]*OrderLine, error) {
-	ids := make([]int, len(nodes))
-	byID := make(map[int]*Order, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
-		byID[n.ID] = n
-		n.Lines = []*OrderLine{}
-	}
-	var out []*OrderLine
-	row := new(OrderLine)
-	targets := orderLineTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLines, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(OrderLine)
-		*c = *row
-		n := byID[c.OrderID]
-		n.Lines = append(n.Lines, c)
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// orderColumns are the columns of t that orderTargets scans, in order.
-func orderColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(order.FieldID),
-		t.C(order.FieldStatus),
-		t.C(order.FieldPlacedAt),
-		t.C(order.FieldNote),
-		t.C(order.FieldCustomerID),
-	}
-}
-
-// orderTargets returns lead followed by the scan targets of
-// orderColumns in e.
-func orderTargets(e *Order, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Status,
-		&e.PlacedAt,
-		&e.Note,
-		&e.CustomerID,
-	)
-}
-
-// missingOrder returns a 404 error when no order has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingOrder(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Order.Query().Where(order.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking order %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("order", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkOrderExists returns a 404 error when no order has id.
-func checkOrderExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Order.Query().Where(order.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking order %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("order", id)
-	}
-	return nil
-}
-
-// checkOrderRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no order, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkOrderRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Order.Query().Where(order.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking order ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "order", refs, found)
-}
-
-// checkOrderIDs returns a 400 error naming field unless every id is
-// a order.
-func checkOrderIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Order.Query().Where(order.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking order ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "order", ids, found)
-}
-
 // createOrderLine handles POST /order-lines.
 func (h *handler) createOrderLine(w http.ResponseWriter, r *http.Request) error {
 	var in OrderLineCreate
@@ -2972,185 +1979,6 @@ func (h *handler) readOrderLineProduct(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// checkOrderLineInclude checks that inc names edges of a order_line, and
-// so on down the tree, before any query runs; prefix is the include path so
-// far, for errors.
-func checkOrderLineInclude(inc restkit.Include, prefix string) error {
-	for _, name := range inc.Edges() {
-		switch name {
-		case "order":
-			if err := checkOrderInclude(inc[name], prefix+"order."); err != nil {
-				return err
-			}
-		case "product":
-			if err := checkProductInclude(inc[name], prefix+"product."); err != nil {
-				return err
-			}
-		default:
-			return restkit.UnknownEdge(prefix, name, "order_line", "order", "product")
-		}
-	}
-	return nil
-}
-
-// loadOrderLineEdges loads the edges inc names into nodes, then theirs,
-// level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
-func (h *handler) loadOrderLineEdges(ctx context.Context, nodes []*OrderLine, inc restkit.Include) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for _, name := range inc.Edges() {
-		var err error
-		switch name {
-		case "order":
-			var next []*Order
-			if next, err = h.loadOrderLineOrder(ctx, nodes); err == nil {
-				err = h.loadOrderEdges(ctx, next, inc[name])
-			}
-		case "product":
-			var next []*Product
-			if next, err = h.loadOrderLineProduct(ctx, nodes); err == nil {
-				err = h.loadProductEdges(ctx, next, inc[name])
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s of order_lines: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// buildOrderLineOrder builds the statement loading the order of
-// order_lines, for one order_line or for more.
-func buildOrderLineOrder(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(order.Table)
-	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(order.FieldID))))
-}
-
-// loadOrderLineOrder sets the order of nodes and returns them, each once.
-func (h *handler) loadOrderLineOrder(ctx context.Context, nodes []*OrderLine) ([]*Order, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Order, len(nodes))
-	for _, n := range nodes {
-		fk := n.OrderID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Order, 0, len(ids))
-	row := new(Order)
-	targets := orderTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLineOrder, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Order)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Order = byID[n.OrderID]
-	}
-	return out, nil
-}
-
-// buildOrderLineProduct builds the statement loading the product of
-// order_lines, for one order_line or for more.
-func buildOrderLineProduct(d string, _ bool) restkit.Stmt {
-	b := sql.Dialect(d)
-	t := b.Table(product.Table)
-	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
-}
-
-// loadOrderLineProduct sets the product of nodes and returns them, each once.
-func (h *handler) loadOrderLineProduct(ctx context.Context, nodes []*OrderLine) ([]*Product, error) {
-	ids := make([]int, 0, len(nodes))
-	byID := make(map[int]*Product, len(nodes))
-	for _, n := range nodes {
-		fk := n.ProductID
-		if _, ok := byID[fk]; !ok {
-			byID[fk] = nil
-			ids = append(ids, fk)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Product, 0, len(ids))
-	row := new(Product)
-	targets := productTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLineProduct, ids, func(rows *sql.Rows) error {
-		if err := rows.Scan(targets...); err != nil {
-			return err
-		}
-		c := new(Product)
-		*c = *row
-		byID[c.ID] = c
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Product = byID[n.ProductID]
-	}
-	return out, nil
-}
-
-// orderLineColumns are the columns of t that orderLineTargets scans, in order.
-func orderLineColumns(t *sql.SelectTable) []string {
-	return []string{
-		t.C(orderline.FieldID),
-		t.C(orderline.FieldQuantity),
-		t.C(orderline.FieldUnitPrice),
-		t.C(orderline.FieldOrderID),
-		t.C(orderline.FieldProductID),
-	}
-}
-
-// orderLineTargets returns lead followed by the scan targets of
-// orderLineColumns in e.
-func orderLineTargets(e *OrderLine, lead ...any) []any {
-	return append(lead[:len(lead):len(lead)],
-		&e.ID,
-		&e.Quantity,
-		&e.UnitPrice,
-		&e.OrderID,
-		&e.ProductID,
-	)
-}
-
-// missingOrderLine returns a 404 error when no order_line has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingOrderLine(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.OrderLine.Query().Where(orderline.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking order_line %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("order_line", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
 	return nil
 }
 
@@ -3788,6 +2616,1337 @@ func (h *handler) removeProductSupplier(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
+// createReview handles POST /reviews.
+func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
+	var in ReviewCreate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *Review
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if err := checkProductIDs(ctx, tx, "product_id", in.ProductID); err != nil {
+			return err
+		}
+		if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
+			return err
+		}
+		c := tx.Review.Create()
+		c.SetRating(in.Rating)
+		if in.Body != nil {
+			c.SetBody(*in.Body)
+		}
+		c.SetProductID(in.ProductID)
+		c.SetCustomerID(in.CustomerID)
+		e, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = newReview(e, nil)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating review: %w", err)
+	}
+	w.Header().Set("Location", itemPath("/reviews", out.ID))
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// readReview handles GET /reviews/{id}.
+func (h *handler) readReview(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	params := r.URL.Query()
+	inc, err := includeOf(params)
+	if err != nil {
+		return err
+	}
+	if err := checkReviewInclude(inc, ""); err != nil {
+		return err
+	}
+	q := h.client.Review.Query().Where(review.ID(id))
+	e, err := q.Only(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("review", id)
+	}
+	if err != nil {
+		return fmt.Errorf("reading review: %w", err)
+	}
+	out := newReview(e, nil)
+	if err := h.loadReviewEdges(r.Context(), []*Review{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// updateReview handles PATCH /reviews/{id}.
+func (h *handler) updateReview(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	var in ReviewUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *ent.Review
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if in.ProductID != nil {
+			if err := checkProductIDs(ctx, tx, "product_id", *in.ProductID); err != nil {
+				return err
+			}
+		}
+		if in.CustomerID != nil {
+			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
+				return err
+			}
+		}
+		u := tx.Review.UpdateOneID(id)
+		if in.Rating != nil {
+			u.SetRating(*in.Rating)
+		}
+		if in.Body != nil {
+			u.SetBody(*in.Body)
+		}
+		if in.ProductID != nil {
+			u.SetProductID(*in.ProductID)
+		}
+		if in.CustomerID != nil {
+			u.SetCustomerID(*in.CustomerID)
+		}
+		var err error
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("review", id)
+	}
+	if err != nil {
+		return fmt.Errorf("updating review: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, newReview(out, nil))
+	return nil
+}
+
+// deleteReview handles DELETE /reviews/{id}. Rows that depend on
+// the review go with it: the foreign keys cascade in the database.
+func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		return tx.Review.DeleteOneID(id).Exec(r.Context())
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("review", id)
+	}
+	if err != nil {
+		return fmt.Errorf("deleting review: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listReview handles GET /reviews.
+func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
+	lq, inc, err := h.listQuery(r, h.entities.Review, 30, checkReviewInclude)
+	if err != nil {
+		return err
+	}
+	q := h.client.Review.Query().Where(predicate.Review(lq.Filter))
+	out, err := h.pageReviews(r.Context(), q, lq, inc)
+	if err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pageReviews returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include) (*ReviewList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting reviews: %w", err)
+	}
+	q.Where(predicate.Review(lq.After)).
+		Order(review.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing reviews: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, reviewValue, func(e *ent.Review) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	items := newReviewList(rows, nil)
+	if err := h.loadReviewEdges(ctx, items, inc); err != nil {
+		return nil, err
+	}
+	return &ReviewList{Items: items, Total: total, NextCursor: next}, nil
+}
+
+// readReviewProduct handles GET /reviews/{id}/product.
+func (h *handler) readReviewProduct(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	inc, err := includeOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if err := checkProductInclude(inc, ""); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := h.client.Review.Query().Where(review.ID(id)).QueryProduct().Only(ctx)
+	if ent.IsNotFound(err) {
+		return missingReview(ctx, h.client, id, fmt.Sprintf("review %v has no product", id))
+	}
+	if err != nil {
+		return fmt.Errorf("reading product of review: %w", err)
+	}
+	out := newProduct(e, nil)
+	if err := h.loadProductEdges(ctx, []*Product{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readReviewCustomer handles GET /reviews/{id}/customer.
+func (h *handler) readReviewCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	inc, err := includeOf(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if err := checkCustomerInclude(inc, ""); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := h.client.Review.Query().Where(review.ID(id)).QueryCustomer().Only(ctx)
+	if ent.IsNotFound(err) {
+		return missingReview(ctx, h.client, id, fmt.Sprintf("review %v has no customer", id))
+	}
+	if err != nil {
+		return fmt.Errorf("reading customer of review: %w", err)
+	}
+	out := newCustomer(e, nil)
+	if err := h.loadCustomerEdges(ctx, []*Customer{out}, inc); err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// createSupplier handles POST /suppliers.
+func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
+	var in SupplierCreate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *Supplier
+	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		in.Products = restkit.Dedup(in.Products)
+		if err := checkProductIDs(ctx, tx, "products", in.Products...); err != nil {
+			return err
+		}
+		c := tx.Supplier.Create()
+		c.SetName(in.Name)
+		if in.Country != nil {
+			c.SetCountry(*in.Country)
+		}
+		productsLinkIDs := in.Products
+		c.AddProductIDs(productsLinkIDs...)
+		e, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = newSupplier(e, nil)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating supplier: %w", err)
+	}
+	w.Header().Set("Location", itemPath("/suppliers", out.ID))
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// readSupplier handles GET /suppliers/{id}.
+func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	params := r.URL.Query()
+	inc, err := includeOf(params)
+	if err != nil {
+		return err
+	}
+	if err := checkSupplierInclude(inc, ""); err != nil {
+		return err
+	}
+	q := h.client.Supplier.Query().Where(supplier.ID(id))
+	var counts []string
+	if raw := params.Get("count"); raw != "" {
+		if counts, err = restkit.ParseCounts(raw, h.entities.Supplier); err != nil {
+			return err
+		}
+		q.Modify(restkit.SelectCounts(h.entities.Supplier, counts))
+	}
+	e, err := q.Only(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("supplier", id)
+	}
+	if err != nil {
+		return fmt.Errorf("reading supplier: %w", err)
+	}
+	out := newSupplier(e, nil)
+	if err := h.loadSupplierEdges(r.Context(), []*Supplier{out}, inc); err != nil {
+		return err
+	}
+	setSupplierCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// updateSupplier handles PATCH /suppliers/{id}.
+func (h *handler) updateSupplier(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	var in SupplierUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var out *ent.Supplier
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		// Links are written before ent would find the row missing: check first.
+		if err := checkSupplierExists(ctx, tx, id); err != nil {
+			return err
+		}
+		u := tx.Supplier.UpdateOneID(id)
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Country != nil {
+			u.SetCountry(*in.Country)
+		}
+		if in.Products.Set {
+			ids := restkit.Dedup(in.Products.Items)
+			if err := checkProductIDs(ctx, tx, "products", ids...); err != nil {
+				return err
+			}
+			u.ClearProducts().AddProductIDs(ids...)
+		}
+		var err error
+		if out, err = u.Save(ctx); err != nil {
+			return err
+		}
+		return nil
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("supplier", id)
+	}
+	if err != nil {
+		return fmt.Errorf("updating supplier: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, newSupplier(out, nil))
+	return nil
+}
+
+// deleteSupplier handles DELETE /suppliers/{id}. Rows that depend on
+// the supplier go with it: the foreign keys cascade in the database.
+func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	// In a transaction, so a deadlock with a concurrent write (the
+	// cascade locks rows in another order) is retried.
+	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		return tx.Supplier.DeleteOneID(id).Exec(r.Context())
+	})
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("supplier", id)
+	}
+	if err != nil {
+		return fmt.Errorf("deleting supplier: %w", err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listSupplier handles GET /suppliers.
+func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
+	lq, inc, err := h.listQuery(r, h.entities.Supplier, 30, checkSupplierInclude)
+	if err != nil {
+		return err
+	}
+	q := h.client.Supplier.Query().Where(predicate.Supplier(lq.Filter))
+	out, err := h.pageSuppliers(r.Context(), q, lq, inc)
+	if err != nil {
+		return err
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// pageSuppliers returns the page of q that lq selects, with the total of
+// q's rows: one count, one select, and one more per included edge.
+func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include) (*SupplierList, error) {
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting suppliers: %w", err)
+	}
+	q.Where(predicate.Supplier(lq.After)).
+		Order(supplier.OrderOption(lq.Order)).
+		Limit(lq.Limit + 1).
+		Offset(lq.Offset).
+		Modify(lq.Select)
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing suppliers: %w", err)
+	}
+	rows, next, err := restkit.Paginate(lq, rows, supplierValue, func(e *ent.Supplier) int { return e.ID })
+	if err != nil {
+		return nil, err
+	}
+	items := newSupplierList(rows, nil)
+	if err := h.loadSupplierEdges(ctx, items, inc); err != nil {
+		return nil, err
+	}
+	if len(lq.Counts) > 0 {
+		for i, e := range rows {
+			setSupplierCounts(items[i], e, lq.Counts)
+		}
+	}
+	return &SupplierList{Items: items, Total: total, NextCursor: next}, nil
+}
+
+// listSupplierProducts handles GET /suppliers/{id}/products.
+func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	lq, inc, err := h.listQuery(r, h.entities.Product, 20, checkProductInclude)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := h.client.Supplier.Query().
+		Where(supplier.ID(id)).
+		QueryProducts().
+		Where(predicate.Product(lq.Filter))
+	out, err := h.pageProducts(ctx, q, lq, inc)
+	if err != nil {
+		return err
+	}
+	if out.Total == 0 {
+		// No rows: 404 if the supplier itself does not exist.
+		if err := missingSupplier(ctx, h.client, id, ""); err != nil {
+			return err
+		}
+	}
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// checkAddressInclude checks that inc names edges of a address, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkAddressInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "customer":
+			if err := checkCustomerInclude(inc[name], prefix+"customer."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "address", "customer")
+		}
+	}
+	return nil
+}
+
+// loadAddressEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadAddressEdges(ctx context.Context, nodes []*Address, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "customer":
+			var next []*Customer
+			if next, err = h.loadAddressCustomer(ctx, nodes); err == nil {
+				err = h.loadCustomerEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of addresss: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildAddressCustomer builds the statement loading the customer of
+// addresss, for one address or for more.
+func buildAddressCustomer(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(customer.Table)
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
+}
+
+// loadAddressCustomer sets the customer of nodes and returns them, each once.
+func (h *handler) loadAddressCustomer(ctx context.Context, nodes []*Address) ([]*Customer, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Customer, len(nodes))
+	for _, n := range nodes {
+		fk := n.CustomerID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Customer, 0, len(ids))
+	row := new(Customer)
+	targets := customerTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.addressCustomer, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Customer)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Customer = byID[n.CustomerID]
+	}
+	return out, nil
+}
+
+// addressColumns are the columns of t that addressTargets scans, in order.
+func addressColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(address.FieldID),
+		t.C(address.FieldLine1),
+		t.C(address.FieldCity),
+		t.C(address.FieldPostcode),
+		t.C(address.FieldCountry),
+		t.C(address.FieldPrimary),
+		t.C(address.FieldCustomerID),
+	}
+}
+
+// addressTargets returns lead followed by the scan targets of
+// addressColumns in e.
+func addressTargets(e *Address, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Line1,
+		&e.City,
+		restkit.OrZero(&e.Postcode),
+		&e.Country,
+		&e.Primary,
+		&e.CustomerID,
+	)
+}
+
+// checkCategoryInclude checks that inc names edges of a category, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkCategoryInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "parent":
+			if err := checkCategoryInclude(inc[name], prefix+"parent."); err != nil {
+				return err
+			}
+		case "children":
+			if err := checkCategoryInclude(inc[name], prefix+"children."); err != nil {
+				return err
+			}
+		case "products":
+			if err := checkProductInclude(inc[name], prefix+"products."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "category", "parent", "children", "products")
+		}
+	}
+	return nil
+}
+
+// loadCategoryEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadCategoryEdges(ctx context.Context, nodes []*Category, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "parent":
+			var next []*Category
+			if next, err = h.loadCategoryParent(ctx, nodes); err == nil {
+				err = h.loadCategoryEdges(ctx, next, inc[name])
+			}
+		case "children":
+			var next []*Category
+			if next, err = h.loadCategoryChildren(ctx, nodes); err == nil {
+				err = h.loadCategoryEdges(ctx, next, inc[name])
+			}
+		case "products":
+			var next []*Product
+			if next, err = h.loadCategoryProducts(ctx, nodes); err == nil {
+				err = h.loadProductEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of categorys: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildCategoryParent builds the statement loading the parent of
+// categorys, for one category or for more.
+func buildCategoryParent(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(category.Table)
+	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
+}
+
+// loadCategoryParent sets the parent of nodes and returns them, each once.
+func (h *handler) loadCategoryParent(ctx context.Context, nodes []*Category) ([]*Category, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Category, len(nodes))
+	for _, n := range nodes {
+		if n.ParentID == nil {
+			continue
+		}
+		fk := *n.ParentID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Category, 0, len(ids))
+	row := new(Category)
+	targets := categoryTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryParent, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Category)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.ParentID != nil {
+			n.Parent = byID[*n.ParentID]
+		}
+	}
+	return out, nil
+}
+
+// buildCategoryChildren builds the statement loading the children of
+// categorys, for one category or for more.
+// Lists hold at most MaxIncluded per category: a LIMIT for one, a per-parent
+// cap for more.
+func buildCategoryChildren(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(category.Table)
+	s := b.Select(categoryColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(category.FieldParentID))).
+		OrderBy(t.C(category.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, category.Table, category.FieldParentID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCategoryChildren sets the children of nodes and returns them, each once.
+func (h *handler) loadCategoryChildren(ctx context.Context, nodes []*Category) ([]*Category, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Category, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Children = []*Category{}
+	}
+	var out []*Category
+	row := new(Category)
+	targets := categoryTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryChildren, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Category)
+		*c = *row
+		n := byID[*c.ParentID]
+		n.Children = append(n.Children, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildCategoryProducts builds the statement loading the products of
+// categorys, for one category or for more.
+// Lists hold at most MaxIncluded per category: a LIMIT for one, a per-parent
+// cap for more.
+func buildCategoryProducts(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(product.Table)
+	s := b.Select(productColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(product.FieldCategoryID))).
+		OrderBy(t.C(product.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, product.Table, product.FieldCategoryID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCategoryProducts sets the products of nodes and returns them, each once.
+func (h *handler) loadCategoryProducts(ctx context.Context, nodes []*Category) ([]*Product, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Category, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Products = []*Product{}
+	}
+	var out []*Product
+	row := new(Product)
+	targets := productTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryProducts, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Product)
+		*c = *row
+		n := byID[*c.CategoryID]
+		n.Products = append(n.Products, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// categoryColumns are the columns of t that categoryTargets scans, in order.
+func categoryColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(category.FieldID),
+		t.C(category.FieldName),
+		t.C(category.FieldParentID),
+	}
+}
+
+// categoryTargets returns lead followed by the scan targets of
+// categoryColumns in e.
+func categoryTargets(e *Category, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+		&e.ParentID,
+	)
+}
+
+// checkCustomerInclude checks that inc names edges of a customer, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkCustomerInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "addresses":
+			if err := checkAddressInclude(inc[name], prefix+"addresses."); err != nil {
+				return err
+			}
+		case "orders":
+			if err := checkOrderInclude(inc[name], prefix+"orders."); err != nil {
+				return err
+			}
+		case "reviews":
+			if err := checkReviewInclude(inc[name], prefix+"reviews."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "customer", "addresses", "orders", "reviews")
+		}
+	}
+	return nil
+}
+
+// loadCustomerEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadCustomerEdges(ctx context.Context, nodes []*Customer, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "addresses":
+			var next []*Address
+			if next, err = h.loadCustomerAddresses(ctx, nodes); err == nil {
+				err = h.loadAddressEdges(ctx, next, inc[name])
+			}
+		case "orders":
+			var next []*Order
+			if next, err = h.loadCustomerOrders(ctx, nodes); err == nil {
+				err = h.loadOrderEdges(ctx, next, inc[name])
+			}
+		case "reviews":
+			var next []*Review
+			if next, err = h.loadCustomerReviews(ctx, nodes); err == nil {
+				err = h.loadReviewEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of customers: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildCustomerAddresses builds the statement loading the addresses of
+// customers, for one customer or for more.
+// Lists hold at most MaxIncluded per customer: a LIMIT for one, a per-parent
+// cap for more.
+func buildCustomerAddresses(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(address.Table)
+	s := b.Select(addressColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(address.FieldCustomerID))).
+		OrderBy(t.C(address.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, address.Table, address.FieldCustomerID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCustomerAddresses sets the addresses of nodes and returns them, each once.
+func (h *handler) loadCustomerAddresses(ctx context.Context, nodes []*Customer) ([]*Address, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Customer, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Addresses = []*Address{}
+	}
+	var out []*Address
+	row := new(Address)
+	targets := addressTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.customerAddresses, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Address)
+		*c = *row
+		n := byID[c.CustomerID]
+		n.Addresses = append(n.Addresses, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildCustomerOrders builds the statement loading the orders of
+// customers, for one customer or for more.
+// Lists hold at most MaxIncluded per customer: a LIMIT for one, a per-parent
+// cap for more.
+func buildCustomerOrders(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(order.Table)
+	s := b.Select(orderColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(order.FieldCustomerID))).
+		OrderBy(t.C(order.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, order.Table, order.FieldCustomerID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCustomerOrders sets the orders of nodes and returns them, each once.
+func (h *handler) loadCustomerOrders(ctx context.Context, nodes []*Customer) ([]*Order, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Customer, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Orders = []*Order{}
+	}
+	var out []*Order
+	row := new(Order)
+	targets := orderTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.customerOrders, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Order)
+		*c = *row
+		n := byID[c.CustomerID]
+		n.Orders = append(n.Orders, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// buildCustomerReviews builds the statement loading the reviews of
+// customers, for one customer or for more.
+// Lists hold at most MaxIncluded per customer: a LIMIT for one, a per-parent
+// cap for more.
+func buildCustomerReviews(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(review.Table)
+	s := b.Select(reviewColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(review.FieldCustomerID))).
+		OrderBy(t.C(review.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, review.Table, review.FieldCustomerID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadCustomerReviews sets the reviews of nodes and returns them, each once.
+func (h *handler) loadCustomerReviews(ctx context.Context, nodes []*Customer) ([]*Review, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Customer, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Reviews = []*Review{}
+	}
+	var out []*Review
+	row := new(Review)
+	targets := reviewTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.customerReviews, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Review)
+		*c = *row
+		n := byID[c.CustomerID]
+		n.Reviews = append(n.Reviews, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// customerColumns are the columns of t that customerTargets scans, in order.
+func customerColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(customer.FieldID),
+		t.C(customer.FieldName),
+		t.C(customer.FieldEmail),
+		t.C(customer.FieldJoinedAt),
+	}
+}
+
+// customerTargets returns lead followed by the scan targets of
+// customerColumns in e.
+func customerTargets(e *Customer, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Name,
+		&e.Email,
+		&e.JoinedAt,
+	)
+}
+
+// checkOrderInclude checks that inc names edges of a order, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkOrderInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "customer":
+			if err := checkCustomerInclude(inc[name], prefix+"customer."); err != nil {
+				return err
+			}
+		case "lines":
+			if err := checkOrderLineInclude(inc[name], prefix+"lines."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "order", "customer", "lines")
+		}
+	}
+	return nil
+}
+
+// loadOrderEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadOrderEdges(ctx context.Context, nodes []*Order, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "customer":
+			var next []*Customer
+			if next, err = h.loadOrderCustomer(ctx, nodes); err == nil {
+				err = h.loadCustomerEdges(ctx, next, inc[name])
+			}
+		case "lines":
+			var next []*OrderLine
+			if next, err = h.loadOrderLines(ctx, nodes); err == nil {
+				err = h.loadOrderLineEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of orders: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildOrderCustomer builds the statement loading the customer of
+// orders, for one order or for more.
+func buildOrderCustomer(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(customer.Table)
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
+}
+
+// loadOrderCustomer sets the customer of nodes and returns them, each once.
+func (h *handler) loadOrderCustomer(ctx context.Context, nodes []*Order) ([]*Customer, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Customer, len(nodes))
+	for _, n := range nodes {
+		fk := n.CustomerID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Customer, 0, len(ids))
+	row := new(Customer)
+	targets := customerTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.orderCustomer, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Customer)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Customer = byID[n.CustomerID]
+	}
+	return out, nil
+}
+
+// buildOrderLines builds the statement loading the lines of
+// orders, for one order or for more.
+// Lists hold at most MaxIncluded per order: a LIMIT for one, a per-parent
+// cap for more.
+func buildOrderLines(d string, one bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(orderline.Table)
+	s := b.Select(orderLineColumns(t)...).
+		From(t).
+		Where(restkit.InIDs(d, t.C(orderline.FieldOrderID))).
+		OrderBy(t.C(orderline.FieldID))
+	if one {
+		s.Limit(MaxIncluded)
+	} else {
+		restkit.CapChildren(d, orderline.Table, orderline.FieldOrderID, MaxIncluded)(s)
+	}
+	return restkit.Build(d, s)
+}
+
+// loadOrderLines sets the lines of nodes and returns them, each once.
+func (h *handler) loadOrderLines(ctx context.Context, nodes []*Order) ([]*OrderLine, error) {
+	ids := make([]int, len(nodes))
+	byID := make(map[int]*Order, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+		byID[n.ID] = n
+		n.Lines = []*OrderLine{}
+	}
+	var out []*OrderLine
+	row := new(OrderLine)
+	targets := orderLineTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLines, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(OrderLine)
+		*c = *row
+		n := byID[c.OrderID]
+		n.Lines = append(n.Lines, c)
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// orderColumns are the columns of t that orderTargets scans, in order.
+func orderColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(order.FieldID),
+		t.C(order.FieldStatus),
+		t.C(order.FieldPlacedAt),
+		t.C(order.FieldNote),
+		t.C(order.FieldCustomerID),
+	}
+}
+
+// orderTargets returns lead followed by the scan targets of
+// orderColumns in e.
+func orderTargets(e *Order, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Status,
+		&e.PlacedAt,
+		&e.Note,
+		&e.CustomerID,
+	)
+}
+
+// checkOrderLineInclude checks that inc names edges of a order_line, and
+// so on down the tree, before any query runs; prefix is the include path so
+// far, for errors.
+func checkOrderLineInclude(inc restkit.Include, prefix string) error {
+	for _, name := range inc.Edges() {
+		switch name {
+		case "order":
+			if err := checkOrderInclude(inc[name], prefix+"order."); err != nil {
+				return err
+			}
+		case "product":
+			if err := checkProductInclude(inc[name], prefix+"product."); err != nil {
+				return err
+			}
+		default:
+			return restkit.UnknownEdge(prefix, name, "order_line", "order", "product")
+		}
+	}
+	return nil
+}
+
+// loadOrderLineEdges loads the edges inc names into nodes, then theirs,
+// level by level: one statement per included edge, whatever the number of
+// nodes. Rows are scanned straight into the API types, without ent's
+// entities, their eager-loading bookkeeping and a conversion (see the README,
+// Performance). Nodes sharing a neighbour share its value.
+func (h *handler) loadOrderLineEdges(ctx context.Context, nodes []*OrderLine, inc restkit.Include) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	for _, name := range inc.Edges() {
+		var err error
+		switch name {
+		case "order":
+			var next []*Order
+			if next, err = h.loadOrderLineOrder(ctx, nodes); err == nil {
+				err = h.loadOrderEdges(ctx, next, inc[name])
+			}
+		case "product":
+			var next []*Product
+			if next, err = h.loadOrderLineProduct(ctx, nodes); err == nil {
+				err = h.loadProductEdges(ctx, next, inc[name])
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s of order_lines: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// buildOrderLineOrder builds the statement loading the order of
+// order_lines, for one order_line or for more.
+func buildOrderLineOrder(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(order.Table)
+	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(order.FieldID))))
+}
+
+// loadOrderLineOrder sets the order of nodes and returns them, each once.
+func (h *handler) loadOrderLineOrder(ctx context.Context, nodes []*OrderLine) ([]*Order, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Order, len(nodes))
+	for _, n := range nodes {
+		fk := n.OrderID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Order, 0, len(ids))
+	row := new(Order)
+	targets := orderTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLineOrder, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Order)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Order = byID[n.OrderID]
+	}
+	return out, nil
+}
+
+// buildOrderLineProduct builds the statement loading the product of
+// order_lines, for one order_line or for more.
+func buildOrderLineProduct(d string, _ bool) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(product.Table)
+	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
+}
+
+// loadOrderLineProduct sets the product of nodes and returns them, each once.
+func (h *handler) loadOrderLineProduct(ctx context.Context, nodes []*OrderLine) ([]*Product, error) {
+	ids := make([]int, 0, len(nodes))
+	byID := make(map[int]*Product, len(nodes))
+	for _, n := range nodes {
+		fk := n.ProductID
+		if _, ok := byID[fk]; !ok {
+			byID[fk] = nil
+			ids = append(ids, fk)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Product, 0, len(ids))
+	row := new(Product)
+	targets := productTargets(row)
+	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLineProduct, ids, func(rows *sql.Rows) error {
+		if err := rows.Scan(targets...); err != nil {
+			return err
+		}
+		c := new(Product)
+		*c = *row
+		byID[c.ID] = c
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		n.Product = byID[n.ProductID]
+	}
+	return out, nil
+}
+
+// orderLineColumns are the columns of t that orderLineTargets scans, in order.
+func orderLineColumns(t *sql.SelectTable) []string {
+	return []string{
+		t.C(orderline.FieldID),
+		t.C(orderline.FieldQuantity),
+		t.C(orderline.FieldUnitPrice),
+		t.C(orderline.FieldOrderID),
+		t.C(orderline.FieldProductID),
+	}
+}
+
+// orderLineTargets returns lead followed by the scan targets of
+// orderLineColumns in e.
+func orderLineTargets(e *OrderLine, lead ...any) []any {
+	return append(lead[:len(lead):len(lead)],
+		&e.ID,
+		&e.Quantity,
+		&e.UnitPrice,
+		&e.OrderID,
+		&e.ProductID,
+	)
+}
+
 // checkProductInclude checks that inc names edges of a product, and
 // so on down the tree, before any query runs; prefix is the include path so
 // far, for errors.
@@ -4077,326 +4236,6 @@ func productTargets(e *Product, lead ...any) []any {
 	)
 }
 
-// missingProduct returns a 404 error when no product has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingProduct(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Product.Query().Where(product.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking product %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("product", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// checkProductExists returns a 404 error when no product has id.
-func checkProductExists(ctx context.Context, tx *ent.Tx, id int) error {
-	ok, err := tx.Product.Query().Where(product.ID(id)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("checking product %v: %w", id, err)
-	}
-	if !ok {
-		return restkit.NotFound("product", id)
-	}
-	return nil
-}
-
-// checkProductSkuFree returns a 409 error naming each item
-// of a nested list (field: a format with the item's index) whose
-// sku is taken, by an existing product or by an earlier item; one query.
-func checkProductSkuFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
-	var keys []string
-	for _, v := range vals {
-		if v != nil {
-			keys = append(keys, *v)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	var taken []string
-	err := tx.Product.Query().Where(product.SkuIn(keys...)).Select(product.FieldSku).Scan(ctx, &taken)
-	if err != nil {
-		return fmt.Errorf("checking product skus: %w", err)
-	}
-	return restkit.Taken(field, vals, taken)
-}
-
-// checkProductRefs returns a 400 error naming, for each item of a
-// nested list whose reference in refs (nil: none) is no product, the
-// field (a format with the item's index, "posts.%d.editor_id"); one query
-// for all.
-func checkProductRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
-	ids := restkit.RefIDs(refs)
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Product.Query().Where(product.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking product ids: %w", err)
-	}
-	return restkit.MissingRefs(field, "product", refs, found)
-}
-
-// checkProductIDs returns a 400 error naming field unless every id is
-// a product.
-func checkProductIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := tx.Product.Query().Where(product.IDIn(ids...)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("checking product ids: %w", err)
-	}
-	return restkit.MissingIDs(field, "product", ids, found)
-}
-
-// createReview handles POST /reviews.
-func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
-	var in ReviewCreate
-	if err := restkit.Decode(r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var out *Review
-	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkProductIDs(ctx, tx, "product_id", in.ProductID); err != nil {
-			return err
-		}
-		if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
-			return err
-		}
-		c := tx.Review.Create()
-		c.SetRating(in.Rating)
-		if in.Body != nil {
-			c.SetBody(*in.Body)
-		}
-		c.SetProductID(in.ProductID)
-		c.SetCustomerID(in.CustomerID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newReview(e, nil)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("creating review: %w", err)
-	}
-	w.Header().Set("Location", itemPath("/reviews", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
-	return nil
-}
-
-// readReview handles GET /reviews/{id}.
-func (h *handler) readReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	params := r.URL.Query()
-	inc, err := includeOf(params)
-	if err != nil {
-		return err
-	}
-	if err := checkReviewInclude(inc, ""); err != nil {
-		return err
-	}
-	q := h.client.Review.Query().Where(review.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("review", id)
-	}
-	if err != nil {
-		return fmt.Errorf("reading review: %w", err)
-	}
-	out := newReview(e, nil)
-	if err := h.loadReviewEdges(r.Context(), []*Review{out}, inc); err != nil {
-		return err
-	}
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// updateReview handles PATCH /reviews/{id}.
-func (h *handler) updateReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	var in ReviewUpdate
-	if err := restkit.Decode(r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var out *ent.Review
-	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
-		if in.ProductID != nil {
-			if err := checkProductIDs(ctx, tx, "product_id", *in.ProductID); err != nil {
-				return err
-			}
-		}
-		if in.CustomerID != nil {
-			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
-				return err
-			}
-		}
-		u := tx.Review.UpdateOneID(id)
-		if in.Rating != nil {
-			u.SetRating(*in.Rating)
-		}
-		if in.Body != nil {
-			u.SetBody(*in.Body)
-		}
-		if in.ProductID != nil {
-			u.SetProductID(*in.ProductID)
-		}
-		if in.CustomerID != nil {
-			u.SetCustomerID(*in.CustomerID)
-		}
-		var err error
-		if out, err = u.Save(ctx); err != nil {
-			return err
-		}
-		return nil
-	})
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("review", id)
-	}
-	if err != nil {
-		return fmt.Errorf("updating review: %w", err)
-	}
-	restkit.WriteJSON(w, http.StatusOK, newReview(out, nil))
-	return nil
-}
-
-// deleteReview handles DELETE /reviews/{id}. Rows that depend on
-// the review go with it: the foreign keys cascade in the database.
-func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	// In a transaction, so a deadlock with a concurrent write (the
-	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		return tx.Review.DeleteOneID(id).Exec(r.Context())
-	})
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("review", id)
-	}
-	if err != nil {
-		return fmt.Errorf("deleting review: %w", err)
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// listReview handles GET /reviews.
-func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Review, 30, checkReviewInclude)
-	if err != nil {
-		return err
-	}
-	q := h.client.Review.Query().Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(r.Context(), q, lq, inc)
-	if err != nil {
-		return err
-	}
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// pageReviews returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include) (*ReviewList, error) {
-	total, err := q.Clone().Count(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("counting reviews: %w", err)
-	}
-	q.Where(predicate.Review(lq.After)).
-		Order(review.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
-		Offset(lq.Offset).
-		Modify(lq.Select)
-	rows, err := q.All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing reviews: %w", err)
-	}
-	rows, next, err := restkit.Paginate(lq, rows, reviewValue, func(e *ent.Review) int { return e.ID })
-	if err != nil {
-		return nil, err
-	}
-	items := newReviewList(rows, nil)
-	if err := h.loadReviewEdges(ctx, items, inc); err != nil {
-		return nil, err
-	}
-	return &ReviewList{Items: items, Total: total, NextCursor: next}, nil
-}
-
-// readReviewProduct handles GET /reviews/{id}/product.
-func (h *handler) readReviewProduct(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	inc, err := includeOf(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	if err := checkProductInclude(inc, ""); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	e, err := h.client.Review.Query().Where(review.ID(id)).QueryProduct().Only(ctx)
-	if ent.IsNotFound(err) {
-		return missingReview(ctx, h.client, id, fmt.Sprintf("review %v has no product", id))
-	}
-	if err != nil {
-		return fmt.Errorf("reading product of review: %w", err)
-	}
-	out := newProduct(e, nil)
-	if err := h.loadProductEdges(ctx, []*Product{out}, inc); err != nil {
-		return err
-	}
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// readReviewCustomer handles GET /reviews/{id}/customer.
-func (h *handler) readReviewCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	inc, err := includeOf(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	if err := checkCustomerInclude(inc, ""); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	e, err := h.client.Review.Query().Where(review.ID(id)).QueryCustomer().Only(ctx)
-	if ent.IsNotFound(err) {
-		return missingReview(ctx, h.client, id, fmt.Sprintf("review %v has no customer", id))
-	}
-	if err != nil {
-		return fmt.Errorf("reading customer of review: %w", err)
-	}
-	out := newCustomer(e, nil)
-	if err := h.loadCustomerEdges(ctx, []*Customer{out}, inc); err != nil {
-		return err
-	}
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
 // checkReviewInclude checks that inc names edges of a review, and
 // so on down the tree, before any query runs; prefix is the include path so
 // far, for errors.
@@ -4559,241 +4398,6 @@ func reviewTargets(e *Review, lead ...any) []any {
 	)
 }
 
-// missingReview returns a 404 error when no review has id, and
-// otherwise a 404 with message, or nil when message is empty. Inside a
-// transaction, client is the transaction's: a handler never takes a second
-// pooled connection while it holds one.
-func missingReview(ctx context.Context, client *ent.Client, id int, message string) error {
-	ok, err := client.Review.Query().Where(review.ID(id)).Exist(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("checking review %v: %w", id, err)
-	case !ok:
-		return restkit.NotFound("review", id)
-	case message != "":
-		return restkit.NewError(http.StatusNotFound, message)
-	}
-	return nil
-}
-
-// createSupplier handles POST /suppliers.
-func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
-	var in SupplierCreate
-	if err := restkit.Decode(r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var out *Supplier
-	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		in.Products = restkit.Dedup(in.Products)
-		if err := checkProductIDs(ctx, tx, "products", in.Products...); err != nil {
-			return err
-		}
-		c := tx.Supplier.Create()
-		c.SetName(in.Name)
-		if in.Country != nil {
-			c.SetCountry(*in.Country)
-		}
-		productsLinkIDs := in.Products
-		c.AddProductIDs(productsLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newSupplier(e, nil)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("creating supplier: %w", err)
-	}
-	w.Header().Set("Location", itemPath("/suppliers", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
-	return nil
-}
-
-// readSupplier handles GET /suppliers/{id}.
-func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	params := r.URL.Query()
-	inc, err := includeOf(params)
-	if err != nil {
-		return err
-	}
-	if err := checkSupplierInclude(inc, ""); err != nil {
-		return err
-	}
-	q := h.client.Supplier.Query().Where(supplier.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Supplier); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Supplier, counts))
-	}
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("supplier", id)
-	}
-	if err != nil {
-		return fmt.Errorf("reading supplier: %w", err)
-	}
-	out := newSupplier(e, nil)
-	if err := h.loadSupplierEdges(r.Context(), []*Supplier{out}, inc); err != nil {
-		return err
-	}
-	setSupplierCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// updateSupplier handles PATCH /suppliers/{id}.
-func (h *handler) updateSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	var in SupplierUpdate
-	if err := restkit.Decode(r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var out *ent.Supplier
-	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
-		// Links are written before ent would find the row missing: check first.
-		if err := checkSupplierExists(ctx, tx, id); err != nil {
-			return err
-		}
-		u := tx.Supplier.UpdateOneID(id)
-		if in.Name != nil {
-			u.SetName(*in.Name)
-		}
-		if in.Country != nil {
-			u.SetCountry(*in.Country)
-		}
-		if in.Products.Set {
-			ids := restkit.Dedup(in.Products.Items)
-			if err := checkProductIDs(ctx, tx, "products", ids...); err != nil {
-				return err
-			}
-			u.ClearProducts().AddProductIDs(ids...)
-		}
-		var err error
-		if out, err = u.Save(ctx); err != nil {
-			return err
-		}
-		return nil
-	})
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("supplier", id)
-	}
-	if err != nil {
-		return fmt.Errorf("updating supplier: %w", err)
-	}
-	restkit.WriteJSON(w, http.StatusOK, newSupplier(out, nil))
-	return nil
-}
-
-// deleteSupplier handles DELETE /suppliers/{id}. Rows that depend on
-// the supplier go with it: the foreign keys cascade in the database.
-func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	// In a transaction, so a deadlock with a concurrent write (the
-	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		return tx.Supplier.DeleteOneID(id).Exec(r.Context())
-	})
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("supplier", id)
-	}
-	if err != nil {
-		return fmt.Errorf("deleting supplier: %w", err)
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// listSupplier handles GET /suppliers.
-func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
-	lq, inc, err := h.listQuery(r, h.entities.Supplier, 30, checkSupplierInclude)
-	if err != nil {
-		return err
-	}
-	q := h.client.Supplier.Query().Where(predicate.Supplier(lq.Filter))
-	out, err := h.pageSuppliers(r.Context(), q, lq, inc)
-	if err != nil {
-		return err
-	}
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// pageSuppliers returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include) (*SupplierList, error) {
-	total, err := q.Clone().Count(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("counting suppliers: %w", err)
-	}
-	q.Where(predicate.Supplier(lq.After)).
-		Order(supplier.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
-		Offset(lq.Offset).
-		Modify(lq.Select)
-	rows, err := q.All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing suppliers: %w", err)
-	}
-	rows, next, err := restkit.Paginate(lq, rows, supplierValue, func(e *ent.Supplier) int { return e.ID })
-	if err != nil {
-		return nil, err
-	}
-	items := newSupplierList(rows, nil)
-	if err := h.loadSupplierEdges(ctx, items, inc); err != nil {
-		return nil, err
-	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setSupplierCounts(items[i], e, lq.Counts)
-		}
-	}
-	return &SupplierList{Items: items, Total: total, NextCursor: next}, nil
-}
-
-// listSupplierProducts handles GET /suppliers/{id}/products.
-func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) error {
-	id, err := restkit.PathID[int](r)
-	if err != nil {
-		return err
-	}
-	lq, inc, err := h.listQuery(r, h.entities.Product, 20, checkProductInclude)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	q := h.client.Supplier.Query().
-		Where(supplier.ID(id)).
-		QueryProducts().
-		Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(ctx, q, lq, inc)
-	if err != nil {
-		return err
-	}
-	if out.Total == 0 {
-		// No rows: 404 if the supplier itself does not exist.
-		if err := missingSupplier(ctx, h.client, id, ""); err != nil {
-			return err
-		}
-	}
-	restkit.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
 // checkSupplierInclude checks that inc names edges of a supplier, and
 // so on down the tree, before any query runs; prefix is the include path so
 // far, for errors.
@@ -4900,6 +4504,402 @@ func supplierTargets(e *Supplier, lead ...any) []any {
 		&e.Name,
 		restkit.OrZero(&e.Country),
 	)
+}
+
+// missingAddress returns a 404 error when no address has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingAddress(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Address.Query().Where(address.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking address %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("address", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// missingCategory returns a 404 error when no category has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingCategory(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Category.Query().Where(category.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking category %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("category", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkCategoryExists returns a 404 error when no category has id.
+func checkCategoryExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Category.Query().Where(category.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking category %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("category", id)
+	}
+	return nil
+}
+
+// checkCategoryNameFree returns a 409 error naming each item
+// of a nested list (field: a format with the item's index) whose
+// name is taken, by an existing category or by an earlier item; one query.
+func checkCategoryNameFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
+	var keys []string
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, *v)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var taken []string
+	err := tx.Category.Query().Where(category.NameIn(keys...)).Select(category.FieldName).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("checking category names: %w", err)
+	}
+	return restkit.Taken(field, vals, taken)
+}
+
+// checkCategoryIDs returns a 400 error naming field unless every id is
+// a category.
+func checkCategoryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Category.Query().Where(category.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking category ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "category", ids, found)
+}
+
+// ensureCategorys finds or creates, in tx, the
+// categorys with the given names: one insert that skips
+// existing ones (so concurrent requests cannot create one twice, and neither
+// fails), then one select. Keys are deduplicated and sorted, so concurrent
+// upserts lock in one order.
+func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Category, error) {
+	keys = restkit.DedupKeys(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	drv := tx.Driver()
+	byKey := make(map[string]*Category, len(keys))
+	// A concurrent delete can remove a row between the upsert and the
+	// select: the rows read are locked against deletion until commit, and
+	// keys that vanished are upserted again.
+	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
+		if attempt > restkit.MaxUpsertAttempts {
+			return nil, fmt.Errorf("categorys %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+		}
+		if err := upsertCategorys(ctx, tx, missing); err != nil {
+			return nil, fmt.Errorf("upserting categorys: %w", err)
+		}
+		t := sql.Table(category.Table)
+		sel := sql.Dialect(drv.Dialect()).Select(categoryColumns(t)...).From(t).
+			Where(restkit.InKeys(drv.Dialect(), t.C(category.FieldName), missing))
+		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+			v := new(Category)
+			if err := rows.Scan(categoryTargets(v)...); err != nil {
+				return err
+			}
+			byKey[v.Name] = v
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading categorys: %w", err)
+		}
+		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+	}
+	return byKey, nil
+}
+
+// upsertCategorys inserts the categorys of keys that do not exist, in one
+// statement with one argument for the keys, applying ent's validators and
+// defaults (computed once for all rows); through ent's builders when hooks
+// are registered for categorys, so that they run.
+func upsertCategorys(ctx context.Context, tx *ent.Tx, keys []string) error {
+	if len(tx.Category.Hooks()) > 0 {
+		bulk := make([]*ent.CategoryCreate, len(keys))
+		for i, k := range keys {
+			bulk[i] = tx.Category.Create().SetName(k)
+		}
+		return tx.Category.CreateBulk(bulk...).OnConflictColumns(category.FieldName).DoNothing().Exec(ctx)
+	}
+	drv := tx.Driver()
+	for _, k := range keys {
+		if err := category.NameValidator(k); err != nil {
+			return restkit.Invalid("name", "%q: %v", k, err)
+		}
+	}
+	ins := restkit.InsertKeys(drv.Dialect(), category.Table, category.FieldName, keys,
+		[]string{},
+		[]any{})
+	return restkit.Exec(ctx, drv, ins)
+}
+
+// pickCategorys returns the categorys of keys from byKey, once
+// each, ordered by id as include orders them.
+func pickCategorys(byKey map[string]*Category, keys []string) []*Category {
+	out := make([]*Category, 0, len(keys))
+	for _, k := range restkit.DedupKeys(keys) {
+		if t, ok := byKey[k]; ok {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Category) int { return restkit.CompareIDs(a.ID, b.ID) })
+	return out
+}
+
+// categoryIDs returns the ids of ts.
+func categoryIDs(ts []*Category) []int {
+	ids := make([]int, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+// missingCustomer returns a 404 error when no customer has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingCustomer(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Customer.Query().Where(customer.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking customer %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("customer", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkCustomerExists returns a 404 error when no customer has id.
+func checkCustomerExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Customer.Query().Where(customer.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking customer %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("customer", id)
+	}
+	return nil
+}
+
+// checkCustomerRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no customer, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkCustomerRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Customer.Query().Where(customer.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking customer ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "customer", refs, found)
+}
+
+// checkCustomerIDs returns a 400 error naming field unless every id is
+// a customer.
+func checkCustomerIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Customer.Query().Where(customer.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking customer ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "customer", ids, found)
+}
+
+// missingOrder returns a 404 error when no order has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingOrder(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Order.Query().Where(order.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking order %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("order", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkOrderExists returns a 404 error when no order has id.
+func checkOrderExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Order.Query().Where(order.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking order %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("order", id)
+	}
+	return nil
+}
+
+// checkOrderRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no order, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkOrderRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Order.Query().Where(order.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking order ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "order", refs, found)
+}
+
+// checkOrderIDs returns a 400 error naming field unless every id is
+// a order.
+func checkOrderIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Order.Query().Where(order.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking order ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "order", ids, found)
+}
+
+// missingOrderLine returns a 404 error when no order_line has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingOrderLine(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.OrderLine.Query().Where(orderline.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking order_line %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("order_line", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// missingProduct returns a 404 error when no product has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingProduct(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Product.Query().Where(product.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking product %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("product", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
+}
+
+// checkProductExists returns a 404 error when no product has id.
+func checkProductExists(ctx context.Context, tx *ent.Tx, id int) error {
+	ok, err := tx.Product.Query().Where(product.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking product %v: %w", id, err)
+	}
+	if !ok {
+		return restkit.NotFound("product", id)
+	}
+	return nil
+}
+
+// checkProductSkuFree returns a 409 error naming each item
+// of a nested list (field: a format with the item's index) whose
+// sku is taken, by an existing product or by an earlier item; one query.
+func checkProductSkuFree(ctx context.Context, tx *ent.Tx, field string, vals []*string) error {
+	var keys []string
+	for _, v := range vals {
+		if v != nil {
+			keys = append(keys, *v)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var taken []string
+	err := tx.Product.Query().Where(product.SkuIn(keys...)).Select(product.FieldSku).Scan(ctx, &taken)
+	if err != nil {
+		return fmt.Errorf("checking product skus: %w", err)
+	}
+	return restkit.Taken(field, vals, taken)
+}
+
+// checkProductRefs returns a 400 error naming, for each item of a
+// nested list whose reference in refs (nil: none) is no product, the
+// field (a format with the item's index, "posts.%d.editor_id"); one query
+// for all.
+func checkProductRefs(ctx context.Context, tx *ent.Tx, field string, refs []*int) error {
+	ids := restkit.RefIDs(refs)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Product.Query().Where(product.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking product ids: %w", err)
+	}
+	return restkit.MissingRefs(field, "product", refs, found)
+}
+
+// checkProductIDs returns a 400 error naming field unless every id is
+// a product.
+func checkProductIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.Product.Query().Where(product.IDIn(ids...)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("checking product ids: %w", err)
+	}
+	return restkit.MissingIDs(field, "product", ids, found)
+}
+
+// missingReview returns a 404 error when no review has id, and
+// otherwise a 404 with message, or nil when message is empty. Inside a
+// transaction, client is the transaction's: a handler never takes a second
+// pooled connection while it holds one.
+func missingReview(ctx context.Context, client *ent.Client, id int, message string) error {
+	ok, err := client.Review.Query().Where(review.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("checking review %v: %w", id, err)
+	case !ok:
+		return restkit.NotFound("review", id)
+	case message != "":
+		return restkit.NewError(http.StatusNotFound, message)
+	}
+	return nil
 }
 
 // missingSupplier returns a 404 error when no supplier has id, and
