@@ -2,13 +2,11 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,23 +68,7 @@ func checkResponses(t *testing.T, h http.Handler) http.Handler {
 // do sends a raw request, for what the typed client cannot express.
 func (a *testAPI) do(t *testing.T, method, path, contentType, body string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, a.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return conformance.Do(t, a.URL, method, path, contentType, body)
 }
 
 // count returns the number of rows of table matching the optional where

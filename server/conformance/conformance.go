@@ -109,6 +109,29 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Do sends a request with body (of contentType, when not empty) to the
+// server at baseURL and returns its response, with the body read.
+func Do(t testing.TB, baseURL, method, path, contentType, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, baseURL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
 // Doc loads an OpenAPI document.
 func Doc(t testing.TB, spec []byte) *openapi3.T {
 	t.Helper()
@@ -227,28 +250,13 @@ func (c *suite) call(t *testing.T, method, path string, body any, out any) (int,
 		}
 		text, contentType = string(b), "application/json"
 	}
-	req, err := http.NewRequest(method, c.url+path, strings.NewReader(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := Do(t, c.url, method, path, contentType, text)
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
 	if out != nil && len(b) > 0 {
 		// Numbers stay json.Number, so that 64-bit ids survive.
-		dec := json.NewDecoder(bytes.NewReader(b))
+		dec := json.NewDecoder(strings.NewReader(b))
 		dec.UseNumber()
 		if err := dec.Decode(out); err != nil {
 			t.Fatalf("%s %s: %v: %s", method, path, err, b)

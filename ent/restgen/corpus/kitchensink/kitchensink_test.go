@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent"
@@ -67,19 +66,10 @@ func TestCompositeEdgeSchema(t *testing.T) {
 		t.Cleanup(ts.Close)
 		call := func(method, path, body string, out any) int {
 			t.Helper()
-			req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			resp, b := conformance.Do(t, ts.URL, method, path, "application/json", body)
 			if out != nil {
-				if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-					t.Fatalf("%s %s: %v", method, path, err)
+				if err := json.Unmarshal([]byte(b), out); err != nil {
+					t.Fatalf("%s %s: %v: %s", method, path, err, b)
 				}
 			}
 			return resp.StatusCode
