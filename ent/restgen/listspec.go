@@ -10,11 +10,11 @@ import (
 	"github.com/ogen-go/ogen"
 )
 
-// Limits of list parameters the spec publishes (the engine in restkit
-// enforces its own: MaxSortKeys, MaxInValues, MaxOrTerms, MaxEdgeHops).
+// Limits of list parameters the spec publishes: the engine's own (restkit
+// enforces them), and the length of a text filter value.
 const (
-	maxInValues  = 100
-	maxSortKeys  = 4
+	maxInValues  = restkit.MaxInValues
+	maxSortKeys  = restkit.MaxSortKeys
 	maxTextParam = 200
 )
 
