@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,11 +44,28 @@ type perfEnv struct {
 // The dataset of issue 7.
 var perfSeed = database.SeedConfig{Users: 1000, PostsPerUser: 10, Tags: 50, TagsPerPost: 3, Seed: 1, Batch: 1000}
 
+// pqURL is url for lib/pq: without the driver option, with binary
+// parameters and a connect timeout.
+func pqURL(tb testing.TB, raw string) string {
+	tb.Helper()
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Del("driver")
+	q.Set("binary_parameters", "yes")
+	q.Set("connect_timeout", "5")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	tb.Helper()
-	// The baseline gets the URL the service uses, with the driver settings
-	// the service applies by default.
-	url := dbtest.Postgres(tb) + "&binary_parameters=yes&connect_timeout=5"
+	// The service opens the database as it does by default (pgx unless
+	// TEST_PG_DRIVER says); the baseline is database/sql over lib/pq with
+	// the settings the service gives lib/pq.
+	url := dbtest.Postgres(tb)
 	ctx := context.Background()
 	db, err := database.Open(ctx, url, database.WithPool(pool))
 	if err != nil {
@@ -72,7 +90,7 @@ func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	raw, err := sql.Open("postgres", url)
+	raw, err := sql.Open("postgres", pqURL(tb, url))
 	if err != nil {
 		tb.Fatal(err)
 	}

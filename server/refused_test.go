@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 )
 
@@ -91,9 +92,9 @@ func adminConn(t *testing.T, dbURL string) (*sql.DB, func()) {
 		t.Fatal(err)
 	}
 	u.Path = "/postgres"
-	db, err := sql.Open("postgres", u.String())
+	conn, err := database.Connect(context.Background(), u.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db, func() { db.Close() }
+	return conn.SQL, func() { conn.SQL.Close() }
 }

@@ -139,7 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.SetOutput(stderr)
 	cfg := server.DefaultConfig()
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "TCP address to listen on")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… or sqlite:PATH (default sqlite:blog.db)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… (pgx; driver=pq for lib/pq) or sqlite:PATH (default sqlite:blog.db)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations at start-up on PostgreSQL (SQLite always does)")
 	fs.IntVar(&cfg.Pool.MaxOpen, "db-max-open", cfg.Pool.MaxOpen, "most open database connections (pool_size + max_overflow; 0: no limit)")
 	fs.IntVar(&cfg.Pool.MaxIdle, "db-max-idle", cfg.Pool.MaxIdle, "most idle database connections kept (pool_size)")

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/openapi"
+	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
 	"gopkg.in/yaml.v3"
@@ -175,16 +176,12 @@ func TestSeedCommand(t *testing.T) {
 
 func openSQL(t *testing.T, url string) *sql.DB {
 	t.Helper()
-	driver, dsn := "postgres", url
-	if strings.HasPrefix(url, "sqlite:") {
-		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")
-	}
-	db, err := sql.Open(driver, dsn)
+	conn, err := database.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { conn.SQL.Close() })
+	return conn.SQL
 }
 
 func scanInts(t *testing.T, db *sql.DB, q string) []int {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/lib/pq"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -30,9 +31,8 @@ func constraint(err error, deleting bool) *Error {
 	kind, columns := violation(err)
 	if kind == "foreign_key" && deleting {
 		e := NewError(http.StatusConflict, "other rows still refer to it; delete or detach them first")
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) {
-			if m := pgReferencedFrom.FindStringSubmatch(pqErr.Detail); m != nil {
+		if _, detail, ok := pgError(err); ok {
+			if m := pgReferencedFrom.FindStringSubmatch(detail); m != nil {
 				e.Message = fmt.Sprintf("rows of %s still refer to it; delete or detach them first", m[1])
 			}
 		}
@@ -52,18 +52,31 @@ func constraint(err error, deleting bool) *Error {
 	}
 }
 
+// pgError returns the SQLSTATE and detail of a PostgreSQL error from either
+// driver: pgx's *pgconn.PgError or lib/pq's *pq.Error.
+func pgError(err error) (code, detail string, ok bool) {
+	var pgxErr *pgconn.PgError
+	if errors.As(err, &pgxErr) {
+		return pgxErr.Code, pgxErr.Detail, true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return string(pqErr.Code), pqErr.Detail, true
+	}
+	return "", "", false
+}
+
 // violation returns the kind of constraint err violates and the columns
 // involved, when the driver says.
 func violation(err error) (kind string, columns []string) {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		switch pqErr.Code {
+	if code, detail, ok := pgError(err); ok {
+		switch code {
 		case "23505":
 			kind = "unique"
 		case "23503":
 			kind = "foreign_key"
 		}
-		if m := pgKey.FindStringSubmatch(pqErr.Detail); m != nil {
+		if m := pgKey.FindStringSubmatch(detail); m != nil {
 			columns = strings.Split(m[1], ", ")
 		}
 		return kind, columns

@@ -126,3 +126,56 @@ func TestJSONValuesReachJSONB(t *testing.T) {
 		t.Errorf("got %s and %x, want the JSON array and the bytes 0001ff", j, b)
 	}
 }
+
+// TestPostgresDrivers: a postgres:// URL or key=value string goes through
+// pgx unless driver=pq chooses lib/pq; each works (lib/pq's
+// binary_parameters in a URL read by pgx is dropped, not sent to the server
+// as a setting); an unknown driver is an error naming the choices.
+func TestPostgresDrivers(t *testing.T) {
+	base, err := url.Parse(dbtest.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := base.Query()
+	q.Del("driver")
+	base.RawQuery = q.Encode()
+	with := func(kv ...string) string {
+		u := *base
+		q := u.Query()
+		for i := 0; i < len(kv); i += 2 {
+			q.Set(kv[i], kv[i+1])
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	kv := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", base.Hostname(), base.Port(), base.User.Username(), strings.TrimPrefix(base.Path, "/"))
+	for _, tc := range []struct {
+		name, url string
+		want      string // the database/sql driver's type, by package
+	}{
+		{"default", base.String(), "stdlib"},
+		{"pgx", with("driver", "pgx"), "stdlib"},
+		{"pgx with lib/pq's option", with("binary_parameters", "yes"), "stdlib"},
+		{"pq", with("driver", "pq"), "pq"},
+		{"key=value", kv, "stdlib"},
+		{"key=value pq", kv + " driver=pq", "pq"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := database.Open(t.Context(), tc.url)
+			if err != nil {
+				t.Fatalf("opening %s: %v", database.Redact(tc.url), err)
+			}
+			defer db.Close()
+			if got := fmt.Sprintf("%T", db.SQL.Driver()); !strings.Contains(got, tc.want+".") {
+				t.Errorf("driver %s, want %s's", got, tc.want)
+			}
+			var one int
+			if err := db.SQL.QueryRow("SELECT 1").Scan(&one); err != nil || one != 1 {
+				t.Errorf("SELECT 1: %d %v", one, err)
+			}
+		})
+	}
+	if _, err := database.Open(t.Context(), with("driver", "mysql")); err == nil || !strings.Contains(err.Error(), "want pgx (the default) or pq") {
+		t.Errorf("driver=mysql: got %v, want an error naming the choices", err)
+	}
+}

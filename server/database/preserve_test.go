@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entblog/blog/ent/migrate"
 	"github.com/entblog/blog/server/database"
@@ -245,8 +246,11 @@ func column(t *schema.Table, name string) *schema.Column {
 func dump(t *testing.T, db *database.DB) map[string][]map[string]string {
 	t.Helper()
 	out := make(map[string][]map[string]string)
+	// A new statement text each time: pgx caches prepared statements per
+	// connection, and a SELECT * prepared before a migration changed the
+	// table cannot run after it ("cached plan must not change result type").
 	for _, table := range migrate.Tables {
-		rows, err := db.SQL.Query("SELECT * FROM " + table.Name)
+		rows, err := db.SQL.Query(fmt.Sprintf("SELECT * FROM %s /* dump %d */", table.Name, time.Now().UnixNano()))
 		if err != nil {
 			t.Fatalf("reading %s: %v", table.Name, err)
 		}

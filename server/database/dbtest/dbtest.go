@@ -1,8 +1,9 @@
 // Package dbtest gives each test its own freshly created database, on SQLite
 // and on PostgreSQL, and drops it when the test ends.
 //
-// PostgreSQL comes from TEST_DATABASE_URL, else DefaultPostgresURL. When it
-// cannot be reached the PostgreSQL subtests skip, saying how to enable them,
+// PostgreSQL comes from TEST_DATABASE_URL, else DefaultPostgresURL, through
+// the driver TEST_PG_DRIVER names (pgx, the default, or pq). When it cannot
+// be reached the PostgreSQL subtests skip, saying how to enable them,
 // unless CI=true, where they fail.
 package dbtest
 
@@ -78,6 +79,11 @@ func Postgres(t testing.TB) string {
 		t.Fatalf("parsing %s: %v", database.Redact(admin), err)
 	}
 	u.Path = "/" + name
+	if d := os.Getenv("TEST_PG_DRIVER"); d != "" {
+		q := u.Query()
+		q.Set("driver", d)
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
 }
 
