@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/entblog/blog/server/database/dbtest"
 
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // perfEnv is the benchmark set-up on PostgreSQL: the seeded dataset, the
@@ -44,9 +44,8 @@ type perfEnv struct {
 // The dataset of issue 7.
 var perfSeed = database.SeedConfig{Users: 1000, PostsPerUser: 10, Tags: 50, TagsPerPost: 3, Seed: 1, Batch: 1000}
 
-// pqURL is url for lib/pq: without the driver option, with binary
-// parameters and a connect timeout.
-func pqURL(tb testing.TB, raw string) string {
+// pgxURL is url for pgx's own pool: without the service's driver option.
+func pgxURL(tb testing.TB, raw string) string {
 	tb.Helper()
 	u, err := neturl.Parse(raw)
 	if err != nil {
@@ -54,7 +53,6 @@ func pqURL(tb testing.TB, raw string) string {
 	}
 	q := u.Query()
 	q.Del("driver")
-	q.Set("binary_parameters", "yes")
 	q.Set("connect_timeout", "5")
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -62,9 +60,9 @@ func pqURL(tb testing.TB, raw string) string {
 
 func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	tb.Helper()
-	// The service opens the database as it does by default (pgx unless
-	// TEST_PG_DRIVER says); the baseline is database/sql over lib/pq with
-	// the settings the service gives lib/pq.
+	// The service opens the database as it does by default (pgx's
+	// database/sql driver, unless TEST_PG_DRIVER says); the baseline uses
+	// pgx natively (pgxpool).
 	url := dbtest.Postgres(tb)
 	ctx := context.Background()
 	db, err := database.Open(ctx, url, database.WithPool(pool))
@@ -90,13 +88,18 @@ func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	raw, err := sql.Open("postgres", pqURL(tb, url))
+	pcfg, err := pgxpool.ParseConfig(pgxURL(tb, url))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	raw.SetMaxOpenConns(pool.MaxOpen)
-	raw.SetMaxIdleConns(pool.MaxIdle)
-	tb.Cleanup(func() { raw.Close() })
+	if pool.MaxOpen > 0 {
+		pcfg.MaxConns = int32(pool.MaxOpen)
+	}
+	raw, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(raw.Close)
 	base := &baseline{db: raw}
 	env := &perfEnv{
 		db: db, counter: c, base: base,
@@ -186,10 +189,9 @@ func (e *perfEnv) fresh(tb testing.TB) {
 			tb.Fatal(err)
 		}
 	}
-	for _, db := range []*sql.DB{e.db.SQL, e.base.db} {
-		db.SetMaxIdleConns(0)
-		db.SetMaxIdleConns(server.DefaultConfig().Pool.MaxIdle)
-	}
+	e.db.SQL.SetMaxIdleConns(0)
+	e.db.SQL.SetMaxIdleConns(server.DefaultConfig().Pool.MaxIdle)
+	e.base.db.Reset()
 }
 
 // ready prepares a measurement of s against url: the dataset restored
