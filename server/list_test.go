@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server/database/dbtest"
+
+	"entgo.io/ent/dialect"
 )
 
 // fixture is a small graph with known answers:
@@ -486,6 +489,72 @@ func TestListIncludeStatementCount(t *testing.T) {
 		if one != five || one != 5 {
 			t.Errorf("got %d statements at 1 post per user and %d at 5, want 5 (count, users, profiles, posts, tags):\n%s\n---\n%s",
 				one, five, strings.Join(oneSQL, "\n"), strings.Join(fiveSQL, "\n"))
+		}
+	})
+}
+
+// TestCountPreference: the client chooses how total is computed with
+// Prefer: count=exact (the default), planned (PostgreSQL's estimate, exact
+// where there is none: SQLite, lists of an edge) or none (no total), and
+// the answer says which it applied; any other count is a 400 naming the
+// header.
+func TestCountPreference(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		f := newFixture(t, dbURL)
+		if f.api.DB.Dialect == dialect.Postgres {
+			if _, err := f.api.DB.SQL.Exec("ANALYZE users"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		get := func(path, prefer string) (int, http.Header, map[string]any) {
+			t.Helper()
+			req, err := http.NewRequest("GET", f.api.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prefer != "" {
+				req.Header.Set("Prefer", prefer)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode, resp.Header, body
+		}
+		planned := "count=planned"
+		if f.api.DB.Dialect != dialect.Postgres {
+			planned = "count=exact" // SQLite has no estimate
+		}
+		alice := fmt.Sprintf("/users/%d/posts", f.users["alice"].ID)
+		for _, tc := range []struct {
+			path, prefer, applied string
+			total                 any // float64, or nil for none
+		}{
+			{"/users", "", "", 4.0},
+			{"/users", "count=exact", "count=exact", 4.0},
+			{"/users", "return=minimal, count=planned", planned, 4.0}, // analyzed: the estimate is the table's size
+			{"/users", "count=none", "count=none", nil},
+			{alice, "count=planned", "count=exact", 3.0},
+			{alice, "count=none", "count=none", nil},
+		} {
+			code, h, body := get(tc.path, tc.prefer)
+			if code != http.StatusOK || h.Get("Preference-Applied") != tc.applied || body["total"] != tc.total {
+				t.Errorf("GET %s with Prefer %q: %d, Preference-Applied %q, total %v; want 200, %q, %v",
+					tc.path, tc.prefer, code, h.Get("Preference-Applied"), body["total"], tc.applied, tc.total)
+			}
+			if items, _ := body["items"].([]any); len(items) == 0 {
+				t.Errorf("GET %s with Prefer %q: no items", tc.path, tc.prefer)
+			}
+		}
+		code, _, body := get("/users", "count=estimated")
+		errs, _ := body["errors"].([]any)
+		if code != http.StatusBadRequest || len(errs) != 1 || errs[0].(map[string]any)["field"] != "Prefer" {
+			t.Errorf("Prefer: count=estimated: got %d %v, want 400 naming Prefer", code, body)
 		}
 	})
 }

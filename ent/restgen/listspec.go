@@ -175,9 +175,10 @@ func listSchema(spec *ogen.Spec, e *Entity) *ogen.Schema {
 		SetDescription(fmt.Sprintf("A page of %ss.", e.Label)).
 		AddRequiredProperties(
 			spec.RefSchema(e.Name).Schema.AsArray().SetDescription("The page.").ToProperty("items"),
-			ogen.Int().SetDescription("The number of rows matching the filters, over all pages.").ToProperty("total"),
 		).
 		AddOptionalProperties(
+			ogen.Int().SetDescription("The number of rows matching the filters, over all pages: "+
+				"exact, PostgreSQL's estimate with Prefer: count=planned, absent with Prefer: count=none.").ToProperty("total"),
 			ogen.String().SetDescription("Pass as cursor to get the next page; absent on the last page.").ToProperty("next_cursor"),
 		))
 	return spec.RefSchema(e.Name + "List").Schema

@@ -275,6 +275,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 			SetJSONContent(spec.RefSchema("Error").Schema))
 	}
 	pagination(root.Get, e)
+	countPreference(root.Get, true)
 	include(root.Get, e)
 	include(item.Get, e)
 	for _, edge := range e.RoutedEdges() {
@@ -289,6 +290,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 		} else {
 			setResponse(p.Get, http.StatusOK, lists[edge.Target])
 			pagination(p.Get, edge.Target)
+			countPreference(p.Get, false)
 			p.Get.AddParameters(params[edge.Target]...)
 		}
 		include(p.Get, edge.Target)
@@ -623,6 +625,31 @@ func pagination(op *ogen.Operation, e *Entity) {
 		}
 	}
 	op.SetDescription(op.Description + " Ordered by id.")
+}
+
+// countPreference adds to a list operation the Prefer header choosing how
+// its total is computed, and the Preference-Applied header of its answer.
+// planned says whether the list can take the planner's estimate.
+func countPreference(op *ogen.Operation, planned bool) {
+	how := "count=planned takes PostgreSQL's planner estimate (no scan; approximate; exact on SQLite)"
+	if !planned {
+		how = "count=planned is exact here (lists of an edge have no estimate)"
+	}
+	op.AddParameters(ogen.NewParameter().
+		InHeader().
+		SetName("Prefer").
+		SetDescription("How to compute total (RFC 7240; other preferences are ignored): count=exact (the default) counts the matching rows, " +
+			how + ", count=none leaves total out.").
+		SetSchema(ogen.String().SetMaxLength(ptr(uint64(200)))))
+	if r := op.Responses[strconv.Itoa(http.StatusOK)]; r != nil {
+		if r.Headers == nil {
+			r.Headers = map[string]*ogen.Header{}
+		}
+		r.Headers["Preference-Applied"] = &ogen.Header{
+			Description: "The count applied (count=exact, count=planned or count=none), when the request stated one.",
+			Schema:      ogen.String(),
+		}
+	}
 }
 
 // include adds the include parameter of e's responses to op.

@@ -148,7 +148,38 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, ch
 	if err != nil {
 		return nil, nil, err
 	}
+	if lq.Count, lq.CountAsked, err = restkit.ParseCountPreference(r.Header); err != nil {
+		return nil, nil, err
+	}
 	return lq, inc, nil
+}
+
+// writeList writes a page, saying which count it applied when the client
+// stated a preference.
+func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMode, page any) {
+	if lq.CountAsked {
+		w.Header().Set("Preference-Applied", "count="+string(applied))
+	}
+	restkit.WriteJSON(w, http.StatusOK, page)
+}
+
+// total is the total of a list as lq asks: exact (count()), planned (the
+// planner's estimate of table's rows lq selects, exact where there is
+// none: SQLite, and lists of an edge, whose table is ""), or none (false).
+func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
+	switch lq.Count {
+	case restkit.CountNone:
+		return 0, restkit.CountNone, nil
+	case restkit.CountPlanned:
+		if table != "" {
+			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
+			if err != nil || ok {
+				return n, restkit.CountPlanned, err
+			}
+		}
+	}
+	n, err := count(ctx)
+	return n, restkit.CountExact, err
 }
 
 // includeOf parses the include parameter of a request's query.
@@ -321,18 +352,19 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Post.Query().Where(predicate.Post(lq.Filter))
-	out, err := h.pagePosts(r.Context(), q, lq, inc)
+	out, err := h.pagePosts(r.Context(), q, lq, inc, post.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pagePosts returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include) (*PostList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include, table string) (*PostList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting posts: %w", err)
 	}
@@ -358,7 +390,7 @@ func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.L
 			setPostCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &PostList{Items: items, Total: total, NextCursor: next}, nil
+	return &PostList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readPostAuthor handles GET /posts/{id}/author.
@@ -405,17 +437,17 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 		Where(post.ID(id)).
 		QueryTags().
 		Where(predicate.Tag(lq.Filter))
-	out, err := h.pageTags(ctx, q, lq, inc)
+	out, err := h.pageTags(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the post itself does not exist.
 		if err := missingPost(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -637,18 +669,19 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Profile.Query().Where(predicate.Profile(lq.Filter))
-	out, err := h.pageProfiles(r.Context(), q, lq, inc)
+	out, err := h.pageProfiles(r.Context(), q, lq, inc, profile.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageProfiles returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include) (*ProfileList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include, table string) (*ProfileList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting profiles: %w", err)
 	}
@@ -669,7 +702,7 @@ func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *res
 	if err := h.loadProfileEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &ProfileList{Items: items, Total: total, NextCursor: next}, nil
+	return &ProfileList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readProfileUser handles GET /profiles/{id}/user.
@@ -858,18 +891,19 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Tag.Query().Where(predicate.Tag(lq.Filter))
-	out, err := h.pageTags(r.Context(), q, lq, inc)
+	out, err := h.pageTags(r.Context(), q, lq, inc, tag.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageTags returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include) (*TagList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include, table string) (*TagList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting tags: %w", err)
 	}
@@ -895,7 +929,7 @@ func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.Lis
 			setTagCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &TagList{Items: items, Total: total, NextCursor: next}, nil
+	return &TagList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // listTagPosts handles GET /tags/{id}/posts.
@@ -913,17 +947,17 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 		Where(tag.ID(id)).
 		QueryPosts().
 		Where(predicate.Post(lq.Filter))
-	out, err := h.pagePosts(ctx, q, lq, inc)
+	out, err := h.pagePosts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the tag itself does not exist.
 		if err := missingTag(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1173,18 +1207,19 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.User.Query().Where(predicate.User(lq.Filter))
-	out, err := h.pageUsers(r.Context(), q, lq, inc)
+	out, err := h.pageUsers(r.Context(), q, lq, inc, user.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageUsers returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include) (*UserList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include, table string) (*UserList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting users: %w", err)
 	}
@@ -1210,7 +1245,7 @@ func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.L
 			setUserCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &UserList{Items: items, Total: total, NextCursor: next}, nil
+	return &UserList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readUserProfile handles GET /users/{id}/profile.
@@ -1257,17 +1292,17 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 		Where(user.ID(id)).
 		QueryPosts().
 		Where(predicate.Post(lq.Filter))
-	out, err := h.pagePosts(ctx, q, lq, inc)
+	out, err := h.pagePosts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the user itself does not exist.
 		if err := missingUser(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 

@@ -46,10 +46,13 @@ type Post struct {
 // PostList is a page of posts.
 type PostList struct {
 	Items []*Post `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -108,8 +111,10 @@ func (v *PostList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -212,10 +217,13 @@ type Profile struct {
 // ProfileList is a page of profiles.
 type ProfileList struct {
 	Items []*Profile `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -260,8 +268,10 @@ func (v *ProfileList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -334,10 +344,13 @@ type Tag struct {
 // TagList is a page of tags.
 type TagList struct {
 	Items []*Tag `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -388,8 +401,10 @@ func (v *TagList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -486,10 +501,13 @@ type User struct {
 // UserList is a page of users.
 type UserList struct {
 	Items []*User `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -548,8 +566,10 @@ func (v *UserList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)

@@ -237,6 +237,10 @@ type List struct {
 	Limit, Offset int
 	// Counts are the count fields the response includes (posts_count).
 	Counts []string
+	// Count is how the total is computed (the Prefer header's count), and
+	// CountAsked whether the client said.
+	Count      CountMode
+	CountAsked bool
 	entity *Entity
 	sort   []sortKey
 	spec   string // the sort as given, bound into cursors

@@ -287,7 +287,38 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, ch
 	if err != nil {
 		return nil, nil, err
 	}
+	if lq.Count, lq.CountAsked, err = restkit.ParseCountPreference(r.Header); err != nil {
+		return nil, nil, err
+	}
 	return lq, inc, nil
+}
+
+// writeList writes a page, saying which count it applied when the client
+// stated a preference.
+func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMode, page any) {
+	if lq.CountAsked {
+		w.Header().Set("Preference-Applied", "count="+string(applied))
+	}
+	restkit.WriteJSON(w, http.StatusOK, page)
+}
+
+// total is the total of a list as lq asks: exact (count()), planned (the
+// planner's estimate of table's rows lq selects, exact where there is
+// none: SQLite, and lists of an edge, whose table is ""), or none (false).
+func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
+	switch lq.Count {
+	case restkit.CountNone:
+		return 0, restkit.CountNone, nil
+	case restkit.CountPlanned:
+		if table != "" {
+			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
+			if err != nil || ok {
+				return n, restkit.CountPlanned, err
+			}
+		}
+	}
+	n, err := count(ctx)
+	return n, restkit.CountExact, err
 }
 
 // includeOf parses the include parameter of a request's query.
@@ -807,18 +838,19 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Account.Query().Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(r.Context(), q, lq, inc)
+	out, err := h.pageAccounts(r.Context(), q, lq, inc, account.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageAccounts returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include) (*AccountList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include, table string) (*AccountList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting accounts: %w", err)
 	}
@@ -844,7 +876,7 @@ func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *res
 			setAccountCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &AccountList{Items: items, Total: total, NextCursor: next}, nil
+	return &AccountList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readAccountCountry handles GET /accounts/{id}/country.
@@ -920,17 +952,17 @@ func (h *handler) listAccountNotes(w http.ResponseWriter, r *http.Request) error
 		Where(account.ID(id)).
 		QueryNotes().
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc)
+	out, err := h.pageNotes(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the account itself does not exist.
 		if err := missingAccount(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -949,17 +981,17 @@ func (h *handler) listAccountReviews(w http.ResponseWriter, r *http.Request) err
 		Where(account.ID(id)).
 		QueryReviews().
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc)
+	out, err := h.pageNotes(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the account itself does not exist.
 		if err := missingAccount(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -978,17 +1010,17 @@ func (h *handler) listAccountWatching(w http.ResponseWriter, r *http.Request) er
 		Where(account.ID(id)).
 		QueryWatching().
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc)
+	out, err := h.pageNotes(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the account itself does not exist.
 		if err := missingAccount(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1007,17 +1039,17 @@ func (h *handler) listAccountFollowers(w http.ResponseWriter, r *http.Request) e
 		Where(account.ID(id)).
 		QueryFollowers().
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc)
+	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the account itself does not exist.
 		if err := missingAccount(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1036,17 +1068,17 @@ func (h *handler) listAccountFollowing(w http.ResponseWriter, r *http.Request) e
 		Where(account.ID(id)).
 		QueryFollowing().
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc)
+	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the account itself does not exist.
 		if err := missingAccount(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1596,18 +1628,19 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Comment.Query().Where(predicate.Comment(lq.Filter))
-	out, err := h.pageComments(r.Context(), q, lq, inc)
+	out, err := h.pageComments(r.Context(), q, lq, inc, comment.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageComments returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include) (*CommentList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include, table string) (*CommentList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting comments: %w", err)
 	}
@@ -1628,7 +1661,7 @@ func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *res
 	if err := h.loadCommentEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &CommentList{Items: items, Total: total, NextCursor: next}, nil
+	return &CommentList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readCommentNote handles GET /comments/{id}/note.
@@ -1932,18 +1965,19 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Country.Query().Where(predicate.Country(lq.Filter))
-	out, err := h.pageCountrys(r.Context(), q, lq, inc)
+	out, err := h.pageCountrys(r.Context(), q, lq, inc, country.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageCountrys returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include) (*CountryList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include, table string) (*CountryList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting countrys: %w", err)
 	}
@@ -1969,7 +2003,7 @@ func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *res
 			setCountryCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &CountryList{Items: items, Total: total, NextCursor: next}, nil
+	return &CountryList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // listCountryRegions handles GET /countries/{id}/regions.
@@ -1987,17 +2021,17 @@ func (h *handler) listCountryRegions(w http.ResponseWriter, r *http.Request) err
 		Where(country.ID(id)).
 		QueryRegions().
 		Where(predicate.Region(lq.Filter))
-	out, err := h.pageRegions(ctx, q, lq, inc)
+	out, err := h.pageRegions(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the country itself does not exist.
 		if err := missingCountry(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2016,17 +2050,17 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 		Where(country.ID(id)).
 		QueryAccounts().
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc)
+	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the country itself does not exist.
 		if err := missingCountry(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2359,18 +2393,19 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Label.Query().Where(predicate.Label(lq.Filter))
-	out, err := h.pageLabels(r.Context(), q, lq, inc)
+	out, err := h.pageLabels(r.Context(), q, lq, inc, label.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageLabels returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include) (*LabelList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include, table string) (*LabelList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting labels: %w", err)
 	}
@@ -2396,7 +2431,7 @@ func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit
 			setLabelCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &LabelList{Items: items, Total: total, NextCursor: next}, nil
+	return &LabelList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // listLabelNotes handles GET /labels/{id}/notes.
@@ -2414,17 +2449,17 @@ func (h *handler) listLabelNotes(w http.ResponseWriter, r *http.Request) error {
 		Where(label.ID(id)).
 		QueryNotes().
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc)
+	out, err := h.pageNotes(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the label itself does not exist.
 		if err := missingLabel(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2472,17 +2507,17 @@ func (h *handler) listLabelChildren(w http.ResponseWriter, r *http.Request) erro
 		Where(label.ID(id)).
 		QueryChildren().
 		Where(predicate.Label(lq.Filter))
-	out, err := h.pageLabels(ctx, q, lq, inc)
+	out, err := h.pageLabels(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the label itself does not exist.
 		if err := missingLabel(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2501,17 +2536,17 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 		Where(label.ID(id)).
 		QueryNoteLabels().
 		Where(predicate.NoteLabel(lq.Filter))
-	out, err := h.pageNoteLabels(ctx, q, lq, inc)
+	out, err := h.pageNoteLabels(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the label itself does not exist.
 		if err := missingLabel(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2972,18 +3007,19 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Note.Query().Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(r.Context(), q, lq, inc)
+	out, err := h.pageNotes(r.Context(), q, lq, inc, note.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageNotes returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include) (*NoteList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting notes: %w", err)
 	}
@@ -3009,7 +3045,7 @@ func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.L
 			setNoteCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &NoteList{Items: items, Total: total, NextCursor: next}, nil
+	return &NoteList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readNoteAuthor handles GET /notes/{id}/author.
@@ -3085,17 +3121,17 @@ func (h *handler) listNoteWatchers(w http.ResponseWriter, r *http.Request) error
 		Where(note.ID(id)).
 		QueryWatchers().
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc)
+	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the note itself does not exist.
 		if err := missingNote(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -3114,17 +3150,17 @@ func (h *handler) listNoteLabels(w http.ResponseWriter, r *http.Request) error {
 		Where(note.ID(id)).
 		QueryLabels().
 		Where(predicate.Label(lq.Filter))
-	out, err := h.pageLabels(ctx, q, lq, inc)
+	out, err := h.pageLabels(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the note itself does not exist.
 		if err := missingNote(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -3143,17 +3179,17 @@ func (h *handler) listNoteComments(w http.ResponseWriter, r *http.Request) error
 		Where(note.ID(id)).
 		QueryComments().
 		Where(predicate.Comment(lq.Filter))
-	out, err := h.pageComments(ctx, q, lq, inc)
+	out, err := h.pageComments(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the note itself does not exist.
 		if err := missingNote(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -3172,17 +3208,17 @@ func (h *handler) listNoteNoteLabels(w http.ResponseWriter, r *http.Request) err
 		Where(note.ID(id)).
 		QueryNoteLabels().
 		Where(predicate.NoteLabel(lq.Filter))
-	out, err := h.pageNoteLabels(ctx, q, lq, inc)
+	out, err := h.pageNoteLabels(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the note itself does not exist.
 		if err := missingNote(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -3528,18 +3564,19 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.NoteLabel.Query().Where(predicate.NoteLabel(lq.Filter))
-	out, err := h.pageNoteLabels(r.Context(), q, lq, inc)
+	out, err := h.pageNoteLabels(r.Context(), q, lq, inc, notelabel.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageNoteLabels returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include) (*NoteLabelList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteLabelList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting note_labels: %w", err)
 	}
@@ -3560,7 +3597,7 @@ func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq 
 	if err := h.loadNoteLabelEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &NoteLabelList{Items: items, Total: total, NextCursor: next}, nil
+	return &NoteLabelList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readNoteLabelNote handles GET /note-labels/{id}/note.
@@ -3752,18 +3789,19 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Region.Query().Where(predicate.Region(lq.Filter))
-	out, err := h.pageRegions(r.Context(), q, lq, inc)
+	out, err := h.pageRegions(r.Context(), q, lq, inc, region.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageRegions returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include) (*RegionList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include, table string) (*RegionList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting regions: %w", err)
 	}
@@ -3784,7 +3822,7 @@ func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restk
 	if err := h.loadRegionEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &RegionList{Items: items, Total: total, NextCursor: next}, nil
+	return &RegionList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readRegionCountry handles GET /regions/{id}/country.
@@ -4073,18 +4111,19 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Sample.Query().Where(predicate.Sample(lq.Filter))
-	out, err := h.pageSamples(r.Context(), q, lq, inc)
+	out, err := h.pageSamples(r.Context(), q, lq, inc, sample.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageSamples returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include) (*SampleList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include, table string) (*SampleList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting samples: %w", err)
 	}
@@ -4105,7 +4144,7 @@ func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restk
 	if err := h.loadSampleEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &SampleList{Items: items, Total: total, NextCursor: next}, nil
+	return &SampleList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // createWallet handles POST /wallets.
@@ -4249,18 +4288,19 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Wallet.Query().Where(predicate.Wallet(lq.Filter))
-	out, err := h.pageWallets(r.Context(), q, lq, inc)
+	out, err := h.pageWallets(r.Context(), q, lq, inc, wallet.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageWallets returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include) (*WalletList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include, table string) (*WalletList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting wallets: %w", err)
 	}
@@ -4281,7 +4321,7 @@ func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restk
 	if err := h.loadWalletEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &WalletList{Items: items, Total: total, NextCursor: next}, nil
+	return &WalletList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readWalletAccount handles GET /wallets/{id}/account.

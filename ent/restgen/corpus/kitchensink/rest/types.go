@@ -66,10 +66,13 @@ type Account struct {
 // AccountList is a page of accounts.
 type AccountList struct {
 	Items []*Account `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -216,8 +219,10 @@ func (v *AccountList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -566,10 +571,13 @@ type Comment struct {
 // CommentList is a page of comments.
 type CommentList struct {
 	Items []*Comment `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -614,8 +622,10 @@ func (v *CommentList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -692,10 +702,13 @@ type Country struct {
 // CountryList is a page of countrys.
 type CountryList struct {
 	Items []*Country `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -754,8 +767,10 @@ func (v *CountryList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -919,10 +934,13 @@ type Label struct {
 // LabelList is a page of labels.
 type LabelList struct {
 	Items []*Label `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1003,8 +1021,10 @@ func (v *LabelList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1184,10 +1204,13 @@ type Note struct {
 // NoteList is a page of notes.
 type NoteList struct {
 	Items []*Note `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1306,8 +1329,10 @@ func (v *NoteList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1529,10 +1554,13 @@ type NoteLabel struct {
 // NoteLabelList is a page of note_labels.
 type NoteLabelList struct {
 	Items []*NoteLabel `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1581,8 +1609,10 @@ func (v *NoteLabelList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1665,10 +1695,13 @@ type Region struct {
 // RegionList is a page of regions.
 type RegionList struct {
 	Items []*Region `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1709,8 +1742,10 @@ func (v *RegionList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1803,10 +1838,13 @@ type Sample struct {
 // SampleList is a page of samples.
 type SampleList struct {
 	Items []*Sample `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1899,8 +1937,10 @@ func (v *SampleList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -2073,10 +2113,13 @@ type Wallet struct {
 // WalletList is a page of wallets.
 type WalletList struct {
 	Items []*Wallet `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -2123,8 +2166,10 @@ func (v *WalletList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -2205,10 +2250,13 @@ type Watch struct {
 // WatchList is a page of watchs.
 type WatchList struct {
 	Items []*Watch `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -2255,8 +2303,10 @@ func (v *WatchList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)

@@ -228,7 +228,38 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, ch
 	if err != nil {
 		return nil, nil, err
 	}
+	if lq.Count, lq.CountAsked, err = restkit.ParseCountPreference(r.Header); err != nil {
+		return nil, nil, err
+	}
 	return lq, inc, nil
+}
+
+// writeList writes a page, saying which count it applied when the client
+// stated a preference.
+func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMode, page any) {
+	if lq.CountAsked {
+		w.Header().Set("Preference-Applied", "count="+string(applied))
+	}
+	restkit.WriteJSON(w, http.StatusOK, page)
+}
+
+// total is the total of a list as lq asks: exact (count()), planned (the
+// planner's estimate of table's rows lq selects, exact where there is
+// none: SQLite, and lists of an edge, whose table is ""), or none (false).
+func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
+	switch lq.Count {
+	case restkit.CountNone:
+		return 0, restkit.CountNone, nil
+	case restkit.CountPlanned:
+		if table != "" {
+			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
+			if err != nil || ok {
+				return n, restkit.CountPlanned, err
+			}
+		}
+	}
+	n, err := count(ctx)
+	return n, restkit.CountExact, err
 }
 
 // includeOf parses the include parameter of a request's query.
@@ -388,18 +419,19 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Address.Query().Where(predicate.Address(lq.Filter))
-	out, err := h.pageAddresss(r.Context(), q, lq, inc)
+	out, err := h.pageAddresss(r.Context(), q, lq, inc, address.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageAddresss returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include) (*AddressList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include, table string) (*AddressList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting addresss: %w", err)
 	}
@@ -420,7 +452,7 @@ func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *res
 	if err := h.loadAddressEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &AddressList{Items: items, Total: total, NextCursor: next}, nil
+	return &AddressList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readAddressCustomer handles GET /addresses/{id}/customer.
@@ -817,18 +849,19 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Category.Query().Where(predicate.Category(lq.Filter))
-	out, err := h.pageCategorys(r.Context(), q, lq, inc)
+	out, err := h.pageCategorys(r.Context(), q, lq, inc, category.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageCategorys returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include) (*CategoryList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include, table string) (*CategoryList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting categorys: %w", err)
 	}
@@ -854,7 +887,7 @@ func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *r
 			setCategoryCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &CategoryList{Items: items, Total: total, NextCursor: next}, nil
+	return &CategoryList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readCategoryParent handles GET /categories/{id}/parent.
@@ -901,17 +934,17 @@ func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) e
 		Where(category.ID(id)).
 		QueryChildren().
 		Where(predicate.Category(lq.Filter))
-	out, err := h.pageCategorys(ctx, q, lq, inc)
+	out, err := h.pageCategorys(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the category itself does not exist.
 		if err := missingCategory(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -930,17 +963,17 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 		Where(category.ID(id)).
 		QueryProducts().
 		Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(ctx, q, lq, inc)
+	out, err := h.pageProducts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the category itself does not exist.
 		if err := missingCategory(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1277,18 +1310,19 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Customer.Query().Where(predicate.Customer(lq.Filter))
-	out, err := h.pageCustomers(r.Context(), q, lq, inc)
+	out, err := h.pageCustomers(r.Context(), q, lq, inc, customer.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageCustomers returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include) (*CustomerList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include, table string) (*CustomerList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting customers: %w", err)
 	}
@@ -1314,7 +1348,7 @@ func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *r
 			setCustomerCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &CustomerList{Items: items, Total: total, NextCursor: next}, nil
+	return &CustomerList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // listCustomerAddresses handles GET /customers/{id}/addresses.
@@ -1332,17 +1366,17 @@ func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) 
 		Where(customer.ID(id)).
 		QueryAddresses().
 		Where(predicate.Address(lq.Filter))
-	out, err := h.pageAddresss(ctx, q, lq, inc)
+	out, err := h.pageAddresss(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the customer itself does not exist.
 		if err := missingCustomer(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1361,17 +1395,17 @@ func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) err
 		Where(customer.ID(id)).
 		QueryOrders().
 		Where(predicate.Order(lq.Filter))
-	out, err := h.pageOrders(ctx, q, lq, inc)
+	out, err := h.pageOrders(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the customer itself does not exist.
 		if err := missingCustomer(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1390,17 +1424,17 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 		Where(customer.ID(id)).
 		QueryReviews().
 		Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(ctx, q, lq, inc)
+	out, err := h.pageReviews(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the customer itself does not exist.
 		if err := missingCustomer(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1645,18 +1679,19 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Order.Query().Where(predicate.Order(lq.Filter))
-	out, err := h.pageOrders(r.Context(), q, lq, inc)
+	out, err := h.pageOrders(r.Context(), q, lq, inc, order.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageOrders returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include) (*OrderList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting orders: %w", err)
 	}
@@ -1682,7 +1717,7 @@ func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit
 			setOrderCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &OrderList{Items: items, Total: total, NextCursor: next}, nil
+	return &OrderList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readOrderCustomer handles GET /orders/{id}/customer.
@@ -1729,17 +1764,17 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 		Where(order.ID(id)).
 		QueryLines().
 		Where(predicate.OrderLine(lq.Filter))
-	out, err := h.pageOrderLines(ctx, q, lq, inc)
+	out, err := h.pageOrderLines(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the order itself does not exist.
 		if err := missingOrder(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -1889,18 +1924,19 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.OrderLine.Query().Where(predicate.OrderLine(lq.Filter))
-	out, err := h.pageOrderLines(r.Context(), q, lq, inc)
+	out, err := h.pageOrderLines(r.Context(), q, lq, inc, orderline.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageOrderLines returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include) (*OrderLineList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderLineList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting order_lines: %w", err)
 	}
@@ -1921,7 +1957,7 @@ func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq 
 	if err := h.loadOrderLineEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &OrderLineList{Items: items, Total: total, NextCursor: next}, nil
+	return &OrderLineList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readOrderLineOrder handles GET /order-lines/{id}/order.
@@ -2364,18 +2400,19 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Product.Query().Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(r.Context(), q, lq, inc)
+	out, err := h.pageProducts(r.Context(), q, lq, inc, product.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageProducts returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include) (*ProductList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include, table string) (*ProductList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting products: %w", err)
 	}
@@ -2401,7 +2438,7 @@ func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *res
 			setProductCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &ProductList{Items: items, Total: total, NextCursor: next}, nil
+	return &ProductList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readProductCategory handles GET /products/{id}/category.
@@ -2448,17 +2485,17 @@ func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) e
 		Where(product.ID(id)).
 		QuerySuppliers().
 		Where(predicate.Supplier(lq.Filter))
-	out, err := h.pageSuppliers(ctx, q, lq, inc)
+	out, err := h.pageSuppliers(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the product itself does not exist.
 		if err := missingProduct(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2477,17 +2514,17 @@ func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error
 		Where(product.ID(id)).
 		QueryLines().
 		Where(predicate.OrderLine(lq.Filter))
-	out, err := h.pageOrderLines(ctx, q, lq, inc)
+	out, err := h.pageOrderLines(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the product itself does not exist.
 		if err := missingProduct(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2506,17 +2543,17 @@ func (h *handler) listProductReviews(w http.ResponseWriter, r *http.Request) err
 		Where(product.ID(id)).
 		QueryReviews().
 		Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(ctx, q, lq, inc)
+	out, err := h.pageReviews(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the product itself does not exist.
 		if err := missingProduct(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
@@ -2764,18 +2801,19 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Review.Query().Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(r.Context(), q, lq, inc)
+	out, err := h.pageReviews(r.Context(), q, lq, inc, review.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageReviews returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include) (*ReviewList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include, table string) (*ReviewList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting reviews: %w", err)
 	}
@@ -2796,7 +2834,7 @@ func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restk
 	if err := h.loadReviewEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	return &ReviewList{Items: items, Total: total, NextCursor: next}, nil
+	return &ReviewList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // readReviewProduct handles GET /reviews/{id}/product.
@@ -3006,18 +3044,19 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Supplier.Query().Where(predicate.Supplier(lq.Filter))
-	out, err := h.pageSuppliers(r.Context(), q, lq, inc)
+	out, err := h.pageSuppliers(r.Context(), q, lq, inc, supplier.Table)
 	if err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 
 // pageSuppliers returns the page of q that lq selects, with the total of
-// q's rows: one count, one select, and one more per included edge.
-func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include) (*SupplierList, error) {
-	total, err := q.Clone().Count(ctx)
+// q's rows as lq asks (see total; table is q's table for an estimate, or
+// ""): one count, one select, and one more per included edge.
+func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include, table string) (*SupplierList, error) {
+	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
 	if err != nil {
 		return nil, fmt.Errorf("counting suppliers: %w", err)
 	}
@@ -3043,7 +3082,7 @@ func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *r
 			setSupplierCounts(items[i], e, lq.Counts)
 		}
 	}
-	return &SupplierList{Items: items, Total: total, NextCursor: next}, nil
+	return &SupplierList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
 // listSupplierProducts handles GET /suppliers/{id}/products.
@@ -3061,17 +3100,17 @@ func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) e
 		Where(supplier.ID(id)).
 		QueryProducts().
 		Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(ctx, q, lq, inc)
+	out, err := h.pageProducts(ctx, q, lq, inc, "")
 	if err != nil {
 		return err
 	}
-	if out.Total == 0 {
+	if len(out.Items) == 0 {
 		// No rows: 404 if the supplier itself does not exist.
 		if err := missingSupplier(ctx, h.client, id, ""); err != nil {
 			return err
 		}
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	writeList(w, lq, out.count, out)
 	return nil
 }
 

@@ -46,10 +46,13 @@ type Address struct {
 // AddressList is a page of addresss.
 type AddressList struct {
 	Items []*Address `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -98,8 +101,10 @@ func (v *AddressList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -193,10 +198,13 @@ type Category struct {
 // CategoryList is a page of categorys.
 type CategoryList struct {
 	Items []*Category `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -263,8 +271,10 @@ func (v *CategoryList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -425,10 +435,13 @@ type Customer struct {
 // CustomerList is a page of customers.
 type CustomerList struct {
 	Items []*Customer `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -503,8 +516,10 @@ func (v *CustomerList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -664,10 +679,13 @@ type Order struct {
 // OrderList is a page of orders.
 type OrderList struct {
 	Items []*Order `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -726,8 +744,10 @@ func (v *OrderList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -854,10 +874,13 @@ type OrderLine struct {
 // OrderLineList is a page of order_lines.
 type OrderLineList struct {
 	Items []*OrderLine `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -906,8 +929,10 @@ func (v *OrderLineList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1001,10 +1026,13 @@ type Product struct {
 // ProductList is a page of products.
 type ProductList struct {
 	Items []*Product `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1093,8 +1121,10 @@ func (v *ProductList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1276,10 +1306,13 @@ type Review struct {
 // ReviewList is a page of reviews.
 type ReviewList struct {
 	Items []*Review `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1328,8 +1361,10 @@ func (v *ReviewList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)
@@ -1413,10 +1448,13 @@ type Supplier struct {
 // SupplierList is a page of suppliers.
 type SupplierList struct {
 	Items []*Supplier `json:"items"`
-	// Total is the number of rows matching the filters, over all pages.
+	// Total is the number of rows matching the filters, over all pages:
+	// exact, estimated (Prefer: count=planned) or absent (count=none).
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
+	// count is how Total was computed.
+	count restkit.CountMode
 }
 
 // EncodeJSON writes v to e with the bytes encoding/json writes for it, without
@@ -1465,8 +1503,10 @@ func (v *SupplierList) EncodeJSON(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	e.FieldStart("total")
-	e.Int(v.Total)
+	if v.count != restkit.CountNone {
+		e.FieldStart("total")
+		e.Int(v.Total)
+	}
 	if v.NextCursor != "" {
 		e.FieldStart("next_cursor")
 		restkit.JSONString(e, v.NextCursor)

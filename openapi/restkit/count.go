@@ -1,0 +1,90 @@
+package restkit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+)
+
+// CountMode says how a list computes its total: the client chooses with
+// the Prefer header, as PostgREST clients do (Prefer: count=planned).
+type CountMode string
+
+const (
+	// CountExact counts the matching rows (COUNT(*)): the default.
+	CountExact CountMode = "exact"
+	// CountPlanned takes PostgreSQL's planner estimate of the matching rows
+	// (EXPLAIN, no scan): cheap at any size, approximate. Where there is no
+	// estimate (SQLite, lists of an edge) the count is exact.
+	CountPlanned CountMode = "planned"
+	// CountNone leaves the total out.
+	CountNone CountMode = "none"
+)
+
+// ParseCountPreference reads the count preference of the Prefer headers of
+// h (RFC 7240: comma-separated preferences, others ignored; the last count
+// wins). asked reports whether the client stated one; a count that is none
+// of the modes is a 400 naming the header and the choices.
+func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error) {
+	mode = CountExact
+	for _, v := range h.Values("Prefer") {
+		for _, pref := range strings.Split(v, ",") {
+			name, value, _ := strings.Cut(strings.TrimSpace(pref), "=")
+			if !strings.EqualFold(strings.TrimSpace(name), "count") {
+				continue
+			}
+			switch m := CountMode(strings.Trim(strings.TrimSpace(value), `"`)); m {
+			case CountExact, CountPlanned, CountNone:
+				mode, asked = m, true
+			default:
+				return "", false, NewError(http.StatusBadRequest, "invalid request", FieldError{
+					In: "header", Field: "Prefer",
+					Message: fmt.Sprintf("count=%s: expected count=exact, count=planned or count=none", value),
+				})
+			}
+		}
+	}
+	return mode, asked, nil
+}
+
+// PlannedCount returns PostgreSQL's estimate of the rows of table that the
+// filters of l select: the planner's row count for the filtered select,
+// read with EXPLAIN, which runs nothing. ok is false on other databases.
+func PlannedCount(ctx context.Context, drv dialect.Driver, table string, l *List) (n int, ok bool, err error) {
+	if drv.Dialect() != dialect.Postgres {
+		return 0, false, nil
+	}
+	b := sql.Dialect(dialect.Postgres)
+	s := b.Select("*").From(b.Table(table))
+	l.Filter(s)
+	query, args := s.Query()
+	var rows sql.Rows
+	if err := drv.Query(ctx, "EXPLAIN (FORMAT JSON) "+query, args, &rows); err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	var plan []byte
+	if rows.Next() {
+		if err := rows.Scan(&plan); err != nil {
+			return 0, false, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	}
+	var explained []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal(plan, &explained); err != nil || len(explained) == 0 {
+		return 0, false, fmt.Errorf("reading the plan of the count: %v", err)
+	}
+	return int(math.Round(explained[0].Plan.Rows)), true, nil
+}
