@@ -241,10 +241,10 @@ type List struct {
 	// CountAsked whether the client said.
 	Count      CountMode
 	CountAsked bool
-	entity *Entity
-	sort   []sortKey
-	spec   string // the sort as given, bound into cursors
-	after  *cursor
+	entity     *Entity
+	sort       []sortKey
+	spec       string // the sort as given, bound into cursors
+	after      *cursor
 }
 
 // ParseList parses the list parameters of q for entity e. Parameters it
