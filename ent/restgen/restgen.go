@@ -1,11 +1,15 @@
-// Package restgen is an entc extension that generates the REST layer of the
-// blog service from the ent graph: request and response types, chi routes with
-// their handlers, and a typed Go client. It also shapes the OpenAPI spec that
+// Package restgen is an entc extension that generates, from any ent graph,
+// its REST layer: request and response types, chi routes with their
+// handlers, and a typed Go client. It also shapes the OpenAPI spec that
 // entoas writes (see MutateSpec), so that the spec describes exactly what the
-// generated handlers do.
+// generated handlers do. Generate runs ent, entoas and this extension into a
+// temporary directory and puts the result in place only when all succeed.
 //
 // Both outputs come from one model of the graph (Entity, Field, Edge), built by
 // newModel; the rules that decide what a request body may carry live there.
+// The generated code uses the runtime in openapi/restkit, which imports
+// nothing generated; schemas configure it with the annotations of package
+// annotation.
 package restgen
 
 import (
