@@ -17,6 +17,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -538,4 +540,78 @@ func peakRSS(t *testing.T, pid int) int {
 	}
 	kb, _ := strconv.Atoi(string(m[1]))
 	return kb << 10
+}
+
+// TestRSSAfterLoad runs `blog serve` over a seeded database, sends 16
+// concurrent clients through the four benchmark requests (reads with
+// include, a list page with include, nested creates, a filtered sorted
+// list), and checks the process's resident memory after the load and at
+// its peak stay within 64 MB.
+func TestRSSAfterLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and loads it")
+	}
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		seed := exec.Command(os.Args[0], "seed", "--database-url", dbURL, "--users", "200", "--posts-per-user", "10", "--tags", "50", "--tags-per-post", "3")
+		seed.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+		if out, err := seed.CombinedOutput(); err != nil {
+			t.Fatalf("blog seed: %v\n%s", err, out)
+		}
+		srv := startServe(t, "--drain-delay", "0s", "--database-url", dbURL)
+		base := "http://" + srv.addr
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+		const clients, perClient = 16, 60
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perClient {
+					var req *http.Request
+					switch i % 4 {
+					case 0:
+						req, _ = http.NewRequest("GET", fmt.Sprintf("%s/users/%d?include=profile,posts.tags", base, 1+(c*perClient+i)%200), nil)
+					case 1:
+						req, _ = http.NewRequest("GET", base+"/users?include=profile,posts.tags&itemsPerPage=20", nil)
+					case 2:
+						body := fmt.Sprintf(`{"name":"load","profile":{"bio":"b"},"posts":[{"title":"t","content":"c","tags":["tag-%d","new-%d-%d"]}]}`, i%50, c, i)
+						req, _ = http.NewRequest("POST", base+"/users", strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+					default:
+						req, _ = http.NewRequest("GET", fmt.Sprintf("%s/posts?tags.name.eq=tag-%d&sort=-created_at&itemsPerPage=20", base, i%50), nil)
+					}
+					resp, err := client.Do(req)
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode >= 300 {
+						failed.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if n := failed.Load(); n > 0 {
+			t.Errorf("%d of %d requests failed", n, clients*perClient)
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid))
+		if err != nil {
+			t.Skipf("no /proc: %v", err)
+		}
+		m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(status)
+		if m == nil {
+			t.Fatal("no VmRSS in /proc status")
+		}
+		kb, _ := strconv.Atoi(string(m[1]))
+		peak := peakRSS(t, srv.cmd.Process.Pid)
+		t.Logf("after %d requests from %d clients: RSS %d MB, peak %d MB", clients*perClient, clients, kb>>10, peak>>20)
+		const limit = 64 << 20
+		if kb<<10 > limit || peak > limit {
+			t.Errorf("RSS %d MB, peak %d MB; want both at most %d MB", kb>>10, peak>>20, limit>>20)
+		}
+	})
 }
