@@ -551,6 +551,13 @@ func TestCountPreference(t *testing.T) {
 				t.Errorf("GET %s with Prefer %q: no items", tc.path, tc.prefer)
 			}
 		}
+		// The typed client sends the preference.
+		for mode, want := range map[restkit.CountMode]int{restkit.CountExact: 4, restkit.CountNone: 0} {
+			page, err := f.api.ListUser(context.Background(), restkit.ListParams{Total: mode})
+			if err != nil || page.Total != want || len(page.Items) != 4 {
+				t.Errorf("ListUser with Total %s: %v, total %d of %d items; want %d", mode, err, page.Total, len(page.Items), want)
+			}
+		}
 		code, _, body := get("/users", "count=estimated")
 		errs, _ := body["errors"].([]any)
 		if code != http.StatusBadRequest || len(errs) != 1 || errs[0].(map[string]any)["field"] != "Prefer" {

@@ -72,7 +72,7 @@ func (c *Client) DeletePost(ctx context.Context, id int) error {
 // ListPost returns the page of posts that p selects (GET /posts).
 func (c *Client) ListPost(ctx context.Context, p restkit.ListParams) (*PostList, error) {
 	out := new(PostList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/posts", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/posts", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -90,7 +90,7 @@ func (c *Client) ReadPostAuthor(ctx context.Context, id int, include ...string) 
 // ListPostTags returns a page of the tags of the post with id (GET /posts/{id}/tags).
 func (c *Client) ListPostTags(ctx context.Context, id int, p restkit.ListParams) (*TagList, error) {
 	out := new(TagList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/posts", id)+"/tags", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/posts", id)+"/tags", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -160,7 +160,7 @@ func (c *Client) DeleteProfile(ctx context.Context, id int) error {
 // ListProfile returns the page of profiles that p selects (GET /profiles).
 func (c *Client) ListProfile(ctx context.Context, p restkit.ListParams) (*ProfileList, error) {
 	out := new(ProfileList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/profiles", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/profiles", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -211,7 +211,7 @@ func (c *Client) DeleteTag(ctx context.Context, id int) error {
 // ListTag returns the page of tags that p selects (GET /tags).
 func (c *Client) ListTag(ctx context.Context, p restkit.ListParams) (*TagList, error) {
 	out := new(TagList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/tags", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/tags", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -220,7 +220,7 @@ func (c *Client) ListTag(ctx context.Context, p restkit.ListParams) (*TagList, e
 // ListTagPosts returns a page of the posts of the tag with id (GET /tags/{id}/posts).
 func (c *Client) ListTagPosts(ctx context.Context, id int, p restkit.ListParams) (*PostList, error) {
 	out := new(PostList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/tags", id)+"/posts", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/tags", id)+"/posts", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -262,7 +262,7 @@ func (c *Client) DeleteUser(ctx context.Context, id int) error {
 // ListUser returns the page of users that p selects (GET /users).
 func (c *Client) ListUser(ctx context.Context, p restkit.ListParams) (*UserList, error) {
 	out := new(UserList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/users", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/users", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -280,7 +280,7 @@ func (c *Client) ReadUserProfile(ctx context.Context, id int, include ...string)
 // ListUserPosts returns a page of the posts of the user with id (GET /users/{id}/posts).
 func (c *Client) ListUserPosts(ctx context.Context, id int, p restkit.ListParams) (*PostList, error) {
 	out := new(PostList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/users", id)+"/posts", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/users", id)+"/posts", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -48,6 +48,17 @@ type ListParams struct {
 	Count []string
 	// Include lists edge paths to embed in each item ("posts.tags").
 	Include []string
+	// Total says how the server computes Total (sent as Prefer: count=…);
+	// empty means its default, CountExact.
+	Total CountMode
+}
+
+// Header returns the request headers p asks for: Prefer for Total.
+func (p ListParams) Header() http.Header {
+	if p.Total == "" {
+		return nil
+	}
+	return http.Header{"Prefer": {"count=" + string(p.Total)}}
 }
 
 // Query encodes p as query parameters.
@@ -79,6 +90,11 @@ func (p ListParams) Query() url.Values {
 // Do sends a request with in as JSON body (when not nil) and decodes the
 // response into out (when not nil).
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	return c.DoHeader(ctx, method, path, query, nil, in, out)
+}
+
+// DoHeader is Do with request headers (ListParams.Header).
+func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Values, header http.Header, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -94,6 +110,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	req.Header.Set("Accept", "application/json")
 	if in != nil {

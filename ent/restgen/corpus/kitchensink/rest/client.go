@@ -73,7 +73,7 @@ func (c *Client) DeleteAccount(ctx context.Context, id uuid.UUID) error {
 // ListAccount returns the page of accounts that p selects (GET /accounts).
 func (c *Client) ListAccount(ctx context.Context, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/accounts", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/accounts", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -100,7 +100,7 @@ func (c *Client) ReadAccountWallet(ctx context.Context, id uuid.UUID, include ..
 // ListAccountNotes returns a page of the notes of the account with id (GET /accounts/{id}/notes).
 func (c *Client) ListAccountNotes(ctx context.Context, id uuid.UUID, p restkit.ListParams) (*NoteList, error) {
 	out := new(NoteList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/accounts", id)+"/notes", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/accounts", id)+"/notes", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -109,7 +109,7 @@ func (c *Client) ListAccountNotes(ctx context.Context, id uuid.UUID, p restkit.L
 // ListAccountReviews returns a page of the reviews of the account with id (GET /accounts/{id}/reviews).
 func (c *Client) ListAccountReviews(ctx context.Context, id uuid.UUID, p restkit.ListParams) (*NoteList, error) {
 	out := new(NoteList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/accounts", id)+"/reviews", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/accounts", id)+"/reviews", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -118,7 +118,7 @@ func (c *Client) ListAccountReviews(ctx context.Context, id uuid.UUID, p restkit
 // ListAccountWatching returns a page of the watching of the account with id (GET /accounts/{id}/watching).
 func (c *Client) ListAccountWatching(ctx context.Context, id uuid.UUID, p restkit.ListParams) (*NoteList, error) {
 	out := new(NoteList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/accounts", id)+"/watching", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/accounts", id)+"/watching", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -127,7 +127,7 @@ func (c *Client) ListAccountWatching(ctx context.Context, id uuid.UUID, p restki
 // ListAccountFollowers returns a page of the followers of the account with id (GET /accounts/{id}/followers).
 func (c *Client) ListAccountFollowers(ctx context.Context, id uuid.UUID, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/accounts", id)+"/followers", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/accounts", id)+"/followers", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -136,7 +136,7 @@ func (c *Client) ListAccountFollowers(ctx context.Context, id uuid.UUID, p restk
 // ListAccountFollowing returns a page of the following of the account with id (GET /accounts/{id}/following).
 func (c *Client) ListAccountFollowing(ctx context.Context, id uuid.UUID, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/accounts", id)+"/following", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/accounts", id)+"/following", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -284,7 +284,7 @@ func (c *Client) DeleteComment(ctx context.Context, id int) error {
 // ListComment returns the page of comments that p selects (GET /comments).
 func (c *Client) ListComment(ctx context.Context, p restkit.ListParams) (*CommentList, error) {
 	out := new(CommentList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/comments", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/comments", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -335,7 +335,7 @@ func (c *Client) DeleteCountry(ctx context.Context, id string) error {
 // ListCountry returns the page of countrys that p selects (GET /countries).
 func (c *Client) ListCountry(ctx context.Context, p restkit.ListParams) (*CountryList, error) {
 	out := new(CountryList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/countries", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/countries", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -344,7 +344,7 @@ func (c *Client) ListCountry(ctx context.Context, p restkit.ListParams) (*Countr
 // ListCountryRegions returns a page of the regions of the country with id (GET /countries/{id}/regions).
 func (c *Client) ListCountryRegions(ctx context.Context, id string, p restkit.ListParams) (*RegionList, error) {
 	out := new(RegionList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/countries", id)+"/regions", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/countries", id)+"/regions", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -353,7 +353,7 @@ func (c *Client) ListCountryRegions(ctx context.Context, id string, p restkit.Li
 // ListCountryAccounts returns a page of the accounts of the country with id (GET /countries/{id}/accounts).
 func (c *Client) ListCountryAccounts(ctx context.Context, id string, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/countries", id)+"/accounts", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/countries", id)+"/accounts", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -395,7 +395,7 @@ func (c *Client) DeleteLabel(ctx context.Context, id int) error {
 // ListLabel returns the page of labels that p selects (GET /labels).
 func (c *Client) ListLabel(ctx context.Context, p restkit.ListParams) (*LabelList, error) {
 	out := new(LabelList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/labels", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/labels", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -404,7 +404,7 @@ func (c *Client) ListLabel(ctx context.Context, p restkit.ListParams) (*LabelLis
 // ListLabelNotes returns a page of the notes of the label with id (GET /labels/{id}/notes).
 func (c *Client) ListLabelNotes(ctx context.Context, id int, p restkit.ListParams) (*NoteList, error) {
 	out := new(NoteList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/labels", id)+"/notes", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/labels", id)+"/notes", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -422,7 +422,7 @@ func (c *Client) ReadLabelParent(ctx context.Context, id int, include ...string)
 // ListLabelChildren returns a page of the children of the label with id (GET /labels/{id}/children).
 func (c *Client) ListLabelChildren(ctx context.Context, id int, p restkit.ListParams) (*LabelList, error) {
 	out := new(LabelList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/labels", id)+"/children", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/labels", id)+"/children", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -431,7 +431,7 @@ func (c *Client) ListLabelChildren(ctx context.Context, id int, p restkit.ListPa
 // ListLabelNoteLabels returns a page of the note_labels of the label with id (GET /labels/{id}/note-labels).
 func (c *Client) ListLabelNoteLabels(ctx context.Context, id int, p restkit.ListParams) (*NoteLabelList, error) {
 	out := new(NoteLabelList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/labels", id)+"/note-labels", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/labels", id)+"/note-labels", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -473,7 +473,7 @@ func (c *Client) DeleteNote(ctx context.Context, id string) error {
 // ListNote returns the page of notes that p selects (GET /notes).
 func (c *Client) ListNote(ctx context.Context, p restkit.ListParams) (*NoteList, error) {
 	out := new(NoteList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/notes", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/notes", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -500,7 +500,7 @@ func (c *Client) ReadNoteReviewer(ctx context.Context, id string, include ...str
 // ListNoteWatchers returns a page of the watchers of the note with id (GET /notes/{id}/watchers).
 func (c *Client) ListNoteWatchers(ctx context.Context, id string, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/notes", id)+"/watchers", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/notes", id)+"/watchers", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -509,7 +509,7 @@ func (c *Client) ListNoteWatchers(ctx context.Context, id string, p restkit.List
 // ListNoteLabels returns a page of the labels of the note with id (GET /notes/{id}/labels).
 func (c *Client) ListNoteLabels(ctx context.Context, id string, p restkit.ListParams) (*LabelList, error) {
 	out := new(LabelList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/notes", id)+"/labels", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/notes", id)+"/labels", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -518,7 +518,7 @@ func (c *Client) ListNoteLabels(ctx context.Context, id string, p restkit.ListPa
 // ListNoteComments returns a page of the comments of the note with id (GET /notes/{id}/comments).
 func (c *Client) ListNoteComments(ctx context.Context, id string, p restkit.ListParams) (*CommentList, error) {
 	out := new(CommentList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/notes", id)+"/comments", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/notes", id)+"/comments", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -527,7 +527,7 @@ func (c *Client) ListNoteComments(ctx context.Context, id string, p restkit.List
 // ListNoteNoteLabels returns a page of the note_labels of the note with id (GET /notes/{id}/note-labels).
 func (c *Client) ListNoteNoteLabels(ctx context.Context, id string, p restkit.ListParams) (*NoteLabelList, error) {
 	out := new(NoteLabelList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/notes", id)+"/note-labels", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/notes", id)+"/note-labels", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -625,7 +625,7 @@ func (c *Client) DeleteNoteLabel(ctx context.Context, id int) error {
 // ListNoteLabel returns the page of note_labels that p selects (GET /note-labels).
 func (c *Client) ListNoteLabel(ctx context.Context, p restkit.ListParams) (*NoteLabelList, error) {
 	out := new(NoteLabelList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/note-labels", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/note-labels", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -685,7 +685,7 @@ func (c *Client) DeleteRegion(ctx context.Context, id uuid.UUID) error {
 // ListRegion returns the page of regions that p selects (GET /regions).
 func (c *Client) ListRegion(ctx context.Context, p restkit.ListParams) (*RegionList, error) {
 	out := new(RegionList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/regions", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/regions", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -736,7 +736,7 @@ func (c *Client) DeleteSample(ctx context.Context, id int) error {
 // ListSample returns the page of samples that p selects (GET /samples).
 func (c *Client) ListSample(ctx context.Context, p restkit.ListParams) (*SampleList, error) {
 	out := new(SampleList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/samples", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/samples", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -778,7 +778,7 @@ func (c *Client) DeleteWallet(ctx context.Context, id int64) error {
 // ListWallet returns the page of wallets that p selects (GET /wallets).
 func (c *Client) ListWallet(ctx context.Context, p restkit.ListParams) (*WalletList, error) {
 	out := new(WalletList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/wallets", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/wallets", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -72,7 +72,7 @@ func (c *Client) DeleteAddress(ctx context.Context, id int) error {
 // ListAddress returns the page of addresss that p selects (GET /addresses).
 func (c *Client) ListAddress(ctx context.Context, p restkit.ListParams) (*AddressList, error) {
 	out := new(AddressList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/addresses", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/addresses", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -123,7 +123,7 @@ func (c *Client) DeleteCategory(ctx context.Context, id int) error {
 // ListCategory returns the page of categorys that p selects (GET /categories).
 func (c *Client) ListCategory(ctx context.Context, p restkit.ListParams) (*CategoryList, error) {
 	out := new(CategoryList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/categories", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/categories", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -141,7 +141,7 @@ func (c *Client) ReadCategoryParent(ctx context.Context, id int, include ...stri
 // ListCategoryChildren returns a page of the children of the category with id (GET /categories/{id}/children).
 func (c *Client) ListCategoryChildren(ctx context.Context, id int, p restkit.ListParams) (*CategoryList, error) {
 	out := new(CategoryList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/categories", id)+"/children", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/categories", id)+"/children", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -150,7 +150,7 @@ func (c *Client) ListCategoryChildren(ctx context.Context, id int, p restkit.Lis
 // ListCategoryProducts returns a page of the products of the category with id (GET /categories/{id}/products).
 func (c *Client) ListCategoryProducts(ctx context.Context, id int, p restkit.ListParams) (*ProductList, error) {
 	out := new(ProductList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/categories", id)+"/products", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/categories", id)+"/products", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -192,7 +192,7 @@ func (c *Client) DeleteCustomer(ctx context.Context, id int) error {
 // ListCustomer returns the page of customers that p selects (GET /customers).
 func (c *Client) ListCustomer(ctx context.Context, p restkit.ListParams) (*CustomerList, error) {
 	out := new(CustomerList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/customers", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/customers", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -201,7 +201,7 @@ func (c *Client) ListCustomer(ctx context.Context, p restkit.ListParams) (*Custo
 // ListCustomerAddresses returns a page of the addresses of the customer with id (GET /customers/{id}/addresses).
 func (c *Client) ListCustomerAddresses(ctx context.Context, id int, p restkit.ListParams) (*AddressList, error) {
 	out := new(AddressList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/customers", id)+"/addresses", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/customers", id)+"/addresses", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -210,7 +210,7 @@ func (c *Client) ListCustomerAddresses(ctx context.Context, id int, p restkit.Li
 // ListCustomerOrders returns a page of the orders of the customer with id (GET /customers/{id}/orders).
 func (c *Client) ListCustomerOrders(ctx context.Context, id int, p restkit.ListParams) (*OrderList, error) {
 	out := new(OrderList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/customers", id)+"/orders", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/customers", id)+"/orders", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -219,7 +219,7 @@ func (c *Client) ListCustomerOrders(ctx context.Context, id int, p restkit.ListP
 // ListCustomerReviews returns a page of the reviews of the customer with id (GET /customers/{id}/reviews).
 func (c *Client) ListCustomerReviews(ctx context.Context, id int, p restkit.ListParams) (*ReviewList, error) {
 	out := new(ReviewList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/customers", id)+"/reviews", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/customers", id)+"/reviews", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -261,7 +261,7 @@ func (c *Client) DeleteOrder(ctx context.Context, id int) error {
 // ListOrder returns the page of orders that p selects (GET /orders).
 func (c *Client) ListOrder(ctx context.Context, p restkit.ListParams) (*OrderList, error) {
 	out := new(OrderList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/orders", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/orders", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -279,7 +279,7 @@ func (c *Client) ReadOrderCustomer(ctx context.Context, id int, include ...strin
 // ListOrderLines returns a page of the lines of the order with id (GET /orders/{id}/lines).
 func (c *Client) ListOrderLines(ctx context.Context, id int, p restkit.ListParams) (*OrderLineList, error) {
 	out := new(OrderLineList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/orders", id)+"/lines", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/orders", id)+"/lines", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -321,7 +321,7 @@ func (c *Client) DeleteOrderLine(ctx context.Context, id int) error {
 // ListOrderLine returns the page of order_lines that p selects (GET /order-lines).
 func (c *Client) ListOrderLine(ctx context.Context, p restkit.ListParams) (*OrderLineList, error) {
 	out := new(OrderLineList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/order-lines", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/order-lines", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -381,7 +381,7 @@ func (c *Client) DeleteProduct(ctx context.Context, id int) error {
 // ListProduct returns the page of products that p selects (GET /products).
 func (c *Client) ListProduct(ctx context.Context, p restkit.ListParams) (*ProductList, error) {
 	out := new(ProductList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/products", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/products", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -399,7 +399,7 @@ func (c *Client) ReadProductCategory(ctx context.Context, id int, include ...str
 // ListProductSuppliers returns a page of the suppliers of the product with id (GET /products/{id}/suppliers).
 func (c *Client) ListProductSuppliers(ctx context.Context, id int, p restkit.ListParams) (*SupplierList, error) {
 	out := new(SupplierList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/products", id)+"/suppliers", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/products", id)+"/suppliers", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -408,7 +408,7 @@ func (c *Client) ListProductSuppliers(ctx context.Context, id int, p restkit.Lis
 // ListProductLines returns a page of the lines of the product with id (GET /products/{id}/lines).
 func (c *Client) ListProductLines(ctx context.Context, id int, p restkit.ListParams) (*OrderLineList, error) {
 	out := new(OrderLineList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/products", id)+"/lines", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/products", id)+"/lines", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -417,7 +417,7 @@ func (c *Client) ListProductLines(ctx context.Context, id int, p restkit.ListPar
 // ListProductReviews returns a page of the reviews of the product with id (GET /products/{id}/reviews).
 func (c *Client) ListProductReviews(ctx context.Context, id int, p restkit.ListParams) (*ReviewList, error) {
 	out := new(ReviewList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/products", id)+"/reviews", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/products", id)+"/reviews", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -487,7 +487,7 @@ func (c *Client) DeleteReview(ctx context.Context, id int) error {
 // ListReview returns the page of reviews that p selects (GET /reviews).
 func (c *Client) ListReview(ctx context.Context, p restkit.ListParams) (*ReviewList, error) {
 	out := new(ReviewList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/reviews", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/reviews", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -547,7 +547,7 @@ func (c *Client) DeleteSupplier(ctx context.Context, id int) error {
 // ListSupplier returns the page of suppliers that p selects (GET /suppliers).
 func (c *Client) ListSupplier(ctx context.Context, p restkit.ListParams) (*SupplierList, error) {
 	out := new(SupplierList)
-	if err := c.rc.Do(ctx, http.MethodGet, "/suppliers", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, "/suppliers", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -556,7 +556,7 @@ func (c *Client) ListSupplier(ctx context.Context, p restkit.ListParams) (*Suppl
 // ListSupplierProducts returns a page of the products of the supplier with id (GET /suppliers/{id}/products).
 func (c *Client) ListSupplierProducts(ctx context.Context, id int, p restkit.ListParams) (*ProductList, error) {
 	out := new(ProductList)
-	if err := c.rc.Do(ctx, http.MethodGet, itemPath("/suppliers", id)+"/products", p.Query(), nil, out); err != nil {
+	if err := c.rc.DoHeader(ctx, http.MethodGet, itemPath("/suppliers", id)+"/products", p.Query(), p.Header(), nil, out); err != nil {
 		return nil, err
 	}
 	return out, nil
