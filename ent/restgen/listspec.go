@@ -10,13 +10,10 @@ import (
 	"github.com/ogen-go/ogen"
 )
 
-// Limits of list parameters the spec publishes: the engine's own (restkit
-// enforces them), and the length of a text filter value.
-const (
-	maxInValues  = restkit.MaxInValues
-	maxSortKeys  = restkit.MaxSortKeys
-	maxTextParam = 200
-)
+// maxTextParam bounds the length of a text filter value in the spec; the
+// other limits it publishes are the list engine's own (restkit.MaxInValues,
+// restkit.MaxSortKeys).
+const maxTextParam = 200
 
 // listParameters adds to the spec's components the list parameters of e:
 // one filter per field and operator, edge filters, sort, q, count, or and
@@ -42,8 +39,8 @@ func listParameters(spec *ogen.Spec, e *Entity) []*ogen.Parameter {
 	add(ogen.NewParameter().
 		SetName("sort").
 		SetDescription(fmt.Sprintf("Comma-separated fields to sort by, descending with a leading -, at most %d; id always breaks ties; NULLs come last. Fields: %s.",
-			maxSortKeys, strings.Join(sortable, ", "))).
-		SetSchema(ogen.String().SetPattern(fmt.Sprintf(`^-?[A-Za-z0-9_]+(,-?[A-Za-z0-9_]+){0,%d}$`, maxSortKeys-1))))
+			restkit.MaxSortKeys, strings.Join(sortable, ", "))).
+		SetSchema(ogen.String().SetPattern(fmt.Sprintf(`^-?[A-Za-z0-9_]+(,-?[A-Za-z0-9_]+){0,%d}$`, restkit.MaxSortKeys-1))))
 	var text []string
 	for _, f := range e.Filterable() {
 		if f.Kind() == "KindString" {
@@ -143,7 +140,7 @@ func filterParameter(path, op string, f *Field, where string) *ogen.Parameter {
 		SetDescription(fmt.Sprintf("%s %s the value%s.", path, desc, where))
 	switch op {
 	case "in":
-		p.SetSchema(value.AsArray().SetMaxItems(ptr(uint64(maxInValues)))).SetStyle("form").SetExplode(false)
+		p.SetSchema(value.AsArray().SetMaxItems(ptr(uint64(restkit.MaxInValues)))).SetStyle("form").SetExplode(false)
 	case "is_null":
 		p.SetSchema(ogen.Bool())
 	default:

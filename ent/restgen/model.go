@@ -336,9 +336,6 @@ func (e *Entity) EdgePaths() []EdgePath {
 	return ps
 }
 
-// O2M reports whether the edge is one-to-many (the target holds the key).
-func (e *Edge) O2M() bool { return !e.Unique && !e.M2M }
-
 // KeysType is the Go type of a body listing keys of the edge's target.
 func (e *Edge) KeysType() string { return e.Target.Name + e.Target.Key.Go + "s" }
 

@@ -364,7 +364,7 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include, table string) (*PostList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting posts: %w", err)
 	}
@@ -681,7 +681,7 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include, table string) (*ProfileList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting profiles: %w", err)
 	}
@@ -903,7 +903,7 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include, table string) (*TagList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting tags: %w", err)
 	}
@@ -1219,7 +1219,7 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include, table string) (*UserList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting users: %w", err)
 	}

@@ -45,7 +45,7 @@ func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error)
 			default:
 				return "", false, NewError(http.StatusBadRequest, "invalid request", FieldError{
 					In: "header", Field: "Prefer",
-					Message: fmt.Sprintf("count=%s: expected count=exact, count=planned or count=none", value),
+					Message: fmt.Sprintf("count=%.40q: expected count=exact, count=planned or count=none", value),
 				})
 			}
 		}
@@ -64,18 +64,11 @@ func PlannedCount(ctx context.Context, drv dialect.Driver, table string, l *List
 	s := b.Select("*").From(b.Table(table))
 	l.Filter(s)
 	query, args := s.Query()
-	var rows sql.Rows
-	if err := drv.Query(ctx, "EXPLAIN (FORMAT JSON) "+query, args, &rows); err != nil {
-		return 0, false, err
-	}
-	defer rows.Close()
 	var plan []byte
-	if rows.Next() {
-		if err := rows.Scan(&plan); err != nil {
-			return 0, false, err
-		}
-	}
-	if err := rows.Err(); err != nil {
+	err = eachRow(ctx, drv, "EXPLAIN (FORMAT JSON) "+query, args, func(rows *sql.Rows) error {
+		return rows.Scan(&plan)
+	})
+	if err != nil {
 		return 0, false, err
 	}
 	var explained []struct {

@@ -18,7 +18,7 @@ type convertArgs struct {
 	conv func(any) (any, bool)
 }
 
-// jsonAsText is the driver on PostgreSQL: ent passes the values of JSON
+// jsonAsText is the driver on lib/pq: ent passes the values of JSON
 // fields as json.RawMessage (bytes), and lib/pq with binary_parameters=yes
 // (one round trip per query) sends bytes in binary format, which jsonb reads
 // as its binary encoding ("unsupported jsonb version number"). They go as

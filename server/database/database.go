@@ -128,9 +128,10 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 		return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
-	if dia == dialect.Postgres {
+	switch driver {
+	case DriverPQ:
 		drv = jsonAsText(drv)
-	} else {
+	case "sqlite":
 		drv = timesInUTC(drv)
 	}
 	if o.sqlLog != nil {
@@ -237,23 +238,29 @@ func pgDriver(opt string) (string, error) {
 	return "", fmt.Errorf("database URL option driver=%q: want pgx (the default) or pq", opt)
 }
 
-// pgDriverKV takes the driver option out of a key=value connection string.
+// pgDriverKV takes the driver option out of a key=value connection string,
+// and lib/pq's binary_parameters when the driver is pgx.
 func pgDriverKV(dsn string) (rest, driver string, err error) {
 	var opt string
-	var kept []string
-	for _, f := range strings.Fields(dsn) {
-		if v, ok := strings.CutPrefix(f, "driver="); ok {
-			opt = v
-			continue
-		}
-		if strings.HasPrefix(f, "binary_parameters=") {
-			continue // lib/pq's; keyValueDSN sets it for lib/pq
-		}
-		kept = append(kept, f)
+	if m := kvDriver.FindStringSubmatch(dsn); m != nil {
+		opt = m[2]
+		dsn = kvDriver.ReplaceAllString(dsn, "$1")
 	}
-	driver, err = pgDriver(opt)
-	return strings.Join(kept, " "), driver, err
+	if driver, err = pgDriver(opt); err != nil {
+		return "", "", err
+	}
+	if driver == DriverPGX {
+		dsn = kvBinaryParameters.ReplaceAllString(dsn, "$1")
+	}
+	return strings.TrimSpace(dsn), driver, nil
 }
+
+// kvDriver and kvBinaryParameters match those settings of a key=value
+// connection string.
+var (
+	kvDriver           = regexp.MustCompile(`(^|\s)driver\s*=\s*(\S*)`)
+	kvBinaryParameters = regexp.MustCompile(`(^|\s)binary_parameters\s*=\s*\S*`)
+)
 
 // sqliteDSN turns "PATH[?query]" into a modernc.org/sqlite DSN with foreign
 // keys on, WAL, a busy timeout, and transactions that take the write lock at

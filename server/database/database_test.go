@@ -159,6 +159,7 @@ func TestPostgresDrivers(t *testing.T) {
 		{"pq", with("driver", "pq"), "pq"},
 		{"key=value", kv, "stdlib"},
 		{"key=value pq", kv + " driver=pq", "pq"},
+		{"key=value pgx with lib/pq's option", "binary_parameters=yes " + kv + " driver = pgx", "stdlib"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := database.Open(t.Context(), tc.url)

@@ -850,7 +850,7 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include, table string) (*AccountList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting accounts: %w", err)
 	}
@@ -1640,7 +1640,7 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include, table string) (*CommentList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting comments: %w", err)
 	}
@@ -1977,7 +1977,7 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include, table string) (*CountryList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting countrys: %w", err)
 	}
@@ -2405,7 +2405,7 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include, table string) (*LabelList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting labels: %w", err)
 	}
@@ -3019,7 +3019,7 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting notes: %w", err)
 	}
@@ -3576,7 +3576,7 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteLabelList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting note_labels: %w", err)
 	}
@@ -3801,7 +3801,7 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include, table string) (*RegionList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting regions: %w", err)
 	}
@@ -4123,7 +4123,7 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include, table string) (*SampleList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting samples: %w", err)
 	}
@@ -4300,7 +4300,7 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include, table string) (*WalletList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting wallets: %w", err)
 	}

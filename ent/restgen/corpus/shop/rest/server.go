@@ -431,7 +431,7 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include, table string) (*AddressList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting addresss: %w", err)
 	}
@@ -861,7 +861,7 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include, table string) (*CategoryList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting categorys: %w", err)
 	}
@@ -1322,7 +1322,7 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include, table string) (*CustomerList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting customers: %w", err)
 	}
@@ -1691,7 +1691,7 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting orders: %w", err)
 	}
@@ -1936,7 +1936,7 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderLineList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting order_lines: %w", err)
 	}
@@ -2412,7 +2412,7 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include, table string) (*ProductList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting products: %w", err)
 	}
@@ -2813,7 +2813,7 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include, table string) (*ReviewList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting reviews: %w", err)
 	}
@@ -3056,7 +3056,7 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 // q's rows as lq asks (see total; table is q's table for an estimate, or
 // ""): one count, one select, and one more per included edge.
 func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include, table string) (*SupplierList, error) {
-	total, applied, err := h.total(ctx, lq, table, q.Clone().Count)
+	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("counting suppliers: %w", err)
 	}
