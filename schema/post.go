@@ -45,7 +45,7 @@ func (Post) Edges() []ent.Edge {
 
 // Indexes of the Post.
 func (Post) Indexes() []ent.Index {
-	return []ent.Index{
+	return append([]ent.Index{
 		index.Fields("author_id"),
-	}
+	}, trigramIndexes("posts", "title", "content")...)
 }

@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 	"github.com/ogen-go/ogen"
 )
 
@@ -51,4 +52,11 @@ func (User) Edges() []ent.Edge {
 		edge.To("posts", Post.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
+}
+
+// Indexes of the User.
+func (User) Indexes() []ent.Index {
+	return append([]ent.Index{
+		index.Fields("name"), // sort=name pages by keyset
+	}, trigramIndexes("users", "name", "email")...)
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
 	"entgo.io/ent/dialect"
@@ -494,7 +497,8 @@ func TestListIncludeStatementCount(t *testing.T) {
 }
 
 // TestCountPreference: the client chooses how total is computed with
-// Prefer: count=exact (the default), planned (PostgreSQL's estimate, exact
+// Prefer: count=estimated (the default: exact up to a bound, see
+// TestEstimatedCount), exact, planned (PostgreSQL's estimate, exact
 // where there is none: SQLite, lists of an edge) or none (no total), and
 // the answer says which it applied; any other count is a 400 naming the
 // header.
@@ -537,6 +541,7 @@ func TestCountPreference(t *testing.T) {
 		}{
 			{"/users", "", "", 4.0},
 			{"/users", "count=exact", "count=exact", 4.0},
+			{"/users", "count=estimated", "count=exact", 4.0},         // under the bound: exact
 			{"/users", "return=minimal, count=planned", planned, 4.0}, // analyzed: the estimate is the table's size
 			{"/users", "count=none", "count=none", nil},
 			{alice, "count=planned", "count=exact", 3.0},
@@ -552,16 +557,83 @@ func TestCountPreference(t *testing.T) {
 			}
 		}
 		// The typed client sends the preference.
-		for mode, want := range map[restkit.CountMode]int{restkit.CountExact: 4, restkit.CountNone: 0} {
+		for mode, want := range map[restkit.CountMode]int{restkit.CountExact: 4, restkit.CountEstimated: 4, restkit.CountNone: 0} {
 			page, err := f.api.ListUser(context.Background(), restkit.ListParams{Total: mode})
-			if err != nil || page.Total != want || len(page.Items) != 4 {
+			if err != nil {
+				t.Fatalf("ListUser with Total %s: %v", mode, err)
+			}
+			if page.Total != want || len(page.Items) != 4 {
 				t.Errorf("ListUser with Total %s: %v, total %d of %d items; want %d", mode, err, page.Total, len(page.Items), want)
 			}
 		}
-		code, _, body := get("/users", "count=estimated")
+		code, _, body := get("/users", "count=approximate")
 		errs, _ := body["errors"].([]any)
 		if code != http.StatusBadRequest || len(errs) != 1 || errs[0].(map[string]any)["field"] != "Prefer" {
-			t.Errorf("Prefer: count=estimated: got %d %v, want 400 naming Prefer", code, body)
+			t.Errorf("Prefer: count=approximate: got %d %v, want 400 naming Prefer", code, body)
 		}
 	})
+}
+
+// TestEstimatedCount: the default count is exact while at most
+// restkit.EstimateAbove rows match, and beyond it PostgreSQL's planner
+// estimate (SQLite has none: exact); asked for, the answer says which.
+func TestEstimatedCount(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		ctx := context.Background()
+		posts := restkit.EstimateAbove + 100
+		if err := api.DB.Seed(ctx, database.SeedConfig{Users: posts / 2, PostsPerUser: 2, Tags: 3, TagsPerPost: 1, Batch: 500, Seed: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		beyond := "count=exact"
+		if api.DB.Dialect == dialect.Postgres {
+			beyond = "count=planned"
+			if _, err := api.DB.SQL.Exec("ANALYZE posts"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			path, applied string
+			total         int
+		}{
+			{"/posts?itemsPerPage=1", beyond, posts}, // analyzed: the estimate is the table's size
+			{"/posts?itemsPerPage=1&id.lte=" + strconv.Itoa(restkit.EstimateAbove), "count=exact", restkit.EstimateAbove},
+			{"/posts?itemsPerPage=1&id.lte=10", "count=exact", 10},
+		} {
+			for _, prefer := range []string{"", "count=estimated"} {
+				req, err := http.NewRequest("GET", api.URL+tc.path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if prefer != "" {
+					req.Header.Set("Prefer", prefer)
+				}
+				resp, body := send1(t, req)
+				var page struct{ Total int }
+				if err := json.Unmarshal([]byte(body), &page); err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", tc.path, resp.StatusCode, body)
+				}
+				applied := resp.Header.Get("Preference-Applied")
+				if prefer != "" && applied != tc.applied || prefer == "" && applied != "" || page.Total != tc.total {
+					t.Errorf("GET %s with Prefer %q: Preference-Applied %q, total %d; want %q, %d",
+						tc.path, prefer, applied, page.Total, tc.applied, tc.total)
+				}
+			}
+		}
+	})
+}
+
+// send1 sends req and returns its response and body.
+func send1(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
 }

@@ -159,6 +159,14 @@ func TestSeedCommand(t *testing.T) {
 		if code, _ := seed(dbURL, "7"); code != 1 {
 			t.Errorf("seeding a non-empty database: status %d, want 1", code)
 		}
+		var stdout, stderr syncBuffer
+		if code := run(context.Background(), []string{"seed", "--database-url", dbURL, "--users", "5", "--if-empty"}, env(), &stdout, &stderr); code != 0 ||
+			!strings.Contains(stdout.String(), "already has 30 users") {
+			t.Errorf("seed --if-empty on a seeded database: status %d, %q %q; want 0 and a note", code, stdout.String(), stderr.String())
+		}
+		if n := scanInts(t, db, "SELECT (SELECT COUNT(*) FROM users), 0, 0, 0, 0"); n[0] != 30 {
+			t.Errorf("seed --if-empty on a seeded database changed it: %d users", n[0])
+		}
 		other := dbtest.SQLite(t)
 		if _, err := seed(other, "7"); err != nil {
 			t.Fatal(err)

@@ -25,6 +25,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.IntVar(&c.Tags, "tags", 50, "tags")
 	fs.IntVar(&c.TagsPerPost, "tags-per-post", 3, "tags per post")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed: the same seed, the same data")
+	ifEmpty := fs.Bool("if-empty", false, "do nothing, successfully, when the database already has users")
 	fs.Usage = flagUsage(fs, "blog seed [flags]")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -43,6 +44,14 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if _, err := db.Migrate(ctx, dir, database.ApplyOptions{}); err != nil {
 		return err
+	}
+	if *ifEmpty {
+		if n, err := db.Client.User.Query().Count(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			fmt.Fprintf(stdout, "the database already has %d users; not seeding\n", n)
+			return nil
+		}
 	}
 	start := time.Now()
 	if err := db.Seed(ctx, c, progressBar(stdout)); err != nil {

@@ -1,12 +1,12 @@
 package restgen
 
 import (
-	"github.com/entblog/blog/openapi/restkit"
-
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/entblog/blog/openapi/restkit"
 	"github.com/ogen-go/ogen"
 )
 
@@ -175,7 +175,8 @@ func listSchema(spec *ogen.Spec, e *Entity) *ogen.Schema {
 		).
 		AddOptionalProperties(
 			ogen.Int().SetDescription("The number of rows matching the filters, over all pages: "+
-				"exact, PostgreSQL's estimate with Prefer: count=planned, absent with Prefer: count=none.").ToProperty("total"),
+				"exact up to "+strconv.Itoa(restkit.EstimateAbove)+" and PostgreSQL's estimate beyond by default (Prefer: count=estimated), "+
+				"exact with Prefer: count=exact, the estimate with Prefer: count=planned, absent with Prefer: count=none.").ToProperty("total"),
 			ogen.String().SetDescription("Pass as cursor to get the next page; absent on the last page.").ToProperty("next_cursor"),
 		))
 	return spec.RefSchema(e.Name + "List").Schema

@@ -152,6 +152,13 @@ type Edge struct {
 	Nested string
 }
 
+// Distinct reports whether the neighbors of one node through e may repeat,
+// so that listing them needs DISTINCT: only through an edge schema, whose
+// rows need not be unique per pair. A join table's primary key is the pair;
+// a foreign key names one neighbor. Without DISTINCT, PostgreSQL reads a
+// page of a tag's posts by index instead of sorting all of them.
+func (e *Edge) Distinct() bool { return e.Through }
+
 // Kind is the restkit.Kind constant of the field's type, or "" when lists
 // cannot filter on it.
 func (f *Field) Kind() string {

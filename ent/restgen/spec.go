@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"entgo.io/ent/entc/gen"
+	"github.com/entblog/blog/openapi/restkit"
 	"github.com/ogen-go/ogen"
 )
 
@@ -631,22 +632,23 @@ func pagination(op *ogen.Operation, e *Entity) {
 // its total is computed, and the Preference-Applied header of its answer.
 // planned says whether the list can take the planner's estimate.
 func countPreference(op *ogen.Operation, planned bool) {
-	how := "count=planned takes PostgreSQL's planner estimate (no scan; approximate; exact on SQLite)"
+	how := fmt.Sprintf("count=estimated (the default) counts exactly up to %d matching rows and takes PostgreSQL's planner estimate beyond, "+
+		"count=exact counts every matching row, count=planned takes the planner's estimate (no scan; approximate); "+
+		"where there is no estimate (SQLite) estimated and planned are exact", restkit.EstimateAbove)
 	if !planned {
-		how = "count=planned is exact here (lists of an edge have no estimate)"
+		how = "count=estimated (the default), count=exact and count=planned all count the matching rows exactly here (lists of an edge have no estimate)"
 	}
 	op.AddParameters(ogen.NewParameter().
 		InHeader().
 		SetName("Prefer").
-		SetDescription("How to compute total (RFC 7240; other preferences are ignored): count=exact (the default) counts the matching rows, " +
-			how + ", count=none leaves total out.").
+		SetDescription("How to compute total (RFC 7240; other preferences are ignored): " + how + "; count=none leaves total out.").
 		SetSchema(ogen.String().SetMaxLength(ptr(uint64(200)))))
 	if r := op.Responses[strconv.Itoa(http.StatusOK)]; r != nil {
 		if r.Headers == nil {
 			r.Headers = map[string]*ogen.Header{}
 		}
 		r.Headers["Preference-Applied"] = &ogen.Header{
-			Description: "The count applied (count=exact, count=planned or count=none), when the request stated one.",
+			Description: "How total was computed (count=exact, count=planned or count=none), when the request stated a count preference.",
 			Schema:      ogen.String(),
 		}
 	}

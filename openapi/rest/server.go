@@ -164,12 +164,22 @@ func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMod
 }
 
 // total is the total of a list as lq asks: exact (count()), planned (the
-// planner's estimate of table's rows lq selects, exact where there is
-// none: SQLite, and lists of an edge, whose table is ""), or none (false).
+// planner's estimate of table's rows lq selects), estimated (exact up to
+// restkit.EstimateAbove rows, planned beyond) or none. Where there is no
+// estimate (SQLite, and lists of an edge, whose table is "") it is exact.
 func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
 	switch lq.Count {
 	case restkit.CountNone:
 		return 0, restkit.CountNone, nil
+	case restkit.CountEstimated:
+		if table != "" && h.drv.Dialect() == dialect.Postgres {
+			n, err := restkit.CappedCount(ctx, h.drv, table, lq, restkit.EstimateAbove+1)
+			if err != nil || n <= restkit.EstimateAbove {
+				return n, restkit.CountExact, err
+			}
+			planned, _, err := restkit.PlannedCount(ctx, h.drv, table, lq)
+			return max(planned, n), restkit.CountPlanned, err
+		}
 	case restkit.CountPlanned:
 		if table != "" {
 			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
@@ -436,6 +446,7 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 	q := h.client.Post.Query().
 		Where(post.ID(id)).
 		QueryTags().
+		Unique(false).
 		Where(predicate.Tag(lq.Filter))
 	out, err := h.pageTags(ctx, q, lq, inc, "")
 	if err != nil {
@@ -946,6 +957,7 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	q := h.client.Tag.Query().
 		Where(tag.ID(id)).
 		QueryPosts().
+		Unique(false).
 		Where(predicate.Post(lq.Filter))
 	out, err := h.pagePosts(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1291,6 +1303,7 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 	q := h.client.User.Query().
 		Where(user.ID(id)).
 		QueryPosts().
+		Unique(false).
 		Where(predicate.Post(lq.Filter))
 	out, err := h.pagePosts(ctx, q, lq, inc, "")
 	if err != nil {

@@ -47,7 +47,8 @@ type Post struct {
 type PostList struct {
 	Items []*Post `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -218,7 +219,8 @@ type Profile struct {
 type ProfileList struct {
 	Items []*Profile `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -345,7 +347,8 @@ type Tag struct {
 type TagList struct {
 	Items []*Tag `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -502,7 +505,8 @@ type User struct {
 type UserList struct {
 	Items []*User `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`

@@ -49,7 +49,7 @@ type ListParams struct {
 	// Include lists edge paths to embed in each item ("posts.tags").
 	Include []string
 	// Total says how the server computes Total (sent as Prefer: count=…);
-	// empty means its default, CountExact.
+	// empty means its default, CountEstimated.
 	Total CountMode
 }
 

@@ -17,8 +17,14 @@ import (
 type CountMode string
 
 const (
-	// CountExact counts the matching rows (COUNT(*)): the default.
+	// CountExact counts the matching rows (COUNT(*)).
 	CountExact CountMode = "exact"
+	// CountEstimated counts exactly up to EstimateAbove matching rows and
+	// takes the planner's estimate beyond (as PostgREST's count=estimated
+	// does): exact for the small results a client pages through to the
+	// end, cheap for the large ones. The default. Where there is no
+	// estimate (SQLite, lists of an edge) the count is exact.
+	CountEstimated CountMode = "estimated"
 	// CountPlanned takes PostgreSQL's planner estimate of the matching rows
 	// (EXPLAIN, no scan): cheap at any size, approximate. Where there is no
 	// estimate (SQLite, lists of an edge) the count is exact.
@@ -27,12 +33,17 @@ const (
 	CountNone CountMode = "none"
 )
 
+// EstimateAbove is the number of matching rows above which an estimated
+// count takes the planner's estimate: counting up to it reads at most this
+// many index entries, well under a millisecond.
+const EstimateAbove = 1000
+
 // ParseCountPreference reads the count preference of the Prefer headers of
 // h (RFC 7240: comma-separated preferences, others ignored; the last count
 // wins). asked reports whether the client stated one; a count that is none
 // of the modes is a 400 naming the header and the choices.
 func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error) {
-	mode = CountExact
+	mode = CountEstimated
 	for _, v := range h.Values("Prefer") {
 		for _, pref := range strings.Split(v, ",") {
 			name, value, _ := strings.Cut(strings.TrimSpace(pref), "=")
@@ -40,17 +51,31 @@ func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error)
 				continue
 			}
 			switch m := CountMode(strings.Trim(strings.TrimSpace(value), `"`)); m {
-			case CountExact, CountPlanned, CountNone:
+			case CountExact, CountEstimated, CountPlanned, CountNone:
 				mode, asked = m, true
 			default:
 				return "", false, NewError(http.StatusBadRequest, "invalid request", FieldError{
 					In: "header", Field: "Prefer",
-					Message: fmt.Sprintf("count=%.40q: expected count=exact, count=planned or count=none", value),
+					Message: fmt.Sprintf("count=%.40q: expected count=exact, count=estimated, count=planned or count=none", value),
 				})
 			}
 		}
 	}
 	return mode, asked, nil
+}
+
+// CappedCount counts the rows of table that the filters of l select, up to
+// limit: it reads at most limit rows however many match.
+func CappedCount(ctx context.Context, drv dialect.Driver, table string, l *List, limit int) (n int, err error) {
+	b := sql.Dialect(drv.Dialect())
+	s := b.Select().AppendSelectExpr(sql.Expr("1")).From(b.Table(table))
+	l.Filter(s)
+	s.Limit(limit)
+	query, args := b.Select(sql.Count("*")).From(s.As("capped")).Query()
+	err = eachRow(ctx, drv, query, args, func(rows *sql.Rows) error {
+		return rows.Scan(&n)
+	})
+	return n, err
 }
 
 // PlannedCount returns PostgreSQL's estimate of the rows of table that the

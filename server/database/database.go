@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/migrate"
 
 	atlas "ariga.io/atlas/sql/schema"
 	"entgo.io/ent/dialect"
@@ -350,7 +351,14 @@ func (db *DB) Close() error {
 
 // CreateSchema creates or updates the tables to match the ent schema.
 func (db *DB) CreateSchema(ctx context.Context) error {
-	if err := db.Client.Schema.Create(ctx, MigrateOptions()...); err != nil {
+	if db.Dialect == dialect.Postgres {
+		for _, stmt := range createExtensions(Extensions(migrate.Tables)) {
+			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("creating schema: %w", err)
+			}
+		}
+	}
+	if err := db.Client.Schema.Create(ctx, MigrateOptions(db.Dialect, migrate.Tables)...); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
 	}
 	return nil
@@ -361,11 +369,14 @@ func (db *DB) CreateSchema(ctx context.Context) error {
 // starts with (the tag_id of a many-to-many join table, whose primary key
 // (post_id, tag_id) serves only lookups by post), so that deleting or
 // joining from the referenced side never scans the table. Named
-// TABLE_COLUMN…, they follow from the graph of any schema.
-func MigrateOptions() []schema.MigrateOption {
+// TABLE_COLUMN…, they follow from the graph of any schema. And they leave
+// out, on a dia database, the indexes of tables that are typed for other
+// databases only (see dialectOnly).
+func MigrateOptions(dia string, tables []*schema.Table) []schema.MigrateOption {
 	return []schema.MigrateOption{
 		schema.WithDiffHook(func(next schema.Differ) schema.Differ {
 			return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+				dropForeignIndexes(desired.Tables, tables, dia)
 				for _, t := range desired.Tables {
 					indexForeignKeys(t)
 				}

@@ -507,6 +507,14 @@ func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, table
 	if err != nil {
 		return "", err
 	}
+	if dev.Dialect == dialect.Postgres {
+		// Atlas checks the plan on dev: the operator classes must exist.
+		for _, stmt := range createExtensions(Extensions(tables)) {
+			if _, err := dev.SQL.ExecContext(ctx, stmt); err != nil {
+				return "", fmt.Errorf("preparing the dev database: %w", err)
+			}
+		}
+	}
 	opts := append([]schema.MigrateOption{
 		schema.WithDir(dir),
 		schema.WithMigrationMode(schema.ModeReplay),
@@ -515,7 +523,7 @@ func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, table
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
 		schema.WithErrNoPlan(true),
-	}, MigrateOptions()...)
+	}, MigrateOptions(dev.Dialect, tables)...)
 	m, err := schema.NewMigrate(entsql.OpenDB(dev.Dialect, dev.SQL), opts...)
 	if err != nil {
 		return "", err
@@ -532,8 +540,41 @@ func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, table
 	}
 	for _, f := range after {
 		if !slices.ContainsFunc(before, func(b atlasmigrate.File) bool { return b.Name() == f.Name() }) {
+			if dev.Dialect == dialect.Postgres {
+				if err := addExtensions(dir, f, before, Extensions(tables)); err != nil {
+					return "", err
+				}
+			}
 			return f.Name(), nil
 		}
 	}
 	return "", ErrNoChanges
+}
+
+// addExtensions starts the new migration f with the creation of each of
+// exts that no migration before it creates, so that a directory applied
+// from scratch has them before the indexes that need them; the checksum
+// file is rewritten.
+func addExtensions(dir atlasmigrate.Dir, f atlasmigrate.File, before []atlasmigrate.File, exts []string) error {
+	var missing []string
+	for _, e := range exts {
+		created := func(f atlasmigrate.File) bool {
+			return strings.Contains(string(f.Bytes()), "CREATE EXTENSION IF NOT EXISTS "+e+";")
+		}
+		if !slices.ContainsFunc(before, created) && !created(f) {
+			missing = append(missing, e)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	body := strings.Join(createExtensions(missing), "\n") + "\n" + string(f.Bytes())
+	if err := dir.WriteFile(f.Name(), []byte(body)); err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	return atlasmigrate.WriteSumFile(dir, sum)
 }

@@ -60,6 +60,9 @@ func TestMigrationsPreserveData(t *testing.T) {
 		{name: "drop_column", table: "users", column: "email", lint: "destructive", change: func() []*schema.Table {
 			return withTable("users", func(t *schema.Table) {
 				t.Columns = slices.DeleteFunc(t.Columns, func(c *schema.Column) bool { return c.Name == "email" })
+				t.Indexes = slices.DeleteFunc(t.Indexes, func(i *schema.Index) bool {
+					return slices.ContainsFunc(i.Columns, func(c *schema.Column) bool { return c.Name == "email" })
+				})
 			})
 		}},
 		{name: "add_index", change: func() []*schema.Table {

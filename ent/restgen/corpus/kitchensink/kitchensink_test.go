@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 		Serve: func(t *testing.T, dbURL string) http.Handler {
 			conn := dbtest.Connect(t, dbURL)
 			client := ent.NewClient(ent.Driver(conn.Driver))
-			if err := client.Schema.Create(context.Background(), database.MigrateOptions()...); err != nil {
+			if err := client.Schema.Create(context.Background(), database.MigrateOptions(conn.Driver.Dialect(), migrate.Tables)...); err != nil {
 				t.Fatal(err)
 			}
 			return conformance.Handler(t, spec, rest.ClassifyError, func(r chi.Router, api *restkit.API) {
@@ -57,7 +57,7 @@ func TestCompositeEdgeSchema(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dbURL string) {
 		conn := dbtest.Connect(t, dbURL)
 		client := ent.NewClient(ent.Driver(conn.Driver))
-		if err := client.Schema.Create(context.Background(), database.MigrateOptions()...); err != nil {
+		if err := client.Schema.Create(context.Background(), database.MigrateOptions(conn.Driver.Dialect(), migrate.Tables)...); err != nil {
 			t.Fatal(err)
 		}
 		ts := httptest.NewServer(conformance.CheckResponses(t, doc, conformance.Handler(t, spec, rest.ClassifyError, func(r chi.Router, api *restkit.API) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent"
+	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/migrate"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/rest"
 	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server/conformance"
@@ -40,7 +41,7 @@ func TestAnnotations(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dbURL string) {
 		conn := dbtest.Connect(t, dbURL)
 		client := ent.NewClient(ent.Driver(conn.Driver))
-		if err := client.Schema.Create(t.Context(), database.MigrateOptions()...); err != nil {
+		if err := client.Schema.Create(t.Context(), database.MigrateOptions(conn.Driver.Dialect(), migrate.Tables)...); err != nil {
 			t.Fatal(err)
 		}
 		ts := httptest.NewServer(conformance.CheckResponses(t, doc, conformance.Handler(t, spec, rest.ClassifyError, func(r chi.Router, api *restkit.API) {

@@ -303,12 +303,22 @@ func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMod
 }
 
 // total is the total of a list as lq asks: exact (count()), planned (the
-// planner's estimate of table's rows lq selects, exact where there is
-// none: SQLite, and lists of an edge, whose table is ""), or none (false).
+// planner's estimate of table's rows lq selects), estimated (exact up to
+// restkit.EstimateAbove rows, planned beyond) or none. Where there is no
+// estimate (SQLite, and lists of an edge, whose table is "") it is exact.
 func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
 	switch lq.Count {
 	case restkit.CountNone:
 		return 0, restkit.CountNone, nil
+	case restkit.CountEstimated:
+		if table != "" && h.drv.Dialect() == dialect.Postgres {
+			n, err := restkit.CappedCount(ctx, h.drv, table, lq, restkit.EstimateAbove+1)
+			if err != nil || n <= restkit.EstimateAbove {
+				return n, restkit.CountExact, err
+			}
+			planned, _, err := restkit.PlannedCount(ctx, h.drv, table, lq)
+			return max(planned, n), restkit.CountPlanned, err
+		}
 	case restkit.CountPlanned:
 		if table != "" {
 			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
@@ -951,6 +961,7 @@ func (h *handler) listAccountNotes(w http.ResponseWriter, r *http.Request) error
 	q := h.client.Account.Query().
 		Where(account.ID(id)).
 		QueryNotes().
+		Unique(false).
 		Where(predicate.Note(lq.Filter))
 	out, err := h.pageNotes(ctx, q, lq, inc, "")
 	if err != nil {
@@ -980,6 +991,7 @@ func (h *handler) listAccountReviews(w http.ResponseWriter, r *http.Request) err
 	q := h.client.Account.Query().
 		Where(account.ID(id)).
 		QueryReviews().
+		Unique(false).
 		Where(predicate.Note(lq.Filter))
 	out, err := h.pageNotes(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1038,6 +1050,7 @@ func (h *handler) listAccountFollowers(w http.ResponseWriter, r *http.Request) e
 	q := h.client.Account.Query().
 		Where(account.ID(id)).
 		QueryFollowers().
+		Unique(false).
 		Where(predicate.Account(lq.Filter))
 	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1067,6 +1080,7 @@ func (h *handler) listAccountFollowing(w http.ResponseWriter, r *http.Request) e
 	q := h.client.Account.Query().
 		Where(account.ID(id)).
 		QueryFollowing().
+		Unique(false).
 		Where(predicate.Account(lq.Filter))
 	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2020,6 +2034,7 @@ func (h *handler) listCountryRegions(w http.ResponseWriter, r *http.Request) err
 	q := h.client.Country.Query().
 		Where(country.ID(id)).
 		QueryRegions().
+		Unique(false).
 		Where(predicate.Region(lq.Filter))
 	out, err := h.pageRegions(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2049,6 +2064,7 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 	q := h.client.Country.Query().
 		Where(country.ID(id)).
 		QueryAccounts().
+		Unique(false).
 		Where(predicate.Account(lq.Filter))
 	out, err := h.pageAccounts(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2506,6 +2522,7 @@ func (h *handler) listLabelChildren(w http.ResponseWriter, r *http.Request) erro
 	q := h.client.Label.Query().
 		Where(label.ID(id)).
 		QueryChildren().
+		Unique(false).
 		Where(predicate.Label(lq.Filter))
 	out, err := h.pageLabels(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2535,6 +2552,7 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 	q := h.client.Label.Query().
 		Where(label.ID(id)).
 		QueryNoteLabels().
+		Unique(false).
 		Where(predicate.NoteLabel(lq.Filter))
 	out, err := h.pageNoteLabels(ctx, q, lq, inc, "")
 	if err != nil {
@@ -3178,6 +3196,7 @@ func (h *handler) listNoteComments(w http.ResponseWriter, r *http.Request) error
 	q := h.client.Note.Query().
 		Where(note.ID(id)).
 		QueryComments().
+		Unique(false).
 		Where(predicate.Comment(lq.Filter))
 	out, err := h.pageComments(ctx, q, lq, inc, "")
 	if err != nil {
@@ -3207,6 +3226,7 @@ func (h *handler) listNoteNoteLabels(w http.ResponseWriter, r *http.Request) err
 	q := h.client.Note.Query().
 		Where(note.ID(id)).
 		QueryNoteLabels().
+		Unique(false).
 		Where(predicate.NoteLabel(lq.Filter))
 	out, err := h.pageNoteLabels(ctx, q, lq, inc, "")
 	if err != nil {

@@ -67,7 +67,8 @@ type Account struct {
 type AccountList struct {
 	Items []*Account `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -572,7 +573,8 @@ type Comment struct {
 type CommentList struct {
 	Items []*Comment `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -703,7 +705,8 @@ type Country struct {
 type CountryList struct {
 	Items []*Country `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -935,7 +938,8 @@ type Label struct {
 type LabelList struct {
 	Items []*Label `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1205,7 +1209,8 @@ type Note struct {
 type NoteList struct {
 	Items []*Note `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1555,7 +1560,8 @@ type NoteLabel struct {
 type NoteLabelList struct {
 	Items []*NoteLabel `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1696,7 +1702,8 @@ type Region struct {
 type RegionList struct {
 	Items []*Region `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1839,7 +1846,8 @@ type Sample struct {
 type SampleList struct {
 	Items []*Sample `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -2114,7 +2122,8 @@ type Wallet struct {
 type WalletList struct {
 	Items []*Wallet `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -2251,7 +2260,8 @@ type Watch struct {
 type WatchList struct {
 	Items []*Watch `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`

@@ -244,12 +244,22 @@ func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMod
 }
 
 // total is the total of a list as lq asks: exact (count()), planned (the
-// planner's estimate of table's rows lq selects, exact where there is
-// none: SQLite, and lists of an edge, whose table is ""), or none (false).
+// planner's estimate of table's rows lq selects), estimated (exact up to
+// restkit.EstimateAbove rows, planned beyond) or none. Where there is no
+// estimate (SQLite, and lists of an edge, whose table is "") it is exact.
 func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
 	switch lq.Count {
 	case restkit.CountNone:
 		return 0, restkit.CountNone, nil
+	case restkit.CountEstimated:
+		if table != "" && h.drv.Dialect() == dialect.Postgres {
+			n, err := restkit.CappedCount(ctx, h.drv, table, lq, restkit.EstimateAbove+1)
+			if err != nil || n <= restkit.EstimateAbove {
+				return n, restkit.CountExact, err
+			}
+			planned, _, err := restkit.PlannedCount(ctx, h.drv, table, lq)
+			return max(planned, n), restkit.CountPlanned, err
+		}
 	case restkit.CountPlanned:
 		if table != "" {
 			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
@@ -933,6 +943,7 @@ func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) e
 	q := h.client.Category.Query().
 		Where(category.ID(id)).
 		QueryChildren().
+		Unique(false).
 		Where(predicate.Category(lq.Filter))
 	out, err := h.pageCategorys(ctx, q, lq, inc, "")
 	if err != nil {
@@ -962,6 +973,7 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 	q := h.client.Category.Query().
 		Where(category.ID(id)).
 		QueryProducts().
+		Unique(false).
 		Where(predicate.Product(lq.Filter))
 	out, err := h.pageProducts(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1365,6 +1377,7 @@ func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) 
 	q := h.client.Customer.Query().
 		Where(customer.ID(id)).
 		QueryAddresses().
+		Unique(false).
 		Where(predicate.Address(lq.Filter))
 	out, err := h.pageAddresss(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1394,6 +1407,7 @@ func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) err
 	q := h.client.Customer.Query().
 		Where(customer.ID(id)).
 		QueryOrders().
+		Unique(false).
 		Where(predicate.Order(lq.Filter))
 	out, err := h.pageOrders(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1423,6 +1437,7 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 	q := h.client.Customer.Query().
 		Where(customer.ID(id)).
 		QueryReviews().
+		Unique(false).
 		Where(predicate.Review(lq.Filter))
 	out, err := h.pageReviews(ctx, q, lq, inc, "")
 	if err != nil {
@@ -1763,6 +1778,7 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 	q := h.client.Order.Query().
 		Where(order.ID(id)).
 		QueryLines().
+		Unique(false).
 		Where(predicate.OrderLine(lq.Filter))
 	out, err := h.pageOrderLines(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2484,6 +2500,7 @@ func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) e
 	q := h.client.Product.Query().
 		Where(product.ID(id)).
 		QuerySuppliers().
+		Unique(false).
 		Where(predicate.Supplier(lq.Filter))
 	out, err := h.pageSuppliers(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2513,6 +2530,7 @@ func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error
 	q := h.client.Product.Query().
 		Where(product.ID(id)).
 		QueryLines().
+		Unique(false).
 		Where(predicate.OrderLine(lq.Filter))
 	out, err := h.pageOrderLines(ctx, q, lq, inc, "")
 	if err != nil {
@@ -2542,6 +2560,7 @@ func (h *handler) listProductReviews(w http.ResponseWriter, r *http.Request) err
 	q := h.client.Product.Query().
 		Where(product.ID(id)).
 		QueryReviews().
+		Unique(false).
 		Where(predicate.Review(lq.Filter))
 	out, err := h.pageReviews(ctx, q, lq, inc, "")
 	if err != nil {
@@ -3099,6 +3118,7 @@ func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) e
 	q := h.client.Supplier.Query().
 		Where(supplier.ID(id)).
 		QueryProducts().
+		Unique(false).
 		Where(predicate.Product(lq.Filter))
 	out, err := h.pageProducts(ctx, q, lq, inc, "")
 	if err != nil {

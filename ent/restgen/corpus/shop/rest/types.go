@@ -47,7 +47,8 @@ type Address struct {
 type AddressList struct {
 	Items []*Address `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -199,7 +200,8 @@ type Category struct {
 type CategoryList struct {
 	Items []*Category `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -436,7 +438,8 @@ type Customer struct {
 type CustomerList struct {
 	Items []*Customer `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -680,7 +683,8 @@ type Order struct {
 type OrderList struct {
 	Items []*Order `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -875,7 +879,8 @@ type OrderLine struct {
 type OrderLineList struct {
 	Items []*OrderLine `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1027,7 +1032,8 @@ type Product struct {
 type ProductList struct {
 	Items []*Product `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1307,7 +1313,8 @@ type Review struct {
 type ReviewList struct {
 	Items []*Review `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -1449,7 +1456,8 @@ type Supplier struct {
 type SupplierList struct {
 	Items []*Supplier `json:"items"`
 	// Total is the number of rows matching the filters, over all pages:
-	// exact, estimated (Prefer: count=planned) or absent (count=none).
+	// exact up to restkit.EstimateAbove and estimated beyond by default,
+	// as the request's Prefer: count=… chose otherwise.
 	Total int `json:"total"`
 	// NextCursor continues after this page; empty on the last one.
 	NextCursor string `json:"next_cursor,omitempty"`

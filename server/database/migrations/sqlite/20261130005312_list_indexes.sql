@@ -1,0 +1,2 @@
+-- Create index "user_name" to table: "users"
+CREATE INDEX `user_name` ON `users` (`name`);
