@@ -26,7 +26,6 @@ import (
 	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -80,7 +79,7 @@ func newPerfEnv(tb testing.TB, pool database.Pool) *perfEnv {
 	if _, err := db.SQL.Exec("ANALYZE"); err != nil {
 		tb.Fatal(err)
 	}
-	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL), quiet: true}
+	c := &counter{Driver: db.Driver, quiet: true}
 	served := &database.DB{Client: ent.NewClient(ent.Driver(c)), Driver: c, SQL: db.SQL, Dialect: db.Dialect}
 	cfg := server.DefaultConfig()
 	cfg.Pool = pool

@@ -20,7 +20,6 @@ import (
 	"github.com/entblog/blog/server/database/dbtest"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -105,7 +104,7 @@ type counter struct {
 func newCountingAPI(t *testing.T, dbURL string) (*testAPI, *counter) {
 	t.Helper()
 	db := dbtest.Open(t, dbURL)
-	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	c := &counter{Driver: db.Driver}
 	return serve(t, db, ent.NewClient(ent.Driver(c)), c), c
 }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/entblog/blog/server/database"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 )
 
 // The million-post dataset is made once, outside the tests, by
@@ -109,7 +108,7 @@ func newMillionEnv(tb testing.TB) *millionEnv {
 	if _, err := db.SQL.Exec("ANALYZE"); err != nil {
 		tb.Fatal(err)
 	}
-	c := &counter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	c := &counter{Driver: db.Driver} // as the service opens it: with its argument rewrites
 	served := &database.DB{Client: ent.NewClient(ent.Driver(c)), Driver: c, SQL: db.SQL, Dialect: db.Dialect}
 	h, err := server.New(ctx, served, slog.New(slog.DiscardHandler), server.DefaultConfig())
 	if err != nil {

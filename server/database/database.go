@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,6 +131,8 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
 	switch driver {
+	case DriverPGX:
+		drv = planPatterns(drv)
 	case DriverPQ:
 		drv = jsonAsText(drv)
 	case "sqlite":
@@ -387,7 +390,11 @@ func MigrateOptions(dia string, tables []*schema.Table) []schema.MigrateOption {
 }
 
 // indexForeignKeys adds to t an index on each foreign key that is not a
-// prefix of its primary key or of one of its indexes.
+// prefix of its primary key or of one of its indexes. When the key's
+// columns are part of the primary key (post_tags(post_id, tag_id)), the
+// index goes on with the rest of the primary key (tag_id, post_id): the
+// rows of one tag are then in post order, so a page of a tag's posts, and
+// their count, read the index and nothing else.
 func indexForeignKeys(t *atlas.Table) {
 	for _, fk := range t.ForeignKeys {
 		if len(fk.Columns) == 0 || leads(t, fk.Columns) {
@@ -397,10 +404,29 @@ func indexForeignKeys(t *atlas.Table) {
 		for _, c := range fk.Columns {
 			name += "_" + c.Name
 		}
-		if _, ok := t.Index(name); !ok {
-			t.AddIndexes(atlas.NewIndex(name).AddColumns(fk.Columns...))
+		if _, ok := t.Index(name); ok {
+			continue
+		}
+		cols := slices.Clone(fk.Columns)
+		if t.PrimaryKey != nil && inKey(t.PrimaryKey, fk.Columns) {
+			for _, p := range t.PrimaryKey.Parts {
+				if p.C != nil && !slices.Contains(cols, p.C) {
+					cols = append(cols, p.C)
+				}
+			}
+		}
+		t.AddIndexes(atlas.NewIndex(name).AddColumns(cols...))
+	}
+}
+
+// inKey reports whether every one of cols is a column of key.
+func inKey(key *atlas.Index, cols []*atlas.Column) bool {
+	for _, c := range cols {
+		if !slices.ContainsFunc(key.Parts, func(p *atlas.IndexPart) bool { return p.C != nil && p.C.Name == c.Name }) {
+			return false
 		}
 	}
+	return true
 }
 
 // leads reports whether cols are the first columns of t's primary key or of

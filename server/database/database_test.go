@@ -12,6 +12,7 @@ import (
 	"github.com/entblog/blog/server/database/dbtest"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 )
 
 // TestForeignKeysIndexed checks that every foreign-key column leads an index,
@@ -178,5 +179,61 @@ func TestPostgresDrivers(t *testing.T) {
 	}
 	if _, err := database.Open(t.Context(), with("driver", "mysql")); err == nil || !strings.Contains(err.Error(), "want pgx (the default) or pq") {
 		t.Errorf("driver=mysql: got %v, want an error naming the choices", err)
+	}
+}
+
+// TestPatternStatementsPlannedPerValue: on pgx, which prepares and caches
+// statements (and PostgreSQL may then plan them once for any value), a
+// statement matching a substring pattern is never kept prepared: it is
+// planned for its pattern on every run, so that a pattern nothing matches
+// is looked up in a trigram index rather than read off every row. Other
+// statements stay prepared.
+func TestPatternStatementsPlannedPerValue(t *testing.T) {
+	db, err := database.Open(t.Context(), dbtest.Postgres(t), database.WithPool(database.Pool{MaxOpen: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	if _, err := db.SQL.ExecContext(ctx, "CREATE TABLE probe (id int PRIMARY KEY, s text)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.ExecContext(ctx, "INSERT INTO probe SELECT g, 'row ' || g FROM generate_series(1, 100) g"); err != nil {
+		t.Fatal(err)
+	}
+	run := func(query string, arg any) int {
+		var rows entsql.Rows
+		if err := db.Driver.Query(ctx, query, []any{arg}, &rows); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		return n
+	}
+	for range 10 {
+		if n := run("SELECT id FROM probe WHERE s ILIKE $1 ORDER BY id LIMIT 5", "%ow 1%"); n != 5 {
+			t.Fatalf("the pattern statement found %d rows, want 5", n)
+		}
+		if n := run("SELECT id FROM probe WHERE id <= $1", 3); n != 3 {
+			t.Fatalf("the other statement found %d rows, want 3", n)
+		}
+	}
+	prepared := func(like string) int {
+		var n int
+		if err := db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE $1", like).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := prepared("%s ILIKE%"); n != 0 {
+		t.Errorf("the pattern statement is prepared %d times, want never", n)
+	}
+	if strings.Contains(fmt.Sprintf("%T", db.SQL.Driver()), "stdlib.") {
+		if n := prepared("%id <= $1%"); n != 1 {
+			t.Errorf("the other statement is prepared %d times, want once (pgx caches it)", n)
+		}
 	}
 }
