@@ -14,6 +14,7 @@ import (
 	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/openapi"
 	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server"
 	"github.com/entblog/blog/server/conformance"
 	"github.com/entblog/blog/server/database"
@@ -96,7 +97,9 @@ type counter struct {
 	args  [][]any
 	// quiet counts without recording (benchmarks): n holds the count.
 	quiet bool
-	n     atomic.Int64
+	// batches holds the size of each batch sent in one round trip.
+	batches []int
+	n       atomic.Int64
 }
 
 // newCountingAPI serves the API over a fresh database at dbURL through a
@@ -106,6 +109,21 @@ func newCountingAPI(t *testing.T, dbURL string) (*testAPI, *counter) {
 	db := dbtest.Open(t, dbURL)
 	c := &counter{Driver: db.Driver}
 	return serve(t, db, ent.NewClient(ent.Driver(c)), c), c
+}
+
+// SendBatch counts each statement of a batch and sends it as the counted
+// driver would: in one round trip on pgx.
+func (c *counter) SendBatch(ctx context.Context, queries []restkit.BatchQuery) error {
+	for _, q := range queries {
+		c.add(q.SQL, q.Args...)
+	}
+	if b, ok := c.Driver.(restkit.Batcher); ok {
+		c.mu.Lock()
+		c.batches = append(c.batches, len(queries))
+		c.mu.Unlock()
+		return b.SendBatch(ctx, queries)
+	}
+	return restkit.SendEach(ctx, c.Driver, queries)
 }
 
 func (c *counter) add(query string, args ...any) {
@@ -130,7 +148,7 @@ func (c *counter) last() ([]string, [][]any) {
 func (c *counter) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stmts, c.args = nil, nil
+	c.stmts, c.args, c.batches = nil, nil, nil
 	c.n.Store(0)
 }
 

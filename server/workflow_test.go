@@ -482,6 +482,14 @@ func TestIncludeStatementCount(t *testing.T) {
 			t.Errorf("got %d statements at 1 post and %d at 50, want 4 each (user, profile, posts, tags):\n%s\n---\n%s",
 				one, fifty, strings.Join(oneSQL, "\n"), strings.Join(fiftySQL, "\n"))
 		}
+		// On pgx, the user, its profile and its posts, all found by the
+		// user's id, go in one round trip.
+		counter.mu.Lock()
+		batches := slices.Clone(counter.batches)
+		counter.mu.Unlock()
+		if pgx := strings.Contains(fmt.Sprintf("%T", api.DB.SQL.Driver()), "stdlib."); pgx && !slices.Equal(batches, []int{3}) {
+			t.Errorf("on pgx, the read went in batches %v, want one of 3 (user, profile and posts)", batches)
+		}
 		// The nested create itself is a fixed number of statements too,
 		// from 1 post to the most a body may hold, each with 3 tags.
 		creates := func(posts int) (int, []string) {

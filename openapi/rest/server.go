@@ -192,6 +192,34 @@ func (h *handler) total(ctx context.Context, lq *restkit.List, table string, cou
 	return n, restkit.CountExact, err
 }
 
+// keying selects the included edges to load by how their rows are found:
+// by the ids of the nodes (children, many-to-many neighbours), by a
+// foreign key the nodes hold (a post's author), or either. A read queues
+// the first kind with its own row, before it knows the foreign keys.
+type keying int
+
+const (
+	keyedAny keying = iota
+	keyedByID
+	keyedByForeignKey
+)
+
+func (k keying) byID() bool         { return k != keyedByForeignKey }
+func (k keying) byForeignKey() bool { return k != keyedByID }
+
+// runLevel sends the loaders queued on b, then loads the levels below.
+func (h *handler) runLevel(ctx context.Context, b *restkit.Batch, next []func() error) error {
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("loading included edges: %w", err)
+	}
+	for _, load := range next {
+		if err := load(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // includeOf parses the include parameter of a request's query.
 func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
@@ -253,14 +281,15 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkPostInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Post.Query().Where(post.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Post); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Post, counts))
+	if params.Get("count") == "" {
+		return h.readPostRow(w, r, id, inc)
 	}
+	q := h.client.Post.Query().Where(post.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Post)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Post, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
@@ -273,6 +302,35 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setPostCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readPostRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readPostRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Post{ID: id}
+	nodes := []*Post{out}
+	found := false
+	targets := postTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.postRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queuePostEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading post: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("post", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queuePostEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -602,16 +660,32 @@ func (h *handler) readProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkProfileInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Profile.Query().Where(profile.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("profile", id)
-	}
-	if err != nil {
+	return h.readProfileRow(w, r, id, inc)
+}
+
+// readProfileRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readProfileRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Profile{ID: id}
+	nodes := []*Profile{out}
+	found := false
+	targets := profileTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.profileRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueProfileEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading profile: %w", err)
 	}
-	out := newProfile(e, nil)
-	if err := h.loadProfileEdges(r.Context(), []*Profile{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("profile", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueProfileEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -797,14 +871,15 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 	if err := checkTagInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Tag.Query().Where(tag.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Tag); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Tag, counts))
+	if params.Get("count") == "" {
+		return h.readTagRow(w, r, id, inc)
 	}
+	q := h.client.Tag.Query().Where(tag.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Tag)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Tag, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
@@ -817,6 +892,35 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setTagCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readTagRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readTagRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Tag{ID: id}
+	nodes := []*Tag{out}
+	found := false
+	targets := tagTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.tagRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueTagEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading tag: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("tag", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueTagEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -1128,14 +1232,15 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 	if err := checkUserInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.User.Query().Where(user.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.User); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.User, counts))
+	if params.Get("count") == "" {
+		return h.readUserRow(w, r, id, inc)
 	}
+	q := h.client.User.Query().Where(user.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.User)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.User, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
@@ -1148,6 +1253,35 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setUserCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readUserRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readUserRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &User{ID: id}
+	nodes := []*User{out}
+	found := false
+	targets := userTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.userRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueUserEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading user: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("user", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueUserEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -1409,32 +1543,47 @@ func checkPostInclude(inc restkit.Include, prefix string) error {
 
 // loadPostEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadPostEdges(ctx context.Context, nodes []*Post, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queuePostEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queuePostEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queuePostEdges(ctx context.Context, b *restkit.Batch, nodes []*Post, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "author":
-			var next []*User
-			if next, err = h.loadPostAuthor(ctx, nodes); err == nil {
-				err = h.loadUserEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*User)
+				h.queuePostAuthor(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadUserEdges(ctx, *out, sub) })
 			}
 		case "tags":
-			var next []*Tag
-			if next, err = h.loadPostTags(ctx, nodes); err == nil {
-				err = h.loadTagEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Tag)
+				h.queuePostTags(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadTagEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of posts: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildPostRow builds the statement reading posts by id.
+func buildPostRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(post.Table)
+	return restkit.Build(d, b.Select(postColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(post.FieldID))))
 }
 
 // buildPostAuthor builds the statement loading the author of
@@ -1445,8 +1594,9 @@ func buildPostAuthor(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
 }
 
-// loadPostAuthor sets the author of nodes and returns them, each once.
-func (h *handler) loadPostAuthor(ctx context.Context, nodes []*Post) ([]*User, error) {
+// queuePostAuthor queues on b the statement setting the author of
+// nodes; each user is added to out once.
+func (h *handler) queuePostAuthor(ctx context.Context, b *restkit.Batch, nodes []*Post, out *[]*User) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for _, n := range nodes {
@@ -1457,28 +1607,24 @@ func (h *handler) loadPostAuthor(ctx context.Context, nodes []*Post) ([]*User, e
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*User, 0, len(ids))
 	row := new(User)
 	targets := userTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.postAuthor, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.postAuthor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(User)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Author = byID[n.AuthorID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Author = byID[n.AuthorID]
-	}
-	return out, nil
 }
 
 // buildPostTags builds the statement loading the tags of
@@ -1496,8 +1642,9 @@ func buildPostTags(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadPostTags sets the tags of nodes and returns them, each once.
-func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, error) {
+// queuePostTags queues on b the statement setting the tags of
+// nodes; each tag is added to out once.
+func (h *handler) queuePostTags(ctx context.Context, b *restkit.Batch, nodes []*Post, out *[]*Tag) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Post, len(nodes))
 	for i, n := range nodes {
@@ -1506,11 +1653,10 @@ func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, erro
 		n.Tags = []*Tag{}
 	}
 	seen := make(map[int]*Tag)
-	var out []*Tag
 	var owner int
 	row := new(Tag)
 	targets := tagTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.postTags, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.postTags, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1519,13 +1665,12 @@ func (h *handler) loadPostTags(ctx context.Context, nodes []*Post) ([]*Tag, erro
 			c = new(Tag)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Tags = append(n.Tags, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // postColumns are the columns of t that postTargets scans, in order.
@@ -1572,27 +1717,41 @@ func checkProfileInclude(inc restkit.Include, prefix string) error {
 
 // loadProfileEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadProfileEdges(ctx context.Context, nodes []*Profile, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueProfileEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueProfileEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueProfileEdges(ctx context.Context, b *restkit.Batch, nodes []*Profile, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "user":
-			var next []*User
-			if next, err = h.loadProfileUser(ctx, nodes); err == nil {
-				err = h.loadUserEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*User)
+				h.queueProfileUser(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadUserEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of profiles: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildProfileRow builds the statement reading profiles by id.
+func buildProfileRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(profile.Table)
+	return restkit.Build(d, b.Select(profileColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(profile.FieldID))))
 }
 
 // buildProfileUser builds the statement loading the user of
@@ -1603,8 +1762,9 @@ func buildProfileUser(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
 }
 
-// loadProfileUser sets the user of nodes and returns them, each once.
-func (h *handler) loadProfileUser(ctx context.Context, nodes []*Profile) ([]*User, error) {
+// queueProfileUser queues on b the statement setting the user of
+// nodes; each user is added to out once.
+func (h *handler) queueProfileUser(ctx context.Context, b *restkit.Batch, nodes []*Profile, out *[]*User) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for _, n := range nodes {
@@ -1615,28 +1775,24 @@ func (h *handler) loadProfileUser(ctx context.Context, nodes []*Profile) ([]*Use
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*User, 0, len(ids))
 	row := new(User)
 	targets := userTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.profileUser, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.profileUser, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(User)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.User = byID[n.UserID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.User = byID[n.UserID]
-	}
-	return out, nil
 }
 
 // profileColumns are the columns of t that profileTargets scans, in order.
@@ -1681,27 +1837,41 @@ func checkTagInclude(inc restkit.Include, prefix string) error {
 
 // loadTagEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadTagEdges(ctx context.Context, nodes []*Tag, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueTagEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueTagEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueTagEdges(ctx context.Context, b *restkit.Batch, nodes []*Tag, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "posts":
-			var next []*Post
-			if next, err = h.loadTagPosts(ctx, nodes); err == nil {
-				err = h.loadPostEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Post)
+				h.queueTagPosts(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadPostEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of tags: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildTagRow builds the statement reading tags by id.
+func buildTagRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(tag.Table)
+	return restkit.Build(d, b.Select(tagColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(tag.FieldID))))
 }
 
 // buildTagPosts builds the statement loading the posts of
@@ -1724,8 +1894,9 @@ func buildTagPosts(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadTagPosts sets the posts of nodes and returns them, each once.
-func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, error) {
+// queueTagPosts queues on b the statement setting the posts of
+// nodes; each post is added to out once.
+func (h *handler) queueTagPosts(ctx context.Context, b *restkit.Batch, nodes []*Tag, out *[]*Post) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Tag, len(nodes))
 	for i, n := range nodes {
@@ -1734,11 +1905,10 @@ func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, erro
 		n.Posts = []*Post{}
 	}
 	seen := make(map[int]*Post)
-	var out []*Post
 	var owner int
 	row := new(Post)
 	targets := postTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.tagPosts, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.tagPosts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1747,13 +1917,12 @@ func (h *handler) loadTagPosts(ctx context.Context, nodes []*Tag) ([]*Post, erro
 			c = new(Post)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Posts = append(n.Posts, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // tagColumns are the columns of t that tagTargets scans, in order.
@@ -1800,32 +1969,47 @@ func checkUserInclude(inc restkit.Include, prefix string) error {
 
 // loadUserEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadUserEdges(ctx context.Context, nodes []*User, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueUserEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueUserEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueUserEdges(ctx context.Context, b *restkit.Batch, nodes []*User, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "profile":
-			var next []*Profile
-			if next, err = h.loadUserProfile(ctx, nodes); err == nil {
-				err = h.loadProfileEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Profile)
+				h.queueUserProfile(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadProfileEdges(ctx, *out, sub) })
 			}
 		case "posts":
-			var next []*Post
-			if next, err = h.loadUserPosts(ctx, nodes); err == nil {
-				err = h.loadPostEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Post)
+				h.queueUserPosts(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadPostEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of users: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildUserRow builds the statement reading users by id.
+func buildUserRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(user.Table)
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
 }
 
 // buildUserProfile builds the statement loading the profile of
@@ -1840,18 +2024,18 @@ func buildUserProfile(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadUserProfile sets the profile of nodes and returns them, each once.
-func (h *handler) loadUserProfile(ctx context.Context, nodes []*User) ([]*Profile, error) {
+// queueUserProfile queues on b the statement setting the profile of
+// nodes; each profile is added to out.
+func (h *handler) queueUserProfile(ctx context.Context, b *restkit.Batch, nodes []*User, out *[]*Profile) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 	}
-	var out []*Profile
 	row := new(Profile)
 	targets := profileTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.userProfile, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.userProfile, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1859,10 +2043,9 @@ func (h *handler) loadUserProfile(ctx context.Context, nodes []*User) ([]*Profil
 		*c = *row
 		n := byID[c.UserID]
 		n.Profile = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildUserPosts builds the statement loading the posts of
@@ -1884,8 +2067,9 @@ func buildUserPosts(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadUserPosts sets the posts of nodes and returns them, each once.
-func (h *handler) loadUserPosts(ctx context.Context, nodes []*User) ([]*Post, error) {
+// queueUserPosts queues on b the statement setting the posts of
+// nodes; each post is added to out.
+func (h *handler) queueUserPosts(ctx context.Context, b *restkit.Batch, nodes []*User, out *[]*Post) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*User, len(nodes))
 	for i, n := range nodes {
@@ -1893,10 +2077,9 @@ func (h *handler) loadUserPosts(ctx context.Context, nodes []*User) ([]*Post, er
 		byID[n.ID] = n
 		n.Posts = []*Post{}
 	}
-	var out []*Post
 	row := new(Post)
 	targets := postTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.userPosts, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.userPosts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -1904,10 +2087,9 @@ func (h *handler) loadUserPosts(ctx context.Context, nodes []*User) ([]*Post, er
 		*c = *row
 		n := byID[c.AuthorID]
 		n.Posts = append(n.Posts, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // userColumns are the columns of t that userTargets scans, in order.
@@ -2185,6 +2367,10 @@ func checkUserIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) err
 // statements are the statements that load included edges, built once per
 // dialect: for each edge, one for a single parent and one for more.
 type statements struct {
+	postRow     restkit.Stmts
+	profileRow  restkit.Stmts
+	tagRow      restkit.Stmts
+	userRow     restkit.Stmts
 	postAuthor  restkit.Stmts
 	postTags    restkit.Stmts
 	profileUser restkit.Stmts
@@ -2195,6 +2381,10 @@ type statements struct {
 
 func newStatements(d string) *statements {
 	return &statements{
+		postRow:     restkit.Stmts{One: buildPostRow(d), Many: buildPostRow(d)},
+		profileRow:  restkit.Stmts{One: buildProfileRow(d), Many: buildProfileRow(d)},
+		tagRow:      restkit.Stmts{One: buildTagRow(d), Many: buildTagRow(d)},
+		userRow:     restkit.Stmts{One: buildUserRow(d), Many: buildUserRow(d)},
 		postAuthor:  restkit.Stmts{One: buildPostAuthor(d, true), Many: buildPostAuthor(d, false)},
 		postTags:    restkit.Stmts{One: buildPostTags(d, true), Many: buildPostTags(d, false)},
 		profileUser: restkit.Stmts{One: buildProfileUser(d, true), Many: buildProfileUser(d, false)},

@@ -152,24 +152,6 @@ func tooManyIncluded() error {
 	return badInclude("would load more than %d rows; ask for fewer items (itemsPerPage) or fewer, shallower include paths", MaxIncludedRows)
 }
 
-// EachRow runs the statement of sts for ids on drv and calls f for each row.
-// The generated loaders of included edges use it to scan rows straight into
-// the API types. It stops with a 400 once the request has loaded
-// MaxIncludedRows included rows.
-func EachRow[T ID](ctx context.Context, drv dialect.Driver, sts Stmts, ids []T, f func(*sql.Rows) error) error {
-	query, args := Query(sts.For(len(ids)), ids)
-	budget, _ := ctx.Value(includeBudgetKey{}).(*includeBudget)
-	if budget == nil {
-		return eachRow(ctx, drv, query, args, f)
-	}
-	return eachRow(ctx, drv, query, args, func(rows *sql.Rows) error {
-		if budget.left.Add(-1) < 0 {
-			return tooManyIncluded()
-		}
-		return f(rows)
-	})
-}
-
 // eachRow runs query on drv and calls f for each row.
 func eachRow(ctx context.Context, drv dialect.Driver, query string, args []any, f func(*sql.Rows) error) error {
 	var rows sql.Rows

@@ -132,7 +132,7 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
 	switch driver {
 	case DriverPGX:
-		drv = planPatterns(drv)
+		drv = pgxBatcher{planPatterns(drv), pool}
 	case DriverPQ:
 		drv = jsonAsText(drv)
 	case "sqlite":

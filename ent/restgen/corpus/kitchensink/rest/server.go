@@ -331,6 +331,34 @@ func (h *handler) total(ctx context.Context, lq *restkit.List, table string, cou
 	return n, restkit.CountExact, err
 }
 
+// keying selects the included edges to load by how their rows are found:
+// by the ids of the nodes (children, many-to-many neighbours), by a
+// foreign key the nodes hold (a post's author), or either. A read queues
+// the first kind with its own row, before it knows the foreign keys.
+type keying int
+
+const (
+	keyedAny keying = iota
+	keyedByID
+	keyedByForeignKey
+)
+
+func (k keying) byID() bool         { return k != keyedByForeignKey }
+func (k keying) byForeignKey() bool { return k != keyedByID }
+
+// runLevel sends the loaders queued on b, then loads the levels below.
+func (h *handler) runLevel(ctx context.Context, b *restkit.Batch, next []func() error) error {
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("loading included edges: %w", err)
+	}
+	for _, load := range next {
+		if err := load(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // includeOf parses the include parameter of a request's query.
 func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
@@ -693,14 +721,15 @@ func (h *handler) readAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := checkAccountInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Account.Query().Where(account.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Account); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Account, counts))
+	if params.Get("count") == "" {
+		return h.readAccountRow(w, r, id, inc)
 	}
+	q := h.client.Account.Query().Where(account.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Account)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Account, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("account", id)
@@ -713,6 +742,35 @@ func (h *handler) readAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setAccountCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readAccountRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readAccountRow(w http.ResponseWriter, r *http.Request, id uuid.UUID, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Account{ID: id}
+	nodes := []*Account{out}
+	found := false
+	targets := accountTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.accountRow, []uuid.UUID{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueAccountEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading account: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("account", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueAccountEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -1553,16 +1611,32 @@ func (h *handler) readComment(w http.ResponseWriter, r *http.Request) error {
 	if err := checkCommentInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Comment.Query().Where(comment.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("comment", id)
-	}
-	if err != nil {
+	return h.readCommentRow(w, r, id, inc)
+}
+
+// readCommentRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readCommentRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Comment{ID: id}
+	nodes := []*Comment{out}
+	found := false
+	targets := commentTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.commentRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueCommentEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading comment: %w", err)
 	}
-	out := newComment(e, nil)
-	if err := h.loadCommentEdges(r.Context(), []*Comment{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("comment", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueCommentEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -1893,14 +1967,15 @@ func (h *handler) readCountry(w http.ResponseWriter, r *http.Request) error {
 	if err := checkCountryInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Country.Query().Where(country.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Country); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Country, counts))
+	if params.Get("count") == "" {
+		return h.readCountryRow(w, r, id, inc)
 	}
+	q := h.client.Country.Query().Where(country.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Country)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Country, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("country", id)
@@ -1913,6 +1988,35 @@ func (h *handler) readCountry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setCountryCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readCountryRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readCountryRow(w http.ResponseWriter, r *http.Request, id string, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Country{ID: id}
+	nodes := []*Country{out}
+	found := false
+	targets := countryTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.countryRow, []string{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueCountryEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading country: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("country", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueCountryEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -2291,14 +2395,15 @@ func (h *handler) readLabel(w http.ResponseWriter, r *http.Request) error {
 	if err := checkLabelInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Label.Query().Where(label.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Label); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Label, counts))
+	if params.Get("count") == "" {
+		return h.readLabelRow(w, r, id, inc)
 	}
+	q := h.client.Label.Query().Where(label.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Label)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Label, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("label", id)
@@ -2311,6 +2416,35 @@ func (h *handler) readLabel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setLabelCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readLabelRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readLabelRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Label{ID: id}
+	nodes := []*Label{out}
+	found := false
+	targets := labelTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.labelRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueLabelEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading label: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("label", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueLabelEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -2881,14 +3015,15 @@ func (h *handler) readNote(w http.ResponseWriter, r *http.Request) error {
 	if err := checkNoteInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Note.Query().Where(note.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Note); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Note, counts))
+	if params.Get("count") == "" {
+		return h.readNoteRow(w, r, id, inc)
 	}
+	q := h.client.Note.Query().Where(note.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Note)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Note, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("note", id)
@@ -2901,6 +3036,35 @@ func (h *handler) readNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setNoteCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readNoteRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readNoteRow(w http.ResponseWriter, r *http.Request, id string, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Note{ID: id}
+	nodes := []*Note{out}
+	found := false
+	targets := noteTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.noteRow, []string{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueNoteEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading note: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("note", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueNoteEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -3487,16 +3651,32 @@ func (h *handler) readNoteLabel(w http.ResponseWriter, r *http.Request) error {
 	if err := checkNoteLabelInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.NoteLabel.Query().Where(notelabel.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("note_label", id)
-	}
-	if err != nil {
+	return h.readNoteLabelRow(w, r, id, inc)
+}
+
+// readNoteLabelRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readNoteLabelRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &NoteLabel{ID: id}
+	nodes := []*NoteLabel{out}
+	found := false
+	targets := noteLabelTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.noteLabelRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueNoteLabelEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading note_label: %w", err)
 	}
-	out := newNoteLabel(e, nil)
-	if err := h.loadNoteLabelEdges(r.Context(), []*NoteLabel{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("note_label", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueNoteLabelEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -3723,16 +3903,32 @@ func (h *handler) readRegion(w http.ResponseWriter, r *http.Request) error {
 	if err := checkRegionInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Region.Query().Where(region.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("region", id)
-	}
-	if err != nil {
+	return h.readRegionRow(w, r, id, inc)
+}
+
+// readRegionRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readRegionRow(w http.ResponseWriter, r *http.Request, id uuid.UUID, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Region{ID: id}
+	nodes := []*Region{out}
+	found := false
+	targets := regionTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.regionRow, []uuid.UUID{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueRegionEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading region: %w", err)
 	}
-	out := newRegion(e, nil)
-	if err := h.loadRegionEdges(r.Context(), []*Region{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("region", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueRegionEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -3980,16 +4176,32 @@ func (h *handler) readSample(w http.ResponseWriter, r *http.Request) error {
 	if err := checkSampleInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Sample.Query().Where(sample.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("sample", id)
-	}
-	if err != nil {
+	return h.readSampleRow(w, r, id, inc)
+}
+
+// readSampleRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readSampleRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Sample{ID: id}
+	nodes := []*Sample{out}
+	found := false
+	targets := sampleTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.sampleRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueSampleEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading sample: %w", err)
 	}
-	out := newSample(e, nil)
-	if err := h.loadSampleEdges(r.Context(), []*Sample{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("sample", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueSampleEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -4219,16 +4431,32 @@ func (h *handler) readWallet(w http.ResponseWriter, r *http.Request) error {
 	if err := checkWalletInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Wallet.Query().Where(wallet.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("wallet", id)
-	}
-	if err != nil {
+	return h.readWalletRow(w, r, id, inc)
+}
+
+// readWalletRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readWalletRow(w http.ResponseWriter, r *http.Request, id int64, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Wallet{ID: id}
+	nodes := []*Wallet{out}
+	found := false
+	targets := walletTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.walletRow, []int64{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueWalletEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading wallet: %w", err)
 	}
-	out := newWallet(e, nil)
-	if err := h.loadWalletEdges(r.Context(), []*Wallet{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("wallet", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueWalletEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -4428,72 +4656,95 @@ func checkAccountInclude(inc restkit.Include, prefix string) error {
 
 // loadAccountEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadAccountEdges(ctx context.Context, nodes []*Account, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueAccountEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueAccountEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueAccountEdges(ctx context.Context, b *restkit.Batch, nodes []*Account, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "country":
-			var next []*Country
-			if next, err = h.loadAccountCountry(ctx, nodes); err == nil {
-				err = h.loadCountryEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Country)
+				h.queueAccountCountry(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCountryEdges(ctx, *out, sub) })
 			}
 		case "wallet":
-			var next []*Wallet
-			if next, err = h.loadAccountWallet(ctx, nodes); err == nil {
-				err = h.loadWalletEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Wallet)
+				h.queueAccountWallet(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadWalletEdges(ctx, *out, sub) })
 			}
 		case "notes":
-			var next []*Note
-			if next, err = h.loadAccountNotes(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Note)
+				h.queueAccountNotes(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		case "reviews":
-			var next []*Note
-			if next, err = h.loadAccountReviews(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Note)
+				h.queueAccountReviews(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		case "watching":
-			var next []*Note
-			if next, err = h.loadAccountWatching(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Note)
+				h.queueAccountWatching(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		case "followers":
-			var next []*Account
-			if next, err = h.loadAccountFollowers(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Account)
+				h.queueAccountFollowers(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "following":
-			var next []*Account
-			if next, err = h.loadAccountFollowing(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Account)
+				h.queueAccountFollowing(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "predecessor":
-			var next []*Account
-			if next, err = h.loadAccountPredecessor(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Account)
+				h.queueAccountPredecessor(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "successor":
-			var next []*Account
-			if next, err = h.loadAccountSuccessor(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Account)
+				h.queueAccountSuccessor(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "watches":
-			var next []*Watch
-			if next, err = h.loadAccountWatches(ctx, nodes); err == nil {
-				err = h.loadWatchEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Watch)
+				h.queueAccountWatches(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadWatchEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of accounts: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildAccountRow builds the statement reading accounts by id.
+func buildAccountRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(account.Table)
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
 }
 
 // buildAccountCountry builds the statement loading the country of
@@ -4504,8 +4755,9 @@ func buildAccountCountry(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
 }
 
-// loadAccountCountry sets the country of nodes and returns them, each once.
-func (h *handler) loadAccountCountry(ctx context.Context, nodes []*Account) ([]*Country, error) {
+// queueAccountCountry queues on b the statement setting the country of
+// nodes; each country is added to out once.
+func (h *handler) queueAccountCountry(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Country) {
 	ids := make([]string, 0, len(nodes))
 	byID := make(map[string]*Country, len(nodes))
 	for _, n := range nodes {
@@ -4519,30 +4771,26 @@ func (h *handler) loadAccountCountry(ctx context.Context, nodes []*Account) ([]*
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Country, 0, len(ids))
 	row := new(Country)
 	targets := countryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountCountry, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountCountry, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Country)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.CountryID != nil {
-			n.Country = byID[*n.CountryID]
+	}, func() {
+		for _, n := range nodes {
+			if n.CountryID != nil {
+				n.Country = byID[*n.CountryID]
+			}
 		}
-	}
-	return out, nil
+	})
 }
 
 // buildAccountWallet builds the statement loading the wallet of
@@ -4557,18 +4805,18 @@ func buildAccountWallet(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountWallet sets the wallet of nodes and returns them, each once.
-func (h *handler) loadAccountWallet(ctx context.Context, nodes []*Account) ([]*Wallet, error) {
+// queueAccountWallet queues on b the statement setting the wallet of
+// nodes; each wallet is added to out.
+func (h *handler) queueAccountWallet(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Wallet) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 	}
-	var out []*Wallet
 	row := new(Wallet)
 	targets := walletTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWallet, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountWallet, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4576,10 +4824,9 @@ func (h *handler) loadAccountWallet(ctx context.Context, nodes []*Account) ([]*W
 		*c = *row
 		n := byID[c.AccountID]
 		n.Wallet = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountNotes builds the statement loading the notes of
@@ -4601,8 +4848,9 @@ func buildAccountNotes(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountNotes sets the notes of nodes and returns them, each once.
-func (h *handler) loadAccountNotes(ctx context.Context, nodes []*Account) ([]*Note, error) {
+// queueAccountNotes queues on b the statement setting the notes of
+// nodes; each note is added to out.
+func (h *handler) queueAccountNotes(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Note) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
@@ -4610,10 +4858,9 @@ func (h *handler) loadAccountNotes(ctx context.Context, nodes []*Account) ([]*No
 		byID[n.ID] = n
 		n.Notes = []*Note{}
 	}
-	var out []*Note
 	row := new(Note)
 	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountNotes, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountNotes, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4621,10 +4868,9 @@ func (h *handler) loadAccountNotes(ctx context.Context, nodes []*Account) ([]*No
 		*c = *row
 		n := byID[c.AuthorID]
 		n.Notes = append(n.Notes, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountReviews builds the statement loading the reviews of
@@ -4646,8 +4892,9 @@ func buildAccountReviews(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountReviews sets the reviews of nodes and returns them, each once.
-func (h *handler) loadAccountReviews(ctx context.Context, nodes []*Account) ([]*Note, error) {
+// queueAccountReviews queues on b the statement setting the reviews of
+// nodes; each note is added to out.
+func (h *handler) queueAccountReviews(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Note) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
@@ -4655,10 +4902,9 @@ func (h *handler) loadAccountReviews(ctx context.Context, nodes []*Account) ([]*
 		byID[n.ID] = n
 		n.Reviews = []*Note{}
 	}
-	var out []*Note
 	row := new(Note)
 	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountReviews, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountReviews, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4666,10 +4912,9 @@ func (h *handler) loadAccountReviews(ctx context.Context, nodes []*Account) ([]*
 		*c = *row
 		n := byID[*c.ReviewerID]
 		n.Reviews = append(n.Reviews, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountWatching builds the statement loading the watching of
@@ -4687,8 +4932,9 @@ func buildAccountWatching(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountWatching sets the watching of nodes and returns them, each once.
-func (h *handler) loadAccountWatching(ctx context.Context, nodes []*Account) ([]*Note, error) {
+// queueAccountWatching queues on b the statement setting the watching of
+// nodes; each note is added to out once.
+func (h *handler) queueAccountWatching(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Note) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
@@ -4697,11 +4943,10 @@ func (h *handler) loadAccountWatching(ctx context.Context, nodes []*Account) ([]
 		n.Watching = []*Note{}
 	}
 	seen := make(map[string]*Note)
-	var out []*Note
 	var owner uuid.UUID
 	row := new(Note)
 	targets := noteTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWatching, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountWatching, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4710,13 +4955,12 @@ func (h *handler) loadAccountWatching(ctx context.Context, nodes []*Account) ([]
 			c = new(Note)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Watching = append(n.Watching, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountFollowers builds the statement loading the followers of
@@ -4739,8 +4983,9 @@ func buildAccountFollowers(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountFollowers sets the followers of nodes and returns them, each once.
-func (h *handler) loadAccountFollowers(ctx context.Context, nodes []*Account) ([]*Account, error) {
+// queueAccountFollowers queues on b the statement setting the followers of
+// nodes; each account is added to out once.
+func (h *handler) queueAccountFollowers(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Account) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
@@ -4749,11 +4994,10 @@ func (h *handler) loadAccountFollowers(ctx context.Context, nodes []*Account) ([
 		n.Followers = []*Account{}
 	}
 	seen := make(map[uuid.UUID]*Account)
-	var out []*Account
 	var owner uuid.UUID
 	row := new(Account)
 	targets := accountTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountFollowers, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountFollowers, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4762,13 +5006,12 @@ func (h *handler) loadAccountFollowers(ctx context.Context, nodes []*Account) ([
 			c = new(Account)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Followers = append(n.Followers, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountFollowing builds the statement loading the following of
@@ -4786,8 +5029,9 @@ func buildAccountFollowing(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountFollowing sets the following of nodes and returns them, each once.
-func (h *handler) loadAccountFollowing(ctx context.Context, nodes []*Account) ([]*Account, error) {
+// queueAccountFollowing queues on b the statement setting the following of
+// nodes; each account is added to out once.
+func (h *handler) queueAccountFollowing(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Account) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
@@ -4796,11 +5040,10 @@ func (h *handler) loadAccountFollowing(ctx context.Context, nodes []*Account) ([
 		n.Following = []*Account{}
 	}
 	seen := make(map[uuid.UUID]*Account)
-	var out []*Account
 	var owner uuid.UUID
 	row := new(Account)
 	targets := accountTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountFollowing, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountFollowing, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4809,13 +5052,12 @@ func (h *handler) loadAccountFollowing(ctx context.Context, nodes []*Account) ([
 			c = new(Account)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Following = append(n.Following, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountPredecessor builds the statement loading the predecessor of
@@ -4826,8 +5068,9 @@ func buildAccountPredecessor(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
 }
 
-// loadAccountPredecessor sets the predecessor of nodes and returns them, each once.
-func (h *handler) loadAccountPredecessor(ctx context.Context, nodes []*Account) ([]*Account, error) {
+// queueAccountPredecessor queues on b the statement setting the predecessor of
+// nodes; each account is added to out once.
+func (h *handler) queueAccountPredecessor(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Account) {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for _, n := range nodes {
@@ -4841,30 +5084,26 @@ func (h *handler) loadAccountPredecessor(ctx context.Context, nodes []*Account) 
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Account, 0, len(ids))
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountPredecessor, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountPredecessor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Account)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.PredecessorID != nil {
-			n.Predecessor = byID[*n.PredecessorID]
+	}, func() {
+		for _, n := range nodes {
+			if n.PredecessorID != nil {
+				n.Predecessor = byID[*n.PredecessorID]
+			}
 		}
-	}
-	return out, nil
+	})
 }
 
 // buildAccountSuccessor builds the statement loading the successor of
@@ -4879,18 +5118,18 @@ func buildAccountSuccessor(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountSuccessor sets the successor of nodes and returns them, each once.
-func (h *handler) loadAccountSuccessor(ctx context.Context, nodes []*Account) ([]*Account, error) {
+// queueAccountSuccessor queues on b the statement setting the successor of
+// nodes; each account is added to out.
+func (h *handler) queueAccountSuccessor(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Account) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
 		ids[i] = n.ID
 		byID[n.ID] = n
 	}
-	var out []*Account
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountSuccessor, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountSuccessor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4898,10 +5137,9 @@ func (h *handler) loadAccountSuccessor(ctx context.Context, nodes []*Account) ([
 		*c = *row
 		n := byID[*c.PredecessorID]
 		n.Successor = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildAccountWatches builds the statement loading the watches of
@@ -4923,8 +5161,9 @@ func buildAccountWatches(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadAccountWatches sets the watches of nodes and returns them, each once.
-func (h *handler) loadAccountWatches(ctx context.Context, nodes []*Account) ([]*Watch, error) {
+// queueAccountWatches queues on b the statement setting the watches of
+// nodes; each watch is added to out.
+func (h *handler) queueAccountWatches(ctx context.Context, b *restkit.Batch, nodes []*Account, out *[]*Watch) {
 	ids := make([]uuid.UUID, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for i, n := range nodes {
@@ -4932,10 +5171,9 @@ func (h *handler) loadAccountWatches(ctx context.Context, nodes []*Account) ([]*
 		byID[n.ID] = n
 		n.Watches = []*Watch{}
 	}
-	var out []*Watch
 	row := new(Watch)
 	targets := watchTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.accountWatches, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.accountWatches, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4943,10 +5181,9 @@ func (h *handler) loadAccountWatches(ctx context.Context, nodes []*Account) ([]*
 		*c = *row
 		n := byID[c.AccountID]
 		n.Watches = append(n.Watches, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // accountColumns are the columns of t that accountTargets scans, in order.
@@ -4999,27 +5236,41 @@ func checkCommentInclude(inc restkit.Include, prefix string) error {
 
 // loadCommentEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadCommentEdges(ctx context.Context, nodes []*Comment, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueCommentEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueCommentEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueCommentEdges(ctx context.Context, b *restkit.Batch, nodes []*Comment, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "note":
-			var next []*Note
-			if next, err = h.loadCommentNote(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Note)
+				h.queueCommentNote(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of comments: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildCommentRow builds the statement reading comments by id.
+func buildCommentRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(comment.Table)
+	return restkit.Build(d, b.Select(commentColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(comment.FieldID))))
 }
 
 // buildCommentNote builds the statement loading the note of
@@ -5030,8 +5281,9 @@ func buildCommentNote(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
 }
 
-// loadCommentNote sets the note of nodes and returns them, each once.
-func (h *handler) loadCommentNote(ctx context.Context, nodes []*Comment) ([]*Note, error) {
+// queueCommentNote queues on b the statement setting the note of
+// nodes; each note is added to out once.
+func (h *handler) queueCommentNote(ctx context.Context, b *restkit.Batch, nodes []*Comment, out *[]*Note) {
 	ids := make([]string, 0, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for _, n := range nodes {
@@ -5042,28 +5294,24 @@ func (h *handler) loadCommentNote(ctx context.Context, nodes []*Comment) ([]*Not
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Note, 0, len(ids))
 	row := new(Note)
 	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.commentNote, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.commentNote, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Note)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Note = byID[n.NoteID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Note = byID[n.NoteID]
-	}
-	return out, nil
 }
 
 // commentColumns are the columns of t that commentTargets scans, in order.
@@ -5110,32 +5358,47 @@ func checkCountryInclude(inc restkit.Include, prefix string) error {
 
 // loadCountryEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadCountryEdges(ctx context.Context, nodes []*Country, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueCountryEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueCountryEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueCountryEdges(ctx context.Context, b *restkit.Batch, nodes []*Country, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "regions":
-			var next []*Region
-			if next, err = h.loadCountryRegions(ctx, nodes); err == nil {
-				err = h.loadRegionEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Region)
+				h.queueCountryRegions(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadRegionEdges(ctx, *out, sub) })
 			}
 		case "accounts":
-			var next []*Account
-			if next, err = h.loadCountryAccounts(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Account)
+				h.queueCountryAccounts(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of countrys: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildCountryRow builds the statement reading countrys by id.
+func buildCountryRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(country.Table)
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
 }
 
 // buildCountryRegions builds the statement loading the regions of
@@ -5157,8 +5420,9 @@ func buildCountryRegions(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCountryRegions sets the regions of nodes and returns them, each once.
-func (h *handler) loadCountryRegions(ctx context.Context, nodes []*Country) ([]*Region, error) {
+// queueCountryRegions queues on b the statement setting the regions of
+// nodes; each region is added to out.
+func (h *handler) queueCountryRegions(ctx context.Context, b *restkit.Batch, nodes []*Country, out *[]*Region) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Country, len(nodes))
 	for i, n := range nodes {
@@ -5166,10 +5430,9 @@ func (h *handler) loadCountryRegions(ctx context.Context, nodes []*Country) ([]*
 		byID[n.ID] = n
 		n.Regions = []*Region{}
 	}
-	var out []*Region
 	row := new(Region)
 	targets := regionTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.countryRegions, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.countryRegions, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5177,10 +5440,9 @@ func (h *handler) loadCountryRegions(ctx context.Context, nodes []*Country) ([]*
 		*c = *row
 		n := byID[c.CountryID]
 		n.Regions = append(n.Regions, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildCountryAccounts builds the statement loading the accounts of
@@ -5202,8 +5464,9 @@ func buildCountryAccounts(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCountryAccounts sets the accounts of nodes and returns them, each once.
-func (h *handler) loadCountryAccounts(ctx context.Context, nodes []*Country) ([]*Account, error) {
+// queueCountryAccounts queues on b the statement setting the accounts of
+// nodes; each account is added to out.
+func (h *handler) queueCountryAccounts(ctx context.Context, b *restkit.Batch, nodes []*Country, out *[]*Account) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Country, len(nodes))
 	for i, n := range nodes {
@@ -5211,10 +5474,9 @@ func (h *handler) loadCountryAccounts(ctx context.Context, nodes []*Country) ([]
 		byID[n.ID] = n
 		n.Accounts = []*Account{}
 	}
-	var out []*Account
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.countryAccounts, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.countryAccounts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5222,10 +5484,9 @@ func (h *handler) loadCountryAccounts(ctx context.Context, nodes []*Country) ([]
 		*c = *row
 		n := byID[*c.CountryID]
 		n.Accounts = append(n.Accounts, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // countryColumns are the columns of t that countryTargets scans, in order.
@@ -5276,42 +5537,59 @@ func checkLabelInclude(inc restkit.Include, prefix string) error {
 
 // loadLabelEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadLabelEdges(ctx context.Context, nodes []*Label, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueLabelEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueLabelEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueLabelEdges(ctx context.Context, b *restkit.Batch, nodes []*Label, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "notes":
-			var next []*Note
-			if next, err = h.loadLabelNotes(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Note)
+				h.queueLabelNotes(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		case "parent":
-			var next []*Label
-			if next, err = h.loadLabelParent(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Label)
+				h.queueLabelParent(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadLabelEdges(ctx, *out, sub) })
 			}
 		case "children":
-			var next []*Label
-			if next, err = h.loadLabelChildren(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Label)
+				h.queueLabelChildren(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadLabelEdges(ctx, *out, sub) })
 			}
 		case "note_labels":
-			var next []*NoteLabel
-			if next, err = h.loadLabelNoteLabels(ctx, nodes); err == nil {
-				err = h.loadNoteLabelEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*NoteLabel)
+				h.queueLabelNoteLabels(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteLabelEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of labels: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildLabelRow builds the statement reading labels by id.
+func buildLabelRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(label.Table)
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
 }
 
 // buildLabelNotes builds the statement loading the notes of
@@ -5334,8 +5612,9 @@ func buildLabelNotes(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadLabelNotes sets the notes of nodes and returns them, each once.
-func (h *handler) loadLabelNotes(ctx context.Context, nodes []*Label) ([]*Note, error) {
+// queueLabelNotes queues on b the statement setting the notes of
+// nodes; each note is added to out once.
+func (h *handler) queueLabelNotes(ctx context.Context, b *restkit.Batch, nodes []*Label, out *[]*Note) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Label, len(nodes))
 	for i, n := range nodes {
@@ -5344,11 +5623,10 @@ func (h *handler) loadLabelNotes(ctx context.Context, nodes []*Label) ([]*Note, 
 		n.Notes = []*Note{}
 	}
 	seen := make(map[string]*Note)
-	var out []*Note
 	var owner int
 	row := new(Note)
 	targets := noteTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNotes, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.labelNotes, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5357,13 +5635,12 @@ func (h *handler) loadLabelNotes(ctx context.Context, nodes []*Label) ([]*Note, 
 			c = new(Note)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Notes = append(n.Notes, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildLabelParent builds the statement loading the parent of
@@ -5374,8 +5651,9 @@ func buildLabelParent(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
 }
 
-// loadLabelParent sets the parent of nodes and returns them, each once.
-func (h *handler) loadLabelParent(ctx context.Context, nodes []*Label) ([]*Label, error) {
+// queueLabelParent queues on b the statement setting the parent of
+// nodes; each label is added to out once.
+func (h *handler) queueLabelParent(ctx context.Context, b *restkit.Batch, nodes []*Label, out *[]*Label) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Label, len(nodes))
 	for _, n := range nodes {
@@ -5389,30 +5667,26 @@ func (h *handler) loadLabelParent(ctx context.Context, nodes []*Label) ([]*Label
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Label, 0, len(ids))
 	row := new(Label)
 	targets := labelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelParent, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.labelParent, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Label)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.ParentID != nil {
-			n.Parent = byID[*n.ParentID]
+	}, func() {
+		for _, n := range nodes {
+			if n.ParentID != nil {
+				n.Parent = byID[*n.ParentID]
+			}
 		}
-	}
-	return out, nil
+	})
 }
 
 // buildLabelChildren builds the statement loading the children of
@@ -5434,8 +5708,9 @@ func buildLabelChildren(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadLabelChildren sets the children of nodes and returns them, each once.
-func (h *handler) loadLabelChildren(ctx context.Context, nodes []*Label) ([]*Label, error) {
+// queueLabelChildren queues on b the statement setting the children of
+// nodes; each label is added to out.
+func (h *handler) queueLabelChildren(ctx context.Context, b *restkit.Batch, nodes []*Label, out *[]*Label) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Label, len(nodes))
 	for i, n := range nodes {
@@ -5443,10 +5718,9 @@ func (h *handler) loadLabelChildren(ctx context.Context, nodes []*Label) ([]*Lab
 		byID[n.ID] = n
 		n.Children = []*Label{}
 	}
-	var out []*Label
 	row := new(Label)
 	targets := labelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelChildren, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.labelChildren, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5454,10 +5728,9 @@ func (h *handler) loadLabelChildren(ctx context.Context, nodes []*Label) ([]*Lab
 		*c = *row
 		n := byID[*c.ParentID]
 		n.Children = append(n.Children, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildLabelNoteLabels builds the statement loading the note_labels of
@@ -5479,8 +5752,9 @@ func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadLabelNoteLabels sets the note_labels of nodes and returns them, each once.
-func (h *handler) loadLabelNoteLabels(ctx context.Context, nodes []*Label) ([]*NoteLabel, error) {
+// queueLabelNoteLabels queues on b the statement setting the note_labels of
+// nodes; each note_label is added to out.
+func (h *handler) queueLabelNoteLabels(ctx context.Context, b *restkit.Batch, nodes []*Label, out *[]*NoteLabel) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Label, len(nodes))
 	for i, n := range nodes {
@@ -5488,10 +5762,9 @@ func (h *handler) loadLabelNoteLabels(ctx context.Context, nodes []*Label) ([]*N
 		byID[n.ID] = n
 		n.NoteLabels = []*NoteLabel{}
 	}
-	var out []*NoteLabel
 	row := new(NoteLabel)
 	targets := noteLabelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.labelNoteLabels, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.labelNoteLabels, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5499,10 +5772,9 @@ func (h *handler) loadLabelNoteLabels(ctx context.Context, nodes []*Label) ([]*N
 		*c = *row
 		n := byID[c.LabelID]
 		n.NoteLabels = append(n.NoteLabels, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // labelColumns are the columns of t that labelTargets scans, in order.
@@ -5569,57 +5841,77 @@ func checkNoteInclude(inc restkit.Include, prefix string) error {
 
 // loadNoteEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadNoteEdges(ctx context.Context, nodes []*Note, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueNoteEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueNoteEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueNoteEdges(ctx context.Context, b *restkit.Batch, nodes []*Note, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "author":
-			var next []*Account
-			if next, err = h.loadNoteAuthor(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Account)
+				h.queueNoteAuthor(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "reviewer":
-			var next []*Account
-			if next, err = h.loadNoteReviewer(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Account)
+				h.queueNoteReviewer(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "watchers":
-			var next []*Account
-			if next, err = h.loadNoteWatchers(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Account)
+				h.queueNoteWatchers(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "labels":
-			var next []*Label
-			if next, err = h.loadNoteLabels(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Label)
+				h.queueNoteLabels(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadLabelEdges(ctx, *out, sub) })
 			}
 		case "comments":
-			var next []*Comment
-			if next, err = h.loadNoteComments(ctx, nodes); err == nil {
-				err = h.loadCommentEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Comment)
+				h.queueNoteComments(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCommentEdges(ctx, *out, sub) })
 			}
 		case "watches":
-			var next []*Watch
-			if next, err = h.loadNoteWatches(ctx, nodes); err == nil {
-				err = h.loadWatchEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Watch)
+				h.queueNoteWatches(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadWatchEdges(ctx, *out, sub) })
 			}
 		case "note_labels":
-			var next []*NoteLabel
-			if next, err = h.loadNoteNoteLabels(ctx, nodes); err == nil {
-				err = h.loadNoteLabelEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*NoteLabel)
+				h.queueNoteNoteLabels(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteLabelEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of notes: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildNoteRow builds the statement reading notes by id.
+func buildNoteRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(note.Table)
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
 }
 
 // buildNoteAuthor builds the statement loading the author of
@@ -5630,8 +5922,9 @@ func buildNoteAuthor(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
 }
 
-// loadNoteAuthor sets the author of nodes and returns them, each once.
-func (h *handler) loadNoteAuthor(ctx context.Context, nodes []*Note) ([]*Account, error) {
+// queueNoteAuthor queues on b the statement setting the author of
+// nodes; each account is added to out once.
+func (h *handler) queueNoteAuthor(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*Account) {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for _, n := range nodes {
@@ -5642,28 +5935,24 @@ func (h *handler) loadNoteAuthor(ctx context.Context, nodes []*Note) ([]*Account
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Account, 0, len(ids))
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteAuthor, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteAuthor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Account)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Author = byID[n.AuthorID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Author = byID[n.AuthorID]
-	}
-	return out, nil
 }
 
 // buildNoteReviewer builds the statement loading the reviewer of
@@ -5674,8 +5963,9 @@ func buildNoteReviewer(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
 }
 
-// loadNoteReviewer sets the reviewer of nodes and returns them, each once.
-func (h *handler) loadNoteReviewer(ctx context.Context, nodes []*Note) ([]*Account, error) {
+// queueNoteReviewer queues on b the statement setting the reviewer of
+// nodes; each account is added to out once.
+func (h *handler) queueNoteReviewer(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*Account) {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for _, n := range nodes {
@@ -5689,30 +5979,26 @@ func (h *handler) loadNoteReviewer(ctx context.Context, nodes []*Note) ([]*Accou
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Account, 0, len(ids))
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteReviewer, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteReviewer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Account)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.ReviewerID != nil {
-			n.Reviewer = byID[*n.ReviewerID]
+	}, func() {
+		for _, n := range nodes {
+			if n.ReviewerID != nil {
+				n.Reviewer = byID[*n.ReviewerID]
+			}
 		}
-	}
-	return out, nil
+	})
 }
 
 // buildNoteWatchers builds the statement loading the watchers of
@@ -5735,8 +6021,9 @@ func buildNoteWatchers(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadNoteWatchers sets the watchers of nodes and returns them, each once.
-func (h *handler) loadNoteWatchers(ctx context.Context, nodes []*Note) ([]*Account, error) {
+// queueNoteWatchers queues on b the statement setting the watchers of
+// nodes; each account is added to out once.
+func (h *handler) queueNoteWatchers(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*Account) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for i, n := range nodes {
@@ -5745,11 +6032,10 @@ func (h *handler) loadNoteWatchers(ctx context.Context, nodes []*Note) ([]*Accou
 		n.Watchers = []*Account{}
 	}
 	seen := make(map[uuid.UUID]*Account)
-	var out []*Account
 	var owner string
 	row := new(Account)
 	targets := accountTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteWatchers, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteWatchers, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5758,13 +6044,12 @@ func (h *handler) loadNoteWatchers(ctx context.Context, nodes []*Note) ([]*Accou
 			c = new(Account)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Watchers = append(n.Watchers, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildNoteLabels builds the statement loading the labels of
@@ -5782,8 +6067,9 @@ func buildNoteLabels(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadNoteLabels sets the labels of nodes and returns them, each once.
-func (h *handler) loadNoteLabels(ctx context.Context, nodes []*Note) ([]*Label, error) {
+// queueNoteLabels queues on b the statement setting the labels of
+// nodes; each label is added to out once.
+func (h *handler) queueNoteLabels(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*Label) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for i, n := range nodes {
@@ -5792,11 +6078,10 @@ func (h *handler) loadNoteLabels(ctx context.Context, nodes []*Note) ([]*Label, 
 		n.Labels = []*Label{}
 	}
 	seen := make(map[int]*Label)
-	var out []*Label
 	var owner string
 	row := new(Label)
 	targets := labelTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabels, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteLabels, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5805,13 +6090,12 @@ func (h *handler) loadNoteLabels(ctx context.Context, nodes []*Note) ([]*Label, 
 			c = new(Label)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Labels = append(n.Labels, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildNoteComments builds the statement loading the comments of
@@ -5833,8 +6117,9 @@ func buildNoteComments(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadNoteComments sets the comments of nodes and returns them, each once.
-func (h *handler) loadNoteComments(ctx context.Context, nodes []*Note) ([]*Comment, error) {
+// queueNoteComments queues on b the statement setting the comments of
+// nodes; each comment is added to out.
+func (h *handler) queueNoteComments(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*Comment) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for i, n := range nodes {
@@ -5842,10 +6127,9 @@ func (h *handler) loadNoteComments(ctx context.Context, nodes []*Note) ([]*Comme
 		byID[n.ID] = n
 		n.Comments = []*Comment{}
 	}
-	var out []*Comment
 	row := new(Comment)
 	targets := commentTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteComments, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteComments, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5853,10 +6137,9 @@ func (h *handler) loadNoteComments(ctx context.Context, nodes []*Note) ([]*Comme
 		*c = *row
 		n := byID[c.NoteID]
 		n.Comments = append(n.Comments, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildNoteWatches builds the statement loading the watches of
@@ -5878,8 +6161,9 @@ func buildNoteWatches(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadNoteWatches sets the watches of nodes and returns them, each once.
-func (h *handler) loadNoteWatches(ctx context.Context, nodes []*Note) ([]*Watch, error) {
+// queueNoteWatches queues on b the statement setting the watches of
+// nodes; each watch is added to out.
+func (h *handler) queueNoteWatches(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*Watch) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for i, n := range nodes {
@@ -5887,10 +6171,9 @@ func (h *handler) loadNoteWatches(ctx context.Context, nodes []*Note) ([]*Watch,
 		byID[n.ID] = n
 		n.Watches = []*Watch{}
 	}
-	var out []*Watch
 	row := new(Watch)
 	targets := watchTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteWatches, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteWatches, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5898,10 +6181,9 @@ func (h *handler) loadNoteWatches(ctx context.Context, nodes []*Note) ([]*Watch,
 		*c = *row
 		n := byID[c.NoteID]
 		n.Watches = append(n.Watches, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildNoteNoteLabels builds the statement loading the note_labels of
@@ -5923,8 +6205,9 @@ func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadNoteNoteLabels sets the note_labels of nodes and returns them, each once.
-func (h *handler) loadNoteNoteLabels(ctx context.Context, nodes []*Note) ([]*NoteLabel, error) {
+// queueNoteNoteLabels queues on b the statement setting the note_labels of
+// nodes; each note_label is added to out.
+func (h *handler) queueNoteNoteLabels(ctx context.Context, b *restkit.Batch, nodes []*Note, out *[]*NoteLabel) {
 	ids := make([]string, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for i, n := range nodes {
@@ -5932,10 +6215,9 @@ func (h *handler) loadNoteNoteLabels(ctx context.Context, nodes []*Note) ([]*Not
 		byID[n.ID] = n
 		n.NoteLabels = []*NoteLabel{}
 	}
-	var out []*NoteLabel
 	row := new(NoteLabel)
 	targets := noteLabelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteNoteLabels, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteNoteLabels, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -5943,10 +6225,9 @@ func (h *handler) loadNoteNoteLabels(ctx context.Context, nodes []*Note) ([]*Not
 		*c = *row
 		n := byID[c.NoteID]
 		n.NoteLabels = append(n.NoteLabels, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // noteColumns are the columns of t that noteTargets scans, in order.
@@ -6001,32 +6282,47 @@ func checkNoteLabelInclude(inc restkit.Include, prefix string) error {
 
 // loadNoteLabelEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadNoteLabelEdges(ctx context.Context, nodes []*NoteLabel, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueNoteLabelEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueNoteLabelEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueNoteLabelEdges(ctx context.Context, b *restkit.Batch, nodes []*NoteLabel, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "note":
-			var next []*Note
-			if next, err = h.loadNoteLabelNote(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Note)
+				h.queueNoteLabelNote(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		case "label":
-			var next []*Label
-			if next, err = h.loadNoteLabelLabel(ctx, nodes); err == nil {
-				err = h.loadLabelEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Label)
+				h.queueNoteLabelLabel(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadLabelEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of note_labels: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildNoteLabelRow builds the statement reading note_labels by id.
+func buildNoteLabelRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(notelabel.Table)
+	return restkit.Build(d, b.Select(noteLabelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(notelabel.FieldID))))
 }
 
 // buildNoteLabelNote builds the statement loading the note of
@@ -6037,8 +6333,9 @@ func buildNoteLabelNote(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
 }
 
-// loadNoteLabelNote sets the note of nodes and returns them, each once.
-func (h *handler) loadNoteLabelNote(ctx context.Context, nodes []*NoteLabel) ([]*Note, error) {
+// queueNoteLabelNote queues on b the statement setting the note of
+// nodes; each note is added to out once.
+func (h *handler) queueNoteLabelNote(ctx context.Context, b *restkit.Batch, nodes []*NoteLabel, out *[]*Note) {
 	ids := make([]string, 0, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for _, n := range nodes {
@@ -6049,28 +6346,24 @@ func (h *handler) loadNoteLabelNote(ctx context.Context, nodes []*NoteLabel) ([]
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Note, 0, len(ids))
 	row := new(Note)
 	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelNote, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteLabelNote, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Note)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Note = byID[n.NoteID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Note = byID[n.NoteID]
-	}
-	return out, nil
 }
 
 // buildNoteLabelLabel builds the statement loading the label of
@@ -6081,8 +6374,9 @@ func buildNoteLabelLabel(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
 }
 
-// loadNoteLabelLabel sets the label of nodes and returns them, each once.
-func (h *handler) loadNoteLabelLabel(ctx context.Context, nodes []*NoteLabel) ([]*Label, error) {
+// queueNoteLabelLabel queues on b the statement setting the label of
+// nodes; each label is added to out once.
+func (h *handler) queueNoteLabelLabel(ctx context.Context, b *restkit.Batch, nodes []*NoteLabel, out *[]*Label) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Label, len(nodes))
 	for _, n := range nodes {
@@ -6093,28 +6387,24 @@ func (h *handler) loadNoteLabelLabel(ctx context.Context, nodes []*NoteLabel) ([
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Label, 0, len(ids))
 	row := new(Label)
 	targets := labelTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.noteLabelLabel, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.noteLabelLabel, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Label)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Label = byID[n.LabelID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Label = byID[n.LabelID]
-	}
-	return out, nil
 }
 
 // noteLabelColumns are the columns of t that noteLabelTargets scans, in order.
@@ -6159,27 +6449,41 @@ func checkRegionInclude(inc restkit.Include, prefix string) error {
 
 // loadRegionEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadRegionEdges(ctx context.Context, nodes []*Region, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueRegionEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueRegionEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueRegionEdges(ctx context.Context, b *restkit.Batch, nodes []*Region, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "country":
-			var next []*Country
-			if next, err = h.loadRegionCountry(ctx, nodes); err == nil {
-				err = h.loadCountryEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Country)
+				h.queueRegionCountry(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCountryEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of regions: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildRegionRow builds the statement reading regions by id.
+func buildRegionRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(region.Table)
+	return restkit.Build(d, b.Select(regionColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(region.FieldID))))
 }
 
 // buildRegionCountry builds the statement loading the country of
@@ -6190,8 +6494,9 @@ func buildRegionCountry(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
 }
 
-// loadRegionCountry sets the country of nodes and returns them, each once.
-func (h *handler) loadRegionCountry(ctx context.Context, nodes []*Region) ([]*Country, error) {
+// queueRegionCountry queues on b the statement setting the country of
+// nodes; each country is added to out once.
+func (h *handler) queueRegionCountry(ctx context.Context, b *restkit.Batch, nodes []*Region, out *[]*Country) {
 	ids := make([]string, 0, len(nodes))
 	byID := make(map[string]*Country, len(nodes))
 	for _, n := range nodes {
@@ -6202,28 +6507,24 @@ func (h *handler) loadRegionCountry(ctx context.Context, nodes []*Region) ([]*Co
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Country, 0, len(ids))
 	row := new(Country)
 	targets := countryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.regionCountry, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.regionCountry, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Country)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Country = byID[n.CountryID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Country = byID[n.CountryID]
-	}
-	return out, nil
 }
 
 // regionColumns are the columns of t that regionTargets scans, in order.
@@ -6260,11 +6561,26 @@ func checkSampleInclude(inc restkit.Include, prefix string) error {
 
 // loadSampleEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadSampleEdges(ctx context.Context, nodes []*Sample, inc restkit.Include) error {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueSampleEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueSampleEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueSampleEdges(ctx context.Context, b *restkit.Batch, nodes []*Sample, inc restkit.Include, keyed keying) []func() error {
 	return nil
+}
+
+// buildSampleRow builds the statement reading samples by id.
+func buildSampleRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(sample.Table)
+	return restkit.Build(d, b.Select(sampleColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(sample.FieldID))))
 }
 
 // sampleColumns are the columns of t that sampleTargets scans, in order.
@@ -6347,27 +6663,41 @@ func checkWalletInclude(inc restkit.Include, prefix string) error {
 
 // loadWalletEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadWalletEdges(ctx context.Context, nodes []*Wallet, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueWalletEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueWalletEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueWalletEdges(ctx context.Context, b *restkit.Batch, nodes []*Wallet, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "account":
-			var next []*Account
-			if next, err = h.loadWalletAccount(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Account)
+				h.queueWalletAccount(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of wallets: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildWalletRow builds the statement reading wallets by id.
+func buildWalletRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(wallet.Table)
+	return restkit.Build(d, b.Select(walletColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(wallet.FieldID))))
 }
 
 // buildWalletAccount builds the statement loading the account of
@@ -6378,8 +6708,9 @@ func buildWalletAccount(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
 }
 
-// loadWalletAccount sets the account of nodes and returns them, each once.
-func (h *handler) loadWalletAccount(ctx context.Context, nodes []*Wallet) ([]*Account, error) {
+// queueWalletAccount queues on b the statement setting the account of
+// nodes; each account is added to out once.
+func (h *handler) queueWalletAccount(ctx context.Context, b *restkit.Batch, nodes []*Wallet, out *[]*Account) {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for _, n := range nodes {
@@ -6390,28 +6721,24 @@ func (h *handler) loadWalletAccount(ctx context.Context, nodes []*Wallet) ([]*Ac
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Account, 0, len(ids))
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.walletAccount, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.walletAccount, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Account)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Account = byID[n.AccountID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Account = byID[n.AccountID]
-	}
-	return out, nil
 }
 
 // walletColumns are the columns of t that walletTargets scans, in order.
@@ -6460,32 +6787,40 @@ func checkWatchInclude(inc restkit.Include, prefix string) error {
 
 // loadWatchEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadWatchEdges(ctx context.Context, nodes []*Watch, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueWatchEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueWatchEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueWatchEdges(ctx context.Context, b *restkit.Batch, nodes []*Watch, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "account":
-			var next []*Account
-			if next, err = h.loadWatchAccount(ctx, nodes); err == nil {
-				err = h.loadAccountEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Account)
+				h.queueWatchAccount(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAccountEdges(ctx, *out, sub) })
 			}
 		case "note":
-			var next []*Note
-			if next, err = h.loadWatchNote(ctx, nodes); err == nil {
-				err = h.loadNoteEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Note)
+				h.queueWatchNote(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadNoteEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of watchs: %w", name, err)
-		}
 	}
-	return nil
+	return next
 }
 
 // buildWatchAccount builds the statement loading the account of
@@ -6496,8 +6831,9 @@ func buildWatchAccount(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
 }
 
-// loadWatchAccount sets the account of nodes and returns them, each once.
-func (h *handler) loadWatchAccount(ctx context.Context, nodes []*Watch) ([]*Account, error) {
+// queueWatchAccount queues on b the statement setting the account of
+// nodes; each account is added to out once.
+func (h *handler) queueWatchAccount(ctx context.Context, b *restkit.Batch, nodes []*Watch, out *[]*Account) {
 	ids := make([]uuid.UUID, 0, len(nodes))
 	byID := make(map[uuid.UUID]*Account, len(nodes))
 	for _, n := range nodes {
@@ -6508,28 +6844,24 @@ func (h *handler) loadWatchAccount(ctx context.Context, nodes []*Watch) ([]*Acco
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Account, 0, len(ids))
 	row := new(Account)
 	targets := accountTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.watchAccount, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.watchAccount, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Account)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Account = byID[n.AccountID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Account = byID[n.AccountID]
-	}
-	return out, nil
 }
 
 // buildWatchNote builds the statement loading the note of
@@ -6540,8 +6872,9 @@ func buildWatchNote(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
 }
 
-// loadWatchNote sets the note of nodes and returns them, each once.
-func (h *handler) loadWatchNote(ctx context.Context, nodes []*Watch) ([]*Note, error) {
+// queueWatchNote queues on b the statement setting the note of
+// nodes; each note is added to out once.
+func (h *handler) queueWatchNote(ctx context.Context, b *restkit.Batch, nodes []*Watch, out *[]*Note) {
 	ids := make([]string, 0, len(nodes))
 	byID := make(map[string]*Note, len(nodes))
 	for _, n := range nodes {
@@ -6552,28 +6885,24 @@ func (h *handler) loadWatchNote(ctx context.Context, nodes []*Watch) ([]*Note, e
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Note, 0, len(ids))
 	row := new(Note)
 	targets := noteTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.watchNote, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.watchNote, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Note)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Note = byID[n.NoteID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Note = byID[n.NoteID]
-	}
-	return out, nil
 }
 
 // watchColumns are the columns of t that watchTargets scans, in order.
@@ -7194,6 +7523,15 @@ func missingWallet(ctx context.Context, client *ent.Client, id int64, message st
 // statements are the statements that load included edges, built once per
 // dialect: for each edge, one for a single parent and one for more.
 type statements struct {
+	accountRow         restkit.Stmts
+	commentRow         restkit.Stmts
+	countryRow         restkit.Stmts
+	labelRow           restkit.Stmts
+	noteRow            restkit.Stmts
+	noteLabelRow       restkit.Stmts
+	regionRow          restkit.Stmts
+	sampleRow          restkit.Stmts
+	walletRow          restkit.Stmts
 	accountCountry     restkit.Stmts
 	accountWallet      restkit.Stmts
 	accountNotes       restkit.Stmts
@@ -7228,6 +7566,15 @@ type statements struct {
 
 func newStatements(d string) *statements {
 	return &statements{
+		accountRow:         restkit.Stmts{One: buildAccountRow(d), Many: buildAccountRow(d)},
+		commentRow:         restkit.Stmts{One: buildCommentRow(d), Many: buildCommentRow(d)},
+		countryRow:         restkit.Stmts{One: buildCountryRow(d), Many: buildCountryRow(d)},
+		labelRow:           restkit.Stmts{One: buildLabelRow(d), Many: buildLabelRow(d)},
+		noteRow:            restkit.Stmts{One: buildNoteRow(d), Many: buildNoteRow(d)},
+		noteLabelRow:       restkit.Stmts{One: buildNoteLabelRow(d), Many: buildNoteLabelRow(d)},
+		regionRow:          restkit.Stmts{One: buildRegionRow(d), Many: buildRegionRow(d)},
+		sampleRow:          restkit.Stmts{One: buildSampleRow(d), Many: buildSampleRow(d)},
+		walletRow:          restkit.Stmts{One: buildWalletRow(d), Many: buildWalletRow(d)},
 		accountCountry:     restkit.Stmts{One: buildAccountCountry(d, true), Many: buildAccountCountry(d, false)},
 		accountWallet:      restkit.Stmts{One: buildAccountWallet(d, true), Many: buildAccountWallet(d, false)},
 		accountNotes:       restkit.Stmts{One: buildAccountNotes(d, true), Many: buildAccountNotes(d, false)},

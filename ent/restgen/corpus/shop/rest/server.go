@@ -272,6 +272,34 @@ func (h *handler) total(ctx context.Context, lq *restkit.List, table string, cou
 	return n, restkit.CountExact, err
 }
 
+// keying selects the included edges to load by how their rows are found:
+// by the ids of the nodes (children, many-to-many neighbours), by a
+// foreign key the nodes hold (a post's author), or either. A read queues
+// the first kind with its own row, before it knows the foreign keys.
+type keying int
+
+const (
+	keyedAny keying = iota
+	keyedByID
+	keyedByForeignKey
+)
+
+func (k keying) byID() bool         { return k != keyedByForeignKey }
+func (k keying) byForeignKey() bool { return k != keyedByID }
+
+// runLevel sends the loaders queued on b, then loads the levels below.
+func (h *handler) runLevel(ctx context.Context, b *restkit.Batch, next []func() error) error {
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("loading included edges: %w", err)
+	}
+	for _, load := range next {
+		if err := load(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // includeOf parses the include parameter of a request's query.
 func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
@@ -331,16 +359,32 @@ func (h *handler) readAddress(w http.ResponseWriter, r *http.Request) error {
 	if err := checkAddressInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Address.Query().Where(address.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("address", id)
-	}
-	if err != nil {
+	return h.readAddressRow(w, r, id, inc)
+}
+
+// readAddressRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readAddressRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Address{ID: id}
+	nodes := []*Address{out}
+	found := false
+	targets := addressTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.addressRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueAddressEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading address: %w", err)
 	}
-	out := newAddress(e, nil)
-	if err := h.loadAddressEdges(r.Context(), []*Address{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("address", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueAddressEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -763,14 +807,15 @@ func (h *handler) readCategory(w http.ResponseWriter, r *http.Request) error {
 	if err := checkCategoryInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Category.Query().Where(category.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Category); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Category, counts))
+	if params.Get("count") == "" {
+		return h.readCategoryRow(w, r, id, inc)
 	}
+	q := h.client.Category.Query().Where(category.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Category)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Category, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("category", id)
@@ -783,6 +828,35 @@ func (h *handler) readCategory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setCategoryCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readCategoryRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readCategoryRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Category{ID: id}
+	nodes := []*Category{out}
+	found := false
+	targets := categoryTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.categoryRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueCategoryEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading category: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("category", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueCategoryEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -1233,14 +1307,15 @@ func (h *handler) readCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := checkCustomerInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Customer.Query().Where(customer.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Customer); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Customer, counts))
+	if params.Get("count") == "" {
+		return h.readCustomerRow(w, r, id, inc)
 	}
+	q := h.client.Customer.Query().Where(customer.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Customer)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Customer, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("customer", id)
@@ -1253,6 +1328,35 @@ func (h *handler) readCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setCustomerCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readCustomerRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readCustomerRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Customer{ID: id}
+	nodes := []*Customer{out}
+	found := false
+	targets := customerTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.customerRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueCustomerEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading customer: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("customer", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueCustomerEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -1592,14 +1696,15 @@ func (h *handler) readOrder(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOrderInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Order.Query().Where(order.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Order); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Order, counts))
+	if params.Get("count") == "" {
+		return h.readOrderRow(w, r, id, inc)
 	}
+	q := h.client.Order.Query().Where(order.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Order)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Order, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("order", id)
@@ -1612,6 +1717,35 @@ func (h *handler) readOrder(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setOrderCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readOrderRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readOrderRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Order{ID: id}
+	nodes := []*Order{out}
+	found := false
+	targets := orderTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.orderRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueOrderEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading order: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("order", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueOrderEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -1843,16 +1977,32 @@ func (h *handler) readOrderLine(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOrderLineInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.OrderLine.Query().Where(orderline.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("order_line", id)
-	}
-	if err != nil {
+	return h.readOrderLineRow(w, r, id, inc)
+}
+
+// readOrderLineRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readOrderLineRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &OrderLine{ID: id}
+	nodes := []*OrderLine{out}
+	found := false
+	targets := orderLineTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.orderLineRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueOrderLineEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading order_line: %w", err)
 	}
-	out := newOrderLine(e, nil)
-	if err := h.loadOrderLineEdges(r.Context(), []*OrderLine{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("order_line", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueOrderLineEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -2285,14 +2435,15 @@ func (h *handler) readProduct(w http.ResponseWriter, r *http.Request) error {
 	if err := checkProductInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Product.Query().Where(product.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Product); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Product, counts))
+	if params.Get("count") == "" {
+		return h.readProductRow(w, r, id, inc)
 	}
+	q := h.client.Product.Query().Where(product.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Product)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Product, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("product", id)
@@ -2305,6 +2456,35 @@ func (h *handler) readProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setProductCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readProductRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readProductRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Product{ID: id}
+	nodes := []*Product{out}
+	found := false
+	targets := productTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.productRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueProductEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading product: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("product", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueProductEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -2723,16 +2903,32 @@ func (h *handler) readReview(w http.ResponseWriter, r *http.Request) error {
 	if err := checkReviewInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Review.Query().Where(review.ID(id))
-	e, err := q.Only(r.Context())
-	if ent.IsNotFound(err) {
-		return restkit.NotFound("review", id)
-	}
-	if err != nil {
+	return h.readReviewRow(w, r, id, inc)
+}
+
+// readReviewRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readReviewRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Review{ID: id}
+	nodes := []*Review{out}
+	found := false
+	targets := reviewTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.reviewRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueReviewEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
 		return fmt.Errorf("reading review: %w", err)
 	}
-	out := newReview(e, nil)
-	if err := h.loadReviewEdges(r.Context(), []*Review{out}, inc); err != nil {
+	if !found {
+		return restkit.NotFound("review", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueReviewEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
 	restkit.WriteJSON(w, http.StatusOK, out)
@@ -2963,14 +3159,15 @@ func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
 	if err := checkSupplierInclude(inc, ""); err != nil {
 		return err
 	}
-	q := h.client.Supplier.Query().Where(supplier.ID(id))
-	var counts []string
-	if raw := params.Get("count"); raw != "" {
-		if counts, err = restkit.ParseCounts(raw, h.entities.Supplier); err != nil {
-			return err
-		}
-		q.Modify(restkit.SelectCounts(h.entities.Supplier, counts))
+	if params.Get("count") == "" {
+		return h.readSupplierRow(w, r, id, inc)
 	}
+	q := h.client.Supplier.Query().Where(supplier.ID(id))
+	counts, err := restkit.ParseCounts(params.Get("count"), h.entities.Supplier)
+	if err != nil {
+		return err
+	}
+	q.Modify(restkit.SelectCounts(h.entities.Supplier, counts))
 	e, err := q.Only(r.Context())
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("supplier", id)
@@ -2983,6 +3180,35 @@ func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setSupplierCounts(out, e, counts)
+	restkit.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readSupplierRow answers a read without counts: the row goes in one
+// round trip with the included edges found by its id (on pgx), the edges
+// found by its foreign keys in the next, then the levels below.
+func (h *handler) readSupplierRow(w http.ResponseWriter, r *http.Request, id int, inc restkit.Include) error {
+	ctx := r.Context()
+	out := &Supplier{ID: id}
+	nodes := []*Supplier{out}
+	found := false
+	targets := supplierTargets(out)
+	var b restkit.Batch
+	restkit.Add(ctx, &b, h.stmts.supplierRow, []int{id}, func(rows restkit.Row) error {
+		found = true
+		return rows.Scan(targets...)
+	}, nil)
+	next := h.queueSupplierEdges(ctx, &b, nodes, inc, keyedByID)
+	if err := b.Run(ctx, h.drv); err != nil {
+		return fmt.Errorf("reading supplier: %w", err)
+	}
+	if !found {
+		return restkit.NotFound("supplier", id)
+	}
+	var fk restkit.Batch
+	if err := h.runLevel(ctx, &fk, append(h.queueSupplierEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
+		return err
+	}
 	restkit.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -3153,27 +3379,41 @@ func checkAddressInclude(inc restkit.Include, prefix string) error {
 
 // loadAddressEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadAddressEdges(ctx context.Context, nodes []*Address, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueAddressEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueAddressEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueAddressEdges(ctx context.Context, b *restkit.Batch, nodes []*Address, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "customer":
-			var next []*Customer
-			if next, err = h.loadAddressCustomer(ctx, nodes); err == nil {
-				err = h.loadCustomerEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Customer)
+				h.queueAddressCustomer(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCustomerEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of addresss: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildAddressRow builds the statement reading addresss by id.
+func buildAddressRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(address.Table)
+	return restkit.Build(d, b.Select(addressColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(address.FieldID))))
 }
 
 // buildAddressCustomer builds the statement loading the customer of
@@ -3184,8 +3424,9 @@ func buildAddressCustomer(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
 }
 
-// loadAddressCustomer sets the customer of nodes and returns them, each once.
-func (h *handler) loadAddressCustomer(ctx context.Context, nodes []*Address) ([]*Customer, error) {
+// queueAddressCustomer queues on b the statement setting the customer of
+// nodes; each customer is added to out once.
+func (h *handler) queueAddressCustomer(ctx context.Context, b *restkit.Batch, nodes []*Address, out *[]*Customer) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Customer, len(nodes))
 	for _, n := range nodes {
@@ -3196,28 +3437,24 @@ func (h *handler) loadAddressCustomer(ctx context.Context, nodes []*Address) ([]
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Customer, 0, len(ids))
 	row := new(Customer)
 	targets := customerTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.addressCustomer, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.addressCustomer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Customer)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Customer = byID[n.CustomerID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Customer = byID[n.CustomerID]
-	}
-	return out, nil
 }
 
 // addressColumns are the columns of t that addressTargets scans, in order.
@@ -3274,37 +3511,53 @@ func checkCategoryInclude(inc restkit.Include, prefix string) error {
 
 // loadCategoryEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadCategoryEdges(ctx context.Context, nodes []*Category, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueCategoryEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueCategoryEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueCategoryEdges(ctx context.Context, b *restkit.Batch, nodes []*Category, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "parent":
-			var next []*Category
-			if next, err = h.loadCategoryParent(ctx, nodes); err == nil {
-				err = h.loadCategoryEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Category)
+				h.queueCategoryParent(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCategoryEdges(ctx, *out, sub) })
 			}
 		case "children":
-			var next []*Category
-			if next, err = h.loadCategoryChildren(ctx, nodes); err == nil {
-				err = h.loadCategoryEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Category)
+				h.queueCategoryChildren(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCategoryEdges(ctx, *out, sub) })
 			}
 		case "products":
-			var next []*Product
-			if next, err = h.loadCategoryProducts(ctx, nodes); err == nil {
-				err = h.loadProductEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Product)
+				h.queueCategoryProducts(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadProductEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of categorys: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildCategoryRow builds the statement reading categorys by id.
+func buildCategoryRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(category.Table)
+	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
 }
 
 // buildCategoryParent builds the statement loading the parent of
@@ -3315,8 +3568,9 @@ func buildCategoryParent(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
 }
 
-// loadCategoryParent sets the parent of nodes and returns them, each once.
-func (h *handler) loadCategoryParent(ctx context.Context, nodes []*Category) ([]*Category, error) {
+// queueCategoryParent queues on b the statement setting the parent of
+// nodes; each category is added to out once.
+func (h *handler) queueCategoryParent(ctx context.Context, b *restkit.Batch, nodes []*Category, out *[]*Category) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Category, len(nodes))
 	for _, n := range nodes {
@@ -3330,30 +3584,26 @@ func (h *handler) loadCategoryParent(ctx context.Context, nodes []*Category) ([]
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Category, 0, len(ids))
 	row := new(Category)
 	targets := categoryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryParent, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.categoryParent, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Category)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.ParentID != nil {
-			n.Parent = byID[*n.ParentID]
+	}, func() {
+		for _, n := range nodes {
+			if n.ParentID != nil {
+				n.Parent = byID[*n.ParentID]
+			}
 		}
-	}
-	return out, nil
+	})
 }
 
 // buildCategoryChildren builds the statement loading the children of
@@ -3375,8 +3625,9 @@ func buildCategoryChildren(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCategoryChildren sets the children of nodes and returns them, each once.
-func (h *handler) loadCategoryChildren(ctx context.Context, nodes []*Category) ([]*Category, error) {
+// queueCategoryChildren queues on b the statement setting the children of
+// nodes; each category is added to out.
+func (h *handler) queueCategoryChildren(ctx context.Context, b *restkit.Batch, nodes []*Category, out *[]*Category) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Category, len(nodes))
 	for i, n := range nodes {
@@ -3384,10 +3635,9 @@ func (h *handler) loadCategoryChildren(ctx context.Context, nodes []*Category) (
 		byID[n.ID] = n
 		n.Children = []*Category{}
 	}
-	var out []*Category
 	row := new(Category)
 	targets := categoryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryChildren, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.categoryChildren, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -3395,10 +3645,9 @@ func (h *handler) loadCategoryChildren(ctx context.Context, nodes []*Category) (
 		*c = *row
 		n := byID[*c.ParentID]
 		n.Children = append(n.Children, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildCategoryProducts builds the statement loading the products of
@@ -3420,8 +3669,9 @@ func buildCategoryProducts(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCategoryProducts sets the products of nodes and returns them, each once.
-func (h *handler) loadCategoryProducts(ctx context.Context, nodes []*Category) ([]*Product, error) {
+// queueCategoryProducts queues on b the statement setting the products of
+// nodes; each product is added to out.
+func (h *handler) queueCategoryProducts(ctx context.Context, b *restkit.Batch, nodes []*Category, out *[]*Product) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Category, len(nodes))
 	for i, n := range nodes {
@@ -3429,10 +3679,9 @@ func (h *handler) loadCategoryProducts(ctx context.Context, nodes []*Category) (
 		byID[n.ID] = n
 		n.Products = []*Product{}
 	}
-	var out []*Product
 	row := new(Product)
 	targets := productTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.categoryProducts, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.categoryProducts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -3440,10 +3689,9 @@ func (h *handler) loadCategoryProducts(ctx context.Context, nodes []*Category) (
 		*c = *row
 		n := byID[*c.CategoryID]
 		n.Products = append(n.Products, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // categoryColumns are the columns of t that categoryTargets scans, in order.
@@ -3492,37 +3740,53 @@ func checkCustomerInclude(inc restkit.Include, prefix string) error {
 
 // loadCustomerEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadCustomerEdges(ctx context.Context, nodes []*Customer, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueCustomerEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueCustomerEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueCustomerEdges(ctx context.Context, b *restkit.Batch, nodes []*Customer, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "addresses":
-			var next []*Address
-			if next, err = h.loadCustomerAddresses(ctx, nodes); err == nil {
-				err = h.loadAddressEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Address)
+				h.queueCustomerAddresses(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadAddressEdges(ctx, *out, sub) })
 			}
 		case "orders":
-			var next []*Order
-			if next, err = h.loadCustomerOrders(ctx, nodes); err == nil {
-				err = h.loadOrderEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Order)
+				h.queueCustomerOrders(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadOrderEdges(ctx, *out, sub) })
 			}
 		case "reviews":
-			var next []*Review
-			if next, err = h.loadCustomerReviews(ctx, nodes); err == nil {
-				err = h.loadReviewEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Review)
+				h.queueCustomerReviews(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadReviewEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of customers: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildCustomerRow builds the statement reading customers by id.
+func buildCustomerRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(customer.Table)
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
 }
 
 // buildCustomerAddresses builds the statement loading the addresses of
@@ -3544,8 +3808,9 @@ func buildCustomerAddresses(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCustomerAddresses sets the addresses of nodes and returns them, each once.
-func (h *handler) loadCustomerAddresses(ctx context.Context, nodes []*Customer) ([]*Address, error) {
+// queueCustomerAddresses queues on b the statement setting the addresses of
+// nodes; each address is added to out.
+func (h *handler) queueCustomerAddresses(ctx context.Context, b *restkit.Batch, nodes []*Customer, out *[]*Address) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Customer, len(nodes))
 	for i, n := range nodes {
@@ -3553,10 +3818,9 @@ func (h *handler) loadCustomerAddresses(ctx context.Context, nodes []*Customer) 
 		byID[n.ID] = n
 		n.Addresses = []*Address{}
 	}
-	var out []*Address
 	row := new(Address)
 	targets := addressTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.customerAddresses, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.customerAddresses, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -3564,10 +3828,9 @@ func (h *handler) loadCustomerAddresses(ctx context.Context, nodes []*Customer) 
 		*c = *row
 		n := byID[c.CustomerID]
 		n.Addresses = append(n.Addresses, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildCustomerOrders builds the statement loading the orders of
@@ -3589,8 +3852,9 @@ func buildCustomerOrders(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCustomerOrders sets the orders of nodes and returns them, each once.
-func (h *handler) loadCustomerOrders(ctx context.Context, nodes []*Customer) ([]*Order, error) {
+// queueCustomerOrders queues on b the statement setting the orders of
+// nodes; each order is added to out.
+func (h *handler) queueCustomerOrders(ctx context.Context, b *restkit.Batch, nodes []*Customer, out *[]*Order) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Customer, len(nodes))
 	for i, n := range nodes {
@@ -3598,10 +3862,9 @@ func (h *handler) loadCustomerOrders(ctx context.Context, nodes []*Customer) ([]
 		byID[n.ID] = n
 		n.Orders = []*Order{}
 	}
-	var out []*Order
 	row := new(Order)
 	targets := orderTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.customerOrders, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.customerOrders, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -3609,10 +3872,9 @@ func (h *handler) loadCustomerOrders(ctx context.Context, nodes []*Customer) ([]
 		*c = *row
 		n := byID[c.CustomerID]
 		n.Orders = append(n.Orders, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildCustomerReviews builds the statement loading the reviews of
@@ -3634,8 +3896,9 @@ func buildCustomerReviews(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadCustomerReviews sets the reviews of nodes and returns them, each once.
-func (h *handler) loadCustomerReviews(ctx context.Context, nodes []*Customer) ([]*Review, error) {
+// queueCustomerReviews queues on b the statement setting the reviews of
+// nodes; each review is added to out.
+func (h *handler) queueCustomerReviews(ctx context.Context, b *restkit.Batch, nodes []*Customer, out *[]*Review) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Customer, len(nodes))
 	for i, n := range nodes {
@@ -3643,10 +3906,9 @@ func (h *handler) loadCustomerReviews(ctx context.Context, nodes []*Customer) ([
 		byID[n.ID] = n
 		n.Reviews = []*Review{}
 	}
-	var out []*Review
 	row := new(Review)
 	targets := reviewTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.customerReviews, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.customerReviews, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -3654,10 +3916,9 @@ func (h *handler) loadCustomerReviews(ctx context.Context, nodes []*Customer) ([
 		*c = *row
 		n := byID[c.CustomerID]
 		n.Reviews = append(n.Reviews, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // customerColumns are the columns of t that customerTargets scans, in order.
@@ -3704,32 +3965,47 @@ func checkOrderInclude(inc restkit.Include, prefix string) error {
 
 // loadOrderEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadOrderEdges(ctx context.Context, nodes []*Order, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueOrderEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueOrderEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueOrderEdges(ctx context.Context, b *restkit.Batch, nodes []*Order, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "customer":
-			var next []*Customer
-			if next, err = h.loadOrderCustomer(ctx, nodes); err == nil {
-				err = h.loadCustomerEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Customer)
+				h.queueOrderCustomer(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCustomerEdges(ctx, *out, sub) })
 			}
 		case "lines":
-			var next []*OrderLine
-			if next, err = h.loadOrderLines(ctx, nodes); err == nil {
-				err = h.loadOrderLineEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*OrderLine)
+				h.queueOrderLines(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadOrderLineEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of orders: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildOrderRow builds the statement reading orders by id.
+func buildOrderRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(order.Table)
+	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(order.FieldID))))
 }
 
 // buildOrderCustomer builds the statement loading the customer of
@@ -3740,8 +4016,9 @@ func buildOrderCustomer(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
 }
 
-// loadOrderCustomer sets the customer of nodes and returns them, each once.
-func (h *handler) loadOrderCustomer(ctx context.Context, nodes []*Order) ([]*Customer, error) {
+// queueOrderCustomer queues on b the statement setting the customer of
+// nodes; each customer is added to out once.
+func (h *handler) queueOrderCustomer(ctx context.Context, b *restkit.Batch, nodes []*Order, out *[]*Customer) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Customer, len(nodes))
 	for _, n := range nodes {
@@ -3752,28 +4029,24 @@ func (h *handler) loadOrderCustomer(ctx context.Context, nodes []*Order) ([]*Cus
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Customer, 0, len(ids))
 	row := new(Customer)
 	targets := customerTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderCustomer, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.orderCustomer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Customer)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Customer = byID[n.CustomerID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Customer = byID[n.CustomerID]
-	}
-	return out, nil
 }
 
 // buildOrderLines builds the statement loading the lines of
@@ -3795,8 +4068,9 @@ func buildOrderLines(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadOrderLines sets the lines of nodes and returns them, each once.
-func (h *handler) loadOrderLines(ctx context.Context, nodes []*Order) ([]*OrderLine, error) {
+// queueOrderLines queues on b the statement setting the lines of
+// nodes; each order_line is added to out.
+func (h *handler) queueOrderLines(ctx context.Context, b *restkit.Batch, nodes []*Order, out *[]*OrderLine) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Order, len(nodes))
 	for i, n := range nodes {
@@ -3804,10 +4078,9 @@ func (h *handler) loadOrderLines(ctx context.Context, nodes []*Order) ([]*OrderL
 		byID[n.ID] = n
 		n.Lines = []*OrderLine{}
 	}
-	var out []*OrderLine
 	row := new(OrderLine)
 	targets := orderLineTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLines, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.orderLines, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -3815,10 +4088,9 @@ func (h *handler) loadOrderLines(ctx context.Context, nodes []*Order) ([]*OrderL
 		*c = *row
 		n := byID[c.OrderID]
 		n.Lines = append(n.Lines, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // orderColumns are the columns of t that orderTargets scans, in order.
@@ -3867,32 +4139,47 @@ func checkOrderLineInclude(inc restkit.Include, prefix string) error {
 
 // loadOrderLineEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadOrderLineEdges(ctx context.Context, nodes []*OrderLine, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueOrderLineEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueOrderLineEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueOrderLineEdges(ctx context.Context, b *restkit.Batch, nodes []*OrderLine, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "order":
-			var next []*Order
-			if next, err = h.loadOrderLineOrder(ctx, nodes); err == nil {
-				err = h.loadOrderEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Order)
+				h.queueOrderLineOrder(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadOrderEdges(ctx, *out, sub) })
 			}
 		case "product":
-			var next []*Product
-			if next, err = h.loadOrderLineProduct(ctx, nodes); err == nil {
-				err = h.loadProductEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Product)
+				h.queueOrderLineProduct(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadProductEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of order_lines: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildOrderLineRow builds the statement reading order_lines by id.
+func buildOrderLineRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(orderline.Table)
+	return restkit.Build(d, b.Select(orderLineColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(orderline.FieldID))))
 }
 
 // buildOrderLineOrder builds the statement loading the order of
@@ -3903,8 +4190,9 @@ func buildOrderLineOrder(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(order.FieldID))))
 }
 
-// loadOrderLineOrder sets the order of nodes and returns them, each once.
-func (h *handler) loadOrderLineOrder(ctx context.Context, nodes []*OrderLine) ([]*Order, error) {
+// queueOrderLineOrder queues on b the statement setting the order of
+// nodes; each order is added to out once.
+func (h *handler) queueOrderLineOrder(ctx context.Context, b *restkit.Batch, nodes []*OrderLine, out *[]*Order) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Order, len(nodes))
 	for _, n := range nodes {
@@ -3915,28 +4203,24 @@ func (h *handler) loadOrderLineOrder(ctx context.Context, nodes []*OrderLine) ([
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Order, 0, len(ids))
 	row := new(Order)
 	targets := orderTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLineOrder, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.orderLineOrder, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Order)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Order = byID[n.OrderID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Order = byID[n.OrderID]
-	}
-	return out, nil
 }
 
 // buildOrderLineProduct builds the statement loading the product of
@@ -3947,8 +4231,9 @@ func buildOrderLineProduct(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
 }
 
-// loadOrderLineProduct sets the product of nodes and returns them, each once.
-func (h *handler) loadOrderLineProduct(ctx context.Context, nodes []*OrderLine) ([]*Product, error) {
+// queueOrderLineProduct queues on b the statement setting the product of
+// nodes; each product is added to out once.
+func (h *handler) queueOrderLineProduct(ctx context.Context, b *restkit.Batch, nodes []*OrderLine, out *[]*Product) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Product, len(nodes))
 	for _, n := range nodes {
@@ -3959,28 +4244,24 @@ func (h *handler) loadOrderLineProduct(ctx context.Context, nodes []*OrderLine) 
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Product, 0, len(ids))
 	row := new(Product)
 	targets := productTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.orderLineProduct, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.orderLineProduct, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Product)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Product = byID[n.ProductID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Product = byID[n.ProductID]
-	}
-	return out, nil
 }
 
 // orderLineColumns are the columns of t that orderLineTargets scans, in order.
@@ -4037,42 +4318,59 @@ func checkProductInclude(inc restkit.Include, prefix string) error {
 
 // loadProductEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadProductEdges(ctx context.Context, nodes []*Product, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueProductEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueProductEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueProductEdges(ctx context.Context, b *restkit.Batch, nodes []*Product, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "category":
-			var next []*Category
-			if next, err = h.loadProductCategory(ctx, nodes); err == nil {
-				err = h.loadCategoryEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Category)
+				h.queueProductCategory(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCategoryEdges(ctx, *out, sub) })
 			}
 		case "suppliers":
-			var next []*Supplier
-			if next, err = h.loadProductSuppliers(ctx, nodes); err == nil {
-				err = h.loadSupplierEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Supplier)
+				h.queueProductSuppliers(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadSupplierEdges(ctx, *out, sub) })
 			}
 		case "lines":
-			var next []*OrderLine
-			if next, err = h.loadProductLines(ctx, nodes); err == nil {
-				err = h.loadOrderLineEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*OrderLine)
+				h.queueProductLines(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadOrderLineEdges(ctx, *out, sub) })
 			}
 		case "reviews":
-			var next []*Review
-			if next, err = h.loadProductReviews(ctx, nodes); err == nil {
-				err = h.loadReviewEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Review)
+				h.queueProductReviews(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadReviewEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of products: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildProductRow builds the statement reading products by id.
+func buildProductRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(product.Table)
+	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
 }
 
 // buildProductCategory builds the statement loading the category of
@@ -4083,8 +4381,9 @@ func buildProductCategory(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
 }
 
-// loadProductCategory sets the category of nodes and returns them, each once.
-func (h *handler) loadProductCategory(ctx context.Context, nodes []*Product) ([]*Category, error) {
+// queueProductCategory queues on b the statement setting the category of
+// nodes; each category is added to out once.
+func (h *handler) queueProductCategory(ctx context.Context, b *restkit.Batch, nodes []*Product, out *[]*Category) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Category, len(nodes))
 	for _, n := range nodes {
@@ -4098,30 +4397,26 @@ func (h *handler) loadProductCategory(ctx context.Context, nodes []*Product) ([]
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Category, 0, len(ids))
 	row := new(Category)
 	targets := categoryTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.productCategory, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.productCategory, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Category)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		if n.CategoryID != nil {
-			n.Category = byID[*n.CategoryID]
+	}, func() {
+		for _, n := range nodes {
+			if n.CategoryID != nil {
+				n.Category = byID[*n.CategoryID]
+			}
 		}
-	}
-	return out, nil
+	})
 }
 
 // buildProductSuppliers builds the statement loading the suppliers of
@@ -4144,8 +4439,9 @@ func buildProductSuppliers(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadProductSuppliers sets the suppliers of nodes and returns them, each once.
-func (h *handler) loadProductSuppliers(ctx context.Context, nodes []*Product) ([]*Supplier, error) {
+// queueProductSuppliers queues on b the statement setting the suppliers of
+// nodes; each supplier is added to out once.
+func (h *handler) queueProductSuppliers(ctx context.Context, b *restkit.Batch, nodes []*Product, out *[]*Supplier) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Product, len(nodes))
 	for i, n := range nodes {
@@ -4154,11 +4450,10 @@ func (h *handler) loadProductSuppliers(ctx context.Context, nodes []*Product) ([
 		n.Suppliers = []*Supplier{}
 	}
 	seen := make(map[int]*Supplier)
-	var out []*Supplier
 	var owner int
 	row := new(Supplier)
 	targets := supplierTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.productSuppliers, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.productSuppliers, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4167,13 +4462,12 @@ func (h *handler) loadProductSuppliers(ctx context.Context, nodes []*Product) ([
 			c = new(Supplier)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Suppliers = append(n.Suppliers, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildProductLines builds the statement loading the lines of
@@ -4195,8 +4489,9 @@ func buildProductLines(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadProductLines sets the lines of nodes and returns them, each once.
-func (h *handler) loadProductLines(ctx context.Context, nodes []*Product) ([]*OrderLine, error) {
+// queueProductLines queues on b the statement setting the lines of
+// nodes; each order_line is added to out.
+func (h *handler) queueProductLines(ctx context.Context, b *restkit.Batch, nodes []*Product, out *[]*OrderLine) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Product, len(nodes))
 	for i, n := range nodes {
@@ -4204,10 +4499,9 @@ func (h *handler) loadProductLines(ctx context.Context, nodes []*Product) ([]*Or
 		byID[n.ID] = n
 		n.Lines = []*OrderLine{}
 	}
-	var out []*OrderLine
 	row := new(OrderLine)
 	targets := orderLineTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.productLines, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.productLines, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4215,10 +4509,9 @@ func (h *handler) loadProductLines(ctx context.Context, nodes []*Product) ([]*Or
 		*c = *row
 		n := byID[c.ProductID]
 		n.Lines = append(n.Lines, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // buildProductReviews builds the statement loading the reviews of
@@ -4240,8 +4533,9 @@ func buildProductReviews(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadProductReviews sets the reviews of nodes and returns them, each once.
-func (h *handler) loadProductReviews(ctx context.Context, nodes []*Product) ([]*Review, error) {
+// queueProductReviews queues on b the statement setting the reviews of
+// nodes; each review is added to out.
+func (h *handler) queueProductReviews(ctx context.Context, b *restkit.Batch, nodes []*Product, out *[]*Review) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Product, len(nodes))
 	for i, n := range nodes {
@@ -4249,10 +4543,9 @@ func (h *handler) loadProductReviews(ctx context.Context, nodes []*Product) ([]*
 		byID[n.ID] = n
 		n.Reviews = []*Review{}
 	}
-	var out []*Review
 	row := new(Review)
 	targets := reviewTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.productReviews, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.productReviews, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4260,10 +4553,9 @@ func (h *handler) loadProductReviews(ctx context.Context, nodes []*Product) ([]*
 		*c = *row
 		n := byID[c.ProductID]
 		n.Reviews = append(n.Reviews, c)
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // productColumns are the columns of t that productTargets scans, in order.
@@ -4318,32 +4610,47 @@ func checkReviewInclude(inc restkit.Include, prefix string) error {
 
 // loadReviewEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadReviewEdges(ctx context.Context, nodes []*Review, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueReviewEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueReviewEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueReviewEdges(ctx context.Context, b *restkit.Batch, nodes []*Review, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "product":
-			var next []*Product
-			if next, err = h.loadReviewProduct(ctx, nodes); err == nil {
-				err = h.loadProductEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Product)
+				h.queueReviewProduct(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadProductEdges(ctx, *out, sub) })
 			}
 		case "customer":
-			var next []*Customer
-			if next, err = h.loadReviewCustomer(ctx, nodes); err == nil {
-				err = h.loadCustomerEdges(ctx, next, inc[name])
+			if keyed.byForeignKey() {
+				out := new([]*Customer)
+				h.queueReviewCustomer(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadCustomerEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of reviews: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildReviewRow builds the statement reading reviews by id.
+func buildReviewRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(review.Table)
+	return restkit.Build(d, b.Select(reviewColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(review.FieldID))))
 }
 
 // buildReviewProduct builds the statement loading the product of
@@ -4354,8 +4661,9 @@ func buildReviewProduct(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
 }
 
-// loadReviewProduct sets the product of nodes and returns them, each once.
-func (h *handler) loadReviewProduct(ctx context.Context, nodes []*Review) ([]*Product, error) {
+// queueReviewProduct queues on b the statement setting the product of
+// nodes; each product is added to out once.
+func (h *handler) queueReviewProduct(ctx context.Context, b *restkit.Batch, nodes []*Review, out *[]*Product) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Product, len(nodes))
 	for _, n := range nodes {
@@ -4366,28 +4674,24 @@ func (h *handler) loadReviewProduct(ctx context.Context, nodes []*Review) ([]*Pr
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Product, 0, len(ids))
 	row := new(Product)
 	targets := productTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.reviewProduct, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.reviewProduct, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Product)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Product = byID[n.ProductID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Product = byID[n.ProductID]
-	}
-	return out, nil
 }
 
 // buildReviewCustomer builds the statement loading the customer of
@@ -4398,8 +4702,9 @@ func buildReviewCustomer(d string, _ bool) restkit.Stmt {
 	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
 }
 
-// loadReviewCustomer sets the customer of nodes and returns them, each once.
-func (h *handler) loadReviewCustomer(ctx context.Context, nodes []*Review) ([]*Customer, error) {
+// queueReviewCustomer queues on b the statement setting the customer of
+// nodes; each customer is added to out once.
+func (h *handler) queueReviewCustomer(ctx context.Context, b *restkit.Batch, nodes []*Review, out *[]*Customer) {
 	ids := make([]int, 0, len(nodes))
 	byID := make(map[int]*Customer, len(nodes))
 	for _, n := range nodes {
@@ -4410,28 +4715,24 @@ func (h *handler) loadReviewCustomer(ctx context.Context, nodes []*Review) ([]*C
 		}
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return
 	}
-	out := make([]*Customer, 0, len(ids))
 	row := new(Customer)
 	targets := customerTargets(row)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.reviewCustomer, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.reviewCustomer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c := new(Customer)
 		*c = *row
 		byID[c.ID] = c
-		out = append(out, c)
+		*out = append(*out, c)
 		return nil
+	}, func() {
+		for _, n := range nodes {
+			n.Customer = byID[n.CustomerID]
+		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range nodes {
-		n.Customer = byID[n.CustomerID]
-	}
-	return out, nil
 }
 
 // reviewColumns are the columns of t that reviewTargets scans, in order.
@@ -4476,27 +4777,41 @@ func checkSupplierInclude(inc restkit.Include, prefix string) error {
 
 // loadSupplierEdges loads the edges inc names into nodes, then theirs,
 // level by level: one statement per included edge, whatever the number of
-// nodes. Rows are scanned straight into the API types, without ent's
-// entities, their eager-loading bookkeeping and a conversion (see the README,
-// Performance). Nodes sharing a neighbour share its value.
+// nodes, and the statements of one level sent together (one round trip on
+// pgx, see restkit.Batch). Rows are scanned straight into the API types,
+// without ent's entities, their eager-loading bookkeeping and a conversion
+// (see the README, Performance). Nodes sharing a neighbour share its value.
 func (h *handler) loadSupplierEdges(ctx context.Context, nodes []*Supplier, inc restkit.Include) error {
-	if len(nodes) == 0 {
+	var b restkit.Batch
+	return h.runLevel(ctx, &b, h.queueSupplierEdges(ctx, &b, nodes, inc, keyedAny))
+}
+
+// queueSupplierEdges queues on b the loaders of the edges inc names
+// that keyed selects, and returns the loads of the level below them.
+func (h *handler) queueSupplierEdges(ctx context.Context, b *restkit.Batch, nodes []*Supplier, inc restkit.Include, keyed keying) []func() error {
+	if len(nodes) == 0 || len(inc) == 0 {
 		return nil
 	}
+	next := make([]func() error, 0, len(inc))
 	for _, name := range inc.Edges() {
-		var err error
+		sub := inc[name]
 		switch name {
 		case "products":
-			var next []*Product
-			if next, err = h.loadSupplierProducts(ctx, nodes); err == nil {
-				err = h.loadProductEdges(ctx, next, inc[name])
+			if keyed.byID() {
+				out := new([]*Product)
+				h.queueSupplierProducts(ctx, b, nodes, out)
+				next = append(next, func() error { return h.loadProductEdges(ctx, *out, sub) })
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("loading %s of suppliers: %w", name, err)
-		}
 	}
-	return nil
+	return next
+}
+
+// buildSupplierRow builds the statement reading suppliers by id.
+func buildSupplierRow(d string) restkit.Stmt {
+	b := sql.Dialect(d)
+	t := b.Table(supplier.Table)
+	return restkit.Build(d, b.Select(supplierColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(supplier.FieldID))))
 }
 
 // buildSupplierProducts builds the statement loading the products of
@@ -4514,8 +4829,9 @@ func buildSupplierProducts(d string, one bool) restkit.Stmt {
 	return restkit.Build(d, s)
 }
 
-// loadSupplierProducts sets the products of nodes and returns them, each once.
-func (h *handler) loadSupplierProducts(ctx context.Context, nodes []*Supplier) ([]*Product, error) {
+// queueSupplierProducts queues on b the statement setting the products of
+// nodes; each product is added to out once.
+func (h *handler) queueSupplierProducts(ctx context.Context, b *restkit.Batch, nodes []*Supplier, out *[]*Product) {
 	ids := make([]int, len(nodes))
 	byID := make(map[int]*Supplier, len(nodes))
 	for i, n := range nodes {
@@ -4524,11 +4840,10 @@ func (h *handler) loadSupplierProducts(ctx context.Context, nodes []*Supplier) (
 		n.Products = []*Product{}
 	}
 	seen := make(map[int]*Product)
-	var out []*Product
 	var owner int
 	row := new(Product)
 	targets := productTargets(row, &owner)
-	err := restkit.EachRow(ctx, h.drv, h.stmts.supplierProducts, ids, func(rows *sql.Rows) error {
+	restkit.Add(ctx, b, h.stmts.supplierProducts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
@@ -4537,13 +4852,12 @@ func (h *handler) loadSupplierProducts(ctx context.Context, nodes []*Supplier) (
 			c = new(Product)
 			*c = *row
 			seen[c.ID] = c
-			out = append(out, c)
+			*out = append(*out, c)
 		}
 		n := byID[owner]
 		n.Products = append(n.Products, c)
 		return nil
-	})
-	return out, err
+	}, nil)
 }
 
 // supplierColumns are the columns of t that supplierTargets scans, in order.
@@ -5112,6 +5426,14 @@ func supplierIDs(ts []*Supplier) []int {
 // statements are the statements that load included edges, built once per
 // dialect: for each edge, one for a single parent and one for more.
 type statements struct {
+	addressRow        restkit.Stmts
+	categoryRow       restkit.Stmts
+	customerRow       restkit.Stmts
+	orderRow          restkit.Stmts
+	orderLineRow      restkit.Stmts
+	productRow        restkit.Stmts
+	reviewRow         restkit.Stmts
+	supplierRow       restkit.Stmts
 	addressCustomer   restkit.Stmts
 	categoryParent    restkit.Stmts
 	categoryChildren  restkit.Stmts
@@ -5134,6 +5456,14 @@ type statements struct {
 
 func newStatements(d string) *statements {
 	return &statements{
+		addressRow:        restkit.Stmts{One: buildAddressRow(d), Many: buildAddressRow(d)},
+		categoryRow:       restkit.Stmts{One: buildCategoryRow(d), Many: buildCategoryRow(d)},
+		customerRow:       restkit.Stmts{One: buildCustomerRow(d), Many: buildCustomerRow(d)},
+		orderRow:          restkit.Stmts{One: buildOrderRow(d), Many: buildOrderRow(d)},
+		orderLineRow:      restkit.Stmts{One: buildOrderLineRow(d), Many: buildOrderLineRow(d)},
+		productRow:        restkit.Stmts{One: buildProductRow(d), Many: buildProductRow(d)},
+		reviewRow:         restkit.Stmts{One: buildReviewRow(d), Many: buildReviewRow(d)},
+		supplierRow:       restkit.Stmts{One: buildSupplierRow(d), Many: buildSupplierRow(d)},
 		addressCustomer:   restkit.Stmts{One: buildAddressCustomer(d, true), Many: buildAddressCustomer(d, false)},
 		categoryParent:    restkit.Stmts{One: buildCategoryParent(d, true), Many: buildCategoryParent(d, false)},
 		categoryChildren:  restkit.Stmts{One: buildCategoryChildren(d, true), Many: buildCategoryChildren(d, false)},
