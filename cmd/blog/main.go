@@ -16,9 +16,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -165,6 +168,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return nil
 	})
 	fs.BoolVar(&cfg.ReadAuth, "read-auth", false, "require a token on reads too")
+	var memLimit int64
+	fs.Func("memory-limit", "soft memory limit of the Go runtime, as GOMEMLIMIT: 48MiB, 1GiB… (0 or absent: GOMEMLIMIT, else none)", func(v string) error {
+		n, err := parseBytes(v)
+		memLimit = n
+		return err
+	})
 	fs.Usage = flagUsage(fs, "blog serve [flags]")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -179,7 +188,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: invalid configuration: %v", errUsage, err)
 	}
+	if memLimit > 0 {
+		debug.SetMemoryLimit(memLimit)
+	}
 	return server.Run(ctx, cfg, log)
+}
+
+// parseBytes reads a size as GOMEMLIMIT writes it: a whole number of bytes
+// with an optional unit B, KiB, MiB, GiB or TiB.
+func parseBytes(v string) (int64, error) {
+	num := strings.TrimRight(v, "BKMGTi")
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q: want a size like 48MiB or 1GiB", v)
+	}
+	shift := map[string]uint{"": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40}
+	s, ok := shift[v[len(num):]]
+	if !ok || n > math.MaxInt64>>s {
+		return 0, fmt.Errorf("%q: want a size like 48MiB or 1GiB (units B, KiB, MiB, GiB, TiB)", v)
+	}
+	return n << s, nil
 }
 
 // newLogger returns the structured logger of the level and format.

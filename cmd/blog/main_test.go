@@ -149,6 +149,9 @@ func TestUsageErrors(t *testing.T) {
 		{"ErrBadAddr", []string{"serve", "--addr", "nope"}},
 		{"ErrUnknownFlag", []string{"serve", "--colour"}},
 		{"ErrExtraArgs", []string{"serve", "extra"}},
+		{"ErrMemoryLimitUnit", []string{"serve", "--memory-limit", "48MB"}},
+		{"ErrMemoryLimitNegative", []string{"serve", "--memory-limit", "-1"}},
+		{"ErrMemoryLimitHuge", []string{"serve", "--memory-limit", "9999999999TiB"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer
@@ -157,5 +160,19 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("got status %d, stderr %q; want 2 and a message", code, stderr.String())
 			}
 		})
+	}
+}
+
+// TestParseBytes: --memory-limit reads sizes as GOMEMLIMIT does.
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "100": 100, "100B": 100, "2KiB": 2 << 10, "48MiB": 48 << 20, "1GiB": 1 << 30, "3TiB": 3 << 40} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "48MB", "48 MiB", "1.5GiB", "-1", "9999999999TiB", "12iB"} {
+		if n, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q) = %d, want an error", in, n)
+		}
 	}
 }

@@ -558,7 +558,11 @@ func procMemory(t *testing.T, pid int, field string) int {
 // concurrent clients through the four benchmark requests (reads with
 // include, a list page with include, nested creates, a filtered sorted
 // list), and checks the process's resident memory after the load and at
-// its peak stay within 64 MB.
+// its peak stay within 64 MB — configured as the README says for a 64 MB
+// budget (--memory-limit 48MiB): without a limit, how far the heap grows
+// depends on how busy the machine is (the collector lags when the CPUs are
+// taken), and a CI machine running other tests saw 64 MB where an idle
+// one sees 48–55.
 func TestRSSAfterLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server and loads it")
@@ -569,7 +573,7 @@ func TestRSSAfterLoad(t *testing.T) {
 		if out, err := seed.CombinedOutput(); err != nil {
 			t.Fatalf("blog seed: %v\n%s", err, out)
 		}
-		srv := startServe(t, "--drain-delay", "0s", "--database-url", dbURL)
+		srv := startServe(t, "--drain-delay", "0s", "--database-url", dbURL, "--memory-limit", "48MiB")
 		base := "http://" + srv.addr
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 		const clients, perClient = 16, 60
