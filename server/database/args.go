@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5"
+	"github.com/lib/pq"
 )
 
 // convertArgs is an ent driver that rewrites some statement arguments before
@@ -57,10 +58,26 @@ func timesInUTC(d dialect.Driver) dialect.Driver {
 // 2 ms at a million posts). Statements matching patterns are planned for
 // their values on every run (pgx's describe-only cache: an unnamed
 // statement); the others keep their cached plans.
+//
+// It also passes the array arguments the runtime writes for lib/pq
+// (pq.Int64Array, pq.StringArray: their driver value is the array's text,
+// "{1,2,3}") as the slices they are, which pgx encodes itself, in binary,
+// instead of parsing the text back into an array first.
 func planPatterns(d dialect.Driver) dialect.Driver {
 	return convertArgs{Driver: d, lead: func(query string) (any, bool) {
 		return pgx.QueryExecModeCacheDescribe, strings.Contains(query, " LIKE ") || strings.Contains(query, " ILIKE ")
-	}}
+	}, conv: pgxArray}
+}
+
+// pgxArray returns the slice a lib/pq array argument holds.
+func pgxArray(a any) (any, bool) {
+	switch a := a.(type) {
+	case pq.Int64Array:
+		return []int64(a), true
+	case pq.StringArray:
+		return []string(a), true
+	}
+	return nil, false
 }
 
 func (d convertArgs) Exec(ctx context.Context, query string, args, v any) error {

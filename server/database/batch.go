@@ -35,7 +35,7 @@ func (d pgxBatcher) SendBatch(ctx context.Context, queries []restkit.BatchQuery)
 		}
 		b := &pgx.Batch{}
 		for _, q := range queries {
-			b.Queue(q.SQL, q.Args...)
+			b.Queue(q.SQL, convert(q.SQL, q.Args, pgxArray, nil).([]any)...)
 		}
 		results := c.Conn().SendBatch(ctx, b)
 		for _, q := range queries {
