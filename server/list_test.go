@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/openapi/restkit"
+	"github.com/entblog/blog/server/conformance"
 	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
@@ -608,7 +608,7 @@ func TestEstimatedCount(t *testing.T) {
 				if prefer != "" {
 					req.Header.Set("Prefer", prefer)
 				}
-				resp, body := send1(t, req)
+				resp, body := conformance.DoRequest(t, req)
 				var page struct{ Total int }
 				if err := json.Unmarshal([]byte(body), &page); err != nil || resp.StatusCode != http.StatusOK {
 					t.Fatalf("GET %s: %d %s", tc.path, resp.StatusCode, body)
@@ -621,19 +621,4 @@ func TestEstimatedCount(t *testing.T) {
 			}
 		}
 	})
-}
-
-// send1 sends req and returns its response and body.
-func send1(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
 }

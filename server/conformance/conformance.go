@@ -120,6 +120,13 @@ func Do(t testing.TB, baseURL, method, path, contentType, body string) (*http.Re
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return DoRequest(t, req)
+}
+
+// DoRequest sends req (for headers Do does not set) and returns its
+// response, with the body read.
+func DoRequest(t testing.TB, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

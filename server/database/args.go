@@ -49,7 +49,7 @@ func timesInUTC(d dialect.Driver) dialect.Driver {
 	}}
 }
 
-// planPatterns is the driver on pgx: pgx prepares and caches every
+// pgxArgs is the driver on pgx: pgx prepares and caches every
 // statement, and after five runs PostgreSQL may keep a generic plan, made
 // without the arguments' values. For a substring match (LIKE, ILIKE) the
 // value is what decides the plan — '%lorem%' is found through a trigram
@@ -63,7 +63,7 @@ func timesInUTC(d dialect.Driver) dialect.Driver {
 // (pq.Int64Array, pq.StringArray: their driver value is the array's text,
 // "{1,2,3}") as the slices they are, which pgx encodes itself, in binary,
 // instead of parsing the text back into an array first.
-func planPatterns(d dialect.Driver) dialect.Driver {
+func pgxArgs(d dialect.Driver) dialect.Driver {
 	return convertArgs{Driver: d, lead: func(query string) (any, bool) {
 		return pgx.QueryExecModeCacheDescribe, strings.Contains(query, " LIKE ") || strings.Contains(query, " ILIKE ")
 	}, conv: pgxArray}

@@ -132,7 +132,7 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
 	switch driver {
 	case DriverPGX:
-		drv = pgxBatcher{planPatterns(drv), pool}
+		drv = pgxBatcher{pgxArgs(drv), pool}
 	case DriverPQ:
 		drv = jsonAsText(drv)
 	case "sqlite":
@@ -355,7 +355,7 @@ func (db *DB) Close() error {
 // CreateSchema creates or updates the tables to match the ent schema.
 func (db *DB) CreateSchema(ctx context.Context) error {
 	if db.Dialect == dialect.Postgres {
-		for _, stmt := range createExtensions(Extensions(migrate.Tables)) {
+		for _, stmt := range createExtensions(extensions(migrate.Tables)) {
 			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("creating schema: %w", err)
 			}

@@ -54,9 +54,9 @@ func extensionOf(opClass string) string {
 	return ""
 }
 
-// Extensions lists the PostgreSQL extensions the indexes of tables need,
+// extensions lists the PostgreSQL extensions the indexes of tables need,
 // sorted: an index with the operator class gin_trgm_ops needs pg_trgm.
-func Extensions(tables []*schema.Table) []string {
+func extensions(tables []*schema.Table) []string {
 	var exts []string
 	for _, t := range tables {
 		for _, idx := range t.Indexes {

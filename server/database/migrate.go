@@ -509,7 +509,7 @@ func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, table
 	}
 	if dev.Dialect == dialect.Postgres {
 		// Atlas checks the plan on dev: the operator classes must exist.
-		for _, stmt := range createExtensions(Extensions(tables)) {
+		for _, stmt := range createExtensions(extensions(tables)) {
 			if _, err := dev.SQL.ExecContext(ctx, stmt); err != nil {
 				return "", fmt.Errorf("preparing the dev database: %w", err)
 			}
@@ -541,7 +541,7 @@ func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, table
 	for _, f := range after {
 		if !slices.ContainsFunc(before, func(b atlasmigrate.File) bool { return b.Name() == f.Name() }) {
 			if dev.Dialect == dialect.Postgres {
-				if err := addExtensions(dir, f, before, Extensions(tables)); err != nil {
+				if err := addExtensions(dir, f, before, extensions(tables)); err != nil {
 					return "", err
 				}
 			}
