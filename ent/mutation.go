@@ -1265,19 +1265,21 @@ func (m *ProfileMutation) ResetEdge(name string) error {
 // TagMutation represents an operation that mutates the Tag nodes in the graph.
 type TagMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	clearedFields map[string]struct{}
-	posts         map[int]struct{}
-	removedposts  map[int]struct{}
-	clearedposts  bool
-	done          bool
-	oldValue      func(context.Context) (*Tag, error)
-	predicates    []predicate.Tag
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	name           *string
+	posts_count    *int
+	addposts_count *int
+	clearedFields  map[string]struct{}
+	posts          map[int]struct{}
+	removedposts   map[int]struct{}
+	clearedposts   bool
+	done           bool
+	oldValue       func(context.Context) (*Tag, error)
+	predicates     []predicate.Tag
 }
 
 var _ ent.Mutation = (*TagMutation)(nil)
@@ -1486,6 +1488,62 @@ func (m *TagMutation) ResetName() {
 	m.name = nil
 }
 
+// SetPostsCount sets the "posts_count" field.
+func (m *TagMutation) SetPostsCount(i int) {
+	m.posts_count = &i
+	m.addposts_count = nil
+}
+
+// PostsCount returns the value of the "posts_count" field in the mutation.
+func (m *TagMutation) PostsCount() (r int, exists bool) {
+	v := m.posts_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostsCount returns the old "posts_count" field's value of the Tag entity.
+// If the Tag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagMutation) OldPostsCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostsCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostsCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostsCount: %w", err)
+	}
+	return oldValue.PostsCount, nil
+}
+
+// AddPostsCount adds i to the "posts_count" field.
+func (m *TagMutation) AddPostsCount(i int) {
+	if m.addposts_count != nil {
+		*m.addposts_count += i
+	} else {
+		m.addposts_count = &i
+	}
+}
+
+// AddedPostsCount returns the value that was added to the "posts_count" field in this mutation.
+func (m *TagMutation) AddedPostsCount() (r int, exists bool) {
+	v := m.addposts_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPostsCount resets all changes to the "posts_count" field.
+func (m *TagMutation) ResetPostsCount() {
+	m.posts_count = nil
+	m.addposts_count = nil
+}
+
 // AddPostIDs adds the "posts" edge to the Post entity by ids.
 func (m *TagMutation) AddPostIDs(ids ...int) {
 	if m.posts == nil {
@@ -1574,7 +1632,7 @@ func (m *TagMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TagMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 4)
 	if m.created_at != nil {
 		fields = append(fields, tag.FieldCreatedAt)
 	}
@@ -1583,6 +1641,9 @@ func (m *TagMutation) Fields() []string {
 	}
 	if m.name != nil {
 		fields = append(fields, tag.FieldName)
+	}
+	if m.posts_count != nil {
+		fields = append(fields, tag.FieldPostsCount)
 	}
 	return fields
 }
@@ -1598,6 +1659,8 @@ func (m *TagMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case tag.FieldName:
 		return m.Name()
+	case tag.FieldPostsCount:
+		return m.PostsCount()
 	}
 	return nil, false
 }
@@ -1613,6 +1676,8 @@ func (m *TagMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldUpdatedAt(ctx)
 	case tag.FieldName:
 		return m.OldName(ctx)
+	case tag.FieldPostsCount:
+		return m.OldPostsCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Tag field %s", name)
 }
@@ -1643,6 +1708,13 @@ func (m *TagMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetName(v)
 		return nil
+	case tag.FieldPostsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostsCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Tag field %s", name)
 }
@@ -1650,13 +1722,21 @@ func (m *TagMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *TagMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addposts_count != nil {
+		fields = append(fields, tag.FieldPostsCount)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *TagMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case tag.FieldPostsCount:
+		return m.AddedPostsCount()
+	}
 	return nil, false
 }
 
@@ -1665,6 +1745,13 @@ func (m *TagMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *TagMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case tag.FieldPostsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPostsCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Tag numeric field %s", name)
 }
@@ -1700,6 +1787,9 @@ func (m *TagMutation) ResetField(name string) error {
 		return nil
 	case tag.FieldName:
 		m.ResetName()
+		return nil
+	case tag.FieldPostsCount:
+		m.ResetPostsCount()
 		return nil
 	}
 	return fmt.Errorf("unknown Tag field %s", name)
@@ -1799,6 +1889,8 @@ type UserMutation struct {
 	updated_at     *time.Time
 	name           *string
 	email          *string
+	posts_count    *int
+	addposts_count *int
 	clearedFields  map[string]struct{}
 	profile        *int
 	clearedprofile bool
@@ -2065,6 +2157,62 @@ func (m *UserMutation) ResetEmail() {
 	delete(m.clearedFields, user.FieldEmail)
 }
 
+// SetPostsCount sets the "posts_count" field.
+func (m *UserMutation) SetPostsCount(i int) {
+	m.posts_count = &i
+	m.addposts_count = nil
+}
+
+// PostsCount returns the value of the "posts_count" field in the mutation.
+func (m *UserMutation) PostsCount() (r int, exists bool) {
+	v := m.posts_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostsCount returns the old "posts_count" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldPostsCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostsCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostsCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostsCount: %w", err)
+	}
+	return oldValue.PostsCount, nil
+}
+
+// AddPostsCount adds i to the "posts_count" field.
+func (m *UserMutation) AddPostsCount(i int) {
+	if m.addposts_count != nil {
+		*m.addposts_count += i
+	} else {
+		m.addposts_count = &i
+	}
+}
+
+// AddedPostsCount returns the value that was added to the "posts_count" field in this mutation.
+func (m *UserMutation) AddedPostsCount() (r int, exists bool) {
+	v := m.addposts_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPostsCount resets all changes to the "posts_count" field.
+func (m *UserMutation) ResetPostsCount() {
+	m.posts_count = nil
+	m.addposts_count = nil
+}
+
 // SetProfileID sets the "profile" edge to the Profile entity by id.
 func (m *UserMutation) SetProfileID(id int) {
 	m.profile = &id
@@ -2192,7 +2340,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -2204,6 +2352,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.email != nil {
 		fields = append(fields, user.FieldEmail)
+	}
+	if m.posts_count != nil {
+		fields = append(fields, user.FieldPostsCount)
 	}
 	return fields
 }
@@ -2221,6 +2372,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case user.FieldEmail:
 		return m.Email()
+	case user.FieldPostsCount:
+		return m.PostsCount()
 	}
 	return nil, false
 }
@@ -2238,6 +2391,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldName(ctx)
 	case user.FieldEmail:
 		return m.OldEmail(ctx)
+	case user.FieldPostsCount:
+		return m.OldPostsCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -2275,6 +2430,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEmail(v)
 		return nil
+	case user.FieldPostsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostsCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -2282,13 +2444,21 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addposts_count != nil {
+		fields = append(fields, user.FieldPostsCount)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case user.FieldPostsCount:
+		return m.AddedPostsCount()
+	}
 	return nil, false
 }
 
@@ -2297,6 +2467,13 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *UserMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case user.FieldPostsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPostsCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
 }
@@ -2344,6 +2521,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldEmail:
 		m.ResetEmail()
+		return nil
+	case user.FieldPostsCount:
+		m.ResetPostsCount()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -101,6 +101,10 @@ func init() {
 			return nil
 		}
 	}()
+	// tagDescPostsCount is the schema descriptor for posts_count field.
+	tagDescPostsCount := tagFields[1].Descriptor()
+	// tag.DefaultPostsCount holds the default value on creation for the posts_count field.
+	tag.DefaultPostsCount = tagDescPostsCount.Default.(int)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
@@ -152,4 +156,8 @@ func init() {
 			return nil
 		}
 	}()
+	// userDescPostsCount is the schema descriptor for posts_count field.
+	userDescPostsCount := userFields[2].Descriptor()
+	// user.DefaultPostsCount holds the default value on creation for the posts_count field.
+	user.DefaultPostsCount = userDescPostsCount.Default.(int)
 }

@@ -57,6 +57,20 @@ func (_c *TagCreate) SetName(v string) *TagCreate {
 	return _c
 }
 
+// SetPostsCount sets the "posts_count" field.
+func (_c *TagCreate) SetPostsCount(v int) *TagCreate {
+	_c.mutation.SetPostsCount(v)
+	return _c
+}
+
+// SetNillablePostsCount sets the "posts_count" field if the given value is not nil.
+func (_c *TagCreate) SetNillablePostsCount(v *int) *TagCreate {
+	if v != nil {
+		_c.SetPostsCount(*v)
+	}
+	return _c
+}
+
 // AddPostIDs adds the "posts" edge to the Post entity by IDs.
 func (_c *TagCreate) AddPostIDs(ids ...int) *TagCreate {
 	_c.mutation.AddPostIDs(ids...)
@@ -115,6 +129,10 @@ func (_c *TagCreate) defaults() {
 		v := tag.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.PostsCount(); !ok {
+		v := tag.DefaultPostsCount
+		_c.mutation.SetPostsCount(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -132,6 +150,9 @@ func (_c *TagCreate) check() error {
 		if err := tag.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Tag.name": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.PostsCount(); !ok {
+		return &ValidationError{Name: "posts_count", err: errors.New(`ent: missing required field "Tag.posts_count"`)}
 	}
 	return nil
 }
@@ -171,6 +192,10 @@ func (_c *TagCreate) createSpec() (*Tag, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(tag.FieldName, field.TypeString, value)
 		_node.Name = value
+	}
+	if value, ok := _c.mutation.PostsCount(); ok {
+		_spec.SetField(tag.FieldPostsCount, field.TypeInt, value)
+		_node.PostsCount = value
 	}
 	if nodes := _c.mutation.PostsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -264,6 +289,24 @@ func (u *TagUpsert) UpdateName() *TagUpsert {
 	return u
 }
 
+// SetPostsCount sets the "posts_count" field.
+func (u *TagUpsert) SetPostsCount(v int) *TagUpsert {
+	u.Set(tag.FieldPostsCount, v)
+	return u
+}
+
+// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
+func (u *TagUpsert) UpdatePostsCount() *TagUpsert {
+	u.SetExcluded(tag.FieldPostsCount)
+	return u
+}
+
+// AddPostsCount adds v to the "posts_count" field.
+func (u *TagUpsert) AddPostsCount(v int) *TagUpsert {
+	u.Add(tag.FieldPostsCount, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -334,6 +377,27 @@ func (u *TagUpsertOne) SetName(v string) *TagUpsertOne {
 func (u *TagUpsertOne) UpdateName() *TagUpsertOne {
 	return u.Update(func(s *TagUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetPostsCount sets the "posts_count" field.
+func (u *TagUpsertOne) SetPostsCount(v int) *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.SetPostsCount(v)
+	})
+}
+
+// AddPostsCount adds v to the "posts_count" field.
+func (u *TagUpsertOne) AddPostsCount(v int) *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.AddPostsCount(v)
+	})
+}
+
+// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
+func (u *TagUpsertOne) UpdatePostsCount() *TagUpsertOne {
+	return u.Update(func(s *TagUpsert) {
+		s.UpdatePostsCount()
 	})
 }
 
@@ -573,6 +637,27 @@ func (u *TagUpsertBulk) SetName(v string) *TagUpsertBulk {
 func (u *TagUpsertBulk) UpdateName() *TagUpsertBulk {
 	return u.Update(func(s *TagUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetPostsCount sets the "posts_count" field.
+func (u *TagUpsertBulk) SetPostsCount(v int) *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.SetPostsCount(v)
+	})
+}
+
+// AddPostsCount adds v to the "posts_count" field.
+func (u *TagUpsertBulk) AddPostsCount(v int) *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.AddPostsCount(v)
+	})
+}
+
+// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
+func (u *TagUpsertBulk) UpdatePostsCount() *TagUpsertBulk {
+	return u.Update(func(s *TagUpsert) {
+		s.UpdatePostsCount()
 	})
 }
 

@@ -72,6 +72,20 @@ func (_c *UserCreate) SetNillableEmail(v *string) *UserCreate {
 	return _c
 }
 
+// SetPostsCount sets the "posts_count" field.
+func (_c *UserCreate) SetPostsCount(v int) *UserCreate {
+	_c.mutation.SetPostsCount(v)
+	return _c
+}
+
+// SetNillablePostsCount sets the "posts_count" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePostsCount(v *int) *UserCreate {
+	if v != nil {
+		_c.SetPostsCount(*v)
+	}
+	return _c
+}
+
 // SetProfileID sets the "profile" edge to the Profile entity by ID.
 func (_c *UserCreate) SetProfileID(id int) *UserCreate {
 	_c.mutation.SetProfileID(id)
@@ -149,6 +163,10 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.PostsCount(); !ok {
+		v := user.DefaultPostsCount
+		_c.mutation.SetPostsCount(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -171,6 +189,9 @@ func (_c *UserCreate) check() error {
 		if err := user.EmailValidator(v); err != nil {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.PostsCount(); !ok {
+		return &ValidationError{Name: "posts_count", err: errors.New(`ent: missing required field "User.posts_count"`)}
 	}
 	return nil
 }
@@ -214,6 +235,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Email(); ok {
 		_spec.SetField(user.FieldEmail, field.TypeString, value)
 		_node.Email = &value
+	}
+	if value, ok := _c.mutation.PostsCount(); ok {
+		_spec.SetField(user.FieldPostsCount, field.TypeInt, value)
+		_node.PostsCount = value
 	}
 	if nodes := _c.mutation.ProfileIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -341,6 +366,24 @@ func (u *UserUpsert) ClearEmail() *UserUpsert {
 	return u
 }
 
+// SetPostsCount sets the "posts_count" field.
+func (u *UserUpsert) SetPostsCount(v int) *UserUpsert {
+	u.Set(user.FieldPostsCount, v)
+	return u
+}
+
+// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
+func (u *UserUpsert) UpdatePostsCount() *UserUpsert {
+	u.SetExcluded(user.FieldPostsCount)
+	return u
+}
+
+// AddPostsCount adds v to the "posts_count" field.
+func (u *UserUpsert) AddPostsCount(v int) *UserUpsert {
+	u.Add(user.FieldPostsCount, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -432,6 +475,27 @@ func (u *UserUpsertOne) UpdateEmail() *UserUpsertOne {
 func (u *UserUpsertOne) ClearEmail() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearEmail()
+	})
+}
+
+// SetPostsCount sets the "posts_count" field.
+func (u *UserUpsertOne) SetPostsCount(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPostsCount(v)
+	})
+}
+
+// AddPostsCount adds v to the "posts_count" field.
+func (u *UserUpsertOne) AddPostsCount(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddPostsCount(v)
+	})
+}
+
+// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdatePostsCount() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePostsCount()
 	})
 }
 
@@ -692,6 +756,27 @@ func (u *UserUpsertBulk) UpdateEmail() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearEmail() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearEmail()
+	})
+}
+
+// SetPostsCount sets the "posts_count" field.
+func (u *UserUpsertBulk) SetPostsCount(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPostsCount(v)
+	})
+}
+
+// AddPostsCount adds v to the "posts_count" field.
+func (u *UserUpsertBulk) AddPostsCount(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddPostsCount(v)
+	})
+}
+
+// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdatePostsCount() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePostsCount()
 	})
 }
 

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"github.com/entblog/blog/ent/restgen/annotation"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -26,6 +28,10 @@ func (Tag) Fields() []ent.Field {
 			MaxRuneLen(30).
 			Unique().
 			Annotations(text(1, 30)),
+		// Kept by the database: /tags?sort=-posts_count reads it.
+		field.Int("posts_count").
+			Default(0).
+			Annotations(annotation.CountOf("posts")),
 	}
 }
 

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"github.com/entblog/blog/ent/restgen/annotation"
+
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -40,6 +42,11 @@ func (User) Fields() []ent.Field {
 				SetFormat("email").
 				SetPattern(emailPattern).
 				SetMaxLength(&maxEmail))),
+		// Kept by the database: lists sort and filter by posts_count
+		// reading this column.
+		field.Int("posts_count").
+			Default(0).
+			Annotations(annotation.CountOf("posts")),
 	}
 }
 
@@ -58,5 +65,7 @@ func (User) Edges() []ent.Edge {
 func (User) Indexes() []ent.Index {
 	return append([]ent.Index{
 		index.Fields("name"), // sort=name pages by keyset
+		// sort=-posts_count,name pages by keyset
+		index.Fields("posts_count", "name").Annotations(entsql.DescColumns("posts_count")),
 	}, trigramIndexes("users", "name", "email")...)
 }

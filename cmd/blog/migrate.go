@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/server/database"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
@@ -105,7 +106,7 @@ func diffCmd(ctx context.Context, dbURL, dirPath, name string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	file, err := database.Diff(ctx, dev, dir, name, nil)
+	file, err := database.Diff(ctx, dev, dir, name, nil, rest.StoredCounts())
 	if errors.Is(err, database.ErrNoChanges) {
 		fmt.Fprintf(stdout, "%s: no changes; the migrations match the schema\n", dirPath)
 		return nil

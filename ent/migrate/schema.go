@@ -89,6 +89,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Unique: true, Size: 30},
+		{Name: "posts_count", Type: field.TypeInt, Default: 0},
 	}
 	// TagsTable holds the schema information for the "tags" table.
 	TagsTable = &schema.Table{
@@ -103,6 +104,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 50},
 		{Name: "email", Type: field.TypeString, Unique: true, Nullable: true, Size: 100},
+		{Name: "posts_count", Type: field.TypeInt, Default: 0},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -114,6 +116,16 @@ var (
 				Name:    "user_name",
 				Unique:  false,
 				Columns: []*schema.Column{UsersColumns[3]},
+			},
+			{
+				Name:    "user_posts_count_name",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[5], UsersColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					DescColumns: map[string]bool{
+						UsersColumns[5].Name: true,
+					},
+				},
 			},
 			{
 				Name:    "users_name_trgm",

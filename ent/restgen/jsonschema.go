@@ -29,6 +29,9 @@ func (jsonSchemas) Hooks() []gen.Hook {
 					if err := describeJSON(f); err != nil {
 						return fmt.Errorf("field %s.%s: %w", n.Name, f.Name, err)
 					}
+					if err := hideStoredCount(n, f); err != nil {
+						return fmt.Errorf("field %s.%s: %w", n.Name, f.Name, err)
+					}
 				}
 			}
 			return next.Generate(g)
@@ -53,6 +56,33 @@ func describeJSON(f *gen.Field) error {
 	if f.Annotations == nil {
 		f.Annotations = make(gen.Annotations)
 	}
+	f.Annotations[ant.Name()] = ant
+	return nil
+}
+
+// hideStoredCount keeps a stored count (annotation.CountOf) out of the
+// entity's schema: the database writes it, and responses carry it as the
+// edge's count, when asked for. It checks the field can hold the count.
+func hideStoredCount(n *gen.Type, f *gen.Field) error {
+	a, err := restAnnotation(f.Annotations)
+	if err != nil || a.Counts == "" {
+		return err
+	}
+	switch {
+	case f.Type.Type != field.TypeInt && f.Type.Type != field.TypeInt64:
+		return fmt.Errorf("a count (annotation.CountOf) is an int or int64 field, not %s", f.Type)
+	case f.Optional || f.Nillable || !f.Default:
+		return fmt.Errorf("a count (annotation.CountOf) is required, with Default(0)")
+	}
+	ed := edgeByName(n, a.Counts)
+	if ed == nil || ed.Unique {
+		return fmt.Errorf("annotation.CountOf(%q): %s has no edge %q to many", a.Counts, n.Name, a.Counts)
+	}
+	ant, err := entoas.FieldAnnotation(f)
+	if err != nil {
+		return err
+	}
+	ant.Skip = true
 	f.Annotations[ant.Name()] = ant
 	return nil
 }

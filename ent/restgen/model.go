@@ -147,6 +147,9 @@ type Edge struct {
 	// Through is set on many-to-many edges through an edge schema (an
 	// association object with columns of its own).
 	Through bool
+	// Stored is the field holding the edge's row count, kept by the
+	// database (annotation.CountOf), or nil: the count is then computed.
+	Stored *Field
 	// Nested is, for children, the name of the schema and Go type of one
 	// child in a create body of the owner (see nestedNames).
 	Nested string
@@ -302,6 +305,18 @@ func (e *Entity) Filterable() []*Field {
 	return fs
 }
 
+// StoredCounts reports whether some count is kept by the database.
+func (m *Model) StoredCounts() bool {
+	for _, e := range m.Entities {
+		for _, c := range e.Counted() {
+			if c.Stored != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Counted are the edges whose row counts are fields (posts_count).
 func (e *Entity) Counted() []*Edge {
 	var es []*Edge
@@ -433,7 +448,14 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 	}
 	for i, n := range g.Nodes {
 		e := m.Entities[i]
+		stored := make(map[string]*Field) // edge name → its stored count
 		for _, f := range n.Fields {
+			if ra, err := restAnnotation(f.Annotations); err != nil {
+				return nil, fmt.Errorf("field %s.%s: %w", n.Name, f.Name, err)
+			} else if ra.Counts != "" {
+				stored[ra.Counts] = &Field{Name: f.Name, Go: f.StructField(), Type: f.Type.String()}
+				continue
+			}
 			ant, err := entoas.FieldAnnotation(f)
 			if err != nil {
 				return nil, err
@@ -517,6 +539,10 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 			} else if ed.M2M() {
 				edge.ParentPK, edge.ChildPK = 0, 1
 			}
+			if c := stored[ed.Name]; c != nil {
+				edge.Stored = c
+				delete(stored, ed.Name)
+			}
 			e.Edges = append(e.Edges, edge)
 			switch body := bodyEdge(ed); body {
 			case edgeByIDs:
@@ -545,6 +571,9 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 					"or leave the edge out of the API (.Annotations(entoas.Skip(true)))",
 					n.Name, ed.Name, ed.Name+"_id", ed.Name+"_id")
 			}
+		}
+		for name := range stored {
+			return nil, fmt.Errorf("annotation.CountOf(%q) on %s: the edge is not part of the API", name, n.Name)
 		}
 	}
 	// Foreign keys that restrict deletes, from the tables ent migrates.

@@ -20,6 +20,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
+	// FieldPostsCount holds the string denoting the posts_count field in the database.
+	FieldPostsCount = "posts_count"
 	// EdgePosts holds the string denoting the posts edge name in mutations.
 	EdgePosts = "posts"
 	// Table holds the table name of the tag in the database.
@@ -37,6 +39,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldName,
+	FieldPostsCount,
 }
 
 var (
@@ -64,6 +67,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// DefaultPostsCount holds the default value on creation for the "posts_count" field.
+	DefaultPostsCount int
 )
 
 // OrderOption defines the ordering options for the Tag queries.
@@ -87,6 +92,11 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
+}
+
+// ByPostsCountField orders the results by the posts_count field.
+func ByPostsCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostsCount, opts...).ToFunc()
 }
 
 // ByPostsCount orders the results by posts count.

@@ -70,6 +70,11 @@ func Name(v string) predicate.Tag {
 	return predicate.Tag(sql.FieldEQ(FieldName, v))
 }
 
+// PostsCount applies equality check predicate on the "posts_count" field. It's identical to PostsCountEQ.
+func PostsCount(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldEQ(FieldPostsCount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Tag {
 	return predicate.Tag(sql.FieldEQ(FieldCreatedAt, v))
@@ -213,6 +218,46 @@ func NameEqualFold(v string) predicate.Tag {
 // NameContainsFold applies the ContainsFold predicate on the "name" field.
 func NameContainsFold(v string) predicate.Tag {
 	return predicate.Tag(sql.FieldContainsFold(FieldName, v))
+}
+
+// PostsCountEQ applies the EQ predicate on the "posts_count" field.
+func PostsCountEQ(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldEQ(FieldPostsCount, v))
+}
+
+// PostsCountNEQ applies the NEQ predicate on the "posts_count" field.
+func PostsCountNEQ(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldNEQ(FieldPostsCount, v))
+}
+
+// PostsCountIn applies the In predicate on the "posts_count" field.
+func PostsCountIn(vs ...int) predicate.Tag {
+	return predicate.Tag(sql.FieldIn(FieldPostsCount, vs...))
+}
+
+// PostsCountNotIn applies the NotIn predicate on the "posts_count" field.
+func PostsCountNotIn(vs ...int) predicate.Tag {
+	return predicate.Tag(sql.FieldNotIn(FieldPostsCount, vs...))
+}
+
+// PostsCountGT applies the GT predicate on the "posts_count" field.
+func PostsCountGT(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldGT(FieldPostsCount, v))
+}
+
+// PostsCountGTE applies the GTE predicate on the "posts_count" field.
+func PostsCountGTE(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldGTE(FieldPostsCount, v))
+}
+
+// PostsCountLT applies the LT predicate on the "posts_count" field.
+func PostsCountLT(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldLT(FieldPostsCount, v))
+}
+
+// PostsCountLTE applies the LTE predicate on the "posts_count" field.
+func PostsCountLTE(v int) predicate.Tag {
+	return predicate.Tag(sql.FieldLTE(FieldPostsCount, v))
 }
 
 // HasPosts applies the HasEdge predicate on the "posts" edge.

@@ -22,6 +22,8 @@ const (
 	FieldName = "name"
 	// FieldEmail holds the string denoting the email field in the database.
 	FieldEmail = "email"
+	// FieldPostsCount holds the string denoting the posts_count field in the database.
+	FieldPostsCount = "posts_count"
 	// EdgeProfile holds the string denoting the profile edge name in mutations.
 	EdgeProfile = "profile"
 	// EdgePosts holds the string denoting the posts edge name in mutations.
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldName,
 	FieldEmail,
+	FieldPostsCount,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -74,6 +77,8 @@ var (
 	NameValidator func(string) error
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
+	// DefaultPostsCount holds the default value on creation for the "posts_count" field.
+	DefaultPostsCount int
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -102,6 +107,11 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByEmail orders the results by the email field.
 func ByEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEmail, opts...).ToFunc()
+}
+
+// ByPostsCountField orders the results by the posts_count field.
+func ByPostsCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostsCount, opts...).ToFunc()
 }
 
 // ByProfileField orders the results by profile field.

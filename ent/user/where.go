@@ -75,6 +75,11 @@ func Email(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldEmail, v))
 }
 
+// PostsCount applies equality check predicate on the "posts_count" field. It's identical to PostsCountEQ.
+func PostsCount(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPostsCount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -293,6 +298,46 @@ func EmailEqualFold(v string) predicate.User {
 // EmailContainsFold applies the ContainsFold predicate on the "email" field.
 func EmailContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldEmail, v))
+}
+
+// PostsCountEQ applies the EQ predicate on the "posts_count" field.
+func PostsCountEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPostsCount, v))
+}
+
+// PostsCountNEQ applies the NEQ predicate on the "posts_count" field.
+func PostsCountNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldPostsCount, v))
+}
+
+// PostsCountIn applies the In predicate on the "posts_count" field.
+func PostsCountIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldPostsCount, vs...))
+}
+
+// PostsCountNotIn applies the NotIn predicate on the "posts_count" field.
+func PostsCountNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldPostsCount, vs...))
+}
+
+// PostsCountGT applies the GT predicate on the "posts_count" field.
+func PostsCountGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldPostsCount, v))
+}
+
+// PostsCountGTE applies the GTE predicate on the "posts_count" field.
+func PostsCountGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldPostsCount, v))
+}
+
+// PostsCountLT applies the LT predicate on the "posts_count" field.
+func PostsCountLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldPostsCount, v))
+}
+
+// PostsCountLTE applies the LTE predicate on the "posts_count" field.
+func PostsCountLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldPostsCount, v))
 }
 
 // HasProfile applies the HasEdge predicate on the "profile" edge.

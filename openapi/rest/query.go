@@ -55,7 +55,7 @@ func newEntities() *entities {
 				"created_at":  {Kind: restkit.KindTime, Column: tag.FieldCreatedAt},
 				"updated_at":  {Kind: restkit.KindTime, Column: tag.FieldUpdatedAt},
 				"name":        {Kind: restkit.KindString, Column: tag.FieldName, Text: true},
-				"posts_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(tag.PostsTable, tag.PostsPrimaryKey[1])},
+				"posts_count": {Kind: restkit.KindInt, Column: tag.FieldPostsCount, Stored: true},
 			},
 		},
 		User: &restkit.Entity{
@@ -66,7 +66,7 @@ func newEntities() *entities {
 				"updated_at":  {Kind: restkit.KindTime, Column: user.FieldUpdatedAt},
 				"name":        {Kind: restkit.KindString, Column: user.FieldName, Text: true},
 				"email":       {Kind: restkit.KindString, Column: user.FieldEmail, Nullable: true, Text: true},
-				"posts_count": {Kind: restkit.KindInt, Count: restkit.CountChildren(post.Table, user.PostsColumn)},
+				"posts_count": {Kind: restkit.KindInt, Column: user.FieldPostsCount, Stored: true},
 			},
 		},
 	}
@@ -167,6 +167,8 @@ func tagValue(e *ent.Tag, name string) (any, error) {
 		return e.UpdatedAt, nil
 	case "name":
 		return e.Name, nil
+	case "posts_count":
+		return int64(e.PostsCount), nil
 	}
 	return e.Value(name)
 }
@@ -188,6 +190,17 @@ func userValue(e *ent.User, name string) (any, error) {
 			return nil, nil
 		}
 		return *e.Email, nil
+	case "posts_count":
+		return int64(e.PostsCount), nil
 	}
 	return e.Value(name)
+}
+
+// StoredCounts describes the counts the database keeps
+// (annotation.CountOf), for the migrations that create their triggers.
+func StoredCounts() []restkit.StoredCount {
+	return []restkit.StoredCount{
+		{Table: tag.Table, Column: tag.FieldPostsCount, Rows: tag.PostsTable, Key: tag.PostsPrimaryKey[1]},
+		{Table: user.Table, Column: user.FieldPostsCount, Rows: post.Table, Key: user.PostsColumn},
+	}
 }

@@ -147,13 +147,13 @@ func newPost(e *ent.Post, inc restkit.Include) *Post {
 // from e to out.
 func setPostCounts(out *Post, e *ent.Post, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "tags_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.TagsCount = &n
 		}
 	}
@@ -434,13 +434,9 @@ func newTag(e *ent.Tag, inc restkit.Include) *Tag {
 // from e to out.
 func setTagCounts(out *Tag, e *ent.Tag, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "posts_count":
+			n := int(e.PostsCount)
 			out.PostsCount = &n
 		}
 	}
@@ -604,13 +600,9 @@ func newUser(e *ent.User, inc restkit.Include) *User {
 // from e to out.
 func setUserCounts(out *User, e *ent.User, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "posts_count":
+			n := int(e.PostsCount)
 			out.PostsCount = &n
 		}
 	}

@@ -33,6 +33,17 @@ const (
 	CountNone CountMode = "none"
 )
 
+// StoredCount describes a count the database keeps (declared in the ent
+// schema with annotation.CountOf): Column of Table holds, for each row, the
+// number of rows of Rows whose column Key holds the row's id (a user's
+// posts_count: the posts whose author_id is the user's id; a tag's: the
+// post_tags rows whose tag_id is the tag's). Migrations create the triggers
+// that keep it.
+type StoredCount struct {
+	Table, Column string
+	Rows, Key     string
+}
+
 // EstimateAbove is the number of matching rows above which an estimated
 // count takes the planner's estimate: counting up to it reads at most this
 // many index entries, well under a millisecond.

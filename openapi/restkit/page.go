@@ -72,7 +72,9 @@ func (l *List) Select(s *sql.Selector) {
 func SelectCounts(e *Entity, names []string) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		for _, n := range names {
-			s.AppendSelectExprAs(e.Fields[n].expr(s), n)
+			if f := e.Fields[n]; !f.Stored { // a stored count is a column of the row
+				s.AppendSelectExprAs(f.expr(s), n)
+			}
 		}
 	}
 }

@@ -38,7 +38,13 @@ type Field struct {
 	// Count, for counts, returns the correlated subquery counting the edge's
 	// rows for the row of the outer selector s.
 	Count func(s *sql.Selector) *sql.Selector
+	// Stored is set on a count the database keeps in Column (see
+	// StoredCount): read, filtered and sorted as the column.
+	Stored bool
 }
+
+// counts reports whether f is the row count of an edge, computed or stored.
+func (f *Field) counts() bool { return f.Count != nil || f.Stored }
 
 // Edge is an edge that filters can go through.
 type Edge struct {
@@ -71,7 +77,7 @@ const (
 // opsOf lists the operators a field supports.
 func opsOf(f *Field) []string {
 	ops := []string{"eq", "neq"}
-	if f.Count == nil {
+	if !f.counts() {
 		ops = append(ops, "in")
 	}
 	if f.Kind != KindBool && f.Kind != KindUUID {
@@ -267,7 +273,7 @@ func ParseList(q url.Values, e *Entity, defaultSize int) (*List, error) {
 			l.Where = append(l.Where, e.search(values[0]))
 		case "count":
 			for _, name := range strings.Split(values[0], ",") {
-				if f := e.Fields[name+"_count"]; f == nil || f.Count == nil {
+				if f := e.Fields[name+"_count"]; f == nil || !f.counts() {
 					bad(param, "a %s has no list edge %q to count", e.Name, name)
 					continue
 				}

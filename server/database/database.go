@@ -16,6 +16,7 @@ import (
 
 	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/openapi/restkit"
 
 	atlas "ariga.io/atlas/sql/schema"
 	"entgo.io/ent/dialect"
@@ -352,8 +353,9 @@ func (db *DB) Close() error {
 	return db.Client.Close()
 }
 
-// CreateSchema creates or updates the tables to match the ent schema.
-func (db *DB) CreateSchema(ctx context.Context) error {
+// CreateSchema creates or updates the tables to match the ent schema, and
+// the triggers of its stored counts (rest.StoredCounts).
+func (db *DB) CreateSchema(ctx context.Context, counts []restkit.StoredCount) error {
 	if db.Dialect == dialect.Postgres {
 		for _, stmt := range createExtensions(extensions(migrate.Tables)) {
 			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
@@ -363,6 +365,14 @@ func (db *DB) CreateSchema(ctx context.Context) error {
 	}
 	if err := db.Client.Schema.Create(ctx, MigrateOptions(db.Dialect, migrate.Tables)...); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
+	}
+	for _, c := range counts {
+		stmts := append(dropCounter(db.Dialect, counterName(c), c.Rows), createCounter(db.Dialect, c)...)
+		for _, stmt := range stmts {
+			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("creating the triggers of %s.%s: %w", c.Table, c.Column, err)
+			}
+		}
 	}
 	return nil
 }

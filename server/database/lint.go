@@ -74,7 +74,7 @@ func Lint(ctx context.Context, dev *DB, dir atlasmigrate.Dir, files []atlasmigra
 	var findings []Finding
 	for _, f := range all {
 		linted := slices.ContainsFunc(files, func(x atlasmigrate.File) bool { return x.Name() == f.Name() })
-		stmts, err := f.StmtDecls()
+		stmts, err := fileStmtDecls(dev.Dialect, f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name(), err)
 		}

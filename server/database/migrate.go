@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server/database/migrations"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
@@ -269,7 +270,7 @@ func (db *DB) Migrate(ctx context.Context, dir atlasmigrate.Dir, opts ApplyOptio
 	}
 	var applied []string
 	for _, f := range st.Pending {
-		stmts, err := f.Stmts()
+		stmts, err := fileStmts(db.Dialect, f)
 		if err != nil {
 			return applied, fmt.Errorf("migration %s: %w", f.Name(), err)
 		}
@@ -287,6 +288,30 @@ func (db *DB) Migrate(ctx context.Context, dir atlasmigrate.Dir, opts ApplyOptio
 		}
 	}
 	return applied, nil
+}
+
+// fileStmts splits the migration f into statements as Atlas's driver of
+// dia does: a trigger's BEGIN … END block (SQLite) and a function body in
+// dollar quotes (PostgreSQL) are one statement each.
+func fileStmts(dia string, f atlasmigrate.File) ([]string, error) {
+	decls, err := fileStmtDecls(dia, f)
+	if err != nil {
+		return nil, err
+	}
+	stmts := make([]string, len(decls))
+	for i, d := range decls {
+		stmts[i] = d.Text
+	}
+	return stmts, nil
+}
+
+// fileStmtDecls is fileStmts with the statements' positions and comments.
+func fileStmtDecls(dia string, f atlasmigrate.File) ([]*atlasmigrate.Stmt, error) {
+	opts := atlasmigrate.ScannerOptions{MatchBegin: true}
+	if dia == dialect.Postgres {
+		opts = atlasmigrate.ScannerOptions{MatchBegin: true, MatchBeginAtomic: true, MatchDollarQuote: true, EscapedStringExt: true}
+	}
+	return (&atlasmigrate.Scanner{ScannerOptions: opts}).Scan(string(f.Bytes()))
 }
 
 // lintPending lints pending on a throwaway database of the same kind and
@@ -497,9 +522,10 @@ var ErrNoChanges = errors.New("the migration directory already matches the schem
 
 // Diff writes to dir a migration named name holding exactly the changes
 // between the migrations in dir (replayed on dev, an empty database) and
-// tables (migrate.Tables for the ent schema). It returns the new file's name,
-// or ErrNoChanges and writes nothing.
-func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, tables []*schema.Table) (string, error) {
+// tables (migrate.Tables for the ent schema) with the stored counts counts
+// (rest.StoredCounts). It returns the new file's name, or ErrNoChanges and
+// writes nothing.
+func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, tables []*schema.Table, counts []restkit.StoredCount) (string, error) {
 	if tables == nil {
 		tables = migrate.Tables
 	}
@@ -528,53 +554,87 @@ func Diff(ctx context.Context, dev *DB, dir atlasmigrate.Dir, name string, table
 	if err != nil {
 		return "", err
 	}
-	if err := m.NamedDiff(ctx, name, tables...); err != nil {
-		if errors.Is(err, atlasmigrate.ErrNoPlan) {
-			return "", ErrNoChanges
-		}
+	var f atlasmigrate.File
+	switch err := m.NamedDiff(ctx, name, tables...); {
+	case errors.Is(err, atlasmigrate.ErrNoPlan):
+	case err != nil:
 		return "", fmt.Errorf("diffing the schema: %w", err)
-	}
-	after, err := dir.Files()
-	if err != nil {
-		return "", err
-	}
-	for _, f := range after {
-		if !slices.ContainsFunc(before, func(b atlasmigrate.File) bool { return b.Name() == f.Name() }) {
-			if dev.Dialect == dialect.Postgres {
-				if err := addExtensions(dir, f, before, extensions(tables)); err != nil {
-					return "", err
-				}
+	default:
+		after, err := dir.Files()
+		if err != nil {
+			return "", err
+		}
+		for _, a := range after {
+			if !slices.ContainsFunc(before, func(b atlasmigrate.File) bool { return b.Name() == a.Name() }) {
+				f = a
 			}
-			return f.Name(), nil
 		}
 	}
-	return "", ErrNoChanges
-}
-
-// addExtensions starts the new migration f with the creation of each of
-// exts that no migration before it creates, so that a directory applied
-// from scratch has them before the indexes that need them; the checksum
-// file is rewritten.
-func addExtensions(dir atlasmigrate.Dir, f atlasmigrate.File, before []atlasmigrate.File, exts []string) error {
-	var missing []string
-	for _, e := range exts {
-		created := func(f atlasmigrate.File) bool {
-			return strings.Contains(string(f.Bytes()), "CREATE EXTENSION IF NOT EXISTS "+e+";")
-		}
-		if !slices.ContainsFunc(before, created) && !created(f) {
-			missing = append(missing, e)
-		}
+	var body string
+	if f != nil {
+		body = string(f.Bytes())
 	}
-	if len(missing) == 0 {
-		return nil
+	first, last := counterChanges(dev.Dialect, before, counts, rebuiltTables(body))
+	if f == nil && len(first)+len(last) == 0 {
+		return "", ErrNoChanges
 	}
-	body := strings.Join(createExtensions(missing), "\n") + "\n" + string(f.Bytes())
-	if err := dir.WriteFile(f.Name(), []byte(body)); err != nil {
-		return err
+	var exts []string
+	if dev.Dialect == dialect.Postgres {
+		exts = missingExtensions(before, body, extensions(tables))
+	}
+	if f != nil && len(first)+len(last)+len(exts) == 0 {
+		return f.Name(), nil
+	}
+	parts := append(createExtensions(exts), first...)
+	if body != "" {
+		parts = append(parts, strings.TrimSuffix(body, "\n"))
+	}
+	parts = append(parts, last...)
+	var fileName string
+	if f != nil {
+		fileName = f.Name()
+	} else {
+		fileName = nextVersion(before) + "_" + name + ".sql"
+	}
+	if err := dir.WriteFile(fileName, []byte(strings.Join(parts, "\n")+"\n")); err != nil {
+		return "", err
 	}
 	sum, err := dir.Checksum()
 	if err != nil {
-		return err
+		return "", err
 	}
-	return atlasmigrate.WriteSumFile(dir, sum)
+	if err := atlasmigrate.WriteSumFile(dir, sum); err != nil {
+		return "", err
+	}
+	return fileName, nil
+}
+
+// nextVersion is the version of a new migration after files: the time, as
+// Atlas names versions, or a second after the last version when that is
+// not before it (two diffs within a second).
+func nextVersion(files []atlasmigrate.File) string {
+	const layout = "20060102150405"
+	v := time.Now().UTC().Truncate(time.Second)
+	if len(files) > 0 {
+		if last, err := time.Parse(layout, files[len(files)-1].Version()); err == nil && !last.Before(v) {
+			v = last.Add(time.Second)
+		}
+	}
+	return v.Format(layout)
+}
+
+// missingExtensions returns those of exts that no migration before creates
+// and body (the new migration) does not either: the new migration starts
+// with their creation, so that a directory applied from scratch has them
+// before the indexes that need them.
+func missingExtensions(before []atlasmigrate.File, body string, exts []string) []string {
+	var missing []string
+	for _, e := range exts {
+		stmt := "CREATE EXTENSION IF NOT EXISTS " + e + ";"
+		created := func(f atlasmigrate.File) bool { return strings.Contains(string(f.Bytes()), stmt) }
+		if !slices.ContainsFunc(before, created) && !strings.Contains(body, stmt) {
+			missing = append(missing, e)
+		}
+	}
+	return missing
 }

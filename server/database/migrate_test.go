@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
@@ -117,7 +118,7 @@ func TestMigrationsYieldEntSchema(t *testing.T) {
 			other = dbtest.SQLite(t)
 		}
 		created := open(t, other)
-		if err := created.CreateSchema(context.Background()); err != nil {
+		if err := created.CreateSchema(context.Background(), rest.StoredCounts()); err != nil {
 			t.Fatal(err)
 		}
 		a, b := inspect(t, migrated), inspect(t, created)
@@ -153,7 +154,7 @@ func TestMigrationsAreCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer closeDev()
-		file, err := database.Diff(context.Background(), dev, copyDir(t, dev), "check", nil)
+		file, err := database.Diff(context.Background(), dev, copyDir(t, dev), "check", nil, rest.StoredCounts())
 		if !errors.Is(err, database.ErrNoChanges) {
 			t.Fatalf("got %q, %v; want no changes: run `go run ./cmd/blog migrate diff NAME` for both dialects", file, err)
 		}
@@ -277,7 +278,7 @@ func TestSchemaChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer closeDev()
-		name, err := database.Diff(ctx, dev, dir, "add_nickname", tables)
+		name, err := database.Diff(ctx, dev, dir, "add_nickname", tables, rest.StoredCounts())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +296,7 @@ func TestSchemaChange(t *testing.T) {
 		if got != "alice" || nick != nil {
 			t.Errorf("got %q, %v; want alice with no nickname", got, nick)
 		}
-		if _, err := database.Diff(ctx, dev, dir, "again", tables); !errors.Is(err, database.ErrNoChanges) {
+		if _, err := database.Diff(ctx, dev, dir, "again", tables, rest.StoredCounts()); !errors.Is(err, database.ErrNoChanges) {
 			t.Errorf("a second diff: got %v, want no changes", err)
 		}
 	})

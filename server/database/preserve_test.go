@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/ent/migrate"
+	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
@@ -118,7 +119,7 @@ func TestMigrationsPreserveData(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer closeDev()
-				file, err := database.Diff(ctx, dev, dir, tc.name, tc.change())
+				file, err := database.Diff(ctx, dev, dir, tc.name, tc.change(), rest.StoredCounts())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -147,6 +148,9 @@ func TestMigrationsPreserveData(t *testing.T) {
 					t.Fatalf("applying %s: got %v, %v; want it applied", file, applied, err)
 				}
 				assertSame(t, before, dump(t, db), tc.table, tc.column)
+				if !tc.fails {
+					assertCountsKept(t, db)
+				}
 			})
 		})
 	}

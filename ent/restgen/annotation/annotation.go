@@ -27,6 +27,13 @@ type Annotation struct {
 	// customer's reviews) out of the owner's create body: its rows are
 	// created on their own (edges).
 	NoNest bool `json:"NoNest,omitempty"`
+	// Counts, on an integer field, names the edge whose rows the field
+	// counts (a user's posts_count counts its posts): the database keeps
+	// it, through triggers the migrations create, so lists sort and filter
+	// by the count reading one column instead of counting every row. The
+	// field is not part of request bodies; responses carry it as the
+	// edge's count (count=posts).
+	Counts string `json:"Counts,omitempty"`
 }
 
 // Name implements schema.Annotation.
@@ -53,6 +60,9 @@ func (a Annotation) Merge(other schema.Annotation) schema.Annotation {
 		a.MaxPageSize = b.MaxPageSize
 	}
 	a.NoNest = a.NoNest || b.NoNest
+	if b.Counts != "" {
+		a.Counts = b.Counts
+	}
 	return a
 }
 
@@ -63,6 +73,16 @@ func PageSize(def, max int) Annotation {
 
 // NoNest keeps an edge out of its owner's create body.
 func NoNest() Annotation { return Annotation{NoNest: true} }
+
+// CountOf makes an integer field the stored count of the rows of edge:
+//
+//	field.Int("posts_count").Default(0).Annotations(annotation.CountOf("posts"))
+//
+// The migrations add triggers that keep it equal to the number of the
+// edge's rows through every insert, update and delete, cascades included,
+// and fill it for the rows that exist. Each write to the edge then also
+// updates the owner's row.
+func CountOf(edge string) Annotation { return Annotation{Counts: edge} }
 
 var (
 	_ schema.Annotation = Annotation{}

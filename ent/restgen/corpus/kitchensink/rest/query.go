@@ -577,3 +577,7 @@ func walletValue(e *ent.Wallet, name string) (any, error) {
 	}
 	return e.Value(name)
 }
+
+// StoredCounts describes the counts the database keeps
+// (annotation.CountOf): none in this graph.
+func StoredCounts() []restkit.StoredCount { return nil }

@@ -282,23 +282,48 @@ func newAccount(e *ent.Account, inc restkit.Include) *Account {
 // from e to out.
 func setAccountCounts(out *Account, e *ent.Account, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "notes_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.NotesCount = &n
 		case "reviews_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ReviewsCount = &n
 		case "watching_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.WatchingCount = &n
 		case "followers_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.FollowersCount = &n
 		case "following_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.FollowingCount = &n
 		case "watches_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.WatchesCount = &n
 		}
 	}
@@ -801,15 +826,20 @@ func newCountry(e *ent.Country, inc restkit.Include) *Country {
 // from e to out.
 func setCountryCounts(out *Country, e *ent.Country, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "regions_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.RegionsCount = &n
 		case "accounts_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.AccountsCount = &n
 		}
 	}
@@ -1064,17 +1094,27 @@ func newLabel(e *ent.Label, inc restkit.Include) *Label {
 // from e to out.
 func setLabelCounts(out *Label, e *ent.Label, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "notes_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.NotesCount = &n
 		case "children_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ChildrenCount = &n
 		case "note_labels_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.NoteLabelsCount = &n
 		}
 	}
@@ -1386,21 +1426,41 @@ func newNote(e *ent.Note, inc restkit.Include) *Note {
 // from e to out.
 func setNoteCounts(out *Note, e *ent.Note, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "watchers_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.WatchersCount = &n
 		case "labels_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.LabelsCount = &n
 		case "comments_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.CommentsCount = &n
 		case "watches_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.WatchesCount = &n
 		case "note_labels_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.NoteLabelsCount = &n
 		}
 	}

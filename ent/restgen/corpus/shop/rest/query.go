@@ -404,3 +404,7 @@ func supplierValue(e *ent.Supplier, name string) (any, error) {
 	}
 	return e.Value(name)
 }
+
+// StoredCounts describes the counts the database keeps
+// (annotation.CountOf): none in this graph.
+func StoredCounts() []restkit.StoredCount { return nil }

@@ -308,15 +308,20 @@ func newCategory(e *ent.Category, inc restkit.Include) *Category {
 // from e to out.
 func setCategoryCounts(out *Category, e *ent.Category, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "children_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ChildrenCount = &n
 		case "products_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ProductsCount = &n
 		}
 	}
@@ -555,17 +560,27 @@ func newCustomer(e *ent.Customer, inc restkit.Include) *Customer {
 // from e to out.
 func setCustomerCounts(out *Customer, e *ent.Customer, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "addresses_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.AddressesCount = &n
 		case "orders_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.OrdersCount = &n
 		case "reviews_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ReviewsCount = &n
 		}
 	}
@@ -782,13 +797,13 @@ func newOrder(e *ent.Order, inc restkit.Include) *Order {
 // from e to out.
 func setOrderCounts(out *Order, e *ent.Order, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "lines_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.LinesCount = &n
 		}
 	}
@@ -1170,17 +1185,27 @@ func newProduct(e *ent.Product, inc restkit.Include) *Product {
 // from e to out.
 func setProductCounts(out *Product, e *ent.Product, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "suppliers_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.SuppliersCount = &n
 		case "lines_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.LinesCount = &n
 		case "reviews_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ReviewsCount = &n
 		}
 	}
@@ -1540,13 +1565,13 @@ func newSupplier(e *ent.Supplier, inc restkit.Include) *Supplier {
 // from e to out.
 func setSupplierCounts(out *Supplier, e *ent.Supplier, names []string) {
 	for _, name := range names {
-		v, err := e.Value(name)
-		if err != nil {
-			continue
-		}
-		n := restkit.CountValue(v)
 		switch name {
 		case "products_count":
+			v, err := e.Value(name)
+			if err != nil {
+				continue
+			}
+			n := restkit.CountValue(v)
 			out.ProductsCount = &n
 		}
 	}
