@@ -289,24 +289,6 @@ func (u *TagUpsert) UpdateName() *TagUpsert {
 	return u
 }
 
-// SetPostsCount sets the "posts_count" field.
-func (u *TagUpsert) SetPostsCount(v int) *TagUpsert {
-	u.Set(tag.FieldPostsCount, v)
-	return u
-}
-
-// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
-func (u *TagUpsert) UpdatePostsCount() *TagUpsert {
-	u.SetExcluded(tag.FieldPostsCount)
-	return u
-}
-
-// AddPostsCount adds v to the "posts_count" field.
-func (u *TagUpsert) AddPostsCount(v int) *TagUpsert {
-	u.Add(tag.FieldPostsCount, v)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -320,6 +302,9 @@ func (u *TagUpsertOne) UpdateNewValues() *TagUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(tag.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.PostsCount(); exists {
+			s.SetIgnore(tag.FieldPostsCount)
 		}
 	}))
 	return u
@@ -377,27 +362,6 @@ func (u *TagUpsertOne) SetName(v string) *TagUpsertOne {
 func (u *TagUpsertOne) UpdateName() *TagUpsertOne {
 	return u.Update(func(s *TagUpsert) {
 		s.UpdateName()
-	})
-}
-
-// SetPostsCount sets the "posts_count" field.
-func (u *TagUpsertOne) SetPostsCount(v int) *TagUpsertOne {
-	return u.Update(func(s *TagUpsert) {
-		s.SetPostsCount(v)
-	})
-}
-
-// AddPostsCount adds v to the "posts_count" field.
-func (u *TagUpsertOne) AddPostsCount(v int) *TagUpsertOne {
-	return u.Update(func(s *TagUpsert) {
-		s.AddPostsCount(v)
-	})
-}
-
-// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
-func (u *TagUpsertOne) UpdatePostsCount() *TagUpsertOne {
-	return u.Update(func(s *TagUpsert) {
-		s.UpdatePostsCount()
 	})
 }
 
@@ -580,6 +544,9 @@ func (u *TagUpsertBulk) UpdateNewValues() *TagUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(tag.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.PostsCount(); exists {
+				s.SetIgnore(tag.FieldPostsCount)
+			}
 		}
 	}))
 	return u
@@ -637,27 +604,6 @@ func (u *TagUpsertBulk) SetName(v string) *TagUpsertBulk {
 func (u *TagUpsertBulk) UpdateName() *TagUpsertBulk {
 	return u.Update(func(s *TagUpsert) {
 		s.UpdateName()
-	})
-}
-
-// SetPostsCount sets the "posts_count" field.
-func (u *TagUpsertBulk) SetPostsCount(v int) *TagUpsertBulk {
-	return u.Update(func(s *TagUpsert) {
-		s.SetPostsCount(v)
-	})
-}
-
-// AddPostsCount adds v to the "posts_count" field.
-func (u *TagUpsertBulk) AddPostsCount(v int) *TagUpsertBulk {
-	return u.Update(func(s *TagUpsert) {
-		s.AddPostsCount(v)
-	})
-}
-
-// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
-func (u *TagUpsertBulk) UpdatePostsCount() *TagUpsertBulk {
-	return u.Update(func(s *TagUpsert) {
-		s.UpdatePostsCount()
 	})
 }
 

@@ -50,27 +50,6 @@ func (_u *TagUpdate) SetNillableName(v *string) *TagUpdate {
 	return _u
 }
 
-// SetPostsCount sets the "posts_count" field.
-func (_u *TagUpdate) SetPostsCount(v int) *TagUpdate {
-	_u.mutation.ResetPostsCount()
-	_u.mutation.SetPostsCount(v)
-	return _u
-}
-
-// SetNillablePostsCount sets the "posts_count" field if the given value is not nil.
-func (_u *TagUpdate) SetNillablePostsCount(v *int) *TagUpdate {
-	if v != nil {
-		_u.SetPostsCount(*v)
-	}
-	return _u
-}
-
-// AddPostsCount adds value to the "posts_count" field.
-func (_u *TagUpdate) AddPostsCount(v int) *TagUpdate {
-	_u.mutation.AddPostsCount(v)
-	return _u
-}
-
 // AddPostIDs adds the "posts" edge to the Post entity by IDs.
 func (_u *TagUpdate) AddPostIDs(ids ...int) *TagUpdate {
 	_u.mutation.AddPostIDs(ids...)
@@ -182,12 +161,6 @@ func (_u *TagUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(tag.FieldName, field.TypeString, value)
 	}
-	if value, ok := _u.mutation.PostsCount(); ok {
-		_spec.SetField(tag.FieldPostsCount, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedPostsCount(); ok {
-		_spec.AddField(tag.FieldPostsCount, field.TypeInt, value)
-	}
 	if _u.mutation.PostsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2M,
@@ -272,27 +245,6 @@ func (_u *TagUpdateOne) SetNillableName(v *string) *TagUpdateOne {
 	if v != nil {
 		_u.SetName(*v)
 	}
-	return _u
-}
-
-// SetPostsCount sets the "posts_count" field.
-func (_u *TagUpdateOne) SetPostsCount(v int) *TagUpdateOne {
-	_u.mutation.ResetPostsCount()
-	_u.mutation.SetPostsCount(v)
-	return _u
-}
-
-// SetNillablePostsCount sets the "posts_count" field if the given value is not nil.
-func (_u *TagUpdateOne) SetNillablePostsCount(v *int) *TagUpdateOne {
-	if v != nil {
-		_u.SetPostsCount(*v)
-	}
-	return _u
-}
-
-// AddPostsCount adds value to the "posts_count" field.
-func (_u *TagUpdateOne) AddPostsCount(v int) *TagUpdateOne {
-	_u.mutation.AddPostsCount(v)
 	return _u
 }
 
@@ -436,12 +388,6 @@ func (_u *TagUpdateOne) sqlSave(ctx context.Context) (_node *Tag, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(tag.FieldName, field.TypeString, value)
-	}
-	if value, ok := _u.mutation.PostsCount(); ok {
-		_spec.SetField(tag.FieldPostsCount, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedPostsCount(); ok {
-		_spec.AddField(tag.FieldPostsCount, field.TypeInt, value)
 	}
 	if _u.mutation.PostsCleared() {
 		edge := &sqlgraph.EdgeSpec{

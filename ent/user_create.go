@@ -366,24 +366,6 @@ func (u *UserUpsert) ClearEmail() *UserUpsert {
 	return u
 }
 
-// SetPostsCount sets the "posts_count" field.
-func (u *UserUpsert) SetPostsCount(v int) *UserUpsert {
-	u.Set(user.FieldPostsCount, v)
-	return u
-}
-
-// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
-func (u *UserUpsert) UpdatePostsCount() *UserUpsert {
-	u.SetExcluded(user.FieldPostsCount)
-	return u
-}
-
-// AddPostsCount adds v to the "posts_count" field.
-func (u *UserUpsert) AddPostsCount(v int) *UserUpsert {
-	u.Add(user.FieldPostsCount, v)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -397,6 +379,9 @@ func (u *UserUpsertOne) UpdateNewValues() *UserUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(user.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.PostsCount(); exists {
+			s.SetIgnore(user.FieldPostsCount)
 		}
 	}))
 	return u
@@ -475,27 +460,6 @@ func (u *UserUpsertOne) UpdateEmail() *UserUpsertOne {
 func (u *UserUpsertOne) ClearEmail() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearEmail()
-	})
-}
-
-// SetPostsCount sets the "posts_count" field.
-func (u *UserUpsertOne) SetPostsCount(v int) *UserUpsertOne {
-	return u.Update(func(s *UserUpsert) {
-		s.SetPostsCount(v)
-	})
-}
-
-// AddPostsCount adds v to the "posts_count" field.
-func (u *UserUpsertOne) AddPostsCount(v int) *UserUpsertOne {
-	return u.Update(func(s *UserUpsert) {
-		s.AddPostsCount(v)
-	})
-}
-
-// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
-func (u *UserUpsertOne) UpdatePostsCount() *UserUpsertOne {
-	return u.Update(func(s *UserUpsert) {
-		s.UpdatePostsCount()
 	})
 }
 
@@ -678,6 +642,9 @@ func (u *UserUpsertBulk) UpdateNewValues() *UserUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(user.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.PostsCount(); exists {
+				s.SetIgnore(user.FieldPostsCount)
+			}
 		}
 	}))
 	return u
@@ -756,27 +723,6 @@ func (u *UserUpsertBulk) UpdateEmail() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearEmail() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearEmail()
-	})
-}
-
-// SetPostsCount sets the "posts_count" field.
-func (u *UserUpsertBulk) SetPostsCount(v int) *UserUpsertBulk {
-	return u.Update(func(s *UserUpsert) {
-		s.SetPostsCount(v)
-	})
-}
-
-// AddPostsCount adds v to the "posts_count" field.
-func (u *UserUpsertBulk) AddPostsCount(v int) *UserUpsertBulk {
-	return u.Update(func(s *UserUpsert) {
-		s.AddPostsCount(v)
-	})
-}
-
-// UpdatePostsCount sets the "posts_count" field to the value that was provided on create.
-func (u *UserUpsertBulk) UpdatePostsCount() *UserUpsertBulk {
-	return u.Update(func(s *UserUpsert) {
-		s.UpdatePostsCount()
 	})
 }
 

@@ -71,27 +71,6 @@ func (_u *UserUpdate) ClearEmail() *UserUpdate {
 	return _u
 }
 
-// SetPostsCount sets the "posts_count" field.
-func (_u *UserUpdate) SetPostsCount(v int) *UserUpdate {
-	_u.mutation.ResetPostsCount()
-	_u.mutation.SetPostsCount(v)
-	return _u
-}
-
-// SetNillablePostsCount sets the "posts_count" field if the given value is not nil.
-func (_u *UserUpdate) SetNillablePostsCount(v *int) *UserUpdate {
-	if v != nil {
-		_u.SetPostsCount(*v)
-	}
-	return _u
-}
-
-// AddPostsCount adds value to the "posts_count" field.
-func (_u *UserUpdate) AddPostsCount(v int) *UserUpdate {
-	_u.mutation.AddPostsCount(v)
-	return _u
-}
-
 // SetProfileID sets the "profile" edge to the Profile entity by ID.
 func (_u *UserUpdate) SetProfileID(id int) *UserUpdate {
 	_u.mutation.SetProfileID(id)
@@ -239,12 +218,6 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.EmailCleared() {
 		_spec.ClearField(user.FieldEmail, field.TypeString)
 	}
-	if value, ok := _u.mutation.PostsCount(); ok {
-		_spec.SetField(user.FieldPostsCount, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedPostsCount(); ok {
-		_spec.AddField(user.FieldPostsCount, field.TypeInt, value)
-	}
 	if _u.mutation.ProfileCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -378,27 +351,6 @@ func (_u *UserUpdateOne) SetNillableEmail(v *string) *UserUpdateOne {
 // ClearEmail clears the value of the "email" field.
 func (_u *UserUpdateOne) ClearEmail() *UserUpdateOne {
 	_u.mutation.ClearEmail()
-	return _u
-}
-
-// SetPostsCount sets the "posts_count" field.
-func (_u *UserUpdateOne) SetPostsCount(v int) *UserUpdateOne {
-	_u.mutation.ResetPostsCount()
-	_u.mutation.SetPostsCount(v)
-	return _u
-}
-
-// SetNillablePostsCount sets the "posts_count" field if the given value is not nil.
-func (_u *UserUpdateOne) SetNillablePostsCount(v *int) *UserUpdateOne {
-	if v != nil {
-		_u.SetPostsCount(*v)
-	}
-	return _u
-}
-
-// AddPostsCount adds value to the "posts_count" field.
-func (_u *UserUpdateOne) AddPostsCount(v int) *UserUpdateOne {
-	_u.mutation.AddPostsCount(v)
 	return _u
 }
 
@@ -578,12 +530,6 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.EmailCleared() {
 		_spec.ClearField(user.FieldEmail, field.TypeString)
-	}
-	if value, ok := _u.mutation.PostsCount(); ok {
-		_spec.SetField(user.FieldPostsCount, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedPostsCount(); ok {
-		_spec.AddField(user.FieldPostsCount, field.TypeInt, value)
 	}
 	if _u.mutation.ProfileCleared() {
 		edge := &sqlgraph.EdgeSpec{

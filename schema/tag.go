@@ -31,6 +31,7 @@ func (Tag) Fields() []ent.Field {
 		// Kept by the database: /tags?sort=-posts_count reads it.
 		field.Int("posts_count").
 			Default(0).
+			Immutable().
 			Annotations(annotation.CountOf("posts")),
 	}
 }

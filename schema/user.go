@@ -46,6 +46,7 @@ func (User) Fields() []ent.Field {
 		// reading this column.
 		field.Int("posts_count").
 			Default(0).
+			Immutable().
 			Annotations(annotation.CountOf("posts")),
 	}
 }

@@ -71,8 +71,8 @@ func hideStoredCount(n *gen.Type, f *gen.Field) error {
 	switch {
 	case f.Type.Type != field.TypeInt && f.Type.Type != field.TypeInt64:
 		return fmt.Errorf("a count (annotation.CountOf) is an int or int64 field, not %s", f.Type)
-	case f.Optional || f.Nillable || !f.Default:
-		return fmt.Errorf("a count (annotation.CountOf) is required, with Default(0)")
+	case f.Optional || f.Nillable || !f.Default || !f.Immutable:
+		return fmt.Errorf("a count (annotation.CountOf) is required, Default(0) and Immutable(): only the database writes it")
 	}
 	ed := edgeByName(n, a.Counts)
 	if ed == nil || ed.Unique {

@@ -76,12 +76,13 @@ func NoNest() Annotation { return Annotation{NoNest: true} }
 
 // CountOf makes an integer field the stored count of the rows of edge:
 //
-//	field.Int("posts_count").Default(0).Annotations(annotation.CountOf("posts"))
+//	field.Int("posts_count").Default(0).Immutable().Annotations(annotation.CountOf("posts"))
 //
 // The migrations add triggers that keep it equal to the number of the
 // edge's rows through every insert, update and delete, cascades included,
 // and fill it for the rows that exist. Each write to the edge then also
-// updates the owner's row.
+// updates the owner's row. Immutable keeps ent's updates and upserts from
+// writing it: only the database does.
 func CountOf(edge string) Annotation { return Annotation{Counts: edge} }
 
 var (
