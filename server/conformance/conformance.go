@@ -807,10 +807,27 @@ func (c *suite) entity(t *testing.T, path string) {
 				t.Errorf("GET %s?count=%s: got %d, want 200", path, edge, code)
 				continue
 			}
-			for _, it := range got.Items {
-				if _, ok := it[edge+"_count"].(json.Number); !ok {
+			for i, it := range got.Items {
+				n, ok := it[edge+"_count"].(json.Number)
+				if !ok {
 					t.Errorf("GET %s?count=%s: an item without %s_count: %v", path, edge, edge, it)
 					break
+				}
+				if i >= 5 {
+					continue
+				}
+				// The count is the number of rows the edge leads to, as
+				// including it shows them (up to the include cap),
+				// whether computed or kept by the database.
+				var row map[string]any
+				item := itemPath(path, it["id"]) + "?include=" + edge
+				if code, _ := c.call(t, "GET", item, nil, &row); code != http.StatusOK {
+					t.Errorf("GET %s: got %d, want 200", item, code)
+					continue
+				}
+				included, _ := row[edge].([]any)
+				if want, err := n.Int64(); err != nil || int64(len(included)) != want && len(included) < maxIncluded {
+					t.Errorf("GET %s?count=%s: %s_count %s, but GET %s holds %d", path, edge, edge, n, item, len(included))
 				}
 			}
 		}
@@ -1059,6 +1076,10 @@ func containsID(items []map[string]any, id any) bool {
 
 // sameID reports whether two decoded ids are the same.
 func sameID(a, b any) bool { return a != nil && fmt.Sprint(a) == fmt.Sprint(b) }
+
+// maxIncluded is the include cap per parent (restgen.MaxIncluded): a count
+// above it is not compared with the included rows.
+const maxIncluded = 100
 
 // itemPath is the path of the row id of the collection at path.
 func itemPath(path string, id any) string { return path + "/" + url.PathEscape(fmt.Sprint(id)) }

@@ -1,6 +1,8 @@
 package database
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"regexp"
@@ -188,4 +190,20 @@ func rebuiltTables(body string) []string {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// CreateCounters creates, or creates again, the triggers of counts on db (a
+// dia database whose tables exist) and fills every count from the rows: for
+// schemas migrated by ent's auto-migration (Schema.Create), which makes no
+// triggers. Versioned migrations get them from Diff.
+func CreateCounters(ctx context.Context, db *sql.DB, dia string, counts []restkit.StoredCount) error {
+	for _, c := range counts {
+		stmts := append(dropCounter(dia, counterName(c), c.Rows), createCounter(dia, c)...)
+		for _, stmt := range stmts {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("creating the triggers of %s.%s: %w", c.Table, c.Column, err)
+			}
+		}
+	}
+	return nil
 }

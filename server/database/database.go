@@ -366,15 +366,7 @@ func (db *DB) CreateSchema(ctx context.Context, counts []restkit.StoredCount) er
 	if err := db.Client.Schema.Create(ctx, MigrateOptions(db.Dialect, migrate.Tables)...); err != nil {
 		return fmt.Errorf("creating schema: %w", err)
 	}
-	for _, c := range counts {
-		stmts := append(dropCounter(db.Dialect, counterName(c), c.Rows), createCounter(db.Dialect, c)...)
-		for _, stmt := range stmts {
-			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("creating the triggers of %s.%s: %w", c.Table, c.Column, err)
-			}
-		}
-	}
-	return nil
+	return CreateCounters(ctx, db.SQL, db.Dialect, counts)
 }
 
 // MigrateOptions are the options of every schema migration. They add what ent

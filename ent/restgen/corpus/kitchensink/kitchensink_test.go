@@ -36,6 +36,9 @@ func TestConformance(t *testing.T) {
 			if err := client.Schema.Create(context.Background(), database.MigrateOptions(conn.Driver.Dialect(), migrate.Tables)...); err != nil {
 				t.Fatal(err)
 			}
+			if err := database.CreateCounters(context.Background(), conn.SQL, conn.Driver.Dialect(), rest.StoredCounts()); err != nil {
+				t.Fatal(err)
+			}
 			return conformance.Handler(t, spec, rest.ClassifyError, func(r chi.Router, api *restkit.API) {
 				rest.Routes(r, client, conn.Driver, api)
 			})
@@ -58,6 +61,9 @@ func TestCompositeEdgeSchema(t *testing.T) {
 		conn := dbtest.Connect(t, dbURL)
 		client := ent.NewClient(ent.Driver(conn.Driver))
 		if err := client.Schema.Create(context.Background(), database.MigrateOptions(conn.Driver.Dialect(), migrate.Tables)...); err != nil {
+			t.Fatal(err)
+		}
+		if err := database.CreateCounters(context.Background(), conn.SQL, conn.Driver.Dialect(), rest.StoredCounts()); err != nil {
 			t.Fatal(err)
 		}
 		ts := httptest.NewServer(conformance.CheckResponses(t, doc, conformance.Handler(t, spec, rest.ClassifyError, func(r chi.Router, api *restkit.API) {

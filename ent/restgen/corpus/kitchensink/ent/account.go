@@ -40,6 +40,8 @@ type Account struct {
 	PredecessorID *uuid.UUID `json:"predecessor_id,omitempty"`
 	// CountryID holds the value of the "country_id" field.
 	CountryID *string `json:"country_id,omitempty"`
+	// FollowersCount holds the value of the "followers_count" field.
+	FollowersCount int `json:"followers_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -180,6 +182,8 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case account.FieldSettings, account.FieldPrefs:
 			values[i] = new([]byte)
+		case account.FieldFollowersCount:
+			values[i] = new(sql.NullInt64)
 		case account.FieldHandle, account.FieldDisplayName, account.FieldRole, account.FieldPasswordHash, account.FieldCountryID:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt:
@@ -267,6 +271,12 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CountryID = new(string)
 				*_m.CountryID = value.String
+			}
+		case account.FieldFollowersCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field followers_count", values[i])
+			} else if value.Valid {
+				_m.FollowersCount = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -385,6 +395,9 @@ func (_m *Account) String() string {
 		builder.WriteString("country_id=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("followers_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FollowersCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -138,6 +138,20 @@ func (_c *AccountCreate) SetNillableCountryID(v *string) *AccountCreate {
 	return _c
 }
 
+// SetFollowersCount sets the "followers_count" field.
+func (_c *AccountCreate) SetFollowersCount(v int) *AccountCreate {
+	_c.mutation.SetFollowersCount(v)
+	return _c
+}
+
+// SetNillableFollowersCount sets the "followers_count" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableFollowersCount(v *int) *AccountCreate {
+	if v != nil {
+		_c.SetFollowersCount(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountCreate) SetID(v uuid.UUID) *AccountCreate {
 	_c.mutation.SetID(v)
@@ -318,6 +332,10 @@ func (_c *AccountCreate) defaults() {
 		v := account.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.FollowersCount(); !ok {
+		v := account.DefaultFollowersCount
+		_c.mutation.SetFollowersCount(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := account.DefaultID()
 		_c.mutation.SetID(v)
@@ -344,6 +362,9 @@ func (_c *AccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Account.created_at"`)}
+	}
+	if _, ok := _c.mutation.FollowersCount(); !ok {
+		return &ValidationError{Name: "followers_count", err: errors.New(`ent: missing required field "Account.followers_count"`)}
 	}
 	return nil
 }
@@ -408,6 +429,10 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(account.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.FollowersCount(); ok {
+		_spec.SetField(account.FieldFollowersCount, field.TypeInt, value)
+		_node.FollowersCount = value
 	}
 	if nodes := _c.mutation.CountryIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -762,6 +787,9 @@ func (u *AccountUpsertOne) UpdateNewValues() *AccountUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(account.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.FollowersCount(); exists {
+			s.SetIgnore(account.FieldFollowersCount)
 		}
 	}))
 	return u
@@ -1133,6 +1161,9 @@ func (u *AccountUpsertBulk) UpdateNewValues() *AccountUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(account.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.FollowersCount(); exists {
+				s.SetIgnore(account.FieldFollowersCount)
 			}
 		}
 	}))

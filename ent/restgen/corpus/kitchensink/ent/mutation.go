@@ -60,6 +60,8 @@ type AccountMutation struct {
 	prefs              *schema.Prefs
 	password_hash      *string
 	created_at         *time.Time
+	followers_count    *int
+	addfollowers_count *int
 	clearedFields      map[string]struct{}
 	country            *string
 	clearedcountry     bool
@@ -595,6 +597,62 @@ func (m *AccountMutation) ResetCountryID() {
 	delete(m.clearedFields, account.FieldCountryID)
 }
 
+// SetFollowersCount sets the "followers_count" field.
+func (m *AccountMutation) SetFollowersCount(i int) {
+	m.followers_count = &i
+	m.addfollowers_count = nil
+}
+
+// FollowersCount returns the value of the "followers_count" field in the mutation.
+func (m *AccountMutation) FollowersCount() (r int, exists bool) {
+	v := m.followers_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowersCount returns the old "followers_count" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldFollowersCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowersCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowersCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowersCount: %w", err)
+	}
+	return oldValue.FollowersCount, nil
+}
+
+// AddFollowersCount adds i to the "followers_count" field.
+func (m *AccountMutation) AddFollowersCount(i int) {
+	if m.addfollowers_count != nil {
+		*m.addfollowers_count += i
+	} else {
+		m.addfollowers_count = &i
+	}
+}
+
+// AddedFollowersCount returns the value that was added to the "followers_count" field in this mutation.
+func (m *AccountMutation) AddedFollowersCount() (r int, exists bool) {
+	v := m.addfollowers_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFollowersCount resets all changes to the "followers_count" field.
+func (m *AccountMutation) ResetFollowersCount() {
+	m.followers_count = nil
+	m.addfollowers_count = nil
+}
+
 // ClearCountry clears the "country" edge to the Country entity.
 func (m *AccountMutation) ClearCountry() {
 	m.clearedcountry = true
@@ -1031,7 +1089,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.handle != nil {
 		fields = append(fields, account.FieldHandle)
 	}
@@ -1059,6 +1117,9 @@ func (m *AccountMutation) Fields() []string {
 	if m.country != nil {
 		fields = append(fields, account.FieldCountryID)
 	}
+	if m.followers_count != nil {
+		fields = append(fields, account.FieldFollowersCount)
+	}
 	return fields
 }
 
@@ -1085,6 +1146,8 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.PredecessorID()
 	case account.FieldCountryID:
 		return m.CountryID()
+	case account.FieldFollowersCount:
+		return m.FollowersCount()
 	}
 	return nil, false
 }
@@ -1112,6 +1175,8 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldPredecessorID(ctx)
 	case account.FieldCountryID:
 		return m.OldCountryID(ctx)
+	case account.FieldFollowersCount:
+		return m.OldFollowersCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1184,6 +1249,13 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCountryID(v)
 		return nil
+	case account.FieldFollowersCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowersCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1191,13 +1263,21 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AccountMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addfollowers_count != nil {
+		fields = append(fields, account.FieldFollowersCount)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case account.FieldFollowersCount:
+		return m.AddedFollowersCount()
+	}
 	return nil, false
 }
 
@@ -1206,6 +1286,13 @@ func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AccountMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case account.FieldFollowersCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFollowersCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account numeric field %s", name)
 }
@@ -1298,6 +1385,9 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldCountryID:
 		m.ResetCountryID()
+		return nil
+	case account.FieldFollowersCount:
+		m.ResetFollowersCount()
 		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
@@ -3392,6 +3482,8 @@ type NoteMutation struct {
 	pinned             *bool
 	attachment         *[]byte
 	meta               *map[string]interface{}
+	watchers_count     *int64
+	addwatchers_count  *int64
 	clearedFields      map[string]struct{}
 	author             *uuid.UUID
 	clearedauthor      bool
@@ -3822,6 +3914,62 @@ func (m *NoteMutation) ResetReviewerID() {
 	delete(m.clearedFields, note.FieldReviewerID)
 }
 
+// SetWatchersCount sets the "watchers_count" field.
+func (m *NoteMutation) SetWatchersCount(i int64) {
+	m.watchers_count = &i
+	m.addwatchers_count = nil
+}
+
+// WatchersCount returns the value of the "watchers_count" field in the mutation.
+func (m *NoteMutation) WatchersCount() (r int64, exists bool) {
+	v := m.watchers_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWatchersCount returns the old "watchers_count" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldWatchersCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWatchersCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWatchersCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWatchersCount: %w", err)
+	}
+	return oldValue.WatchersCount, nil
+}
+
+// AddWatchersCount adds i to the "watchers_count" field.
+func (m *NoteMutation) AddWatchersCount(i int64) {
+	if m.addwatchers_count != nil {
+		*m.addwatchers_count += i
+	} else {
+		m.addwatchers_count = &i
+	}
+}
+
+// AddedWatchersCount returns the value that was added to the "watchers_count" field in this mutation.
+func (m *NoteMutation) AddedWatchersCount() (r int64, exists bool) {
+	v := m.addwatchers_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWatchersCount resets all changes to the "watchers_count" field.
+func (m *NoteMutation) ResetWatchersCount() {
+	m.watchers_count = nil
+	m.addwatchers_count = nil
+}
+
 // ClearAuthor clears the "author" edge to the Account entity.
 func (m *NoteMutation) ClearAuthor() {
 	m.clearedauthor = true
@@ -4126,7 +4274,7 @@ func (m *NoteMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NoteMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.title != nil {
 		fields = append(fields, note.FieldTitle)
 	}
@@ -4147,6 +4295,9 @@ func (m *NoteMutation) Fields() []string {
 	}
 	if m.reviewer != nil {
 		fields = append(fields, note.FieldReviewerID)
+	}
+	if m.watchers_count != nil {
+		fields = append(fields, note.FieldWatchersCount)
 	}
 	return fields
 }
@@ -4170,6 +4321,8 @@ func (m *NoteMutation) Field(name string) (ent.Value, bool) {
 		return m.AuthorID()
 	case note.FieldReviewerID:
 		return m.ReviewerID()
+	case note.FieldWatchersCount:
+		return m.WatchersCount()
 	}
 	return nil, false
 }
@@ -4193,6 +4346,8 @@ func (m *NoteMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldAuthorID(ctx)
 	case note.FieldReviewerID:
 		return m.OldReviewerID(ctx)
+	case note.FieldWatchersCount:
+		return m.OldWatchersCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Note field %s", name)
 }
@@ -4251,6 +4406,13 @@ func (m *NoteMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReviewerID(v)
 		return nil
+	case note.FieldWatchersCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWatchersCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Note field %s", name)
 }
@@ -4258,13 +4420,21 @@ func (m *NoteMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *NoteMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addwatchers_count != nil {
+		fields = append(fields, note.FieldWatchersCount)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *NoteMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case note.FieldWatchersCount:
+		return m.AddedWatchersCount()
+	}
 	return nil, false
 }
 
@@ -4273,6 +4443,13 @@ func (m *NoteMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *NoteMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case note.FieldWatchersCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWatchersCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Note numeric field %s", name)
 }
@@ -4347,6 +4524,9 @@ func (m *NoteMutation) ResetField(name string) error {
 		return nil
 	case note.FieldReviewerID:
 		m.ResetReviewerID()
+		return nil
+	case note.FieldWatchersCount:
+		m.ResetWatchersCount()
 		return nil
 	}
 	return fmt.Errorf("unknown Note field %s", name)

@@ -33,6 +33,8 @@ type Note struct {
 	AuthorID uuid.UUID `json:"author_id,omitempty"`
 	// ReviewerID holds the value of the "reviewer_id" field.
 	ReviewerID *uuid.UUID `json:"reviewer_id,omitempty"`
+	// WatchersCount holds the value of the "watchers_count" field.
+	WatchersCount int64 `json:"watchers_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NoteQuery when eager-loading is set.
 	Edges        NoteEdges `json:"edges"`
@@ -138,6 +140,8 @@ func (*Note) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case note.FieldPinned:
 			values[i] = new(sql.NullBool)
+		case note.FieldWatchersCount:
+			values[i] = new(sql.NullInt64)
 		case note.FieldID, note.FieldTitle, note.FieldBody:
 			values[i] = new(sql.NullString)
 		case note.FieldAuthorID:
@@ -207,6 +211,12 @@ func (_m *Note) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ReviewerID = new(uuid.UUID)
 				*_m.ReviewerID = *value.S.(*uuid.UUID)
+			}
+		case note.FieldWatchersCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field watchers_count", values[i])
+			} else if value.Valid {
+				_m.WatchersCount = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -301,6 +311,9 @@ func (_m *Note) String() string {
 		builder.WriteString("reviewer_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("watchers_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WatchersCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

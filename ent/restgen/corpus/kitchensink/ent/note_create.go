@@ -93,6 +93,20 @@ func (_c *NoteCreate) SetNillableReviewerID(v *uuid.UUID) *NoteCreate {
 	return _c
 }
 
+// SetWatchersCount sets the "watchers_count" field.
+func (_c *NoteCreate) SetWatchersCount(v int64) *NoteCreate {
+	_c.mutation.SetWatchersCount(v)
+	return _c
+}
+
+// SetNillableWatchersCount sets the "watchers_count" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableWatchersCount(v *int64) *NoteCreate {
+	if v != nil {
+		_c.SetWatchersCount(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *NoteCreate) SetID(v string) *NoteCreate {
 	_c.mutation.SetID(v)
@@ -216,6 +230,10 @@ func (_c *NoteCreate) defaults() {
 		v := note.DefaultPinned
 		_c.mutation.SetPinned(v)
 	}
+	if _, ok := _c.mutation.WatchersCount(); !ok {
+		v := note.DefaultWatchersCount
+		_c.mutation.SetWatchersCount(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := note.DefaultID()
 		_c.mutation.SetID(v)
@@ -237,6 +255,9 @@ func (_c *NoteCreate) check() error {
 	}
 	if _, ok := _c.mutation.AuthorID(); !ok {
 		return &ValidationError{Name: "author_id", err: errors.New(`ent: missing required field "Note.author_id"`)}
+	}
+	if _, ok := _c.mutation.WatchersCount(); !ok {
+		return &ValidationError{Name: "watchers_count", err: errors.New(`ent: missing required field "Note.watchers_count"`)}
 	}
 	if len(_c.mutation.AuthorIDs()) == 0 {
 		return &ValidationError{Name: "author", err: errors.New(`ent: missing required edge "Note.author"`)}
@@ -296,6 +317,10 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Meta(); ok {
 		_spec.SetField(note.FieldMeta, field.TypeJSON, value)
 		_node.Meta = value
+	}
+	if value, ok := _c.mutation.WatchersCount(); ok {
+		_spec.SetField(note.FieldWatchersCount, field.TypeInt64, value)
+		_node.WatchersCount = value
 	}
 	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -579,6 +604,9 @@ func (u *NoteUpsertOne) UpdateNewValues() *NoteUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(note.FieldID)
+		}
+		if _, exists := u.create.mutation.WatchersCount(); exists {
+			s.SetIgnore(note.FieldWatchersCount)
 		}
 	}))
 	return u
@@ -919,6 +947,9 @@ func (u *NoteUpsertBulk) UpdateNewValues() *NoteUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(note.FieldID)
+			}
+			if _, exists := b.mutation.WatchersCount(); exists {
+				s.SetIgnore(note.FieldWatchersCount)
 			}
 		}
 	}))

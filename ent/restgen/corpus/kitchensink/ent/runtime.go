@@ -47,6 +47,10 @@ func init() {
 	accountDescCreatedAt := accountFields[7].Descriptor()
 	// account.DefaultCreatedAt holds the default value on creation for the created_at field.
 	account.DefaultCreatedAt = accountDescCreatedAt.Default.(func() time.Time)
+	// accountDescFollowersCount is the schema descriptor for followers_count field.
+	accountDescFollowersCount := accountFields[10].Descriptor()
+	// account.DefaultFollowersCount holds the default value on creation for the followers_count field.
+	account.DefaultFollowersCount = accountDescFollowersCount.Default.(int)
 	// accountDescID is the schema descriptor for id field.
 	accountDescID := accountFields[0].Descriptor()
 	// account.DefaultID holds the default value on creation for the id field.
@@ -83,6 +87,10 @@ func init() {
 	noteDescPinned := noteFields[3].Descriptor()
 	// note.DefaultPinned holds the default value on creation for the pinned field.
 	note.DefaultPinned = noteDescPinned.Default.(bool)
+	// noteDescWatchersCount is the schema descriptor for watchers_count field.
+	noteDescWatchersCount := noteFields[8].Descriptor()
+	// note.DefaultWatchersCount holds the default value on creation for the watchers_count field.
+	note.DefaultWatchersCount = noteDescWatchersCount.Default.(int64)
 	// noteDescID is the schema descriptor for id field.
 	noteDescID := noteFields[0].Descriptor()
 	// note.DefaultID holds the default value on creation for the id field.

@@ -51,7 +51,7 @@ func newEntities() *entities {
 				"notes_count":     {Kind: restkit.KindInt, Count: restkit.CountChildren(note.Table, account.NotesColumn)},
 				"reviews_count":   {Kind: restkit.KindInt, Count: restkit.CountChildren(note.Table, account.ReviewsColumn)},
 				"watching_count":  {Kind: restkit.KindInt, Count: restkit.CountLinks(account.WatchingTable, account.WatchingPrimaryKey[0])},
-				"followers_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(account.FollowersTable, account.FollowersPrimaryKey[1])},
+				"followers_count": {Kind: restkit.KindInt, Column: account.FieldFollowersCount, Stored: true},
 				"following_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(account.FollowingTable, account.FollowingPrimaryKey[0])},
 				"watches_count":   {Kind: restkit.KindInt, Count: restkit.CountChildren(watch.Table, account.WatchesColumn)},
 			},
@@ -94,7 +94,7 @@ func newEntities() *entities {
 				"pinned":            {Kind: restkit.KindBool, Column: note.FieldPinned},
 				"author_id":         {Kind: restkit.KindUUID, Column: note.FieldAuthorID},
 				"reviewer_id":       {Kind: restkit.KindUUID, Column: note.FieldReviewerID, Nullable: true},
-				"watchers_count":    {Kind: restkit.KindInt, Count: restkit.CountLinks(note.WatchersTable, note.WatchersPrimaryKey[1])},
+				"watchers_count":    {Kind: restkit.KindInt, Column: note.FieldWatchersCount, Stored: true},
 				"labels_count":      {Kind: restkit.KindInt, Count: restkit.CountLinks(note.LabelsTable, note.LabelsPrimaryKey[0])},
 				"comments_count":    {Kind: restkit.KindInt, Count: restkit.CountChildren(comment.Table, note.CommentsColumn)},
 				"watches_count":     {Kind: restkit.KindInt, Count: restkit.CountChildren(watch.Table, note.WatchesColumn)},
@@ -393,6 +393,8 @@ func accountValue(e *ent.Account, name string) (any, error) {
 			return nil, nil
 		}
 		return *e.CountryID, nil
+	case "followers_count":
+		return int64(e.FollowersCount), nil
 	}
 	return e.Value(name)
 }
@@ -461,6 +463,8 @@ func noteValue(e *ent.Note, name string) (any, error) {
 			return nil, nil
 		}
 		return *e.ReviewerID, nil
+	case "watchers_count":
+		return int64(e.WatchersCount), nil
 	}
 	return e.Value(name)
 }
@@ -579,5 +583,10 @@ func walletValue(e *ent.Wallet, name string) (any, error) {
 }
 
 // StoredCounts describes the counts the database keeps
-// (annotation.CountOf): none in this graph.
-func StoredCounts() []restkit.StoredCount { return nil }
+// (annotation.CountOf), for the migrations that create their triggers.
+func StoredCounts() []restkit.StoredCount {
+	return []restkit.StoredCount{
+		{Table: account.Table, Column: account.FieldFollowersCount, Rows: account.FollowersTable, Key: account.FollowersPrimaryKey[1]},
+		{Table: note.Table, Column: note.FieldWatchersCount, Rows: note.WatchersTable, Key: note.WatchersPrimaryKey[1]},
+	}
+}

@@ -305,11 +305,7 @@ func setAccountCounts(out *Account, e *ent.Account, names []string) {
 			n := restkit.CountValue(v)
 			out.WatchingCount = &n
 		case "followers_count":
-			v, err := e.Value(name)
-			if err != nil {
-				continue
-			}
-			n := restkit.CountValue(v)
+			n := int(e.FollowersCount)
 			out.FollowersCount = &n
 		case "following_count":
 			v, err := e.Value(name)
@@ -1428,11 +1424,7 @@ func setNoteCounts(out *Note, e *ent.Note, names []string) {
 	for _, name := range names {
 		switch name {
 		case "watchers_count":
-			v, err := e.Value(name)
-			if err != nil {
-				continue
-			}
-			n := restkit.CountValue(v)
+			n := int(e.WatchersCount)
 			out.WatchersCount = &n
 		case "labels_count":
 			v, err := e.Value(name)

@@ -8,6 +8,8 @@ package schema
 import (
 	"time"
 
+	"github.com/entblog/blog/ent/restgen/annotation"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
@@ -38,6 +40,8 @@ func (Account) Fields() []ent.Field {
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.UUID("predecessor_id", uuid.UUID{}).Optional().Nillable(),
 		field.String("country_id").Optional().Nillable(),
+		// A stored count of a self-referential edge's inverse side.
+		field.Int("followers_count").Default(0).Immutable().Annotations(annotation.CountOf("followers")),
 	}
 }
 

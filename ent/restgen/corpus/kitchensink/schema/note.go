@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 
+	"github.com/entblog/blog/ent/restgen/annotation"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
@@ -32,6 +34,8 @@ func (Note) Fields() []ent.Field {
 		field.JSON("meta", map[string]any{}).Optional(),
 		field.UUID("author_id", uuid.UUID{}),
 		field.UUID("reviewer_id", uuid.UUID{}).Optional().Nillable(),
+		// A stored count of an edge through an edge schema.
+		field.Int64("watchers_count").Default(0).Immutable().Annotations(annotation.CountOf("watchers")),
 	}
 }
 

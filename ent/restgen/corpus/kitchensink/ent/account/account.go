@@ -34,6 +34,8 @@ const (
 	FieldPredecessorID = "predecessor_id"
 	// FieldCountryID holds the string denoting the country_id field in the database.
 	FieldCountryID = "country_id"
+	// FieldFollowersCount holds the string denoting the followers_count field in the database.
+	FieldFollowersCount = "followers_count"
 	// EdgeCountry holds the string denoting the country edge name in mutations.
 	EdgeCountry = "country"
 	// EdgeWallet holds the string denoting the wallet edge name in mutations.
@@ -122,6 +124,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldPredecessorID,
 	FieldCountryID,
+	FieldFollowersCount,
 }
 
 var (
@@ -151,6 +154,8 @@ var (
 	HandleValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultFollowersCount holds the default value on creation for the "followers_count" field.
+	DefaultFollowersCount int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -222,6 +227,11 @@ func ByPredecessorID(opts ...sql.OrderTermOption) OrderOption {
 // ByCountryID orders the results by the country_id field.
 func ByCountryID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCountryID, opts...).ToFunc()
+}
+
+// ByFollowersCountField orders the results by the followers_count field.
+func ByFollowersCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFollowersCount, opts...).ToFunc()
 }
 
 // ByCountryField orders the results by country field.

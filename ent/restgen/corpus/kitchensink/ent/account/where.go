@@ -86,6 +86,11 @@ func CountryID(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCountryID, v))
 }
 
+// FollowersCount applies equality check predicate on the "followers_count" field. It's identical to FollowersCountEQ.
+func FollowersCount(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldFollowersCount, v))
+}
+
 // HandleEQ applies the EQ predicate on the "handle" field.
 func HandleEQ(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldHandle, v))
@@ -484,6 +489,46 @@ func CountryIDEqualFold(v string) predicate.Account {
 // CountryIDContainsFold applies the ContainsFold predicate on the "country_id" field.
 func CountryIDContainsFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldContainsFold(FieldCountryID, v))
+}
+
+// FollowersCountEQ applies the EQ predicate on the "followers_count" field.
+func FollowersCountEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldFollowersCount, v))
+}
+
+// FollowersCountNEQ applies the NEQ predicate on the "followers_count" field.
+func FollowersCountNEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldFollowersCount, v))
+}
+
+// FollowersCountIn applies the In predicate on the "followers_count" field.
+func FollowersCountIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldFollowersCount, vs...))
+}
+
+// FollowersCountNotIn applies the NotIn predicate on the "followers_count" field.
+func FollowersCountNotIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldFollowersCount, vs...))
+}
+
+// FollowersCountGT applies the GT predicate on the "followers_count" field.
+func FollowersCountGT(v int) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldFollowersCount, v))
+}
+
+// FollowersCountGTE applies the GTE predicate on the "followers_count" field.
+func FollowersCountGTE(v int) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldFollowersCount, v))
+}
+
+// FollowersCountLT applies the LT predicate on the "followers_count" field.
+func FollowersCountLT(v int) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldFollowersCount, v))
+}
+
+// FollowersCountLTE applies the LTE predicate on the "followers_count" field.
+func FollowersCountLTE(v int) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldFollowersCount, v))
 }
 
 // HasCountry applies the HasEdge predicate on the "country" edge.

@@ -18,6 +18,7 @@ var (
 		{Name: "prefs", Type: field.TypeJSON, Nullable: true},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "followers_count", Type: field.TypeInt, Default: 0},
 		{Name: "predecessor_id", Type: field.TypeUUID, Unique: true, Nullable: true},
 		{Name: "country_id", Type: field.TypeString, Nullable: true},
 	}
@@ -29,13 +30,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "accounts_accounts_successor",
-				Columns:    []*schema.Column{AccountsColumns[8]},
+				Columns:    []*schema.Column{AccountsColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_countries_accounts",
-				Columns:    []*schema.Column{AccountsColumns[9]},
+				Columns:    []*schema.Column{AccountsColumns[10]},
 				RefColumns: []*schema.Column{CountriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -102,6 +103,7 @@ var (
 		{Name: "pinned", Type: field.TypeBool, Default: false},
 		{Name: "attachment", Type: field.TypeBytes, Nullable: true},
 		{Name: "meta", Type: field.TypeJSON, Nullable: true},
+		{Name: "watchers_count", Type: field.TypeInt64, Default: 0},
 		{Name: "author_id", Type: field.TypeUUID},
 		{Name: "reviewer_id", Type: field.TypeUUID, Nullable: true},
 	}
@@ -113,13 +115,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notes_accounts_notes",
-				Columns:    []*schema.Column{NotesColumns[6]},
+				Columns:    []*schema.Column{NotesColumns[7]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "notes_accounts_reviews",
-				Columns:    []*schema.Column{NotesColumns[7]},
+				Columns:    []*schema.Column{NotesColumns[8]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -26,6 +26,8 @@ const (
 	FieldAuthorID = "author_id"
 	// FieldReviewerID holds the string denoting the reviewer_id field in the database.
 	FieldReviewerID = "reviewer_id"
+	// FieldWatchersCount holds the string denoting the watchers_count field in the database.
+	FieldWatchersCount = "watchers_count"
 	// EdgeAuthor holds the string denoting the author edge name in mutations.
 	EdgeAuthor = "author"
 	// EdgeReviewer holds the string denoting the reviewer edge name in mutations.
@@ -99,6 +101,7 @@ var Columns = []string{
 	FieldMeta,
 	FieldAuthorID,
 	FieldReviewerID,
+	FieldWatchersCount,
 }
 
 var (
@@ -125,6 +128,8 @@ var (
 	TitleValidator func(string) error
 	// DefaultPinned holds the default value on creation for the "pinned" field.
 	DefaultPinned bool
+	// DefaultWatchersCount holds the default value on creation for the "watchers_count" field.
+	DefaultWatchersCount int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 )
@@ -160,6 +165,11 @@ func ByAuthorID(opts ...sql.OrderTermOption) OrderOption {
 // ByReviewerID orders the results by the reviewer_id field.
 func ByReviewerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReviewerID, opts...).ToFunc()
+}
+
+// ByWatchersCountField orders the results by the watchers_count field.
+func ByWatchersCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWatchersCount, opts...).ToFunc()
 }
 
 // ByAuthorField orders the results by author field.

@@ -94,6 +94,11 @@ func ReviewerID(v uuid.UUID) predicate.Note {
 	return predicate.Note(sql.FieldEQ(FieldReviewerID, v))
 }
 
+// WatchersCount applies equality check predicate on the "watchers_count" field. It's identical to WatchersCountEQ.
+func WatchersCount(v int64) predicate.Note {
+	return predicate.Note(sql.FieldEQ(FieldWatchersCount, v))
+}
+
 // TitleEQ applies the EQ predicate on the "title" field.
 func TitleEQ(v string) predicate.Note {
 	return predicate.Note(sql.FieldEQ(FieldTitle, v))
@@ -352,6 +357,46 @@ func ReviewerIDIsNil() predicate.Note {
 // ReviewerIDNotNil applies the NotNil predicate on the "reviewer_id" field.
 func ReviewerIDNotNil() predicate.Note {
 	return predicate.Note(sql.FieldNotNull(FieldReviewerID))
+}
+
+// WatchersCountEQ applies the EQ predicate on the "watchers_count" field.
+func WatchersCountEQ(v int64) predicate.Note {
+	return predicate.Note(sql.FieldEQ(FieldWatchersCount, v))
+}
+
+// WatchersCountNEQ applies the NEQ predicate on the "watchers_count" field.
+func WatchersCountNEQ(v int64) predicate.Note {
+	return predicate.Note(sql.FieldNEQ(FieldWatchersCount, v))
+}
+
+// WatchersCountIn applies the In predicate on the "watchers_count" field.
+func WatchersCountIn(vs ...int64) predicate.Note {
+	return predicate.Note(sql.FieldIn(FieldWatchersCount, vs...))
+}
+
+// WatchersCountNotIn applies the NotIn predicate on the "watchers_count" field.
+func WatchersCountNotIn(vs ...int64) predicate.Note {
+	return predicate.Note(sql.FieldNotIn(FieldWatchersCount, vs...))
+}
+
+// WatchersCountGT applies the GT predicate on the "watchers_count" field.
+func WatchersCountGT(v int64) predicate.Note {
+	return predicate.Note(sql.FieldGT(FieldWatchersCount, v))
+}
+
+// WatchersCountGTE applies the GTE predicate on the "watchers_count" field.
+func WatchersCountGTE(v int64) predicate.Note {
+	return predicate.Note(sql.FieldGTE(FieldWatchersCount, v))
+}
+
+// WatchersCountLT applies the LT predicate on the "watchers_count" field.
+func WatchersCountLT(v int64) predicate.Note {
+	return predicate.Note(sql.FieldLT(FieldWatchersCount, v))
+}
+
+// WatchersCountLTE applies the LTE predicate on the "watchers_count" field.
+func WatchersCountLTE(v int64) predicate.Note {
+	return predicate.Note(sql.FieldLTE(FieldWatchersCount, v))
 }
 
 // HasAuthor applies the HasEdge predicate on the "author" edge.
