@@ -51,8 +51,7 @@ func quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + 
 func createCounter(dia string, c restkit.StoredCount) []string {
 	name := counterName(c)
 	t, col, rows, key := quote(c.Table), quote(c.Column), quote(c.Rows), quote(c.Key)
-	fill := fmt.Sprintf("UPDATE %[1]s SET %[2]s = (SELECT COUNT(*) FROM %[3]s WHERE %[3]s.%[4]s = %[1]s.\"id\") "+
-		"WHERE %[2]s <> (SELECT COUNT(*) FROM %[3]s WHERE %[3]s.%[4]s = %[1]s.\"id\");", t, col, rows, key)
+	fill := fillCounter(c)
 	if dia != dialect.Postgres {
 		update := func(ref, delta string) string {
 			return fmt.Sprintf("UPDATE %s SET %s = %s %s 1 WHERE \"id\" = %s.%s;", t, col, col, delta, ref, key)
@@ -102,6 +101,14 @@ func createCounter(dia string, c restkit.StoredCount) []string {
 			quote(name+"_"+strings.ToLower(ev.event)), ev.event, rows, ev.tables, fn))
 	}
 	return append(stmts, fill)
+}
+
+// fillCounter returns the statement setting every count of c from the rows
+// it counts (those already right are not written).
+func fillCounter(c restkit.StoredCount) string {
+	return fmt.Sprintf("UPDATE %[1]s SET %[2]s = (SELECT COUNT(*) FROM %[3]s WHERE %[3]s.%[4]s = %[1]s.\"id\") "+
+		"WHERE %[2]s <> (SELECT COUNT(*) FROM %[3]s WHERE %[3]s.%[4]s = %[1]s.\"id\");",
+		quote(c.Table), quote(c.Column), quote(c.Rows), quote(c.Key))
 }
 
 // dropCounter returns the statements dropping the triggers named name
