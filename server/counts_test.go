@@ -16,20 +16,9 @@ import (
 // rows have a count above zero.
 func storedCountsMatch(t *testing.T, api *testAPI, step string) (nonzero int) {
 	t.Helper()
-	for _, c := range rest.StoredCounts() {
-		var wrong, n int
-		q := fmt.Sprintf(`SELECT COUNT(*) FROM %[1]s o WHERE o.%[2]s <> (SELECT COUNT(*) FROM %[3]s r WHERE r.%[4]s = o.id)`,
-			c.Table, c.Column, c.Rows, c.Key)
-		if err := api.DB.SQL.QueryRow(q).Scan(&wrong); err != nil {
-			t.Fatal(err)
-		}
-		if wrong != 0 {
-			t.Errorf("after %s: %s.%s differs from the rows of %s for %d rows", step, c.Table, c.Column, c.Rows, wrong)
-		}
-		if err := api.DB.SQL.QueryRow(fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s > 0", c.Table, c.Column)).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		nonzero += n
+	wrong, nonzero := dbtest.WrongCounts(t, api.DB.SQL, rest.StoredCounts())
+	if len(wrong) > 0 {
+		t.Errorf("after %s: stored counts differ from the rows they count, in so many rows: %v", step, wrong)
 	}
 	return nonzero
 }

@@ -129,22 +129,8 @@ func TestInvariantsAfterRandomOperations(t *testing.T) {
 		}
 		// Each stored count equals the rows it counts, through every
 		// create, move, relink and (cascading) delete of the walk.
-		for _, c := range rest.StoredCounts() {
-			var wrong, nonzero int
-			q := fmt.Sprintf(`SELECT COUNT(*) FROM %[1]s o WHERE o.%[2]s <> (SELECT COUNT(*) FROM %[3]s r WHERE r.%[4]s = o.id)`,
-				c.Table, c.Column, c.Rows, c.Key)
-			if err := api.DB.SQL.QueryRow(q).Scan(&wrong); err != nil {
-				t.Fatal(err)
-			}
-			if wrong != 0 {
-				t.Errorf("%s.%s differs from the rows of %s for %d rows", c.Table, c.Column, c.Rows, wrong)
-			}
-			if err := api.DB.SQL.QueryRow(fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE %s > 0", c.Table, c.Column)).Scan(&nonzero); err != nil {
-				t.Fatal(err)
-			}
-			if nonzero == 0 {
-				t.Errorf("no %s has a %s above 0: the check is vacuous", c.Table, c.Column)
-			}
+		if len(rest.StoredCounts()) > 0 && storedCountsMatch(t, api, "the walk") == 0 {
+			t.Errorf("no stored count above 0: the check is vacuous")
 		}
 		if api.count(t, "users", "") == 0 || api.count(t, "post_tags", "") == 0 {
 			t.Errorf("the walk left no users or no links; the invariants are vacuous")

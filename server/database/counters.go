@@ -17,9 +17,10 @@ import (
 // Stored counts (restkit.StoredCount, declared with annotation.CountOf) are
 // kept by triggers on the counted rows' table, which the migrations create
 // and drop: Atlas does not model triggers, so Diff adds them to the file it
-// writes. A set of triggers is named after a hash of what it counts, so a
-// changed count is a new name: Diff compares the names the migration
-// directory creates and drops with those the schema wants.
+// writes. A set of triggers is named after a hash of its statements, so a
+// changed count, or changed triggers, is a new name: Diff compares the
+// names the migration directory creates and drops with those the schema
+// wants.
 //
 // On PostgreSQL the triggers fire once per statement and read its
 // transition tables: a statement inserting ten posts updates their author's
@@ -27,15 +28,24 @@ import (
 // that concurrent writes to the same counts queue instead of deadlocking.
 // SQLite has row triggers only.
 
+// rebuildPattern matches Atlas's SQLite table rebuild: DROP TABLE `t` after
+// copying its rows.
+var rebuildPattern = regexp.MustCompile("(?m)^DROP TABLE [`\"]([^`\"]+)[`\"];")
+
 // counterPrefix starts the name of every counter trigger (and, on
 // PostgreSQL, function).
 const counterPrefix = "count_"
 
-// counterName is the name of the triggers of c: count_TABLE_COLUMN_HASH,
-// within PostgreSQL's 63 bytes with the event suffix.
-func counterName(c restkit.StoredCount) string {
+// counterName is the name of the triggers of c on a dia database:
+// count_TABLE_COLUMN_HASH, within PostgreSQL's 63 bytes with the event
+// suffix. HASH is of the statements that make them, so that a count
+// defined differently, or triggers this package writes differently, are a
+// new name, which Diff drops and creates.
+func counterName(dia string, c restkit.StoredCount) string {
 	h := fnv.New32a()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", c.Table, c.Column, c.Rows, c.Key)
+	for _, stmt := range counterStmts(dia, c, "") {
+		h.Write([]byte(stmt))
+	}
 	readable := c.Table + "_" + c.Column
 	if len(readable) > 40 {
 		readable = readable[:40]
@@ -49,9 +59,13 @@ func quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + 
 // createCounter returns the statements creating the triggers of c on a dia
 // database and setting every row's count from the rows that exist.
 func createCounter(dia string, c restkit.StoredCount) []string {
-	name := counterName(c)
+	return append(counterStmts(dia, c, counterName(dia, c)), fillCounter(c))
+}
+
+// counterStmts returns the statements creating the triggers of c, named
+// name.
+func counterStmts(dia string, c restkit.StoredCount, name string) []string {
 	t, col, rows, key := quote(c.Table), quote(c.Column), quote(c.Rows), quote(c.Key)
-	fill := fillCounter(c)
 	if dia != dialect.Postgres {
 		update := func(ref, delta string) string {
 			return fmt.Sprintf("UPDATE %s SET %s = %s %s 1 WHERE \"id\" = %s.%s;", t, col, col, delta, ref, key)
@@ -63,28 +77,26 @@ func createCounter(dia string, c restkit.StoredCount) []string {
 				quote(name+"_delete"), rows, key, update("OLD", "-")),
 			fmt.Sprintf("CREATE TRIGGER %s AFTER UPDATE OF %s ON %s WHEN OLD.%s IS NOT NEW.%s BEGIN %s %s END;",
 				quote(name+"_update"), key, rows, key, key, update("OLD", "-"), update("NEW", "+")),
-			fill,
 		}
 	}
-	// delta is the change of each count a statement makes: the rows it
-	// inserted (new_rows) count +1, those it deleted (old_rows) -1; an
-	// update has both.
-	delta := func(sources ...string) string {
+	// apply adds to each count the change the statement made to its rows:
+	// those it inserted (new_rows) count +1, those it deleted (old_rows)
+	// -1; an update has both. The owners whose count changes are locked in
+	// id order (locked, run once before the first update) so that
+	// concurrent statements queue instead of deadlocking.
+	apply := func(sources ...string) string {
 		var parts []string
-		for _, s := range sources {
+		for _, src := range sources {
 			sign := "1"
-			if s == "old_rows" {
+			if src == "old_rows" {
 				sign = "-1"
 			}
-			parts = append(parts, fmt.Sprintf("SELECT %s AS k, %s AS n FROM %s", key, sign, s))
+			parts = append(parts, fmt.Sprintf("SELECT %s AS k, %s AS n FROM %s", key, sign, src))
 		}
-		return fmt.Sprintf("SELECT k, SUM(n) AS n FROM (%s) AS c WHERE k IS NOT NULL GROUP BY k HAVING SUM(n) <> 0",
-			strings.Join(parts, " UNION ALL "))
-	}
-	apply := func(sources ...string) string {
-		d := delta(sources...)
-		return fmt.Sprintf("PERFORM 1 FROM %[1]s WHERE \"id\" IN (SELECT k FROM (%[3]s) AS d) ORDER BY \"id\" FOR NO KEY UPDATE;\n"+
-			"    UPDATE %[1]s AS o SET %[2]s = o.%[2]s + d.n FROM (%[3]s) AS d WHERE o.\"id\" = d.k;", t, col, d)
+		return fmt.Sprintf("WITH d AS (SELECT k, SUM(n) AS n FROM (%[3]s) AS c WHERE k IS NOT NULL GROUP BY k HAVING SUM(n) <> 0),\n"+
+			"      locked AS (SELECT o.\"id\" FROM %[1]s AS o JOIN d ON o.\"id\" = d.k ORDER BY o.\"id\" FOR NO KEY UPDATE OF o)\n"+
+			"    UPDATE %[1]s AS o SET %[2]s = o.%[2]s + d.n FROM d WHERE o.\"id\" = d.k AND (SELECT COUNT(*) FROM locked) >= 0;",
+			t, col, strings.Join(parts, " UNION ALL "))
 	}
 	fn := quote(name)
 	stmts := []string{
@@ -100,7 +112,7 @@ func createCounter(dia string, c restkit.StoredCount) []string {
 		stmts = append(stmts, fmt.Sprintf("CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION %s();",
 			quote(name+"_"+strings.ToLower(ev.event)), ev.event, rows, ev.tables, fn))
 	}
-	return append(stmts, fill)
+	return stmts
 }
 
 // fillCounter returns the statement setting every count of c from the rows
@@ -159,7 +171,7 @@ func counterChanges(dia string, files []atlasmigrate.File, want []restkit.Stored
 	have := existingCounters(files)
 	wanted := make(map[string]bool)
 	for _, c := range want {
-		wanted[counterName(c)] = true
+		wanted[counterName(dia, c)] = true
 	}
 	var names []string
 	for name := range have {
@@ -173,7 +185,7 @@ func counterChanges(dia string, files []atlasmigrate.File, want []restkit.Stored
 		}
 	}
 	for _, c := range want {
-		name := counterName(c)
+		name := counterName(dia, c)
 		_, exists := have[name]
 		if exists && !slices.Contains(rebuilt, c.Rows) && !slices.Contains(rebuilt, c.Table) {
 			continue
@@ -193,24 +205,61 @@ func counterChanges(dia string, files []atlasmigrate.File, want []restkit.Stored
 // (Atlas's SQLite table rebuild: DROP TABLE `t` after copying its rows).
 func rebuiltTables(body string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile("(?m)^DROP TABLE [`\"]([^`\"]+)[`\"];").FindAllStringSubmatch(body, -1) {
+	for _, m := range rebuildPattern.FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
 	}
 	return out
 }
 
-// CreateCounters creates, or creates again, the triggers of counts on db (a
-// dia database whose tables exist) and fills every count from the rows: for
-// schemas migrated by ent's auto-migration (Schema.Create), which makes no
-// triggers. Versioned migrations get them from Diff.
+// CreateCounters gives db (a dia database whose tables exist) the triggers
+// of counts, in place of the counter triggers it has on their tables, and
+// fills every count from the rows: for schemas migrated by ent's
+// auto-migration (Schema.Create), which makes no triggers. Versioned
+// migrations get them from Diff.
 func CreateCounters(ctx context.Context, db *sql.DB, dia string, counts []restkit.StoredCount) error {
 	for _, c := range counts {
-		stmts := append(dropCounter(dia, counterName(c), c.Rows), createCounter(dia, c)...)
-		for _, stmt := range stmts {
+		names, err := counterTriggers(ctx, db, dia, c.Rows)
+		if err != nil {
+			return fmt.Errorf("reading the triggers of %s: %w", c.Rows, err)
+		}
+		var stmts []string
+		for _, name := range names {
+			stmts = append(stmts, dropCounter(dia, name, c.Rows)...)
+		}
+		for _, stmt := range append(stmts, createCounter(dia, c)...) {
 			if _, err := db.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("creating the triggers of %s.%s: %w", c.Table, c.Column, err)
 			}
 		}
 	}
 	return nil
+}
+
+// counterTriggers returns the names of the counters whose triggers are on
+// table (count_…, without the event suffix).
+func counterTriggers(ctx context.Context, db *sql.DB, dia, table string) ([]string, error) {
+	query := `SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`
+	if dia == dialect.Postgres {
+		query = `SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(quote_ident($1))`
+	}
+	rows, err := db.QueryContext(ctx, query, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		i := strings.LastIndexByte(name, '_')
+		if !strings.HasPrefix(name, counterPrefix) || i < 0 {
+			continue
+		}
+		if base := name[:i]; !slices.Contains(names, base) {
+			names = append(names, base)
+		}
+	}
+	return names, rows.Err()
 }

@@ -96,12 +96,7 @@ func TestMigrationsPreserveData(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, url string) {
 				ctx := context.Background()
-				db := open(t, url)
-				dir := copyDir(t, db)
-				migrateAll(t, db, dir)
-				if err := db.Seed(ctx, preserveSeed, nil); err != nil {
-					t.Fatal(err)
-				}
+				db, dir := seeded(t, url)
 				before := dump(t, db)
 				filled := 0
 				for _, table := range migrate.Tables {
@@ -161,12 +156,7 @@ func TestMigrationsPreserveData(t *testing.T) {
 // run) is rolled back, naming the table.
 func TestSQLiteMigrationChecksForeignKeys(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, dbtest.SQLite(t))
-	dir := copyDir(t, db)
-	migrateAll(t, db, dir)
-	if err := db.Seed(ctx, preserveSeed, nil); err != nil {
-		t.Fatal(err)
-	}
+	db, dir := seeded(t, dbtest.SQLite(t))
 	before := dump(t, db)
 	file := "29990101000000_orphan_posts.sql"
 	if err := dir.WriteFile(file, []byte("DELETE FROM users WHERE id = 1;\n")); err != nil {
@@ -190,12 +180,7 @@ func TestSQLiteMigrationChecksForeignKeys(t *testing.T) {
 func TestRenameIsNotDestructive(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		db := open(t, url)
-		dir := copyDir(t, db)
-		migrateAll(t, db, dir)
-		if err := db.Seed(ctx, preserveSeed, nil); err != nil {
-			t.Fatal(err)
-		}
+		db, dir := seeded(t, url)
 		var bio string
 		if err := db.SQL.QueryRow("SELECT bio FROM profiles ORDER BY id LIMIT 1").Scan(&bio); err != nil {
 			t.Fatal(err)
@@ -213,6 +198,19 @@ func TestRenameIsNotDestructive(t *testing.T) {
 			t.Errorf("got about %q (%v), want the old bio %q", about, err, bio)
 		}
 	})
+}
+
+// seeded opens the database at url with a copy of the migrations applied
+// and the preserveSeed data in it.
+func seeded(t *testing.T, url string) (*database.DB, *atlasmigrate.MemDir) {
+	t.Helper()
+	db := open(t, url)
+	dir := copyDir(t, db)
+	migrateAll(t, db, dir)
+	if err := db.Seed(context.Background(), preserveSeed, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db, dir
 }
 
 // withTable returns the ent tables with a copy of the table name changed by

@@ -26,13 +26,13 @@ CREATE INDEX `user_name` ON `users` (`name`);
 CREATE INDEX `user_posts_count_name` ON `users` (`posts_count` DESC, `name`);
 -- Enable back the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = on;
--- Create counter "count_tags_posts_count_1b076703" on "post_tags" (tags.posts_count counts the rows of post_tags by tag_id)
-CREATE TRIGGER "count_tags_posts_count_1b076703_insert" AFTER INSERT ON "post_tags" WHEN NEW."tag_id" IS NOT NULL BEGIN UPDATE "tags" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."tag_id"; END;
-CREATE TRIGGER "count_tags_posts_count_1b076703_delete" AFTER DELETE ON "post_tags" WHEN OLD."tag_id" IS NOT NULL BEGIN UPDATE "tags" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."tag_id"; END;
-CREATE TRIGGER "count_tags_posts_count_1b076703_update" AFTER UPDATE OF "tag_id" ON "post_tags" WHEN OLD."tag_id" IS NOT NEW."tag_id" BEGIN UPDATE "tags" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."tag_id"; UPDATE "tags" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."tag_id"; END;
+-- Create counter "count_tags_posts_count_661949b4" on "post_tags" (tags.posts_count counts the rows of post_tags by tag_id)
+CREATE TRIGGER "count_tags_posts_count_661949b4_insert" AFTER INSERT ON "post_tags" WHEN NEW."tag_id" IS NOT NULL BEGIN UPDATE "tags" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."tag_id"; END;
+CREATE TRIGGER "count_tags_posts_count_661949b4_delete" AFTER DELETE ON "post_tags" WHEN OLD."tag_id" IS NOT NULL BEGIN UPDATE "tags" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."tag_id"; END;
+CREATE TRIGGER "count_tags_posts_count_661949b4_update" AFTER UPDATE OF "tag_id" ON "post_tags" WHEN OLD."tag_id" IS NOT NEW."tag_id" BEGIN UPDATE "tags" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."tag_id"; UPDATE "tags" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."tag_id"; END;
 UPDATE "tags" SET "posts_count" = (SELECT COUNT(*) FROM "post_tags" WHERE "post_tags"."tag_id" = "tags"."id") WHERE "posts_count" <> (SELECT COUNT(*) FROM "post_tags" WHERE "post_tags"."tag_id" = "tags"."id");
--- Create counter "count_users_posts_count_b5b0e24e" on "posts" (users.posts_count counts the rows of posts by author_id)
-CREATE TRIGGER "count_users_posts_count_b5b0e24e_insert" AFTER INSERT ON "posts" WHEN NEW."author_id" IS NOT NULL BEGIN UPDATE "users" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."author_id"; END;
-CREATE TRIGGER "count_users_posts_count_b5b0e24e_delete" AFTER DELETE ON "posts" WHEN OLD."author_id" IS NOT NULL BEGIN UPDATE "users" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."author_id"; END;
-CREATE TRIGGER "count_users_posts_count_b5b0e24e_update" AFTER UPDATE OF "author_id" ON "posts" WHEN OLD."author_id" IS NOT NEW."author_id" BEGIN UPDATE "users" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."author_id"; UPDATE "users" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."author_id"; END;
+-- Create counter "count_users_posts_count_9549989e" on "posts" (users.posts_count counts the rows of posts by author_id)
+CREATE TRIGGER "count_users_posts_count_9549989e_insert" AFTER INSERT ON "posts" WHEN NEW."author_id" IS NOT NULL BEGIN UPDATE "users" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."author_id"; END;
+CREATE TRIGGER "count_users_posts_count_9549989e_delete" AFTER DELETE ON "posts" WHEN OLD."author_id" IS NOT NULL BEGIN UPDATE "users" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."author_id"; END;
+CREATE TRIGGER "count_users_posts_count_9549989e_update" AFTER UPDATE OF "author_id" ON "posts" WHEN OLD."author_id" IS NOT NEW."author_id" BEGIN UPDATE "users" SET "posts_count" = "posts_count" - 1 WHERE "id" = OLD."author_id"; UPDATE "users" SET "posts_count" = "posts_count" + 1 WHERE "id" = NEW."author_id"; END;
 UPDATE "users" SET "posts_count" = (SELECT COUNT(*) FROM "posts" WHERE "posts"."author_id" = "users"."id") WHERE "posts_count" <> (SELECT COUNT(*) FROM "posts" WHERE "posts"."author_id" = "users"."id");
