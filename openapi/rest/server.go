@@ -163,35 +163,6 @@ func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMod
 	restkit.WriteJSON(w, http.StatusOK, page)
 }
 
-// total is the total of a list as lq asks: exact (count()), planned (the
-// planner's estimate of table's rows lq selects), estimated (exact up to
-// restkit.EstimateAbove rows, planned beyond) or none. Where there is no
-// estimate (SQLite, and lists of an edge, whose table is "") it is exact.
-func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
-	switch lq.Count {
-	case restkit.CountNone:
-		return 0, restkit.CountNone, nil
-	case restkit.CountEstimated:
-		if table != "" && h.drv.Dialect() == dialect.Postgres {
-			n, err := restkit.CappedCount(ctx, h.drv, table, lq, restkit.EstimateAbove+1)
-			if err != nil || n <= restkit.EstimateAbove {
-				return n, restkit.CountExact, err
-			}
-			planned, _, err := restkit.PlannedCount(ctx, h.drv, table, lq)
-			return max(planned, n), restkit.CountPlanned, err
-		}
-	case restkit.CountPlanned:
-		if table != "" {
-			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
-			if err != nil || ok {
-				return n, restkit.CountPlanned, err
-			}
-		}
-	}
-	n, err := count(ctx)
-	return n, restkit.CountExact, err
-}
-
 // keying selects the included edges to load by how their rows are found:
 // by the ids of the nodes (children, many-to-many neighbours), by a
 // foreign key the nodes hold (a post's author), or either. A read queues
@@ -429,21 +400,28 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pagePosts returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include, table string) (*PostList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting posts: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Post(lq.After)).
 		Order(post.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing posts: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting posts: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, postValue, func(e *ent.Post) int { return e.ID })
 	if err != nil {
@@ -763,21 +741,28 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageProfiles returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include, table string) (*ProfileList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting profiles: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Profile(lq.After)).
 		Order(profile.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing profiles: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting profiles: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, profileValue, func(e *ent.Profile) int { return e.ID })
 	if err != nil {
@@ -1015,21 +1000,28 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageTags returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include, table string) (*TagList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting tags: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Tag(lq.After)).
 		Order(tag.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing tags: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting tags: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, tagValue, func(e *ent.Tag) int { return e.ID })
 	if err != nil {
@@ -1362,21 +1354,28 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageUsers returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include, table string) (*UserList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting users: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.User(lq.After)).
 		Order(user.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting users: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, userValue, func(e *ent.User) int { return e.ID })
 	if err != nil {
@@ -2062,7 +2061,10 @@ func buildUserPosts(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, post.Table, post.FieldAuthorID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: user.Table, ParentKey: user.FieldID,
+			Table: post.Table, Key: post.FieldAuthorID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 )
@@ -78,15 +80,128 @@ func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error)
 // CappedCount counts the rows of table that the filters of l select, up to
 // limit: it reads at most limit rows however many match.
 func CappedCount(ctx context.Context, drv dialect.Driver, table string, l *List, limit int) (n int, err error) {
-	b := sql.Dialect(drv.Dialect())
-	s := b.Select().AppendSelectExpr(sql.Expr("1")).From(b.Table(table))
-	l.Filter(s)
-	s.Limit(limit)
-	query, args := b.Select(sql.Count("*")).From(s.As("capped")).Query()
+	query, args := countOf(drv.Dialect(), table, l, limit).Query()
 	err = eachRow(ctx, drv, query, args, func(rows *sql.Rows) error {
 		return rows.Scan(&n)
 	})
 	return n, err
+}
+
+// countOf is the statement counting the rows of table that the filters of
+// l select, up to limit (none if 0).
+func countOf(d, table string, l *List, limit int) *sql.Selector {
+	b := sql.Dialect(d)
+	s := b.Select().AppendSelectExpr(sql.Expr("1")).From(b.Table(table))
+	l.Filter(s)
+	if limit > 0 {
+		s.Limit(limit)
+	}
+	return b.Select(sql.Count("*")).From(s.As("capped"))
+}
+
+// TotalColumn is the name under which a page's statement selects the
+// list's total (see Total).
+const TotalColumn = "restkit_total"
+
+// Total computes the total of a list page as its List asks (exact,
+// estimated, planned or none). Where it can, the page's own statement
+// counts — a scalar subquery the database runs once, selected on every row
+// as TotalColumn — so a page costs one statement, not a count and then a
+// select; the planner's estimate (EXPLAIN) and an empty page past the
+// first (which has no row to carry the count) take a statement of their
+// own. Lists of an edge have no table and count with count.
+type Total struct {
+	l      *List
+	drv    dialect.Driver
+	table  string
+	inline int // the page selects the count: 0 no, -1 exactly, n up to n rows
+}
+
+// NewTotal returns the total of the page l selects from table ("" for a
+// list of an edge) on drv.
+func NewTotal(drv dialect.Driver, l *List, table string) *Total {
+	t := &Total{l: l, drv: drv, table: table}
+	if table == "" {
+		return t
+	}
+	switch pg := drv.Dialect() == dialect.Postgres; {
+	case l.Count == CountEstimated && pg:
+		t.inline = EstimateAbove + 1
+	case l.Count == CountExact, !pg && l.Count != CountNone:
+		t.inline = -1
+	}
+	return t
+}
+
+// Select adds the count to the page's statement s when it carries it.
+func (t *Total) Select(s *sql.Selector) {
+	if t.inline != 0 {
+		s.AppendSelectExprAs(countOf(t.drv.Dialect(), t.table, t.l, max(t.inline, 0)), TotalColumn)
+	}
+}
+
+// Result returns the total and how it was computed, once the page is read:
+// value reads TotalColumn of its first row (nil when the page is empty);
+// count counts the list's rows exactly.
+func (t *Total) Result(ctx context.Context, value func(string) (ent.Value, error), count func(context.Context) (int, error)) (int, CountMode, error) {
+	l := t.l
+	switch first := l.Offset == 0 && l.after == nil; {
+	case l.Count == CountNone:
+		return 0, CountNone, nil
+	case t.inline != 0 && (value != nil || first):
+		n := 0
+		if value != nil {
+			v, err := value(TotalColumn)
+			if err != nil {
+				return 0, "", err
+			}
+			if n, err = asInt(v); err != nil {
+				return 0, "", fmt.Errorf("reading the total: %w", err)
+			}
+		}
+		return t.beyond(ctx, n)
+	case t.inline > 0:
+		n, err := CappedCount(ctx, t.drv, t.table, l, t.inline)
+		if err != nil {
+			return 0, "", err
+		}
+		return t.beyond(ctx, n)
+	case l.Count == CountPlanned && t.table != "":
+		if n, ok, err := PlannedCount(ctx, t.drv, t.table, l); err != nil || ok {
+			return n, CountPlanned, err
+		}
+	}
+	n, err := count(ctx)
+	return n, CountExact, err
+}
+
+// beyond returns n, an exact count, unless it was capped and the cap was
+// reached: then the planner's estimate (at least n).
+func (t *Total) beyond(ctx context.Context, n int) (int, CountMode, error) {
+	if t.inline < 0 || n <= EstimateAbove {
+		return n, CountExact, nil
+	}
+	planned, _, err := PlannedCount(ctx, t.drv, t.table, t.l)
+	return max(planned, n), CountPlanned, err
+}
+
+// asInt converts a count as a driver returns it to an int.
+func asInt(v any) (int, error) {
+	switch v := v.(type) {
+	case int64:
+		return int(v), nil
+	case int:
+		return v, nil
+	case int32:
+		return int(v), nil
+	case float64:
+		return int(v), nil
+	case []byte:
+		return strconv.Atoi(string(v))
+	case string:
+		return strconv.Atoi(v)
+	}
+	return 0, fmt.Errorf("a count of type %T", v)
 }
 
 // PlannedCount returns PostgreSQL's estimate of the rows of table that the

@@ -76,29 +76,57 @@ func badInclude(format string, args ...any) error {
 	return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "query", Field: "include", Message: fmt.Sprintf(format, args...)})
 }
 
-// CapChildren is a predicate for the loading statement of a one-to-many
-// edge: it keeps, for each parent, the first n rows of table (by id, or by
-// the order columns given: an edge schema's composite key) whose foreign
-// key fk refers to it. It reads from the table ranked by a window
-// function partitioned by fk, so one parent with many children cannot crowd
-// out the others; the ranking itself reads only the children of the parents
-// the IDsArg argument lists (SQLite does not push the outer filter into it).
-func CapChildren(d, table, fk string, n int, order ...string) func(*sql.Selector) {
+// Children names a one-to-many edge for CapChildren: the rows of Table
+// whose column Key refers to the Parent table's ParentKey (its id column),
+// listed in Order (by id when empty; an edge schema lists its composite key).
+type Children struct {
+	Parent, ParentKey string
+	Table, Key        string
+	Order             []string
+}
+
+// CapChildren is a modifier for the statement loading a one-to-many edge
+// c, whose FROM is c.Table: it keeps, for each parent, the first n rows in
+// c's order, so one parent with many children cannot crowd out the others.
+//
+// On PostgreSQL each parent the IDsArg argument lists takes its children
+// through a LATERAL subquery with a LIMIT: measured against a window
+// function ranking the children (prepared, an array of 20 parents of 10
+// posts each), 0.28 ms a statement instead of 0.5, the planner no longer
+// mis-estimating the ranked rows. SQLite has no LATERAL and reads from the
+// table ranked by a window function partitioned by the key; the ranking
+// reads only the children of the listed parents, as SQLite does not push
+// the outer filter into it.
+func CapChildren(d string, c Children, n int) func(*sql.Selector) {
+	order := c.Order
 	if len(order) == 0 {
 		order = []string{"id"}
 	}
 	return func(s *sql.Selector) {
 		b := sql.Dialect(d)
-		t := b.Table(table)
+		t := b.Table(c.Table)
 		cols := make([]string, len(order))
-		for i, c := range order {
-			cols[i] = t.C(c)
+		for i, o := range order {
+			cols[i] = t.C(o)
+		}
+		if d == dialect.Postgres {
+			k := b.Table(c.Parent).As("capped_parent")
+			each := b.Select(t.C("*")).From(t).
+				Where(sql.ColumnsEQ(t.C(c.Key), k.C(c.ParentKey))).
+				OrderBy(cols...).
+				Limit(n)
+			s.FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+				b.Ident(c.Parent).WriteString(" AS ").Ident("capped_parent").
+					WriteString(" CROSS JOIN LATERAL (").Join(each).WriteString(") AS ").Ident(c.Table)
+			}))
+			s.Where(InIDs(d, k.C(c.ParentKey)))
+			return
 		}
 		ranked := b.Select(t.C("*")).
-			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(fk)).OrderBy(cols...), "capped_rank").
+			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(c.Key)).OrderBy(cols...), "capped_rank").
 			From(t).
-			Where(InIDs(d, t.C(fk))).
-			As(table)
+			Where(InIDs(d, t.C(c.Key))).
+			As(c.Table)
 		s.From(ranked)
 		s.Where(sql.LTE(s.C("capped_rank"), n))
 	}

@@ -302,35 +302,6 @@ func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMod
 	restkit.WriteJSON(w, http.StatusOK, page)
 }
 
-// total is the total of a list as lq asks: exact (count()), planned (the
-// planner's estimate of table's rows lq selects), estimated (exact up to
-// restkit.EstimateAbove rows, planned beyond) or none. Where there is no
-// estimate (SQLite, and lists of an edge, whose table is "") it is exact.
-func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
-	switch lq.Count {
-	case restkit.CountNone:
-		return 0, restkit.CountNone, nil
-	case restkit.CountEstimated:
-		if table != "" && h.drv.Dialect() == dialect.Postgres {
-			n, err := restkit.CappedCount(ctx, h.drv, table, lq, restkit.EstimateAbove+1)
-			if err != nil || n <= restkit.EstimateAbove {
-				return n, restkit.CountExact, err
-			}
-			planned, _, err := restkit.PlannedCount(ctx, h.drv, table, lq)
-			return max(planned, n), restkit.CountPlanned, err
-		}
-	case restkit.CountPlanned:
-		if table != "" {
-			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
-			if err != nil || ok {
-				return n, restkit.CountPlanned, err
-			}
-		}
-	}
-	n, err := count(ctx)
-	return n, restkit.CountExact, err
-}
-
 // keying selects the included edges to load by how their rows are found:
 // by the ids of the nodes (children, many-to-many neighbours), by a
 // foreign key the nodes hold (a post's author), or either. A read queues
@@ -915,21 +886,28 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageAccounts returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include, table string) (*AccountList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting accounts: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Account(lq.After)).
 		Order(account.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing accounts: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting accounts: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, accountValue, func(e *ent.Account) uuid.UUID { return e.ID })
 	if err != nil {
@@ -1725,21 +1703,28 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageComments returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include, table string) (*CommentList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting comments: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Comment(lq.After)).
 		Order(comment.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing comments: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting comments: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, commentValue, func(e *ent.Comment) int { return e.ID })
 	if err != nil {
@@ -2092,21 +2077,28 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageCountrys returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include, table string) (*CountryList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting countrys: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Country(lq.After)).
 		Order(country.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing countrys: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting countrys: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, countryValue, func(e *ent.Country) string { return e.ID })
 	if err != nil {
@@ -2552,21 +2544,28 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageLabels returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include, table string) (*LabelList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting labels: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Label(lq.After)).
 		Order(label.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing labels: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting labels: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, labelValue, func(e *ent.Label) int { return e.ID })
 	if err != nil {
@@ -3198,21 +3197,28 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageNotes returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting notes: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Note(lq.After)).
 		Order(note.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing notes: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting notes: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, noteValue, func(e *ent.Note) string { return e.ID })
 	if err != nil {
@@ -3773,21 +3779,28 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageNoteLabels returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteLabelList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting note_labels: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.NoteLabel(lq.After)).
 		Order(notelabel.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing note_labels: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting note_labels: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, noteLabelValue, func(e *ent.NoteLabel) int { return e.ID })
 	if err != nil {
@@ -4014,21 +4027,28 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageRegions returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include, table string) (*RegionList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting regions: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Region(lq.After)).
 		Order(region.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing regions: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting regions: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, regionValue, func(e *ent.Region) uuid.UUID { return e.ID })
 	if err != nil {
@@ -4352,21 +4372,28 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageSamples returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include, table string) (*SampleList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting samples: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Sample(lq.After)).
 		Order(sample.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing samples: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting samples: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, sampleValue, func(e *ent.Sample) int { return e.ID })
 	if err != nil {
@@ -4545,21 +4572,28 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageWallets returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include, table string) (*WalletList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting wallets: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Wallet(lq.After)).
 		Order(wallet.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing wallets: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting wallets: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, walletValue, func(e *ent.Wallet) int64 { return e.ID })
 	if err != nil {
@@ -4843,7 +4877,10 @@ func buildAccountNotes(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, note.Table, note.FieldAuthorID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: account.Table, ParentKey: account.FieldID,
+			Table: note.Table, Key: note.FieldAuthorID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -4887,7 +4924,10 @@ func buildAccountReviews(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, note.Table, note.FieldReviewerID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: account.Table, ParentKey: account.FieldID,
+			Table: note.Table, Key: note.FieldReviewerID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -5156,7 +5196,11 @@ func buildAccountWatches(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, watch.Table, watch.FieldAccountID, MaxIncluded, watch.FieldAccountID, watch.FieldNoteID)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: account.Table, ParentKey: account.FieldID,
+			Table: watch.Table, Key: watch.FieldAccountID,
+			Order: []string{watch.FieldAccountID, watch.FieldNoteID},
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -5415,7 +5459,10 @@ func buildCountryRegions(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, region.Table, region.FieldCountryID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: country.Table, ParentKey: country.FieldID,
+			Table: region.Table, Key: region.FieldCountryID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -5459,7 +5506,10 @@ func buildCountryAccounts(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, account.Table, account.FieldCountryID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: country.Table, ParentKey: country.FieldID,
+			Table: account.Table, Key: account.FieldCountryID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -5703,7 +5753,10 @@ func buildLabelChildren(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, label.Table, label.FieldParentID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: label.Table, ParentKey: label.FieldID,
+			Table: label.Table, Key: label.FieldParentID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -5747,7 +5800,10 @@ func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, notelabel.Table, notelabel.FieldLabelID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: label.Table, ParentKey: label.FieldID,
+			Table: notelabel.Table, Key: notelabel.FieldLabelID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -6112,7 +6168,10 @@ func buildNoteComments(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, comment.Table, comment.FieldNoteID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: note.Table, ParentKey: note.FieldID,
+			Table: comment.Table, Key: comment.FieldNoteID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -6156,7 +6215,11 @@ func buildNoteWatches(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, watch.Table, watch.FieldNoteID, MaxIncluded, watch.FieldAccountID, watch.FieldNoteID)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: note.Table, ParentKey: note.FieldID,
+			Table: watch.Table, Key: watch.FieldNoteID,
+			Order: []string{watch.FieldAccountID, watch.FieldNoteID},
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -6200,7 +6263,10 @@ func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, notelabel.Table, notelabel.FieldNoteID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: note.Table, ParentKey: note.FieldID,
+			Table: notelabel.Table, Key: notelabel.FieldNoteID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }

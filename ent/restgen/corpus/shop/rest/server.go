@@ -243,35 +243,6 @@ func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMod
 	restkit.WriteJSON(w, http.StatusOK, page)
 }
 
-// total is the total of a list as lq asks: exact (count()), planned (the
-// planner's estimate of table's rows lq selects), estimated (exact up to
-// restkit.EstimateAbove rows, planned beyond) or none. Where there is no
-// estimate (SQLite, and lists of an edge, whose table is "") it is exact.
-func (h *handler) total(ctx context.Context, lq *restkit.List, table string, count func(context.Context) (int, error)) (int, restkit.CountMode, error) {
-	switch lq.Count {
-	case restkit.CountNone:
-		return 0, restkit.CountNone, nil
-	case restkit.CountEstimated:
-		if table != "" && h.drv.Dialect() == dialect.Postgres {
-			n, err := restkit.CappedCount(ctx, h.drv, table, lq, restkit.EstimateAbove+1)
-			if err != nil || n <= restkit.EstimateAbove {
-				return n, restkit.CountExact, err
-			}
-			planned, _, err := restkit.PlannedCount(ctx, h.drv, table, lq)
-			return max(planned, n), restkit.CountPlanned, err
-		}
-	case restkit.CountPlanned:
-		if table != "" {
-			n, ok, err := restkit.PlannedCount(ctx, h.drv, table, lq)
-			if err != nil || ok {
-				return n, restkit.CountPlanned, err
-			}
-		}
-	}
-	n, err := count(ctx)
-	return n, restkit.CountExact, err
-}
-
 // keying selects the included edges to load by how their rows are found:
 // by the ids of the nodes (children, many-to-many neighbours), by a
 // foreign key the nodes hold (a post's author), or either. A read queues
@@ -482,21 +453,28 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageAddresss returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include, table string) (*AddressList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting addresss: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Address(lq.After)).
 		Order(address.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing addresss: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting addresss: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, addressValue, func(e *ent.Address) int { return e.ID })
 	if err != nil {
@@ -942,21 +920,28 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageCategorys returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include, table string) (*CategoryList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting categorys: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Category(lq.After)).
 		Order(category.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing categorys: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting categorys: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, categoryValue, func(e *ent.Category) int { return e.ID })
 	if err != nil {
@@ -1435,21 +1420,28 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageCustomers returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include, table string) (*CustomerList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting customers: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Customer(lq.After)).
 		Order(customer.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing customers: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting customers: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, customerValue, func(e *ent.Customer) int { return e.ID })
 	if err != nil {
@@ -1837,21 +1829,28 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageOrders returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting orders: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Order(lq.After)).
 		Order(order.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing orders: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting orders: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, orderValue, func(e *ent.Order) int { return e.ID })
 	if err != nil {
@@ -2099,21 +2098,28 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageOrderLines returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderLineList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting order_lines: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.OrderLine(lq.After)).
 		Order(orderline.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing order_lines: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting order_lines: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, orderLineValue, func(e *ent.OrderLine) int { return e.ID })
 	if err != nil {
@@ -2605,21 +2611,28 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageProducts returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include, table string) (*ProductList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting products: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Product(lq.After)).
 		Order(product.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting products: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, productValue, func(e *ent.Product) int { return e.ID })
 	if err != nil {
@@ -3025,21 +3038,28 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageReviews returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include, table string) (*ReviewList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting reviews: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Review(lq.After)).
 		Order(review.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing reviews: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting reviews: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, reviewValue, func(e *ent.Review) int { return e.ID })
 	if err != nil {
@@ -3298,21 +3318,28 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageSuppliers returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see total; table is q's table for an estimate, or
-// ""): one count, one select, and one more per included edge.
+// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
+// list of an edge): one select that counts too, and one more per included
+// edge.
 func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include, table string) (*SupplierList, error) {
-	total, applied, err := h.total(ctx, lq, table, func(ctx context.Context) (int, error) { return q.Clone().Count(ctx) })
-	if err != nil {
-		return nil, fmt.Errorf("counting suppliers: %w", err)
-	}
+	tot := restkit.NewTotal(h.drv, lq, table)
+	count := q.Clone().Count
 	q.Where(predicate.Supplier(lq.After)).
 		Order(supplier.OrderOption(lq.Order)).
-		Limit(lq.Limit + 1).
+		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select)
+		Modify(lq.Select, tot.Select)
 	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing suppliers: %w", err)
+	}
+	var first func(string) (ent.Value, error)
+	if len(rows) > 0 {
+		first = rows[0].Value
+	}
+	total, applied, err := tot.Result(ctx, first, count)
+	if err != nil {
+		return nil, fmt.Errorf("counting suppliers: %w", err)
 	}
 	rows, next, err := restkit.Paginate(lq, rows, supplierValue, func(e *ent.Supplier) int { return e.ID })
 	if err != nil {
@@ -3620,7 +3647,10 @@ func buildCategoryChildren(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, category.Table, category.FieldParentID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: category.Table, ParentKey: category.FieldID,
+			Table: category.Table, Key: category.FieldParentID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -3664,7 +3694,10 @@ func buildCategoryProducts(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, product.Table, product.FieldCategoryID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: category.Table, ParentKey: category.FieldID,
+			Table: product.Table, Key: product.FieldCategoryID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -3803,7 +3836,10 @@ func buildCustomerAddresses(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, address.Table, address.FieldCustomerID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: customer.Table, ParentKey: customer.FieldID,
+			Table: address.Table, Key: address.FieldCustomerID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -3847,7 +3883,10 @@ func buildCustomerOrders(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, order.Table, order.FieldCustomerID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: customer.Table, ParentKey: customer.FieldID,
+			Table: order.Table, Key: order.FieldCustomerID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -3891,7 +3930,10 @@ func buildCustomerReviews(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, review.Table, review.FieldCustomerID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: customer.Table, ParentKey: customer.FieldID,
+			Table: review.Table, Key: review.FieldCustomerID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -4063,7 +4105,10 @@ func buildOrderLines(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, orderline.Table, orderline.FieldOrderID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: order.Table, ParentKey: order.FieldID,
+			Table: orderline.Table, Key: orderline.FieldOrderID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -4484,7 +4529,10 @@ func buildProductLines(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, orderline.Table, orderline.FieldProductID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: product.Table, ParentKey: product.FieldID,
+			Table: orderline.Table, Key: orderline.FieldProductID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -4528,7 +4576,10 @@ func buildProductReviews(d string, one bool) restkit.Stmt {
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapChildren(d, review.Table, review.FieldProductID, MaxIncluded)(s)
+		restkit.CapChildren(d, restkit.Children{
+			Parent: product.Table, ParentKey: product.FieldID,
+			Table: review.Table, Key: review.FieldProductID,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
