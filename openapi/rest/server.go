@@ -2238,10 +2238,10 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 }
 
 // ensureTags finds or creates, in tx, the
-// tags with the given names: one insert that skips
+// tags with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
+// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
 	keys = restkit.DedupKeys(keys)
 	if len(keys) == 0 {
@@ -2256,13 +2256,14 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 		if attempt > restkit.MaxUpsertAttempts {
 			return nil, fmt.Errorf("tags %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
 		}
-		if err := upsertTags(ctx, tx, missing); err != nil {
+		ins, err := upsertTags(ctx, tx, missing)
+		if err != nil {
 			return nil, fmt.Errorf("upserting tags: %w", err)
 		}
 		t := sql.Table(tag.Table)
 		sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
 			Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
 			v := new(Tag)
 			if err := rows.Scan(tagTargets(v)...); err != nil {
 				return err
@@ -2271,35 +2272,34 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading tags: %w", err)
+			return nil, fmt.Errorf("upserting tags: %w", err)
 		}
 		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
 	}
 	return byKey, nil
 }
 
-// upsertTags inserts the tags of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for tags, so that they run.
-func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) error {
+// upsertTags returns the statement inserting the tags of keys
+// that do not exist, with one argument for the keys, applying ent's
+// validators and defaults (computed once for all rows). When hooks are
+// registered for tags it inserts them through ent's builders instead,
+// so that they run, and returns nil.
+func upsertTags(ctx context.Context, tx *ent.Tx, keys []string) (sql.Querier, error) {
 	if len(tx.Tag.Hooks()) > 0 {
 		bulk := make([]*ent.TagCreate, len(keys))
 		for i, k := range keys {
 			bulk[i] = tx.Tag.Create().SetName(k)
 		}
-		return tx.Tag.CreateBulk(bulk...).OnConflictColumns(tag.FieldName).DoNothing().Exec(ctx)
+		return nil, tx.Tag.CreateBulk(bulk...).OnConflictColumns(tag.FieldName).DoNothing().Exec(ctx)
 	}
-	drv := tx.Driver()
 	for _, k := range keys {
 		if err := tag.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
+			return nil, restkit.Invalid("name", "%q: %v", k, err)
 		}
 	}
-	ins := restkit.InsertKeys(drv.Dialect(), tag.Table, tag.FieldName, keys,
+	return restkit.InsertKeys(tx.Driver().Dialect(), tag.Table, tag.FieldName, keys,
 		[]string{tag.FieldCreatedAt, tag.FieldUpdatedAt},
-		[]any{tag.DefaultCreatedAt(), tag.DefaultUpdatedAt()})
-	return restkit.Exec(ctx, drv, ins)
+		[]any{tag.DefaultCreatedAt(), tag.DefaultUpdatedAt()}), nil
 }
 
 // pickTags returns the tags of keys from byKey, once

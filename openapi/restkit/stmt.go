@@ -230,6 +230,46 @@ func LockRows[T ID](ctx context.Context, drv dialect.Driver, table string, ids [
 	return Rows(ctx, drv, q, func(*sql.Rows) error { return nil })
 }
 
+// FindOrInsert runs the find-or-create of rows by key: ins, the insert
+// skipping existing keys (InsertKeys; nil when the rows were inserted
+// already, through ent's builders so that hooks run), then sel, the select
+// of the keys' rows, which it locks against deletion until the transaction
+// ends (KeyShare); f is called for each row sel reads. On PostgreSQL the two
+// are one statement, saving a round trip of the transaction:
+//
+//	WITH ins AS (INSERT … RETURNING cols), old AS (SELECT cols … FOR KEY SHARE)
+//	SELECT * FROM ins UNION ALL SELECT * FROM old
+//
+// Both parts see the snapshot the statement started with, so old holds the
+// rows that existed and ins those it inserted: no row twice. A key whose row
+// a concurrent transaction inserted (ins skips it, waiting for its commit) or
+// deleted is missing from the rows read, as with two statements; callers
+// upsert missing keys again (MaxUpsertAttempts).
+func FindOrInsert(ctx context.Context, drv dialect.Driver, ins sql.Querier, sel *sql.Selector, f func(*sql.Rows) error) error {
+	sel = KeyShare(sel)
+	switch {
+	case ins == nil:
+	case drv.Dialect() == dialect.Postgres:
+		b := &sql.Builder{}
+		b.SetDialect(dialect.Postgres)
+		b.WriteString("WITH ").Ident("ins").WriteString(" AS (").Join(ins).WriteString(" RETURNING ")
+		for i, c := range sel.SelectedColumns() {
+			if i > 0 {
+				b.Comma()
+			}
+			b.Ident(c)
+		}
+		b.WriteString("), ").Ident("old").WriteString(" AS (").Join(sel).
+			WriteString(") SELECT * FROM ").Ident("ins").WriteString(" UNION ALL SELECT * FROM ").Ident("old")
+		return Rows(ctx, drv, b, f)
+	default:
+		if err := Exec(ctx, drv, ins); err != nil {
+			return err
+		}
+	}
+	return Rows(ctx, drv, sel, f)
+}
+
 // MaxUpsertAttempts bounds how often a find-or-create of rows by key upserts
 // keys whose rows a concurrent request deleted before they could be read.
 const MaxUpsertAttempts = 3

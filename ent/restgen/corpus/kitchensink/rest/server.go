@@ -7131,10 +7131,10 @@ func checkAccountFollowingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUI
 }
 
 // ensureAccounts finds or creates, in tx, the
-// accounts with the given handles: one insert that skips
+// accounts with the given handles: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
+// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Account, error) {
 	keys = restkit.DedupKeys(keys)
 	if len(keys) == 0 {
@@ -7149,13 +7149,14 @@ func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]
 		if attempt > restkit.MaxUpsertAttempts {
 			return nil, fmt.Errorf("accounts %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
 		}
-		if err := upsertAccounts(ctx, tx, missing); err != nil {
+		ins, err := upsertAccounts(ctx, tx, missing)
+		if err != nil {
 			return nil, fmt.Errorf("upserting accounts: %w", err)
 		}
 		t := sql.Table(account.Table)
 		sel := sql.Dialect(drv.Dialect()).Select(accountColumns(t)...).From(t).
 			Where(restkit.InKeys(drv.Dialect(), t.C(account.FieldHandle), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
 			v := new(Account)
 			if err := rows.Scan(accountTargets(v)...); err != nil {
 				return err
@@ -7164,35 +7165,34 @@ func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading accounts: %w", err)
+			return nil, fmt.Errorf("upserting accounts: %w", err)
 		}
 		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
 	}
 	return byKey, nil
 }
 
-// upsertAccounts inserts the accounts of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for accounts, so that they run.
-func upsertAccounts(ctx context.Context, tx *ent.Tx, keys []string) error {
+// upsertAccounts returns the statement inserting the accounts of keys
+// that do not exist, with one argument for the keys, applying ent's
+// validators and defaults (computed once for all rows). When hooks are
+// registered for accounts it inserts them through ent's builders instead,
+// so that they run, and returns nil.
+func upsertAccounts(ctx context.Context, tx *ent.Tx, keys []string) (sql.Querier, error) {
 	if true /* each row takes its own default id or unique value: ent's builders make them */ || len(tx.Account.Hooks()) > 0 {
 		bulk := make([]*ent.AccountCreate, len(keys))
 		for i, k := range keys {
 			bulk[i] = tx.Account.Create().SetHandle(k)
 		}
-		return tx.Account.CreateBulk(bulk...).OnConflictColumns(account.FieldHandle).DoNothing().Exec(ctx)
+		return nil, tx.Account.CreateBulk(bulk...).OnConflictColumns(account.FieldHandle).DoNothing().Exec(ctx)
 	}
-	drv := tx.Driver()
 	for _, k := range keys {
 		if err := account.HandleValidator(k); err != nil {
-			return restkit.Invalid("handle", "%q: %v", k, err)
+			return nil, restkit.Invalid("handle", "%q: %v", k, err)
 		}
 	}
-	ins := restkit.InsertKeys(drv.Dialect(), account.Table, account.FieldHandle, keys,
+	return restkit.InsertKeys(tx.Driver().Dialect(), account.Table, account.FieldHandle, keys,
 		[]string{account.FieldRole, account.FieldCreatedAt},
-		[]any{account.DefaultRole, account.DefaultCreatedAt()})
-	return restkit.Exec(ctx, drv, ins)
+		[]any{account.DefaultRole, account.DefaultCreatedAt()}), nil
 }
 
 // pickAccounts returns the accounts of keys from byKey, once
@@ -7372,10 +7372,10 @@ func checkLabelIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) er
 }
 
 // ensureLabels finds or creates, in tx, the
-// labels with the given names: one insert that skips
+// labels with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
+// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Label, error) {
 	keys = restkit.DedupKeys(keys)
 	if len(keys) == 0 {
@@ -7390,13 +7390,14 @@ func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*L
 		if attempt > restkit.MaxUpsertAttempts {
 			return nil, fmt.Errorf("labels %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
 		}
-		if err := upsertLabels(ctx, tx, missing); err != nil {
+		ins, err := upsertLabels(ctx, tx, missing)
+		if err != nil {
 			return nil, fmt.Errorf("upserting labels: %w", err)
 		}
 		t := sql.Table(label.Table)
 		sel := sql.Dialect(drv.Dialect()).Select(labelColumns(t)...).From(t).
 			Where(restkit.InKeys(drv.Dialect(), t.C(label.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
 			v := new(Label)
 			if err := rows.Scan(labelTargets(v)...); err != nil {
 				return err
@@ -7405,35 +7406,34 @@ func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*L
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading labels: %w", err)
+			return nil, fmt.Errorf("upserting labels: %w", err)
 		}
 		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
 	}
 	return byKey, nil
 }
 
-// upsertLabels inserts the labels of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for labels, so that they run.
-func upsertLabels(ctx context.Context, tx *ent.Tx, keys []string) error {
+// upsertLabels returns the statement inserting the labels of keys
+// that do not exist, with one argument for the keys, applying ent's
+// validators and defaults (computed once for all rows). When hooks are
+// registered for labels it inserts them through ent's builders instead,
+// so that they run, and returns nil.
+func upsertLabels(ctx context.Context, tx *ent.Tx, keys []string) (sql.Querier, error) {
 	if len(tx.Label.Hooks()) > 0 {
 		bulk := make([]*ent.LabelCreate, len(keys))
 		for i, k := range keys {
 			bulk[i] = tx.Label.Create().SetName(k)
 		}
-		return tx.Label.CreateBulk(bulk...).OnConflictColumns(label.FieldName).DoNothing().Exec(ctx)
+		return nil, tx.Label.CreateBulk(bulk...).OnConflictColumns(label.FieldName).DoNothing().Exec(ctx)
 	}
-	drv := tx.Driver()
 	for _, k := range keys {
 		if err := label.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
+			return nil, restkit.Invalid("name", "%q: %v", k, err)
 		}
 	}
-	ins := restkit.InsertKeys(drv.Dialect(), label.Table, label.FieldName, keys,
+	return restkit.InsertKeys(tx.Driver().Dialect(), label.Table, label.FieldName, keys,
 		[]string{},
-		[]any{})
-	return restkit.Exec(ctx, drv, ins)
+		[]any{}), nil
 }
 
 // pickLabels returns the labels of keys from byKey, once

@@ -5011,10 +5011,10 @@ func checkCategoryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int)
 }
 
 // ensureCategorys finds or creates, in tx, the
-// categorys with the given names: one insert that skips
+// categorys with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
+// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Category, error) {
 	keys = restkit.DedupKeys(keys)
 	if len(keys) == 0 {
@@ -5029,13 +5029,14 @@ func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 		if attempt > restkit.MaxUpsertAttempts {
 			return nil, fmt.Errorf("categorys %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
 		}
-		if err := upsertCategorys(ctx, tx, missing); err != nil {
+		ins, err := upsertCategorys(ctx, tx, missing)
+		if err != nil {
 			return nil, fmt.Errorf("upserting categorys: %w", err)
 		}
 		t := sql.Table(category.Table)
 		sel := sql.Dialect(drv.Dialect()).Select(categoryColumns(t)...).From(t).
 			Where(restkit.InKeys(drv.Dialect(), t.C(category.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
 			v := new(Category)
 			if err := rows.Scan(categoryTargets(v)...); err != nil {
 				return err
@@ -5044,35 +5045,34 @@ func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading categorys: %w", err)
+			return nil, fmt.Errorf("upserting categorys: %w", err)
 		}
 		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
 	}
 	return byKey, nil
 }
 
-// upsertCategorys inserts the categorys of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for categorys, so that they run.
-func upsertCategorys(ctx context.Context, tx *ent.Tx, keys []string) error {
+// upsertCategorys returns the statement inserting the categorys of keys
+// that do not exist, with one argument for the keys, applying ent's
+// validators and defaults (computed once for all rows). When hooks are
+// registered for categorys it inserts them through ent's builders instead,
+// so that they run, and returns nil.
+func upsertCategorys(ctx context.Context, tx *ent.Tx, keys []string) (sql.Querier, error) {
 	if len(tx.Category.Hooks()) > 0 {
 		bulk := make([]*ent.CategoryCreate, len(keys))
 		for i, k := range keys {
 			bulk[i] = tx.Category.Create().SetName(k)
 		}
-		return tx.Category.CreateBulk(bulk...).OnConflictColumns(category.FieldName).DoNothing().Exec(ctx)
+		return nil, tx.Category.CreateBulk(bulk...).OnConflictColumns(category.FieldName).DoNothing().Exec(ctx)
 	}
-	drv := tx.Driver()
 	for _, k := range keys {
 		if err := category.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
+			return nil, restkit.Invalid("name", "%q: %v", k, err)
 		}
 	}
-	ins := restkit.InsertKeys(drv.Dialect(), category.Table, category.FieldName, keys,
+	return restkit.InsertKeys(tx.Driver().Dialect(), category.Table, category.FieldName, keys,
 		[]string{},
-		[]any{})
-	return restkit.Exec(ctx, drv, ins)
+		[]any{}), nil
 }
 
 // pickCategorys returns the categorys of keys from byKey, once
@@ -5388,10 +5388,10 @@ func checkSupplierProductsBound(ctx context.Context, tx *ent.Tx, ids ...int) err
 }
 
 // ensureSuppliers finds or creates, in tx, the
-// suppliers with the given names: one insert that skips
+// suppliers with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails), then one select. Keys are deduplicated and sorted, so concurrent
-// upserts lock in one order.
+// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Supplier, error) {
 	keys = restkit.DedupKeys(keys)
 	if len(keys) == 0 {
@@ -5406,13 +5406,14 @@ func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 		if attempt > restkit.MaxUpsertAttempts {
 			return nil, fmt.Errorf("suppliers %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
 		}
-		if err := upsertSuppliers(ctx, tx, missing); err != nil {
+		ins, err := upsertSuppliers(ctx, tx, missing)
+		if err != nil {
 			return nil, fmt.Errorf("upserting suppliers: %w", err)
 		}
 		t := sql.Table(supplier.Table)
 		sel := sql.Dialect(drv.Dialect()).Select(supplierColumns(t)...).From(t).
 			Where(restkit.InKeys(drv.Dialect(), t.C(supplier.FieldName), missing))
-		err := restkit.Rows(ctx, drv, restkit.KeyShare(sel), func(rows *sql.Rows) error {
+		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
 			v := new(Supplier)
 			if err := rows.Scan(supplierTargets(v)...); err != nil {
 				return err
@@ -5421,35 +5422,34 @@ func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading suppliers: %w", err)
+			return nil, fmt.Errorf("upserting suppliers: %w", err)
 		}
 		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
 	}
 	return byKey, nil
 }
 
-// upsertSuppliers inserts the suppliers of keys that do not exist, in one
-// statement with one argument for the keys, applying ent's validators and
-// defaults (computed once for all rows); through ent's builders when hooks
-// are registered for suppliers, so that they run.
-func upsertSuppliers(ctx context.Context, tx *ent.Tx, keys []string) error {
+// upsertSuppliers returns the statement inserting the suppliers of keys
+// that do not exist, with one argument for the keys, applying ent's
+// validators and defaults (computed once for all rows). When hooks are
+// registered for suppliers it inserts them through ent's builders instead,
+// so that they run, and returns nil.
+func upsertSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (sql.Querier, error) {
 	if len(tx.Supplier.Hooks()) > 0 {
 		bulk := make([]*ent.SupplierCreate, len(keys))
 		for i, k := range keys {
 			bulk[i] = tx.Supplier.Create().SetName(k)
 		}
-		return tx.Supplier.CreateBulk(bulk...).OnConflictColumns(supplier.FieldName).DoNothing().Exec(ctx)
+		return nil, tx.Supplier.CreateBulk(bulk...).OnConflictColumns(supplier.FieldName).DoNothing().Exec(ctx)
 	}
-	drv := tx.Driver()
 	for _, k := range keys {
 		if err := supplier.NameValidator(k); err != nil {
-			return restkit.Invalid("name", "%q: %v", k, err)
+			return nil, restkit.Invalid("name", "%q: %v", k, err)
 		}
 	}
-	ins := restkit.InsertKeys(drv.Dialect(), supplier.Table, supplier.FieldName, keys,
+	return restkit.InsertKeys(tx.Driver().Dialect(), supplier.Table, supplier.FieldName, keys,
 		[]string{},
-		[]any{})
-	return restkit.Exec(ctx, drv, ins)
+		[]any{}), nil
 }
 
 // pickSuppliers returns the suppliers of keys from byKey, once
