@@ -43,8 +43,15 @@ func newAPI(t *testing.T, dbURL string) *testAPI {
 // serve serves the API over client, an ent client of db, and drv, its driver.
 func serve(t *testing.T, db *database.DB, client *ent.Client, drv dialect.Driver) *testAPI {
 	t.Helper()
-	served := &database.DB{Client: client, Driver: drv, SQL: db.SQL, Dialect: db.Dialect}
-	h, err := server.New(context.Background(), served, testLogger(), server.DefaultConfig())
+	api := serveWith(t, &database.DB{Client: client, Driver: drv, SQL: db.SQL, Dialect: db.Dialect}, server.DefaultConfig())
+	api.DB = db
+	return api
+}
+
+// serveWith serves the API over db configured by cfg.
+func serveWith(t *testing.T, db *database.DB, cfg server.Config) *testAPI {
+	t.Helper()
+	h, err := server.New(context.Background(), db, testLogger(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,10 @@ type Config struct {
 	APITokens []string
 	// ReadAuth requires a token on reads too.
 	ReadAuth bool
+	// CORSOrigins are the origins whose web pages may call the API ("*":
+	// any); none leaves cross-origin requests to the browser's same-origin
+	// policy.
+	CORSOrigins []string
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -118,6 +122,11 @@ func (c Config) Validate() error {
 	}
 	if c.ReadAuth && len(c.APITokens) == 0 {
 		bad("read auth needs API tokens")
+	}
+	for _, o := range c.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -238,15 +247,22 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	)
 	m := newMetrics(reg)
 
+	gz, err := compress()
+	if err != nil {
+		return nil, err
+	}
 	r := chi.NewRouter()
-	r.Use(boundRequestID, middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api))
+	r.Use(boundRequestID, middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api), gz)
+	if len(cfg.CORSOrigins) > 0 {
+		r.Use(corsFor(cfg.CORSOrigins))
+	}
+	table := new(routeTable) // filled once every route is registered
+	r.Use(answerOptions(api, table), headAsGet)
 	notFound := func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, r, restkit.NewError(http.StatusNotFound, "no route "+r.URL.Path))
 	}
 	r.NotFound(notFound)
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		api.WriteError(w, r, restkit.NewError(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path))
-	})
+	r.MethodNotAllowed(methodNotAllowed(api, table))
 	// GET /healthz: the process is up.
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		restkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -254,7 +270,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	// GET /readyz: the database answers and is at the latest migration.
 	r.Get("/readyz", readyz(db, cfg.Draining))
 	// GET /metrics
-	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	// GET /openapi.json
 	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -266,6 +282,9 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 		r.Use(requireToken(api, cfg.APITokens, cfg.ReadAuth), deadline(cfg.RequestTimeout))
 		rest.Routes(r, db.Client, db.Driver, api)
 	})
+	if *table, err = newRouteTable(r); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

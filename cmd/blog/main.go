@@ -168,6 +168,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return nil
 	})
 	fs.BoolVar(&cfg.ReadAuth, "read-auth", false, "require a token on reads too")
+	fs.Func("cors-origins", "comma-separated origins whose web pages may call the API (https://app.example.com; * for any; none: same origin only)", func(v string) error {
+		cfg.CORSOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+			}
+		}
+		return nil
+	})
 	var memLimit int64
 	fs.Func("memory-limit", "soft memory limit of the Go runtime, as GOMEMLIMIT: 48MiB, 1GiB… (0 or absent: GOMEMLIMIT, else none)", func(v string) error {
 		n, err := parseBytes(v)

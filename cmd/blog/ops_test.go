@@ -64,6 +64,8 @@ func TestInvalidConfigurationExits2(t *testing.T) {
 		{"ErrZeroTimeout", "write timeout", []string{"--write-timeout", "0s"}, env()},
 		{"ErrBody", "max body bytes", []string{"--max-body-bytes", "-1"}, env()},
 		{"ErrAddr", "addr", nil, env("BLOG_ADDR", "nowhere")},
+		{"ErrCORSOrigin", "expected * or scheme://host", []string{"--cors-origins", "https://app.example.com,app.example.com"}, env()},
+		{"ErrCORSOriginPath", "expected * or scheme://host", nil, env("BLOG_CORS_ORIGINS", "https://app.example.com/")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer

@@ -7,6 +7,7 @@ package conformance
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -32,6 +33,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/klauspost/compress/zstd"
 )
 
 // API is a generated API under test.
@@ -174,16 +176,43 @@ func CheckResponses(t *testing.T, doc *openapi3.T, h http.Handler) http.Handler 
 
 func checkResponse(t *testing.T, r *http.Request, route *routers.Route, params map[string]string, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	err := openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
+	body, err := Decoded(rec.Header().Get("Content-Encoding"), rec.Body.Bytes())
+	if err != nil {
+		t.Errorf("%s %s: response %d: %v", r.Method, r.URL, rec.Code, err)
+		return
+	}
+	err = openapi3filter.ValidateResponse(r.Context(), &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route},
 		Status:                 rec.Code,
 		Header:                 rec.Header(),
-		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Body:                   io.NopCloser(bytes.NewReader(body)),
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
 	})
 	if err != nil {
-		t.Errorf("%s %s: response %d does not match the spec: %v\n%s", r.Method, r.URL, rec.Code, err, rec.Body.String())
+		t.Errorf("%s %s: response %d does not match the spec: %v\n%s", r.Method, r.URL, rec.Code, err, body)
 	}
+}
+
+// Decoded returns body decoded from its content coding: gzip, zstd or none.
+func Decoded(coding string, body []byte) ([]byte, error) {
+	switch coding {
+	case "":
+		return body, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		return io.ReadAll(zr)
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("zstd body: %w", err)
+		}
+		defer zr.Close()
+		return io.ReadAll(zr)
+	}
+	return nil, fmt.Errorf("unknown Content-Encoding %q", coding)
 }
 
 // onDelete deletes, for every foreign key a create body sets, a row that
