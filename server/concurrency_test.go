@@ -33,7 +33,7 @@ func checkAnswer(t *testing.T, what string, took time.Duration, err error) {
 		return
 	}
 	var e *restkit.Error
-	if !errors.As(err, &e) || e.Code >= 500 {
+	if !errors.As(err, &e) || e.Status >= 500 {
 		t.Errorf("%s: %v", what, err)
 	}
 }

@@ -72,7 +72,7 @@ func send(t *testing.T, api *testAPI, method, path, contentType, body string) (i
 		t.Fatalf("%s %s: error body of %d bytes, more than %d", method, abbreviate(path), len(b), maxErrorBody)
 	}
 	var e restkit.Error
-	if err := json.Unmarshal([]byte(b), &e); err != nil || e.Code != resp.StatusCode {
+	if err := json.Unmarshal([]byte(b), &e); err != nil || e.Status != resp.StatusCode || resp.Header.Get("Content-Type") != restkit.ProblemContentType {
 		t.Fatalf("%s %s: got %d %s, want the error shape", method, abbreviate(path), resp.StatusCode, b)
 	}
 	return resp.StatusCode, &e
@@ -201,8 +201,8 @@ func TestHostileInput(t *testing.T) {
 			// Under the item bound, the validator's own errors are capped.
 			body := `{"name":"x","posts":[` + strings.TrimSuffix(strings.Repeat(`{"title":5},`, 900), ",") + `]}`
 			code, e := send(t, api, "POST", "/users", "application/json", body)
-			if code != http.StatusBadRequest || len(e.Errors) != restkit.MaxFieldErrors || !strings.Contains(e.Message, "the first") {
-				t.Errorf("900 bad posts: got %d with %d field errors (%s), want 400 listing the first %d", code, len(e.Errors), e.Message, restkit.MaxFieldErrors)
+			if code != http.StatusBadRequest || len(e.Errors) != restkit.MaxFieldErrors || !strings.Contains(e.Detail, "the first") {
+				t.Errorf("900 bad posts: got %d with %d field errors (%s), want 400 listing the first %d", code, len(e.Errors), e.Detail, restkit.MaxFieldErrors)
 			}
 		})
 		t.Run("ChunkedBodyOverTheLimit", func(t *testing.T) {

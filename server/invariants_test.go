@@ -101,8 +101,8 @@ func TestInvariantsAfterRandomOperations(t *testing.T) {
 			switch {
 			case err == nil:
 				counts[http.StatusOK]++
-			case errors.As(err, &e) && (e.Code == http.StatusNotFound || e.Code == http.StatusBadRequest && e.Field("author_id") != nil):
-				counts[e.Code]++ // a deleted id: expected in a random walk
+			case errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusBadRequest && e.Field("author_id") != nil):
+				counts[e.Status]++ // a deleted id: expected in a random walk
 			default:
 				t.Fatalf("operation %d (kind %d): %v", i, kind, err)
 			}

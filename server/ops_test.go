@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server"
 	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
@@ -158,9 +159,9 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	db := dbtest.Open(t, dbtest.SQLite(t))
 	ts, logs := opsServer(t, db, server.DefaultConfig())
 	resp, body := get(t, ts.URL+"/boom", "X-Request-Id", "panic-1")
-	if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != "application/json" ||
+	if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != restkit.ProblemContentType ||
 		!strings.Contains(body, `"request_id":"panic-1"`) {
-		t.Errorf("got %d %s, want a JSON 500 with the request ID", resp.StatusCode, body)
+		t.Errorf("got %d %s, want a problem details 500 with the request ID", resp.StatusCode, body)
 	}
 	for _, leak := range []string{"kaboom", "goroutine", ".go:", "deadbeef"} {
 		if strings.Contains(body, leak) {

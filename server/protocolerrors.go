@@ -59,7 +59,7 @@ func (c protocolConn) Write(p []byte) (int, error) {
 	if err != nil {
 		return c.Conn.Write(p)
 	}
-	out := fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
+	out := fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: "+restkit.ProblemContentType+"\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
 		code, http.StatusText(code), len(body), body)
 	if _, err := c.Conn.Write(out); err != nil {
 		return 0, err

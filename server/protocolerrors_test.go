@@ -51,9 +51,9 @@ func TestProtocolErrorsAreJSON(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			var e restkit.Error
-			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != tc.code || e.Code != tc.code ||
-				resp.Header.Get("Content-Type") != "application/json" || e.Message == "" {
-				t.Errorf("got %d %s %+v (%v), want %d as the JSON error", resp.StatusCode, resp.Header.Get("Content-Type"), e, err, tc.code)
+			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || resp.StatusCode != tc.code || e.Status != tc.code ||
+				resp.Header.Get("Content-Type") != restkit.ProblemContentType || e.Detail == "" {
+				t.Errorf("got %d %s %+v (%v), want %d as a problem details object", resp.StatusCode, resp.Header.Get("Content-Type"), e, err, tc.code)
 			}
 		})
 	}

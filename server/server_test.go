@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,11 +22,11 @@ func apiError(t *testing.T, err error, code int) *restkit.Error {
 	if !errors.As(err, &e) {
 		t.Fatalf("got error %v, want a %d API error", err, code)
 	}
-	if e.Code != code {
-		t.Fatalf("got status %d (%s), want %d", e.Code, e, code)
+	if e.Status != code {
+		t.Fatalf("got status %d (%s), want %d", e.Status, e, code)
 	}
-	if e.Status != http.StatusText(code) || e.Message == "" || e.RequestID == "" {
-		t.Errorf("error body %+v lacks status text, message or request ID", e)
+	if e.Type != restkit.ProblemType || e.Title != http.StatusText(code) || e.Detail == "" || e.RequestID == "" || e.Instance == "" {
+		t.Errorf("error body %+v lacks type, title, detail, instance or request ID", e)
 	}
 	return e
 }
@@ -249,8 +250,14 @@ func TestValidation(t *testing.T) {
 				if resp.StatusCode != tc.code {
 					t.Fatalf("got %d, want %d: %s", resp.StatusCode, tc.code, body)
 				}
-				if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-					t.Errorf("got Content-Type %q, want application/json", ct)
+				if ct := resp.Header.Get("Content-Type"); ct != restkit.ProblemContentType {
+					t.Errorf("got Content-Type %q, want %s", ct, restkit.ProblemContentType)
+				}
+				var p restkit.Error
+				path, _, _ := strings.Cut(tc.path, "?")
+				if err := json.Unmarshal([]byte(body), &p); err != nil || p.Type != restkit.ProblemType || p.Status != tc.code ||
+					p.Title != http.StatusText(tc.code) || p.Detail == "" || p.Instance != path || p.RequestID != resp.Header.Get("X-Request-Id") {
+					t.Errorf("got %s (%v), want RFC 9457 problem details: type, title, status %d, detail, instance %s, request_id", body, err, tc.code, path)
 				}
 				if tc.in != "" && !strings.Contains(body, fmt.Sprintf(`"in":%q,"field":%q`, tc.in, tc.field)) {
 					t.Errorf("got %s, want an error naming %s %q", body, tc.in, tc.field)
@@ -498,5 +505,42 @@ func TestCascadeDeletes(t *testing.T) {
 				t.Errorf("deleting the profile deleted its user: %v", err)
 			}
 		})
+	})
+}
+
+// TestErrorsSayWhatWasExpected: a refused value is answered with what was
+// expected (a type, a format with an example) rather than a regular
+// expression, invalid JSON with where it goes wrong, and the problem's
+// detail summarises the first field error.
+func TestErrorsSayWhatWasExpected(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		for _, tc := range []struct {
+			method, path, body string
+			field, says        string
+		}{
+			{"GET", "/users/abc", "", "id", "expected an integer"},
+			{"GET", "/users?page=x", "", "page", "expected an integer"},
+			{"GET", "/posts?created_at.after=yesterday", "", "created_at.after", "expected an RFC 3339 date-time, such as "},
+			{"POST", "/users", `{"name":5}`, "name", "expected a string"},
+			{"POST", "/users", "{\"name\":\n \"x\",}", "", "at line 2, column 6 (byte offset 14)"},
+		} {
+			contentType := ""
+			if tc.body != "" {
+				contentType = "application/json"
+			}
+			resp, body := api.do(t, tc.method, tc.path, contentType, tc.body)
+			var p restkit.Error
+			if err := json.Unmarshal([]byte(body), &p); err != nil || resp.StatusCode != http.StatusBadRequest || len(p.Errors) != 1 {
+				t.Fatalf("%s %s: %d %s; want 400 with one field error", tc.method, tc.path, resp.StatusCode, body)
+			}
+			f := p.Errors[0]
+			if f.Field != tc.field || !strings.Contains(f.Message, tc.says) || strings.Contains(f.Message, "^") {
+				t.Errorf("%s %s: field %q says %q; want %q saying %q", tc.method, tc.path, f.Field, f.Message, tc.field, tc.says)
+			}
+			if !strings.HasPrefix(p.Detail, "invalid request: ") || !strings.Contains(p.Detail, f.Message) {
+				t.Errorf("%s %s: detail %q does not summarise %q", tc.method, tc.path, p.Detail, f.Message)
+			}
+		}
 	})
 }

@@ -122,7 +122,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	}
 	security(spec)
 	// Drop entoas's per-operation views, now unreferenced.
-	keep := map[string]bool{"Error": true, "FieldError": true}
+	keep := map[string]bool{"Problem": true, "FieldError": true}
 	for _, e := range m.Entities {
 		keep[e.Name] = true
 		keep[e.Name+"List"] = true
@@ -158,14 +158,16 @@ func errorResponses(spec *ogen.Spec) {
 				SetDescription("What is wrong with it.").
 				ToProperty("message"),
 		))
-	spec.AddSchema("Error", ogen.NewSchema().
-		SetDescription("The body of every error response.").
+	spec.AddSchema("Problem", ogen.NewSchema().
+		SetDescription("The body of every error response: RFC 9457 problem details, with the invalid parts of the request and the request ID as extension members.").
 		AddRequiredProperties(
-			ogen.Int().SetDescription("The HTTP status code.").ToProperty("code"),
-			ogen.String().SetDescription("The HTTP status text.").ToProperty("status"),
-			ogen.String().SetDescription("What went wrong.").ToProperty("message"),
+			ogen.String().SetFormat("uri-reference").SetDescription(`The kind of problem: "about:blank", whose title is the status's reason phrase.`).ToProperty("type"),
+			ogen.String().SetDescription("The HTTP status text.").ToProperty("title"),
+			ogen.Int().SetDescription("The HTTP status code.").ToProperty("status"),
+			ogen.String().SetDescription("What went wrong and, where a value was refused, what was expected.").ToProperty("detail"),
 		).
 		AddOptionalProperties(
+			ogen.String().SetFormat("uri-reference").SetDescription("The path of the request.").ToProperty("instance"),
 			spec.RefSchema("FieldError").Schema.AsArray().
 				SetDescription("Each invalid part of the request.").
 				ToProperty("errors"),
@@ -182,10 +184,14 @@ func errorResponses(spec *ogen.Spec) {
 		http.StatusServiceUnavailable:    "The database is unavailable or too slow; retry after the Retry-After seconds.",
 		http.StatusInternalServerError:   "An unexpected error; the request ID identifies it in the server log.",
 	} {
-		spec.AddResponse(strconv.Itoa(code), ogen.NewResponse().
-			SetDescription(desc).
-			SetJSONContent(spec.RefSchema("Error").Schema))
+		spec.AddResponse(strconv.Itoa(code), problem(spec, desc))
 	}
+	spec.AddResponse("Problem", problem(spec, "An error: RFC 9457 problem details."))
+}
+
+// problem is an error response described by desc.
+func problem(spec *ogen.Spec, desc string) *ogen.Response {
+	return ogen.NewResponse().SetDescription(desc).AddContent(restkit.ProblemContentType, spec.RefSchema("Problem").Schema)
 }
 
 // entitySchema makes the entity's schema the one every response uses: its
@@ -273,7 +279,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 	if e.Restricted {
 		item.Delete.AddResponse(strconv.Itoa(http.StatusConflict), ogen.NewResponse().
 			SetDescription(fmt.Sprintf("Other rows still refer to the %s (a foreign key without ON DELETE CASCADE or SET NULL).", e.Label)).
-			SetJSONContent(spec.RefSchema("Error").Schema))
+			AddContent(restkit.ProblemContentType, spec.RefSchema("Problem").Schema))
 	}
 	pagination(root.Get, e)
 	countPreference(root.Get, true)
@@ -332,6 +338,9 @@ func security(spec *ogen.Spec) {
 				op.Security = ogen.SecurityRequirements{bearer}
 			}
 			addErrors(spec, op, http.StatusUnauthorized, http.StatusServiceUnavailable)
+			// Every error, listed or not, has the one shape: generators make
+			// one error type of it.
+			op.Responses["default"] = &ogen.Response{Ref: "#/components/responses/Problem"}
 		}
 	}
 }

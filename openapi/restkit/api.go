@@ -232,22 +232,25 @@ func collect(err error, in string, out *[]FieldError) {
 			path = append(path, name)
 		}
 		field := strings.Join(path, ".")
-		*out = append(*out, FieldError{In: in, Field: field, Message: e.Reason})
+		*out = append(*out, FieldError{In: in, Field: field, Message: schemaMessage(e)})
 	default:
 		*out = append(*out, FieldError{In: in, Message: "invalid value"})
 	}
 }
 
-// paramMessage describes what is wrong with a parameter without echoing it.
+// paramMessage describes what is wrong with a parameter, and what was
+// expected, without echoing it.
 func paramMessage(e *openapi3filter.RequestError) string {
 	var se *openapi3.SchemaError
 	if errors.As(e.Err, &se) {
-		return se.Reason
+		return schemaMessage(se)
 	}
 	var pe *openapi3filter.ParseError
 	if errors.As(e.Err, &pe) {
-		if pe.Kind == openapi3filter.KindInvalidFormat {
-			return "value has the wrong type"
+		if e.Parameter.Schema != nil && e.Parameter.Schema.Value != nil {
+			if want := expected(e.Parameter.Schema.Value); want != "" {
+				return "expected " + want
+			}
 		}
 		return "value cannot be parsed"
 	}
@@ -255,6 +258,52 @@ func paramMessage(e *openapi3filter.RequestError) string {
 		return e.Reason
 	}
 	return "invalid value"
+}
+
+// schemaMessage says what is wrong with a value a schema refused: kin's
+// reason, except where that spells out a regular expression (formats), which
+// becomes what was expected, with an example.
+func schemaMessage(e *openapi3.SchemaError) string {
+	if e.Schema != nil && (e.SchemaField == "format" || e.SchemaField == "type") {
+		if want := expected(e.Schema); want != "" {
+			return "expected " + want
+		}
+	}
+	return e.Reason
+}
+
+// expected describes, for a client, the values schema s takes: by format
+// where it has one clients know, else by type.
+func expected(s *openapi3.Schema) string {
+	switch s.Format {
+	case "date-time":
+		return "an RFC 3339 date-time, such as 2026-11-30T09:30:00Z"
+	case "date":
+		return "a date, such as 2026-11-30"
+	case "email":
+		return "an email address, such as ada@example.org"
+	case "uuid":
+		return "a UUID, such as 0b4f5c2e-7c1a-4d6e-9f3b-2a1c5e8d7f60"
+	case "uri":
+		return "an absolute URI, such as https://example.org/a"
+	case "int32", "int64":
+		return "an integer (" + s.Format + ")"
+	}
+	switch {
+	case s.Type.Is("integer"):
+		return "an integer"
+	case s.Type.Is("number"):
+		return "a number"
+	case s.Type.Is("boolean"):
+		return "true or false"
+	case s.Type.Is("string"):
+		return "a string"
+	case s.Type.Is("array"):
+		return "an array"
+	case s.Type.Is("object"):
+		return "an object"
+	}
+	return ""
 }
 
 // quotedProperty extracts x from reasons of the form `property "x" ...`.
@@ -281,18 +330,41 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 			"method", r.Method, "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "error", err)
 		e = NewError(http.StatusInternalServerError, "internal error")
 	}
+	c := *e
+	e = &c
 	e.RequestID = middleware.GetReqID(r.Context())
-	if n := len(e.Errors); n > MaxFieldErrors {
-		c := *e
-		c.Errors = e.Errors[:MaxFieldErrors]
-		c.Message = fmt.Sprintf("%s: %d errors, the first %d listed", e.Message, n, MaxFieldErrors)
-		e = &c
+	e.Instance = r.URL.Path
+	if len(e.Errors) > 0 && e.Detail == "invalid request" {
+		e.Detail = summary(e.Errors)
 	}
-	if e.Code == http.StatusServiceUnavailable {
+	if n := len(e.Errors); n > MaxFieldErrors {
+		e.Errors = e.Errors[:MaxFieldErrors]
+		e.Detail = fmt.Sprintf("%s: %d errors, the first %d listed", e.Detail, n, MaxFieldErrors)
+	}
+	if e.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 		a.log.WarnContext(r.Context(), "database unavailable", "request_id", e.RequestID, "error", err)
 	}
-	WriteJSON(w, e.Code, e)
+	w.Header().Set("Content-Type", ProblemContentType)
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(e)
+}
+
+// summary is the detail of a problem with field errors: the first, and how
+// many more there are.
+func summary(errs []FieldError) string {
+	f := errs[0]
+	s := "invalid request: " + f.Message
+	switch {
+	case f.Field != "" && f.In == "body":
+		s = fmt.Sprintf("invalid request: body property %s: %s", f.Field, f.Message)
+	case f.Field != "":
+		s = fmt.Sprintf("invalid request: %s parameter %s: %s", f.In, f.Field, f.Message)
+	}
+	if n := len(errs) - 1; n > 0 {
+		s += fmt.Sprintf(" (and %d more)", n)
+	}
+	return s
 }
 
 // classifyError maps err to the Error a client sees, or nil for an

@@ -114,7 +114,7 @@ func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Va
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", "application/json, "+ProblemContentType)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -125,7 +125,7 @@ func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Va
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
 		e := &Error{}
-		if err := json.NewDecoder(resp.Body).Decode(e); err != nil || e.Code == 0 {
+		if err := json.NewDecoder(resp.Body).Decode(e); err != nil || e.Status == 0 {
 			return NewError(resp.StatusCode, "unreadable error response")
 		}
 		return e

@@ -33,7 +33,7 @@ func constraint(err error, deleting bool) *Error {
 		e := NewError(http.StatusConflict, "other rows still refer to it; delete or detach them first")
 		if _, detail, ok := pgError(err); ok {
 			if m := pgReferencedFrom.FindStringSubmatch(detail); m != nil {
-				e.Message = fmt.Sprintf("rows of %s still refer to it; delete or detach them first", m[1])
+				e.Detail = fmt.Sprintf("rows of %s still refer to it; delete or detach them first", m[1])
 			}
 		}
 		return e

@@ -11,15 +11,30 @@ import (
 	"strings"
 )
 
-// Error is the body of every error response, and the error the typed client
-// returns for one. Its shape is the spec's Error schema.
+// ProblemType is the type of every problem the API answers: RFC 9457's
+// "about:blank", whose title is the status's reason phrase; detail and the
+// field errors say what is wrong.
+const ProblemType = "about:blank"
+
+// ProblemContentType is the media type of every error response (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Error is the body of every error response — an RFC 9457 problem details
+// object carrying the invalid parts of the request and the request ID as
+// extension members — and the error the typed client returns for one. Its
+// shape is the spec's Problem schema.
 type Error struct {
-	// Code is the HTTP status code.
-	Code int `json:"code"`
-	// Status is the HTTP status text.
-	Status string `json:"status"`
-	// Message says what went wrong.
-	Message string `json:"message"`
+	// Type identifies the kind of problem (ProblemType).
+	Type string `json:"type"`
+	// Title is the HTTP status text.
+	Title string `json:"title"`
+	// Status is the HTTP status code.
+	Status int `json:"status"`
+	// Detail says what went wrong and, where a value was refused, what was
+	// expected.
+	Detail string `json:"detail"`
+	// Instance is the path of the request the problem occurred on.
+	Instance string `json:"instance,omitempty"`
 	// Errors names each invalid part of the request.
 	Errors []FieldError `json:"errors,omitempty"`
 	// RequestID identifies the request in the server log.
@@ -39,7 +54,7 @@ type FieldError struct {
 
 // Error implements error.
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("%d %s: %s", e.Code, e.Status, e.Message)
+	msg := fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Detail)
 	for _, f := range e.Errors {
 		msg += fmt.Sprintf("; %s %q: %s", f.In, f.Field, f.Message)
 	}
@@ -56,9 +71,9 @@ func (e *Error) Field(field string) *FieldError {
 	return nil
 }
 
-// NewError returns an Error with status code and message.
+// NewError returns an Error with status code and detail message.
 func NewError(code int, message string, fields ...FieldError) *Error {
-	return &Error{Code: code, Status: http.StatusText(code), Message: message, Errors: fields}
+	return &Error{Type: ProblemType, Title: http.StatusText(code), Status: code, Detail: message, Errors: fields}
 }
 
 // Cause is the message of the innermost error err wraps: what a schema's

@@ -3,6 +3,7 @@ package restkit
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -155,6 +156,9 @@ func readBody(r *http.Request) error {
 				Message: `body holds a lone UTF-16 surrogate escape (\uD800-\uDFFF without its pair)`})
 		}
 	}
+	if !json.Valid(b) {
+		return NewError(http.StatusBadRequest, "invalid request", FieldError{In: "body", Message: syntaxMessage(b)})
+	}
 	shape := jsonShapeOf(b)
 	switch {
 	case shape.depth > MaxJSONDepth:
@@ -168,6 +172,27 @@ func readBody(r *http.Request) error {
 			Message: fmt.Sprintf("the body holds more than %d values", MaxJSONValues)})
 	}
 	return nil
+}
+
+// syntaxMessage says where the JSON document b, which is not valid, goes
+// wrong: the decoder's reason and its line, column and byte offset.
+func syntaxMessage(b []byte) string {
+	var v json.RawMessage
+	err := json.Unmarshal(b, &v)
+	var syn *json.SyntaxError
+	if !errors.As(err, &syn) {
+		return "body is not valid JSON"
+	}
+	at := min(max(int(syn.Offset)-1, 0), len(b)) // the offending byte
+	line, col := 1, 1
+	for _, c := range b[:at] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf("body is not valid JSON: %s at line %d, column %d (byte offset %d)", syn, line, col, at)
 }
 
 // badString walks the JSON document b and returns the dotted path of the
