@@ -121,6 +121,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		}
 	}
 	security(spec)
+	conditional(spec, m)
 	// Drop entoas's per-operation views, now unreferenced.
 	keep := map[string]bool{"Problem": true, "FieldError": true}
 	for _, e := range m.Entities {
@@ -352,6 +353,52 @@ func edgeTargets(e *Entity) []*Entity {
 		ts = append(ts, edge.Target)
 	}
 	return ts
+}
+
+// conditional documents conditional requests (RFC 9110 section 13): every
+// GET answers with an ETag (weak on lists) and 304 when If-None-Match names
+// it; the writes of a single resource — PATCH and DELETE of an item, PUT and
+// DELETE of a unique child — take If-Match and answer 412 when the resource
+// changed since.
+func conditional(spec *ogen.Spec, m *Model) {
+	spec.AddParameter("IfNoneMatch", ogen.NewParameter().InHeader().SetName("If-None-Match").
+		SetDescription("ETags of representations the client holds: 304 Not Modified when one is current.").
+		SetSchema(ogen.String()))
+	spec.AddParameter("IfMatch", ogen.NewParameter().InHeader().SetName("If-Match").
+		SetDescription("Write only if the resource is unchanged: the ETag of its plain read (GET without include or count), or *; 412 otherwise.").
+		SetSchema(ogen.String()))
+	spec.AddResponse("304", ogen.NewResponse().SetDescription("Not Modified: the representation the If-None-Match tag names is current."))
+	spec.AddResponse("412", problem(spec, "Precondition Failed: the resource changed since the If-Match tag was read, or does not exist."))
+	for _, item := range spec.Paths {
+		if op := item.Get; op != nil && op.Responses["200"] != nil {
+			op.AddParameters(ogen.NewParameter().SetRef("#/components/parameters/IfNoneMatch"))
+			op.AddNamedResponses(spec.RefResponse("304"))
+			ok := op.Responses["200"]
+			if ok.Headers == nil {
+				ok.Headers = map[string]*ogen.Header{}
+			}
+			ok.Headers["ETag"] = &ogen.Header{Description: "The entity tag of the response: strong for a resource, weak (W/) for a page of a list.", Schema: ogen.String()}
+		}
+	}
+	writes := func(p *ogen.PathItem) {
+		if p == nil {
+			return
+		}
+		for _, op := range []*ogen.Operation{p.Patch, p.Put, p.Delete} {
+			if op != nil {
+				op.AddParameters(ogen.NewParameter().SetRef("#/components/parameters/IfMatch"))
+				op.AddNamedResponses(spec.RefResponse("412"))
+			}
+		}
+	}
+	for _, e := range m.Resources() {
+		writes(spec.Paths[e.Path+"/{id}"])
+		for _, c := range e.Children {
+			if c.Unique {
+				writes(spec.Paths[e.Path+"/{id}"+c.Path])
+			}
+		}
+	}
 }
 
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).
@@ -669,6 +716,12 @@ func include(op *ogen.Operation, e *Entity) {
 	for _, edge := range e.Edges {
 		names = append(names, edge.Name)
 	}
+	schema := ogen.String().
+		SetMaxLength(ptr(uint64(200))).
+		SetPattern(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)*$`)
+	if len(e.Edges) > 0 {
+		schema.Example, _ = json.Marshal(examplePath(e))
+	}
 	op.AddParameters(ogen.NewParameter().
 		InQuery().
 		SetName("include").
@@ -676,9 +729,7 @@ func include(op *ogen.Operation, e *Entity) {
 			"The edges of a %s are %s; a path goes on through the edges of the schema it reaches, "+
 			"at most %d edges deep and %d paths in all. Each included list holds the first %d items by id.",
 			e.Label, examplePath(e), e.Label, strings.Join(names, ", "), MaxIncludeDepth, MaxIncludePaths, MaxIncluded)).
-		SetSchema(ogen.String().
-			SetMaxLength(ptr(uint64(200))).
-			SetPattern(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*(,[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*)*$`)))
+		SetSchema(schema))
 }
 
 // examplePath returns an include example for e: an edge and one level more.

@@ -156,11 +156,11 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, ch
 
 // writeList writes a page, saying which count it applied when the client
 // stated a preference.
-func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMode, page any) {
+func writeList(w http.ResponseWriter, r *http.Request, lq *restkit.List, applied restkit.CountMode, page any) {
 	if lq.CountAsked {
 		w.Header().Set("Preference-Applied", "count="+string(applied))
 	}
-	restkit.WriteJSON(w, http.StatusOK, page)
+	restkit.WriteCollection(w, r, page)
 }
 
 // keying selects the included edges to load by how their rows are found:
@@ -234,7 +234,7 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating post: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/posts", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -273,7 +273,7 @@ func (h *handler) readPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setPostCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -302,7 +302,7 @@ func (h *handler) readPostRow(w http.ResponseWriter, r *http.Request, id int, in
 	if err := h.runLevel(ctx, &fk, append(h.queuePostEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -319,6 +319,9 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Post
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchPost(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.AuthorID != nil {
 			if err := checkUserIDs(ctx, tx, "author_id", *in.AuthorID); err != nil {
 				return err
@@ -358,8 +361,25 @@ func (h *handler) updatePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating post: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newPost(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newPost(out, nil))
 	return nil
+}
+
+// ifMatchPost checks the If-Match of r, if it has one, against the
+// post id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchPost(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Post.Query().Where(post.ID(id), predicate.Post(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newPost(cur, nil))
 }
 
 // deletePost handles DELETE /posts/{id}. Rows that depend on
@@ -372,6 +392,9 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchPost(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Post.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -395,7 +418,7 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -464,7 +487,7 @@ func (h *handler) readPostAuthor(w http.ResponseWriter, r *http.Request) error {
 	if err := h.loadUserEdges(ctx, []*User{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -494,7 +517,7 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -562,7 +585,7 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 	if err := h.loadPostEdges(ctx, []*Post{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -620,7 +643,7 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating profile: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/profiles", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -666,7 +689,7 @@ func (h *handler) readProfileRow(w http.ResponseWriter, r *http.Request, id int,
 	if err := h.runLevel(ctx, &fk, append(h.queueProfileEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -683,6 +706,9 @@ func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Profile
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProfile(ctx, tx, r, id); err != nil {
+			return err
+		}
 		u := tx.Profile.UpdateOneID(id)
 		if in.Bio != nil {
 			u.SetBio(*in.Bio)
@@ -699,8 +725,25 @@ func (h *handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating profile: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfile(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newProfile(out, nil))
 	return nil
+}
+
+// ifMatchProfile checks the If-Match of r, if it has one, against the
+// profile id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchProfile(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Profile.Query().Where(profile.ID(id), predicate.Profile(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newProfile(cur, nil))
 }
 
 // deleteProfile handles DELETE /profiles/{id}. Rows that depend on
@@ -713,6 +756,9 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProfile(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Profile.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -736,7 +782,7 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -800,7 +846,7 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	if err := h.loadUserEdges(ctx, []*User{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -838,7 +884,7 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating tag: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/tags", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -877,7 +923,7 @@ func (h *handler) readTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setTagCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -906,7 +952,7 @@ func (h *handler) readTagRow(w http.ResponseWriter, r *http.Request, id int, inc
 	if err := h.runLevel(ctx, &fk, append(h.queueTagEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -923,6 +969,9 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Tag
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchTag(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Links are written before ent would find the row missing: check first.
 		if err := checkTagExists(ctx, tx, id); err != nil {
 			return err
@@ -958,8 +1007,25 @@ func (h *handler) updateTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating tag: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newTag(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newTag(out, nil))
 	return nil
+}
+
+// ifMatchTag checks the If-Match of r, if it has one, against the
+// tag id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchTag(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Tag.Query().Where(tag.ID(id), predicate.Tag(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newTag(cur, nil))
 }
 
 // deleteTag handles DELETE /tags/{id}. Rows that depend on
@@ -972,6 +1038,9 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchTag(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Tag.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -995,7 +1064,7 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1065,7 +1134,7 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1119,7 +1188,7 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating user: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/users", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -1245,7 +1314,7 @@ func (h *handler) readUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setUserCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1274,7 +1343,7 @@ func (h *handler) readUserRow(w http.ResponseWriter, r *http.Request, id int, in
 	if err := h.runLevel(ctx, &fk, append(h.queueUserEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1291,6 +1360,9 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.User
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchUser(ctx, tx, r, id); err != nil {
+			return err
+		}
 		u := tx.User.UpdateOneID(id)
 		if in.Name != nil {
 			u.SetName(*in.Name)
@@ -1312,8 +1384,25 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating user: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newUser(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newUser(out, nil))
 	return nil
+}
+
+// ifMatchUser checks the If-Match of r, if it has one, against the
+// user id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchUser(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.User.Query().Where(user.ID(id), predicate.User(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newUser(cur, nil))
 }
 
 // deleteUser handles DELETE /users/{id}. Rows that depend on
@@ -1326,6 +1415,9 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchUser(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.User.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1349,7 +1441,7 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1418,7 +1510,7 @@ func (h *handler) readUserProfile(w http.ResponseWriter, r *http.Request) error 
 	if err := h.loadProfileEdges(ctx, []*Profile{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1448,7 +1540,7 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1471,6 +1563,9 @@ func (h *handler) putUserProfile(w http.ResponseWriter, r *http.Request) error {
 		if err := checkUserExists(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := ifMatchUserProfile(ctx, tx, r, id); err != nil {
+			return err
+		}
 		had, err := tx.Profile.Query().Where(profile.UserID(id)).Exist(ctx)
 		if err != nil {
 			return err
@@ -1490,11 +1585,28 @@ func (h *handler) putUserProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	if created {
 		w.Header().Set("Location", itemPath("/profiles", out.ID))
-		restkit.WriteJSON(w, http.StatusCreated, newProfile(out, nil))
+		restkit.WriteResource(w, r, http.StatusCreated, newProfile(out, nil))
 		return nil
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProfile(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newProfile(out, nil))
 	return nil
+}
+
+// ifMatchUserProfile checks the If-Match of r, if it has one,
+// against the profile of user id as it is now, read and locked in
+// tx: a 412 when it changed since the client read it, or does not exist.
+func ifMatchUserProfile(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Profile.Query().Where(profile.UserID(id), predicate.Profile(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newProfile(cur, nil))
 }
 
 // deleteUserProfile handles DELETE /users/{id}/profile.
@@ -1506,6 +1618,9 @@ func (h *handler) deleteUserProfile(w http.ResponseWriter, r *http.Request) erro
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if err := ifMatchUserProfile(ctx, tx, r, id); err != nil {
+			return err
+		}
 		n, err = tx.Profile.Delete().Where(profile.UserID(id)).Exec(ctx)
 		return err
 	})

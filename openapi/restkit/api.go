@@ -269,6 +269,9 @@ func schemaMessage(e *openapi3.SchemaError) string {
 			return "expected " + want
 		}
 	}
+	if e.Schema != nil && e.SchemaField == "pattern" && e.Schema.Example != nil {
+		return fmt.Sprintf("expected a value like %v (pattern %s)", e.Schema.Example, e.Schema.Pattern)
+	}
 	return e.Reason
 }
 

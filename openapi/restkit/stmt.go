@@ -274,6 +274,17 @@ func FindOrInsert(ctx context.Context, drv dialect.Driver, ins sql.Querier, sel 
 // keys whose rows a concurrent request deleted before they could be read.
 const MaxUpsertAttempts = 3
 
+// LockRow is a predicate that locks the rows s reads against any change
+// until the transaction ends, on PostgreSQL (FOR UPDATE); on SQLite, whose
+// transactions hold the write lock from BEGIN, it leaves s as it is. A
+// conditional write (If-Match) reads the row with it, so the row compared is
+// the row written.
+func LockRow(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
+}
+
 // KeyShare makes s lock the rows it reads against deletion (and key
 // changes) until the transaction ends, on PostgreSQL (FOR KEY SHARE); on
 // SQLite, whose transactions hold the write lock from BEGIN, it leaves s as

@@ -295,11 +295,11 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, ch
 
 // writeList writes a page, saying which count it applied when the client
 // stated a preference.
-func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMode, page any) {
+func writeList(w http.ResponseWriter, r *http.Request, lq *restkit.List, applied restkit.CountMode, page any) {
 	if lq.CountAsked {
 		w.Header().Set("Preference-Applied", "count="+string(applied))
 	}
-	restkit.WriteJSON(w, http.StatusOK, page)
+	restkit.WriteCollection(w, r, page)
 }
 
 // keying selects the included edges to load by how their rows are found:
@@ -542,7 +542,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating account: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/accounts", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -713,7 +713,7 @@ func (h *handler) readAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setAccountCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -742,7 +742,7 @@ func (h *handler) readAccountRow(w http.ResponseWriter, r *http.Request, id uuid
 	if err := h.runLevel(ctx, &fk, append(h.queueAccountEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -759,6 +759,9 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Account
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.PredecessorID.Set && !in.PredecessorID.Null {
 			if err := checkAccountIDs(ctx, tx, "predecessor_id", in.PredecessorID.Value); err != nil {
 				return err
@@ -844,8 +847,25 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating account: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newAccount(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newAccount(out, nil))
 	return nil
+}
+
+// ifMatchAccount checks the If-Match of r, if it has one, against the
+// account id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchAccount(ctx context.Context, tx *ent.Tx, r *http.Request, id uuid.UUID) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Account.Query().Where(account.ID(id), predicate.Account(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newAccount(cur, nil))
 }
 
 // deleteAccount handles DELETE /accounts/{id}. Rows that depend on
@@ -858,6 +878,9 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Account.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -881,7 +904,7 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -950,7 +973,7 @@ func (h *handler) readAccountCountry(w http.ResponseWriter, r *http.Request) err
 	if err := h.loadCountryEdges(ctx, []*Country{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -979,7 +1002,7 @@ func (h *handler) readAccountWallet(w http.ResponseWriter, r *http.Request) erro
 	if err := h.loadWalletEdges(ctx, []*Wallet{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1009,7 +1032,7 @@ func (h *handler) listAccountNotes(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1039,7 +1062,7 @@ func (h *handler) listAccountReviews(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1068,7 +1091,7 @@ func (h *handler) listAccountWatching(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1098,7 +1121,7 @@ func (h *handler) listAccountFollowers(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1128,7 +1151,7 @@ func (h *handler) listAccountFollowing(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1157,7 +1180,7 @@ func (h *handler) readAccountPredecessor(w http.ResponseWriter, r *http.Request)
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1186,7 +1209,7 @@ func (h *handler) readAccountSuccessor(w http.ResponseWriter, r *http.Request) e
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1207,6 +1230,9 @@ func (h *handler) putAccountWallet(w http.ResponseWriter, r *http.Request) error
 	var created bool
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		if err := checkAccountExists(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := ifMatchAccountWallet(ctx, tx, r, id); err != nil {
 			return err
 		}
 		had, err := tx.Wallet.Query().Where(wallet.AccountID(id)).Exist(ctx)
@@ -1236,11 +1262,28 @@ func (h *handler) putAccountWallet(w http.ResponseWriter, r *http.Request) error
 	}
 	if created {
 		w.Header().Set("Location", itemPath("/wallets", out.ID))
-		restkit.WriteJSON(w, http.StatusCreated, newWallet(out, nil))
+		restkit.WriteResource(w, r, http.StatusCreated, newWallet(out, nil))
 		return nil
 	}
-	restkit.WriteJSON(w, http.StatusOK, newWallet(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newWallet(out, nil))
 	return nil
+}
+
+// ifMatchAccountWallet checks the If-Match of r, if it has one,
+// against the wallet of account id as it is now, read and locked in
+// tx: a 412 when it changed since the client read it, or does not exist.
+func ifMatchAccountWallet(ctx context.Context, tx *ent.Tx, r *http.Request, id uuid.UUID) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Wallet.Query().Where(wallet.AccountID(id), predicate.Wallet(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newWallet(cur, nil))
 }
 
 // deleteAccountWallet handles DELETE /accounts/{id}/wallet.
@@ -1252,6 +1295,9 @@ func (h *handler) deleteAccountWallet(w http.ResponseWriter, r *http.Request) er
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if err := ifMatchAccountWallet(ctx, tx, r, id); err != nil {
+			return err
+		}
 		n, err = tx.Wallet.Delete().Where(wallet.AccountID(id)).Exec(ctx)
 		return err
 	})
@@ -1282,6 +1328,9 @@ func (h *handler) putAccountSuccessor(w http.ResponseWriter, r *http.Request) er
 	var created bool
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		if err := checkAccountExists(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := ifMatchAccountSuccessor(ctx, tx, r, id); err != nil {
 			return err
 		}
 		had, err := tx.Account.Query().Where(account.PredecessorID(id)).Exist(ctx)
@@ -1321,11 +1370,28 @@ func (h *handler) putAccountSuccessor(w http.ResponseWriter, r *http.Request) er
 	}
 	if created {
 		w.Header().Set("Location", itemPath("/accounts", out.ID))
-		restkit.WriteJSON(w, http.StatusCreated, newAccount(out, nil))
+		restkit.WriteResource(w, r, http.StatusCreated, newAccount(out, nil))
 		return nil
 	}
-	restkit.WriteJSON(w, http.StatusOK, newAccount(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newAccount(out, nil))
 	return nil
+}
+
+// ifMatchAccountSuccessor checks the If-Match of r, if it has one,
+// against the successor of account id as it is now, read and locked in
+// tx: a 412 when it changed since the client read it, or does not exist.
+func ifMatchAccountSuccessor(ctx context.Context, tx *ent.Tx, r *http.Request, id uuid.UUID) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Account.Query().Where(account.PredecessorID(id), predicate.Account(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newAccount(cur, nil))
 }
 
 // deleteAccountSuccessor handles DELETE /accounts/{id}/successor.
@@ -1337,6 +1403,9 @@ func (h *handler) deleteAccountSuccessor(w http.ResponseWriter, r *http.Request)
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if err := ifMatchAccountSuccessor(ctx, tx, r, id); err != nil {
+			return err
+		}
 		n, err = tx.Account.Delete().Where(account.PredecessorID(id)).Exec(ctx)
 		return err
 	})
@@ -1414,7 +1483,7 @@ func (h *handler) linkAccountFollowers(w http.ResponseWriter, r *http.Request, r
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1510,7 +1579,7 @@ func (h *handler) linkAccountFollowing(w http.ResponseWriter, r *http.Request, r
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1571,7 +1640,7 @@ func (h *handler) createComment(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating comment: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/comments", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -1617,7 +1686,7 @@ func (h *handler) readCommentRow(w http.ResponseWriter, r *http.Request, id int,
 	if err := h.runLevel(ctx, &fk, append(h.queueCommentEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1634,6 +1703,9 @@ func (h *handler) updateComment(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Comment
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchComment(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.NoteID != nil {
 			if err := checkNoteIDs(ctx, tx, "note_id", *in.NoteID); err != nil {
 				return err
@@ -1661,8 +1733,25 @@ func (h *handler) updateComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating comment: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newComment(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newComment(out, nil))
 	return nil
+}
+
+// ifMatchComment checks the If-Match of r, if it has one, against the
+// comment id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchComment(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Comment.Query().Where(comment.ID(id), predicate.Comment(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newComment(cur, nil))
 }
 
 // deleteComment handles DELETE /comments/{id}. Rows that depend on
@@ -1675,6 +1764,9 @@ func (h *handler) deleteComment(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchComment(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Comment.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1698,7 +1790,7 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1762,7 +1854,7 @@ func (h *handler) readCommentNote(w http.ResponseWriter, r *http.Request) error 
 	if err := h.loadNoteEdges(ctx, []*Note{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1844,7 +1936,7 @@ func (h *handler) createCountry(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating country: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/countries", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -1973,7 +2065,7 @@ func (h *handler) readCountry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setCountryCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2002,7 +2094,7 @@ func (h *handler) readCountryRow(w http.ResponseWriter, r *http.Request, id stri
 	if err := h.runLevel(ctx, &fk, append(h.queueCountryEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2019,6 +2111,9 @@ func (h *handler) updateCountry(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Country
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCountry(ctx, tx, r, id); err != nil {
+			return err
+		}
 		u := tx.Country.UpdateOneID(id)
 		if in.Name != nil {
 			u.SetName(*in.Name)
@@ -2035,8 +2130,25 @@ func (h *handler) updateCountry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating country: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newCountry(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newCountry(out, nil))
 	return nil
+}
+
+// ifMatchCountry checks the If-Match of r, if it has one, against the
+// country id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchCountry(ctx context.Context, tx *ent.Tx, r *http.Request, id string) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Country.Query().Where(country.ID(id), predicate.Country(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newCountry(cur, nil))
 }
 
 // deleteCountry handles DELETE /countries/{id}. Rows that depend on
@@ -2049,6 +2161,9 @@ func (h *handler) deleteCountry(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCountry(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Country.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -2072,7 +2187,7 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2142,7 +2257,7 @@ func (h *handler) listCountryRegions(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2172,7 +2287,7 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2257,7 +2372,7 @@ func (h *handler) createLabel(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating label: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/labels", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -2408,7 +2523,7 @@ func (h *handler) readLabel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setLabelCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2437,7 +2552,7 @@ func (h *handler) readLabelRow(w http.ResponseWriter, r *http.Request, id int, i
 	if err := h.runLevel(ctx, &fk, append(h.queueLabelEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2454,6 +2569,9 @@ func (h *handler) updateLabel(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Label
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchLabel(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.ParentID.Set && !in.ParentID.Null {
 			if err := checkLabelIDs(ctx, tx, "parent_id", in.ParentID.Value); err != nil {
 				return err
@@ -2502,8 +2620,25 @@ func (h *handler) updateLabel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating label: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newLabel(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newLabel(out, nil))
 	return nil
+}
+
+// ifMatchLabel checks the If-Match of r, if it has one, against the
+// label id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchLabel(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Label.Query().Where(label.ID(id), predicate.Label(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newLabel(cur, nil))
 }
 
 // deleteLabel handles DELETE /labels/{id}. Rows that depend on
@@ -2516,6 +2651,9 @@ func (h *handler) deleteLabel(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchLabel(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Label.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -2539,7 +2677,7 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2608,7 +2746,7 @@ func (h *handler) listLabelNotes(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2637,7 +2775,7 @@ func (h *handler) readLabelParent(w http.ResponseWriter, r *http.Request) error 
 	if err := h.loadLabelEdges(ctx, []*Label{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2667,7 +2805,7 @@ func (h *handler) listLabelChildren(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2697,7 +2835,7 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2810,7 +2948,7 @@ func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating note: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/notes", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -3035,7 +3173,7 @@ func (h *handler) readNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setNoteCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3064,7 +3202,7 @@ func (h *handler) readNoteRow(w http.ResponseWriter, r *http.Request, id string,
 	if err := h.runLevel(ctx, &fk, append(h.queueNoteEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3081,6 +3219,9 @@ func (h *handler) updateNote(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Note
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.AuthorID != nil {
 			if err := checkAccountIDs(ctx, tx, "author_id", *in.AuthorID); err != nil {
 				return err
@@ -3155,8 +3296,25 @@ func (h *handler) updateNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating note: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newNote(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newNote(out, nil))
 	return nil
+}
+
+// ifMatchNote checks the If-Match of r, if it has one, against the
+// note id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchNote(ctx context.Context, tx *ent.Tx, r *http.Request, id string) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Note.Query().Where(note.ID(id), predicate.Note(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newNote(cur, nil))
 }
 
 // deleteNote handles DELETE /notes/{id}. Rows that depend on
@@ -3169,6 +3327,9 @@ func (h *handler) deleteNote(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Note.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -3192,7 +3353,7 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3261,7 +3422,7 @@ func (h *handler) readNoteAuthor(w http.ResponseWriter, r *http.Request) error {
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3290,7 +3451,7 @@ func (h *handler) readNoteReviewer(w http.ResponseWriter, r *http.Request) error
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3319,7 +3480,7 @@ func (h *handler) listNoteWatchers(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3348,7 +3509,7 @@ func (h *handler) listNoteLabels(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3378,7 +3539,7 @@ func (h *handler) listNoteComments(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3408,7 +3569,7 @@ func (h *handler) listNoteNoteLabels(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3476,7 +3637,7 @@ func (h *handler) linkNoteWatchers(w http.ResponseWriter, r *http.Request, repla
 	if err := h.loadNoteEdges(ctx, []*Note{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3572,7 +3733,7 @@ func (h *handler) linkNoteLabels(w http.ResponseWriter, r *http.Request, replace
 	if err := h.loadNoteEdges(ctx, []*Note{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3639,7 +3800,7 @@ func (h *handler) createNoteLabel(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("creating note_label: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/note-labels", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -3685,7 +3846,7 @@ func (h *handler) readNoteLabelRow(w http.ResponseWriter, r *http.Request, id in
 	if err := h.runLevel(ctx, &fk, append(h.queueNoteLabelEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3702,6 +3863,9 @@ func (h *handler) updateNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	var out *ent.NoteLabel
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNoteLabel(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.NoteID != nil {
 			if err := checkNoteIDs(ctx, tx, "note_id", *in.NoteID); err != nil {
 				return err
@@ -3737,8 +3901,25 @@ func (h *handler) updateNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return fmt.Errorf("updating note_label: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newNoteLabel(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newNoteLabel(out, nil))
 	return nil
+}
+
+// ifMatchNoteLabel checks the If-Match of r, if it has one, against the
+// note_label id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchNoteLabel(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.NoteLabel.Query().Where(notelabel.ID(id), predicate.NoteLabel(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newNoteLabel(cur, nil))
 }
 
 // deleteNoteLabel handles DELETE /note-labels/{id}. Rows that depend on
@@ -3751,6 +3932,9 @@ func (h *handler) deleteNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNoteLabel(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.NoteLabel.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -3774,7 +3958,7 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3838,7 +4022,7 @@ func (h *handler) readNoteLabelNote(w http.ResponseWriter, r *http.Request) erro
 	if err := h.loadNoteEdges(ctx, []*Note{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3867,7 +4051,7 @@ func (h *handler) readNoteLabelLabel(w http.ResponseWriter, r *http.Request) err
 	if err := h.loadLabelEdges(ctx, []*Label{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3898,7 +4082,7 @@ func (h *handler) createRegion(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating region: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/regions", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -3944,7 +4128,7 @@ func (h *handler) readRegionRow(w http.ResponseWriter, r *http.Request, id uuid.
 	if err := h.runLevel(ctx, &fk, append(h.queueRegionEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3961,6 +4145,9 @@ func (h *handler) updateRegion(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Region
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchRegion(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.CountryID != nil {
 			if err := checkCountryIDs(ctx, tx, "country_id", *in.CountryID); err != nil {
 				return err
@@ -3985,8 +4172,25 @@ func (h *handler) updateRegion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating region: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newRegion(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newRegion(out, nil))
 	return nil
+}
+
+// ifMatchRegion checks the If-Match of r, if it has one, against the
+// region id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchRegion(ctx context.Context, tx *ent.Tx, r *http.Request, id uuid.UUID) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Region.Query().Where(region.ID(id), predicate.Region(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newRegion(cur, nil))
 }
 
 // deleteRegion handles DELETE /regions/{id}. Rows that depend on
@@ -3999,6 +4203,9 @@ func (h *handler) deleteRegion(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchRegion(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Region.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -4022,7 +4229,7 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -4086,7 +4293,7 @@ func (h *handler) readRegionCountry(w http.ResponseWriter, r *http.Request) erro
 	if err := h.loadCountryEdges(ctx, []*Country{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -4178,7 +4385,7 @@ func (h *handler) createSample(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating sample: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/samples", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -4224,7 +4431,7 @@ func (h *handler) readSampleRow(w http.ResponseWriter, r *http.Request, id int, 
 	if err := h.runLevel(ctx, &fk, append(h.queueSampleEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -4241,6 +4448,9 @@ func (h *handler) updateSample(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Sample
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchSample(ctx, tx, r, id); err != nil {
+			return err
+		}
 		u := tx.Sample.UpdateOneID(id)
 		if in.Label != nil {
 			u.SetLabel(*in.Label)
@@ -4330,8 +4540,25 @@ func (h *handler) updateSample(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating sample: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newSample(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newSample(out, nil))
 	return nil
+}
+
+// ifMatchSample checks the If-Match of r, if it has one, against the
+// sample id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchSample(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Sample.Query().Where(sample.ID(id), predicate.Sample(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newSample(cur, nil))
 }
 
 // deleteSample handles DELETE /samples/{id}. Rows that depend on
@@ -4344,6 +4571,9 @@ func (h *handler) deleteSample(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchSample(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Sample.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -4367,7 +4597,7 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -4440,7 +4670,7 @@ func (h *handler) createWallet(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating wallet: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/wallets", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -4486,7 +4716,7 @@ func (h *handler) readWalletRow(w http.ResponseWriter, r *http.Request, id int64
 	if err := h.runLevel(ctx, &fk, append(h.queueWalletEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -4503,6 +4733,9 @@ func (h *handler) updateWallet(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Wallet
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchWallet(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.AccountID != nil {
 			if err := checkAccountIDs(ctx, tx, "account_id", *in.AccountID); err != nil {
 				return err
@@ -4530,8 +4763,25 @@ func (h *handler) updateWallet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating wallet: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newWallet(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newWallet(out, nil))
 	return nil
+}
+
+// ifMatchWallet checks the If-Match of r, if it has one, against the
+// wallet id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchWallet(ctx context.Context, tx *ent.Tx, r *http.Request, id int64) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Wallet.Query().Where(wallet.ID(id), predicate.Wallet(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newWallet(cur, nil))
 }
 
 // deleteWallet handles DELETE /wallets/{id}. Rows that depend on
@@ -4544,6 +4794,9 @@ func (h *handler) deleteWallet(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchWallet(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Wallet.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -4567,7 +4820,7 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -4631,7 +4884,7 @@ func (h *handler) readWalletAccount(w http.ResponseWriter, r *http.Request) erro
 	if err := h.loadAccountEdges(ctx, []*Account{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 

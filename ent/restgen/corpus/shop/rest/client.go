@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/entblog/blog/openapi/restkit"
@@ -30,6 +31,7 @@ func itemPath(collection string, id any) string {
 
 // includeQuery encodes include paths ("profile", "posts.tags").
 func includeQuery(include []string) url.Values {
+	include = slices.DeleteFunc(slices.Clone(include), func(p string) bool { return p == "" })
 	if len(include) == 0 {
 		return nil
 	}

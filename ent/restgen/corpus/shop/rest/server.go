@@ -236,11 +236,11 @@ func (h *handler) listQuery(r *http.Request, e *restkit.Entity, pageSize int, ch
 
 // writeList writes a page, saying which count it applied when the client
 // stated a preference.
-func writeList(w http.ResponseWriter, lq *restkit.List, applied restkit.CountMode, page any) {
+func writeList(w http.ResponseWriter, r *http.Request, lq *restkit.List, applied restkit.CountMode, page any) {
 	if lq.CountAsked {
 		w.Header().Set("Preference-Applied", "count="+string(applied))
 	}
-	restkit.WriteJSON(w, http.StatusOK, page)
+	restkit.WriteCollection(w, r, page)
 }
 
 // keying selects the included edges to load by how their rows are found:
@@ -312,7 +312,7 @@ func (h *handler) createAddress(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating address: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/addresses", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -358,7 +358,7 @@ func (h *handler) readAddressRow(w http.ResponseWriter, r *http.Request, id int,
 	if err := h.runLevel(ctx, &fk, append(h.queueAddressEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -375,6 +375,9 @@ func (h *handler) updateAddress(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Address
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAddress(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.CustomerID != nil {
 			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
 				return err
@@ -411,8 +414,25 @@ func (h *handler) updateAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating address: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newAddress(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newAddress(out, nil))
 	return nil
+}
+
+// ifMatchAddress checks the If-Match of r, if it has one, against the
+// address id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchAddress(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Address.Query().Where(address.ID(id), predicate.Address(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newAddress(cur, nil))
 }
 
 // deleteAddress handles DELETE /addresses/{id}. Rows that depend on
@@ -425,6 +445,9 @@ func (h *handler) deleteAddress(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAddress(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Address.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -448,7 +471,7 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -512,7 +535,7 @@ func (h *handler) readAddressCustomer(w http.ResponseWriter, r *http.Request) er
 	if err := h.loadCustomerEdges(ctx, []*Customer{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -583,7 +606,7 @@ func (h *handler) createCategory(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating category: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/categories", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -806,7 +829,7 @@ func (h *handler) readCategory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setCategoryCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -835,7 +858,7 @@ func (h *handler) readCategoryRow(w http.ResponseWriter, r *http.Request, id int
 	if err := h.runLevel(ctx, &fk, append(h.queueCategoryEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -852,6 +875,9 @@ func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Category
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCategory(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.ParentID.Set && !in.ParentID.Null {
 			if err := checkCategoryIDs(ctx, tx, "parent_id", in.ParentID.Value); err != nil {
 				return err
@@ -878,8 +904,25 @@ func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating category: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newCategory(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newCategory(out, nil))
 	return nil
+}
+
+// ifMatchCategory checks the If-Match of r, if it has one, against the
+// category id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchCategory(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Category.Query().Where(category.ID(id), predicate.Category(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newCategory(cur, nil))
 }
 
 // deleteCategory handles DELETE /categories/{id}. Rows that depend on
@@ -892,6 +935,9 @@ func (h *handler) deleteCategory(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCategory(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Category.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -915,7 +961,7 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -984,7 +1030,7 @@ func (h *handler) readCategoryParent(w http.ResponseWriter, r *http.Request) err
 	if err := h.loadCategoryEdges(ctx, []*Category{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1014,7 +1060,7 @@ func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1044,7 +1090,7 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1088,7 +1134,7 @@ func (h *handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating customer: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/customers", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -1313,7 +1359,7 @@ func (h *handler) readCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setCustomerCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1342,7 +1388,7 @@ func (h *handler) readCustomerRow(w http.ResponseWriter, r *http.Request, id int
 	if err := h.runLevel(ctx, &fk, append(h.queueCustomerEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1359,6 +1405,9 @@ func (h *handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Customer
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCustomer(ctx, tx, r, id); err != nil {
+			return err
+		}
 		u := tx.Customer.UpdateOneID(id)
 		if in.Name != nil {
 			u.SetName(*in.Name)
@@ -1378,8 +1427,25 @@ func (h *handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating customer: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newCustomer(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newCustomer(out, nil))
 	return nil
+}
+
+// ifMatchCustomer checks the If-Match of r, if it has one, against the
+// customer id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchCustomer(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Customer.Query().Where(customer.ID(id), predicate.Customer(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newCustomer(cur, nil))
 }
 
 // deleteCustomer handles DELETE /customers/{id}. Rows that depend on
@@ -1392,6 +1458,9 @@ func (h *handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCustomer(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Customer.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1415,7 +1484,7 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1485,7 +1554,7 @@ func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) 
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1515,7 +1584,7 @@ func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1545,7 +1614,7 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1597,7 +1666,7 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating order: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/orders", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -1709,7 +1778,7 @@ func (h *handler) readOrder(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setOrderCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1738,7 +1807,7 @@ func (h *handler) readOrderRow(w http.ResponseWriter, r *http.Request, id int, i
 	if err := h.runLevel(ctx, &fk, append(h.queueOrderEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1755,6 +1824,9 @@ func (h *handler) updateOrder(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Order
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchOrder(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.CustomerID != nil {
 			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
 				return err
@@ -1787,8 +1859,25 @@ func (h *handler) updateOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating order: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newOrder(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newOrder(out, nil))
 	return nil
+}
+
+// ifMatchOrder checks the If-Match of r, if it has one, against the
+// order id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchOrder(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Order.Query().Where(order.ID(id), predicate.Order(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newOrder(cur, nil))
 }
 
 // deleteOrder handles DELETE /orders/{id}. Rows that depend on
@@ -1801,6 +1890,9 @@ func (h *handler) deleteOrder(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchOrder(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Order.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -1824,7 +1916,7 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1893,7 +1985,7 @@ func (h *handler) readOrderCustomer(w http.ResponseWriter, r *http.Request) erro
 	if err := h.loadCustomerEdges(ctx, []*Customer{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -1923,7 +2015,7 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -1958,7 +2050,7 @@ func (h *handler) createOrderLine(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("creating order_line: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/order-lines", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -2004,7 +2096,7 @@ func (h *handler) readOrderLineRow(w http.ResponseWriter, r *http.Request, id in
 	if err := h.runLevel(ctx, &fk, append(h.queueOrderLineEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2021,6 +2113,9 @@ func (h *handler) updateOrderLine(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	var out *ent.OrderLine
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchOrderLine(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.OrderID != nil {
 			if err := checkOrderIDs(ctx, tx, "order_id", *in.OrderID); err != nil {
 				return err
@@ -2056,8 +2151,25 @@ func (h *handler) updateOrderLine(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return fmt.Errorf("updating order_line: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newOrderLine(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newOrderLine(out, nil))
 	return nil
+}
+
+// ifMatchOrderLine checks the If-Match of r, if it has one, against the
+// order_line id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchOrderLine(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.OrderLine.Query().Where(orderline.ID(id), predicate.OrderLine(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newOrderLine(cur, nil))
 }
 
 // deleteOrderLine handles DELETE /order-lines/{id}. Rows that depend on
@@ -2070,6 +2182,9 @@ func (h *handler) deleteOrderLine(w http.ResponseWriter, r *http.Request) error 
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchOrderLine(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.OrderLine.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -2093,7 +2208,7 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2157,7 +2272,7 @@ func (h *handler) readOrderLineOrder(w http.ResponseWriter, r *http.Request) err
 	if err := h.loadOrderEdges(ctx, []*Order{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2186,7 +2301,7 @@ func (h *handler) readOrderLineProduct(w http.ResponseWriter, r *http.Request) e
 	if err := h.loadProductEdges(ctx, []*Product{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2276,7 +2391,7 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating product: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/products", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -2462,7 +2577,7 @@ func (h *handler) readProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setProductCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2491,7 +2606,7 @@ func (h *handler) readProductRow(w http.ResponseWriter, r *http.Request, id int,
 	if err := h.runLevel(ctx, &fk, append(h.queueProductEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2508,6 +2623,9 @@ func (h *handler) updateProduct(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Product
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProduct(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.CategoryID.Set && !in.CategoryID.Null {
 			if err := checkCategoryIDs(ctx, tx, "category_id", in.CategoryID.Value); err != nil {
 				return err
@@ -2569,8 +2687,25 @@ func (h *handler) updateProduct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating product: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newProduct(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newProduct(out, nil))
 	return nil
+}
+
+// ifMatchProduct checks the If-Match of r, if it has one, against the
+// product id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchProduct(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Product.Query().Where(product.ID(id), predicate.Product(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newProduct(cur, nil))
 }
 
 // deleteProduct handles DELETE /products/{id}. Rows that depend on
@@ -2583,6 +2718,9 @@ func (h *handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProduct(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Product.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -2606,7 +2744,7 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2675,7 +2813,7 @@ func (h *handler) readProductCategory(w http.ResponseWriter, r *http.Request) er
 	if err := h.loadCategoryEdges(ctx, []*Category{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2705,7 +2843,7 @@ func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2735,7 +2873,7 @@ func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2765,7 +2903,7 @@ func (h *handler) listProductReviews(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -2833,7 +2971,7 @@ func (h *handler) linkProductSuppliers(w http.ResponseWriter, r *http.Request, r
 	if err := h.loadProductEdges(ctx, []*Product{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2898,7 +3036,7 @@ func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating review: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/reviews", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -2944,7 +3082,7 @@ func (h *handler) readReviewRow(w http.ResponseWriter, r *http.Request, id int, 
 	if err := h.runLevel(ctx, &fk, append(h.queueReviewEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -2961,6 +3099,9 @@ func (h *handler) updateReview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Review
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchReview(ctx, tx, r, id); err != nil {
+			return err
+		}
 		if in.ProductID != nil {
 			if err := checkProductIDs(ctx, tx, "product_id", *in.ProductID); err != nil {
 				return err
@@ -2996,8 +3137,25 @@ func (h *handler) updateReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating review: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newReview(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newReview(out, nil))
 	return nil
+}
+
+// ifMatchReview checks the If-Match of r, if it has one, against the
+// review id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchReview(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Review.Query().Where(review.ID(id), predicate.Review(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newReview(cur, nil))
 }
 
 // deleteReview handles DELETE /reviews/{id}. Rows that depend on
@@ -3010,6 +3168,9 @@ func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchReview(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Review.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -3033,7 +3194,7 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3097,7 +3258,7 @@ func (h *handler) readReviewProduct(w http.ResponseWriter, r *http.Request) erro
 	if err := h.loadProductEdges(ctx, []*Product{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3126,7 +3287,7 @@ func (h *handler) readReviewCustomer(w http.ResponseWriter, r *http.Request) err
 	if err := h.loadCustomerEdges(ctx, []*Customer{out}, inc); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3161,7 +3322,7 @@ func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("creating supplier: %w", err)
 	}
 	w.Header().Set("Location", itemPath("/suppliers", out.ID))
-	restkit.WriteJSON(w, http.StatusCreated, out)
+	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
 }
 
@@ -3200,7 +3361,7 @@ func (h *handler) readSupplier(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setSupplierCounts(out, e, counts)
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3229,7 +3390,7 @@ func (h *handler) readSupplierRow(w http.ResponseWriter, r *http.Request, id int
 	if err := h.runLevel(ctx, &fk, append(h.queueSupplierEdges(ctx, &fk, nodes, inc, keyedByForeignKey), next...)); err != nil {
 		return err
 	}
-	restkit.WriteJSON(w, http.StatusOK, out)
+	restkit.WriteResource(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -3246,6 +3407,9 @@ func (h *handler) updateSupplier(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *ent.Supplier
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchSupplier(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Links are written before ent would find the row missing: check first.
 		if err := checkSupplierExists(ctx, tx, id); err != nil {
 			return err
@@ -3276,8 +3440,25 @@ func (h *handler) updateSupplier(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("updating supplier: %w", err)
 	}
-	restkit.WriteJSON(w, http.StatusOK, newSupplier(out, nil))
+	restkit.WriteResource(w, r, http.StatusOK, newSupplier(out, nil))
 	return nil
+}
+
+// ifMatchSupplier checks the If-Match of r, if it has one, against the
+// supplier id as it is now, read and locked in tx: a 412 when it changed
+// since the client read it, or does not exist.
+func ifMatchSupplier(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error {
+	if !restkit.HasIfMatch(r) {
+		return nil
+	}
+	cur, err := tx.Supplier.Query().Where(supplier.ID(id), predicate.Supplier(restkit.LockRow)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return restkit.PreconditionFailed()
+	}
+	if err != nil {
+		return err
+	}
+	return restkit.IfMatch(r, newSupplier(cur, nil))
 }
 
 // deleteSupplier handles DELETE /suppliers/{id}. Rows that depend on
@@ -3290,6 +3471,9 @@ func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
 	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchSupplier(r.Context(), tx, r, id); err != nil {
+			return err
+		}
 		return tx.Supplier.DeleteOneID(id).Exec(r.Context())
 	})
 	if ent.IsNotFound(err) {
@@ -3313,7 +3497,7 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
@@ -3383,7 +3567,7 @@ func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	writeList(w, lq, out.count, out)
+	writeList(w, r, lq, out.count, out)
 	return nil
 }
 
