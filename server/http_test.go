@@ -42,7 +42,8 @@ func rawDo(t *testing.T, method, url string, h map[string]string) (*http.Respons
 
 // specPaths returns, for every path of the spec, a URL path with its
 // parameters filled (an {id} with the id of the first row of the path's
-// collection, others with "x") and the methods the spec declares on it.
+// collection, or 1 when it has none; others with "x") and the methods the
+// spec declares on it.
 func specPaths(t *testing.T, base string) map[string][]string {
 	t.Helper()
 	firstID := map[string]string{}
@@ -52,11 +53,14 @@ func specPaths(t *testing.T, base string) map[string][]string {
 		if _, ok := firstID[collection]; !ok {
 			_, body := rawDo(t, "GET", base+"/"+collection+"?itemsPerPage=1", nil)
 			var page struct{ Items []map[string]any }
-			if err := json.Unmarshal(body, &page); err != nil || len(page.Items) == 0 {
-				t.Fatalf("GET /%s: no first row: %v %s", collection, err, body)
+			if err := json.Unmarshal(body, &page); err != nil {
+				t.Fatalf("GET /%s: %v %s", collection, err, body)
 			}
-			b, _ := json.Marshal(page.Items[0]["id"])
-			firstID[collection] = strings.Trim(string(b), `"`)
+			firstID[collection] = "1" // no row: the routes answer 404, HEAD as GET does
+			if len(page.Items) > 0 {
+				b, _ := json.Marshal(page.Items[0]["id"])
+				firstID[collection] = strings.Trim(string(b), `"`)
+			}
 		}
 		filled := path
 		for strings.Contains(filled, "{") {

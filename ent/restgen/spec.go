@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -122,11 +123,19 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	}
 	security(spec)
 	conditional(spec, m)
+	if err := shape(spec, m); err != nil {
+		return err
+	}
 	// Drop entoas's per-operation views, now unreferenced.
 	keep := map[string]bool{"Problem": true, "FieldError": true}
 	for _, e := range m.Entities {
 		keep[e.Name] = true
 		keep[e.Name+"List"] = true
+		keep[e.Name+"Create"] = true // request bodies (shape)
+		keep[e.Name+"Update"] = true
+		if e.Key != nil {
+			keep[e.Name+e.Key.Go+"s"] = true // link bodies (keyRoutes)
+		}
 		for _, c := range e.Children {
 			keep[e.NestedName(c)] = true
 		}
@@ -332,12 +341,9 @@ func security(spec *ogen.Spec) {
 			if op == nil {
 				continue
 			}
-			if op == item.Get {
-				// Open unless BLOG_READ_AUTH=1: no requirement, or a token.
-				op.Security = ogen.SecurityRequirements{{}, bearer}
-			} else {
-				op.Security = ogen.SecurityRequirements{bearer}
-			}
+			// Open unless the server runs with tokens: no requirement, or a
+			// token (generated clients then send one when given one).
+			op.Security = ogen.SecurityRequirements{{}, bearer}
 			addErrors(spec, op, http.StatusUnauthorized, http.StatusServiceUnavailable)
 			// Every error, listed or not, has the one shape: generators make
 			// one error type of it.
@@ -401,6 +407,86 @@ func conditional(spec *ogen.Spec, m *Model) {
 	}
 }
 
+// shape gives the spec what generators and linters expect of it: a
+// server (the one serving the document), named component schemas for the
+// create and update bodies ({E}Create, {E}Update: the Go types' names) with
+// a description on every body, and no $ref with siblings (OpenAPI 3.0
+// ignores them): a described reference becomes an allOf of one.
+func shape(spec *ogen.Spec, m *Model) error {
+	spec.Servers = []ogen.Server{{URL: "/", Description: "The server that serves this document (blog serve listens on localhost:8080 by default)."}}
+	spec.Tags = nil
+	for _, e := range m.Resources() {
+		spec.Tags = append(spec.Tags, ogen.Tag{Name: e.Name, Description: fmt.Sprintf("The %ss and their edges.", e.Label)})
+	}
+	for _, e := range m.Resources() {
+		for _, b := range []struct {
+			op         *ogen.Operation
+			name, desc string
+		}{
+			{spec.Paths[e.Path].Post, e.Name + "Create", fmt.Sprintf("The %s to create.", e.Label)},
+			{spec.Paths[e.Path+"/{id}"].Patch, e.Name + "Update", fmt.Sprintf("The properties of the %s to change; absent ones keep their value, null clears an optional one.", e.Label)},
+		} {
+			if b.op == nil {
+				continue
+			}
+			body, err := jsonBody(b.op)
+			if err != nil {
+				return err
+			}
+			if body.Ref == "" {
+				spec.AddSchema(b.name, body)
+				b.op.RequestBody.Content["application/json"] = ogen.Media{Schema: spec.RefSchema(b.name).Schema}
+			}
+			b.op.RequestBody.SetDescription(b.desc)
+		}
+	}
+	for _, item := range spec.Paths {
+		for _, op := range []*ogen.Operation{item.Put, item.Post, item.Patch} {
+			if op != nil && op.RequestBody != nil && op.RequestBody.Description == "" {
+				op.RequestBody.SetDescription(op.Summary + ".")
+			}
+		}
+	}
+	seen := map[*ogen.Schema]bool{}
+	for _, s := range spec.Components.Schemas {
+		unRefSiblings(s, seen)
+	}
+	for _, item := range spec.Paths {
+		for _, op := range []*ogen.Operation{item.Get, item.Put, item.Post, item.Patch, item.Delete} {
+			if op != nil && op.RequestBody != nil {
+				for _, media := range op.RequestBody.Content {
+					unRefSiblings(media.Schema, seen)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// unRefSiblings rewrites, under s, each property that is a $ref with
+// siblings (a description) as an allOf holding the reference, beside them.
+func unRefSiblings(s *ogen.Schema, seen map[*ogen.Schema]bool) {
+	if s == nil || seen[s] {
+		return
+	}
+	seen[s] = true
+	for i, p := range s.Properties {
+		if p.Schema != nil && p.Schema.Ref != "" && !reflect.DeepEqual(*p.Schema, ogen.Schema{Ref: p.Schema.Ref}) {
+			wrapper := *p.Schema
+			wrapper.Ref, wrapper.AllOf = "", []*ogen.Schema{{Ref: p.Schema.Ref}}
+			s.Properties[i].Schema = &wrapper
+			continue
+		}
+		unRefSiblings(p.Schema, seen)
+	}
+	if s.Items != nil {
+		unRefSiblings(s.Items.Item, seen)
+	}
+	for _, sub := range append(append(s.AllOf, s.OneOf...), s.AnyOf...) {
+		unRefSiblings(sub, seen)
+	}
+}
+
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).
 func childRoutes(spec *ogen.Spec, e *Entity, child *Edge) {
 	p := spec.Paths[e.Path+"/{id}"+child.Path]
@@ -444,7 +530,10 @@ func keyRoutes(spec *ogen.Spec, e *Entity, link *Edge, key *ogen.Schema) {
 				strings.ToUpper(t.Key.Name[:1])+t.Key.Name[1:], t.Label, MaxLinks, t.Label)).
 			ToProperty(plural(t.Key.Name)))
 	keys.AdditionalProperties = &ogen.AdditionalProperties{Bool: ptr(false)}
-	body := ogen.NewRequestBody().SetRequired(true).SetJSONContent(keys)
+	keys.SetDescription(fmt.Sprintf("A body listing %ss by %s.", t.Label, t.Key.Name))
+	name := t.Name + t.Key.Go + "s" // the Go type's name (TagNames)
+	spec.AddSchema(name, keys)
+	body := ogen.NewRequestBody().SetRequired(true).SetJSONContent(spec.RefSchema(name).Schema)
 	ok := ogen.NewResponse().
 		SetDescription(fmt.Sprintf("The %s with its %s (the first %d by id).", e.Label, link.Name, MaxIncluded)).
 		SetJSONContent(spec.RefSchema(e.Name).Schema)
