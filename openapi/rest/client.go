@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/entblog/blog/openapi/restkit"
 )
@@ -20,9 +21,9 @@ type Client struct {
 }
 
 // NewClient returns a Client for the API at baseURL; a nil hc means
-// http.DefaultClient.
-func NewClient(baseURL string, hc *http.Client) *Client {
-	return &Client{rc: restkit.NewClient(baseURL, hc)}
+// http.DefaultClient. restkit.WithToken sends a bearer token.
+func NewClient(baseURL string, hc *http.Client, opts ...restkit.ClientOption) *Client {
+	return &Client{rc: restkit.NewClient(baseURL, hc, opts...)}
 }
 
 func itemPath(collection string, id any) string {
@@ -302,4 +303,1206 @@ func (c *Client) PutUserProfile(ctx context.Context, id int, in UserProfileCreat
 // (DELETE /users/{id}/profile).
 func (c *Client) DeleteUserProfile(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/users", id)+"/profile", nil, nil, nil)
+}
+
+// PostFilter builds, typed by field, the filters of lists of
+// posts (GET /posts and the edges that list them): pass
+// Values() as ListParams.Filter.
+type PostFilter struct{ v url.Values }
+
+// PostWhere returns an empty PostFilter.
+func PostWhere() *PostFilter { return &PostFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *PostFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *PostFilter) IDEq(v int) *PostFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *PostFilter) IDNeq(v int) *PostFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *PostFilter) IDIn(v ...int) *PostFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *PostFilter) IDGt(v int) *PostFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *PostFilter) IDGte(v int) *PostFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *PostFilter) IDLt(v int) *PostFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *PostFilter) IDLte(v int) *PostFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtEq filters by created_at.eq.
+func (f *PostFilter) CreatedAtEq(v time.Time) *PostFilter {
+	f.v.Set("created_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtNeq filters by created_at.neq.
+func (f *PostFilter) CreatedAtNeq(v time.Time) *PostFilter {
+	f.v.Set("created_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtIn filters by created_at.in.
+func (f *PostFilter) CreatedAtIn(v ...time.Time) *PostFilter {
+	f.v.Set("created_at.in", restkit.FilterList(v))
+	return f
+}
+
+// CreatedAtGt filters by created_at.gt.
+func (f *PostFilter) CreatedAtGt(v time.Time) *PostFilter {
+	f.v.Set("created_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtGte filters by created_at.gte.
+func (f *PostFilter) CreatedAtGte(v time.Time) *PostFilter {
+	f.v.Set("created_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLt filters by created_at.lt.
+func (f *PostFilter) CreatedAtLt(v time.Time) *PostFilter {
+	f.v.Set("created_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLte filters by created_at.lte.
+func (f *PostFilter) CreatedAtLte(v time.Time) *PostFilter {
+	f.v.Set("created_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtBefore filters by created_at.before.
+func (f *PostFilter) CreatedAtBefore(v time.Time) *PostFilter {
+	f.v.Set("created_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtAfter filters by created_at.after.
+func (f *PostFilter) CreatedAtAfter(v time.Time) *PostFilter {
+	f.v.Set("created_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtEq filters by updated_at.eq.
+func (f *PostFilter) UpdatedAtEq(v time.Time) *PostFilter {
+	f.v.Set("updated_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtNeq filters by updated_at.neq.
+func (f *PostFilter) UpdatedAtNeq(v time.Time) *PostFilter {
+	f.v.Set("updated_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtIn filters by updated_at.in.
+func (f *PostFilter) UpdatedAtIn(v ...time.Time) *PostFilter {
+	f.v.Set("updated_at.in", restkit.FilterList(v))
+	return f
+}
+
+// UpdatedAtGt filters by updated_at.gt.
+func (f *PostFilter) UpdatedAtGt(v time.Time) *PostFilter {
+	f.v.Set("updated_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtGte filters by updated_at.gte.
+func (f *PostFilter) UpdatedAtGte(v time.Time) *PostFilter {
+	f.v.Set("updated_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLt filters by updated_at.lt.
+func (f *PostFilter) UpdatedAtLt(v time.Time) *PostFilter {
+	f.v.Set("updated_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLte filters by updated_at.lte.
+func (f *PostFilter) UpdatedAtLte(v time.Time) *PostFilter {
+	f.v.Set("updated_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtBefore filters by updated_at.before.
+func (f *PostFilter) UpdatedAtBefore(v time.Time) *PostFilter {
+	f.v.Set("updated_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtAfter filters by updated_at.after.
+func (f *PostFilter) UpdatedAtAfter(v time.Time) *PostFilter {
+	f.v.Set("updated_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// TitleEq filters by title.eq.
+func (f *PostFilter) TitleEq(v string) *PostFilter {
+	f.v.Set("title.eq", restkit.FilterValue(v))
+	return f
+}
+
+// TitleNeq filters by title.neq.
+func (f *PostFilter) TitleNeq(v string) *PostFilter {
+	f.v.Set("title.neq", restkit.FilterValue(v))
+	return f
+}
+
+// TitleIn filters by title.in.
+func (f *PostFilter) TitleIn(v ...string) *PostFilter {
+	f.v.Set("title.in", restkit.FilterList(v))
+	return f
+}
+
+// TitleGt filters by title.gt.
+func (f *PostFilter) TitleGt(v string) *PostFilter {
+	f.v.Set("title.gt", restkit.FilterValue(v))
+	return f
+}
+
+// TitleGte filters by title.gte.
+func (f *PostFilter) TitleGte(v string) *PostFilter {
+	f.v.Set("title.gte", restkit.FilterValue(v))
+	return f
+}
+
+// TitleLt filters by title.lt.
+func (f *PostFilter) TitleLt(v string) *PostFilter {
+	f.v.Set("title.lt", restkit.FilterValue(v))
+	return f
+}
+
+// TitleLte filters by title.lte.
+func (f *PostFilter) TitleLte(v string) *PostFilter {
+	f.v.Set("title.lte", restkit.FilterValue(v))
+	return f
+}
+
+// TitleContains filters by title.contains.
+func (f *PostFilter) TitleContains(v string) *PostFilter {
+	f.v.Set("title.contains", restkit.FilterValue(v))
+	return f
+}
+
+// TitlePrefix filters by title.prefix.
+func (f *PostFilter) TitlePrefix(v string) *PostFilter {
+	f.v.Set("title.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// ContentEq filters by content.eq.
+func (f *PostFilter) ContentEq(v string) *PostFilter {
+	f.v.Set("content.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ContentNeq filters by content.neq.
+func (f *PostFilter) ContentNeq(v string) *PostFilter {
+	f.v.Set("content.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ContentIn filters by content.in.
+func (f *PostFilter) ContentIn(v ...string) *PostFilter {
+	f.v.Set("content.in", restkit.FilterList(v))
+	return f
+}
+
+// ContentGt filters by content.gt.
+func (f *PostFilter) ContentGt(v string) *PostFilter {
+	f.v.Set("content.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ContentGte filters by content.gte.
+func (f *PostFilter) ContentGte(v string) *PostFilter {
+	f.v.Set("content.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ContentLt filters by content.lt.
+func (f *PostFilter) ContentLt(v string) *PostFilter {
+	f.v.Set("content.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ContentLte filters by content.lte.
+func (f *PostFilter) ContentLte(v string) *PostFilter {
+	f.v.Set("content.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ContentContains filters by content.contains.
+func (f *PostFilter) ContentContains(v string) *PostFilter {
+	f.v.Set("content.contains", restkit.FilterValue(v))
+	return f
+}
+
+// ContentPrefix filters by content.prefix.
+func (f *PostFilter) ContentPrefix(v string) *PostFilter {
+	f.v.Set("content.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDEq filters by author_id.eq.
+func (f *PostFilter) AuthorIDEq(v int) *PostFilter {
+	f.v.Set("author_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDNeq filters by author_id.neq.
+func (f *PostFilter) AuthorIDNeq(v int) *PostFilter {
+	f.v.Set("author_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDIn filters by author_id.in.
+func (f *PostFilter) AuthorIDIn(v ...int) *PostFilter {
+	f.v.Set("author_id.in", restkit.FilterList(v))
+	return f
+}
+
+// AuthorIDGt filters by author_id.gt.
+func (f *PostFilter) AuthorIDGt(v int) *PostFilter {
+	f.v.Set("author_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDGte filters by author_id.gte.
+func (f *PostFilter) AuthorIDGte(v int) *PostFilter {
+	f.v.Set("author_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDLt filters by author_id.lt.
+func (f *PostFilter) AuthorIDLt(v int) *PostFilter {
+	f.v.Set("author_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDLte filters by author_id.lte.
+func (f *PostFilter) AuthorIDLte(v int) *PostFilter {
+	f.v.Set("author_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// TagsCountEq filters by tags_count.eq.
+func (f *PostFilter) TagsCountEq(v int) *PostFilter {
+	f.v.Set("tags_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// TagsCountNeq filters by tags_count.neq.
+func (f *PostFilter) TagsCountNeq(v int) *PostFilter {
+	f.v.Set("tags_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// TagsCountGt filters by tags_count.gt.
+func (f *PostFilter) TagsCountGt(v int) *PostFilter {
+	f.v.Set("tags_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// TagsCountGte filters by tags_count.gte.
+func (f *PostFilter) TagsCountGte(v int) *PostFilter {
+	f.v.Set("tags_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// TagsCountLt filters by tags_count.lt.
+func (f *PostFilter) TagsCountLt(v int) *PostFilter {
+	f.v.Set("tags_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// TagsCountLte filters by tags_count.lte.
+func (f *PostFilter) TagsCountLte(v int) *PostFilter {
+	f.v.Set("tags_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasAuthor filters by has_author.
+func (f *PostFilter) HasAuthor(v bool) *PostFilter {
+	f.v.Set("has_author", restkit.FilterValue(v))
+	return f
+}
+
+// HasTags filters by has_tags.
+func (f *PostFilter) HasTags(v bool) *PostFilter {
+	f.v.Set("has_tags", restkit.FilterValue(v))
+	return f
+}
+
+// ProfileFilter builds, typed by field, the filters of lists of
+// profiles (GET /profiles and the edges that list them): pass
+// Values() as ListParams.Filter.
+type ProfileFilter struct{ v url.Values }
+
+// ProfileWhere returns an empty ProfileFilter.
+func ProfileWhere() *ProfileFilter { return &ProfileFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *ProfileFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *ProfileFilter) IDEq(v int) *ProfileFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *ProfileFilter) IDNeq(v int) *ProfileFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *ProfileFilter) IDIn(v ...int) *ProfileFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *ProfileFilter) IDGt(v int) *ProfileFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *ProfileFilter) IDGte(v int) *ProfileFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *ProfileFilter) IDLt(v int) *ProfileFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *ProfileFilter) IDLte(v int) *ProfileFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtEq filters by created_at.eq.
+func (f *ProfileFilter) CreatedAtEq(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtNeq filters by created_at.neq.
+func (f *ProfileFilter) CreatedAtNeq(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtIn filters by created_at.in.
+func (f *ProfileFilter) CreatedAtIn(v ...time.Time) *ProfileFilter {
+	f.v.Set("created_at.in", restkit.FilterList(v))
+	return f
+}
+
+// CreatedAtGt filters by created_at.gt.
+func (f *ProfileFilter) CreatedAtGt(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtGte filters by created_at.gte.
+func (f *ProfileFilter) CreatedAtGte(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLt filters by created_at.lt.
+func (f *ProfileFilter) CreatedAtLt(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLte filters by created_at.lte.
+func (f *ProfileFilter) CreatedAtLte(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtBefore filters by created_at.before.
+func (f *ProfileFilter) CreatedAtBefore(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtAfter filters by created_at.after.
+func (f *ProfileFilter) CreatedAtAfter(v time.Time) *ProfileFilter {
+	f.v.Set("created_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtEq filters by updated_at.eq.
+func (f *ProfileFilter) UpdatedAtEq(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtNeq filters by updated_at.neq.
+func (f *ProfileFilter) UpdatedAtNeq(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtIn filters by updated_at.in.
+func (f *ProfileFilter) UpdatedAtIn(v ...time.Time) *ProfileFilter {
+	f.v.Set("updated_at.in", restkit.FilterList(v))
+	return f
+}
+
+// UpdatedAtGt filters by updated_at.gt.
+func (f *ProfileFilter) UpdatedAtGt(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtGte filters by updated_at.gte.
+func (f *ProfileFilter) UpdatedAtGte(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLt filters by updated_at.lt.
+func (f *ProfileFilter) UpdatedAtLt(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLte filters by updated_at.lte.
+func (f *ProfileFilter) UpdatedAtLte(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtBefore filters by updated_at.before.
+func (f *ProfileFilter) UpdatedAtBefore(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtAfter filters by updated_at.after.
+func (f *ProfileFilter) UpdatedAtAfter(v time.Time) *ProfileFilter {
+	f.v.Set("updated_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// BioEq filters by bio.eq.
+func (f *ProfileFilter) BioEq(v string) *ProfileFilter {
+	f.v.Set("bio.eq", restkit.FilterValue(v))
+	return f
+}
+
+// BioNeq filters by bio.neq.
+func (f *ProfileFilter) BioNeq(v string) *ProfileFilter {
+	f.v.Set("bio.neq", restkit.FilterValue(v))
+	return f
+}
+
+// BioIn filters by bio.in.
+func (f *ProfileFilter) BioIn(v ...string) *ProfileFilter {
+	f.v.Set("bio.in", restkit.FilterList(v))
+	return f
+}
+
+// BioGt filters by bio.gt.
+func (f *ProfileFilter) BioGt(v string) *ProfileFilter {
+	f.v.Set("bio.gt", restkit.FilterValue(v))
+	return f
+}
+
+// BioGte filters by bio.gte.
+func (f *ProfileFilter) BioGte(v string) *ProfileFilter {
+	f.v.Set("bio.gte", restkit.FilterValue(v))
+	return f
+}
+
+// BioLt filters by bio.lt.
+func (f *ProfileFilter) BioLt(v string) *ProfileFilter {
+	f.v.Set("bio.lt", restkit.FilterValue(v))
+	return f
+}
+
+// BioLte filters by bio.lte.
+func (f *ProfileFilter) BioLte(v string) *ProfileFilter {
+	f.v.Set("bio.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BioContains filters by bio.contains.
+func (f *ProfileFilter) BioContains(v string) *ProfileFilter {
+	f.v.Set("bio.contains", restkit.FilterValue(v))
+	return f
+}
+
+// BioPrefix filters by bio.prefix.
+func (f *ProfileFilter) BioPrefix(v string) *ProfileFilter {
+	f.v.Set("bio.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// UserIDEq filters by user_id.eq.
+func (f *ProfileFilter) UserIDEq(v int) *ProfileFilter {
+	f.v.Set("user_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UserIDNeq filters by user_id.neq.
+func (f *ProfileFilter) UserIDNeq(v int) *ProfileFilter {
+	f.v.Set("user_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UserIDIn filters by user_id.in.
+func (f *ProfileFilter) UserIDIn(v ...int) *ProfileFilter {
+	f.v.Set("user_id.in", restkit.FilterList(v))
+	return f
+}
+
+// UserIDGt filters by user_id.gt.
+func (f *ProfileFilter) UserIDGt(v int) *ProfileFilter {
+	f.v.Set("user_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UserIDGte filters by user_id.gte.
+func (f *ProfileFilter) UserIDGte(v int) *ProfileFilter {
+	f.v.Set("user_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// UserIDLt filters by user_id.lt.
+func (f *ProfileFilter) UserIDLt(v int) *ProfileFilter {
+	f.v.Set("user_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// UserIDLte filters by user_id.lte.
+func (f *ProfileFilter) UserIDLte(v int) *ProfileFilter {
+	f.v.Set("user_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasUser filters by has_user.
+func (f *ProfileFilter) HasUser(v bool) *ProfileFilter {
+	f.v.Set("has_user", restkit.FilterValue(v))
+	return f
+}
+
+// TagFilter builds, typed by field, the filters of lists of
+// tags (GET /tags and the edges that list them): pass
+// Values() as ListParams.Filter.
+type TagFilter struct{ v url.Values }
+
+// TagWhere returns an empty TagFilter.
+func TagWhere() *TagFilter { return &TagFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *TagFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *TagFilter) IDEq(v int) *TagFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *TagFilter) IDNeq(v int) *TagFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *TagFilter) IDIn(v ...int) *TagFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *TagFilter) IDGt(v int) *TagFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *TagFilter) IDGte(v int) *TagFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *TagFilter) IDLt(v int) *TagFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *TagFilter) IDLte(v int) *TagFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtEq filters by created_at.eq.
+func (f *TagFilter) CreatedAtEq(v time.Time) *TagFilter {
+	f.v.Set("created_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtNeq filters by created_at.neq.
+func (f *TagFilter) CreatedAtNeq(v time.Time) *TagFilter {
+	f.v.Set("created_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtIn filters by created_at.in.
+func (f *TagFilter) CreatedAtIn(v ...time.Time) *TagFilter {
+	f.v.Set("created_at.in", restkit.FilterList(v))
+	return f
+}
+
+// CreatedAtGt filters by created_at.gt.
+func (f *TagFilter) CreatedAtGt(v time.Time) *TagFilter {
+	f.v.Set("created_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtGte filters by created_at.gte.
+func (f *TagFilter) CreatedAtGte(v time.Time) *TagFilter {
+	f.v.Set("created_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLt filters by created_at.lt.
+func (f *TagFilter) CreatedAtLt(v time.Time) *TagFilter {
+	f.v.Set("created_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLte filters by created_at.lte.
+func (f *TagFilter) CreatedAtLte(v time.Time) *TagFilter {
+	f.v.Set("created_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtBefore filters by created_at.before.
+func (f *TagFilter) CreatedAtBefore(v time.Time) *TagFilter {
+	f.v.Set("created_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtAfter filters by created_at.after.
+func (f *TagFilter) CreatedAtAfter(v time.Time) *TagFilter {
+	f.v.Set("created_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtEq filters by updated_at.eq.
+func (f *TagFilter) UpdatedAtEq(v time.Time) *TagFilter {
+	f.v.Set("updated_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtNeq filters by updated_at.neq.
+func (f *TagFilter) UpdatedAtNeq(v time.Time) *TagFilter {
+	f.v.Set("updated_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtIn filters by updated_at.in.
+func (f *TagFilter) UpdatedAtIn(v ...time.Time) *TagFilter {
+	f.v.Set("updated_at.in", restkit.FilterList(v))
+	return f
+}
+
+// UpdatedAtGt filters by updated_at.gt.
+func (f *TagFilter) UpdatedAtGt(v time.Time) *TagFilter {
+	f.v.Set("updated_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtGte filters by updated_at.gte.
+func (f *TagFilter) UpdatedAtGte(v time.Time) *TagFilter {
+	f.v.Set("updated_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLt filters by updated_at.lt.
+func (f *TagFilter) UpdatedAtLt(v time.Time) *TagFilter {
+	f.v.Set("updated_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLte filters by updated_at.lte.
+func (f *TagFilter) UpdatedAtLte(v time.Time) *TagFilter {
+	f.v.Set("updated_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtBefore filters by updated_at.before.
+func (f *TagFilter) UpdatedAtBefore(v time.Time) *TagFilter {
+	f.v.Set("updated_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtAfter filters by updated_at.after.
+func (f *TagFilter) UpdatedAtAfter(v time.Time) *TagFilter {
+	f.v.Set("updated_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *TagFilter) NameEq(v string) *TagFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *TagFilter) NameNeq(v string) *TagFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *TagFilter) NameIn(v ...string) *TagFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *TagFilter) NameGt(v string) *TagFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *TagFilter) NameGte(v string) *TagFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *TagFilter) NameLt(v string) *TagFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *TagFilter) NameLte(v string) *TagFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *TagFilter) NameContains(v string) *TagFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *TagFilter) NamePrefix(v string) *TagFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountEq filters by posts_count.eq.
+func (f *TagFilter) PostsCountEq(v int) *TagFilter {
+	f.v.Set("posts_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountNeq filters by posts_count.neq.
+func (f *TagFilter) PostsCountNeq(v int) *TagFilter {
+	f.v.Set("posts_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountGt filters by posts_count.gt.
+func (f *TagFilter) PostsCountGt(v int) *TagFilter {
+	f.v.Set("posts_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountGte filters by posts_count.gte.
+func (f *TagFilter) PostsCountGte(v int) *TagFilter {
+	f.v.Set("posts_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountLt filters by posts_count.lt.
+func (f *TagFilter) PostsCountLt(v int) *TagFilter {
+	f.v.Set("posts_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountLte filters by posts_count.lte.
+func (f *TagFilter) PostsCountLte(v int) *TagFilter {
+	f.v.Set("posts_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasPosts filters by has_posts.
+func (f *TagFilter) HasPosts(v bool) *TagFilter {
+	f.v.Set("has_posts", restkit.FilterValue(v))
+	return f
+}
+
+// UserFilter builds, typed by field, the filters of lists of
+// users (GET /users and the edges that list them): pass
+// Values() as ListParams.Filter.
+type UserFilter struct{ v url.Values }
+
+// UserWhere returns an empty UserFilter.
+func UserWhere() *UserFilter { return &UserFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *UserFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *UserFilter) IDEq(v int) *UserFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *UserFilter) IDNeq(v int) *UserFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *UserFilter) IDIn(v ...int) *UserFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *UserFilter) IDGt(v int) *UserFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *UserFilter) IDGte(v int) *UserFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *UserFilter) IDLt(v int) *UserFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *UserFilter) IDLte(v int) *UserFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtEq filters by created_at.eq.
+func (f *UserFilter) CreatedAtEq(v time.Time) *UserFilter {
+	f.v.Set("created_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtNeq filters by created_at.neq.
+func (f *UserFilter) CreatedAtNeq(v time.Time) *UserFilter {
+	f.v.Set("created_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtIn filters by created_at.in.
+func (f *UserFilter) CreatedAtIn(v ...time.Time) *UserFilter {
+	f.v.Set("created_at.in", restkit.FilterList(v))
+	return f
+}
+
+// CreatedAtGt filters by created_at.gt.
+func (f *UserFilter) CreatedAtGt(v time.Time) *UserFilter {
+	f.v.Set("created_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtGte filters by created_at.gte.
+func (f *UserFilter) CreatedAtGte(v time.Time) *UserFilter {
+	f.v.Set("created_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLt filters by created_at.lt.
+func (f *UserFilter) CreatedAtLt(v time.Time) *UserFilter {
+	f.v.Set("created_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLte filters by created_at.lte.
+func (f *UserFilter) CreatedAtLte(v time.Time) *UserFilter {
+	f.v.Set("created_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtBefore filters by created_at.before.
+func (f *UserFilter) CreatedAtBefore(v time.Time) *UserFilter {
+	f.v.Set("created_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtAfter filters by created_at.after.
+func (f *UserFilter) CreatedAtAfter(v time.Time) *UserFilter {
+	f.v.Set("created_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtEq filters by updated_at.eq.
+func (f *UserFilter) UpdatedAtEq(v time.Time) *UserFilter {
+	f.v.Set("updated_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtNeq filters by updated_at.neq.
+func (f *UserFilter) UpdatedAtNeq(v time.Time) *UserFilter {
+	f.v.Set("updated_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtIn filters by updated_at.in.
+func (f *UserFilter) UpdatedAtIn(v ...time.Time) *UserFilter {
+	f.v.Set("updated_at.in", restkit.FilterList(v))
+	return f
+}
+
+// UpdatedAtGt filters by updated_at.gt.
+func (f *UserFilter) UpdatedAtGt(v time.Time) *UserFilter {
+	f.v.Set("updated_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtGte filters by updated_at.gte.
+func (f *UserFilter) UpdatedAtGte(v time.Time) *UserFilter {
+	f.v.Set("updated_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLt filters by updated_at.lt.
+func (f *UserFilter) UpdatedAtLt(v time.Time) *UserFilter {
+	f.v.Set("updated_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtLte filters by updated_at.lte.
+func (f *UserFilter) UpdatedAtLte(v time.Time) *UserFilter {
+	f.v.Set("updated_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtBefore filters by updated_at.before.
+func (f *UserFilter) UpdatedAtBefore(v time.Time) *UserFilter {
+	f.v.Set("updated_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// UpdatedAtAfter filters by updated_at.after.
+func (f *UserFilter) UpdatedAtAfter(v time.Time) *UserFilter {
+	f.v.Set("updated_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *UserFilter) NameEq(v string) *UserFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *UserFilter) NameNeq(v string) *UserFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *UserFilter) NameIn(v ...string) *UserFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *UserFilter) NameGt(v string) *UserFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *UserFilter) NameGte(v string) *UserFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *UserFilter) NameLt(v string) *UserFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *UserFilter) NameLte(v string) *UserFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *UserFilter) NameContains(v string) *UserFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *UserFilter) NamePrefix(v string) *UserFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// EmailEq filters by email.eq.
+func (f *UserFilter) EmailEq(v string) *UserFilter {
+	f.v.Set("email.eq", restkit.FilterValue(v))
+	return f
+}
+
+// EmailNeq filters by email.neq.
+func (f *UserFilter) EmailNeq(v string) *UserFilter {
+	f.v.Set("email.neq", restkit.FilterValue(v))
+	return f
+}
+
+// EmailIn filters by email.in.
+func (f *UserFilter) EmailIn(v ...string) *UserFilter {
+	f.v.Set("email.in", restkit.FilterList(v))
+	return f
+}
+
+// EmailGt filters by email.gt.
+func (f *UserFilter) EmailGt(v string) *UserFilter {
+	f.v.Set("email.gt", restkit.FilterValue(v))
+	return f
+}
+
+// EmailGte filters by email.gte.
+func (f *UserFilter) EmailGte(v string) *UserFilter {
+	f.v.Set("email.gte", restkit.FilterValue(v))
+	return f
+}
+
+// EmailLt filters by email.lt.
+func (f *UserFilter) EmailLt(v string) *UserFilter {
+	f.v.Set("email.lt", restkit.FilterValue(v))
+	return f
+}
+
+// EmailLte filters by email.lte.
+func (f *UserFilter) EmailLte(v string) *UserFilter {
+	f.v.Set("email.lte", restkit.FilterValue(v))
+	return f
+}
+
+// EmailContains filters by email.contains.
+func (f *UserFilter) EmailContains(v string) *UserFilter {
+	f.v.Set("email.contains", restkit.FilterValue(v))
+	return f
+}
+
+// EmailPrefix filters by email.prefix.
+func (f *UserFilter) EmailPrefix(v string) *UserFilter {
+	f.v.Set("email.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// EmailIsNull filters by email.is_null.
+func (f *UserFilter) EmailIsNull(v bool) *UserFilter {
+	f.v.Set("email.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountEq filters by posts_count.eq.
+func (f *UserFilter) PostsCountEq(v int) *UserFilter {
+	f.v.Set("posts_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountNeq filters by posts_count.neq.
+func (f *UserFilter) PostsCountNeq(v int) *UserFilter {
+	f.v.Set("posts_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountGt filters by posts_count.gt.
+func (f *UserFilter) PostsCountGt(v int) *UserFilter {
+	f.v.Set("posts_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountGte filters by posts_count.gte.
+func (f *UserFilter) PostsCountGte(v int) *UserFilter {
+	f.v.Set("posts_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountLt filters by posts_count.lt.
+func (f *UserFilter) PostsCountLt(v int) *UserFilter {
+	f.v.Set("posts_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// PostsCountLte filters by posts_count.lte.
+func (f *UserFilter) PostsCountLte(v int) *UserFilter {
+	f.v.Set("posts_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasProfile filters by has_profile.
+func (f *UserFilter) HasProfile(v bool) *UserFilter {
+	f.v.Set("has_profile", restkit.FilterValue(v))
+	return f
+}
+
+// HasPosts filters by has_posts.
+func (f *UserFilter) HasPosts(v bool) *UserFilter {
+	f.v.Set("has_posts", restkit.FilterValue(v))
+	return f
 }

@@ -10,22 +10,64 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Client is the transport of the generated typed client: it encodes requests,
 // decodes responses, and returns an *Error for every error response.
 type Client struct {
-	base string
-	hc   *http.Client
+	base  string
+	hc    *http.Client
+	token string
 }
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithToken makes the client send token as a bearer token on every
+// request (a server run with API tokens requires one on writes).
+func WithToken(token string) ClientOption { return func(c *Client) { c.token = token } }
 
 // NewClient returns a Client for the API at baseURL ("http://localhost:8080").
 // A nil hc means http.DefaultClient.
-func NewClient(baseURL string, hc *http.Client) *Client {
+func NewClient(baseURL string, hc *http.Client, opts ...ClientOption) *Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return &Client{base: strings.TrimSuffix(baseURL, "/"), hc: hc}
+	c := &Client{base: strings.TrimSuffix(baseURL, "/"), hc: hc}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Response is what a call's response said besides its body: its status
+// (200 or 201 from PUT of a unique child), and headers such as ETag,
+// Location and Preference-Applied.
+type Response struct {
+	Status int
+	Header http.Header
+}
+
+type responseKey struct{}
+type headerKey struct{}
+
+// Capture returns a context under which a call of the typed client
+// records its response's status and headers in r.
+func Capture(ctx context.Context, r *Response) context.Context {
+	return context.WithValue(ctx, responseKey{}, r)
+}
+
+// WithHeader returns a context under which calls of the typed client send
+// the header key: value as well (If-Match with an ETag read before).
+func WithHeader(ctx context.Context, key, value string) context.Context {
+	h, _ := ctx.Value(headerKey{}).(http.Header)
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Add(key, value)
+	return context.WithValue(ctx, headerKey{}, h)
 }
 
 // ListParams selects a page of a list. Zero values are left out.
@@ -114,6 +156,14 @@ func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Va
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
+	if h, ok := ctx.Value(headerKey{}).(http.Header); ok {
+		for k, vs := range h {
+			req.Header[k] = append(req.Header[k], vs...)
+		}
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("Accept", "application/json, "+ProblemContentType)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -123,6 +173,9 @@ func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Va
 		return err
 	}
 	defer resp.Body.Close()
+	if r, ok := ctx.Value(responseKey{}).(*Response); ok {
+		r.Status, r.Header = resp.StatusCode, resp.Header
+	}
 	if resp.StatusCode >= 400 {
 		e := &Error{}
 		if err := json.NewDecoder(resp.Body).Decode(e); err != nil || e.Status == 0 {
@@ -137,4 +190,22 @@ func (c *Client) DoHeader(ctx context.Context, method, path string, query url.Va
 		return fmt.Errorf("decoding %s %s response: %w", method, path, err)
 	}
 	return nil
+}
+
+// FilterValue formats a filter value as the API reads it: times in RFC
+// 3339 with nanoseconds, other values as fmt prints them.
+func FilterValue(v any) string {
+	if t, ok := v.(time.Time); ok {
+		return t.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}
+
+// FilterList formats the values of an in filter: comma-separated.
+func FilterList[T any](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = FilterValue(v)
+	}
+	return strings.Join(s, ",")
 }

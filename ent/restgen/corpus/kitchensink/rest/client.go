@@ -9,7 +9,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/openapi/restkit"
 	"github.com/google/uuid"
 )
@@ -21,9 +24,9 @@ type Client struct {
 }
 
 // NewClient returns a Client for the API at baseURL; a nil hc means
-// http.DefaultClient.
-func NewClient(baseURL string, hc *http.Client) *Client {
-	return &Client{rc: restkit.NewClient(baseURL, hc)}
+// http.DefaultClient. restkit.WithToken sends a bearer token.
+func NewClient(baseURL string, hc *http.Client, opts ...restkit.ClientOption) *Client {
+	return &Client{rc: restkit.NewClient(baseURL, hc, opts...)}
 }
 
 func itemPath(collection string, id any) string {
@@ -793,4 +796,3313 @@ func (c *Client) ReadWalletAccount(ctx context.Context, id int64, include ...str
 		return nil, err
 	}
 	return out, nil
+}
+
+// AccountFilter builds, typed by field, the filters of lists of
+// accounts (GET /accounts and the edges that list them): pass
+// Values() as ListParams.Filter.
+type AccountFilter struct{ v url.Values }
+
+// AccountWhere returns an empty AccountFilter.
+func AccountWhere() *AccountFilter { return &AccountFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *AccountFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *AccountFilter) IDEq(v uuid.UUID) *AccountFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *AccountFilter) IDNeq(v uuid.UUID) *AccountFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *AccountFilter) IDIn(v ...uuid.UUID) *AccountFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// HandleEq filters by handle.eq.
+func (f *AccountFilter) HandleEq(v string) *AccountFilter {
+	f.v.Set("handle.eq", restkit.FilterValue(v))
+	return f
+}
+
+// HandleNeq filters by handle.neq.
+func (f *AccountFilter) HandleNeq(v string) *AccountFilter {
+	f.v.Set("handle.neq", restkit.FilterValue(v))
+	return f
+}
+
+// HandleIn filters by handle.in.
+func (f *AccountFilter) HandleIn(v ...string) *AccountFilter {
+	f.v.Set("handle.in", restkit.FilterList(v))
+	return f
+}
+
+// HandleGt filters by handle.gt.
+func (f *AccountFilter) HandleGt(v string) *AccountFilter {
+	f.v.Set("handle.gt", restkit.FilterValue(v))
+	return f
+}
+
+// HandleGte filters by handle.gte.
+func (f *AccountFilter) HandleGte(v string) *AccountFilter {
+	f.v.Set("handle.gte", restkit.FilterValue(v))
+	return f
+}
+
+// HandleLt filters by handle.lt.
+func (f *AccountFilter) HandleLt(v string) *AccountFilter {
+	f.v.Set("handle.lt", restkit.FilterValue(v))
+	return f
+}
+
+// HandleLte filters by handle.lte.
+func (f *AccountFilter) HandleLte(v string) *AccountFilter {
+	f.v.Set("handle.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HandleContains filters by handle.contains.
+func (f *AccountFilter) HandleContains(v string) *AccountFilter {
+	f.v.Set("handle.contains", restkit.FilterValue(v))
+	return f
+}
+
+// HandlePrefix filters by handle.prefix.
+func (f *AccountFilter) HandlePrefix(v string) *AccountFilter {
+	f.v.Set("handle.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameEq filters by display_name.eq.
+func (f *AccountFilter) DisplayNameEq(v string) *AccountFilter {
+	f.v.Set("display_name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameNeq filters by display_name.neq.
+func (f *AccountFilter) DisplayNameNeq(v string) *AccountFilter {
+	f.v.Set("display_name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameIn filters by display_name.in.
+func (f *AccountFilter) DisplayNameIn(v ...string) *AccountFilter {
+	f.v.Set("display_name.in", restkit.FilterList(v))
+	return f
+}
+
+// DisplayNameGt filters by display_name.gt.
+func (f *AccountFilter) DisplayNameGt(v string) *AccountFilter {
+	f.v.Set("display_name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameGte filters by display_name.gte.
+func (f *AccountFilter) DisplayNameGte(v string) *AccountFilter {
+	f.v.Set("display_name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameLt filters by display_name.lt.
+func (f *AccountFilter) DisplayNameLt(v string) *AccountFilter {
+	f.v.Set("display_name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameLte filters by display_name.lte.
+func (f *AccountFilter) DisplayNameLte(v string) *AccountFilter {
+	f.v.Set("display_name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameContains filters by display_name.contains.
+func (f *AccountFilter) DisplayNameContains(v string) *AccountFilter {
+	f.v.Set("display_name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNamePrefix filters by display_name.prefix.
+func (f *AccountFilter) DisplayNamePrefix(v string) *AccountFilter {
+	f.v.Set("display_name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// DisplayNameIsNull filters by display_name.is_null.
+func (f *AccountFilter) DisplayNameIsNull(v bool) *AccountFilter {
+	f.v.Set("display_name.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// RoleEq filters by role.eq.
+func (f *AccountFilter) RoleEq(v account.Role) *AccountFilter {
+	f.v.Set("role.eq", restkit.FilterValue(v))
+	return f
+}
+
+// RoleNeq filters by role.neq.
+func (f *AccountFilter) RoleNeq(v account.Role) *AccountFilter {
+	f.v.Set("role.neq", restkit.FilterValue(v))
+	return f
+}
+
+// RoleIn filters by role.in.
+func (f *AccountFilter) RoleIn(v ...account.Role) *AccountFilter {
+	f.v.Set("role.in", restkit.FilterList(v))
+	return f
+}
+
+// RoleGt filters by role.gt.
+func (f *AccountFilter) RoleGt(v account.Role) *AccountFilter {
+	f.v.Set("role.gt", restkit.FilterValue(v))
+	return f
+}
+
+// RoleGte filters by role.gte.
+func (f *AccountFilter) RoleGte(v account.Role) *AccountFilter {
+	f.v.Set("role.gte", restkit.FilterValue(v))
+	return f
+}
+
+// RoleLt filters by role.lt.
+func (f *AccountFilter) RoleLt(v account.Role) *AccountFilter {
+	f.v.Set("role.lt", restkit.FilterValue(v))
+	return f
+}
+
+// RoleLte filters by role.lte.
+func (f *AccountFilter) RoleLte(v account.Role) *AccountFilter {
+	f.v.Set("role.lte", restkit.FilterValue(v))
+	return f
+}
+
+// RoleContains filters by role.contains.
+func (f *AccountFilter) RoleContains(v account.Role) *AccountFilter {
+	f.v.Set("role.contains", restkit.FilterValue(v))
+	return f
+}
+
+// RolePrefix filters by role.prefix.
+func (f *AccountFilter) RolePrefix(v account.Role) *AccountFilter {
+	f.v.Set("role.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtEq filters by created_at.eq.
+func (f *AccountFilter) CreatedAtEq(v time.Time) *AccountFilter {
+	f.v.Set("created_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtNeq filters by created_at.neq.
+func (f *AccountFilter) CreatedAtNeq(v time.Time) *AccountFilter {
+	f.v.Set("created_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtIn filters by created_at.in.
+func (f *AccountFilter) CreatedAtIn(v ...time.Time) *AccountFilter {
+	f.v.Set("created_at.in", restkit.FilterList(v))
+	return f
+}
+
+// CreatedAtGt filters by created_at.gt.
+func (f *AccountFilter) CreatedAtGt(v time.Time) *AccountFilter {
+	f.v.Set("created_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtGte filters by created_at.gte.
+func (f *AccountFilter) CreatedAtGte(v time.Time) *AccountFilter {
+	f.v.Set("created_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLt filters by created_at.lt.
+func (f *AccountFilter) CreatedAtLt(v time.Time) *AccountFilter {
+	f.v.Set("created_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtLte filters by created_at.lte.
+func (f *AccountFilter) CreatedAtLte(v time.Time) *AccountFilter {
+	f.v.Set("created_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtBefore filters by created_at.before.
+func (f *AccountFilter) CreatedAtBefore(v time.Time) *AccountFilter {
+	f.v.Set("created_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// CreatedAtAfter filters by created_at.after.
+func (f *AccountFilter) CreatedAtAfter(v time.Time) *AccountFilter {
+	f.v.Set("created_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// PredecessorIDEq filters by predecessor_id.eq.
+func (f *AccountFilter) PredecessorIDEq(v uuid.UUID) *AccountFilter {
+	f.v.Set("predecessor_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PredecessorIDNeq filters by predecessor_id.neq.
+func (f *AccountFilter) PredecessorIDNeq(v uuid.UUID) *AccountFilter {
+	f.v.Set("predecessor_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PredecessorIDIn filters by predecessor_id.in.
+func (f *AccountFilter) PredecessorIDIn(v ...uuid.UUID) *AccountFilter {
+	f.v.Set("predecessor_id.in", restkit.FilterList(v))
+	return f
+}
+
+// PredecessorIDIsNull filters by predecessor_id.is_null.
+func (f *AccountFilter) PredecessorIDIsNull(v bool) *AccountFilter {
+	f.v.Set("predecessor_id.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDEq filters by country_id.eq.
+func (f *AccountFilter) CountryIDEq(v string) *AccountFilter {
+	f.v.Set("country_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDNeq filters by country_id.neq.
+func (f *AccountFilter) CountryIDNeq(v string) *AccountFilter {
+	f.v.Set("country_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDIn filters by country_id.in.
+func (f *AccountFilter) CountryIDIn(v ...string) *AccountFilter {
+	f.v.Set("country_id.in", restkit.FilterList(v))
+	return f
+}
+
+// CountryIDGt filters by country_id.gt.
+func (f *AccountFilter) CountryIDGt(v string) *AccountFilter {
+	f.v.Set("country_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDGte filters by country_id.gte.
+func (f *AccountFilter) CountryIDGte(v string) *AccountFilter {
+	f.v.Set("country_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDLt filters by country_id.lt.
+func (f *AccountFilter) CountryIDLt(v string) *AccountFilter {
+	f.v.Set("country_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDLte filters by country_id.lte.
+func (f *AccountFilter) CountryIDLte(v string) *AccountFilter {
+	f.v.Set("country_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDContains filters by country_id.contains.
+func (f *AccountFilter) CountryIDContains(v string) *AccountFilter {
+	f.v.Set("country_id.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDPrefix filters by country_id.prefix.
+func (f *AccountFilter) CountryIDPrefix(v string) *AccountFilter {
+	f.v.Set("country_id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDIsNull filters by country_id.is_null.
+func (f *AccountFilter) CountryIDIsNull(v bool) *AccountFilter {
+	f.v.Set("country_id.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountEq filters by notes_count.eq.
+func (f *AccountFilter) NotesCountEq(v int) *AccountFilter {
+	f.v.Set("notes_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountNeq filters by notes_count.neq.
+func (f *AccountFilter) NotesCountNeq(v int) *AccountFilter {
+	f.v.Set("notes_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountGt filters by notes_count.gt.
+func (f *AccountFilter) NotesCountGt(v int) *AccountFilter {
+	f.v.Set("notes_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountGte filters by notes_count.gte.
+func (f *AccountFilter) NotesCountGte(v int) *AccountFilter {
+	f.v.Set("notes_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountLt filters by notes_count.lt.
+func (f *AccountFilter) NotesCountLt(v int) *AccountFilter {
+	f.v.Set("notes_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountLte filters by notes_count.lte.
+func (f *AccountFilter) NotesCountLte(v int) *AccountFilter {
+	f.v.Set("notes_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountEq filters by reviews_count.eq.
+func (f *AccountFilter) ReviewsCountEq(v int) *AccountFilter {
+	f.v.Set("reviews_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountNeq filters by reviews_count.neq.
+func (f *AccountFilter) ReviewsCountNeq(v int) *AccountFilter {
+	f.v.Set("reviews_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountGt filters by reviews_count.gt.
+func (f *AccountFilter) ReviewsCountGt(v int) *AccountFilter {
+	f.v.Set("reviews_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountGte filters by reviews_count.gte.
+func (f *AccountFilter) ReviewsCountGte(v int) *AccountFilter {
+	f.v.Set("reviews_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountLt filters by reviews_count.lt.
+func (f *AccountFilter) ReviewsCountLt(v int) *AccountFilter {
+	f.v.Set("reviews_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountLte filters by reviews_count.lte.
+func (f *AccountFilter) ReviewsCountLte(v int) *AccountFilter {
+	f.v.Set("reviews_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchingCountEq filters by watching_count.eq.
+func (f *AccountFilter) WatchingCountEq(v int) *AccountFilter {
+	f.v.Set("watching_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchingCountNeq filters by watching_count.neq.
+func (f *AccountFilter) WatchingCountNeq(v int) *AccountFilter {
+	f.v.Set("watching_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchingCountGt filters by watching_count.gt.
+func (f *AccountFilter) WatchingCountGt(v int) *AccountFilter {
+	f.v.Set("watching_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchingCountGte filters by watching_count.gte.
+func (f *AccountFilter) WatchingCountGte(v int) *AccountFilter {
+	f.v.Set("watching_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchingCountLt filters by watching_count.lt.
+func (f *AccountFilter) WatchingCountLt(v int) *AccountFilter {
+	f.v.Set("watching_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchingCountLte filters by watching_count.lte.
+func (f *AccountFilter) WatchingCountLte(v int) *AccountFilter {
+	f.v.Set("watching_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// FollowersCountEq filters by followers_count.eq.
+func (f *AccountFilter) FollowersCountEq(v int) *AccountFilter {
+	f.v.Set("followers_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// FollowersCountNeq filters by followers_count.neq.
+func (f *AccountFilter) FollowersCountNeq(v int) *AccountFilter {
+	f.v.Set("followers_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// FollowersCountGt filters by followers_count.gt.
+func (f *AccountFilter) FollowersCountGt(v int) *AccountFilter {
+	f.v.Set("followers_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// FollowersCountGte filters by followers_count.gte.
+func (f *AccountFilter) FollowersCountGte(v int) *AccountFilter {
+	f.v.Set("followers_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// FollowersCountLt filters by followers_count.lt.
+func (f *AccountFilter) FollowersCountLt(v int) *AccountFilter {
+	f.v.Set("followers_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// FollowersCountLte filters by followers_count.lte.
+func (f *AccountFilter) FollowersCountLte(v int) *AccountFilter {
+	f.v.Set("followers_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// FollowingCountEq filters by following_count.eq.
+func (f *AccountFilter) FollowingCountEq(v int) *AccountFilter {
+	f.v.Set("following_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// FollowingCountNeq filters by following_count.neq.
+func (f *AccountFilter) FollowingCountNeq(v int) *AccountFilter {
+	f.v.Set("following_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// FollowingCountGt filters by following_count.gt.
+func (f *AccountFilter) FollowingCountGt(v int) *AccountFilter {
+	f.v.Set("following_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// FollowingCountGte filters by following_count.gte.
+func (f *AccountFilter) FollowingCountGte(v int) *AccountFilter {
+	f.v.Set("following_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// FollowingCountLt filters by following_count.lt.
+func (f *AccountFilter) FollowingCountLt(v int) *AccountFilter {
+	f.v.Set("following_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// FollowingCountLte filters by following_count.lte.
+func (f *AccountFilter) FollowingCountLte(v int) *AccountFilter {
+	f.v.Set("following_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountEq filters by watches_count.eq.
+func (f *AccountFilter) WatchesCountEq(v int) *AccountFilter {
+	f.v.Set("watches_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountNeq filters by watches_count.neq.
+func (f *AccountFilter) WatchesCountNeq(v int) *AccountFilter {
+	f.v.Set("watches_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountGt filters by watches_count.gt.
+func (f *AccountFilter) WatchesCountGt(v int) *AccountFilter {
+	f.v.Set("watches_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountGte filters by watches_count.gte.
+func (f *AccountFilter) WatchesCountGte(v int) *AccountFilter {
+	f.v.Set("watches_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountLt filters by watches_count.lt.
+func (f *AccountFilter) WatchesCountLt(v int) *AccountFilter {
+	f.v.Set("watches_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountLte filters by watches_count.lte.
+func (f *AccountFilter) WatchesCountLte(v int) *AccountFilter {
+	f.v.Set("watches_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasCountry filters by has_country.
+func (f *AccountFilter) HasCountry(v bool) *AccountFilter {
+	f.v.Set("has_country", restkit.FilterValue(v))
+	return f
+}
+
+// HasWallet filters by has_wallet.
+func (f *AccountFilter) HasWallet(v bool) *AccountFilter {
+	f.v.Set("has_wallet", restkit.FilterValue(v))
+	return f
+}
+
+// HasNotes filters by has_notes.
+func (f *AccountFilter) HasNotes(v bool) *AccountFilter {
+	f.v.Set("has_notes", restkit.FilterValue(v))
+	return f
+}
+
+// HasReviews filters by has_reviews.
+func (f *AccountFilter) HasReviews(v bool) *AccountFilter {
+	f.v.Set("has_reviews", restkit.FilterValue(v))
+	return f
+}
+
+// HasWatching filters by has_watching.
+func (f *AccountFilter) HasWatching(v bool) *AccountFilter {
+	f.v.Set("has_watching", restkit.FilterValue(v))
+	return f
+}
+
+// HasFollowers filters by has_followers.
+func (f *AccountFilter) HasFollowers(v bool) *AccountFilter {
+	f.v.Set("has_followers", restkit.FilterValue(v))
+	return f
+}
+
+// HasFollowing filters by has_following.
+func (f *AccountFilter) HasFollowing(v bool) *AccountFilter {
+	f.v.Set("has_following", restkit.FilterValue(v))
+	return f
+}
+
+// HasPredecessor filters by has_predecessor.
+func (f *AccountFilter) HasPredecessor(v bool) *AccountFilter {
+	f.v.Set("has_predecessor", restkit.FilterValue(v))
+	return f
+}
+
+// HasSuccessor filters by has_successor.
+func (f *AccountFilter) HasSuccessor(v bool) *AccountFilter {
+	f.v.Set("has_successor", restkit.FilterValue(v))
+	return f
+}
+
+// HasWatches filters by has_watches.
+func (f *AccountFilter) HasWatches(v bool) *AccountFilter {
+	f.v.Set("has_watches", restkit.FilterValue(v))
+	return f
+}
+
+// CommentFilter builds, typed by field, the filters of lists of
+// comments (GET /comments and the edges that list them): pass
+// Values() as ListParams.Filter.
+type CommentFilter struct{ v url.Values }
+
+// CommentWhere returns an empty CommentFilter.
+func CommentWhere() *CommentFilter { return &CommentFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *CommentFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *CommentFilter) IDEq(v int) *CommentFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *CommentFilter) IDNeq(v int) *CommentFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *CommentFilter) IDIn(v ...int) *CommentFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *CommentFilter) IDGt(v int) *CommentFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *CommentFilter) IDGte(v int) *CommentFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *CommentFilter) IDLt(v int) *CommentFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *CommentFilter) IDLte(v int) *CommentFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyEq filters by body.eq.
+func (f *CommentFilter) BodyEq(v string) *CommentFilter {
+	f.v.Set("body.eq", restkit.FilterValue(v))
+	return f
+}
+
+// BodyNeq filters by body.neq.
+func (f *CommentFilter) BodyNeq(v string) *CommentFilter {
+	f.v.Set("body.neq", restkit.FilterValue(v))
+	return f
+}
+
+// BodyIn filters by body.in.
+func (f *CommentFilter) BodyIn(v ...string) *CommentFilter {
+	f.v.Set("body.in", restkit.FilterList(v))
+	return f
+}
+
+// BodyGt filters by body.gt.
+func (f *CommentFilter) BodyGt(v string) *CommentFilter {
+	f.v.Set("body.gt", restkit.FilterValue(v))
+	return f
+}
+
+// BodyGte filters by body.gte.
+func (f *CommentFilter) BodyGte(v string) *CommentFilter {
+	f.v.Set("body.gte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyLt filters by body.lt.
+func (f *CommentFilter) BodyLt(v string) *CommentFilter {
+	f.v.Set("body.lt", restkit.FilterValue(v))
+	return f
+}
+
+// BodyLte filters by body.lte.
+func (f *CommentFilter) BodyLte(v string) *CommentFilter {
+	f.v.Set("body.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyContains filters by body.contains.
+func (f *CommentFilter) BodyContains(v string) *CommentFilter {
+	f.v.Set("body.contains", restkit.FilterValue(v))
+	return f
+}
+
+// BodyPrefix filters by body.prefix.
+func (f *CommentFilter) BodyPrefix(v string) *CommentFilter {
+	f.v.Set("body.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDEq filters by note_id.eq.
+func (f *CommentFilter) NoteIDEq(v string) *CommentFilter {
+	f.v.Set("note_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDNeq filters by note_id.neq.
+func (f *CommentFilter) NoteIDNeq(v string) *CommentFilter {
+	f.v.Set("note_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDIn filters by note_id.in.
+func (f *CommentFilter) NoteIDIn(v ...string) *CommentFilter {
+	f.v.Set("note_id.in", restkit.FilterList(v))
+	return f
+}
+
+// NoteIDGt filters by note_id.gt.
+func (f *CommentFilter) NoteIDGt(v string) *CommentFilter {
+	f.v.Set("note_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDGte filters by note_id.gte.
+func (f *CommentFilter) NoteIDGte(v string) *CommentFilter {
+	f.v.Set("note_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDLt filters by note_id.lt.
+func (f *CommentFilter) NoteIDLt(v string) *CommentFilter {
+	f.v.Set("note_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDLte filters by note_id.lte.
+func (f *CommentFilter) NoteIDLte(v string) *CommentFilter {
+	f.v.Set("note_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDContains filters by note_id.contains.
+func (f *CommentFilter) NoteIDContains(v string) *CommentFilter {
+	f.v.Set("note_id.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDPrefix filters by note_id.prefix.
+func (f *CommentFilter) NoteIDPrefix(v string) *CommentFilter {
+	f.v.Set("note_id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// HasNote filters by has_note.
+func (f *CommentFilter) HasNote(v bool) *CommentFilter {
+	f.v.Set("has_note", restkit.FilterValue(v))
+	return f
+}
+
+// CountryFilter builds, typed by field, the filters of lists of
+// countrys (GET /countries and the edges that list them): pass
+// Values() as ListParams.Filter.
+type CountryFilter struct{ v url.Values }
+
+// CountryWhere returns an empty CountryFilter.
+func CountryWhere() *CountryFilter { return &CountryFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *CountryFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *CountryFilter) IDEq(v string) *CountryFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *CountryFilter) IDNeq(v string) *CountryFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *CountryFilter) IDIn(v ...string) *CountryFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *CountryFilter) IDGt(v string) *CountryFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *CountryFilter) IDGte(v string) *CountryFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *CountryFilter) IDLt(v string) *CountryFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *CountryFilter) IDLte(v string) *CountryFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// IDContains filters by id.contains.
+func (f *CountryFilter) IDContains(v string) *CountryFilter {
+	f.v.Set("id.contains", restkit.FilterValue(v))
+	return f
+}
+
+// IDPrefix filters by id.prefix.
+func (f *CountryFilter) IDPrefix(v string) *CountryFilter {
+	f.v.Set("id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *CountryFilter) NameEq(v string) *CountryFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *CountryFilter) NameNeq(v string) *CountryFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *CountryFilter) NameIn(v ...string) *CountryFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *CountryFilter) NameGt(v string) *CountryFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *CountryFilter) NameGte(v string) *CountryFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *CountryFilter) NameLt(v string) *CountryFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *CountryFilter) NameLte(v string) *CountryFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *CountryFilter) NameContains(v string) *CountryFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *CountryFilter) NamePrefix(v string) *CountryFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// RegionsCountEq filters by regions_count.eq.
+func (f *CountryFilter) RegionsCountEq(v int) *CountryFilter {
+	f.v.Set("regions_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// RegionsCountNeq filters by regions_count.neq.
+func (f *CountryFilter) RegionsCountNeq(v int) *CountryFilter {
+	f.v.Set("regions_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// RegionsCountGt filters by regions_count.gt.
+func (f *CountryFilter) RegionsCountGt(v int) *CountryFilter {
+	f.v.Set("regions_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// RegionsCountGte filters by regions_count.gte.
+func (f *CountryFilter) RegionsCountGte(v int) *CountryFilter {
+	f.v.Set("regions_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// RegionsCountLt filters by regions_count.lt.
+func (f *CountryFilter) RegionsCountLt(v int) *CountryFilter {
+	f.v.Set("regions_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// RegionsCountLte filters by regions_count.lte.
+func (f *CountryFilter) RegionsCountLte(v int) *CountryFilter {
+	f.v.Set("regions_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// AccountsCountEq filters by accounts_count.eq.
+func (f *CountryFilter) AccountsCountEq(v int) *CountryFilter {
+	f.v.Set("accounts_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AccountsCountNeq filters by accounts_count.neq.
+func (f *CountryFilter) AccountsCountNeq(v int) *CountryFilter {
+	f.v.Set("accounts_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AccountsCountGt filters by accounts_count.gt.
+func (f *CountryFilter) AccountsCountGt(v int) *CountryFilter {
+	f.v.Set("accounts_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// AccountsCountGte filters by accounts_count.gte.
+func (f *CountryFilter) AccountsCountGte(v int) *CountryFilter {
+	f.v.Set("accounts_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// AccountsCountLt filters by accounts_count.lt.
+func (f *CountryFilter) AccountsCountLt(v int) *CountryFilter {
+	f.v.Set("accounts_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// AccountsCountLte filters by accounts_count.lte.
+func (f *CountryFilter) AccountsCountLte(v int) *CountryFilter {
+	f.v.Set("accounts_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasRegions filters by has_regions.
+func (f *CountryFilter) HasRegions(v bool) *CountryFilter {
+	f.v.Set("has_regions", restkit.FilterValue(v))
+	return f
+}
+
+// HasAccounts filters by has_accounts.
+func (f *CountryFilter) HasAccounts(v bool) *CountryFilter {
+	f.v.Set("has_accounts", restkit.FilterValue(v))
+	return f
+}
+
+// LabelFilter builds, typed by field, the filters of lists of
+// labels (GET /labels and the edges that list them): pass
+// Values() as ListParams.Filter.
+type LabelFilter struct{ v url.Values }
+
+// LabelWhere returns an empty LabelFilter.
+func LabelWhere() *LabelFilter { return &LabelFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *LabelFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *LabelFilter) IDEq(v int) *LabelFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *LabelFilter) IDNeq(v int) *LabelFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *LabelFilter) IDIn(v ...int) *LabelFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *LabelFilter) IDGt(v int) *LabelFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *LabelFilter) IDGte(v int) *LabelFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *LabelFilter) IDLt(v int) *LabelFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *LabelFilter) IDLte(v int) *LabelFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *LabelFilter) NameEq(v string) *LabelFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *LabelFilter) NameNeq(v string) *LabelFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *LabelFilter) NameIn(v ...string) *LabelFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *LabelFilter) NameGt(v string) *LabelFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *LabelFilter) NameGte(v string) *LabelFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *LabelFilter) NameLt(v string) *LabelFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *LabelFilter) NameLte(v string) *LabelFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *LabelFilter) NameContains(v string) *LabelFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *LabelFilter) NamePrefix(v string) *LabelFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// ColorEq filters by color.eq.
+func (f *LabelFilter) ColorEq(v string) *LabelFilter {
+	f.v.Set("color.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ColorNeq filters by color.neq.
+func (f *LabelFilter) ColorNeq(v string) *LabelFilter {
+	f.v.Set("color.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ColorIn filters by color.in.
+func (f *LabelFilter) ColorIn(v ...string) *LabelFilter {
+	f.v.Set("color.in", restkit.FilterList(v))
+	return f
+}
+
+// ColorGt filters by color.gt.
+func (f *LabelFilter) ColorGt(v string) *LabelFilter {
+	f.v.Set("color.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ColorGte filters by color.gte.
+func (f *LabelFilter) ColorGte(v string) *LabelFilter {
+	f.v.Set("color.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ColorLt filters by color.lt.
+func (f *LabelFilter) ColorLt(v string) *LabelFilter {
+	f.v.Set("color.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ColorLte filters by color.lte.
+func (f *LabelFilter) ColorLte(v string) *LabelFilter {
+	f.v.Set("color.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ColorContains filters by color.contains.
+func (f *LabelFilter) ColorContains(v string) *LabelFilter {
+	f.v.Set("color.contains", restkit.FilterValue(v))
+	return f
+}
+
+// ColorPrefix filters by color.prefix.
+func (f *LabelFilter) ColorPrefix(v string) *LabelFilter {
+	f.v.Set("color.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDEq filters by parent_id.eq.
+func (f *LabelFilter) ParentIDEq(v int) *LabelFilter {
+	f.v.Set("parent_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDNeq filters by parent_id.neq.
+func (f *LabelFilter) ParentIDNeq(v int) *LabelFilter {
+	f.v.Set("parent_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDIn filters by parent_id.in.
+func (f *LabelFilter) ParentIDIn(v ...int) *LabelFilter {
+	f.v.Set("parent_id.in", restkit.FilterList(v))
+	return f
+}
+
+// ParentIDGt filters by parent_id.gt.
+func (f *LabelFilter) ParentIDGt(v int) *LabelFilter {
+	f.v.Set("parent_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDGte filters by parent_id.gte.
+func (f *LabelFilter) ParentIDGte(v int) *LabelFilter {
+	f.v.Set("parent_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDLt filters by parent_id.lt.
+func (f *LabelFilter) ParentIDLt(v int) *LabelFilter {
+	f.v.Set("parent_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDLte filters by parent_id.lte.
+func (f *LabelFilter) ParentIDLte(v int) *LabelFilter {
+	f.v.Set("parent_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDIsNull filters by parent_id.is_null.
+func (f *LabelFilter) ParentIDIsNull(v bool) *LabelFilter {
+	f.v.Set("parent_id.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountEq filters by notes_count.eq.
+func (f *LabelFilter) NotesCountEq(v int) *LabelFilter {
+	f.v.Set("notes_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountNeq filters by notes_count.neq.
+func (f *LabelFilter) NotesCountNeq(v int) *LabelFilter {
+	f.v.Set("notes_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountGt filters by notes_count.gt.
+func (f *LabelFilter) NotesCountGt(v int) *LabelFilter {
+	f.v.Set("notes_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountGte filters by notes_count.gte.
+func (f *LabelFilter) NotesCountGte(v int) *LabelFilter {
+	f.v.Set("notes_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountLt filters by notes_count.lt.
+func (f *LabelFilter) NotesCountLt(v int) *LabelFilter {
+	f.v.Set("notes_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NotesCountLte filters by notes_count.lte.
+func (f *LabelFilter) NotesCountLte(v int) *LabelFilter {
+	f.v.Set("notes_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountEq filters by children_count.eq.
+func (f *LabelFilter) ChildrenCountEq(v int) *LabelFilter {
+	f.v.Set("children_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountNeq filters by children_count.neq.
+func (f *LabelFilter) ChildrenCountNeq(v int) *LabelFilter {
+	f.v.Set("children_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountGt filters by children_count.gt.
+func (f *LabelFilter) ChildrenCountGt(v int) *LabelFilter {
+	f.v.Set("children_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountGte filters by children_count.gte.
+func (f *LabelFilter) ChildrenCountGte(v int) *LabelFilter {
+	f.v.Set("children_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountLt filters by children_count.lt.
+func (f *LabelFilter) ChildrenCountLt(v int) *LabelFilter {
+	f.v.Set("children_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountLte filters by children_count.lte.
+func (f *LabelFilter) ChildrenCountLte(v int) *LabelFilter {
+	f.v.Set("children_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountEq filters by note_labels_count.eq.
+func (f *LabelFilter) NoteLabelsCountEq(v int) *LabelFilter {
+	f.v.Set("note_labels_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountNeq filters by note_labels_count.neq.
+func (f *LabelFilter) NoteLabelsCountNeq(v int) *LabelFilter {
+	f.v.Set("note_labels_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountGt filters by note_labels_count.gt.
+func (f *LabelFilter) NoteLabelsCountGt(v int) *LabelFilter {
+	f.v.Set("note_labels_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountGte filters by note_labels_count.gte.
+func (f *LabelFilter) NoteLabelsCountGte(v int) *LabelFilter {
+	f.v.Set("note_labels_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountLt filters by note_labels_count.lt.
+func (f *LabelFilter) NoteLabelsCountLt(v int) *LabelFilter {
+	f.v.Set("note_labels_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountLte filters by note_labels_count.lte.
+func (f *LabelFilter) NoteLabelsCountLte(v int) *LabelFilter {
+	f.v.Set("note_labels_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasNotes filters by has_notes.
+func (f *LabelFilter) HasNotes(v bool) *LabelFilter {
+	f.v.Set("has_notes", restkit.FilterValue(v))
+	return f
+}
+
+// HasParent filters by has_parent.
+func (f *LabelFilter) HasParent(v bool) *LabelFilter {
+	f.v.Set("has_parent", restkit.FilterValue(v))
+	return f
+}
+
+// HasChildren filters by has_children.
+func (f *LabelFilter) HasChildren(v bool) *LabelFilter {
+	f.v.Set("has_children", restkit.FilterValue(v))
+	return f
+}
+
+// HasNoteLabels filters by has_note_labels.
+func (f *LabelFilter) HasNoteLabels(v bool) *LabelFilter {
+	f.v.Set("has_note_labels", restkit.FilterValue(v))
+	return f
+}
+
+// NoteFilter builds, typed by field, the filters of lists of
+// notes (GET /notes and the edges that list them): pass
+// Values() as ListParams.Filter.
+type NoteFilter struct{ v url.Values }
+
+// NoteWhere returns an empty NoteFilter.
+func NoteWhere() *NoteFilter { return &NoteFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *NoteFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *NoteFilter) IDEq(v string) *NoteFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *NoteFilter) IDNeq(v string) *NoteFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *NoteFilter) IDIn(v ...string) *NoteFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *NoteFilter) IDGt(v string) *NoteFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *NoteFilter) IDGte(v string) *NoteFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *NoteFilter) IDLt(v string) *NoteFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *NoteFilter) IDLte(v string) *NoteFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// IDContains filters by id.contains.
+func (f *NoteFilter) IDContains(v string) *NoteFilter {
+	f.v.Set("id.contains", restkit.FilterValue(v))
+	return f
+}
+
+// IDPrefix filters by id.prefix.
+func (f *NoteFilter) IDPrefix(v string) *NoteFilter {
+	f.v.Set("id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// TitleEq filters by title.eq.
+func (f *NoteFilter) TitleEq(v string) *NoteFilter {
+	f.v.Set("title.eq", restkit.FilterValue(v))
+	return f
+}
+
+// TitleNeq filters by title.neq.
+func (f *NoteFilter) TitleNeq(v string) *NoteFilter {
+	f.v.Set("title.neq", restkit.FilterValue(v))
+	return f
+}
+
+// TitleIn filters by title.in.
+func (f *NoteFilter) TitleIn(v ...string) *NoteFilter {
+	f.v.Set("title.in", restkit.FilterList(v))
+	return f
+}
+
+// TitleGt filters by title.gt.
+func (f *NoteFilter) TitleGt(v string) *NoteFilter {
+	f.v.Set("title.gt", restkit.FilterValue(v))
+	return f
+}
+
+// TitleGte filters by title.gte.
+func (f *NoteFilter) TitleGte(v string) *NoteFilter {
+	f.v.Set("title.gte", restkit.FilterValue(v))
+	return f
+}
+
+// TitleLt filters by title.lt.
+func (f *NoteFilter) TitleLt(v string) *NoteFilter {
+	f.v.Set("title.lt", restkit.FilterValue(v))
+	return f
+}
+
+// TitleLte filters by title.lte.
+func (f *NoteFilter) TitleLte(v string) *NoteFilter {
+	f.v.Set("title.lte", restkit.FilterValue(v))
+	return f
+}
+
+// TitleContains filters by title.contains.
+func (f *NoteFilter) TitleContains(v string) *NoteFilter {
+	f.v.Set("title.contains", restkit.FilterValue(v))
+	return f
+}
+
+// TitlePrefix filters by title.prefix.
+func (f *NoteFilter) TitlePrefix(v string) *NoteFilter {
+	f.v.Set("title.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// BodyEq filters by body.eq.
+func (f *NoteFilter) BodyEq(v string) *NoteFilter {
+	f.v.Set("body.eq", restkit.FilterValue(v))
+	return f
+}
+
+// BodyNeq filters by body.neq.
+func (f *NoteFilter) BodyNeq(v string) *NoteFilter {
+	f.v.Set("body.neq", restkit.FilterValue(v))
+	return f
+}
+
+// BodyIn filters by body.in.
+func (f *NoteFilter) BodyIn(v ...string) *NoteFilter {
+	f.v.Set("body.in", restkit.FilterList(v))
+	return f
+}
+
+// BodyGt filters by body.gt.
+func (f *NoteFilter) BodyGt(v string) *NoteFilter {
+	f.v.Set("body.gt", restkit.FilterValue(v))
+	return f
+}
+
+// BodyGte filters by body.gte.
+func (f *NoteFilter) BodyGte(v string) *NoteFilter {
+	f.v.Set("body.gte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyLt filters by body.lt.
+func (f *NoteFilter) BodyLt(v string) *NoteFilter {
+	f.v.Set("body.lt", restkit.FilterValue(v))
+	return f
+}
+
+// BodyLte filters by body.lte.
+func (f *NoteFilter) BodyLte(v string) *NoteFilter {
+	f.v.Set("body.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyContains filters by body.contains.
+func (f *NoteFilter) BodyContains(v string) *NoteFilter {
+	f.v.Set("body.contains", restkit.FilterValue(v))
+	return f
+}
+
+// BodyPrefix filters by body.prefix.
+func (f *NoteFilter) BodyPrefix(v string) *NoteFilter {
+	f.v.Set("body.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// PinnedEq filters by pinned.eq.
+func (f *NoteFilter) PinnedEq(v bool) *NoteFilter {
+	f.v.Set("pinned.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PinnedNeq filters by pinned.neq.
+func (f *NoteFilter) PinnedNeq(v bool) *NoteFilter {
+	f.v.Set("pinned.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PinnedIn filters by pinned.in.
+func (f *NoteFilter) PinnedIn(v ...bool) *NoteFilter {
+	f.v.Set("pinned.in", restkit.FilterList(v))
+	return f
+}
+
+// AuthorIDEq filters by author_id.eq.
+func (f *NoteFilter) AuthorIDEq(v uuid.UUID) *NoteFilter {
+	f.v.Set("author_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDNeq filters by author_id.neq.
+func (f *NoteFilter) AuthorIDNeq(v uuid.UUID) *NoteFilter {
+	f.v.Set("author_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AuthorIDIn filters by author_id.in.
+func (f *NoteFilter) AuthorIDIn(v ...uuid.UUID) *NoteFilter {
+	f.v.Set("author_id.in", restkit.FilterList(v))
+	return f
+}
+
+// ReviewerIDEq filters by reviewer_id.eq.
+func (f *NoteFilter) ReviewerIDEq(v uuid.UUID) *NoteFilter {
+	f.v.Set("reviewer_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewerIDNeq filters by reviewer_id.neq.
+func (f *NoteFilter) ReviewerIDNeq(v uuid.UUID) *NoteFilter {
+	f.v.Set("reviewer_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewerIDIn filters by reviewer_id.in.
+func (f *NoteFilter) ReviewerIDIn(v ...uuid.UUID) *NoteFilter {
+	f.v.Set("reviewer_id.in", restkit.FilterList(v))
+	return f
+}
+
+// ReviewerIDIsNull filters by reviewer_id.is_null.
+func (f *NoteFilter) ReviewerIDIsNull(v bool) *NoteFilter {
+	f.v.Set("reviewer_id.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// WatchersCountEq filters by watchers_count.eq.
+func (f *NoteFilter) WatchersCountEq(v int) *NoteFilter {
+	f.v.Set("watchers_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchersCountNeq filters by watchers_count.neq.
+func (f *NoteFilter) WatchersCountNeq(v int) *NoteFilter {
+	f.v.Set("watchers_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchersCountGt filters by watchers_count.gt.
+func (f *NoteFilter) WatchersCountGt(v int) *NoteFilter {
+	f.v.Set("watchers_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchersCountGte filters by watchers_count.gte.
+func (f *NoteFilter) WatchersCountGte(v int) *NoteFilter {
+	f.v.Set("watchers_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchersCountLt filters by watchers_count.lt.
+func (f *NoteFilter) WatchersCountLt(v int) *NoteFilter {
+	f.v.Set("watchers_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchersCountLte filters by watchers_count.lte.
+func (f *NoteFilter) WatchersCountLte(v int) *NoteFilter {
+	f.v.Set("watchers_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// LabelsCountEq filters by labels_count.eq.
+func (f *NoteFilter) LabelsCountEq(v int) *NoteFilter {
+	f.v.Set("labels_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// LabelsCountNeq filters by labels_count.neq.
+func (f *NoteFilter) LabelsCountNeq(v int) *NoteFilter {
+	f.v.Set("labels_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// LabelsCountGt filters by labels_count.gt.
+func (f *NoteFilter) LabelsCountGt(v int) *NoteFilter {
+	f.v.Set("labels_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// LabelsCountGte filters by labels_count.gte.
+func (f *NoteFilter) LabelsCountGte(v int) *NoteFilter {
+	f.v.Set("labels_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// LabelsCountLt filters by labels_count.lt.
+func (f *NoteFilter) LabelsCountLt(v int) *NoteFilter {
+	f.v.Set("labels_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// LabelsCountLte filters by labels_count.lte.
+func (f *NoteFilter) LabelsCountLte(v int) *NoteFilter {
+	f.v.Set("labels_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CommentsCountEq filters by comments_count.eq.
+func (f *NoteFilter) CommentsCountEq(v int) *NoteFilter {
+	f.v.Set("comments_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CommentsCountNeq filters by comments_count.neq.
+func (f *NoteFilter) CommentsCountNeq(v int) *NoteFilter {
+	f.v.Set("comments_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CommentsCountGt filters by comments_count.gt.
+func (f *NoteFilter) CommentsCountGt(v int) *NoteFilter {
+	f.v.Set("comments_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CommentsCountGte filters by comments_count.gte.
+func (f *NoteFilter) CommentsCountGte(v int) *NoteFilter {
+	f.v.Set("comments_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CommentsCountLt filters by comments_count.lt.
+func (f *NoteFilter) CommentsCountLt(v int) *NoteFilter {
+	f.v.Set("comments_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CommentsCountLte filters by comments_count.lte.
+func (f *NoteFilter) CommentsCountLte(v int) *NoteFilter {
+	f.v.Set("comments_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountEq filters by watches_count.eq.
+func (f *NoteFilter) WatchesCountEq(v int) *NoteFilter {
+	f.v.Set("watches_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountNeq filters by watches_count.neq.
+func (f *NoteFilter) WatchesCountNeq(v int) *NoteFilter {
+	f.v.Set("watches_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountGt filters by watches_count.gt.
+func (f *NoteFilter) WatchesCountGt(v int) *NoteFilter {
+	f.v.Set("watches_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountGte filters by watches_count.gte.
+func (f *NoteFilter) WatchesCountGte(v int) *NoteFilter {
+	f.v.Set("watches_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountLt filters by watches_count.lt.
+func (f *NoteFilter) WatchesCountLt(v int) *NoteFilter {
+	f.v.Set("watches_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// WatchesCountLte filters by watches_count.lte.
+func (f *NoteFilter) WatchesCountLte(v int) *NoteFilter {
+	f.v.Set("watches_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountEq filters by note_labels_count.eq.
+func (f *NoteFilter) NoteLabelsCountEq(v int) *NoteFilter {
+	f.v.Set("note_labels_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountNeq filters by note_labels_count.neq.
+func (f *NoteFilter) NoteLabelsCountNeq(v int) *NoteFilter {
+	f.v.Set("note_labels_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountGt filters by note_labels_count.gt.
+func (f *NoteFilter) NoteLabelsCountGt(v int) *NoteFilter {
+	f.v.Set("note_labels_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountGte filters by note_labels_count.gte.
+func (f *NoteFilter) NoteLabelsCountGte(v int) *NoteFilter {
+	f.v.Set("note_labels_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountLt filters by note_labels_count.lt.
+func (f *NoteFilter) NoteLabelsCountLt(v int) *NoteFilter {
+	f.v.Set("note_labels_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelsCountLte filters by note_labels_count.lte.
+func (f *NoteFilter) NoteLabelsCountLte(v int) *NoteFilter {
+	f.v.Set("note_labels_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasAuthor filters by has_author.
+func (f *NoteFilter) HasAuthor(v bool) *NoteFilter {
+	f.v.Set("has_author", restkit.FilterValue(v))
+	return f
+}
+
+// HasReviewer filters by has_reviewer.
+func (f *NoteFilter) HasReviewer(v bool) *NoteFilter {
+	f.v.Set("has_reviewer", restkit.FilterValue(v))
+	return f
+}
+
+// HasWatchers filters by has_watchers.
+func (f *NoteFilter) HasWatchers(v bool) *NoteFilter {
+	f.v.Set("has_watchers", restkit.FilterValue(v))
+	return f
+}
+
+// HasLabels filters by has_labels.
+func (f *NoteFilter) HasLabels(v bool) *NoteFilter {
+	f.v.Set("has_labels", restkit.FilterValue(v))
+	return f
+}
+
+// HasComments filters by has_comments.
+func (f *NoteFilter) HasComments(v bool) *NoteFilter {
+	f.v.Set("has_comments", restkit.FilterValue(v))
+	return f
+}
+
+// HasWatches filters by has_watches.
+func (f *NoteFilter) HasWatches(v bool) *NoteFilter {
+	f.v.Set("has_watches", restkit.FilterValue(v))
+	return f
+}
+
+// HasNoteLabels filters by has_note_labels.
+func (f *NoteFilter) HasNoteLabels(v bool) *NoteFilter {
+	f.v.Set("has_note_labels", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLabelFilter builds, typed by field, the filters of lists of
+// note_labels (GET /note-labels and the edges that list them): pass
+// Values() as ListParams.Filter.
+type NoteLabelFilter struct{ v url.Values }
+
+// NoteLabelWhere returns an empty NoteLabelFilter.
+func NoteLabelWhere() *NoteLabelFilter { return &NoteLabelFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *NoteLabelFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *NoteLabelFilter) IDEq(v int) *NoteLabelFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *NoteLabelFilter) IDNeq(v int) *NoteLabelFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *NoteLabelFilter) IDIn(v ...int) *NoteLabelFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *NoteLabelFilter) IDGt(v int) *NoteLabelFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *NoteLabelFilter) IDGte(v int) *NoteLabelFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *NoteLabelFilter) IDLt(v int) *NoteLabelFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *NoteLabelFilter) IDLte(v int) *NoteLabelFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDEq filters by note_id.eq.
+func (f *NoteLabelFilter) NoteIDEq(v string) *NoteLabelFilter {
+	f.v.Set("note_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDNeq filters by note_id.neq.
+func (f *NoteLabelFilter) NoteIDNeq(v string) *NoteLabelFilter {
+	f.v.Set("note_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDIn filters by note_id.in.
+func (f *NoteLabelFilter) NoteIDIn(v ...string) *NoteLabelFilter {
+	f.v.Set("note_id.in", restkit.FilterList(v))
+	return f
+}
+
+// NoteIDGt filters by note_id.gt.
+func (f *NoteLabelFilter) NoteIDGt(v string) *NoteLabelFilter {
+	f.v.Set("note_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDGte filters by note_id.gte.
+func (f *NoteLabelFilter) NoteIDGte(v string) *NoteLabelFilter {
+	f.v.Set("note_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDLt filters by note_id.lt.
+func (f *NoteLabelFilter) NoteIDLt(v string) *NoteLabelFilter {
+	f.v.Set("note_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDLte filters by note_id.lte.
+func (f *NoteLabelFilter) NoteIDLte(v string) *NoteLabelFilter {
+	f.v.Set("note_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDContains filters by note_id.contains.
+func (f *NoteLabelFilter) NoteIDContains(v string) *NoteLabelFilter {
+	f.v.Set("note_id.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIDPrefix filters by note_id.prefix.
+func (f *NoteLabelFilter) NoteIDPrefix(v string) *NoteLabelFilter {
+	f.v.Set("note_id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIDEq filters by label_id.eq.
+func (f *NoteLabelFilter) LabelIDEq(v int) *NoteLabelFilter {
+	f.v.Set("label_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIDNeq filters by label_id.neq.
+func (f *NoteLabelFilter) LabelIDNeq(v int) *NoteLabelFilter {
+	f.v.Set("label_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIDIn filters by label_id.in.
+func (f *NoteLabelFilter) LabelIDIn(v ...int) *NoteLabelFilter {
+	f.v.Set("label_id.in", restkit.FilterList(v))
+	return f
+}
+
+// LabelIDGt filters by label_id.gt.
+func (f *NoteLabelFilter) LabelIDGt(v int) *NoteLabelFilter {
+	f.v.Set("label_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIDGte filters by label_id.gte.
+func (f *NoteLabelFilter) LabelIDGte(v int) *NoteLabelFilter {
+	f.v.Set("label_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIDLt filters by label_id.lt.
+func (f *NoteLabelFilter) LabelIDLt(v int) *NoteLabelFilter {
+	f.v.Set("label_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIDLte filters by label_id.lte.
+func (f *NoteLabelFilter) LabelIDLte(v int) *NoteLabelFilter {
+	f.v.Set("label_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtEq filters by added_at.eq.
+func (f *NoteLabelFilter) AddedAtEq(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtNeq filters by added_at.neq.
+func (f *NoteLabelFilter) AddedAtNeq(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtIn filters by added_at.in.
+func (f *NoteLabelFilter) AddedAtIn(v ...time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.in", restkit.FilterList(v))
+	return f
+}
+
+// AddedAtGt filters by added_at.gt.
+func (f *NoteLabelFilter) AddedAtGt(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtGte filters by added_at.gte.
+func (f *NoteLabelFilter) AddedAtGte(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtLt filters by added_at.lt.
+func (f *NoteLabelFilter) AddedAtLt(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtLte filters by added_at.lte.
+func (f *NoteLabelFilter) AddedAtLte(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtBefore filters by added_at.before.
+func (f *NoteLabelFilter) AddedAtBefore(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// AddedAtAfter filters by added_at.after.
+func (f *NoteLabelFilter) AddedAtAfter(v time.Time) *NoteLabelFilter {
+	f.v.Set("added_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByEq filters by added_by.eq.
+func (f *NoteLabelFilter) AddedByEq(v string) *NoteLabelFilter {
+	f.v.Set("added_by.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByNeq filters by added_by.neq.
+func (f *NoteLabelFilter) AddedByNeq(v string) *NoteLabelFilter {
+	f.v.Set("added_by.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByIn filters by added_by.in.
+func (f *NoteLabelFilter) AddedByIn(v ...string) *NoteLabelFilter {
+	f.v.Set("added_by.in", restkit.FilterList(v))
+	return f
+}
+
+// AddedByGt filters by added_by.gt.
+func (f *NoteLabelFilter) AddedByGt(v string) *NoteLabelFilter {
+	f.v.Set("added_by.gt", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByGte filters by added_by.gte.
+func (f *NoteLabelFilter) AddedByGte(v string) *NoteLabelFilter {
+	f.v.Set("added_by.gte", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByLt filters by added_by.lt.
+func (f *NoteLabelFilter) AddedByLt(v string) *NoteLabelFilter {
+	f.v.Set("added_by.lt", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByLte filters by added_by.lte.
+func (f *NoteLabelFilter) AddedByLte(v string) *NoteLabelFilter {
+	f.v.Set("added_by.lte", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByContains filters by added_by.contains.
+func (f *NoteLabelFilter) AddedByContains(v string) *NoteLabelFilter {
+	f.v.Set("added_by.contains", restkit.FilterValue(v))
+	return f
+}
+
+// AddedByPrefix filters by added_by.prefix.
+func (f *NoteLabelFilter) AddedByPrefix(v string) *NoteLabelFilter {
+	f.v.Set("added_by.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// HasNote filters by has_note.
+func (f *NoteLabelFilter) HasNote(v bool) *NoteLabelFilter {
+	f.v.Set("has_note", restkit.FilterValue(v))
+	return f
+}
+
+// HasLabel filters by has_label.
+func (f *NoteLabelFilter) HasLabel(v bool) *NoteLabelFilter {
+	f.v.Set("has_label", restkit.FilterValue(v))
+	return f
+}
+
+// RegionFilter builds, typed by field, the filters of lists of
+// regions (GET /regions and the edges that list them): pass
+// Values() as ListParams.Filter.
+type RegionFilter struct{ v url.Values }
+
+// RegionWhere returns an empty RegionFilter.
+func RegionWhere() *RegionFilter { return &RegionFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *RegionFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *RegionFilter) IDEq(v uuid.UUID) *RegionFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *RegionFilter) IDNeq(v uuid.UUID) *RegionFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *RegionFilter) IDIn(v ...uuid.UUID) *RegionFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *RegionFilter) NameEq(v string) *RegionFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *RegionFilter) NameNeq(v string) *RegionFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *RegionFilter) NameIn(v ...string) *RegionFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *RegionFilter) NameGt(v string) *RegionFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *RegionFilter) NameGte(v string) *RegionFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *RegionFilter) NameLt(v string) *RegionFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *RegionFilter) NameLte(v string) *RegionFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *RegionFilter) NameContains(v string) *RegionFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *RegionFilter) NamePrefix(v string) *RegionFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDEq filters by country_id.eq.
+func (f *RegionFilter) CountryIDEq(v string) *RegionFilter {
+	f.v.Set("country_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDNeq filters by country_id.neq.
+func (f *RegionFilter) CountryIDNeq(v string) *RegionFilter {
+	f.v.Set("country_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDIn filters by country_id.in.
+func (f *RegionFilter) CountryIDIn(v ...string) *RegionFilter {
+	f.v.Set("country_id.in", restkit.FilterList(v))
+	return f
+}
+
+// CountryIDGt filters by country_id.gt.
+func (f *RegionFilter) CountryIDGt(v string) *RegionFilter {
+	f.v.Set("country_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDGte filters by country_id.gte.
+func (f *RegionFilter) CountryIDGte(v string) *RegionFilter {
+	f.v.Set("country_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDLt filters by country_id.lt.
+func (f *RegionFilter) CountryIDLt(v string) *RegionFilter {
+	f.v.Set("country_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDLte filters by country_id.lte.
+func (f *RegionFilter) CountryIDLte(v string) *RegionFilter {
+	f.v.Set("country_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDContains filters by country_id.contains.
+func (f *RegionFilter) CountryIDContains(v string) *RegionFilter {
+	f.v.Set("country_id.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIDPrefix filters by country_id.prefix.
+func (f *RegionFilter) CountryIDPrefix(v string) *RegionFilter {
+	f.v.Set("country_id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// HasCountry filters by has_country.
+func (f *RegionFilter) HasCountry(v bool) *RegionFilter {
+	f.v.Set("has_country", restkit.FilterValue(v))
+	return f
+}
+
+// SampleFilter builds, typed by field, the filters of lists of
+// samples (GET /samples and the edges that list them): pass
+// Values() as ListParams.Filter.
+type SampleFilter struct{ v url.Values }
+
+// SampleWhere returns an empty SampleFilter.
+func SampleWhere() *SampleFilter { return &SampleFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *SampleFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *SampleFilter) IDEq(v int) *SampleFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *SampleFilter) IDNeq(v int) *SampleFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *SampleFilter) IDIn(v ...int) *SampleFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *SampleFilter) IDGt(v int) *SampleFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *SampleFilter) IDGte(v int) *SampleFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *SampleFilter) IDLt(v int) *SampleFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *SampleFilter) IDLte(v int) *SampleFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// LabelEq filters by label.eq.
+func (f *SampleFilter) LabelEq(v string) *SampleFilter {
+	f.v.Set("label.eq", restkit.FilterValue(v))
+	return f
+}
+
+// LabelNeq filters by label.neq.
+func (f *SampleFilter) LabelNeq(v string) *SampleFilter {
+	f.v.Set("label.neq", restkit.FilterValue(v))
+	return f
+}
+
+// LabelIn filters by label.in.
+func (f *SampleFilter) LabelIn(v ...string) *SampleFilter {
+	f.v.Set("label.in", restkit.FilterList(v))
+	return f
+}
+
+// LabelGt filters by label.gt.
+func (f *SampleFilter) LabelGt(v string) *SampleFilter {
+	f.v.Set("label.gt", restkit.FilterValue(v))
+	return f
+}
+
+// LabelGte filters by label.gte.
+func (f *SampleFilter) LabelGte(v string) *SampleFilter {
+	f.v.Set("label.gte", restkit.FilterValue(v))
+	return f
+}
+
+// LabelLt filters by label.lt.
+func (f *SampleFilter) LabelLt(v string) *SampleFilter {
+	f.v.Set("label.lt", restkit.FilterValue(v))
+	return f
+}
+
+// LabelLte filters by label.lte.
+func (f *SampleFilter) LabelLte(v string) *SampleFilter {
+	f.v.Set("label.lte", restkit.FilterValue(v))
+	return f
+}
+
+// LabelContains filters by label.contains.
+func (f *SampleFilter) LabelContains(v string) *SampleFilter {
+	f.v.Set("label.contains", restkit.FilterValue(v))
+	return f
+}
+
+// LabelPrefix filters by label.prefix.
+func (f *SampleFilter) LabelPrefix(v string) *SampleFilter {
+	f.v.Set("label.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// NotesEq filters by notes.eq.
+func (f *SampleFilter) NotesEq(v string) *SampleFilter {
+	f.v.Set("notes.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NotesNeq filters by notes.neq.
+func (f *SampleFilter) NotesNeq(v string) *SampleFilter {
+	f.v.Set("notes.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NotesIn filters by notes.in.
+func (f *SampleFilter) NotesIn(v ...string) *SampleFilter {
+	f.v.Set("notes.in", restkit.FilterList(v))
+	return f
+}
+
+// NotesGt filters by notes.gt.
+func (f *SampleFilter) NotesGt(v string) *SampleFilter {
+	f.v.Set("notes.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NotesGte filters by notes.gte.
+func (f *SampleFilter) NotesGte(v string) *SampleFilter {
+	f.v.Set("notes.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NotesLt filters by notes.lt.
+func (f *SampleFilter) NotesLt(v string) *SampleFilter {
+	f.v.Set("notes.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NotesLte filters by notes.lte.
+func (f *SampleFilter) NotesLte(v string) *SampleFilter {
+	f.v.Set("notes.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NotesContains filters by notes.contains.
+func (f *SampleFilter) NotesContains(v string) *SampleFilter {
+	f.v.Set("notes.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NotesPrefix filters by notes.prefix.
+func (f *SampleFilter) NotesPrefix(v string) *SampleFilter {
+	f.v.Set("notes.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// IEq filters by i.eq.
+func (f *SampleFilter) IEq(v int) *SampleFilter {
+	f.v.Set("i.eq", restkit.FilterValue(v))
+	return f
+}
+
+// INeq filters by i.neq.
+func (f *SampleFilter) INeq(v int) *SampleFilter {
+	f.v.Set("i.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IIn filters by i.in.
+func (f *SampleFilter) IIn(v ...int) *SampleFilter {
+	f.v.Set("i.in", restkit.FilterList(v))
+	return f
+}
+
+// IGt filters by i.gt.
+func (f *SampleFilter) IGt(v int) *SampleFilter {
+	f.v.Set("i.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IGte filters by i.gte.
+func (f *SampleFilter) IGte(v int) *SampleFilter {
+	f.v.Set("i.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ILt filters by i.lt.
+func (f *SampleFilter) ILt(v int) *SampleFilter {
+	f.v.Set("i.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ILte filters by i.lte.
+func (f *SampleFilter) ILte(v int) *SampleFilter {
+	f.v.Set("i.lte", restkit.FilterValue(v))
+	return f
+}
+
+// I8Eq filters by i8.eq.
+func (f *SampleFilter) I8Eq(v int8) *SampleFilter {
+	f.v.Set("i8.eq", restkit.FilterValue(v))
+	return f
+}
+
+// I8Neq filters by i8.neq.
+func (f *SampleFilter) I8Neq(v int8) *SampleFilter {
+	f.v.Set("i8.neq", restkit.FilterValue(v))
+	return f
+}
+
+// I8In filters by i8.in.
+func (f *SampleFilter) I8In(v ...int8) *SampleFilter {
+	f.v.Set("i8.in", restkit.FilterList(v))
+	return f
+}
+
+// I8Gt filters by i8.gt.
+func (f *SampleFilter) I8Gt(v int8) *SampleFilter {
+	f.v.Set("i8.gt", restkit.FilterValue(v))
+	return f
+}
+
+// I8Gte filters by i8.gte.
+func (f *SampleFilter) I8Gte(v int8) *SampleFilter {
+	f.v.Set("i8.gte", restkit.FilterValue(v))
+	return f
+}
+
+// I8Lt filters by i8.lt.
+func (f *SampleFilter) I8Lt(v int8) *SampleFilter {
+	f.v.Set("i8.lt", restkit.FilterValue(v))
+	return f
+}
+
+// I8Lte filters by i8.lte.
+func (f *SampleFilter) I8Lte(v int8) *SampleFilter {
+	f.v.Set("i8.lte", restkit.FilterValue(v))
+	return f
+}
+
+// I16Eq filters by i16.eq.
+func (f *SampleFilter) I16Eq(v int16) *SampleFilter {
+	f.v.Set("i16.eq", restkit.FilterValue(v))
+	return f
+}
+
+// I16Neq filters by i16.neq.
+func (f *SampleFilter) I16Neq(v int16) *SampleFilter {
+	f.v.Set("i16.neq", restkit.FilterValue(v))
+	return f
+}
+
+// I16In filters by i16.in.
+func (f *SampleFilter) I16In(v ...int16) *SampleFilter {
+	f.v.Set("i16.in", restkit.FilterList(v))
+	return f
+}
+
+// I16Gt filters by i16.gt.
+func (f *SampleFilter) I16Gt(v int16) *SampleFilter {
+	f.v.Set("i16.gt", restkit.FilterValue(v))
+	return f
+}
+
+// I16Gte filters by i16.gte.
+func (f *SampleFilter) I16Gte(v int16) *SampleFilter {
+	f.v.Set("i16.gte", restkit.FilterValue(v))
+	return f
+}
+
+// I16Lt filters by i16.lt.
+func (f *SampleFilter) I16Lt(v int16) *SampleFilter {
+	f.v.Set("i16.lt", restkit.FilterValue(v))
+	return f
+}
+
+// I16Lte filters by i16.lte.
+func (f *SampleFilter) I16Lte(v int16) *SampleFilter {
+	f.v.Set("i16.lte", restkit.FilterValue(v))
+	return f
+}
+
+// I32Eq filters by i32.eq.
+func (f *SampleFilter) I32Eq(v int32) *SampleFilter {
+	f.v.Set("i32.eq", restkit.FilterValue(v))
+	return f
+}
+
+// I32Neq filters by i32.neq.
+func (f *SampleFilter) I32Neq(v int32) *SampleFilter {
+	f.v.Set("i32.neq", restkit.FilterValue(v))
+	return f
+}
+
+// I32In filters by i32.in.
+func (f *SampleFilter) I32In(v ...int32) *SampleFilter {
+	f.v.Set("i32.in", restkit.FilterList(v))
+	return f
+}
+
+// I32Gt filters by i32.gt.
+func (f *SampleFilter) I32Gt(v int32) *SampleFilter {
+	f.v.Set("i32.gt", restkit.FilterValue(v))
+	return f
+}
+
+// I32Gte filters by i32.gte.
+func (f *SampleFilter) I32Gte(v int32) *SampleFilter {
+	f.v.Set("i32.gte", restkit.FilterValue(v))
+	return f
+}
+
+// I32Lt filters by i32.lt.
+func (f *SampleFilter) I32Lt(v int32) *SampleFilter {
+	f.v.Set("i32.lt", restkit.FilterValue(v))
+	return f
+}
+
+// I32Lte filters by i32.lte.
+func (f *SampleFilter) I32Lte(v int32) *SampleFilter {
+	f.v.Set("i32.lte", restkit.FilterValue(v))
+	return f
+}
+
+// I32IsNull filters by i32.is_null.
+func (f *SampleFilter) I32IsNull(v bool) *SampleFilter {
+	f.v.Set("i32.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// I64Eq filters by i64.eq.
+func (f *SampleFilter) I64Eq(v int64) *SampleFilter {
+	f.v.Set("i64.eq", restkit.FilterValue(v))
+	return f
+}
+
+// I64Neq filters by i64.neq.
+func (f *SampleFilter) I64Neq(v int64) *SampleFilter {
+	f.v.Set("i64.neq", restkit.FilterValue(v))
+	return f
+}
+
+// I64In filters by i64.in.
+func (f *SampleFilter) I64In(v ...int64) *SampleFilter {
+	f.v.Set("i64.in", restkit.FilterList(v))
+	return f
+}
+
+// I64Gt filters by i64.gt.
+func (f *SampleFilter) I64Gt(v int64) *SampleFilter {
+	f.v.Set("i64.gt", restkit.FilterValue(v))
+	return f
+}
+
+// I64Gte filters by i64.gte.
+func (f *SampleFilter) I64Gte(v int64) *SampleFilter {
+	f.v.Set("i64.gte", restkit.FilterValue(v))
+	return f
+}
+
+// I64Lt filters by i64.lt.
+func (f *SampleFilter) I64Lt(v int64) *SampleFilter {
+	f.v.Set("i64.lt", restkit.FilterValue(v))
+	return f
+}
+
+// I64Lte filters by i64.lte.
+func (f *SampleFilter) I64Lte(v int64) *SampleFilter {
+	f.v.Set("i64.lte", restkit.FilterValue(v))
+	return f
+}
+
+// UEq filters by u.eq.
+func (f *SampleFilter) UEq(v uint) *SampleFilter {
+	f.v.Set("u.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UNeq filters by u.neq.
+func (f *SampleFilter) UNeq(v uint) *SampleFilter {
+	f.v.Set("u.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UIn filters by u.in.
+func (f *SampleFilter) UIn(v ...uint) *SampleFilter {
+	f.v.Set("u.in", restkit.FilterList(v))
+	return f
+}
+
+// UGt filters by u.gt.
+func (f *SampleFilter) UGt(v uint) *SampleFilter {
+	f.v.Set("u.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UGte filters by u.gte.
+func (f *SampleFilter) UGte(v uint) *SampleFilter {
+	f.v.Set("u.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ULt filters by u.lt.
+func (f *SampleFilter) ULt(v uint) *SampleFilter {
+	f.v.Set("u.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ULte filters by u.lte.
+func (f *SampleFilter) ULte(v uint) *SampleFilter {
+	f.v.Set("u.lte", restkit.FilterValue(v))
+	return f
+}
+
+// U8Eq filters by u8.eq.
+func (f *SampleFilter) U8Eq(v uint8) *SampleFilter {
+	f.v.Set("u8.eq", restkit.FilterValue(v))
+	return f
+}
+
+// U8Neq filters by u8.neq.
+func (f *SampleFilter) U8Neq(v uint8) *SampleFilter {
+	f.v.Set("u8.neq", restkit.FilterValue(v))
+	return f
+}
+
+// U8In filters by u8.in.
+func (f *SampleFilter) U8In(v ...uint8) *SampleFilter {
+	f.v.Set("u8.in", restkit.FilterList(v))
+	return f
+}
+
+// U8Gt filters by u8.gt.
+func (f *SampleFilter) U8Gt(v uint8) *SampleFilter {
+	f.v.Set("u8.gt", restkit.FilterValue(v))
+	return f
+}
+
+// U8Gte filters by u8.gte.
+func (f *SampleFilter) U8Gte(v uint8) *SampleFilter {
+	f.v.Set("u8.gte", restkit.FilterValue(v))
+	return f
+}
+
+// U8Lt filters by u8.lt.
+func (f *SampleFilter) U8Lt(v uint8) *SampleFilter {
+	f.v.Set("u8.lt", restkit.FilterValue(v))
+	return f
+}
+
+// U8Lte filters by u8.lte.
+func (f *SampleFilter) U8Lte(v uint8) *SampleFilter {
+	f.v.Set("u8.lte", restkit.FilterValue(v))
+	return f
+}
+
+// U16Eq filters by u16.eq.
+func (f *SampleFilter) U16Eq(v uint16) *SampleFilter {
+	f.v.Set("u16.eq", restkit.FilterValue(v))
+	return f
+}
+
+// U16Neq filters by u16.neq.
+func (f *SampleFilter) U16Neq(v uint16) *SampleFilter {
+	f.v.Set("u16.neq", restkit.FilterValue(v))
+	return f
+}
+
+// U16In filters by u16.in.
+func (f *SampleFilter) U16In(v ...uint16) *SampleFilter {
+	f.v.Set("u16.in", restkit.FilterList(v))
+	return f
+}
+
+// U16Gt filters by u16.gt.
+func (f *SampleFilter) U16Gt(v uint16) *SampleFilter {
+	f.v.Set("u16.gt", restkit.FilterValue(v))
+	return f
+}
+
+// U16Gte filters by u16.gte.
+func (f *SampleFilter) U16Gte(v uint16) *SampleFilter {
+	f.v.Set("u16.gte", restkit.FilterValue(v))
+	return f
+}
+
+// U16Lt filters by u16.lt.
+func (f *SampleFilter) U16Lt(v uint16) *SampleFilter {
+	f.v.Set("u16.lt", restkit.FilterValue(v))
+	return f
+}
+
+// U16Lte filters by u16.lte.
+func (f *SampleFilter) U16Lte(v uint16) *SampleFilter {
+	f.v.Set("u16.lte", restkit.FilterValue(v))
+	return f
+}
+
+// U32Eq filters by u32.eq.
+func (f *SampleFilter) U32Eq(v uint32) *SampleFilter {
+	f.v.Set("u32.eq", restkit.FilterValue(v))
+	return f
+}
+
+// U32Neq filters by u32.neq.
+func (f *SampleFilter) U32Neq(v uint32) *SampleFilter {
+	f.v.Set("u32.neq", restkit.FilterValue(v))
+	return f
+}
+
+// U32In filters by u32.in.
+func (f *SampleFilter) U32In(v ...uint32) *SampleFilter {
+	f.v.Set("u32.in", restkit.FilterList(v))
+	return f
+}
+
+// U32Gt filters by u32.gt.
+func (f *SampleFilter) U32Gt(v uint32) *SampleFilter {
+	f.v.Set("u32.gt", restkit.FilterValue(v))
+	return f
+}
+
+// U32Gte filters by u32.gte.
+func (f *SampleFilter) U32Gte(v uint32) *SampleFilter {
+	f.v.Set("u32.gte", restkit.FilterValue(v))
+	return f
+}
+
+// U32Lt filters by u32.lt.
+func (f *SampleFilter) U32Lt(v uint32) *SampleFilter {
+	f.v.Set("u32.lt", restkit.FilterValue(v))
+	return f
+}
+
+// U32Lte filters by u32.lte.
+func (f *SampleFilter) U32Lte(v uint32) *SampleFilter {
+	f.v.Set("u32.lte", restkit.FilterValue(v))
+	return f
+}
+
+// U32IsNull filters by u32.is_null.
+func (f *SampleFilter) U32IsNull(v bool) *SampleFilter {
+	f.v.Set("u32.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// U64Eq filters by u64.eq.
+func (f *SampleFilter) U64Eq(v uint64) *SampleFilter {
+	f.v.Set("u64.eq", restkit.FilterValue(v))
+	return f
+}
+
+// U64Neq filters by u64.neq.
+func (f *SampleFilter) U64Neq(v uint64) *SampleFilter {
+	f.v.Set("u64.neq", restkit.FilterValue(v))
+	return f
+}
+
+// U64In filters by u64.in.
+func (f *SampleFilter) U64In(v ...uint64) *SampleFilter {
+	f.v.Set("u64.in", restkit.FilterList(v))
+	return f
+}
+
+// U64Gt filters by u64.gt.
+func (f *SampleFilter) U64Gt(v uint64) *SampleFilter {
+	f.v.Set("u64.gt", restkit.FilterValue(v))
+	return f
+}
+
+// U64Gte filters by u64.gte.
+func (f *SampleFilter) U64Gte(v uint64) *SampleFilter {
+	f.v.Set("u64.gte", restkit.FilterValue(v))
+	return f
+}
+
+// U64Lt filters by u64.lt.
+func (f *SampleFilter) U64Lt(v uint64) *SampleFilter {
+	f.v.Set("u64.lt", restkit.FilterValue(v))
+	return f
+}
+
+// U64Lte filters by u64.lte.
+func (f *SampleFilter) U64Lte(v uint64) *SampleFilter {
+	f.v.Set("u64.lte", restkit.FilterValue(v))
+	return f
+}
+
+// F32Eq filters by f32.eq.
+func (f *SampleFilter) F32Eq(v float32) *SampleFilter {
+	f.v.Set("f32.eq", restkit.FilterValue(v))
+	return f
+}
+
+// F32Neq filters by f32.neq.
+func (f *SampleFilter) F32Neq(v float32) *SampleFilter {
+	f.v.Set("f32.neq", restkit.FilterValue(v))
+	return f
+}
+
+// F32In filters by f32.in.
+func (f *SampleFilter) F32In(v ...float32) *SampleFilter {
+	f.v.Set("f32.in", restkit.FilterList(v))
+	return f
+}
+
+// F32Gt filters by f32.gt.
+func (f *SampleFilter) F32Gt(v float32) *SampleFilter {
+	f.v.Set("f32.gt", restkit.FilterValue(v))
+	return f
+}
+
+// F32Gte filters by f32.gte.
+func (f *SampleFilter) F32Gte(v float32) *SampleFilter {
+	f.v.Set("f32.gte", restkit.FilterValue(v))
+	return f
+}
+
+// F32Lt filters by f32.lt.
+func (f *SampleFilter) F32Lt(v float32) *SampleFilter {
+	f.v.Set("f32.lt", restkit.FilterValue(v))
+	return f
+}
+
+// F32Lte filters by f32.lte.
+func (f *SampleFilter) F32Lte(v float32) *SampleFilter {
+	f.v.Set("f32.lte", restkit.FilterValue(v))
+	return f
+}
+
+// F64Eq filters by f64.eq.
+func (f *SampleFilter) F64Eq(v float64) *SampleFilter {
+	f.v.Set("f64.eq", restkit.FilterValue(v))
+	return f
+}
+
+// F64Neq filters by f64.neq.
+func (f *SampleFilter) F64Neq(v float64) *SampleFilter {
+	f.v.Set("f64.neq", restkit.FilterValue(v))
+	return f
+}
+
+// F64In filters by f64.in.
+func (f *SampleFilter) F64In(v ...float64) *SampleFilter {
+	f.v.Set("f64.in", restkit.FilterList(v))
+	return f
+}
+
+// F64Gt filters by f64.gt.
+func (f *SampleFilter) F64Gt(v float64) *SampleFilter {
+	f.v.Set("f64.gt", restkit.FilterValue(v))
+	return f
+}
+
+// F64Gte filters by f64.gte.
+func (f *SampleFilter) F64Gte(v float64) *SampleFilter {
+	f.v.Set("f64.gte", restkit.FilterValue(v))
+	return f
+}
+
+// F64Lt filters by f64.lt.
+func (f *SampleFilter) F64Lt(v float64) *SampleFilter {
+	f.v.Set("f64.lt", restkit.FilterValue(v))
+	return f
+}
+
+// F64Lte filters by f64.lte.
+func (f *SampleFilter) F64Lte(v float64) *SampleFilter {
+	f.v.Set("f64.lte", restkit.FilterValue(v))
+	return f
+}
+
+// OnEq filters by on.eq.
+func (f *SampleFilter) OnEq(v bool) *SampleFilter {
+	f.v.Set("on.eq", restkit.FilterValue(v))
+	return f
+}
+
+// OnNeq filters by on.neq.
+func (f *SampleFilter) OnNeq(v bool) *SampleFilter {
+	f.v.Set("on.neq", restkit.FilterValue(v))
+	return f
+}
+
+// OnIn filters by on.in.
+func (f *SampleFilter) OnIn(v ...bool) *SampleFilter {
+	f.v.Set("on.in", restkit.FilterList(v))
+	return f
+}
+
+// TokenEq filters by token.eq.
+func (f *SampleFilter) TokenEq(v uuid.UUID) *SampleFilter {
+	f.v.Set("token.eq", restkit.FilterValue(v))
+	return f
+}
+
+// TokenNeq filters by token.neq.
+func (f *SampleFilter) TokenNeq(v uuid.UUID) *SampleFilter {
+	f.v.Set("token.neq", restkit.FilterValue(v))
+	return f
+}
+
+// TokenIn filters by token.in.
+func (f *SampleFilter) TokenIn(v ...uuid.UUID) *SampleFilter {
+	f.v.Set("token.in", restkit.FilterList(v))
+	return f
+}
+
+// SeenAtEq filters by seen_at.eq.
+func (f *SampleFilter) SeenAtEq(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtNeq filters by seen_at.neq.
+func (f *SampleFilter) SeenAtNeq(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtIn filters by seen_at.in.
+func (f *SampleFilter) SeenAtIn(v ...time.Time) *SampleFilter {
+	f.v.Set("seen_at.in", restkit.FilterList(v))
+	return f
+}
+
+// SeenAtGt filters by seen_at.gt.
+func (f *SampleFilter) SeenAtGt(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtGte filters by seen_at.gte.
+func (f *SampleFilter) SeenAtGte(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtLt filters by seen_at.lt.
+func (f *SampleFilter) SeenAtLt(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtLte filters by seen_at.lte.
+func (f *SampleFilter) SeenAtLte(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtBefore filters by seen_at.before.
+func (f *SampleFilter) SeenAtBefore(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtAfter filters by seen_at.after.
+func (f *SampleFilter) SeenAtAfter(v time.Time) *SampleFilter {
+	f.v.Set("seen_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// SeenAtIsNull filters by seen_at.is_null.
+func (f *SampleFilter) SeenAtIsNull(v bool) *SampleFilter {
+	f.v.Set("seen_at.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// DueEq filters by due.eq.
+func (f *SampleFilter) DueEq(v time.Time) *SampleFilter {
+	f.v.Set("due.eq", restkit.FilterValue(v))
+	return f
+}
+
+// DueNeq filters by due.neq.
+func (f *SampleFilter) DueNeq(v time.Time) *SampleFilter {
+	f.v.Set("due.neq", restkit.FilterValue(v))
+	return f
+}
+
+// DueIn filters by due.in.
+func (f *SampleFilter) DueIn(v ...time.Time) *SampleFilter {
+	f.v.Set("due.in", restkit.FilterList(v))
+	return f
+}
+
+// DueGt filters by due.gt.
+func (f *SampleFilter) DueGt(v time.Time) *SampleFilter {
+	f.v.Set("due.gt", restkit.FilterValue(v))
+	return f
+}
+
+// DueGte filters by due.gte.
+func (f *SampleFilter) DueGte(v time.Time) *SampleFilter {
+	f.v.Set("due.gte", restkit.FilterValue(v))
+	return f
+}
+
+// DueLt filters by due.lt.
+func (f *SampleFilter) DueLt(v time.Time) *SampleFilter {
+	f.v.Set("due.lt", restkit.FilterValue(v))
+	return f
+}
+
+// DueLte filters by due.lte.
+func (f *SampleFilter) DueLte(v time.Time) *SampleFilter {
+	f.v.Set("due.lte", restkit.FilterValue(v))
+	return f
+}
+
+// DueBefore filters by due.before.
+func (f *SampleFilter) DueBefore(v time.Time) *SampleFilter {
+	f.v.Set("due.before", restkit.FilterValue(v))
+	return f
+}
+
+// DueAfter filters by due.after.
+func (f *SampleFilter) DueAfter(v time.Time) *SampleFilter {
+	f.v.Set("due.after", restkit.FilterValue(v))
+	return f
+}
+
+// SizeEq filters by size.eq.
+func (f *SampleFilter) SizeEq(v sample.Size) *SampleFilter {
+	f.v.Set("size.eq", restkit.FilterValue(v))
+	return f
+}
+
+// SizeNeq filters by size.neq.
+func (f *SampleFilter) SizeNeq(v sample.Size) *SampleFilter {
+	f.v.Set("size.neq", restkit.FilterValue(v))
+	return f
+}
+
+// SizeIn filters by size.in.
+func (f *SampleFilter) SizeIn(v ...sample.Size) *SampleFilter {
+	f.v.Set("size.in", restkit.FilterList(v))
+	return f
+}
+
+// SizeGt filters by size.gt.
+func (f *SampleFilter) SizeGt(v sample.Size) *SampleFilter {
+	f.v.Set("size.gt", restkit.FilterValue(v))
+	return f
+}
+
+// SizeGte filters by size.gte.
+func (f *SampleFilter) SizeGte(v sample.Size) *SampleFilter {
+	f.v.Set("size.gte", restkit.FilterValue(v))
+	return f
+}
+
+// SizeLt filters by size.lt.
+func (f *SampleFilter) SizeLt(v sample.Size) *SampleFilter {
+	f.v.Set("size.lt", restkit.FilterValue(v))
+	return f
+}
+
+// SizeLte filters by size.lte.
+func (f *SampleFilter) SizeLte(v sample.Size) *SampleFilter {
+	f.v.Set("size.lte", restkit.FilterValue(v))
+	return f
+}
+
+// SizeContains filters by size.contains.
+func (f *SampleFilter) SizeContains(v sample.Size) *SampleFilter {
+	f.v.Set("size.contains", restkit.FilterValue(v))
+	return f
+}
+
+// SizePrefix filters by size.prefix.
+func (f *SampleFilter) SizePrefix(v sample.Size) *SampleFilter {
+	f.v.Set("size.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// SizeIsNull filters by size.is_null.
+func (f *SampleFilter) SizeIsNull(v bool) *SampleFilter {
+	f.v.Set("size.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// CodeEq filters by code.eq.
+func (f *SampleFilter) CodeEq(v string) *SampleFilter {
+	f.v.Set("code.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CodeNeq filters by code.neq.
+func (f *SampleFilter) CodeNeq(v string) *SampleFilter {
+	f.v.Set("code.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CodeIn filters by code.in.
+func (f *SampleFilter) CodeIn(v ...string) *SampleFilter {
+	f.v.Set("code.in", restkit.FilterList(v))
+	return f
+}
+
+// CodeGt filters by code.gt.
+func (f *SampleFilter) CodeGt(v string) *SampleFilter {
+	f.v.Set("code.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CodeGte filters by code.gte.
+func (f *SampleFilter) CodeGte(v string) *SampleFilter {
+	f.v.Set("code.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CodeLt filters by code.lt.
+func (f *SampleFilter) CodeLt(v string) *SampleFilter {
+	f.v.Set("code.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CodeLte filters by code.lte.
+func (f *SampleFilter) CodeLte(v string) *SampleFilter {
+	f.v.Set("code.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CodeContains filters by code.contains.
+func (f *SampleFilter) CodeContains(v string) *SampleFilter {
+	f.v.Set("code.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CodePrefix filters by code.prefix.
+func (f *SampleFilter) CodePrefix(v string) *SampleFilter {
+	f.v.Set("code.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CodeIsNull filters by code.is_null.
+func (f *SampleFilter) CodeIsNull(v bool) *SampleFilter {
+	f.v.Set("code.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// WalletFilter builds, typed by field, the filters of lists of
+// wallets (GET /wallets and the edges that list them): pass
+// Values() as ListParams.Filter.
+type WalletFilter struct{ v url.Values }
+
+// WalletWhere returns an empty WalletFilter.
+func WalletWhere() *WalletFilter { return &WalletFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *WalletFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *WalletFilter) IDEq(v int64) *WalletFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *WalletFilter) IDNeq(v int64) *WalletFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *WalletFilter) IDIn(v ...int64) *WalletFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *WalletFilter) IDGt(v int64) *WalletFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *WalletFilter) IDGte(v int64) *WalletFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *WalletFilter) IDLt(v int64) *WalletFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *WalletFilter) IDLte(v int64) *WalletFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BalanceEq filters by balance.eq.
+func (f *WalletFilter) BalanceEq(v int64) *WalletFilter {
+	f.v.Set("balance.eq", restkit.FilterValue(v))
+	return f
+}
+
+// BalanceNeq filters by balance.neq.
+func (f *WalletFilter) BalanceNeq(v int64) *WalletFilter {
+	f.v.Set("balance.neq", restkit.FilterValue(v))
+	return f
+}
+
+// BalanceIn filters by balance.in.
+func (f *WalletFilter) BalanceIn(v ...int64) *WalletFilter {
+	f.v.Set("balance.in", restkit.FilterList(v))
+	return f
+}
+
+// BalanceGt filters by balance.gt.
+func (f *WalletFilter) BalanceGt(v int64) *WalletFilter {
+	f.v.Set("balance.gt", restkit.FilterValue(v))
+	return f
+}
+
+// BalanceGte filters by balance.gte.
+func (f *WalletFilter) BalanceGte(v int64) *WalletFilter {
+	f.v.Set("balance.gte", restkit.FilterValue(v))
+	return f
+}
+
+// BalanceLt filters by balance.lt.
+func (f *WalletFilter) BalanceLt(v int64) *WalletFilter {
+	f.v.Set("balance.lt", restkit.FilterValue(v))
+	return f
+}
+
+// BalanceLte filters by balance.lte.
+func (f *WalletFilter) BalanceLte(v int64) *WalletFilter {
+	f.v.Set("balance.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyEq filters by currency.eq.
+func (f *WalletFilter) CurrencyEq(v string) *WalletFilter {
+	f.v.Set("currency.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyNeq filters by currency.neq.
+func (f *WalletFilter) CurrencyNeq(v string) *WalletFilter {
+	f.v.Set("currency.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyIn filters by currency.in.
+func (f *WalletFilter) CurrencyIn(v ...string) *WalletFilter {
+	f.v.Set("currency.in", restkit.FilterList(v))
+	return f
+}
+
+// CurrencyGt filters by currency.gt.
+func (f *WalletFilter) CurrencyGt(v string) *WalletFilter {
+	f.v.Set("currency.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyGte filters by currency.gte.
+func (f *WalletFilter) CurrencyGte(v string) *WalletFilter {
+	f.v.Set("currency.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyLt filters by currency.lt.
+func (f *WalletFilter) CurrencyLt(v string) *WalletFilter {
+	f.v.Set("currency.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyLte filters by currency.lte.
+func (f *WalletFilter) CurrencyLte(v string) *WalletFilter {
+	f.v.Set("currency.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyContains filters by currency.contains.
+func (f *WalletFilter) CurrencyContains(v string) *WalletFilter {
+	f.v.Set("currency.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CurrencyPrefix filters by currency.prefix.
+func (f *WalletFilter) CurrencyPrefix(v string) *WalletFilter {
+	f.v.Set("currency.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// AccountIDEq filters by account_id.eq.
+func (f *WalletFilter) AccountIDEq(v uuid.UUID) *WalletFilter {
+	f.v.Set("account_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AccountIDNeq filters by account_id.neq.
+func (f *WalletFilter) AccountIDNeq(v uuid.UUID) *WalletFilter {
+	f.v.Set("account_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AccountIDIn filters by account_id.in.
+func (f *WalletFilter) AccountIDIn(v ...uuid.UUID) *WalletFilter {
+	f.v.Set("account_id.in", restkit.FilterList(v))
+	return f
+}
+
+// HasAccount filters by has_account.
+func (f *WalletFilter) HasAccount(v bool) *WalletFilter {
+	f.v.Set("has_account", restkit.FilterValue(v))
+	return f
 }

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/order"
 	"github.com/entblog/blog/openapi/restkit"
 )
 
@@ -20,9 +22,9 @@ type Client struct {
 }
 
 // NewClient returns a Client for the API at baseURL; a nil hc means
-// http.DefaultClient.
-func NewClient(baseURL string, hc *http.Client) *Client {
-	return &Client{rc: restkit.NewClient(baseURL, hc)}
+// http.DefaultClient. restkit.WithToken sends a bearer token.
+func NewClient(baseURL string, hc *http.Client, opts ...restkit.ClientOption) *Client {
+	return &Client{rc: restkit.NewClient(baseURL, hc, opts...)}
 }
 
 func itemPath(collection string, id any) string {
@@ -562,4 +564,2414 @@ func (c *Client) ListSupplierProducts(ctx context.Context, id int, p restkit.Lis
 		return nil, err
 	}
 	return out, nil
+}
+
+// AddressFilter builds, typed by field, the filters of lists of
+// addresss (GET /addresses and the edges that list them): pass
+// Values() as ListParams.Filter.
+type AddressFilter struct{ v url.Values }
+
+// AddressWhere returns an empty AddressFilter.
+func AddressWhere() *AddressFilter { return &AddressFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *AddressFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *AddressFilter) IDEq(v int) *AddressFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *AddressFilter) IDNeq(v int) *AddressFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *AddressFilter) IDIn(v ...int) *AddressFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *AddressFilter) IDGt(v int) *AddressFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *AddressFilter) IDGte(v int) *AddressFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *AddressFilter) IDLt(v int) *AddressFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *AddressFilter) IDLte(v int) *AddressFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Eq filters by line1.eq.
+func (f *AddressFilter) Line1Eq(v string) *AddressFilter {
+	f.v.Set("line1.eq", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Neq filters by line1.neq.
+func (f *AddressFilter) Line1Neq(v string) *AddressFilter {
+	f.v.Set("line1.neq", restkit.FilterValue(v))
+	return f
+}
+
+// Line1In filters by line1.in.
+func (f *AddressFilter) Line1In(v ...string) *AddressFilter {
+	f.v.Set("line1.in", restkit.FilterList(v))
+	return f
+}
+
+// Line1Gt filters by line1.gt.
+func (f *AddressFilter) Line1Gt(v string) *AddressFilter {
+	f.v.Set("line1.gt", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Gte filters by line1.gte.
+func (f *AddressFilter) Line1Gte(v string) *AddressFilter {
+	f.v.Set("line1.gte", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Lt filters by line1.lt.
+func (f *AddressFilter) Line1Lt(v string) *AddressFilter {
+	f.v.Set("line1.lt", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Lte filters by line1.lte.
+func (f *AddressFilter) Line1Lte(v string) *AddressFilter {
+	f.v.Set("line1.lte", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Contains filters by line1.contains.
+func (f *AddressFilter) Line1Contains(v string) *AddressFilter {
+	f.v.Set("line1.contains", restkit.FilterValue(v))
+	return f
+}
+
+// Line1Prefix filters by line1.prefix.
+func (f *AddressFilter) Line1Prefix(v string) *AddressFilter {
+	f.v.Set("line1.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CityEq filters by city.eq.
+func (f *AddressFilter) CityEq(v string) *AddressFilter {
+	f.v.Set("city.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CityNeq filters by city.neq.
+func (f *AddressFilter) CityNeq(v string) *AddressFilter {
+	f.v.Set("city.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CityIn filters by city.in.
+func (f *AddressFilter) CityIn(v ...string) *AddressFilter {
+	f.v.Set("city.in", restkit.FilterList(v))
+	return f
+}
+
+// CityGt filters by city.gt.
+func (f *AddressFilter) CityGt(v string) *AddressFilter {
+	f.v.Set("city.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CityGte filters by city.gte.
+func (f *AddressFilter) CityGte(v string) *AddressFilter {
+	f.v.Set("city.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CityLt filters by city.lt.
+func (f *AddressFilter) CityLt(v string) *AddressFilter {
+	f.v.Set("city.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CityLte filters by city.lte.
+func (f *AddressFilter) CityLte(v string) *AddressFilter {
+	f.v.Set("city.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CityContains filters by city.contains.
+func (f *AddressFilter) CityContains(v string) *AddressFilter {
+	f.v.Set("city.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CityPrefix filters by city.prefix.
+func (f *AddressFilter) CityPrefix(v string) *AddressFilter {
+	f.v.Set("city.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeEq filters by postcode.eq.
+func (f *AddressFilter) PostcodeEq(v string) *AddressFilter {
+	f.v.Set("postcode.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeNeq filters by postcode.neq.
+func (f *AddressFilter) PostcodeNeq(v string) *AddressFilter {
+	f.v.Set("postcode.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeIn filters by postcode.in.
+func (f *AddressFilter) PostcodeIn(v ...string) *AddressFilter {
+	f.v.Set("postcode.in", restkit.FilterList(v))
+	return f
+}
+
+// PostcodeGt filters by postcode.gt.
+func (f *AddressFilter) PostcodeGt(v string) *AddressFilter {
+	f.v.Set("postcode.gt", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeGte filters by postcode.gte.
+func (f *AddressFilter) PostcodeGte(v string) *AddressFilter {
+	f.v.Set("postcode.gte", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeLt filters by postcode.lt.
+func (f *AddressFilter) PostcodeLt(v string) *AddressFilter {
+	f.v.Set("postcode.lt", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeLte filters by postcode.lte.
+func (f *AddressFilter) PostcodeLte(v string) *AddressFilter {
+	f.v.Set("postcode.lte", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodeContains filters by postcode.contains.
+func (f *AddressFilter) PostcodeContains(v string) *AddressFilter {
+	f.v.Set("postcode.contains", restkit.FilterValue(v))
+	return f
+}
+
+// PostcodePrefix filters by postcode.prefix.
+func (f *AddressFilter) PostcodePrefix(v string) *AddressFilter {
+	f.v.Set("postcode.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CountryEq filters by country.eq.
+func (f *AddressFilter) CountryEq(v string) *AddressFilter {
+	f.v.Set("country.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryNeq filters by country.neq.
+func (f *AddressFilter) CountryNeq(v string) *AddressFilter {
+	f.v.Set("country.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIn filters by country.in.
+func (f *AddressFilter) CountryIn(v ...string) *AddressFilter {
+	f.v.Set("country.in", restkit.FilterList(v))
+	return f
+}
+
+// CountryGt filters by country.gt.
+func (f *AddressFilter) CountryGt(v string) *AddressFilter {
+	f.v.Set("country.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryGte filters by country.gte.
+func (f *AddressFilter) CountryGte(v string) *AddressFilter {
+	f.v.Set("country.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryLt filters by country.lt.
+func (f *AddressFilter) CountryLt(v string) *AddressFilter {
+	f.v.Set("country.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryLte filters by country.lte.
+func (f *AddressFilter) CountryLte(v string) *AddressFilter {
+	f.v.Set("country.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryContains filters by country.contains.
+func (f *AddressFilter) CountryContains(v string) *AddressFilter {
+	f.v.Set("country.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CountryPrefix filters by country.prefix.
+func (f *AddressFilter) CountryPrefix(v string) *AddressFilter {
+	f.v.Set("country.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// PrimaryEq filters by primary.eq.
+func (f *AddressFilter) PrimaryEq(v bool) *AddressFilter {
+	f.v.Set("primary.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PrimaryNeq filters by primary.neq.
+func (f *AddressFilter) PrimaryNeq(v bool) *AddressFilter {
+	f.v.Set("primary.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PrimaryIn filters by primary.in.
+func (f *AddressFilter) PrimaryIn(v ...bool) *AddressFilter {
+	f.v.Set("primary.in", restkit.FilterList(v))
+	return f
+}
+
+// CustomerIDEq filters by customer_id.eq.
+func (f *AddressFilter) CustomerIDEq(v int) *AddressFilter {
+	f.v.Set("customer_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDNeq filters by customer_id.neq.
+func (f *AddressFilter) CustomerIDNeq(v int) *AddressFilter {
+	f.v.Set("customer_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDIn filters by customer_id.in.
+func (f *AddressFilter) CustomerIDIn(v ...int) *AddressFilter {
+	f.v.Set("customer_id.in", restkit.FilterList(v))
+	return f
+}
+
+// CustomerIDGt filters by customer_id.gt.
+func (f *AddressFilter) CustomerIDGt(v int) *AddressFilter {
+	f.v.Set("customer_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDGte filters by customer_id.gte.
+func (f *AddressFilter) CustomerIDGte(v int) *AddressFilter {
+	f.v.Set("customer_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDLt filters by customer_id.lt.
+func (f *AddressFilter) CustomerIDLt(v int) *AddressFilter {
+	f.v.Set("customer_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDLte filters by customer_id.lte.
+func (f *AddressFilter) CustomerIDLte(v int) *AddressFilter {
+	f.v.Set("customer_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasCustomer filters by has_customer.
+func (f *AddressFilter) HasCustomer(v bool) *AddressFilter {
+	f.v.Set("has_customer", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryFilter builds, typed by field, the filters of lists of
+// categorys (GET /categories and the edges that list them): pass
+// Values() as ListParams.Filter.
+type CategoryFilter struct{ v url.Values }
+
+// CategoryWhere returns an empty CategoryFilter.
+func CategoryWhere() *CategoryFilter { return &CategoryFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *CategoryFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *CategoryFilter) IDEq(v int) *CategoryFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *CategoryFilter) IDNeq(v int) *CategoryFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *CategoryFilter) IDIn(v ...int) *CategoryFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *CategoryFilter) IDGt(v int) *CategoryFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *CategoryFilter) IDGte(v int) *CategoryFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *CategoryFilter) IDLt(v int) *CategoryFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *CategoryFilter) IDLte(v int) *CategoryFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *CategoryFilter) NameEq(v string) *CategoryFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *CategoryFilter) NameNeq(v string) *CategoryFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *CategoryFilter) NameIn(v ...string) *CategoryFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *CategoryFilter) NameGt(v string) *CategoryFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *CategoryFilter) NameGte(v string) *CategoryFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *CategoryFilter) NameLt(v string) *CategoryFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *CategoryFilter) NameLte(v string) *CategoryFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *CategoryFilter) NameContains(v string) *CategoryFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *CategoryFilter) NamePrefix(v string) *CategoryFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDEq filters by parent_id.eq.
+func (f *CategoryFilter) ParentIDEq(v int) *CategoryFilter {
+	f.v.Set("parent_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDNeq filters by parent_id.neq.
+func (f *CategoryFilter) ParentIDNeq(v int) *CategoryFilter {
+	f.v.Set("parent_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDIn filters by parent_id.in.
+func (f *CategoryFilter) ParentIDIn(v ...int) *CategoryFilter {
+	f.v.Set("parent_id.in", restkit.FilterList(v))
+	return f
+}
+
+// ParentIDGt filters by parent_id.gt.
+func (f *CategoryFilter) ParentIDGt(v int) *CategoryFilter {
+	f.v.Set("parent_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDGte filters by parent_id.gte.
+func (f *CategoryFilter) ParentIDGte(v int) *CategoryFilter {
+	f.v.Set("parent_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDLt filters by parent_id.lt.
+func (f *CategoryFilter) ParentIDLt(v int) *CategoryFilter {
+	f.v.Set("parent_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDLte filters by parent_id.lte.
+func (f *CategoryFilter) ParentIDLte(v int) *CategoryFilter {
+	f.v.Set("parent_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ParentIDIsNull filters by parent_id.is_null.
+func (f *CategoryFilter) ParentIDIsNull(v bool) *CategoryFilter {
+	f.v.Set("parent_id.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountEq filters by children_count.eq.
+func (f *CategoryFilter) ChildrenCountEq(v int) *CategoryFilter {
+	f.v.Set("children_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountNeq filters by children_count.neq.
+func (f *CategoryFilter) ChildrenCountNeq(v int) *CategoryFilter {
+	f.v.Set("children_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountGt filters by children_count.gt.
+func (f *CategoryFilter) ChildrenCountGt(v int) *CategoryFilter {
+	f.v.Set("children_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountGte filters by children_count.gte.
+func (f *CategoryFilter) ChildrenCountGte(v int) *CategoryFilter {
+	f.v.Set("children_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountLt filters by children_count.lt.
+func (f *CategoryFilter) ChildrenCountLt(v int) *CategoryFilter {
+	f.v.Set("children_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ChildrenCountLte filters by children_count.lte.
+func (f *CategoryFilter) ChildrenCountLte(v int) *CategoryFilter {
+	f.v.Set("children_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountEq filters by products_count.eq.
+func (f *CategoryFilter) ProductsCountEq(v int) *CategoryFilter {
+	f.v.Set("products_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountNeq filters by products_count.neq.
+func (f *CategoryFilter) ProductsCountNeq(v int) *CategoryFilter {
+	f.v.Set("products_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountGt filters by products_count.gt.
+func (f *CategoryFilter) ProductsCountGt(v int) *CategoryFilter {
+	f.v.Set("products_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountGte filters by products_count.gte.
+func (f *CategoryFilter) ProductsCountGte(v int) *CategoryFilter {
+	f.v.Set("products_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountLt filters by products_count.lt.
+func (f *CategoryFilter) ProductsCountLt(v int) *CategoryFilter {
+	f.v.Set("products_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountLte filters by products_count.lte.
+func (f *CategoryFilter) ProductsCountLte(v int) *CategoryFilter {
+	f.v.Set("products_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasParent filters by has_parent.
+func (f *CategoryFilter) HasParent(v bool) *CategoryFilter {
+	f.v.Set("has_parent", restkit.FilterValue(v))
+	return f
+}
+
+// HasChildren filters by has_children.
+func (f *CategoryFilter) HasChildren(v bool) *CategoryFilter {
+	f.v.Set("has_children", restkit.FilterValue(v))
+	return f
+}
+
+// HasProducts filters by has_products.
+func (f *CategoryFilter) HasProducts(v bool) *CategoryFilter {
+	f.v.Set("has_products", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerFilter builds, typed by field, the filters of lists of
+// customers (GET /customers and the edges that list them): pass
+// Values() as ListParams.Filter.
+type CustomerFilter struct{ v url.Values }
+
+// CustomerWhere returns an empty CustomerFilter.
+func CustomerWhere() *CustomerFilter { return &CustomerFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *CustomerFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *CustomerFilter) IDEq(v int) *CustomerFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *CustomerFilter) IDNeq(v int) *CustomerFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *CustomerFilter) IDIn(v ...int) *CustomerFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *CustomerFilter) IDGt(v int) *CustomerFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *CustomerFilter) IDGte(v int) *CustomerFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *CustomerFilter) IDLt(v int) *CustomerFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *CustomerFilter) IDLte(v int) *CustomerFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *CustomerFilter) NameEq(v string) *CustomerFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *CustomerFilter) NameNeq(v string) *CustomerFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *CustomerFilter) NameIn(v ...string) *CustomerFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *CustomerFilter) NameGt(v string) *CustomerFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *CustomerFilter) NameGte(v string) *CustomerFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *CustomerFilter) NameLt(v string) *CustomerFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *CustomerFilter) NameLte(v string) *CustomerFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *CustomerFilter) NameContains(v string) *CustomerFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *CustomerFilter) NamePrefix(v string) *CustomerFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// EmailEq filters by email.eq.
+func (f *CustomerFilter) EmailEq(v string) *CustomerFilter {
+	f.v.Set("email.eq", restkit.FilterValue(v))
+	return f
+}
+
+// EmailNeq filters by email.neq.
+func (f *CustomerFilter) EmailNeq(v string) *CustomerFilter {
+	f.v.Set("email.neq", restkit.FilterValue(v))
+	return f
+}
+
+// EmailIn filters by email.in.
+func (f *CustomerFilter) EmailIn(v ...string) *CustomerFilter {
+	f.v.Set("email.in", restkit.FilterList(v))
+	return f
+}
+
+// EmailGt filters by email.gt.
+func (f *CustomerFilter) EmailGt(v string) *CustomerFilter {
+	f.v.Set("email.gt", restkit.FilterValue(v))
+	return f
+}
+
+// EmailGte filters by email.gte.
+func (f *CustomerFilter) EmailGte(v string) *CustomerFilter {
+	f.v.Set("email.gte", restkit.FilterValue(v))
+	return f
+}
+
+// EmailLt filters by email.lt.
+func (f *CustomerFilter) EmailLt(v string) *CustomerFilter {
+	f.v.Set("email.lt", restkit.FilterValue(v))
+	return f
+}
+
+// EmailLte filters by email.lte.
+func (f *CustomerFilter) EmailLte(v string) *CustomerFilter {
+	f.v.Set("email.lte", restkit.FilterValue(v))
+	return f
+}
+
+// EmailContains filters by email.contains.
+func (f *CustomerFilter) EmailContains(v string) *CustomerFilter {
+	f.v.Set("email.contains", restkit.FilterValue(v))
+	return f
+}
+
+// EmailPrefix filters by email.prefix.
+func (f *CustomerFilter) EmailPrefix(v string) *CustomerFilter {
+	f.v.Set("email.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtEq filters by joined_at.eq.
+func (f *CustomerFilter) JoinedAtEq(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtNeq filters by joined_at.neq.
+func (f *CustomerFilter) JoinedAtNeq(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtIn filters by joined_at.in.
+func (f *CustomerFilter) JoinedAtIn(v ...time.Time) *CustomerFilter {
+	f.v.Set("joined_at.in", restkit.FilterList(v))
+	return f
+}
+
+// JoinedAtGt filters by joined_at.gt.
+func (f *CustomerFilter) JoinedAtGt(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtGte filters by joined_at.gte.
+func (f *CustomerFilter) JoinedAtGte(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtLt filters by joined_at.lt.
+func (f *CustomerFilter) JoinedAtLt(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtLte filters by joined_at.lte.
+func (f *CustomerFilter) JoinedAtLte(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtBefore filters by joined_at.before.
+func (f *CustomerFilter) JoinedAtBefore(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// JoinedAtAfter filters by joined_at.after.
+func (f *CustomerFilter) JoinedAtAfter(v time.Time) *CustomerFilter {
+	f.v.Set("joined_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// AddressesCountEq filters by addresses_count.eq.
+func (f *CustomerFilter) AddressesCountEq(v int) *CustomerFilter {
+	f.v.Set("addresses_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// AddressesCountNeq filters by addresses_count.neq.
+func (f *CustomerFilter) AddressesCountNeq(v int) *CustomerFilter {
+	f.v.Set("addresses_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// AddressesCountGt filters by addresses_count.gt.
+func (f *CustomerFilter) AddressesCountGt(v int) *CustomerFilter {
+	f.v.Set("addresses_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// AddressesCountGte filters by addresses_count.gte.
+func (f *CustomerFilter) AddressesCountGte(v int) *CustomerFilter {
+	f.v.Set("addresses_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// AddressesCountLt filters by addresses_count.lt.
+func (f *CustomerFilter) AddressesCountLt(v int) *CustomerFilter {
+	f.v.Set("addresses_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// AddressesCountLte filters by addresses_count.lte.
+func (f *CustomerFilter) AddressesCountLte(v int) *CustomerFilter {
+	f.v.Set("addresses_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// OrdersCountEq filters by orders_count.eq.
+func (f *CustomerFilter) OrdersCountEq(v int) *CustomerFilter {
+	f.v.Set("orders_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// OrdersCountNeq filters by orders_count.neq.
+func (f *CustomerFilter) OrdersCountNeq(v int) *CustomerFilter {
+	f.v.Set("orders_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// OrdersCountGt filters by orders_count.gt.
+func (f *CustomerFilter) OrdersCountGt(v int) *CustomerFilter {
+	f.v.Set("orders_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// OrdersCountGte filters by orders_count.gte.
+func (f *CustomerFilter) OrdersCountGte(v int) *CustomerFilter {
+	f.v.Set("orders_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// OrdersCountLt filters by orders_count.lt.
+func (f *CustomerFilter) OrdersCountLt(v int) *CustomerFilter {
+	f.v.Set("orders_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// OrdersCountLte filters by orders_count.lte.
+func (f *CustomerFilter) OrdersCountLte(v int) *CustomerFilter {
+	f.v.Set("orders_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountEq filters by reviews_count.eq.
+func (f *CustomerFilter) ReviewsCountEq(v int) *CustomerFilter {
+	f.v.Set("reviews_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountNeq filters by reviews_count.neq.
+func (f *CustomerFilter) ReviewsCountNeq(v int) *CustomerFilter {
+	f.v.Set("reviews_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountGt filters by reviews_count.gt.
+func (f *CustomerFilter) ReviewsCountGt(v int) *CustomerFilter {
+	f.v.Set("reviews_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountGte filters by reviews_count.gte.
+func (f *CustomerFilter) ReviewsCountGte(v int) *CustomerFilter {
+	f.v.Set("reviews_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountLt filters by reviews_count.lt.
+func (f *CustomerFilter) ReviewsCountLt(v int) *CustomerFilter {
+	f.v.Set("reviews_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountLte filters by reviews_count.lte.
+func (f *CustomerFilter) ReviewsCountLte(v int) *CustomerFilter {
+	f.v.Set("reviews_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasAddresses filters by has_addresses.
+func (f *CustomerFilter) HasAddresses(v bool) *CustomerFilter {
+	f.v.Set("has_addresses", restkit.FilterValue(v))
+	return f
+}
+
+// HasOrders filters by has_orders.
+func (f *CustomerFilter) HasOrders(v bool) *CustomerFilter {
+	f.v.Set("has_orders", restkit.FilterValue(v))
+	return f
+}
+
+// HasReviews filters by has_reviews.
+func (f *CustomerFilter) HasReviews(v bool) *CustomerFilter {
+	f.v.Set("has_reviews", restkit.FilterValue(v))
+	return f
+}
+
+// OrderFilter builds, typed by field, the filters of lists of
+// orders (GET /orders and the edges that list them): pass
+// Values() as ListParams.Filter.
+type OrderFilter struct{ v url.Values }
+
+// OrderWhere returns an empty OrderFilter.
+func OrderWhere() *OrderFilter { return &OrderFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *OrderFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *OrderFilter) IDEq(v int) *OrderFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *OrderFilter) IDNeq(v int) *OrderFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *OrderFilter) IDIn(v ...int) *OrderFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *OrderFilter) IDGt(v int) *OrderFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *OrderFilter) IDGte(v int) *OrderFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *OrderFilter) IDLt(v int) *OrderFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *OrderFilter) IDLte(v int) *OrderFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// StatusEq filters by status.eq.
+func (f *OrderFilter) StatusEq(v order.Status) *OrderFilter {
+	f.v.Set("status.eq", restkit.FilterValue(v))
+	return f
+}
+
+// StatusNeq filters by status.neq.
+func (f *OrderFilter) StatusNeq(v order.Status) *OrderFilter {
+	f.v.Set("status.neq", restkit.FilterValue(v))
+	return f
+}
+
+// StatusIn filters by status.in.
+func (f *OrderFilter) StatusIn(v ...order.Status) *OrderFilter {
+	f.v.Set("status.in", restkit.FilterList(v))
+	return f
+}
+
+// StatusGt filters by status.gt.
+func (f *OrderFilter) StatusGt(v order.Status) *OrderFilter {
+	f.v.Set("status.gt", restkit.FilterValue(v))
+	return f
+}
+
+// StatusGte filters by status.gte.
+func (f *OrderFilter) StatusGte(v order.Status) *OrderFilter {
+	f.v.Set("status.gte", restkit.FilterValue(v))
+	return f
+}
+
+// StatusLt filters by status.lt.
+func (f *OrderFilter) StatusLt(v order.Status) *OrderFilter {
+	f.v.Set("status.lt", restkit.FilterValue(v))
+	return f
+}
+
+// StatusLte filters by status.lte.
+func (f *OrderFilter) StatusLte(v order.Status) *OrderFilter {
+	f.v.Set("status.lte", restkit.FilterValue(v))
+	return f
+}
+
+// StatusContains filters by status.contains.
+func (f *OrderFilter) StatusContains(v order.Status) *OrderFilter {
+	f.v.Set("status.contains", restkit.FilterValue(v))
+	return f
+}
+
+// StatusPrefix filters by status.prefix.
+func (f *OrderFilter) StatusPrefix(v order.Status) *OrderFilter {
+	f.v.Set("status.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtEq filters by placed_at.eq.
+func (f *OrderFilter) PlacedAtEq(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtNeq filters by placed_at.neq.
+func (f *OrderFilter) PlacedAtNeq(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtIn filters by placed_at.in.
+func (f *OrderFilter) PlacedAtIn(v ...time.Time) *OrderFilter {
+	f.v.Set("placed_at.in", restkit.FilterList(v))
+	return f
+}
+
+// PlacedAtGt filters by placed_at.gt.
+func (f *OrderFilter) PlacedAtGt(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtGte filters by placed_at.gte.
+func (f *OrderFilter) PlacedAtGte(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtLt filters by placed_at.lt.
+func (f *OrderFilter) PlacedAtLt(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtLte filters by placed_at.lte.
+func (f *OrderFilter) PlacedAtLte(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtBefore filters by placed_at.before.
+func (f *OrderFilter) PlacedAtBefore(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// PlacedAtAfter filters by placed_at.after.
+func (f *OrderFilter) PlacedAtAfter(v time.Time) *OrderFilter {
+	f.v.Set("placed_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// NoteEq filters by note.eq.
+func (f *OrderFilter) NoteEq(v string) *OrderFilter {
+	f.v.Set("note.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteNeq filters by note.neq.
+func (f *OrderFilter) NoteNeq(v string) *OrderFilter {
+	f.v.Set("note.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIn filters by note.in.
+func (f *OrderFilter) NoteIn(v ...string) *OrderFilter {
+	f.v.Set("note.in", restkit.FilterList(v))
+	return f
+}
+
+// NoteGt filters by note.gt.
+func (f *OrderFilter) NoteGt(v string) *OrderFilter {
+	f.v.Set("note.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteGte filters by note.gte.
+func (f *OrderFilter) NoteGte(v string) *OrderFilter {
+	f.v.Set("note.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLt filters by note.lt.
+func (f *OrderFilter) NoteLt(v string) *OrderFilter {
+	f.v.Set("note.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NoteLte filters by note.lte.
+func (f *OrderFilter) NoteLte(v string) *OrderFilter {
+	f.v.Set("note.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NoteContains filters by note.contains.
+func (f *OrderFilter) NoteContains(v string) *OrderFilter {
+	f.v.Set("note.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NotePrefix filters by note.prefix.
+func (f *OrderFilter) NotePrefix(v string) *OrderFilter {
+	f.v.Set("note.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// NoteIsNull filters by note.is_null.
+func (f *OrderFilter) NoteIsNull(v bool) *OrderFilter {
+	f.v.Set("note.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDEq filters by customer_id.eq.
+func (f *OrderFilter) CustomerIDEq(v int) *OrderFilter {
+	f.v.Set("customer_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDNeq filters by customer_id.neq.
+func (f *OrderFilter) CustomerIDNeq(v int) *OrderFilter {
+	f.v.Set("customer_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDIn filters by customer_id.in.
+func (f *OrderFilter) CustomerIDIn(v ...int) *OrderFilter {
+	f.v.Set("customer_id.in", restkit.FilterList(v))
+	return f
+}
+
+// CustomerIDGt filters by customer_id.gt.
+func (f *OrderFilter) CustomerIDGt(v int) *OrderFilter {
+	f.v.Set("customer_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDGte filters by customer_id.gte.
+func (f *OrderFilter) CustomerIDGte(v int) *OrderFilter {
+	f.v.Set("customer_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDLt filters by customer_id.lt.
+func (f *OrderFilter) CustomerIDLt(v int) *OrderFilter {
+	f.v.Set("customer_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDLte filters by customer_id.lte.
+func (f *OrderFilter) CustomerIDLte(v int) *OrderFilter {
+	f.v.Set("customer_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountEq filters by lines_count.eq.
+func (f *OrderFilter) LinesCountEq(v int) *OrderFilter {
+	f.v.Set("lines_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountNeq filters by lines_count.neq.
+func (f *OrderFilter) LinesCountNeq(v int) *OrderFilter {
+	f.v.Set("lines_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountGt filters by lines_count.gt.
+func (f *OrderFilter) LinesCountGt(v int) *OrderFilter {
+	f.v.Set("lines_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountGte filters by lines_count.gte.
+func (f *OrderFilter) LinesCountGte(v int) *OrderFilter {
+	f.v.Set("lines_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountLt filters by lines_count.lt.
+func (f *OrderFilter) LinesCountLt(v int) *OrderFilter {
+	f.v.Set("lines_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountLte filters by lines_count.lte.
+func (f *OrderFilter) LinesCountLte(v int) *OrderFilter {
+	f.v.Set("lines_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasCustomer filters by has_customer.
+func (f *OrderFilter) HasCustomer(v bool) *OrderFilter {
+	f.v.Set("has_customer", restkit.FilterValue(v))
+	return f
+}
+
+// HasLines filters by has_lines.
+func (f *OrderFilter) HasLines(v bool) *OrderFilter {
+	f.v.Set("has_lines", restkit.FilterValue(v))
+	return f
+}
+
+// OrderLineFilter builds, typed by field, the filters of lists of
+// order_lines (GET /order-lines and the edges that list them): pass
+// Values() as ListParams.Filter.
+type OrderLineFilter struct{ v url.Values }
+
+// OrderLineWhere returns an empty OrderLineFilter.
+func OrderLineWhere() *OrderLineFilter { return &OrderLineFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *OrderLineFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *OrderLineFilter) IDEq(v int) *OrderLineFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *OrderLineFilter) IDNeq(v int) *OrderLineFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *OrderLineFilter) IDIn(v ...int) *OrderLineFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *OrderLineFilter) IDGt(v int) *OrderLineFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *OrderLineFilter) IDGte(v int) *OrderLineFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *OrderLineFilter) IDLt(v int) *OrderLineFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *OrderLineFilter) IDLte(v int) *OrderLineFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// QuantityEq filters by quantity.eq.
+func (f *OrderLineFilter) QuantityEq(v int) *OrderLineFilter {
+	f.v.Set("quantity.eq", restkit.FilterValue(v))
+	return f
+}
+
+// QuantityNeq filters by quantity.neq.
+func (f *OrderLineFilter) QuantityNeq(v int) *OrderLineFilter {
+	f.v.Set("quantity.neq", restkit.FilterValue(v))
+	return f
+}
+
+// QuantityIn filters by quantity.in.
+func (f *OrderLineFilter) QuantityIn(v ...int) *OrderLineFilter {
+	f.v.Set("quantity.in", restkit.FilterList(v))
+	return f
+}
+
+// QuantityGt filters by quantity.gt.
+func (f *OrderLineFilter) QuantityGt(v int) *OrderLineFilter {
+	f.v.Set("quantity.gt", restkit.FilterValue(v))
+	return f
+}
+
+// QuantityGte filters by quantity.gte.
+func (f *OrderLineFilter) QuantityGte(v int) *OrderLineFilter {
+	f.v.Set("quantity.gte", restkit.FilterValue(v))
+	return f
+}
+
+// QuantityLt filters by quantity.lt.
+func (f *OrderLineFilter) QuantityLt(v int) *OrderLineFilter {
+	f.v.Set("quantity.lt", restkit.FilterValue(v))
+	return f
+}
+
+// QuantityLte filters by quantity.lte.
+func (f *OrderLineFilter) QuantityLte(v int) *OrderLineFilter {
+	f.v.Set("quantity.lte", restkit.FilterValue(v))
+	return f
+}
+
+// UnitPriceEq filters by unit_price.eq.
+func (f *OrderLineFilter) UnitPriceEq(v float64) *OrderLineFilter {
+	f.v.Set("unit_price.eq", restkit.FilterValue(v))
+	return f
+}
+
+// UnitPriceNeq filters by unit_price.neq.
+func (f *OrderLineFilter) UnitPriceNeq(v float64) *OrderLineFilter {
+	f.v.Set("unit_price.neq", restkit.FilterValue(v))
+	return f
+}
+
+// UnitPriceIn filters by unit_price.in.
+func (f *OrderLineFilter) UnitPriceIn(v ...float64) *OrderLineFilter {
+	f.v.Set("unit_price.in", restkit.FilterList(v))
+	return f
+}
+
+// UnitPriceGt filters by unit_price.gt.
+func (f *OrderLineFilter) UnitPriceGt(v float64) *OrderLineFilter {
+	f.v.Set("unit_price.gt", restkit.FilterValue(v))
+	return f
+}
+
+// UnitPriceGte filters by unit_price.gte.
+func (f *OrderLineFilter) UnitPriceGte(v float64) *OrderLineFilter {
+	f.v.Set("unit_price.gte", restkit.FilterValue(v))
+	return f
+}
+
+// UnitPriceLt filters by unit_price.lt.
+func (f *OrderLineFilter) UnitPriceLt(v float64) *OrderLineFilter {
+	f.v.Set("unit_price.lt", restkit.FilterValue(v))
+	return f
+}
+
+// UnitPriceLte filters by unit_price.lte.
+func (f *OrderLineFilter) UnitPriceLte(v float64) *OrderLineFilter {
+	f.v.Set("unit_price.lte", restkit.FilterValue(v))
+	return f
+}
+
+// OrderIDEq filters by order_id.eq.
+func (f *OrderLineFilter) OrderIDEq(v int) *OrderLineFilter {
+	f.v.Set("order_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// OrderIDNeq filters by order_id.neq.
+func (f *OrderLineFilter) OrderIDNeq(v int) *OrderLineFilter {
+	f.v.Set("order_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// OrderIDIn filters by order_id.in.
+func (f *OrderLineFilter) OrderIDIn(v ...int) *OrderLineFilter {
+	f.v.Set("order_id.in", restkit.FilterList(v))
+	return f
+}
+
+// OrderIDGt filters by order_id.gt.
+func (f *OrderLineFilter) OrderIDGt(v int) *OrderLineFilter {
+	f.v.Set("order_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// OrderIDGte filters by order_id.gte.
+func (f *OrderLineFilter) OrderIDGte(v int) *OrderLineFilter {
+	f.v.Set("order_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// OrderIDLt filters by order_id.lt.
+func (f *OrderLineFilter) OrderIDLt(v int) *OrderLineFilter {
+	f.v.Set("order_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// OrderIDLte filters by order_id.lte.
+func (f *OrderLineFilter) OrderIDLte(v int) *OrderLineFilter {
+	f.v.Set("order_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDEq filters by product_id.eq.
+func (f *OrderLineFilter) ProductIDEq(v int) *OrderLineFilter {
+	f.v.Set("product_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDNeq filters by product_id.neq.
+func (f *OrderLineFilter) ProductIDNeq(v int) *OrderLineFilter {
+	f.v.Set("product_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDIn filters by product_id.in.
+func (f *OrderLineFilter) ProductIDIn(v ...int) *OrderLineFilter {
+	f.v.Set("product_id.in", restkit.FilterList(v))
+	return f
+}
+
+// ProductIDGt filters by product_id.gt.
+func (f *OrderLineFilter) ProductIDGt(v int) *OrderLineFilter {
+	f.v.Set("product_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDGte filters by product_id.gte.
+func (f *OrderLineFilter) ProductIDGte(v int) *OrderLineFilter {
+	f.v.Set("product_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDLt filters by product_id.lt.
+func (f *OrderLineFilter) ProductIDLt(v int) *OrderLineFilter {
+	f.v.Set("product_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDLte filters by product_id.lte.
+func (f *OrderLineFilter) ProductIDLte(v int) *OrderLineFilter {
+	f.v.Set("product_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasOrder filters by has_order.
+func (f *OrderLineFilter) HasOrder(v bool) *OrderLineFilter {
+	f.v.Set("has_order", restkit.FilterValue(v))
+	return f
+}
+
+// HasProduct filters by has_product.
+func (f *OrderLineFilter) HasProduct(v bool) *OrderLineFilter {
+	f.v.Set("has_product", restkit.FilterValue(v))
+	return f
+}
+
+// ProductFilter builds, typed by field, the filters of lists of
+// products (GET /products and the edges that list them): pass
+// Values() as ListParams.Filter.
+type ProductFilter struct{ v url.Values }
+
+// ProductWhere returns an empty ProductFilter.
+func ProductWhere() *ProductFilter { return &ProductFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *ProductFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *ProductFilter) IDEq(v int) *ProductFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *ProductFilter) IDNeq(v int) *ProductFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *ProductFilter) IDIn(v ...int) *ProductFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *ProductFilter) IDGt(v int) *ProductFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *ProductFilter) IDGte(v int) *ProductFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *ProductFilter) IDLt(v int) *ProductFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *ProductFilter) IDLte(v int) *ProductFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// SkuEq filters by sku.eq.
+func (f *ProductFilter) SkuEq(v string) *ProductFilter {
+	f.v.Set("sku.eq", restkit.FilterValue(v))
+	return f
+}
+
+// SkuNeq filters by sku.neq.
+func (f *ProductFilter) SkuNeq(v string) *ProductFilter {
+	f.v.Set("sku.neq", restkit.FilterValue(v))
+	return f
+}
+
+// SkuIn filters by sku.in.
+func (f *ProductFilter) SkuIn(v ...string) *ProductFilter {
+	f.v.Set("sku.in", restkit.FilterList(v))
+	return f
+}
+
+// SkuGt filters by sku.gt.
+func (f *ProductFilter) SkuGt(v string) *ProductFilter {
+	f.v.Set("sku.gt", restkit.FilterValue(v))
+	return f
+}
+
+// SkuGte filters by sku.gte.
+func (f *ProductFilter) SkuGte(v string) *ProductFilter {
+	f.v.Set("sku.gte", restkit.FilterValue(v))
+	return f
+}
+
+// SkuLt filters by sku.lt.
+func (f *ProductFilter) SkuLt(v string) *ProductFilter {
+	f.v.Set("sku.lt", restkit.FilterValue(v))
+	return f
+}
+
+// SkuLte filters by sku.lte.
+func (f *ProductFilter) SkuLte(v string) *ProductFilter {
+	f.v.Set("sku.lte", restkit.FilterValue(v))
+	return f
+}
+
+// SkuContains filters by sku.contains.
+func (f *ProductFilter) SkuContains(v string) *ProductFilter {
+	f.v.Set("sku.contains", restkit.FilterValue(v))
+	return f
+}
+
+// SkuPrefix filters by sku.prefix.
+func (f *ProductFilter) SkuPrefix(v string) *ProductFilter {
+	f.v.Set("sku.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *ProductFilter) NameEq(v string) *ProductFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *ProductFilter) NameNeq(v string) *ProductFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *ProductFilter) NameIn(v ...string) *ProductFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *ProductFilter) NameGt(v string) *ProductFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *ProductFilter) NameGte(v string) *ProductFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *ProductFilter) NameLt(v string) *ProductFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *ProductFilter) NameLte(v string) *ProductFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *ProductFilter) NameContains(v string) *ProductFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *ProductFilter) NamePrefix(v string) *ProductFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionEq filters by description.eq.
+func (f *ProductFilter) DescriptionEq(v string) *ProductFilter {
+	f.v.Set("description.eq", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionNeq filters by description.neq.
+func (f *ProductFilter) DescriptionNeq(v string) *ProductFilter {
+	f.v.Set("description.neq", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionIn filters by description.in.
+func (f *ProductFilter) DescriptionIn(v ...string) *ProductFilter {
+	f.v.Set("description.in", restkit.FilterList(v))
+	return f
+}
+
+// DescriptionGt filters by description.gt.
+func (f *ProductFilter) DescriptionGt(v string) *ProductFilter {
+	f.v.Set("description.gt", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionGte filters by description.gte.
+func (f *ProductFilter) DescriptionGte(v string) *ProductFilter {
+	f.v.Set("description.gte", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionLt filters by description.lt.
+func (f *ProductFilter) DescriptionLt(v string) *ProductFilter {
+	f.v.Set("description.lt", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionLte filters by description.lte.
+func (f *ProductFilter) DescriptionLte(v string) *ProductFilter {
+	f.v.Set("description.lte", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionContains filters by description.contains.
+func (f *ProductFilter) DescriptionContains(v string) *ProductFilter {
+	f.v.Set("description.contains", restkit.FilterValue(v))
+	return f
+}
+
+// DescriptionPrefix filters by description.prefix.
+func (f *ProductFilter) DescriptionPrefix(v string) *ProductFilter {
+	f.v.Set("description.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// PriceEq filters by price.eq.
+func (f *ProductFilter) PriceEq(v float64) *ProductFilter {
+	f.v.Set("price.eq", restkit.FilterValue(v))
+	return f
+}
+
+// PriceNeq filters by price.neq.
+func (f *ProductFilter) PriceNeq(v float64) *ProductFilter {
+	f.v.Set("price.neq", restkit.FilterValue(v))
+	return f
+}
+
+// PriceIn filters by price.in.
+func (f *ProductFilter) PriceIn(v ...float64) *ProductFilter {
+	f.v.Set("price.in", restkit.FilterList(v))
+	return f
+}
+
+// PriceGt filters by price.gt.
+func (f *ProductFilter) PriceGt(v float64) *ProductFilter {
+	f.v.Set("price.gt", restkit.FilterValue(v))
+	return f
+}
+
+// PriceGte filters by price.gte.
+func (f *ProductFilter) PriceGte(v float64) *ProductFilter {
+	f.v.Set("price.gte", restkit.FilterValue(v))
+	return f
+}
+
+// PriceLt filters by price.lt.
+func (f *ProductFilter) PriceLt(v float64) *ProductFilter {
+	f.v.Set("price.lt", restkit.FilterValue(v))
+	return f
+}
+
+// PriceLte filters by price.lte.
+func (f *ProductFilter) PriceLte(v float64) *ProductFilter {
+	f.v.Set("price.lte", restkit.FilterValue(v))
+	return f
+}
+
+// StockEq filters by stock.eq.
+func (f *ProductFilter) StockEq(v int) *ProductFilter {
+	f.v.Set("stock.eq", restkit.FilterValue(v))
+	return f
+}
+
+// StockNeq filters by stock.neq.
+func (f *ProductFilter) StockNeq(v int) *ProductFilter {
+	f.v.Set("stock.neq", restkit.FilterValue(v))
+	return f
+}
+
+// StockIn filters by stock.in.
+func (f *ProductFilter) StockIn(v ...int) *ProductFilter {
+	f.v.Set("stock.in", restkit.FilterList(v))
+	return f
+}
+
+// StockGt filters by stock.gt.
+func (f *ProductFilter) StockGt(v int) *ProductFilter {
+	f.v.Set("stock.gt", restkit.FilterValue(v))
+	return f
+}
+
+// StockGte filters by stock.gte.
+func (f *ProductFilter) StockGte(v int) *ProductFilter {
+	f.v.Set("stock.gte", restkit.FilterValue(v))
+	return f
+}
+
+// StockLt filters by stock.lt.
+func (f *ProductFilter) StockLt(v int) *ProductFilter {
+	f.v.Set("stock.lt", restkit.FilterValue(v))
+	return f
+}
+
+// StockLte filters by stock.lte.
+func (f *ProductFilter) StockLte(v int) *ProductFilter {
+	f.v.Set("stock.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ActiveEq filters by active.eq.
+func (f *ProductFilter) ActiveEq(v bool) *ProductFilter {
+	f.v.Set("active.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ActiveNeq filters by active.neq.
+func (f *ProductFilter) ActiveNeq(v bool) *ProductFilter {
+	f.v.Set("active.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ActiveIn filters by active.in.
+func (f *ProductFilter) ActiveIn(v ...bool) *ProductFilter {
+	f.v.Set("active.in", restkit.FilterList(v))
+	return f
+}
+
+// CategoryIDEq filters by category_id.eq.
+func (f *ProductFilter) CategoryIDEq(v int) *ProductFilter {
+	f.v.Set("category_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryIDNeq filters by category_id.neq.
+func (f *ProductFilter) CategoryIDNeq(v int) *ProductFilter {
+	f.v.Set("category_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryIDIn filters by category_id.in.
+func (f *ProductFilter) CategoryIDIn(v ...int) *ProductFilter {
+	f.v.Set("category_id.in", restkit.FilterList(v))
+	return f
+}
+
+// CategoryIDGt filters by category_id.gt.
+func (f *ProductFilter) CategoryIDGt(v int) *ProductFilter {
+	f.v.Set("category_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryIDGte filters by category_id.gte.
+func (f *ProductFilter) CategoryIDGte(v int) *ProductFilter {
+	f.v.Set("category_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryIDLt filters by category_id.lt.
+func (f *ProductFilter) CategoryIDLt(v int) *ProductFilter {
+	f.v.Set("category_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryIDLte filters by category_id.lte.
+func (f *ProductFilter) CategoryIDLte(v int) *ProductFilter {
+	f.v.Set("category_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CategoryIDIsNull filters by category_id.is_null.
+func (f *ProductFilter) CategoryIDIsNull(v bool) *ProductFilter {
+	f.v.Set("category_id.is_null", restkit.FilterValue(v))
+	return f
+}
+
+// SuppliersCountEq filters by suppliers_count.eq.
+func (f *ProductFilter) SuppliersCountEq(v int) *ProductFilter {
+	f.v.Set("suppliers_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// SuppliersCountNeq filters by suppliers_count.neq.
+func (f *ProductFilter) SuppliersCountNeq(v int) *ProductFilter {
+	f.v.Set("suppliers_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// SuppliersCountGt filters by suppliers_count.gt.
+func (f *ProductFilter) SuppliersCountGt(v int) *ProductFilter {
+	f.v.Set("suppliers_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// SuppliersCountGte filters by suppliers_count.gte.
+func (f *ProductFilter) SuppliersCountGte(v int) *ProductFilter {
+	f.v.Set("suppliers_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// SuppliersCountLt filters by suppliers_count.lt.
+func (f *ProductFilter) SuppliersCountLt(v int) *ProductFilter {
+	f.v.Set("suppliers_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// SuppliersCountLte filters by suppliers_count.lte.
+func (f *ProductFilter) SuppliersCountLte(v int) *ProductFilter {
+	f.v.Set("suppliers_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountEq filters by lines_count.eq.
+func (f *ProductFilter) LinesCountEq(v int) *ProductFilter {
+	f.v.Set("lines_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountNeq filters by lines_count.neq.
+func (f *ProductFilter) LinesCountNeq(v int) *ProductFilter {
+	f.v.Set("lines_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountGt filters by lines_count.gt.
+func (f *ProductFilter) LinesCountGt(v int) *ProductFilter {
+	f.v.Set("lines_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountGte filters by lines_count.gte.
+func (f *ProductFilter) LinesCountGte(v int) *ProductFilter {
+	f.v.Set("lines_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountLt filters by lines_count.lt.
+func (f *ProductFilter) LinesCountLt(v int) *ProductFilter {
+	f.v.Set("lines_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// LinesCountLte filters by lines_count.lte.
+func (f *ProductFilter) LinesCountLte(v int) *ProductFilter {
+	f.v.Set("lines_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountEq filters by reviews_count.eq.
+func (f *ProductFilter) ReviewsCountEq(v int) *ProductFilter {
+	f.v.Set("reviews_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountNeq filters by reviews_count.neq.
+func (f *ProductFilter) ReviewsCountNeq(v int) *ProductFilter {
+	f.v.Set("reviews_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountGt filters by reviews_count.gt.
+func (f *ProductFilter) ReviewsCountGt(v int) *ProductFilter {
+	f.v.Set("reviews_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountGte filters by reviews_count.gte.
+func (f *ProductFilter) ReviewsCountGte(v int) *ProductFilter {
+	f.v.Set("reviews_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountLt filters by reviews_count.lt.
+func (f *ProductFilter) ReviewsCountLt(v int) *ProductFilter {
+	f.v.Set("reviews_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewsCountLte filters by reviews_count.lte.
+func (f *ProductFilter) ReviewsCountLte(v int) *ProductFilter {
+	f.v.Set("reviews_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasCategory filters by has_category.
+func (f *ProductFilter) HasCategory(v bool) *ProductFilter {
+	f.v.Set("has_category", restkit.FilterValue(v))
+	return f
+}
+
+// HasSuppliers filters by has_suppliers.
+func (f *ProductFilter) HasSuppliers(v bool) *ProductFilter {
+	f.v.Set("has_suppliers", restkit.FilterValue(v))
+	return f
+}
+
+// HasLines filters by has_lines.
+func (f *ProductFilter) HasLines(v bool) *ProductFilter {
+	f.v.Set("has_lines", restkit.FilterValue(v))
+	return f
+}
+
+// HasReviews filters by has_reviews.
+func (f *ProductFilter) HasReviews(v bool) *ProductFilter {
+	f.v.Set("has_reviews", restkit.FilterValue(v))
+	return f
+}
+
+// ReviewFilter builds, typed by field, the filters of lists of
+// reviews (GET /reviews and the edges that list them): pass
+// Values() as ListParams.Filter.
+type ReviewFilter struct{ v url.Values }
+
+// ReviewWhere returns an empty ReviewFilter.
+func ReviewWhere() *ReviewFilter { return &ReviewFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *ReviewFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *ReviewFilter) IDEq(v int) *ReviewFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *ReviewFilter) IDNeq(v int) *ReviewFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *ReviewFilter) IDIn(v ...int) *ReviewFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *ReviewFilter) IDGt(v int) *ReviewFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *ReviewFilter) IDGte(v int) *ReviewFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *ReviewFilter) IDLt(v int) *ReviewFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *ReviewFilter) IDLte(v int) *ReviewFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// RatingEq filters by rating.eq.
+func (f *ReviewFilter) RatingEq(v int8) *ReviewFilter {
+	f.v.Set("rating.eq", restkit.FilterValue(v))
+	return f
+}
+
+// RatingNeq filters by rating.neq.
+func (f *ReviewFilter) RatingNeq(v int8) *ReviewFilter {
+	f.v.Set("rating.neq", restkit.FilterValue(v))
+	return f
+}
+
+// RatingIn filters by rating.in.
+func (f *ReviewFilter) RatingIn(v ...int8) *ReviewFilter {
+	f.v.Set("rating.in", restkit.FilterList(v))
+	return f
+}
+
+// RatingGt filters by rating.gt.
+func (f *ReviewFilter) RatingGt(v int8) *ReviewFilter {
+	f.v.Set("rating.gt", restkit.FilterValue(v))
+	return f
+}
+
+// RatingGte filters by rating.gte.
+func (f *ReviewFilter) RatingGte(v int8) *ReviewFilter {
+	f.v.Set("rating.gte", restkit.FilterValue(v))
+	return f
+}
+
+// RatingLt filters by rating.lt.
+func (f *ReviewFilter) RatingLt(v int8) *ReviewFilter {
+	f.v.Set("rating.lt", restkit.FilterValue(v))
+	return f
+}
+
+// RatingLte filters by rating.lte.
+func (f *ReviewFilter) RatingLte(v int8) *ReviewFilter {
+	f.v.Set("rating.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyEq filters by body.eq.
+func (f *ReviewFilter) BodyEq(v string) *ReviewFilter {
+	f.v.Set("body.eq", restkit.FilterValue(v))
+	return f
+}
+
+// BodyNeq filters by body.neq.
+func (f *ReviewFilter) BodyNeq(v string) *ReviewFilter {
+	f.v.Set("body.neq", restkit.FilterValue(v))
+	return f
+}
+
+// BodyIn filters by body.in.
+func (f *ReviewFilter) BodyIn(v ...string) *ReviewFilter {
+	f.v.Set("body.in", restkit.FilterList(v))
+	return f
+}
+
+// BodyGt filters by body.gt.
+func (f *ReviewFilter) BodyGt(v string) *ReviewFilter {
+	f.v.Set("body.gt", restkit.FilterValue(v))
+	return f
+}
+
+// BodyGte filters by body.gte.
+func (f *ReviewFilter) BodyGte(v string) *ReviewFilter {
+	f.v.Set("body.gte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyLt filters by body.lt.
+func (f *ReviewFilter) BodyLt(v string) *ReviewFilter {
+	f.v.Set("body.lt", restkit.FilterValue(v))
+	return f
+}
+
+// BodyLte filters by body.lte.
+func (f *ReviewFilter) BodyLte(v string) *ReviewFilter {
+	f.v.Set("body.lte", restkit.FilterValue(v))
+	return f
+}
+
+// BodyContains filters by body.contains.
+func (f *ReviewFilter) BodyContains(v string) *ReviewFilter {
+	f.v.Set("body.contains", restkit.FilterValue(v))
+	return f
+}
+
+// BodyPrefix filters by body.prefix.
+func (f *ReviewFilter) BodyPrefix(v string) *ReviewFilter {
+	f.v.Set("body.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDEq filters by product_id.eq.
+func (f *ReviewFilter) ProductIDEq(v int) *ReviewFilter {
+	f.v.Set("product_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDNeq filters by product_id.neq.
+func (f *ReviewFilter) ProductIDNeq(v int) *ReviewFilter {
+	f.v.Set("product_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDIn filters by product_id.in.
+func (f *ReviewFilter) ProductIDIn(v ...int) *ReviewFilter {
+	f.v.Set("product_id.in", restkit.FilterList(v))
+	return f
+}
+
+// ProductIDGt filters by product_id.gt.
+func (f *ReviewFilter) ProductIDGt(v int) *ReviewFilter {
+	f.v.Set("product_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDGte filters by product_id.gte.
+func (f *ReviewFilter) ProductIDGte(v int) *ReviewFilter {
+	f.v.Set("product_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDLt filters by product_id.lt.
+func (f *ReviewFilter) ProductIDLt(v int) *ReviewFilter {
+	f.v.Set("product_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductIDLte filters by product_id.lte.
+func (f *ReviewFilter) ProductIDLte(v int) *ReviewFilter {
+	f.v.Set("product_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDEq filters by customer_id.eq.
+func (f *ReviewFilter) CustomerIDEq(v int) *ReviewFilter {
+	f.v.Set("customer_id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDNeq filters by customer_id.neq.
+func (f *ReviewFilter) CustomerIDNeq(v int) *ReviewFilter {
+	f.v.Set("customer_id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDIn filters by customer_id.in.
+func (f *ReviewFilter) CustomerIDIn(v ...int) *ReviewFilter {
+	f.v.Set("customer_id.in", restkit.FilterList(v))
+	return f
+}
+
+// CustomerIDGt filters by customer_id.gt.
+func (f *ReviewFilter) CustomerIDGt(v int) *ReviewFilter {
+	f.v.Set("customer_id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDGte filters by customer_id.gte.
+func (f *ReviewFilter) CustomerIDGte(v int) *ReviewFilter {
+	f.v.Set("customer_id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDLt filters by customer_id.lt.
+func (f *ReviewFilter) CustomerIDLt(v int) *ReviewFilter {
+	f.v.Set("customer_id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CustomerIDLte filters by customer_id.lte.
+func (f *ReviewFilter) CustomerIDLte(v int) *ReviewFilter {
+	f.v.Set("customer_id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasProduct filters by has_product.
+func (f *ReviewFilter) HasProduct(v bool) *ReviewFilter {
+	f.v.Set("has_product", restkit.FilterValue(v))
+	return f
+}
+
+// HasCustomer filters by has_customer.
+func (f *ReviewFilter) HasCustomer(v bool) *ReviewFilter {
+	f.v.Set("has_customer", restkit.FilterValue(v))
+	return f
+}
+
+// SupplierFilter builds, typed by field, the filters of lists of
+// suppliers (GET /suppliers and the edges that list them): pass
+// Values() as ListParams.Filter.
+type SupplierFilter struct{ v url.Values }
+
+// SupplierWhere returns an empty SupplierFilter.
+func SupplierWhere() *SupplierFilter { return &SupplierFilter{v: url.Values{}} }
+
+// Values returns the filters as query parameters.
+func (f *SupplierFilter) Values() url.Values { return f.v }
+
+// IDEq filters by id.eq.
+func (f *SupplierFilter) IDEq(v int) *SupplierFilter {
+	f.v.Set("id.eq", restkit.FilterValue(v))
+	return f
+}
+
+// IDNeq filters by id.neq.
+func (f *SupplierFilter) IDNeq(v int) *SupplierFilter {
+	f.v.Set("id.neq", restkit.FilterValue(v))
+	return f
+}
+
+// IDIn filters by id.in.
+func (f *SupplierFilter) IDIn(v ...int) *SupplierFilter {
+	f.v.Set("id.in", restkit.FilterList(v))
+	return f
+}
+
+// IDGt filters by id.gt.
+func (f *SupplierFilter) IDGt(v int) *SupplierFilter {
+	f.v.Set("id.gt", restkit.FilterValue(v))
+	return f
+}
+
+// IDGte filters by id.gte.
+func (f *SupplierFilter) IDGte(v int) *SupplierFilter {
+	f.v.Set("id.gte", restkit.FilterValue(v))
+	return f
+}
+
+// IDLt filters by id.lt.
+func (f *SupplierFilter) IDLt(v int) *SupplierFilter {
+	f.v.Set("id.lt", restkit.FilterValue(v))
+	return f
+}
+
+// IDLte filters by id.lte.
+func (f *SupplierFilter) IDLte(v int) *SupplierFilter {
+	f.v.Set("id.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameEq filters by name.eq.
+func (f *SupplierFilter) NameEq(v string) *SupplierFilter {
+	f.v.Set("name.eq", restkit.FilterValue(v))
+	return f
+}
+
+// NameNeq filters by name.neq.
+func (f *SupplierFilter) NameNeq(v string) *SupplierFilter {
+	f.v.Set("name.neq", restkit.FilterValue(v))
+	return f
+}
+
+// NameIn filters by name.in.
+func (f *SupplierFilter) NameIn(v ...string) *SupplierFilter {
+	f.v.Set("name.in", restkit.FilterList(v))
+	return f
+}
+
+// NameGt filters by name.gt.
+func (f *SupplierFilter) NameGt(v string) *SupplierFilter {
+	f.v.Set("name.gt", restkit.FilterValue(v))
+	return f
+}
+
+// NameGte filters by name.gte.
+func (f *SupplierFilter) NameGte(v string) *SupplierFilter {
+	f.v.Set("name.gte", restkit.FilterValue(v))
+	return f
+}
+
+// NameLt filters by name.lt.
+func (f *SupplierFilter) NameLt(v string) *SupplierFilter {
+	f.v.Set("name.lt", restkit.FilterValue(v))
+	return f
+}
+
+// NameLte filters by name.lte.
+func (f *SupplierFilter) NameLte(v string) *SupplierFilter {
+	f.v.Set("name.lte", restkit.FilterValue(v))
+	return f
+}
+
+// NameContains filters by name.contains.
+func (f *SupplierFilter) NameContains(v string) *SupplierFilter {
+	f.v.Set("name.contains", restkit.FilterValue(v))
+	return f
+}
+
+// NamePrefix filters by name.prefix.
+func (f *SupplierFilter) NamePrefix(v string) *SupplierFilter {
+	f.v.Set("name.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// CountryEq filters by country.eq.
+func (f *SupplierFilter) CountryEq(v string) *SupplierFilter {
+	f.v.Set("country.eq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryNeq filters by country.neq.
+func (f *SupplierFilter) CountryNeq(v string) *SupplierFilter {
+	f.v.Set("country.neq", restkit.FilterValue(v))
+	return f
+}
+
+// CountryIn filters by country.in.
+func (f *SupplierFilter) CountryIn(v ...string) *SupplierFilter {
+	f.v.Set("country.in", restkit.FilterList(v))
+	return f
+}
+
+// CountryGt filters by country.gt.
+func (f *SupplierFilter) CountryGt(v string) *SupplierFilter {
+	f.v.Set("country.gt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryGte filters by country.gte.
+func (f *SupplierFilter) CountryGte(v string) *SupplierFilter {
+	f.v.Set("country.gte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryLt filters by country.lt.
+func (f *SupplierFilter) CountryLt(v string) *SupplierFilter {
+	f.v.Set("country.lt", restkit.FilterValue(v))
+	return f
+}
+
+// CountryLte filters by country.lte.
+func (f *SupplierFilter) CountryLte(v string) *SupplierFilter {
+	f.v.Set("country.lte", restkit.FilterValue(v))
+	return f
+}
+
+// CountryContains filters by country.contains.
+func (f *SupplierFilter) CountryContains(v string) *SupplierFilter {
+	f.v.Set("country.contains", restkit.FilterValue(v))
+	return f
+}
+
+// CountryPrefix filters by country.prefix.
+func (f *SupplierFilter) CountryPrefix(v string) *SupplierFilter {
+	f.v.Set("country.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountEq filters by products_count.eq.
+func (f *SupplierFilter) ProductsCountEq(v int) *SupplierFilter {
+	f.v.Set("products_count.eq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountNeq filters by products_count.neq.
+func (f *SupplierFilter) ProductsCountNeq(v int) *SupplierFilter {
+	f.v.Set("products_count.neq", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountGt filters by products_count.gt.
+func (f *SupplierFilter) ProductsCountGt(v int) *SupplierFilter {
+	f.v.Set("products_count.gt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountGte filters by products_count.gte.
+func (f *SupplierFilter) ProductsCountGte(v int) *SupplierFilter {
+	f.v.Set("products_count.gte", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountLt filters by products_count.lt.
+func (f *SupplierFilter) ProductsCountLt(v int) *SupplierFilter {
+	f.v.Set("products_count.lt", restkit.FilterValue(v))
+	return f
+}
+
+// ProductsCountLte filters by products_count.lte.
+func (f *SupplierFilter) ProductsCountLte(v int) *SupplierFilter {
+	f.v.Set("products_count.lte", restkit.FilterValue(v))
+	return f
+}
+
+// HasProducts filters by has_products.
+func (f *SupplierFilter) HasProducts(v bool) *SupplierFilter {
+	f.v.Set("has_products", restkit.FilterValue(v))
+	return f
 }
