@@ -158,25 +158,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body; larger gets 413")
 	level := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	format := fs.String("log-format", "text", "log format: text or json")
-	fs.Func("api-tokens", "comma-separated bearer tokens required by mutating routes (none: open)", func(v string) error {
-		cfg.APITokens = nil
-		for _, t := range strings.Split(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				cfg.APITokens = append(cfg.APITokens, t)
-			}
-		}
-		return nil
-	})
+	fs.Func("api-tokens", "comma-separated bearer tokens required by mutating routes (none: open)", commaList(&cfg.APITokens))
 	fs.BoolVar(&cfg.ReadAuth, "read-auth", false, "require a token on reads too")
-	fs.Func("cors-origins", "comma-separated origins whose web pages may call the API (https://app.example.com; * for any; none: same origin only)", func(v string) error {
-		cfg.CORSOrigins = nil
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				cfg.CORSOrigins = append(cfg.CORSOrigins, o)
-			}
-		}
-		return nil
-	})
+	fs.Func("cors-origins", "comma-separated origins whose web pages may call the API (https://app.example.com; * for any; none: same origin only)", commaList(&cfg.CORSOrigins))
 	var memLimit int64
 	fs.Func("memory-limit", "soft memory limit of the Go runtime, as GOMEMLIMIT: 48MiB, 1GiB… (0 or absent: GOMEMLIMIT, else none)", func(v string) error {
 		n, err := parseBytes(v)
@@ -201,6 +185,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		debug.SetMemoryLimit(memLimit)
 	}
 	return server.Run(ctx, cfg, log)
+}
+
+// commaList returns a flag setter storing a comma-separated list in dst,
+// items trimmed, empty ones dropped.
+func commaList(dst *[]string) func(string) error {
+	return func(v string) error {
+		*dst = nil
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				*dst = append(*dst, item)
+			}
+		}
+		return nil
+	}
 }
 
 // parseBytes reads a size as GOMEMLIMIT writes it: a whole number of bytes
