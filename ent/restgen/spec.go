@@ -127,7 +127,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		return err
 	}
 	// Drop entoas's per-operation views, now unreferenced.
-	keep := map[string]bool{"Problem": true, "FieldError": true}
+	keep := map[string]bool{"Problem": true, "FieldError": true, "Deleted": true}
 	for _, e := range m.Entities {
 		keep[e.Name] = true
 		keep[e.Name+"List"] = true
@@ -250,6 +250,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 		return fmt.Errorf("entoas did not generate the paths of %s", e.Path)
 	}
 	one := spec.RefSchema(e.Name).Schema
+	bulkDelete(spec, e, root, params[e])
 
 	// Create: 201 + Location, nested children.
 	delete(root.Post.Responses, "200")
@@ -485,6 +486,37 @@ func unRefSiblings(s *ogen.Schema, seen map[*ogen.Schema]bool) {
 	for _, sub := range append(append(s.AllOf, s.OneOf...), s.AnyOf...) {
 		unRefSiblings(sub, seen)
 	}
+}
+
+// bulkDelete adds DELETE of the collection by filter: the list's filter
+// parameters (not its paging, sort or counts), at least one required.
+func bulkDelete(spec *ogen.Spec, e *Entity, root *ogen.PathItem, params []*ogen.Parameter) {
+	if spec.Components.Schemas["Deleted"] == nil {
+		spec.AddSchema("Deleted", ogen.NewSchema().
+			SetDescription("What a bulk delete deleted.").
+			AddRequiredProperties(ogen.Int().SetDescription("The number of rows deleted.").ToProperty("deleted")))
+	}
+	op := ogen.NewOperation().
+		SetOperationID(e.OpID("deleteWhere")).
+		SetSummary(fmt.Sprintf("Delete the %ss a filter selects", e.Label)).
+		SetDescription(fmt.Sprintf("Deletes, in one statement and one transaction, every %s the filters select (at least one filter is required): "+
+			"at most %d; a filter selecting more is refused with 400 and nothing is deleted. Rows that depend on them go with them, as with DELETE of an item.",
+			e.Label, restkit.MaxBulk)).
+		AddTags(e.Name).
+		AddResponse(strconv.Itoa(http.StatusOK), ogen.NewResponse().
+			SetDescription("The rows were deleted.").
+			SetJSONContent(spec.RefSchema("Deleted").Schema))
+	for _, p := range params {
+		name := p.Ref[strings.LastIndex(p.Ref, ".")+1:]
+		if name != "cursor" && name != "sort" && name != "count" {
+			op.AddParameters(p)
+		}
+	}
+	addErrors(spec, op, http.StatusBadRequest, http.StatusInternalServerError)
+	if e.Restricted {
+		op.AddResponse(strconv.Itoa(http.StatusConflict), problem(spec, fmt.Sprintf("Other rows still refer to a %s (a foreign key without ON DELETE CASCADE or SET NULL).", e.Label)))
+	}
+	root.Delete = op
 }
 
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).

@@ -72,6 +72,17 @@ func (c *Client) DeletePost(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/posts", id), nil, nil, nil)
 }
 
+// DeleteWherePost deletes every post filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /posts?FILTERS).
+func (c *Client) DeleteWherePost(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/posts", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListPost returns the page of posts that p selects (GET /posts).
 func (c *Client) ListPost(ctx context.Context, p restkit.ListParams) (*PostList, error) {
 	out := new(PostList)
@@ -160,6 +171,17 @@ func (c *Client) DeleteProfile(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/profiles", id), nil, nil, nil)
 }
 
+// DeleteWhereProfile deletes every profile filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /profiles?FILTERS).
+func (c *Client) DeleteWhereProfile(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/profiles", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListProfile returns the page of profiles that p selects (GET /profiles).
 func (c *Client) ListProfile(ctx context.Context, p restkit.ListParams) (*ProfileList, error) {
 	out := new(ProfileList)
@@ -211,6 +233,17 @@ func (c *Client) DeleteTag(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/tags", id), nil, nil, nil)
 }
 
+// DeleteWhereTag deletes every tag filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /tags?FILTERS).
+func (c *Client) DeleteWhereTag(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/tags", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListTag returns the page of tags that p selects (GET /tags).
 func (c *Client) ListTag(ctx context.Context, p restkit.ListParams) (*TagList, error) {
 	out := new(TagList)
@@ -260,6 +293,17 @@ func (c *Client) UpdateUser(ctx context.Context, id int, in UserUpdate) (*User, 
 // DeleteUser deletes the user with id (DELETE /users/{id}).
 func (c *Client) DeleteUser(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/users", id), nil, nil, nil)
+}
+
+// DeleteWhereUser deletes every user filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /users?FILTERS).
+func (c *Client) DeleteWhereUser(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/users", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListUser returns the page of users that p selects (GET /users).

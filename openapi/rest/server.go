@@ -57,6 +57,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createPost", h.createPost))
 		// GET /posts
 		r.Get("/", api.Op("listPost", h.listPost))
+		// DELETE /posts?FILTERS
+		r.Delete("/", api.Op("deleteWherePost", h.deleteWherePost))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /posts/{id}
 			r.Get("/", api.Op("readPost", h.readPost))
@@ -81,6 +83,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createProfile", h.createProfile))
 		// GET /profiles
 		r.Get("/", api.Op("listProfile", h.listProfile))
+		// DELETE /profiles?FILTERS
+		r.Delete("/", api.Op("deleteWhereProfile", h.deleteWhereProfile))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /profiles/{id}
 			r.Get("/", api.Op("readProfile", h.readProfile))
@@ -97,6 +101,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createTag", h.createTag))
 		// GET /tags
 		r.Get("/", api.Op("listTag", h.listTag))
+		// DELETE /tags?FILTERS
+		r.Delete("/", api.Op("deleteWhereTag", h.deleteWhereTag))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /tags/{id}
 			r.Get("/", api.Op("readTag", h.readTag))
@@ -113,6 +119,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createUser", h.createUser))
 		// GET /users
 		r.Get("/", api.Op("listUser", h.listUser))
+		// DELETE /users?FILTERS
+		r.Delete("/", api.Op("deleteWhereUser", h.deleteWhereUser))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /users/{id}
 			r.Get("/", api.Op("readUser", h.readUser))
@@ -404,6 +412,33 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting post: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWherePost handles DELETE /posts?FILTERS: it deletes, in one
+// statement, every post the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWherePost(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Post, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("post")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Post.Delete().Where(predicate.Post(restkit.Bounded(h.drv.Dialect(), post.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("post")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting posts: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -771,6 +806,33 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereProfile handles DELETE /profiles?FILTERS: it deletes, in one
+// statement, every profile the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereProfile(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Profile, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("profile")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Profile.Delete().Where(predicate.Profile(restkit.Bounded(h.drv.Dialect(), profile.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("profile")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting profiles: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listProfile handles GET /profiles.
 func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Profile, 30, checkProfileInclude)
@@ -1050,6 +1112,33 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting tag: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereTag handles DELETE /tags?FILTERS: it deletes, in one
+// statement, every tag the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereTag(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Tag, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("tag")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Tag.Delete().Where(predicate.Tag(restkit.Bounded(h.drv.Dialect(), tag.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("tag")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting tags: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -1427,6 +1516,33 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting user: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereUser handles DELETE /users?FILTERS: it deletes, in one
+// statement, every user the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereUser(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.User, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("user")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.User.Delete().Where(predicate.User(restkit.Bounded(h.drv.Dialect(), user.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("user")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting users: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 

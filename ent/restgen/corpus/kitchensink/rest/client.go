@@ -75,6 +75,17 @@ func (c *Client) DeleteAccount(ctx context.Context, id uuid.UUID) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/accounts", id), nil, nil, nil)
 }
 
+// DeleteWhereAccount deletes every account filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /accounts?FILTERS).
+func (c *Client) DeleteWhereAccount(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/accounts", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListAccount returns the page of accounts that p selects (GET /accounts).
 func (c *Client) ListAccount(ctx context.Context, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
@@ -286,6 +297,17 @@ func (c *Client) DeleteComment(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/comments", id), nil, nil, nil)
 }
 
+// DeleteWhereComment deletes every comment filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /comments?FILTERS).
+func (c *Client) DeleteWhereComment(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/comments", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListComment returns the page of comments that p selects (GET /comments).
 func (c *Client) ListComment(ctx context.Context, p restkit.ListParams) (*CommentList, error) {
 	out := new(CommentList)
@@ -335,6 +357,17 @@ func (c *Client) UpdateCountry(ctx context.Context, id string, in CountryUpdate)
 // DeleteCountry deletes the country with id (DELETE /countries/{id}).
 func (c *Client) DeleteCountry(ctx context.Context, id string) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/countries", id), nil, nil, nil)
+}
+
+// DeleteWhereCountry deletes every country filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /countries?FILTERS).
+func (c *Client) DeleteWhereCountry(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/countries", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListCountry returns the page of countrys that p selects (GET /countries).
@@ -395,6 +428,17 @@ func (c *Client) UpdateLabel(ctx context.Context, id int, in LabelUpdate) (*Labe
 // DeleteLabel deletes the label with id (DELETE /labels/{id}).
 func (c *Client) DeleteLabel(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/labels", id), nil, nil, nil)
+}
+
+// DeleteWhereLabel deletes every label filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /labels?FILTERS).
+func (c *Client) DeleteWhereLabel(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/labels", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListLabel returns the page of labels that p selects (GET /labels).
@@ -473,6 +517,17 @@ func (c *Client) UpdateNote(ctx context.Context, id string, in NoteUpdate) (*Not
 // DeleteNote deletes the note with id (DELETE /notes/{id}).
 func (c *Client) DeleteNote(ctx context.Context, id string) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/notes", id), nil, nil, nil)
+}
+
+// DeleteWhereNote deletes every note filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /notes?FILTERS).
+func (c *Client) DeleteWhereNote(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/notes", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListNote returns the page of notes that p selects (GET /notes).
@@ -627,6 +682,17 @@ func (c *Client) DeleteNoteLabel(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/note-labels", id), nil, nil, nil)
 }
 
+// DeleteWhereNoteLabel deletes every note_label filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /note-labels?FILTERS).
+func (c *Client) DeleteWhereNoteLabel(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/note-labels", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListNoteLabel returns the page of note_labels that p selects (GET /note-labels).
 func (c *Client) ListNoteLabel(ctx context.Context, p restkit.ListParams) (*NoteLabelList, error) {
 	out := new(NoteLabelList)
@@ -687,6 +753,17 @@ func (c *Client) DeleteRegion(ctx context.Context, id uuid.UUID) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/regions", id), nil, nil, nil)
 }
 
+// DeleteWhereRegion deletes every region filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /regions?FILTERS).
+func (c *Client) DeleteWhereRegion(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/regions", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListRegion returns the page of regions that p selects (GET /regions).
 func (c *Client) ListRegion(ctx context.Context, p restkit.ListParams) (*RegionList, error) {
 	out := new(RegionList)
@@ -738,6 +815,17 @@ func (c *Client) DeleteSample(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/samples", id), nil, nil, nil)
 }
 
+// DeleteWhereSample deletes every sample filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /samples?FILTERS).
+func (c *Client) DeleteWhereSample(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/samples", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListSample returns the page of samples that p selects (GET /samples).
 func (c *Client) ListSample(ctx context.Context, p restkit.ListParams) (*SampleList, error) {
 	out := new(SampleList)
@@ -778,6 +866,17 @@ func (c *Client) UpdateWallet(ctx context.Context, id int64, in WalletUpdate) (*
 // DeleteWallet deletes the wallet with id (DELETE /wallets/{id}).
 func (c *Client) DeleteWallet(ctx context.Context, id int64) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/wallets", id), nil, nil, nil)
+}
+
+// DeleteWhereWallet deletes every wallet filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /wallets?FILTERS).
+func (c *Client) DeleteWhereWallet(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/wallets", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListWallet returns the page of wallets that p selects (GET /wallets).

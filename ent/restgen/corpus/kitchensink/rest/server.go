@@ -64,6 +64,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createAccount", h.createAccount))
 		// GET /accounts
 		r.Get("/", api.Op("listAccount", h.listAccount))
+		// DELETE /accounts?FILTERS
+		r.Delete("/", api.Op("deleteWhereAccount", h.deleteWhereAccount))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /accounts/{id}
 			r.Get("/", api.Op("readAccount", h.readAccount))
@@ -116,6 +118,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createComment", h.createComment))
 		// GET /comments
 		r.Get("/", api.Op("listComment", h.listComment))
+		// DELETE /comments?FILTERS
+		r.Delete("/", api.Op("deleteWhereComment", h.deleteWhereComment))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /comments/{id}
 			r.Get("/", api.Op("readComment", h.readComment))
@@ -132,6 +136,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createCountry", h.createCountry))
 		// GET /countries
 		r.Get("/", api.Op("listCountry", h.listCountry))
+		// DELETE /countries?FILTERS
+		r.Delete("/", api.Op("deleteWhereCountry", h.deleteWhereCountry))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /countries/{id}
 			r.Get("/", api.Op("readCountry", h.readCountry))
@@ -150,6 +156,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createLabel", h.createLabel))
 		// GET /labels
 		r.Get("/", api.Op("listLabel", h.listLabel))
+		// DELETE /labels?FILTERS
+		r.Delete("/", api.Op("deleteWhereLabel", h.deleteWhereLabel))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /labels/{id}
 			r.Get("/", api.Op("readLabel", h.readLabel))
@@ -172,6 +180,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createNote", h.createNote))
 		// GET /notes
 		r.Get("/", api.Op("listNote", h.listNote))
+		// DELETE /notes?FILTERS
+		r.Delete("/", api.Op("deleteWhereNote", h.deleteWhereNote))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /notes/{id}
 			r.Get("/", api.Op("readNote", h.readNote))
@@ -210,6 +220,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createNoteLabel", h.createNoteLabel))
 		// GET /note-labels
 		r.Get("/", api.Op("listNoteLabel", h.listNoteLabel))
+		// DELETE /note-labels?FILTERS
+		r.Delete("/", api.Op("deleteWhereNoteLabel", h.deleteWhereNoteLabel))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /note-labels/{id}
 			r.Get("/", api.Op("readNoteLabel", h.readNoteLabel))
@@ -228,6 +240,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createRegion", h.createRegion))
 		// GET /regions
 		r.Get("/", api.Op("listRegion", h.listRegion))
+		// DELETE /regions?FILTERS
+		r.Delete("/", api.Op("deleteWhereRegion", h.deleteWhereRegion))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /regions/{id}
 			r.Get("/", api.Op("readRegion", h.readRegion))
@@ -244,6 +258,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createSample", h.createSample))
 		// GET /samples
 		r.Get("/", api.Op("listSample", h.listSample))
+		// DELETE /samples?FILTERS
+		r.Delete("/", api.Op("deleteWhereSample", h.deleteWhereSample))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /samples/{id}
 			r.Get("/", api.Op("readSample", h.readSample))
@@ -258,6 +274,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createWallet", h.createWallet))
 		// GET /wallets
 		r.Get("/", api.Op("listWallet", h.listWallet))
+		// DELETE /wallets?FILTERS
+		r.Delete("/", api.Op("deleteWhereWallet", h.deleteWhereWallet))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /wallets/{id}
 			r.Get("/", api.Op("readWallet", h.readWallet))
@@ -890,6 +908,33 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting account: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereAccount handles DELETE /accounts?FILTERS: it deletes, in one
+// statement, every account the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereAccount(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Account, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("account")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Account.Delete().Where(predicate.Account(restkit.Bounded(h.drv.Dialect(), account.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("account")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting accounts: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -1779,6 +1824,33 @@ func (h *handler) deleteComment(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereComment handles DELETE /comments?FILTERS: it deletes, in one
+// statement, every comment the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereComment(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Comment, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("comment")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Comment.Delete().Where(predicate.Comment(restkit.Bounded(h.drv.Dialect(), comment.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("comment")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting comments: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listComment handles GET /comments.
 func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Comment, 30, checkCommentInclude)
@@ -2173,6 +2245,33 @@ func (h *handler) deleteCountry(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting country: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereCountry handles DELETE /countries?FILTERS: it deletes, in one
+// statement, every country the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereCountry(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Country, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("country")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Country.Delete().Where(predicate.Country(restkit.Bounded(h.drv.Dialect(), country.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("country")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting countrys: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -2663,6 +2762,33 @@ func (h *handler) deleteLabel(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting label: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereLabel handles DELETE /labels?FILTERS: it deletes, in one
+// statement, every label the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereLabel(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Label, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("label")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Label.Delete().Where(predicate.Label(restkit.Bounded(h.drv.Dialect(), label.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("label")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting labels: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -3342,6 +3468,33 @@ func (h *handler) deleteNote(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereNote handles DELETE /notes?FILTERS: it deletes, in one
+// statement, every note the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereNote(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Note, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("note")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Note.Delete().Where(predicate.Note(restkit.Bounded(h.drv.Dialect(), note.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("note")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting notes: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listNote handles GET /notes.
 func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Note, 30, checkNoteInclude)
@@ -3947,6 +4100,33 @@ func (h *handler) deleteNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// deleteWhereNoteLabel handles DELETE /note-labels?FILTERS: it deletes, in one
+// statement, every note_label the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.NoteLabel, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("note_label")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.NoteLabel.Delete().Where(predicate.NoteLabel(restkit.Bounded(h.drv.Dialect(), notelabel.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("note_label")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting note_labels: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listNoteLabel handles GET /note-labels.
 func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.NoteLabel, 30, checkNoteLabelInclude)
@@ -4215,6 +4395,33 @@ func (h *handler) deleteRegion(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting region: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereRegion handles DELETE /regions?FILTERS: it deletes, in one
+// statement, every region the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereRegion(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Region, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("region")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Region.Delete().Where(predicate.Region(restkit.Bounded(h.drv.Dialect(), region.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("region")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting regions: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -4586,6 +4793,33 @@ func (h *handler) deleteSample(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereSample handles DELETE /samples?FILTERS: it deletes, in one
+// statement, every sample the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereSample(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Sample, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("sample")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Sample.Delete().Where(predicate.Sample(restkit.Bounded(h.drv.Dialect(), sample.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("sample")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting samples: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listSample handles GET /samples.
 func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Sample, 30, checkSampleInclude)
@@ -4806,6 +5040,33 @@ func (h *handler) deleteWallet(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting wallet: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereWallet handles DELETE /wallets?FILTERS: it deletes, in one
+// statement, every wallet the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereWallet(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Wallet, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("wallet")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Wallet.Delete().Where(predicate.Wallet(restkit.Bounded(h.drv.Dialect(), wallet.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("wallet")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting wallets: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 

@@ -73,6 +73,17 @@ func (c *Client) DeleteAddress(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/addresses", id), nil, nil, nil)
 }
 
+// DeleteWhereAddress deletes every address filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /addresses?FILTERS).
+func (c *Client) DeleteWhereAddress(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/addresses", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListAddress returns the page of addresss that p selects (GET /addresses).
 func (c *Client) ListAddress(ctx context.Context, p restkit.ListParams) (*AddressList, error) {
 	out := new(AddressList)
@@ -122,6 +133,17 @@ func (c *Client) UpdateCategory(ctx context.Context, id int, in CategoryUpdate) 
 // DeleteCategory deletes the category with id (DELETE /categories/{id}).
 func (c *Client) DeleteCategory(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/categories", id), nil, nil, nil)
+}
+
+// DeleteWhereCategory deletes every category filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /categories?FILTERS).
+func (c *Client) DeleteWhereCategory(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/categories", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListCategory returns the page of categorys that p selects (GET /categories).
@@ -193,6 +215,17 @@ func (c *Client) DeleteCustomer(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/customers", id), nil, nil, nil)
 }
 
+// DeleteWhereCustomer deletes every customer filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /customers?FILTERS).
+func (c *Client) DeleteWhereCustomer(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/customers", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListCustomer returns the page of customers that p selects (GET /customers).
 func (c *Client) ListCustomer(ctx context.Context, p restkit.ListParams) (*CustomerList, error) {
 	out := new(CustomerList)
@@ -262,6 +295,17 @@ func (c *Client) DeleteOrder(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/orders", id), nil, nil, nil)
 }
 
+// DeleteWhereOrder deletes every order filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /orders?FILTERS).
+func (c *Client) DeleteWhereOrder(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/orders", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListOrder returns the page of orders that p selects (GET /orders).
 func (c *Client) ListOrder(ctx context.Context, p restkit.ListParams) (*OrderList, error) {
 	out := new(OrderList)
@@ -322,6 +366,17 @@ func (c *Client) DeleteOrderLine(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/order-lines", id), nil, nil, nil)
 }
 
+// DeleteWhereOrderLine deletes every order_line filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /order-lines?FILTERS).
+func (c *Client) DeleteWhereOrderLine(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/order-lines", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListOrderLine returns the page of order_lines that p selects (GET /order-lines).
 func (c *Client) ListOrderLine(ctx context.Context, p restkit.ListParams) (*OrderLineList, error) {
 	out := new(OrderLineList)
@@ -380,6 +435,17 @@ func (c *Client) UpdateProduct(ctx context.Context, id int, in ProductUpdate) (*
 // DeleteProduct deletes the product with id (DELETE /products/{id}).
 func (c *Client) DeleteProduct(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/products", id), nil, nil, nil)
+}
+
+// DeleteWhereProduct deletes every product filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /products?FILTERS).
+func (c *Client) DeleteWhereProduct(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/products", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListProduct returns the page of products that p selects (GET /products).
@@ -488,6 +554,17 @@ func (c *Client) DeleteReview(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/reviews", id), nil, nil, nil)
 }
 
+// DeleteWhereReview deletes every review filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /reviews?FILTERS).
+func (c *Client) DeleteWhereReview(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/reviews", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
+}
+
 // ListReview returns the page of reviews that p selects (GET /reviews).
 func (c *Client) ListReview(ctx context.Context, p restkit.ListParams) (*ReviewList, error) {
 	out := new(ReviewList)
@@ -546,6 +623,17 @@ func (c *Client) UpdateSupplier(ctx context.Context, id int, in SupplierUpdate) 
 // DeleteSupplier deletes the supplier with id (DELETE /suppliers/{id}).
 func (c *Client) DeleteSupplier(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/suppliers", id), nil, nil, nil)
+}
+
+// DeleteWhereSupplier deletes every supplier filter selects — at least one
+// filter, at most restkit.MaxBulk rows, else nothing is deleted — and
+// returns how many it deleted (DELETE /suppliers?FILTERS).
+func (c *Client) DeleteWhereSupplier(ctx context.Context, filter url.Values) (int, error) {
+	var out restkit.Deleted
+	if err := c.rc.Do(ctx, http.MethodDelete, "/suppliers", filter, nil, &out); err != nil {
+		return 0, err
+	}
+	return out.Deleted, nil
 }
 
 // ListSupplier returns the page of suppliers that p selects (GET /suppliers).

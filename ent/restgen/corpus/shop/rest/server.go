@@ -61,6 +61,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createAddress", h.createAddress))
 		// GET /addresses
 		r.Get("/", api.Op("listAddress", h.listAddress))
+		// DELETE /addresses?FILTERS
+		r.Delete("/", api.Op("deleteWhereAddress", h.deleteWhereAddress))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /addresses/{id}
 			r.Get("/", api.Op("readAddress", h.readAddress))
@@ -77,6 +79,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createCategory", h.createCategory))
 		// GET /categories
 		r.Get("/", api.Op("listCategory", h.listCategory))
+		// DELETE /categories?FILTERS
+		r.Delete("/", api.Op("deleteWhereCategory", h.deleteWhereCategory))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /categories/{id}
 			r.Get("/", api.Op("readCategory", h.readCategory))
@@ -97,6 +101,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createCustomer", h.createCustomer))
 		// GET /customers
 		r.Get("/", api.Op("listCustomer", h.listCustomer))
+		// DELETE /customers?FILTERS
+		r.Delete("/", api.Op("deleteWhereCustomer", h.deleteWhereCustomer))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /customers/{id}
 			r.Get("/", api.Op("readCustomer", h.readCustomer))
@@ -117,6 +123,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createOrder", h.createOrder))
 		// GET /orders
 		r.Get("/", api.Op("listOrder", h.listOrder))
+		// DELETE /orders?FILTERS
+		r.Delete("/", api.Op("deleteWhereOrder", h.deleteWhereOrder))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /orders/{id}
 			r.Get("/", api.Op("readOrder", h.readOrder))
@@ -135,6 +143,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createOrderLine", h.createOrderLine))
 		// GET /order-lines
 		r.Get("/", api.Op("listOrderLine", h.listOrderLine))
+		// DELETE /order-lines?FILTERS
+		r.Delete("/", api.Op("deleteWhereOrderLine", h.deleteWhereOrderLine))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /order-lines/{id}
 			r.Get("/", api.Op("readOrderLine", h.readOrderLine))
@@ -153,6 +163,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createProduct", h.createProduct))
 		// GET /products
 		r.Get("/", api.Op("listProduct", h.listProduct))
+		// DELETE /products?FILTERS
+		r.Delete("/", api.Op("deleteWhereProduct", h.deleteWhereProduct))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /products/{id}
 			r.Get("/", api.Op("readProduct", h.readProduct))
@@ -181,6 +193,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createReview", h.createReview))
 		// GET /reviews
 		r.Get("/", api.Op("listReview", h.listReview))
+		// DELETE /reviews?FILTERS
+		r.Delete("/", api.Op("deleteWhereReview", h.deleteWhereReview))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /reviews/{id}
 			r.Get("/", api.Op("readReview", h.readReview))
@@ -199,6 +213,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Post("/", api.Op("createSupplier", h.createSupplier))
 		// GET /suppliers
 		r.Get("/", api.Op("listSupplier", h.listSupplier))
+		// DELETE /suppliers?FILTERS
+		r.Delete("/", api.Op("deleteWhereSupplier", h.deleteWhereSupplier))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /suppliers/{id}
 			r.Get("/", api.Op("readSupplier", h.readSupplier))
@@ -457,6 +473,33 @@ func (h *handler) deleteAddress(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting address: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereAddress handles DELETE /addresses?FILTERS: it deletes, in one
+// statement, every address the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereAddress(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Address, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("address")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Address.Delete().Where(predicate.Address(restkit.Bounded(h.drv.Dialect(), address.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("address")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting addresss: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -947,6 +990,33 @@ func (h *handler) deleteCategory(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting category: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereCategory handles DELETE /categories?FILTERS: it deletes, in one
+// statement, every category the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereCategory(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Category, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("category")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Category.Delete().Where(predicate.Category(restkit.Bounded(h.drv.Dialect(), category.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("category")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting categorys: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -1473,6 +1543,33 @@ func (h *handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereCustomer handles DELETE /customers?FILTERS: it deletes, in one
+// statement, every customer the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereCustomer(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Customer, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("customer")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Customer.Delete().Where(predicate.Customer(restkit.Bounded(h.drv.Dialect(), customer.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("customer")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting customers: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listCustomer handles GET /customers.
 func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Customer, 30, checkCustomerInclude)
@@ -1905,6 +2002,33 @@ func (h *handler) deleteOrder(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereOrder handles DELETE /orders?FILTERS: it deletes, in one
+// statement, every order the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereOrder(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Order, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("order")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Order.Delete().Where(predicate.Order(restkit.Bounded(h.drv.Dialect(), order.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("order")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting orders: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listOrder handles GET /orders.
 func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Order, 30, checkOrderInclude)
@@ -2194,6 +2318,33 @@ func (h *handler) deleteOrderLine(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("deleting order_line: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereOrderLine handles DELETE /order-lines?FILTERS: it deletes, in one
+// statement, every order_line the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereOrderLine(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.OrderLine, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("order_line")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.OrderLine.Delete().Where(predicate.OrderLine(restkit.Bounded(h.drv.Dialect(), orderline.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("order_line")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting order_lines: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
@@ -2733,6 +2884,33 @@ func (h *handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereProduct handles DELETE /products?FILTERS: it deletes, in one
+// statement, every product the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereProduct(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Product, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("product")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Product.Delete().Where(predicate.Product(restkit.Bounded(h.drv.Dialect(), product.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("product")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting products: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listProduct handles GET /products.
 func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Product, 20, checkProductInclude)
@@ -3183,6 +3361,33 @@ func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteWhereReview handles DELETE /reviews?FILTERS: it deletes, in one
+// statement, every review the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereReview(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Review, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("review")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Review.Delete().Where(predicate.Review(restkit.Bounded(h.drv.Dialect(), review.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("review")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting reviews: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
 // listReview handles GET /reviews.
 func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 	lq, inc, err := h.listQuery(r, h.entities.Review, 30, checkReviewInclude)
@@ -3483,6 +3688,33 @@ func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting supplier: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteWhereSupplier handles DELETE /suppliers?FILTERS: it deletes, in one
+// statement, every supplier the filters select — at most restkit.MaxBulk;
+// a broader filter is refused and the transaction rolls back.
+func (h *handler) deleteWhereSupplier(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Supplier, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("supplier")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		n, err = tx.Supplier.Delete().Where(predicate.Supplier(restkit.Bounded(h.drv.Dialect(), supplier.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
+		if err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("supplier")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("deleting suppliers: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
 	return nil
 }
 
