@@ -74,3 +74,56 @@ func TestBulkDelete(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkUpdate: PATCH of a collection applies the body to every row the
+// filters select in one statement and says how many; null clears an
+// optional field; without a filter, with links, or selecting more than
+// restkit.MaxBulk rows it is refused and nothing changes.
+func TestBulkUpdate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		ctx := context.Background()
+		for _, name := range []string{"ada", "alan", "grace"} {
+			if _, err := api.CreateUser(ctx, rest.UserCreate{Name: name, Email: ptr(name + "@example.org"),
+				Posts: []rest.UserPostCreate{{Title: "t-" + name, Content: "old"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		patch := func(query, body string) (int, string) {
+			resp, b := sendH(t, "PATCH", api.URL+query, body, nil)
+			return resp.StatusCode, b
+		}
+		if code, b := patch("/posts", `{"content":"new"}`); code != http.StatusBadRequest {
+			t.Errorf("PATCH /posts without a filter: %d %s, want 400", code, b)
+		}
+		if code, b := patch("/posts?title.prefix=t-a", `{"tags":["x"]}`); code != http.StatusBadRequest {
+			t.Errorf("PATCH /posts setting links in bulk: %d %s, want 400", code, b)
+		}
+		code, b := patch("/posts?title.prefix=t-a", `{"content":"new"}`)
+		var got restkit.Updated
+		if err := json.Unmarshal([]byte(b), &got); err != nil || code != http.StatusOK || got.Updated != 2 {
+			t.Fatalf("PATCH /posts?title.prefix=t-a: %d %s, want 200 updating 2", code, b)
+		}
+		if n := api.count(t, "posts", "content = 'new'"); n != 2 {
+			t.Errorf("%d posts with the new content, want 2", n)
+		}
+		if code, b := patch("/users?name.prefix=a", `{"email":null}`); code != http.StatusOK || api.count(t, "users", "email IS NULL") != 2 {
+			t.Errorf("PATCH /users?name.prefix=a to email null: %d %s, %d users without email; want 2", code, b, api.count(t, "users", "email IS NULL"))
+		}
+
+		u, err := api.ReadUser(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bulk := make([]*ent.PostCreate, restkit.MaxBulk+1)
+		for i := range bulk {
+			bulk[i] = api.DB.Client.Post.Create().SetTitle(fmt.Sprint("p", i)).SetContent("old").SetAuthorID(u.ID)
+		}
+		if err := api.DB.Client.Post.CreateBulk(bulk...).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if code, b := patch("/posts?content.eq=old", `{"content":"broad"}`); code != http.StatusBadRequest || api.count(t, "posts", "content = 'broad'") != 0 {
+			t.Errorf("PATCH of %d posts: %d %s; want 400 and none changed", restkit.MaxBulk+2, code, b)
+		}
+	})
+}

@@ -127,7 +127,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		return err
 	}
 	// Drop entoas's per-operation views, now unreferenced.
-	keep := map[string]bool{"Problem": true, "FieldError": true, "Deleted": true}
+	keep := map[string]bool{"Problem": true, "FieldError": true, "Deleted": true, "Updated": true}
 	for _, e := range m.Entities {
 		keep[e.Name] = true
 		keep[e.Name+"List"] = true
@@ -441,6 +441,9 @@ func shape(spec *ogen.Spec, m *Model) error {
 			b.op.RequestBody.SetDescription(b.desc)
 		}
 	}
+	for _, e := range m.Resources() {
+		bulkUpdate(spec, e)
+	}
 	for _, item := range spec.Paths {
 		for _, op := range []*ogen.Operation{item.Put, item.Post, item.Patch} {
 			if op != nil && op.RequestBody != nil && op.RequestBody.Description == "" {
@@ -517,6 +520,40 @@ func bulkDelete(spec *ogen.Spec, e *Entity, root *ogen.PathItem, params []*ogen.
 		op.AddResponse(strconv.Itoa(http.StatusConflict), problem(spec, fmt.Sprintf("Other rows still refer to a %s (a foreign key without ON DELETE CASCADE or SET NULL).", e.Label)))
 	}
 	root.Delete = op
+}
+
+// bulkUpdate adds PATCH of the collection by filter, after the update
+// body is a named schema: the filter parameters of the bulk delete, the
+// item update's body.
+func bulkUpdate(spec *ogen.Spec, e *Entity) {
+	root := spec.Paths[e.Path]
+	if spec.Components.Schemas["Updated"] == nil {
+		spec.AddSchema("Updated", ogen.NewSchema().
+			SetDescription("What a bulk update updated.").
+			AddRequiredProperties(ogen.Int().SetDescription("The number of rows updated.").ToProperty("updated")))
+	}
+	links := ""
+	if len(e.Links) > 0 {
+		links = " Links are not set in bulk (400): PATCH each item for them."
+	}
+	op := ogen.NewOperation().
+		SetOperationID(e.OpID("updateWhere")).
+		SetSummary(fmt.Sprintf("Update the %ss a filter selects", e.Label)).
+		SetDescription(fmt.Sprintf("Applies the body's properties, in one statement and one transaction, to every %s the filters select (at least one filter is required): "+
+			"at most %d; a filter selecting more is refused with 400 and nothing is updated.%s", e.Label, restkit.MaxBulk, links)).
+		AddTags(e.Name).
+		AddParameters(root.Delete.Parameters...).
+		SetRequestBody(ogen.NewRequestBody().SetRequired(true).
+			SetDescription(fmt.Sprintf("The properties to set on every %s selected.", e.Label)).
+			SetJSONContent(spec.RefSchema(e.Name+"Update").Schema)).
+		AddResponse(strconv.Itoa(http.StatusOK), ogen.NewResponse().
+			SetDescription("The rows were updated.").
+			SetJSONContent(spec.RefSchema("Updated").Schema))
+	addErrors(spec, op, http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge,
+		http.StatusUnsupportedMediaType, http.StatusUnauthorized, http.StatusServiceUnavailable, http.StatusInternalServerError)
+	op.Security = root.Delete.Security
+	op.Responses["default"] = &ogen.Response{Ref: "#/components/responses/Problem"}
+	root.Patch = op
 }
 
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).

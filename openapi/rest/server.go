@@ -59,6 +59,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listPost", h.listPost))
 		// DELETE /posts?FILTERS
 		r.Delete("/", api.Op("deleteWherePost", h.deleteWherePost))
+		// PATCH /posts?FILTERS
+		r.Patch("/", api.Op("updateWherePost", h.updateWherePost))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /posts/{id}
 			r.Get("/", api.Op("readPost", h.readPost))
@@ -85,6 +87,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listProfile", h.listProfile))
 		// DELETE /profiles?FILTERS
 		r.Delete("/", api.Op("deleteWhereProfile", h.deleteWhereProfile))
+		// PATCH /profiles?FILTERS
+		r.Patch("/", api.Op("updateWhereProfile", h.updateWhereProfile))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /profiles/{id}
 			r.Get("/", api.Op("readProfile", h.readProfile))
@@ -103,6 +107,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listTag", h.listTag))
 		// DELETE /tags?FILTERS
 		r.Delete("/", api.Op("deleteWhereTag", h.deleteWhereTag))
+		// PATCH /tags?FILTERS
+		r.Patch("/", api.Op("updateWhereTag", h.updateWhereTag))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /tags/{id}
 			r.Get("/", api.Op("readTag", h.readTag))
@@ -121,6 +127,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listUser", h.listUser))
 		// DELETE /users?FILTERS
 		r.Delete("/", api.Op("deleteWhereUser", h.deleteWhereUser))
+		// PATCH /users?FILTERS
+		r.Patch("/", api.Op("updateWhereUser", h.updateWhereUser))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /users/{id}
 			r.Get("/", api.Op("readUser", h.readUser))
@@ -424,14 +432,14 @@ func (h *handler) deleteWherePost(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("post")
+		return restkit.NeedsFilter("delete", "post")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Post.Delete().Where(predicate.Post(restkit.Bounded(h.drv.Dialect(), post.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("post")
+			return restkit.TooBroad("delete", "post")
 		}
 		return err
 	})
@@ -439,6 +447,55 @@ func (h *handler) deleteWherePost(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("deleting posts: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWherePost handles PATCH /posts?FILTERS: it applies the body's
+// fields, in one statement, to every post the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one post at a time (PATCH /posts/{id}).
+func (h *handler) updateWherePost(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Post, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "post")
+	}
+	var in PostUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Tags.Set {
+		return restkit.Invalid("tags", "links are not set in bulk: expected PATCH /posts/{id} for each post")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.AuthorID != nil {
+			if err := checkUserIDs(ctx, tx, "author_id", *in.AuthorID); err != nil {
+				return err
+			}
+		}
+		u := tx.Post.Update().Where(predicate.Post(restkit.Bounded(h.drv.Dialect(), post.Table, lq, restkit.MaxBulk+1)))
+		if in.Title != nil {
+			u.SetTitle(*in.Title)
+		}
+		if in.Content != nil {
+			u.SetContent(*in.Content)
+		}
+		if in.AuthorID != nil {
+			u.SetAuthorID(*in.AuthorID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "post")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating posts: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -815,14 +872,14 @@ func (h *handler) deleteWhereProfile(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("profile")
+		return restkit.NeedsFilter("delete", "profile")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Profile.Delete().Where(predicate.Profile(restkit.Bounded(h.drv.Dialect(), profile.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("profile")
+			return restkit.TooBroad("delete", "profile")
 		}
 		return err
 	})
@@ -830,6 +887,41 @@ func (h *handler) deleteWhereProfile(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("deleting profiles: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereProfile handles PATCH /profiles?FILTERS: it applies the body's
+// fields, in one statement, to every profile the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one profile at a time (PATCH /profiles/{id}).
+func (h *handler) updateWhereProfile(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Profile, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "profile")
+	}
+	var in ProfileUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.Profile.Update().Where(predicate.Profile(restkit.Bounded(h.drv.Dialect(), profile.Table, lq, restkit.MaxBulk+1)))
+		if in.Bio != nil {
+			u.SetBio(*in.Bio)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "profile")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating profiles: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -1124,14 +1216,14 @@ func (h *handler) deleteWhereTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("tag")
+		return restkit.NeedsFilter("delete", "tag")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Tag.Delete().Where(predicate.Tag(restkit.Bounded(h.drv.Dialect(), tag.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("tag")
+			return restkit.TooBroad("delete", "tag")
 		}
 		return err
 	})
@@ -1139,6 +1231,44 @@ func (h *handler) deleteWhereTag(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("deleting tags: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereTag handles PATCH /tags?FILTERS: it applies the body's
+// fields, in one statement, to every tag the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one tag at a time (PATCH /tags/{id}).
+func (h *handler) updateWhereTag(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Tag, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "tag")
+	}
+	var in TagUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Posts.Set {
+		return restkit.Invalid("posts", "links are not set in bulk: expected PATCH /tags/{id} for each tag")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.Tag.Update().Where(predicate.Tag(restkit.Bounded(h.drv.Dialect(), tag.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "tag")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating tags: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -1528,14 +1658,14 @@ func (h *handler) deleteWhereUser(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("user")
+		return restkit.NeedsFilter("delete", "user")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.User.Delete().Where(predicate.User(restkit.Bounded(h.drv.Dialect(), user.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("user")
+			return restkit.TooBroad("delete", "user")
 		}
 		return err
 	})
@@ -1543,6 +1673,46 @@ func (h *handler) deleteWhereUser(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("deleting users: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereUser handles PATCH /users?FILTERS: it applies the body's
+// fields, in one statement, to every user the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one user at a time (PATCH /users/{id}).
+func (h *handler) updateWhereUser(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.User, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "user")
+	}
+	var in UserUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.User.Update().Where(predicate.User(restkit.Bounded(h.drv.Dialect(), user.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Email.Null {
+			u.ClearEmail()
+		} else if in.Email.Set {
+			u.SetEmail(in.Email.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "user")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating users: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 

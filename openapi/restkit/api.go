@@ -108,13 +108,14 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)
-		if route.Operation.RequestBody != nil && !isJSON(r.Header.Get("Content-Type")) {
-			a.WriteError(w, r, NewError(http.StatusUnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
-			return
-		}
+		// The URL first: a bad query parameter is named whatever the body.
 		query, err := a.checkQuery(r, id)
 		if err != nil {
 			a.WriteError(w, r, err)
+			return
+		}
+		if route.Operation.RequestBody != nil && !isJSON(r.Header.Get("Content-Type")) {
+			a.WriteError(w, r, NewError(http.StatusUnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
 			return
 		}
 		if route.Operation.RequestBody != nil {

@@ -3,6 +3,7 @@ package restkit
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -17,20 +18,26 @@ type Deleted struct {
 	Deleted int `json:"deleted"`
 }
 
+// Updated is the answer of a bulk update: how many rows it updated.
+type Updated struct {
+	Updated int `json:"updated"`
+}
+
 // Filtered reports whether l has a filter, a search or an or group: a bulk
 // write needs one.
 func (l *List) Filtered() bool { return len(l.Where) > 0 }
 
-// NeedsFilter is the 400 of a bulk write sent without a filter.
-func NeedsFilter(label string) *Error {
-	return NewError(http.StatusBadRequest, fmt.Sprintf("a filter is required to delete %ss in bulk (such as ?id.in=1,2,3); to delete one, DELETE its item", label),
+// NeedsFilter is the 400 of a bulk write (verb: "delete", "update") sent
+// without a filter.
+func NeedsFilter(verb, label string) *Error {
+	return NewError(http.StatusBadRequest, fmt.Sprintf("a filter is required to %s %ss in bulk (such as ?id.in=1,2,3)", verb, label),
 		FieldError{In: "query", Message: "expected at least one filter parameter"})
 }
 
 // TooBroad is the 400 of a bulk write whose filter selects more than
 // MaxBulk rows; the transaction that found it rolls back.
-func TooBroad(label string) *Error {
-	return NewError(http.StatusBadRequest, fmt.Sprintf("the filter selects more than %d %ss; narrow it (nothing was deleted)", MaxBulk, label),
+func TooBroad(verb, label string) *Error {
+	return NewError(http.StatusBadRequest, fmt.Sprintf("the filter selects more than %d %ss; narrow it (nothing was %sd)", MaxBulk, label, strings.TrimSuffix(verb, "e")),
 		FieldError{In: "query", Message: fmt.Sprintf("expected a filter selecting at most %d rows", MaxBulk)})
 }
 

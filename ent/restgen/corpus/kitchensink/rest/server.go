@@ -66,6 +66,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listAccount", h.listAccount))
 		// DELETE /accounts?FILTERS
 		r.Delete("/", api.Op("deleteWhereAccount", h.deleteWhereAccount))
+		// PATCH /accounts?FILTERS
+		r.Patch("/", api.Op("updateWhereAccount", h.updateWhereAccount))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /accounts/{id}
 			r.Get("/", api.Op("readAccount", h.readAccount))
@@ -120,6 +122,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listComment", h.listComment))
 		// DELETE /comments?FILTERS
 		r.Delete("/", api.Op("deleteWhereComment", h.deleteWhereComment))
+		// PATCH /comments?FILTERS
+		r.Patch("/", api.Op("updateWhereComment", h.updateWhereComment))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /comments/{id}
 			r.Get("/", api.Op("readComment", h.readComment))
@@ -138,6 +142,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listCountry", h.listCountry))
 		// DELETE /countries?FILTERS
 		r.Delete("/", api.Op("deleteWhereCountry", h.deleteWhereCountry))
+		// PATCH /countries?FILTERS
+		r.Patch("/", api.Op("updateWhereCountry", h.updateWhereCountry))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /countries/{id}
 			r.Get("/", api.Op("readCountry", h.readCountry))
@@ -158,6 +164,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listLabel", h.listLabel))
 		// DELETE /labels?FILTERS
 		r.Delete("/", api.Op("deleteWhereLabel", h.deleteWhereLabel))
+		// PATCH /labels?FILTERS
+		r.Patch("/", api.Op("updateWhereLabel", h.updateWhereLabel))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /labels/{id}
 			r.Get("/", api.Op("readLabel", h.readLabel))
@@ -182,6 +190,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listNote", h.listNote))
 		// DELETE /notes?FILTERS
 		r.Delete("/", api.Op("deleteWhereNote", h.deleteWhereNote))
+		// PATCH /notes?FILTERS
+		r.Patch("/", api.Op("updateWhereNote", h.updateWhereNote))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /notes/{id}
 			r.Get("/", api.Op("readNote", h.readNote))
@@ -222,6 +232,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listNoteLabel", h.listNoteLabel))
 		// DELETE /note-labels?FILTERS
 		r.Delete("/", api.Op("deleteWhereNoteLabel", h.deleteWhereNoteLabel))
+		// PATCH /note-labels?FILTERS
+		r.Patch("/", api.Op("updateWhereNoteLabel", h.updateWhereNoteLabel))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /note-labels/{id}
 			r.Get("/", api.Op("readNoteLabel", h.readNoteLabel))
@@ -242,6 +254,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listRegion", h.listRegion))
 		// DELETE /regions?FILTERS
 		r.Delete("/", api.Op("deleteWhereRegion", h.deleteWhereRegion))
+		// PATCH /regions?FILTERS
+		r.Patch("/", api.Op("updateWhereRegion", h.updateWhereRegion))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /regions/{id}
 			r.Get("/", api.Op("readRegion", h.readRegion))
@@ -260,6 +274,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listSample", h.listSample))
 		// DELETE /samples?FILTERS
 		r.Delete("/", api.Op("deleteWhereSample", h.deleteWhereSample))
+		// PATCH /samples?FILTERS
+		r.Patch("/", api.Op("updateWhereSample", h.updateWhereSample))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /samples/{id}
 			r.Get("/", api.Op("readSample", h.readSample))
@@ -276,6 +292,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listWallet", h.listWallet))
 		// DELETE /wallets?FILTERS
 		r.Delete("/", api.Op("deleteWhereWallet", h.deleteWhereWallet))
+		// PATCH /wallets?FILTERS
+		r.Patch("/", api.Op("updateWhereWallet", h.updateWhereWallet))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /wallets/{id}
 			r.Get("/", api.Op("readWallet", h.readWallet))
@@ -920,14 +938,14 @@ func (h *handler) deleteWhereAccount(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("account")
+		return restkit.NeedsFilter("delete", "account")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Account.Delete().Where(predicate.Account(restkit.Bounded(h.drv.Dialect(), account.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("account")
+			return restkit.TooBroad("delete", "account")
 		}
 		return err
 	})
@@ -935,6 +953,84 @@ func (h *handler) deleteWhereAccount(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("deleting accounts: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereAccount handles PATCH /accounts?FILTERS: it applies the body's
+// fields, in one statement, to every account the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one account at a time (PATCH /accounts/{id}).
+func (h *handler) updateWhereAccount(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Account, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "account")
+	}
+	var in AccountUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Watching.Set {
+		return restkit.Invalid("watching", "links are not set in bulk: expected PATCH /accounts/{id} for each account")
+	}
+	if in.Followers.Set {
+		return restkit.Invalid("followers", "links are not set in bulk: expected PATCH /accounts/{id} for each account")
+	}
+	if in.Following.Set {
+		return restkit.Invalid("following", "links are not set in bulk: expected PATCH /accounts/{id} for each account")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.PredecessorID.Set && !in.PredecessorID.Null {
+			if err := checkAccountIDs(ctx, tx, "predecessor_id", in.PredecessorID.Value); err != nil {
+				return err
+			}
+		}
+		if in.CountryID.Set && !in.CountryID.Null {
+			if err := checkCountryIDs(ctx, tx, "country_id", in.CountryID.Value); err != nil {
+				return err
+			}
+		}
+		u := tx.Account.Update().Where(predicate.Account(restkit.Bounded(h.drv.Dialect(), account.Table, lq, restkit.MaxBulk+1)))
+		if in.Handle != nil {
+			u.SetHandle(*in.Handle)
+		}
+		if in.DisplayName.Null {
+			u.ClearDisplayName()
+		} else if in.DisplayName.Set {
+			u.SetDisplayName(in.DisplayName.Value)
+		}
+		if in.Role != nil {
+			u.SetRole(*in.Role)
+		}
+		if in.Settings != nil {
+			u.SetSettings(*in.Settings)
+		}
+		if in.Prefs != nil {
+			u.SetPrefs(*in.Prefs)
+		}
+		if in.PredecessorID.Null {
+			u.ClearPredecessorID()
+		} else if in.PredecessorID.Set {
+			u.SetPredecessorID(in.PredecessorID.Value)
+		}
+		if in.CountryID.Null {
+			u.ClearCountryID()
+		} else if in.CountryID.Set {
+			u.SetCountryID(in.CountryID.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "account")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating accounts: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -1833,14 +1929,14 @@ func (h *handler) deleteWhereComment(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("comment")
+		return restkit.NeedsFilter("delete", "comment")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Comment.Delete().Where(predicate.Comment(restkit.Bounded(h.drv.Dialect(), comment.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("comment")
+			return restkit.TooBroad("delete", "comment")
 		}
 		return err
 	})
@@ -1848,6 +1944,52 @@ func (h *handler) deleteWhereComment(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("deleting comments: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereComment handles PATCH /comments?FILTERS: it applies the body's
+// fields, in one statement, to every comment the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one comment at a time (PATCH /comments/{id}).
+func (h *handler) updateWhereComment(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Comment, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "comment")
+	}
+	var in CommentUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.NoteID != nil {
+			if err := checkNoteIDs(ctx, tx, "note_id", *in.NoteID); err != nil {
+				return err
+			}
+		}
+		u := tx.Comment.Update().Where(predicate.Comment(restkit.Bounded(h.drv.Dialect(), comment.Table, lq, restkit.MaxBulk+1)))
+		if in.Body != nil {
+			u.SetBody(*in.Body)
+		}
+		if in.NoteID != nil {
+			u.SetNoteID(*in.NoteID)
+		}
+		if in.Mentions != nil {
+			u.SetMentions(*in.Mentions)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "comment")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating comments: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -2257,14 +2399,14 @@ func (h *handler) deleteWhereCountry(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("country")
+		return restkit.NeedsFilter("delete", "country")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Country.Delete().Where(predicate.Country(restkit.Bounded(h.drv.Dialect(), country.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("country")
+			return restkit.TooBroad("delete", "country")
 		}
 		return err
 	})
@@ -2272,6 +2414,41 @@ func (h *handler) deleteWhereCountry(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("deleting countrys: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereCountry handles PATCH /countries?FILTERS: it applies the body's
+// fields, in one statement, to every country the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one country at a time (PATCH /countries/{id}).
+func (h *handler) updateWhereCountry(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Country, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "country")
+	}
+	var in CountryUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.Country.Update().Where(predicate.Country(restkit.Bounded(h.drv.Dialect(), country.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "country")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating countrys: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -2774,14 +2951,14 @@ func (h *handler) deleteWhereLabel(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("label")
+		return restkit.NeedsFilter("delete", "label")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Label.Delete().Where(predicate.Label(restkit.Bounded(h.drv.Dialect(), label.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("label")
+			return restkit.TooBroad("delete", "label")
 		}
 		return err
 	})
@@ -2789,6 +2966,57 @@ func (h *handler) deleteWhereLabel(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("deleting labels: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereLabel handles PATCH /labels?FILTERS: it applies the body's
+// fields, in one statement, to every label the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one label at a time (PATCH /labels/{id}).
+func (h *handler) updateWhereLabel(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Label, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "label")
+	}
+	var in LabelUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Notes.Set {
+		return restkit.Invalid("notes", "links are not set in bulk: expected PATCH /labels/{id} for each label")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.ParentID.Set && !in.ParentID.Null {
+			if err := checkLabelIDs(ctx, tx, "parent_id", in.ParentID.Value); err != nil {
+				return err
+			}
+		}
+		u := tx.Label.Update().Where(predicate.Label(restkit.Bounded(h.drv.Dialect(), label.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Color != nil {
+			u.SetColor(*in.Color)
+		}
+		if in.ParentID.Null {
+			u.ClearParentID()
+		} else if in.ParentID.Set {
+			u.SetParentID(in.ParentID.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "label")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating labels: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -3477,14 +3705,14 @@ func (h *handler) deleteWhereNote(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("note")
+		return restkit.NeedsFilter("delete", "note")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Note.Delete().Where(predicate.Note(restkit.Bounded(h.drv.Dialect(), note.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("note")
+			return restkit.TooBroad("delete", "note")
 		}
 		return err
 	})
@@ -3492,6 +3720,77 @@ func (h *handler) deleteWhereNote(w http.ResponseWriter, r *http.Request) error 
 		return fmt.Errorf("deleting notes: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereNote handles PATCH /notes?FILTERS: it applies the body's
+// fields, in one statement, to every note the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one note at a time (PATCH /notes/{id}).
+func (h *handler) updateWhereNote(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Note, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "note")
+	}
+	var in NoteUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Watchers.Set {
+		return restkit.Invalid("watchers", "links are not set in bulk: expected PATCH /notes/{id} for each note")
+	}
+	if in.Labels.Set {
+		return restkit.Invalid("labels", "links are not set in bulk: expected PATCH /notes/{id} for each note")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.AuthorID != nil {
+			if err := checkAccountIDs(ctx, tx, "author_id", *in.AuthorID); err != nil {
+				return err
+			}
+		}
+		if in.ReviewerID.Set && !in.ReviewerID.Null {
+			if err := checkAccountIDs(ctx, tx, "reviewer_id", in.ReviewerID.Value); err != nil {
+				return err
+			}
+		}
+		u := tx.Note.Update().Where(predicate.Note(restkit.Bounded(h.drv.Dialect(), note.Table, lq, restkit.MaxBulk+1)))
+		if in.Title != nil {
+			u.SetTitle(*in.Title)
+		}
+		if in.Body != nil {
+			u.SetBody(*in.Body)
+		}
+		if in.Pinned != nil {
+			u.SetPinned(*in.Pinned)
+		}
+		if in.Attachment != nil {
+			u.SetAttachment(*in.Attachment)
+		}
+		if in.Meta != nil {
+			u.SetMeta(*in.Meta)
+		}
+		if in.AuthorID != nil {
+			u.SetAuthorID(*in.AuthorID)
+		}
+		if in.ReviewerID.Null {
+			u.ClearReviewerID()
+		} else if in.ReviewerID.Set {
+			u.SetReviewerID(in.ReviewerID.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "note")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating notes: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -4109,14 +4408,14 @@ func (h *handler) deleteWhereNoteLabel(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("note_label")
+		return restkit.NeedsFilter("delete", "note_label")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.NoteLabel.Delete().Where(predicate.NoteLabel(restkit.Bounded(h.drv.Dialect(), notelabel.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("note_label")
+			return restkit.TooBroad("delete", "note_label")
 		}
 		return err
 	})
@@ -4124,6 +4423,60 @@ func (h *handler) deleteWhereNoteLabel(w http.ResponseWriter, r *http.Request) e
 		return fmt.Errorf("deleting note_labels: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereNoteLabel handles PATCH /note-labels?FILTERS: it applies the body's
+// fields, in one statement, to every note_label the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one note_label at a time (PATCH /note-labels/{id}).
+func (h *handler) updateWhereNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.NoteLabel, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "note_label")
+	}
+	var in NoteLabelUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.NoteID != nil {
+			if err := checkNoteIDs(ctx, tx, "note_id", *in.NoteID); err != nil {
+				return err
+			}
+		}
+		if in.LabelID != nil {
+			if err := checkLabelIDs(ctx, tx, "label_id", *in.LabelID); err != nil {
+				return err
+			}
+		}
+		u := tx.NoteLabel.Update().Where(predicate.NoteLabel(restkit.Bounded(h.drv.Dialect(), notelabel.Table, lq, restkit.MaxBulk+1)))
+		if in.NoteID != nil {
+			u.SetNoteID(*in.NoteID)
+		}
+		if in.LabelID != nil {
+			u.SetLabelID(*in.LabelID)
+		}
+		if in.AddedAt != nil {
+			u.SetAddedAt(*in.AddedAt)
+		}
+		if in.AddedBy != nil {
+			u.SetAddedBy(*in.AddedBy)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "note_label")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating note_labels: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -4407,14 +4760,14 @@ func (h *handler) deleteWhereRegion(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("region")
+		return restkit.NeedsFilter("delete", "region")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Region.Delete().Where(predicate.Region(restkit.Bounded(h.drv.Dialect(), region.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("region")
+			return restkit.TooBroad("delete", "region")
 		}
 		return err
 	})
@@ -4422,6 +4775,49 @@ func (h *handler) deleteWhereRegion(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("deleting regions: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereRegion handles PATCH /regions?FILTERS: it applies the body's
+// fields, in one statement, to every region the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one region at a time (PATCH /regions/{id}).
+func (h *handler) updateWhereRegion(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Region, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "region")
+	}
+	var in RegionUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.CountryID != nil {
+			if err := checkCountryIDs(ctx, tx, "country_id", *in.CountryID); err != nil {
+				return err
+			}
+		}
+		u := tx.Region.Update().Where(predicate.Region(restkit.Bounded(h.drv.Dialect(), region.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.CountryID != nil {
+			u.SetCountryID(*in.CountryID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "region")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating regions: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -4802,14 +5198,14 @@ func (h *handler) deleteWhereSample(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("sample")
+		return restkit.NeedsFilter("delete", "sample")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Sample.Delete().Where(predicate.Sample(restkit.Bounded(h.drv.Dialect(), sample.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("sample")
+			return restkit.TooBroad("delete", "sample")
 		}
 		return err
 	})
@@ -4817,6 +5213,114 @@ func (h *handler) deleteWhereSample(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("deleting samples: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereSample handles PATCH /samples?FILTERS: it applies the body's
+// fields, in one statement, to every sample the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one sample at a time (PATCH /samples/{id}).
+func (h *handler) updateWhereSample(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Sample, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "sample")
+	}
+	var in SampleUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.Sample.Update().Where(predicate.Sample(restkit.Bounded(h.drv.Dialect(), sample.Table, lq, restkit.MaxBulk+1)))
+		if in.Label != nil {
+			u.SetLabel(*in.Label)
+		}
+		if in.I != nil {
+			u.SetI(*in.I)
+		}
+		if in.I8 != nil {
+			u.SetI8(*in.I8)
+		}
+		if in.I16 != nil {
+			u.SetI16(*in.I16)
+		}
+		if in.I32.Null {
+			u.ClearI32()
+		} else if in.I32.Set {
+			u.SetI32(in.I32.Value)
+		}
+		if in.I64 != nil {
+			u.SetI64(*in.I64)
+		}
+		if in.U != nil {
+			u.SetU(*in.U)
+		}
+		if in.U8 != nil {
+			u.SetU8(*in.U8)
+		}
+		if in.U16 != nil {
+			u.SetU16(*in.U16)
+		}
+		if in.U32.Null {
+			u.ClearU32()
+		} else if in.U32.Set {
+			u.SetU32(in.U32.Value)
+		}
+		if in.U64 != nil {
+			u.SetU64(*in.U64)
+		}
+		if in.F32 != nil {
+			u.SetF32(*in.F32)
+		}
+		if in.F64 != nil {
+			u.SetF64(*in.F64)
+		}
+		if in.On != nil {
+			u.SetOn(*in.On)
+		}
+		if in.Blob != nil {
+			u.SetBlob(*in.Blob)
+		}
+		if in.Token != nil {
+			u.SetToken(*in.Token)
+		}
+		if in.SeenAt.Null {
+			u.ClearSeenAt()
+		} else if in.SeenAt.Set {
+			u.SetSeenAt(in.SeenAt.Value)
+		}
+		if in.Due != nil {
+			u.SetDue(*in.Due)
+		}
+		if in.Size.Null {
+			u.ClearSize()
+		} else if in.Size.Set {
+			u.SetSize(in.Size.Value)
+		}
+		if in.Words != nil {
+			u.SetWords(*in.Words)
+		}
+		if in.Numbers != nil {
+			u.SetNumbers(*in.Numbers)
+		}
+		if in.Code.Null {
+			u.ClearCode()
+		} else if in.Code.Set {
+			u.SetCode(in.Code.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "sample")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating samples: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -5052,14 +5556,14 @@ func (h *handler) deleteWhereWallet(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("wallet")
+		return restkit.NeedsFilter("delete", "wallet")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Wallet.Delete().Where(predicate.Wallet(restkit.Bounded(h.drv.Dialect(), wallet.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("wallet")
+			return restkit.TooBroad("delete", "wallet")
 		}
 		return err
 	})
@@ -5067,6 +5571,52 @@ func (h *handler) deleteWhereWallet(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("deleting wallets: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereWallet handles PATCH /wallets?FILTERS: it applies the body's
+// fields, in one statement, to every wallet the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one wallet at a time (PATCH /wallets/{id}).
+func (h *handler) updateWhereWallet(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Wallet, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "wallet")
+	}
+	var in WalletUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.AccountID != nil {
+			if err := checkAccountIDs(ctx, tx, "account_id", *in.AccountID); err != nil {
+				return err
+			}
+		}
+		u := tx.Wallet.Update().Where(predicate.Wallet(restkit.Bounded(h.drv.Dialect(), wallet.Table, lq, restkit.MaxBulk+1)))
+		if in.Balance != nil {
+			u.SetBalance(*in.Balance)
+		}
+		if in.Limits != nil {
+			u.SetLimits(*in.Limits)
+		}
+		if in.AccountID != nil {
+			u.SetAccountID(*in.AccountID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "wallet")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating wallets: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 

@@ -63,6 +63,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listAddress", h.listAddress))
 		// DELETE /addresses?FILTERS
 		r.Delete("/", api.Op("deleteWhereAddress", h.deleteWhereAddress))
+		// PATCH /addresses?FILTERS
+		r.Patch("/", api.Op("updateWhereAddress", h.updateWhereAddress))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /addresses/{id}
 			r.Get("/", api.Op("readAddress", h.readAddress))
@@ -81,6 +83,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listCategory", h.listCategory))
 		// DELETE /categories?FILTERS
 		r.Delete("/", api.Op("deleteWhereCategory", h.deleteWhereCategory))
+		// PATCH /categories?FILTERS
+		r.Patch("/", api.Op("updateWhereCategory", h.updateWhereCategory))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /categories/{id}
 			r.Get("/", api.Op("readCategory", h.readCategory))
@@ -103,6 +107,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listCustomer", h.listCustomer))
 		// DELETE /customers?FILTERS
 		r.Delete("/", api.Op("deleteWhereCustomer", h.deleteWhereCustomer))
+		// PATCH /customers?FILTERS
+		r.Patch("/", api.Op("updateWhereCustomer", h.updateWhereCustomer))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /customers/{id}
 			r.Get("/", api.Op("readCustomer", h.readCustomer))
@@ -125,6 +131,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listOrder", h.listOrder))
 		// DELETE /orders?FILTERS
 		r.Delete("/", api.Op("deleteWhereOrder", h.deleteWhereOrder))
+		// PATCH /orders?FILTERS
+		r.Patch("/", api.Op("updateWhereOrder", h.updateWhereOrder))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /orders/{id}
 			r.Get("/", api.Op("readOrder", h.readOrder))
@@ -145,6 +153,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listOrderLine", h.listOrderLine))
 		// DELETE /order-lines?FILTERS
 		r.Delete("/", api.Op("deleteWhereOrderLine", h.deleteWhereOrderLine))
+		// PATCH /order-lines?FILTERS
+		r.Patch("/", api.Op("updateWhereOrderLine", h.updateWhereOrderLine))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /order-lines/{id}
 			r.Get("/", api.Op("readOrderLine", h.readOrderLine))
@@ -165,6 +175,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listProduct", h.listProduct))
 		// DELETE /products?FILTERS
 		r.Delete("/", api.Op("deleteWhereProduct", h.deleteWhereProduct))
+		// PATCH /products?FILTERS
+		r.Patch("/", api.Op("updateWhereProduct", h.updateWhereProduct))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /products/{id}
 			r.Get("/", api.Op("readProduct", h.readProduct))
@@ -195,6 +207,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listReview", h.listReview))
 		// DELETE /reviews?FILTERS
 		r.Delete("/", api.Op("deleteWhereReview", h.deleteWhereReview))
+		// PATCH /reviews?FILTERS
+		r.Patch("/", api.Op("updateWhereReview", h.updateWhereReview))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /reviews/{id}
 			r.Get("/", api.Op("readReview", h.readReview))
@@ -215,6 +229,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 		r.Get("/", api.Op("listSupplier", h.listSupplier))
 		// DELETE /suppliers?FILTERS
 		r.Delete("/", api.Op("deleteWhereSupplier", h.deleteWhereSupplier))
+		// PATCH /suppliers?FILTERS
+		r.Patch("/", api.Op("updateWhereSupplier", h.updateWhereSupplier))
 		r.Route("/{id}", func(r chi.Router) {
 			// GET /suppliers/{id}
 			r.Get("/", api.Op("readSupplier", h.readSupplier))
@@ -485,14 +501,14 @@ func (h *handler) deleteWhereAddress(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("address")
+		return restkit.NeedsFilter("delete", "address")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Address.Delete().Where(predicate.Address(restkit.Bounded(h.drv.Dialect(), address.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("address")
+			return restkit.TooBroad("delete", "address")
 		}
 		return err
 	})
@@ -500,6 +516,61 @@ func (h *handler) deleteWhereAddress(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("deleting addresss: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereAddress handles PATCH /addresses?FILTERS: it applies the body's
+// fields, in one statement, to every address the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one address at a time (PATCH /addresses/{id}).
+func (h *handler) updateWhereAddress(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Address, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "address")
+	}
+	var in AddressUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.CustomerID != nil {
+			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
+				return err
+			}
+		}
+		u := tx.Address.Update().Where(predicate.Address(restkit.Bounded(h.drv.Dialect(), address.Table, lq, restkit.MaxBulk+1)))
+		if in.Line1 != nil {
+			u.SetLine1(*in.Line1)
+		}
+		if in.City != nil {
+			u.SetCity(*in.City)
+		}
+		if in.Postcode != nil {
+			u.SetPostcode(*in.Postcode)
+		}
+		if in.Country != nil {
+			u.SetCountry(*in.Country)
+		}
+		if in.Primary != nil {
+			u.SetPrimary(*in.Primary)
+		}
+		if in.CustomerID != nil {
+			u.SetCustomerID(*in.CustomerID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "address")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating addresss: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -1002,14 +1073,14 @@ func (h *handler) deleteWhereCategory(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("category")
+		return restkit.NeedsFilter("delete", "category")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Category.Delete().Where(predicate.Category(restkit.Bounded(h.drv.Dialect(), category.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("category")
+			return restkit.TooBroad("delete", "category")
 		}
 		return err
 	})
@@ -1017,6 +1088,51 @@ func (h *handler) deleteWhereCategory(w http.ResponseWriter, r *http.Request) er
 		return fmt.Errorf("deleting categorys: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereCategory handles PATCH /categories?FILTERS: it applies the body's
+// fields, in one statement, to every category the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one category at a time (PATCH /categories/{id}).
+func (h *handler) updateWhereCategory(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Category, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "category")
+	}
+	var in CategoryUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.ParentID.Set && !in.ParentID.Null {
+			if err := checkCategoryIDs(ctx, tx, "parent_id", in.ParentID.Value); err != nil {
+				return err
+			}
+		}
+		u := tx.Category.Update().Where(predicate.Category(restkit.Bounded(h.drv.Dialect(), category.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.ParentID.Null {
+			u.ClearParentID()
+		} else if in.ParentID.Set {
+			u.SetParentID(in.ParentID.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "category")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating categorys: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -1552,14 +1668,14 @@ func (h *handler) deleteWhereCustomer(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("customer")
+		return restkit.NeedsFilter("delete", "customer")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Customer.Delete().Where(predicate.Customer(restkit.Bounded(h.drv.Dialect(), customer.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("customer")
+			return restkit.TooBroad("delete", "customer")
 		}
 		return err
 	})
@@ -1567,6 +1683,44 @@ func (h *handler) deleteWhereCustomer(w http.ResponseWriter, r *http.Request) er
 		return fmt.Errorf("deleting customers: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereCustomer handles PATCH /customers?FILTERS: it applies the body's
+// fields, in one statement, to every customer the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one customer at a time (PATCH /customers/{id}).
+func (h *handler) updateWhereCustomer(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Customer, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "customer")
+	}
+	var in CustomerUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.Customer.Update().Where(predicate.Customer(restkit.Bounded(h.drv.Dialect(), customer.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Email != nil {
+			u.SetEmail(*in.Email)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "customer")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating customers: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -2011,14 +2165,14 @@ func (h *handler) deleteWhereOrder(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("order")
+		return restkit.NeedsFilter("delete", "order")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Order.Delete().Where(predicate.Order(restkit.Bounded(h.drv.Dialect(), order.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("order")
+			return restkit.TooBroad("delete", "order")
 		}
 		return err
 	})
@@ -2026,6 +2180,57 @@ func (h *handler) deleteWhereOrder(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("deleting orders: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereOrder handles PATCH /orders?FILTERS: it applies the body's
+// fields, in one statement, to every order the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one order at a time (PATCH /orders/{id}).
+func (h *handler) updateWhereOrder(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Order, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "order")
+	}
+	var in OrderUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.CustomerID != nil {
+			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
+				return err
+			}
+		}
+		u := tx.Order.Update().Where(predicate.Order(restkit.Bounded(h.drv.Dialect(), order.Table, lq, restkit.MaxBulk+1)))
+		if in.Status != nil {
+			u.SetStatus(*in.Status)
+		}
+		if in.PlacedAt != nil {
+			u.SetPlacedAt(*in.PlacedAt)
+		}
+		if in.Note.Null {
+			u.ClearNote()
+		} else if in.Note.Set {
+			u.SetNote(in.Note.Value)
+		}
+		if in.CustomerID != nil {
+			u.SetCustomerID(*in.CustomerID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "order")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating orders: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -2330,14 +2535,14 @@ func (h *handler) deleteWhereOrderLine(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("order_line")
+		return restkit.NeedsFilter("delete", "order_line")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.OrderLine.Delete().Where(predicate.OrderLine(restkit.Bounded(h.drv.Dialect(), orderline.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("order_line")
+			return restkit.TooBroad("delete", "order_line")
 		}
 		return err
 	})
@@ -2345,6 +2550,60 @@ func (h *handler) deleteWhereOrderLine(w http.ResponseWriter, r *http.Request) e
 		return fmt.Errorf("deleting order_lines: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereOrderLine handles PATCH /order-lines?FILTERS: it applies the body's
+// fields, in one statement, to every order_line the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one order_line at a time (PATCH /order-lines/{id}).
+func (h *handler) updateWhereOrderLine(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.OrderLine, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "order_line")
+	}
+	var in OrderLineUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.OrderID != nil {
+			if err := checkOrderIDs(ctx, tx, "order_id", *in.OrderID); err != nil {
+				return err
+			}
+		}
+		if in.ProductID != nil {
+			if err := checkProductIDs(ctx, tx, "product_id", *in.ProductID); err != nil {
+				return err
+			}
+		}
+		u := tx.OrderLine.Update().Where(predicate.OrderLine(restkit.Bounded(h.drv.Dialect(), orderline.Table, lq, restkit.MaxBulk+1)))
+		if in.Quantity != nil {
+			u.SetQuantity(*in.Quantity)
+		}
+		if in.UnitPrice != nil {
+			u.SetUnitPrice(*in.UnitPrice)
+		}
+		if in.OrderID != nil {
+			u.SetOrderID(*in.OrderID)
+		}
+		if in.ProductID != nil {
+			u.SetProductID(*in.ProductID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "order_line")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating order_lines: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -2893,14 +3152,14 @@ func (h *handler) deleteWhereProduct(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("product")
+		return restkit.NeedsFilter("delete", "product")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Product.Delete().Where(predicate.Product(restkit.Bounded(h.drv.Dialect(), product.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("product")
+			return restkit.TooBroad("delete", "product")
 		}
 		return err
 	})
@@ -2908,6 +3167,69 @@ func (h *handler) deleteWhereProduct(w http.ResponseWriter, r *http.Request) err
 		return fmt.Errorf("deleting products: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereProduct handles PATCH /products?FILTERS: it applies the body's
+// fields, in one statement, to every product the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one product at a time (PATCH /products/{id}).
+func (h *handler) updateWhereProduct(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Product, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "product")
+	}
+	var in ProductUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Suppliers.Set {
+		return restkit.Invalid("suppliers", "links are not set in bulk: expected PATCH /products/{id} for each product")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.CategoryID.Set && !in.CategoryID.Null {
+			if err := checkCategoryIDs(ctx, tx, "category_id", in.CategoryID.Value); err != nil {
+				return err
+			}
+		}
+		u := tx.Product.Update().Where(predicate.Product(restkit.Bounded(h.drv.Dialect(), product.Table, lq, restkit.MaxBulk+1)))
+		if in.Sku != nil {
+			u.SetSku(*in.Sku)
+		}
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Description != nil {
+			u.SetDescription(*in.Description)
+		}
+		if in.Price != nil {
+			u.SetPrice(*in.Price)
+		}
+		if in.Stock != nil {
+			u.SetStock(*in.Stock)
+		}
+		if in.Active != nil {
+			u.SetActive(*in.Active)
+		}
+		if in.CategoryID.Null {
+			u.ClearCategoryID()
+		} else if in.CategoryID.Set {
+			u.SetCategoryID(in.CategoryID.Value)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "product")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating products: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -3370,14 +3692,14 @@ func (h *handler) deleteWhereReview(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("review")
+		return restkit.NeedsFilter("delete", "review")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Review.Delete().Where(predicate.Review(restkit.Bounded(h.drv.Dialect(), review.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("review")
+			return restkit.TooBroad("delete", "review")
 		}
 		return err
 	})
@@ -3385,6 +3707,60 @@ func (h *handler) deleteWhereReview(w http.ResponseWriter, r *http.Request) erro
 		return fmt.Errorf("deleting reviews: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereReview handles PATCH /reviews?FILTERS: it applies the body's
+// fields, in one statement, to every review the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one review at a time (PATCH /reviews/{id}).
+func (h *handler) updateWhereReview(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Review, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "review")
+	}
+	var in ReviewUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		if in.ProductID != nil {
+			if err := checkProductIDs(ctx, tx, "product_id", *in.ProductID); err != nil {
+				return err
+			}
+		}
+		if in.CustomerID != nil {
+			if err := checkCustomerIDs(ctx, tx, "customer_id", *in.CustomerID); err != nil {
+				return err
+			}
+		}
+		u := tx.Review.Update().Where(predicate.Review(restkit.Bounded(h.drv.Dialect(), review.Table, lq, restkit.MaxBulk+1)))
+		if in.Rating != nil {
+			u.SetRating(*in.Rating)
+		}
+		if in.Body != nil {
+			u.SetBody(*in.Body)
+		}
+		if in.ProductID != nil {
+			u.SetProductID(*in.ProductID)
+		}
+		if in.CustomerID != nil {
+			u.SetCustomerID(*in.CustomerID)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "review")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating reviews: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
@@ -3700,14 +4076,14 @@ func (h *handler) deleteWhereSupplier(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if !lq.Filtered() {
-		return restkit.NeedsFilter("supplier")
+		return restkit.NeedsFilter("delete", "supplier")
 	}
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
 		n, err = tx.Supplier.Delete().Where(predicate.Supplier(restkit.Bounded(h.drv.Dialect(), supplier.Table, lq, restkit.MaxBulk+1))).Exec(ctx)
 		if err == nil && n > restkit.MaxBulk {
-			return restkit.TooBroad("supplier")
+			return restkit.TooBroad("delete", "supplier")
 		}
 		return err
 	})
@@ -3715,6 +4091,47 @@ func (h *handler) deleteWhereSupplier(w http.ResponseWriter, r *http.Request) er
 		return fmt.Errorf("deleting suppliers: %w", err)
 	}
 	restkit.WriteJSON(w, http.StatusOK, restkit.Deleted{Deleted: n})
+	return nil
+}
+
+// updateWhereSupplier handles PATCH /suppliers?FILTERS: it applies the body's
+// fields, in one statement, to every supplier the filters select — at most
+// restkit.MaxBulk; a broader filter is refused and the transaction rolls back.
+// Links are set one supplier at a time (PATCH /suppliers/{id}).
+func (h *handler) updateWhereSupplier(w http.ResponseWriter, r *http.Request) error {
+	lq, err := restkit.ParseList(r.URL.Query(), h.entities.Supplier, 1)
+	if err != nil {
+		return err
+	}
+	if !lq.Filtered() {
+		return restkit.NeedsFilter("update", "supplier")
+	}
+	var in SupplierUpdate
+	if err := restkit.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.Products.Set {
+		return restkit.Invalid("products", "links are not set in bulk: expected PATCH /suppliers/{id} for each supplier")
+	}
+	ctx := r.Context()
+	var n int
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
+		u := tx.Supplier.Update().Where(predicate.Supplier(restkit.Bounded(h.drv.Dialect(), supplier.Table, lq, restkit.MaxBulk+1)))
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Country != nil {
+			u.SetCountry(*in.Country)
+		}
+		if n, err = u.Save(ctx); err == nil && n > restkit.MaxBulk {
+			return restkit.TooBroad("update", "supplier")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("updating suppliers: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusOK, restkit.Updated{Updated: n})
 	return nil
 }
 
