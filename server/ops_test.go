@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -54,19 +53,14 @@ func (l *syncLog) String() string {
 	return l.buf.String()
 }
 
+// get sends a GET to url with the header name, value pairs given.
 func get(t *testing.T, url string, header ...string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	h := make(map[string]string)
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		h[header[i]] = header[i+1]
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return sendH(t, http.MethodGet, url, "", h)
 }
 
 func TestHealthAndReadiness(t *testing.T) {
