@@ -111,6 +111,14 @@ func TestBulkUpdate(t *testing.T) {
 			t.Errorf("PATCH /users?name.prefix=a to email null: %d %s, %d users without email; want 2", code, b, api.count(t, "users", "email IS NULL"))
 		}
 
+		// Through the typed client and its filter builder.
+		if n, err := api.UpdateWhereUser(ctx, rest.UserWhere().NameEq("grace").Values(), rest.UserUpdate{Name: ptr("grace h")}); err != nil || n != 1 {
+			t.Errorf("UpdateWhereUser(name grace): %d, %v; want 1", n, err)
+		}
+		if n, err := api.UpdateWhereUser(ctx, nil, rest.UserUpdate{Name: ptr("x")}); err == nil {
+			t.Errorf("UpdateWhereUser without a filter: %d, want an error", n)
+		}
+
 		u, err := api.ReadUser(ctx, 1)
 		if err != nil {
 			t.Fatal(err)

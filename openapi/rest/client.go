@@ -83,6 +83,17 @@ func (c *Client) DeleteWherePost(ctx context.Context, filter url.Values) (int, e
 	return out.Deleted, nil
 }
 
+// UpdateWherePost applies in to every post filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /posts?FILTERS).
+func (c *Client) UpdateWherePost(ctx context.Context, filter url.Values, in PostUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/posts", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListPost returns the page of posts that p selects (GET /posts).
 func (c *Client) ListPost(ctx context.Context, p restkit.ListParams) (*PostList, error) {
 	out := new(PostList)
@@ -182,6 +193,17 @@ func (c *Client) DeleteWhereProfile(ctx context.Context, filter url.Values) (int
 	return out.Deleted, nil
 }
 
+// UpdateWhereProfile applies in to every profile filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /profiles?FILTERS).
+func (c *Client) UpdateWhereProfile(ctx context.Context, filter url.Values, in ProfileUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/profiles", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListProfile returns the page of profiles that p selects (GET /profiles).
 func (c *Client) ListProfile(ctx context.Context, p restkit.ListParams) (*ProfileList, error) {
 	out := new(ProfileList)
@@ -244,6 +266,17 @@ func (c *Client) DeleteWhereTag(ctx context.Context, filter url.Values) (int, er
 	return out.Deleted, nil
 }
 
+// UpdateWhereTag applies in to every tag filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /tags?FILTERS).
+func (c *Client) UpdateWhereTag(ctx context.Context, filter url.Values, in TagUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/tags", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListTag returns the page of tags that p selects (GET /tags).
 func (c *Client) ListTag(ctx context.Context, p restkit.ListParams) (*TagList, error) {
 	out := new(TagList)
@@ -304,6 +337,17 @@ func (c *Client) DeleteWhereUser(ctx context.Context, filter url.Values) (int, e
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereUser applies in to every user filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /users?FILTERS).
+func (c *Client) UpdateWhereUser(ctx context.Context, filter url.Values, in UserUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/users", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListUser returns the page of users that p selects (GET /users).

@@ -86,6 +86,17 @@ func (c *Client) DeleteWhereAccount(ctx context.Context, filter url.Values) (int
 	return out.Deleted, nil
 }
 
+// UpdateWhereAccount applies in to every account filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /accounts?FILTERS).
+func (c *Client) UpdateWhereAccount(ctx context.Context, filter url.Values, in AccountUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/accounts", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListAccount returns the page of accounts that p selects (GET /accounts).
 func (c *Client) ListAccount(ctx context.Context, p restkit.ListParams) (*AccountList, error) {
 	out := new(AccountList)
@@ -308,6 +319,17 @@ func (c *Client) DeleteWhereComment(ctx context.Context, filter url.Values) (int
 	return out.Deleted, nil
 }
 
+// UpdateWhereComment applies in to every comment filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /comments?FILTERS).
+func (c *Client) UpdateWhereComment(ctx context.Context, filter url.Values, in CommentUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/comments", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListComment returns the page of comments that p selects (GET /comments).
 func (c *Client) ListComment(ctx context.Context, p restkit.ListParams) (*CommentList, error) {
 	out := new(CommentList)
@@ -368,6 +390,17 @@ func (c *Client) DeleteWhereCountry(ctx context.Context, filter url.Values) (int
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereCountry applies in to every country filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /countries?FILTERS).
+func (c *Client) UpdateWhereCountry(ctx context.Context, filter url.Values, in CountryUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/countries", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListCountry returns the page of countrys that p selects (GET /countries).
@@ -439,6 +472,17 @@ func (c *Client) DeleteWhereLabel(ctx context.Context, filter url.Values) (int, 
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereLabel applies in to every label filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /labels?FILTERS).
+func (c *Client) UpdateWhereLabel(ctx context.Context, filter url.Values, in LabelUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/labels", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListLabel returns the page of labels that p selects (GET /labels).
@@ -528,6 +572,17 @@ func (c *Client) DeleteWhereNote(ctx context.Context, filter url.Values) (int, e
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereNote applies in to every note filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /notes?FILTERS).
+func (c *Client) UpdateWhereNote(ctx context.Context, filter url.Values, in NoteUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/notes", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListNote returns the page of notes that p selects (GET /notes).
@@ -693,6 +748,17 @@ func (c *Client) DeleteWhereNoteLabel(ctx context.Context, filter url.Values) (i
 	return out.Deleted, nil
 }
 
+// UpdateWhereNoteLabel applies in to every note_label filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /note-labels?FILTERS).
+func (c *Client) UpdateWhereNoteLabel(ctx context.Context, filter url.Values, in NoteLabelUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/note-labels", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListNoteLabel returns the page of note_labels that p selects (GET /note-labels).
 func (c *Client) ListNoteLabel(ctx context.Context, p restkit.ListParams) (*NoteLabelList, error) {
 	out := new(NoteLabelList)
@@ -764,6 +830,17 @@ func (c *Client) DeleteWhereRegion(ctx context.Context, filter url.Values) (int,
 	return out.Deleted, nil
 }
 
+// UpdateWhereRegion applies in to every region filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /regions?FILTERS).
+func (c *Client) UpdateWhereRegion(ctx context.Context, filter url.Values, in RegionUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/regions", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListRegion returns the page of regions that p selects (GET /regions).
 func (c *Client) ListRegion(ctx context.Context, p restkit.ListParams) (*RegionList, error) {
 	out := new(RegionList)
@@ -826,6 +903,17 @@ func (c *Client) DeleteWhereSample(ctx context.Context, filter url.Values) (int,
 	return out.Deleted, nil
 }
 
+// UpdateWhereSample applies in to every sample filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /samples?FILTERS).
+func (c *Client) UpdateWhereSample(ctx context.Context, filter url.Values, in SampleUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/samples", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListSample returns the page of samples that p selects (GET /samples).
 func (c *Client) ListSample(ctx context.Context, p restkit.ListParams) (*SampleList, error) {
 	out := new(SampleList)
@@ -877,6 +965,17 @@ func (c *Client) DeleteWhereWallet(ctx context.Context, filter url.Values) (int,
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereWallet applies in to every wallet filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /wallets?FILTERS).
+func (c *Client) UpdateWhereWallet(ctx context.Context, filter url.Values, in WalletUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/wallets", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListWallet returns the page of wallets that p selects (GET /wallets).

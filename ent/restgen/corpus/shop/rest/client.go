@@ -84,6 +84,17 @@ func (c *Client) DeleteWhereAddress(ctx context.Context, filter url.Values) (int
 	return out.Deleted, nil
 }
 
+// UpdateWhereAddress applies in to every address filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /addresses?FILTERS).
+func (c *Client) UpdateWhereAddress(ctx context.Context, filter url.Values, in AddressUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/addresses", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListAddress returns the page of addresss that p selects (GET /addresses).
 func (c *Client) ListAddress(ctx context.Context, p restkit.ListParams) (*AddressList, error) {
 	out := new(AddressList)
@@ -144,6 +155,17 @@ func (c *Client) DeleteWhereCategory(ctx context.Context, filter url.Values) (in
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereCategory applies in to every category filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /categories?FILTERS).
+func (c *Client) UpdateWhereCategory(ctx context.Context, filter url.Values, in CategoryUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/categories", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListCategory returns the page of categorys that p selects (GET /categories).
@@ -226,6 +248,17 @@ func (c *Client) DeleteWhereCustomer(ctx context.Context, filter url.Values) (in
 	return out.Deleted, nil
 }
 
+// UpdateWhereCustomer applies in to every customer filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /customers?FILTERS).
+func (c *Client) UpdateWhereCustomer(ctx context.Context, filter url.Values, in CustomerUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/customers", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListCustomer returns the page of customers that p selects (GET /customers).
 func (c *Client) ListCustomer(ctx context.Context, p restkit.ListParams) (*CustomerList, error) {
 	out := new(CustomerList)
@@ -306,6 +339,17 @@ func (c *Client) DeleteWhereOrder(ctx context.Context, filter url.Values) (int, 
 	return out.Deleted, nil
 }
 
+// UpdateWhereOrder applies in to every order filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /orders?FILTERS).
+func (c *Client) UpdateWhereOrder(ctx context.Context, filter url.Values, in OrderUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/orders", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListOrder returns the page of orders that p selects (GET /orders).
 func (c *Client) ListOrder(ctx context.Context, p restkit.ListParams) (*OrderList, error) {
 	out := new(OrderList)
@@ -377,6 +421,17 @@ func (c *Client) DeleteWhereOrderLine(ctx context.Context, filter url.Values) (i
 	return out.Deleted, nil
 }
 
+// UpdateWhereOrderLine applies in to every order_line filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /order-lines?FILTERS).
+func (c *Client) UpdateWhereOrderLine(ctx context.Context, filter url.Values, in OrderLineUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/order-lines", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListOrderLine returns the page of order_lines that p selects (GET /order-lines).
 func (c *Client) ListOrderLine(ctx context.Context, p restkit.ListParams) (*OrderLineList, error) {
 	out := new(OrderLineList)
@@ -446,6 +501,17 @@ func (c *Client) DeleteWhereProduct(ctx context.Context, filter url.Values) (int
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereProduct applies in to every product filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /products?FILTERS).
+func (c *Client) UpdateWhereProduct(ctx context.Context, filter url.Values, in ProductUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/products", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListProduct returns the page of products that p selects (GET /products).
@@ -565,6 +631,17 @@ func (c *Client) DeleteWhereReview(ctx context.Context, filter url.Values) (int,
 	return out.Deleted, nil
 }
 
+// UpdateWhereReview applies in to every review filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /reviews?FILTERS).
+func (c *Client) UpdateWhereReview(ctx context.Context, filter url.Values, in ReviewUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/reviews", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
+}
+
 // ListReview returns the page of reviews that p selects (GET /reviews).
 func (c *Client) ListReview(ctx context.Context, p restkit.ListParams) (*ReviewList, error) {
 	out := new(ReviewList)
@@ -634,6 +711,17 @@ func (c *Client) DeleteWhereSupplier(ctx context.Context, filter url.Values) (in
 		return 0, err
 	}
 	return out.Deleted, nil
+}
+
+// UpdateWhereSupplier applies in to every supplier filter selects — at least
+// one filter, at most restkit.MaxBulk rows, else nothing changes — and
+// returns how many it updated (PATCH /suppliers?FILTERS).
+func (c *Client) UpdateWhereSupplier(ctx context.Context, filter url.Values, in SupplierUpdate) (int, error) {
+	var out restkit.Updated
+	if err := c.rc.Do(ctx, http.MethodPatch, "/suppliers", filter, in, &out); err != nil {
+		return 0, err
+	}
+	return out.Updated, nil
 }
 
 // ListSupplier returns the page of suppliers that p selects (GET /suppliers).
