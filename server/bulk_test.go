@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/entblog/blog/ent"
@@ -132,6 +133,101 @@ func TestBulkUpdate(t *testing.T) {
 		}
 		if code, b := patch("/posts?content.eq=old", `{"content":"broad"}`); code != http.StatusBadRequest || api.count(t, "posts", "content = 'broad'") != 0 {
 			t.Errorf("PATCH of %d posts: %d %s; want 400 and none changed", restkit.MaxBulk+2, code, b)
+		}
+	})
+}
+
+// TestBulkCreate: POST of a collection with a JSON array creates every item
+// with its nested children in one transaction and answers them in order;
+// an invalid or conflicting item fails the whole request, named by its
+// index, with nothing created; every collection of the spec refuses an empty
+// array and one longer than restkit.MaxCreate.
+func TestBulkCreate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		ctx := context.Background()
+		users, err := api.CreateUserMany(ctx, []rest.UserCreate{
+			{Name: "ada", Email: ptr("ada@example.com"), Profile: &rest.UserProfileCreate{Bio: "first"},
+				Posts: []rest.UserPostCreate{{Title: "t1", Content: "c", Tags: []string{"shared", "ada"}}}},
+			{Name: "bob", Posts: []rest.UserPostCreate{{Title: "t2", Content: "c", Tags: []string{"shared"}}}},
+			{Name: "cy"},
+		})
+		if err != nil || len(users) != 3 {
+			t.Fatalf("CreateUserMany: %d users, %v; want 3", len(users), err)
+		}
+		for i, name := range []string{"ada", "bob", "cy"} {
+			if users[i].Name != name || users[i].ID == 0 {
+				t.Errorf("item %d: %+v, want %s with an id", i, users[i], name)
+			}
+		}
+		if users[0].Profile == nil || len(users[0].Posts) != 1 || len(users[1].Posts) != 1 {
+			t.Fatalf("nested children missing from the answer: %+v %+v", users[0], users[1])
+		}
+		shared := func(tags []*rest.Tag) int {
+			for _, tg := range tags {
+				if tg.Name == "shared" {
+					return tg.ID
+				}
+			}
+			return 0
+		}
+		sharedID := shared(users[0].Posts[0].Tags)
+		if sharedID == 0 || shared(users[1].Posts[0].Tags) != sharedID {
+			t.Errorf("the tag two items name: %+v and %+v, want one tag found or created once", users[0].Posts[0].Tags, users[1].Posts[0].Tags)
+		}
+		if n := api.count(t, "tags", "name = 'shared'"); n != 1 {
+			t.Errorf("%d tags named shared, want 1", n)
+		}
+		read, err := api.ReadUser(ctx, users[1].ID, "posts.tags")
+		if err != nil || len(read.Posts) != 1 || shared(read.Posts[0].Tags) != sharedID {
+			t.Errorf("reading bob back: %+v, %v", read, err)
+		}
+
+		// All or none: an invalid item, a conflict with a stored row, and
+		// a conflict between two items each leave every table as it was.
+		tables := []string{"users", "profiles", "posts", "tags", "post_tags"}
+		before := map[string]int{}
+		for _, tb := range tables {
+			before[tb] = api.count(t, tb, "")
+		}
+		for _, c := range []struct {
+			name, body string
+			status     int
+			field      string
+		}{
+			{"invalid item", `[{"name":"ok","posts":[{"title":"x","content":"c","tags":["new1"]}]},{"name":"bad","email":"not an email"}]`, http.StatusBadRequest, "1.email"},
+			{"missing property", `[{"name":"ok"},{"name":"ok2"},{"posts":[]}]`, http.StatusBadRequest, "2.name"},
+			{"conflict with a row", `[{"name":"new","posts":[{"title":"x","content":"c","tags":["new2"]}]},{"name":"dup","email":"ada@example.com"}]`, http.StatusConflict, ""},
+			{"conflict between items", `[{"name":"a","email":"same@example.com"},{"name":"b","email":"same@example.com"}]`, http.StatusConflict, ""},
+		} {
+			resp, body := sendH(t, "POST", api.URL+"/users", c.body, nil)
+			var problem restkit.Error
+			_ = json.Unmarshal([]byte(body), &problem)
+			if resp.StatusCode != c.status || (c.field != "" && problem.Field(c.field) == nil) {
+				t.Errorf("%s: %d %s; want %d naming %q", c.name, resp.StatusCode, body, c.status, c.field)
+			}
+			if c.status == http.StatusConflict && !strings.Contains(problem.Detail, "item 1") {
+				t.Errorf("%s: detail %q does not name item 1", c.name, problem.Detail)
+			}
+			for _, tb := range tables {
+				if n := api.count(t, tb, ""); n != before[tb] {
+					t.Errorf("%s: %s has %d rows, had %d: a failed bulk create left rows", c.name, tb, n, before[tb])
+				}
+			}
+		}
+
+		// Every collection's create takes an array, within bounds.
+		for path, item := range loadDoc(t).Paths.Map() {
+			if item.Post == nil || strings.Count(path, "/") != 1 {
+				continue
+			}
+			tooMany := "[" + strings.TrimSuffix(strings.Repeat("{},", restkit.MaxCreate+1), ",") + "]"
+			for _, body := range []string{"[]", tooMany} {
+				resp, got := sendH(t, "POST", api.URL+path, body, nil)
+				if resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("POST %s with %d bytes of array: %d %s, want 400", path, len(body), resp.StatusCode, got)
+				}
+			}
 		}
 	})
 }

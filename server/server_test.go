@@ -523,6 +523,8 @@ func TestErrorsSayWhatWasExpected(t *testing.T) {
 			{"GET", "/users?page=x", "", "page", "expected an integer"},
 			{"GET", "/posts?created_at.after=yesterday", "", "created_at.after", "expected an RFC 3339 date-time, such as "},
 			{"POST", "/users", `{"name":5}`, "name", "expected a string"},
+			{"POST", "/users", `{"name":"x","email":"nope"}`, "email", "expected an email address"},
+			{"POST", "/users", `[{"name":"x"},{"name":"y","email":"nope"}]`, "1.email", "expected an email address"},
 			{"POST", "/users", "{\"name\":\n \"x\",}", "", "at line 2, column 6 (byte offset 14)"},
 		} {
 			contentType := ""

@@ -131,7 +131,9 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	for _, e := range m.Entities {
 		keep[e.Name] = true
 		keep[e.Name+"List"] = true
-		keep[e.Name+"Create"] = true // request bodies (shape)
+		keep[e.Name+"Create"] = true     // request bodies (shape)
+		keep[e.Name+"CreateMany"] = true // bulk create (bulkCreate)
+		keep[e.Name+"Many"] = true
 		keep[e.Name+"Update"] = true
 		if e.Key != nil {
 			keep[e.Name+e.Key.Go+"s"] = true // link bodies (keyRoutes)
@@ -443,6 +445,7 @@ func shape(spec *ogen.Spec, m *Model) error {
 	}
 	for _, e := range m.Resources() {
 		bulkUpdate(spec, e)
+		bulkCreate(spec, e)
 	}
 	for _, item := range spec.Paths {
 		for _, op := range []*ogen.Operation{item.Put, item.Post, item.Patch} {
@@ -554,6 +557,36 @@ func bulkUpdate(spec *ogen.Spec, e *Entity) {
 	op.Security = root.Delete.Security
 	op.Responses["default"] = &ogen.Response{Ref: "#/components/responses/Problem"}
 	root.Patch = op
+}
+
+// bulkCreate lets POST of the collection take a JSON array of create
+// bodies as well as one (after the body is a named schema): all are created
+// in one transaction, and the answer is the array of what was created.
+func bulkCreate(spec *ogen.Spec, e *Entity) {
+	op := spec.Paths[e.Path].Post
+	spec.AddSchema(e.Name+"CreateMany", ogen.NewSchema().
+		SetType("array").
+		SetDescription(fmt.Sprintf("%ss to create together: all or none.", e.Name)).
+		SetItems(spec.RefSchema(e.Name+"Create").Schema).
+		SetMinItems(ptr(uint64(1))).
+		SetMaxItems(ptr(uint64(restkit.MaxCreate))))
+	spec.AddSchema(e.Name+"Many", ogen.NewSchema().
+		SetType("array").
+		SetDescription(fmt.Sprintf("The %ss a bulk create created, in the order of its body.", e.Label)).
+		SetItems(spec.RefSchema(e.Name).Schema))
+	op.RequestBody.Content["application/json"] = ogen.Media{Schema: ogen.NewSchema().SetOneOf([]*ogen.Schema{
+		spec.RefSchema(e.Name + "Create").Schema,
+		spec.RefSchema(e.Name + "CreateMany").Schema,
+	})}
+	op.RequestBody.SetDescription(fmt.Sprintf("The %s to create, or an array of at most %d to create in one transaction.", e.Label, restkit.MaxCreate))
+	op.SetDescription(op.Description + fmt.Sprintf(" An array body creates each of its %ss in one transaction — all, or none and the error names the item (\"2.email\") — and the response is the array of them, in order, without Location.", e.Label))
+	res := op.Responses[strconv.Itoa(http.StatusCreated)]
+	res.SetDescription(fmt.Sprintf("The %s was created (the %ss, for an array body).", e.Label, e.Label))
+	res.Content["application/json"] = ogen.Media{Schema: ogen.NewSchema().SetOneOf([]*ogen.Schema{
+		spec.RefSchema(e.Name).Schema,
+		spec.RefSchema(e.Name + "Many").Schema,
+	})}
+	res.Headers["Location"].SetDescription(fmt.Sprintf("The URL of the created %s (not sent for an array body).", e.Label))
 }
 
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).

@@ -48,6 +48,17 @@ func (c *Client) CreatePost(ctx context.Context, in PostCreate) (*Post, error) {
 	return out, nil
 }
 
+// CreatePostMany creates every post of in, in one transaction,
+// and returns them in order (POST /posts with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreatePostMany(ctx context.Context, in []PostCreate) ([]*Post, error) {
+	var out []*Post
+	if err := c.rc.Do(ctx, http.MethodPost, "/posts", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadPost returns the post with id, with the edge paths of
 // include embedded (GET /posts/{id}).
 func (c *Client) ReadPost(ctx context.Context, id int, include ...string) (*Post, error) {
@@ -158,6 +169,17 @@ func (c *Client) CreateProfile(ctx context.Context, in ProfileCreate) (*Profile,
 	return out, nil
 }
 
+// CreateProfileMany creates every profile of in, in one transaction,
+// and returns them in order (POST /profiles with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateProfileMany(ctx context.Context, in []ProfileCreate) ([]*Profile, error) {
+	var out []*Profile
+	if err := c.rc.Do(ctx, http.MethodPost, "/profiles", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadProfile returns the profile with id, with the edge paths of
 // include embedded (GET /profiles/{id}).
 func (c *Client) ReadProfile(ctx context.Context, id int, include ...string) (*Profile, error) {
@@ -231,6 +253,17 @@ func (c *Client) CreateTag(ctx context.Context, in TagCreate) (*Tag, error) {
 	return out, nil
 }
 
+// CreateTagMany creates every tag of in, in one transaction,
+// and returns them in order (POST /tags with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateTagMany(ctx context.Context, in []TagCreate) ([]*Tag, error) {
+	var out []*Tag
+	if err := c.rc.Do(ctx, http.MethodPost, "/tags", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadTag returns the tag with id, with the edge paths of
 // include embedded (GET /tags/{id}).
 func (c *Client) ReadTag(ctx context.Context, id int, include ...string) (*Tag, error) {
@@ -299,6 +332,17 @@ func (c *Client) ListTagPosts(ctx context.Context, id int, p restkit.ListParams)
 func (c *Client) CreateUser(ctx context.Context, in UserCreate) (*User, error) {
 	out := new(User)
 	if err := c.rc.Do(ctx, http.MethodPost, "/users", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateUserMany creates every user of in, in one transaction,
+// and returns them in order (POST /users with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateUserMany(ctx context.Context, in []UserCreate) ([]*User, error) {
+	var out []*User
+	if err := c.rc.Do(ctx, http.MethodPost, "/users", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

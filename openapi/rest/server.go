@@ -212,8 +212,11 @@ func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
 }
 
-// createPost handles POST /posts.
+// createPost handles POST /posts: one post, or an array of them.
 func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createPostMany(w, r)
+	}
 	var in PostCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -221,30 +224,8 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Post
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkUserIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
-			return err
-		}
-		// Every tag the request names, found or created at once.
-		var tagKeys []string
-		tagKeys = append(tagKeys, in.Tags...)
-		tagByKey, err := ensureTags(ctx, tx, tagKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.Post.Create()
-		c.SetTitle(in.Title)
-		c.SetContent(in.Content)
-		c.SetAuthorID(in.AuthorID)
-		tagsLinked := pickTags(tagByKey, in.Tags)
-		tagsLinkIDs := tagIDs(tagsLinked)
-		c.AddTagIDs(tagsLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newPost(e, nil)
-		out.Tags = tagsLinked
-		return nil
+		out, err = createPostIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating post: %w", err)
@@ -252,6 +233,59 @@ func (h *handler) createPost(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/posts", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createPostMany handles POST /posts with an array body: every
+// post is created in one transaction, or none is.
+func (h *handler) createPostMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[PostCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Post], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createPostIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating posts: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createPostIn creates the post in and its nested children in tx.
+func createPostIn(ctx context.Context, tx *ent.Tx, in *PostCreate) (out *Post, err error) {
+	if err := checkUserIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
+		return nil, err
+	}
+	// Every tag the request names, found or created at once.
+	var tagKeys []string
+	tagKeys = append(tagKeys, in.Tags...)
+	tagByKey, err := ensureTags(ctx, tx, tagKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.Post.Create()
+	c.SetTitle(in.Title)
+	c.SetContent(in.Content)
+	c.SetAuthorID(in.AuthorID)
+	tagsLinked := pickTags(tagByKey, in.Tags)
+	tagsLinkIDs := tagIDs(tagsLinked)
+	c.AddTagIDs(tagsLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newPost(e, nil)
+	out.Tags = tagsLinked
+	return out, nil
 }
 
 // readPost handles GET /posts/{id}.
@@ -709,8 +743,11 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createProfile handles POST /profiles.
+// createProfile handles POST /profiles: one profile, or an array of them.
 func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createProfileMany(w, r)
+	}
 	var in ProfileCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -718,18 +755,8 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Profile
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkUserIDs(ctx, tx, "user_id", in.UserID); err != nil {
-			return err
-		}
-		c := tx.Profile.Create()
-		c.SetBio(in.Bio)
-		c.SetUserID(in.UserID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newProfile(e, nil)
-		return nil
+		out, err = createProfileIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating profile: %w", err)
@@ -737,6 +764,47 @@ func (h *handler) createProfile(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/profiles", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createProfileMany handles POST /profiles with an array body: every
+// profile is created in one transaction, or none is.
+func (h *handler) createProfileMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[ProfileCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Profile], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createProfileIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating profiles: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createProfileIn creates the profile in and its nested children in tx.
+func createProfileIn(ctx context.Context, tx *ent.Tx, in *ProfileCreate) (out *Profile, err error) {
+	if err := checkUserIDs(ctx, tx, "user_id", in.UserID); err != nil {
+		return nil, err
+	}
+	c := tx.Profile.Create()
+	c.SetBio(in.Bio)
+	c.SetUserID(in.UserID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newProfile(e, nil)
+	return out, nil
 }
 
 // readProfile handles GET /profiles/{id}.
@@ -1004,8 +1072,11 @@ func (h *handler) readProfileUser(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// createTag handles POST /tags.
+// createTag handles POST /tags: one tag, or an array of them.
 func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createTagMany(w, r)
+	}
 	var in TagCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -1013,26 +1084,8 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Tag
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		in.Posts = restkit.Dedup(in.Posts)
-		if err := checkPostIDs(ctx, tx, "posts", in.Posts...); err != nil {
-			return err
-		}
-		c := tx.Tag.Create()
-		c.SetName(in.Name)
-		postsLinkIDs := in.Posts
-		if err := restkit.LockRows(ctx, tx.Driver(), post.Table, postsLinkIDs); err != nil {
-			return err
-		}
-		c.AddPostIDs(postsLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		if err := checkPostTagsBound(ctx, tx, postsLinkIDs...); err != nil {
-			return err
-		}
-		out = newTag(e, nil)
-		return nil
+		out, err = createTagIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating tag: %w", err)
@@ -1040,6 +1093,55 @@ func (h *handler) createTag(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/tags", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createTagMany handles POST /tags with an array body: every
+// tag is created in one transaction, or none is.
+func (h *handler) createTagMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[TagCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Tag], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createTagIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating tags: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createTagIn creates the tag in and its nested children in tx.
+func createTagIn(ctx context.Context, tx *ent.Tx, in *TagCreate) (out *Tag, err error) {
+	in.Posts = restkit.Dedup(in.Posts)
+	if err := checkPostIDs(ctx, tx, "posts", in.Posts...); err != nil {
+		return nil, err
+	}
+	c := tx.Tag.Create()
+	c.SetName(in.Name)
+	postsLinkIDs := in.Posts
+	if err := restkit.LockRows(ctx, tx.Driver(), post.Table, postsLinkIDs); err != nil {
+		return nil, err
+	}
+	c.AddPostIDs(postsLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPostTagsBound(ctx, tx, postsLinkIDs...); err != nil {
+		return nil, err
+	}
+	out = newTag(e, nil)
+	return out, nil
 }
 
 // readTag handles GET /tags/{id}.
@@ -1357,8 +1459,11 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createUser handles POST /users.
+// createUser handles POST /users: one user, or an array of them.
 func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createUserMany(w, r)
+	}
 	var in UserCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -1366,42 +1471,8 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *User
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		// Every tag the request names, found or created at once.
-		var tagKeys []string
-		for _, c := range in.Posts {
-			tagKeys = append(tagKeys, c.Tags...)
-		}
-		tagByKey, err := ensureTags(ctx, tx, tagKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.User.Create()
-		c.SetName(in.Name)
-		if in.Email != nil {
-			c.SetEmail(*in.Email)
-		}
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newUser(e, nil)
-		if n := in.Profile; n != nil {
-			cc := tx.Profile.Create().SetUserID(e.ID)
-			cc.SetBio(n.Bio)
-			child, err := cc.Save(ctx)
-			if err != nil {
-				return err
-			}
-			out.Profile = newProfile(child, nil)
-		}
-		out.Posts = []*Post{}
-		if len(in.Posts) > 0 {
-			out.Posts, err = insertUserPosts(ctx, tx, e.ID, in.Posts, tagByKey)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createUserIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating user: %w", err)
@@ -1409,6 +1480,71 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/users", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createUserMany handles POST /users with an array body: every
+// user is created in one transaction, or none is.
+func (h *handler) createUserMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[UserCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*User], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createUserIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating users: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createUserIn creates the user in and its nested children in tx.
+func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, err error) {
+	// Every tag the request names, found or created at once.
+	var tagKeys []string
+	for _, c := range in.Posts {
+		tagKeys = append(tagKeys, c.Tags...)
+	}
+	tagByKey, err := ensureTags(ctx, tx, tagKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.User.Create()
+	c.SetName(in.Name)
+	if in.Email != nil {
+		c.SetEmail(*in.Email)
+	}
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newUser(e, nil)
+	if n := in.Profile; n != nil {
+		cc := tx.Profile.Create().SetUserID(e.ID)
+		cc.SetBio(n.Bio)
+		child, err := cc.Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out.Profile = newProfile(child, nil)
+	}
+	out.Posts = []*Post{}
+	if len(in.Posts) > 0 {
+		out.Posts, err = insertUserPosts(ctx, tx, e.ID, in.Posts, tagByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertUserPosts inserts the posts of a new user (owner) in

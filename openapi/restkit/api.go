@@ -36,6 +36,10 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 // API validates requests against the OpenAPI spec and writes errors.
 type API struct {
 	routes map[string]*routers.Route
+	// many holds, for operations whose body is one item or an array of
+	// them (a bulk create), the route validating the array; routes then
+	// validates the single item.
+	many map[string]*routers.Route
 	// query lists the query parameters of each operation; others are refused.
 	query    map[string]map[string]bool
 	log      *slog.Logger
@@ -74,6 +78,7 @@ func New(ctx context.Context, cfg Config) (*API, error) {
 	}
 	a := &API{
 		routes:   make(map[string]*routers.Route),
+		many:     make(map[string]*routers.Route),
 		query:    make(map[string]map[string]bool),
 		log:      cfg.Logger,
 		maxBody:  cfg.MaxBodyBytes,
@@ -82,6 +87,10 @@ func New(ctx context.Context, cfg Config) (*API, error) {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			a.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			if one, many, ok := oneOrMany(op); ok {
+				a.routes[op.OperationID].Operation = one
+				a.many[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: many}
+			}
 			names := make(map[string]bool)
 			for _, p := range op.Parameters {
 				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
@@ -124,7 +133,11 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 				return
 			}
 		}
-		if err := a.validate(r, route, query); err != nil {
+		rt := route
+		if many := a.many[id]; many != nil && IsArray(r) {
+			rt = many
+		}
+		if err := a.validate(r, rt, query); err != nil {
 			a.WriteError(w, r, err)
 			return
 		}
@@ -135,6 +148,33 @@ func (a *API) Op(id string, h HandlerFunc) http.HandlerFunc {
 			a.WriteError(w, r, err)
 		}
 	}
+}
+
+// oneOrMany splits an operation whose JSON body is a oneOf of an item and
+// an array of items (a create that takes one or many) into two operations
+// with one body schema each: validated against the branch the body picks,
+// an invalid item's errors name its properties ("0.email") instead of
+// saying the body matches neither branch.
+func oneOrMany(op *openapi3.Operation) (one, many *openapi3.Operation, ok bool) {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil, nil, false
+	}
+	media := op.RequestBody.Value.Content.Get("application/json")
+	if media == nil || media.Schema == nil || media.Schema.Value == nil || len(media.Schema.Value.OneOf) != 2 {
+		return nil, nil, false
+	}
+	with := func(s *openapi3.SchemaRef) *openapi3.Operation {
+		o, body := *op, *op.RequestBody.Value
+		body.Content = openapi3.NewContentWithJSONSchemaRef(s)
+		o.RequestBody = &openapi3.RequestBodyRef{Value: &body}
+		return &o
+	}
+	for i, s := range media.Schema.Value.OneOf {
+		if s.Value != nil && s.Value.Type.Is(openapi3.TypeArray) {
+			return with(media.Schema.Value.OneOf[1-i]), with(s), true
+		}
+	}
+	return nil, nil, false
 }
 
 // validate checks r, whose query string is query, against the operation of
@@ -270,6 +310,10 @@ func schemaMessage(e *openapi3.SchemaError) string {
 			return "expected " + want
 		}
 	}
+	if e.Schema != nil && e.SchemaField == "pattern" && byFormat(e.Schema.Format) != "" {
+		// The format says it better than its regular expression.
+		return "expected " + byFormat(e.Schema.Format)
+	}
 	if e.Schema != nil && e.SchemaField == "pattern" && e.Schema.Example != nil {
 		return fmt.Sprintf("expected a value like %v (pattern %s)", e.Schema.Example, e.Schema.Pattern)
 	}
@@ -279,19 +323,8 @@ func schemaMessage(e *openapi3.SchemaError) string {
 // expected describes, for a client, the values schema s takes: by format
 // where it has one clients know, else by type.
 func expected(s *openapi3.Schema) string {
-	switch s.Format {
-	case "date-time":
-		return "an RFC 3339 date-time, such as 2026-11-30T09:30:00Z"
-	case "date":
-		return "a date, such as 2026-11-30"
-	case "email":
-		return "an email address, such as ada@example.org"
-	case "uuid":
-		return "a UUID, such as 0b4f5c2e-7c1a-4d6e-9f3b-2a1c5e8d7f60"
-	case "uri":
-		return "an absolute URI, such as https://example.org/a"
-	case "int32", "int64":
-		return "an integer (" + s.Format + ")"
+	if want := byFormat(s.Format); want != "" {
+		return want
 	}
 	switch {
 	case s.Type.Is("integer"):
@@ -306,6 +339,25 @@ func expected(s *openapi3.Schema) string {
 		return "an array"
 	case s.Type.Is("object"):
 		return "an object"
+	}
+	return ""
+}
+
+// byFormat describes the values of a format clients know, or "".
+func byFormat(format string) string {
+	switch format {
+	case "date-time":
+		return "an RFC 3339 date-time, such as 2026-11-30T09:30:00Z"
+	case "date":
+		return "a date, such as 2026-11-30"
+	case "email":
+		return "an email address, such as ada@example.org"
+	case "uuid":
+		return "a UUID, such as 0b4f5c2e-7c1a-4d6e-9f3b-2a1c5e8d7f60"
+	case "uri":
+		return "an absolute URI, such as https://example.org/a"
+	case "int32", "int64":
+		return "an integer (" + format + ")"
 	}
 	return ""
 }
@@ -375,15 +427,16 @@ func summary(errs []FieldError) string {
 // unexpected one.
 func (a *API) classifyError(r *http.Request, err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
-		return e
+	if !errors.As(err, &e) && a.classify != nil {
+		e = a.classify(err)
 	}
-	if a.classify != nil {
-		if e := a.classify(err); e != nil {
-			return e
-		}
+	if e == nil {
+		e = classify(err, r.Method == http.MethodDelete)
 	}
-	return classify(err, r.Method == http.MethodDelete)
+	if e == nil {
+		return nil
+	}
+	return atItem(e, err)
 }
 
 // classify maps database errors to the Error a client sees, or nil;

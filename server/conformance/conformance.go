@@ -227,7 +227,7 @@ func (c *suite) onDelete(t *testing.T) {
 		if item == nil || item.Post == nil {
 			continue
 		}
-		props := item.Post.RequestBody.Value.Content.Get("application/json").Schema.Value.Properties
+		props := bodySchema(item.Post).Properties
 		for _, fk := range table.ForeignKeys {
 			col := fk.Columns[0].Name
 			if len(fk.Columns) != 1 || props[col] == nil {
@@ -324,7 +324,7 @@ func (c *suite) create(t *testing.T, path string) any {
 func (c *suite) createWith(t *testing.T, path string, set map[string]any) any {
 	t.Helper()
 	op := c.doc.Paths.Value(path).Post
-	s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+	s := bodySchema(op)
 	body := map[string]any{}
 	for _, name := range s.Required {
 		if _, ok := set[name]; !ok {
@@ -347,6 +347,18 @@ func (c *suite) createWith(t *testing.T, path string, set map[string]any) any {
 }
 
 // value is a valid value of the property name of a create body at path.
+// bodySchema is the schema of op's JSON body; of a body that is one item
+// or an array of them (a create, oneOf), the item's.
+func bodySchema(op *openapi3.Operation) *openapi3.Schema {
+	s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
+	for _, branch := range s.OneOf {
+		if !branch.Value.Type.Is(openapi3.TypeArray) {
+			return branch.Value
+		}
+	}
+	return s
+}
+
 func (c *suite) value(t *testing.T, path, name string, s *openapi3.Schema) any {
 	t.Helper()
 	c.n++
@@ -421,7 +433,7 @@ func (c *suite) value(t *testing.T, path, name string, s *openapi3.Schema) any {
 // each must come back as it was sent — JSON objects and arrays, bytes,
 // UUIDs, times, enums, nullable values.
 func (c *suite) roundTrip(t *testing.T, path string) {
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	create := bodySchema(c.doc.Paths.Value(path).Post)
 	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 	body := map[string]any{}
 	for name, p := range create.Properties {
@@ -500,7 +512,7 @@ func (c *suite) errors(t *testing.T, path string) {
 			t.Errorf("%s %s/%s: got %d %+v, want 400 naming the id", method, path, malformed, code, e)
 		}
 	}
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	create := bodySchema(c.doc.Paths.Value(path).Post)
 	var e errorBody
 	code, _ := c.call(t, "POST", path, map[string]any{}, &e)
 	switch {
@@ -658,7 +670,7 @@ type linkList struct {
 // linkLists are the lists of links of the create body at path: arrays of
 // values whose property, in the read response, is an array of rows.
 func (c *suite) linkLists(path string) []linkList {
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	create := bodySchema(c.doc.Paths.Value(path).Post)
 	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 	var out []linkList
 	for name, p := range create.Properties {
@@ -966,7 +978,7 @@ type nestedList struct {
 
 // nestedLists are the nested lists of the create body at path.
 func (c *suite) nestedLists(path string) []nestedList {
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	create := bodySchema(c.doc.Paths.Value(path).Post)
 	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 	var out []nestedList
 	for edge, prop := range create.Properties {
@@ -997,7 +1009,7 @@ func (c *suite) nestedChild(t *testing.T, n nestedList, name string, v any) map[
 // body is a create body of path with its required properties.
 func (c *suite) body(t *testing.T, path string) map[string]any {
 	t.Helper()
-	create := c.doc.Paths.Value(path).Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	create := bodySchema(c.doc.Paths.Value(path).Post)
 	body := map[string]any{}
 	for _, req := range create.Required {
 		body[req] = c.value(t, path, req, create.Properties[req].Value)

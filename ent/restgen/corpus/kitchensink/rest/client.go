@@ -51,6 +51,17 @@ func (c *Client) CreateAccount(ctx context.Context, in AccountCreate) (*Account,
 	return out, nil
 }
 
+// CreateAccountMany creates every account of in, in one transaction,
+// and returns them in order (POST /accounts with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateAccountMany(ctx context.Context, in []AccountCreate) ([]*Account, error) {
+	var out []*Account
+	if err := c.rc.Do(ctx, http.MethodPost, "/accounts", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadAccount returns the account with id, with the edge paths of
 // include embedded (GET /accounts/{id}).
 func (c *Client) ReadAccount(ctx context.Context, id uuid.UUID, include ...string) (*Account, error) {
@@ -284,6 +295,17 @@ func (c *Client) CreateComment(ctx context.Context, in CommentCreate) (*Comment,
 	return out, nil
 }
 
+// CreateCommentMany creates every comment of in, in one transaction,
+// and returns them in order (POST /comments with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateCommentMany(ctx context.Context, in []CommentCreate) ([]*Comment, error) {
+	var out []*Comment
+	if err := c.rc.Do(ctx, http.MethodPost, "/comments", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadComment returns the comment with id, with the edge paths of
 // include embedded (GET /comments/{id}).
 func (c *Client) ReadComment(ctx context.Context, id int, include ...string) (*Comment, error) {
@@ -352,6 +374,17 @@ func (c *Client) ReadCommentNote(ctx context.Context, id int, include ...string)
 func (c *Client) CreateCountry(ctx context.Context, in CountryCreate) (*Country, error) {
 	out := new(Country)
 	if err := c.rc.Do(ctx, http.MethodPost, "/countries", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateCountryMany creates every country of in, in one transaction,
+// and returns them in order (POST /countries with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateCountryMany(ctx context.Context, in []CountryCreate) ([]*Country, error) {
+	var out []*Country
+	if err := c.rc.Do(ctx, http.MethodPost, "/countries", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -434,6 +467,17 @@ func (c *Client) ListCountryAccounts(ctx context.Context, id string, p restkit.L
 func (c *Client) CreateLabel(ctx context.Context, in LabelCreate) (*Label, error) {
 	out := new(Label)
 	if err := c.rc.Do(ctx, http.MethodPost, "/labels", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateLabelMany creates every label of in, in one transaction,
+// and returns them in order (POST /labels with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateLabelMany(ctx context.Context, in []LabelCreate) ([]*Label, error) {
+	var out []*Label
+	if err := c.rc.Do(ctx, http.MethodPost, "/labels", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -534,6 +578,17 @@ func (c *Client) ListLabelNoteLabels(ctx context.Context, id int, p restkit.List
 func (c *Client) CreateNote(ctx context.Context, in NoteCreate) (*Note, error) {
 	out := new(Note)
 	if err := c.rc.Do(ctx, http.MethodPost, "/notes", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateNoteMany creates every note of in, in one transaction,
+// and returns them in order (POST /notes with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateNoteMany(ctx context.Context, in []NoteCreate) ([]*Note, error) {
+	var out []*Note
+	if err := c.rc.Do(ctx, http.MethodPost, "/notes", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -713,6 +768,17 @@ func (c *Client) CreateNoteLabel(ctx context.Context, in NoteLabelCreate) (*Note
 	return out, nil
 }
 
+// CreateNoteLabelMany creates every note_label of in, in one transaction,
+// and returns them in order (POST /note-labels with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateNoteLabelMany(ctx context.Context, in []NoteLabelCreate) ([]*NoteLabel, error) {
+	var out []*NoteLabel
+	if err := c.rc.Do(ctx, http.MethodPost, "/note-labels", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadNoteLabel returns the note_label with id, with the edge paths of
 // include embedded (GET /note-labels/{id}).
 func (c *Client) ReadNoteLabel(ctx context.Context, id int, include ...string) (*NoteLabel, error) {
@@ -795,6 +861,17 @@ func (c *Client) CreateRegion(ctx context.Context, in RegionCreate) (*Region, er
 	return out, nil
 }
 
+// CreateRegionMany creates every region of in, in one transaction,
+// and returns them in order (POST /regions with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateRegionMany(ctx context.Context, in []RegionCreate) ([]*Region, error) {
+	var out []*Region
+	if err := c.rc.Do(ctx, http.MethodPost, "/regions", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadRegion returns the region with id, with the edge paths of
 // include embedded (GET /regions/{id}).
 func (c *Client) ReadRegion(ctx context.Context, id uuid.UUID, include ...string) (*Region, error) {
@@ -868,6 +945,17 @@ func (c *Client) CreateSample(ctx context.Context, in SampleCreate) (*Sample, er
 	return out, nil
 }
 
+// CreateSampleMany creates every sample of in, in one transaction,
+// and returns them in order (POST /samples with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateSampleMany(ctx context.Context, in []SampleCreate) ([]*Sample, error) {
+	var out []*Sample
+	if err := c.rc.Do(ctx, http.MethodPost, "/samples", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadSample returns the sample with id, with the edge paths of
 // include embedded (GET /samples/{id}).
 func (c *Client) ReadSample(ctx context.Context, id int, include ...string) (*Sample, error) {
@@ -927,6 +1015,17 @@ func (c *Client) ListSample(ctx context.Context, p restkit.ListParams) (*SampleL
 func (c *Client) CreateWallet(ctx context.Context, in WalletCreate) (*Wallet, error) {
 	out := new(Wallet)
 	if err := c.rc.Do(ctx, http.MethodPost, "/wallets", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateWalletMany creates every wallet of in, in one transaction,
+// and returns them in order (POST /wallets with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateWalletMany(ctx context.Context, in []WalletCreate) ([]*Wallet, error) {
+	var out []*Wallet
+	if err := c.rc.Do(ctx, http.MethodPost, "/wallets", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

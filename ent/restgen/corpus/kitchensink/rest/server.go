@@ -371,8 +371,11 @@ func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
 }
 
-// createAccount handles POST /accounts.
+// createAccount handles POST /accounts: one account, or an array of them.
 func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createAccountMany(w, r)
+	}
 	var in AccountCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -380,199 +383,8 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Account
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if in.PredecessorID != nil {
-			if err := checkAccountIDs(ctx, tx, "predecessor_id", *in.PredecessorID); err != nil {
-				return err
-			}
-		}
-		if in.CountryID != nil {
-			if err := checkCountryIDs(ctx, tx, "country_id", *in.CountryID); err != nil {
-				return err
-			}
-		}
-		in.Watching = restkit.Dedup(in.Watching)
-		if err := checkNoteIDs(ctx, tx, "watching", in.Watching...); err != nil {
-			return err
-		}
-		// Every account the request names, found or created at once.
-		var accountKeys []string
-		accountKeys = append(accountKeys, in.Followers...)
-		accountKeys = append(accountKeys, in.Following...)
-		for _, c := range in.Notes {
-			accountKeys = append(accountKeys, c.Watchers...)
-		}
-		for _, c := range in.Reviews {
-			accountKeys = append(accountKeys, c.Watchers...)
-		}
-		if in.Successor != nil {
-			accountKeys = append(accountKeys, in.Successor.Followers...)
-		}
-		if in.Successor != nil {
-			accountKeys = append(accountKeys, in.Successor.Following...)
-		}
-		accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
-		if err != nil {
-			return err
-		}
-		// Every label the request names, found or created at once.
-		var labelKeys []string
-		for _, c := range in.Notes {
-			labelKeys = append(labelKeys, c.Labels...)
-		}
-		for _, c := range in.Reviews {
-			labelKeys = append(labelKeys, c.Labels...)
-		}
-		labelByKey, err := ensureLabels(ctx, tx, labelKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.Account.Create()
-		c.SetHandle(in.Handle)
-		if in.DisplayName != nil {
-			c.SetDisplayName(*in.DisplayName)
-		}
-		if in.Role != nil {
-			c.SetRole(*in.Role)
-		}
-		if in.Settings != nil {
-			c.SetSettings(*in.Settings)
-		}
-		if in.Prefs != nil {
-			c.SetPrefs(*in.Prefs)
-		}
-		if in.CreatedAt != nil {
-			c.SetCreatedAt(*in.CreatedAt)
-		}
-		if in.PredecessorID != nil {
-			c.SetPredecessorID(*in.PredecessorID)
-		}
-		if in.CountryID != nil {
-			c.SetCountryID(*in.CountryID)
-		}
-		watchingLinkIDs := in.Watching
-		c.AddWatchingIDs(watchingLinkIDs...)
-		followersLinked := pickAccounts(accountByKey, in.Followers)
-		followersLinkIDs := accountIDs(followersLinked)
-		if err := restkit.LockRows(ctx, tx.Driver(), account.Table, followersLinkIDs); err != nil {
-			return err
-		}
-		c.AddFollowerIDs(followersLinkIDs...)
-		followingLinked := pickAccounts(accountByKey, in.Following)
-		followingLinkIDs := accountIDs(followingLinked)
-		c.AddFollowingIDs(followingLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		if err := checkAccountFollowingBound(ctx, tx, followersLinkIDs...); err != nil {
-			return err
-		}
-		out = newAccount(e, nil)
-		out.Followers = followersLinked
-		out.Following = followingLinked
-		if n := in.Wallet; n != nil {
-			cc := tx.Wallet.Create().SetAccountID(e.ID)
-			if n.Balance != nil {
-				cc.SetBalance(*n.Balance)
-			}
-			if n.Currency != nil {
-				cc.SetCurrency(*n.Currency)
-			}
-			if n.Limits != nil {
-				cc.SetLimits(*n.Limits)
-			}
-			child, err := cc.Save(ctx)
-			if err != nil {
-				return err
-			}
-			out.Wallet = newWallet(child, nil)
-		}
-		out.Notes = []*Note{}
-		if len(in.Notes) > 0 {
-			reviewerIDRefs := make([]*uuid.UUID, len(in.Notes))
-			for i := range in.Notes {
-				reviewerIDRefs[i] = in.Notes[i].ReviewerID
-			}
-			if err := checkAccountRefs(ctx, tx, "notes.%d.reviewer_id", reviewerIDRefs); err != nil {
-				return err
-			}
-			out.Notes, err = insertAccountNotes(ctx, tx, e.ID, in.Notes, accountByKey, labelByKey)
-			if err != nil {
-				return err
-			}
-		}
-		out.Reviews = []*Note{}
-		if len(in.Reviews) > 0 {
-			authorIDRefs := make([]*uuid.UUID, len(in.Reviews))
-			for i := range in.Reviews {
-				authorIDRefs[i] = &in.Reviews[i].AuthorID
-			}
-			if err := checkAccountRefs(ctx, tx, "reviews.%d.author_id", authorIDRefs); err != nil {
-				return err
-			}
-			out.Reviews, err = insertAccountReviews(ctx, tx, e.ID, in.Reviews, accountByKey, labelByKey)
-			if err != nil {
-				return err
-			}
-		}
-		if n := in.Successor; n != nil {
-			cc := tx.Account.Create().SetPredecessorID(e.ID)
-			cc.SetHandle(n.Handle)
-			if n.DisplayName != nil {
-				cc.SetDisplayName(*n.DisplayName)
-			}
-			if n.Role != nil {
-				cc.SetRole(*n.Role)
-			}
-			if n.Settings != nil {
-				cc.SetSettings(*n.Settings)
-			}
-			if n.Prefs != nil {
-				cc.SetPrefs(*n.Prefs)
-			}
-			if n.CreatedAt != nil {
-				cc.SetCreatedAt(*n.CreatedAt)
-			}
-			if n.CountryID != nil {
-				cc.SetCountryID(*n.CountryID)
-			}
-			if err := checkNoteIDs(ctx, tx, "successor.watching", n.Watching...); err != nil {
-				return err
-			}
-			cc.AddWatchingIDs(restkit.Dedup(n.Watching)...)
-			followersLinked := pickAccounts(accountByKey, n.Followers)
-			cc.AddFollowerIDs(accountIDs(followersLinked)...)
-			followingLinked := pickAccounts(accountByKey, n.Following)
-			cc.AddFollowingIDs(accountIDs(followingLinked)...)
-			if err := checkCountryRefs(ctx, tx, "successor.country_id", []*string{n.CountryID}); err != nil {
-				return err
-			}
-			if err := checkAccountHandleFree(ctx, tx, "successor.handle", []*string{&n.Handle}); err != nil {
-				return err
-			}
-			child, err := cc.Save(ctx)
-			if err != nil {
-				return err
-			}
-			out.Successor = newAccount(child, nil)
-			out.Successor.Followers = followersLinked
-			out.Successor.Following = followingLinked
-		}
-		out.Watches = []*Watch{}
-		if len(in.Watches) > 0 {
-			noteIDRefs := make([]*string, len(in.Watches))
-			for i := range in.Watches {
-				noteIDRefs[i] = &in.Watches[i].NoteID
-			}
-			if err := checkNoteRefs(ctx, tx, "watches.%d.note_id", noteIDRefs); err != nil {
-				return err
-			}
-			out.Watches, err = insertAccountWatches(ctx, tx, e.ID, in.Watches)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createAccountIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating account: %w", err)
@@ -580,6 +392,228 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/accounts", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createAccountMany handles POST /accounts with an array body: every
+// account is created in one transaction, or none is.
+func (h *handler) createAccountMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[AccountCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Account], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createAccountIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating accounts: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createAccountIn creates the account in and its nested children in tx.
+func createAccountIn(ctx context.Context, tx *ent.Tx, in *AccountCreate) (out *Account, err error) {
+	if in.PredecessorID != nil {
+		if err := checkAccountIDs(ctx, tx, "predecessor_id", *in.PredecessorID); err != nil {
+			return nil, err
+		}
+	}
+	if in.CountryID != nil {
+		if err := checkCountryIDs(ctx, tx, "country_id", *in.CountryID); err != nil {
+			return nil, err
+		}
+	}
+	in.Watching = restkit.Dedup(in.Watching)
+	if err := checkNoteIDs(ctx, tx, "watching", in.Watching...); err != nil {
+		return nil, err
+	}
+	// Every account the request names, found or created at once.
+	var accountKeys []string
+	accountKeys = append(accountKeys, in.Followers...)
+	accountKeys = append(accountKeys, in.Following...)
+	for _, c := range in.Notes {
+		accountKeys = append(accountKeys, c.Watchers...)
+	}
+	for _, c := range in.Reviews {
+		accountKeys = append(accountKeys, c.Watchers...)
+	}
+	if in.Successor != nil {
+		accountKeys = append(accountKeys, in.Successor.Followers...)
+	}
+	if in.Successor != nil {
+		accountKeys = append(accountKeys, in.Successor.Following...)
+	}
+	accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
+	if err != nil {
+		return nil, err
+	}
+	// Every label the request names, found or created at once.
+	var labelKeys []string
+	for _, c := range in.Notes {
+		labelKeys = append(labelKeys, c.Labels...)
+	}
+	for _, c := range in.Reviews {
+		labelKeys = append(labelKeys, c.Labels...)
+	}
+	labelByKey, err := ensureLabels(ctx, tx, labelKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.Account.Create()
+	c.SetHandle(in.Handle)
+	if in.DisplayName != nil {
+		c.SetDisplayName(*in.DisplayName)
+	}
+	if in.Role != nil {
+		c.SetRole(*in.Role)
+	}
+	if in.Settings != nil {
+		c.SetSettings(*in.Settings)
+	}
+	if in.Prefs != nil {
+		c.SetPrefs(*in.Prefs)
+	}
+	if in.CreatedAt != nil {
+		c.SetCreatedAt(*in.CreatedAt)
+	}
+	if in.PredecessorID != nil {
+		c.SetPredecessorID(*in.PredecessorID)
+	}
+	if in.CountryID != nil {
+		c.SetCountryID(*in.CountryID)
+	}
+	watchingLinkIDs := in.Watching
+	c.AddWatchingIDs(watchingLinkIDs...)
+	followersLinked := pickAccounts(accountByKey, in.Followers)
+	followersLinkIDs := accountIDs(followersLinked)
+	if err := restkit.LockRows(ctx, tx.Driver(), account.Table, followersLinkIDs); err != nil {
+		return nil, err
+	}
+	c.AddFollowerIDs(followersLinkIDs...)
+	followingLinked := pickAccounts(accountByKey, in.Following)
+	followingLinkIDs := accountIDs(followingLinked)
+	c.AddFollowingIDs(followingLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAccountFollowingBound(ctx, tx, followersLinkIDs...); err != nil {
+		return nil, err
+	}
+	out = newAccount(e, nil)
+	out.Followers = followersLinked
+	out.Following = followingLinked
+	if n := in.Wallet; n != nil {
+		cc := tx.Wallet.Create().SetAccountID(e.ID)
+		if n.Balance != nil {
+			cc.SetBalance(*n.Balance)
+		}
+		if n.Currency != nil {
+			cc.SetCurrency(*n.Currency)
+		}
+		if n.Limits != nil {
+			cc.SetLimits(*n.Limits)
+		}
+		child, err := cc.Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out.Wallet = newWallet(child, nil)
+	}
+	out.Notes = []*Note{}
+	if len(in.Notes) > 0 {
+		reviewerIDRefs := make([]*uuid.UUID, len(in.Notes))
+		for i := range in.Notes {
+			reviewerIDRefs[i] = in.Notes[i].ReviewerID
+		}
+		if err := checkAccountRefs(ctx, tx, "notes.%d.reviewer_id", reviewerIDRefs); err != nil {
+			return nil, err
+		}
+		out.Notes, err = insertAccountNotes(ctx, tx, e.ID, in.Notes, accountByKey, labelByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Reviews = []*Note{}
+	if len(in.Reviews) > 0 {
+		authorIDRefs := make([]*uuid.UUID, len(in.Reviews))
+		for i := range in.Reviews {
+			authorIDRefs[i] = &in.Reviews[i].AuthorID
+		}
+		if err := checkAccountRefs(ctx, tx, "reviews.%d.author_id", authorIDRefs); err != nil {
+			return nil, err
+		}
+		out.Reviews, err = insertAccountReviews(ctx, tx, e.ID, in.Reviews, accountByKey, labelByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if n := in.Successor; n != nil {
+		cc := tx.Account.Create().SetPredecessorID(e.ID)
+		cc.SetHandle(n.Handle)
+		if n.DisplayName != nil {
+			cc.SetDisplayName(*n.DisplayName)
+		}
+		if n.Role != nil {
+			cc.SetRole(*n.Role)
+		}
+		if n.Settings != nil {
+			cc.SetSettings(*n.Settings)
+		}
+		if n.Prefs != nil {
+			cc.SetPrefs(*n.Prefs)
+		}
+		if n.CreatedAt != nil {
+			cc.SetCreatedAt(*n.CreatedAt)
+		}
+		if n.CountryID != nil {
+			cc.SetCountryID(*n.CountryID)
+		}
+		if err := checkNoteIDs(ctx, tx, "successor.watching", n.Watching...); err != nil {
+			return nil, err
+		}
+		cc.AddWatchingIDs(restkit.Dedup(n.Watching)...)
+		followersLinked := pickAccounts(accountByKey, n.Followers)
+		cc.AddFollowerIDs(accountIDs(followersLinked)...)
+		followingLinked := pickAccounts(accountByKey, n.Following)
+		cc.AddFollowingIDs(accountIDs(followingLinked)...)
+		if err := checkCountryRefs(ctx, tx, "successor.country_id", []*string{n.CountryID}); err != nil {
+			return nil, err
+		}
+		if err := checkAccountHandleFree(ctx, tx, "successor.handle", []*string{&n.Handle}); err != nil {
+			return nil, err
+		}
+		child, err := cc.Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out.Successor = newAccount(child, nil)
+		out.Successor.Followers = followersLinked
+		out.Successor.Following = followingLinked
+	}
+	out.Watches = []*Watch{}
+	if len(in.Watches) > 0 {
+		noteIDRefs := make([]*string, len(in.Watches))
+		for i := range in.Watches {
+			noteIDRefs[i] = &in.Watches[i].NoteID
+		}
+		if err := checkNoteRefs(ctx, tx, "watches.%d.note_id", noteIDRefs); err != nil {
+			return nil, err
+		}
+		out.Watches, err = insertAccountWatches(ctx, tx, e.ID, in.Watches)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertAccountNotes inserts the notes of a new account (owner) in
@@ -1752,8 +1786,11 @@ func (h *handler) removeAccountFollowing(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
-// createComment handles POST /comments.
+// createComment handles POST /comments: one comment, or an array of them.
 func (h *handler) createComment(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createCommentMany(w, r)
+	}
 	var in CommentCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -1761,21 +1798,8 @@ func (h *handler) createComment(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Comment
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkNoteIDs(ctx, tx, "note_id", in.NoteID); err != nil {
-			return err
-		}
-		c := tx.Comment.Create()
-		c.SetBody(in.Body)
-		c.SetNoteID(in.NoteID)
-		if in.Mentions != nil {
-			c.SetMentions(*in.Mentions)
-		}
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newComment(e, nil)
-		return nil
+		out, err = createCommentIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating comment: %w", err)
@@ -1783,6 +1807,50 @@ func (h *handler) createComment(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/comments", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createCommentMany handles POST /comments with an array body: every
+// comment is created in one transaction, or none is.
+func (h *handler) createCommentMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[CommentCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Comment], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createCommentIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating comments: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createCommentIn creates the comment in and its nested children in tx.
+func createCommentIn(ctx context.Context, tx *ent.Tx, in *CommentCreate) (out *Comment, err error) {
+	if err := checkNoteIDs(ctx, tx, "note_id", in.NoteID); err != nil {
+		return nil, err
+	}
+	c := tx.Comment.Create()
+	c.SetBody(in.Body)
+	c.SetNoteID(in.NoteID)
+	if in.Mentions != nil {
+		c.SetMentions(*in.Mentions)
+	}
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newComment(e, nil)
+	return out, nil
 }
 
 // readComment handles GET /comments/{id}.
@@ -2072,8 +2140,11 @@ func (h *handler) readCommentNote(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// createCountry handles POST /countries.
+// createCountry handles POST /countries: one country, or an array of them.
 func (h *handler) createCountry(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createCountryMany(w, r)
+	}
 	var in CountryCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -2081,70 +2152,8 @@ func (h *handler) createCountry(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Country
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		// Every account the request names, found or created at once.
-		var accountKeys []string
-		for _, c := range in.Accounts {
-			accountKeys = append(accountKeys, c.Followers...)
-		}
-		for _, c := range in.Accounts {
-			accountKeys = append(accountKeys, c.Following...)
-		}
-		accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.Country.Create()
-		c.SetID(in.ID)
-		c.SetName(in.Name)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newCountry(e, nil)
-		out.Regions = []*Region{}
-		if len(in.Regions) > 0 {
-			out.Regions, err = insertCountryRegions(ctx, tx, e.ID, in.Regions)
-			if err != nil {
-				return err
-			}
-		}
-		out.Accounts = []*Account{}
-		if len(in.Accounts) > 0 {
-			// The ids every account links to, checked in one query.
-			var watchingIDs []string
-			for _, n := range in.Accounts {
-				watchingIDs = append(watchingIDs, n.Watching...)
-			}
-			if err := checkNoteIDs(ctx, tx, "accounts.watching", restkit.Dedup(watchingIDs)...); err != nil {
-				return err
-			}
-			predecessorIDRefs := make([]*uuid.UUID, len(in.Accounts))
-			for i := range in.Accounts {
-				predecessorIDRefs[i] = in.Accounts[i].PredecessorID
-			}
-			if err := checkAccountRefs(ctx, tx, "accounts.%d.predecessor_id", predecessorIDRefs); err != nil {
-				return err
-			}
-			handleVals := make([]*string, len(in.Accounts))
-			for i := range in.Accounts {
-				handleVals[i] = &in.Accounts[i].Handle
-			}
-			if err := checkAccountHandleFree(ctx, tx, "accounts.%d.handle", handleVals); err != nil {
-				return err
-			}
-			predecessorIDVals := make([]*uuid.UUID, len(in.Accounts))
-			for i := range in.Accounts {
-				predecessorIDVals[i] = in.Accounts[i].PredecessorID
-			}
-			if err := checkAccountPredecessorIDFree(ctx, tx, "accounts.%d.predecessor_id", predecessorIDVals); err != nil {
-				return err
-			}
-			out.Accounts, err = insertCountryAccounts(ctx, tx, e.ID, in.Accounts, accountByKey)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createCountryIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating country: %w", err)
@@ -2152,6 +2161,99 @@ func (h *handler) createCountry(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/countries", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createCountryMany handles POST /countries with an array body: every
+// country is created in one transaction, or none is.
+func (h *handler) createCountryMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[CountryCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Country], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createCountryIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating countrys: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createCountryIn creates the country in and its nested children in tx.
+func createCountryIn(ctx context.Context, tx *ent.Tx, in *CountryCreate) (out *Country, err error) {
+	// Every account the request names, found or created at once.
+	var accountKeys []string
+	for _, c := range in.Accounts {
+		accountKeys = append(accountKeys, c.Followers...)
+	}
+	for _, c := range in.Accounts {
+		accountKeys = append(accountKeys, c.Following...)
+	}
+	accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.Country.Create()
+	c.SetID(in.ID)
+	c.SetName(in.Name)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newCountry(e, nil)
+	out.Regions = []*Region{}
+	if len(in.Regions) > 0 {
+		out.Regions, err = insertCountryRegions(ctx, tx, e.ID, in.Regions)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Accounts = []*Account{}
+	if len(in.Accounts) > 0 {
+		// The ids every account links to, checked in one query.
+		var watchingIDs []string
+		for _, n := range in.Accounts {
+			watchingIDs = append(watchingIDs, n.Watching...)
+		}
+		if err := checkNoteIDs(ctx, tx, "accounts.watching", restkit.Dedup(watchingIDs)...); err != nil {
+			return nil, err
+		}
+		predecessorIDRefs := make([]*uuid.UUID, len(in.Accounts))
+		for i := range in.Accounts {
+			predecessorIDRefs[i] = in.Accounts[i].PredecessorID
+		}
+		if err := checkAccountRefs(ctx, tx, "accounts.%d.predecessor_id", predecessorIDRefs); err != nil {
+			return nil, err
+		}
+		handleVals := make([]*string, len(in.Accounts))
+		for i := range in.Accounts {
+			handleVals[i] = &in.Accounts[i].Handle
+		}
+		if err := checkAccountHandleFree(ctx, tx, "accounts.%d.handle", handleVals); err != nil {
+			return nil, err
+		}
+		predecessorIDVals := make([]*uuid.UUID, len(in.Accounts))
+		for i := range in.Accounts {
+			predecessorIDVals[i] = in.Accounts[i].PredecessorID
+		}
+		if err := checkAccountPredecessorIDFree(ctx, tx, "accounts.%d.predecessor_id", predecessorIDVals); err != nil {
+			return nil, err
+		}
+		out.Accounts, err = insertCountryAccounts(ctx, tx, e.ID, in.Accounts, accountByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertCountryRegions inserts the regions of a new country (owner) in
@@ -2567,8 +2669,11 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// createLabel handles POST /labels.
+// createLabel handles POST /labels: one label, or an array of them.
 func (h *handler) createLabel(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createLabelMany(w, r)
+	}
 	var in LabelCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -2576,73 +2681,8 @@ func (h *handler) createLabel(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Label
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if in.ParentID != nil {
-			if err := checkLabelIDs(ctx, tx, "parent_id", *in.ParentID); err != nil {
-				return err
-			}
-		}
-		in.Notes = restkit.Dedup(in.Notes)
-		if err := checkNoteIDs(ctx, tx, "notes", in.Notes...); err != nil {
-			return err
-		}
-		c := tx.Label.Create()
-		c.SetName(in.Name)
-		if in.Color != nil {
-			c.SetColor(*in.Color)
-		}
-		if in.ParentID != nil {
-			c.SetParentID(*in.ParentID)
-		}
-		notesLinkIDs := in.Notes
-		if err := restkit.LockRows(ctx, tx.Driver(), note.Table, notesLinkIDs); err != nil {
-			return err
-		}
-		c.AddNoteIDs(notesLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		if err := checkNoteLabelsBound(ctx, tx, notesLinkIDs...); err != nil {
-			return err
-		}
-		out = newLabel(e, nil)
-		out.Children = []*Label{}
-		if len(in.Children) > 0 {
-			// The ids every label links to, checked in one query.
-			var notesIDs []string
-			for _, n := range in.Children {
-				notesIDs = append(notesIDs, n.Notes...)
-			}
-			if err := checkNoteIDs(ctx, tx, "children.notes", restkit.Dedup(notesIDs)...); err != nil {
-				return err
-			}
-			nameVals := make([]*string, len(in.Children))
-			for i := range in.Children {
-				nameVals[i] = &in.Children[i].Name
-			}
-			if err := checkLabelNameFree(ctx, tx, "children.%d.name", nameVals); err != nil {
-				return err
-			}
-			out.Children, err = insertLabelChildren(ctx, tx, e.ID, in.Children)
-			if err != nil {
-				return err
-			}
-		}
-		out.NoteLabels = []*NoteLabel{}
-		if len(in.NoteLabels) > 0 {
-			noteIDRefs := make([]*string, len(in.NoteLabels))
-			for i := range in.NoteLabels {
-				noteIDRefs[i] = &in.NoteLabels[i].NoteID
-			}
-			if err := checkNoteRefs(ctx, tx, "note_labels.%d.note_id", noteIDRefs); err != nil {
-				return err
-			}
-			out.NoteLabels, err = insertLabelNoteLabels(ctx, tx, e.ID, in.NoteLabels)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createLabelIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating label: %w", err)
@@ -2650,6 +2690,102 @@ func (h *handler) createLabel(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/labels", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createLabelMany handles POST /labels with an array body: every
+// label is created in one transaction, or none is.
+func (h *handler) createLabelMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[LabelCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Label], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createLabelIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating labels: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createLabelIn creates the label in and its nested children in tx.
+func createLabelIn(ctx context.Context, tx *ent.Tx, in *LabelCreate) (out *Label, err error) {
+	if in.ParentID != nil {
+		if err := checkLabelIDs(ctx, tx, "parent_id", *in.ParentID); err != nil {
+			return nil, err
+		}
+	}
+	in.Notes = restkit.Dedup(in.Notes)
+	if err := checkNoteIDs(ctx, tx, "notes", in.Notes...); err != nil {
+		return nil, err
+	}
+	c := tx.Label.Create()
+	c.SetName(in.Name)
+	if in.Color != nil {
+		c.SetColor(*in.Color)
+	}
+	if in.ParentID != nil {
+		c.SetParentID(*in.ParentID)
+	}
+	notesLinkIDs := in.Notes
+	if err := restkit.LockRows(ctx, tx.Driver(), note.Table, notesLinkIDs); err != nil {
+		return nil, err
+	}
+	c.AddNoteIDs(notesLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNoteLabelsBound(ctx, tx, notesLinkIDs...); err != nil {
+		return nil, err
+	}
+	out = newLabel(e, nil)
+	out.Children = []*Label{}
+	if len(in.Children) > 0 {
+		// The ids every label links to, checked in one query.
+		var notesIDs []string
+		for _, n := range in.Children {
+			notesIDs = append(notesIDs, n.Notes...)
+		}
+		if err := checkNoteIDs(ctx, tx, "children.notes", restkit.Dedup(notesIDs)...); err != nil {
+			return nil, err
+		}
+		nameVals := make([]*string, len(in.Children))
+		for i := range in.Children {
+			nameVals[i] = &in.Children[i].Name
+		}
+		if err := checkLabelNameFree(ctx, tx, "children.%d.name", nameVals); err != nil {
+			return nil, err
+		}
+		out.Children, err = insertLabelChildren(ctx, tx, e.ID, in.Children)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.NoteLabels = []*NoteLabel{}
+	if len(in.NoteLabels) > 0 {
+		noteIDRefs := make([]*string, len(in.NoteLabels))
+		for i := range in.NoteLabels {
+			noteIDRefs[i] = &in.NoteLabels[i].NoteID
+		}
+		if err := checkNoteRefs(ctx, tx, "note_labels.%d.note_id", noteIDRefs); err != nil {
+			return nil, err
+		}
+		out.NoteLabels, err = insertLabelNoteLabels(ctx, tx, e.ID, in.NoteLabels)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertLabelChildren inserts the children of a new label (owner) in
@@ -3193,8 +3329,11 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// createNote handles POST /notes.
+// createNote handles POST /notes: one note, or an array of them.
 func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createNoteMany(w, r)
+	}
 	var in NoteCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -3202,101 +3341,8 @@ func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Note
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkAccountIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
-			return err
-		}
-		if in.ReviewerID != nil {
-			if err := checkAccountIDs(ctx, tx, "reviewer_id", *in.ReviewerID); err != nil {
-				return err
-			}
-		}
-		// Every account the request names, found or created at once.
-		var accountKeys []string
-		accountKeys = append(accountKeys, in.Watchers...)
-		accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
-		if err != nil {
-			return err
-		}
-		// Every label the request names, found or created at once.
-		var labelKeys []string
-		labelKeys = append(labelKeys, in.Labels...)
-		labelByKey, err := ensureLabels(ctx, tx, labelKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.Note.Create()
-		c.SetTitle(in.Title)
-		if in.Body != nil {
-			c.SetBody(*in.Body)
-		}
-		if in.Pinned != nil {
-			c.SetPinned(*in.Pinned)
-		}
-		if in.Attachment != nil {
-			c.SetAttachment(*in.Attachment)
-		}
-		if in.Meta != nil {
-			c.SetMeta(*in.Meta)
-		}
-		c.SetAuthorID(in.AuthorID)
-		if in.ReviewerID != nil {
-			c.SetReviewerID(*in.ReviewerID)
-		}
-		watchersLinked := pickAccounts(accountByKey, in.Watchers)
-		watchersLinkIDs := accountIDs(watchersLinked)
-		if err := restkit.LockRows(ctx, tx.Driver(), account.Table, watchersLinkIDs); err != nil {
-			return err
-		}
-		c.AddWatcherIDs(watchersLinkIDs...)
-		labelsLinked := pickLabels(labelByKey, in.Labels)
-		labelsLinkIDs := labelIDs(labelsLinked)
-		c.AddLabelIDs(labelsLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		if err := checkAccountWatchingBound(ctx, tx, watchersLinkIDs...); err != nil {
-			return err
-		}
-		out = newNote(e, nil)
-		out.Watchers = watchersLinked
-		out.Labels = labelsLinked
-		out.Comments = []*Comment{}
-		if len(in.Comments) > 0 {
-			out.Comments, err = insertNoteComments(ctx, tx, e.ID, in.Comments)
-			if err != nil {
-				return err
-			}
-		}
-		out.Watches = []*Watch{}
-		if len(in.Watches) > 0 {
-			accountIDRefs := make([]*uuid.UUID, len(in.Watches))
-			for i := range in.Watches {
-				accountIDRefs[i] = &in.Watches[i].AccountID
-			}
-			if err := checkAccountRefs(ctx, tx, "watches.%d.account_id", accountIDRefs); err != nil {
-				return err
-			}
-			out.Watches, err = insertNoteWatches(ctx, tx, e.ID, in.Watches)
-			if err != nil {
-				return err
-			}
-		}
-		out.NoteLabels = []*NoteLabel{}
-		if len(in.NoteLabels) > 0 {
-			labelIDRefs := make([]*int, len(in.NoteLabels))
-			for i := range in.NoteLabels {
-				labelIDRefs[i] = &in.NoteLabels[i].LabelID
-			}
-			if err := checkLabelRefs(ctx, tx, "note_labels.%d.label_id", labelIDRefs); err != nil {
-				return err
-			}
-			out.NoteLabels, err = insertNoteNoteLabels(ctx, tx, e.ID, in.NoteLabels)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createNoteIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating note: %w", err)
@@ -3304,6 +3350,130 @@ func (h *handler) createNote(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/notes", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createNoteMany handles POST /notes with an array body: every
+// note is created in one transaction, or none is.
+func (h *handler) createNoteMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[NoteCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Note], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createNoteIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating notes: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createNoteIn creates the note in and its nested children in tx.
+func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, err error) {
+	if err := checkAccountIDs(ctx, tx, "author_id", in.AuthorID); err != nil {
+		return nil, err
+	}
+	if in.ReviewerID != nil {
+		if err := checkAccountIDs(ctx, tx, "reviewer_id", *in.ReviewerID); err != nil {
+			return nil, err
+		}
+	}
+	// Every account the request names, found or created at once.
+	var accountKeys []string
+	accountKeys = append(accountKeys, in.Watchers...)
+	accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
+	if err != nil {
+		return nil, err
+	}
+	// Every label the request names, found or created at once.
+	var labelKeys []string
+	labelKeys = append(labelKeys, in.Labels...)
+	labelByKey, err := ensureLabels(ctx, tx, labelKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.Note.Create()
+	c.SetTitle(in.Title)
+	if in.Body != nil {
+		c.SetBody(*in.Body)
+	}
+	if in.Pinned != nil {
+		c.SetPinned(*in.Pinned)
+	}
+	if in.Attachment != nil {
+		c.SetAttachment(*in.Attachment)
+	}
+	if in.Meta != nil {
+		c.SetMeta(*in.Meta)
+	}
+	c.SetAuthorID(in.AuthorID)
+	if in.ReviewerID != nil {
+		c.SetReviewerID(*in.ReviewerID)
+	}
+	watchersLinked := pickAccounts(accountByKey, in.Watchers)
+	watchersLinkIDs := accountIDs(watchersLinked)
+	if err := restkit.LockRows(ctx, tx.Driver(), account.Table, watchersLinkIDs); err != nil {
+		return nil, err
+	}
+	c.AddWatcherIDs(watchersLinkIDs...)
+	labelsLinked := pickLabels(labelByKey, in.Labels)
+	labelsLinkIDs := labelIDs(labelsLinked)
+	c.AddLabelIDs(labelsLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAccountWatchingBound(ctx, tx, watchersLinkIDs...); err != nil {
+		return nil, err
+	}
+	out = newNote(e, nil)
+	out.Watchers = watchersLinked
+	out.Labels = labelsLinked
+	out.Comments = []*Comment{}
+	if len(in.Comments) > 0 {
+		out.Comments, err = insertNoteComments(ctx, tx, e.ID, in.Comments)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Watches = []*Watch{}
+	if len(in.Watches) > 0 {
+		accountIDRefs := make([]*uuid.UUID, len(in.Watches))
+		for i := range in.Watches {
+			accountIDRefs[i] = &in.Watches[i].AccountID
+		}
+		if err := checkAccountRefs(ctx, tx, "watches.%d.account_id", accountIDRefs); err != nil {
+			return nil, err
+		}
+		out.Watches, err = insertNoteWatches(ctx, tx, e.ID, in.Watches)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.NoteLabels = []*NoteLabel{}
+	if len(in.NoteLabels) > 0 {
+		labelIDRefs := make([]*int, len(in.NoteLabels))
+		for i := range in.NoteLabels {
+			labelIDRefs[i] = &in.NoteLabels[i].LabelID
+		}
+		if err := checkLabelRefs(ctx, tx, "note_labels.%d.label_id", labelIDRefs); err != nil {
+			return nil, err
+		}
+		out.NoteLabels, err = insertNoteNoteLabels(ctx, tx, e.ID, in.NoteLabels)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertNoteComments inserts the comments of a new note (owner) in
@@ -4217,8 +4387,11 @@ func (h *handler) removeNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// createNoteLabel handles POST /note-labels.
+// createNoteLabel handles POST /note-labels: one note_label, or an array of them.
 func (h *handler) createNoteLabel(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createNoteLabelMany(w, r)
+	}
 	var in NoteLabelCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -4226,27 +4399,8 @@ func (h *handler) createNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	var out *NoteLabel
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkNoteIDs(ctx, tx, "note_id", in.NoteID); err != nil {
-			return err
-		}
-		if err := checkLabelIDs(ctx, tx, "label_id", in.LabelID); err != nil {
-			return err
-		}
-		c := tx.NoteLabel.Create()
-		c.SetNoteID(in.NoteID)
-		c.SetLabelID(in.LabelID)
-		if in.AddedAt != nil {
-			c.SetAddedAt(*in.AddedAt)
-		}
-		if in.AddedBy != nil {
-			c.SetAddedBy(*in.AddedBy)
-		}
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newNoteLabel(e, nil)
-		return nil
+		out, err = createNoteLabelIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating note_label: %w", err)
@@ -4254,6 +4408,56 @@ func (h *handler) createNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Location", itemPath("/note-labels", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createNoteLabelMany handles POST /note-labels with an array body: every
+// note_label is created in one transaction, or none is.
+func (h *handler) createNoteLabelMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[NoteLabelCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*NoteLabel], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createNoteLabelIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating note_labels: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createNoteLabelIn creates the note_label in and its nested children in tx.
+func createNoteLabelIn(ctx context.Context, tx *ent.Tx, in *NoteLabelCreate) (out *NoteLabel, err error) {
+	if err := checkNoteIDs(ctx, tx, "note_id", in.NoteID); err != nil {
+		return nil, err
+	}
+	if err := checkLabelIDs(ctx, tx, "label_id", in.LabelID); err != nil {
+		return nil, err
+	}
+	c := tx.NoteLabel.Create()
+	c.SetNoteID(in.NoteID)
+	c.SetLabelID(in.LabelID)
+	if in.AddedAt != nil {
+		c.SetAddedAt(*in.AddedAt)
+	}
+	if in.AddedBy != nil {
+		c.SetAddedBy(*in.AddedBy)
+	}
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newNoteLabel(e, nil)
+	return out, nil
 }
 
 // readNoteLabel handles GET /note-labels/{id}.
@@ -4588,8 +4792,11 @@ func (h *handler) readNoteLabelLabel(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// createRegion handles POST /regions.
+// createRegion handles POST /regions: one region, or an array of them.
 func (h *handler) createRegion(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createRegionMany(w, r)
+	}
 	var in RegionCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -4597,19 +4804,8 @@ func (h *handler) createRegion(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Region
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkCountryIDs(ctx, tx, "country_id", in.CountryID); err != nil {
-			return err
-		}
-		c := tx.Region.Create()
-		c.SetID(in.ID)
-		c.SetName(in.Name)
-		c.SetCountryID(in.CountryID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newRegion(e, nil)
-		return nil
+		out, err = createRegionIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating region: %w", err)
@@ -4617,6 +4813,48 @@ func (h *handler) createRegion(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/regions", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createRegionMany handles POST /regions with an array body: every
+// region is created in one transaction, or none is.
+func (h *handler) createRegionMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[RegionCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Region], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createRegionIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating regions: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createRegionIn creates the region in and its nested children in tx.
+func createRegionIn(ctx context.Context, tx *ent.Tx, in *RegionCreate) (out *Region, err error) {
+	if err := checkCountryIDs(ctx, tx, "country_id", in.CountryID); err != nil {
+		return nil, err
+	}
+	c := tx.Region.Create()
+	c.SetID(in.ID)
+	c.SetName(in.Name)
+	c.SetCountryID(in.CountryID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newRegion(e, nil)
+	return out, nil
 }
 
 // readRegion handles GET /regions/{id}.
@@ -4900,8 +5138,11 @@ func (h *handler) readRegionCountry(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// createSample handles POST /samples.
+// createSample handles POST /samples: one sample, or an array of them.
 func (h *handler) createSample(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createSampleMany(w, r)
+	}
 	var in SampleCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -4909,80 +5150,8 @@ func (h *handler) createSample(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Sample
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		c := tx.Sample.Create()
-		c.SetLabel(in.Label)
-		if in.Notes != nil {
-			c.SetNotes(*in.Notes)
-		}
-		if in.I != nil {
-			c.SetI(*in.I)
-		}
-		if in.I8 != nil {
-			c.SetI8(*in.I8)
-		}
-		if in.I16 != nil {
-			c.SetI16(*in.I16)
-		}
-		if in.I32 != nil {
-			c.SetI32(*in.I32)
-		}
-		if in.I64 != nil {
-			c.SetI64(*in.I64)
-		}
-		if in.U != nil {
-			c.SetU(*in.U)
-		}
-		if in.U8 != nil {
-			c.SetU8(*in.U8)
-		}
-		if in.U16 != nil {
-			c.SetU16(*in.U16)
-		}
-		if in.U32 != nil {
-			c.SetU32(*in.U32)
-		}
-		if in.U64 != nil {
-			c.SetU64(*in.U64)
-		}
-		if in.F32 != nil {
-			c.SetF32(*in.F32)
-		}
-		if in.F64 != nil {
-			c.SetF64(*in.F64)
-		}
-		if in.On != nil {
-			c.SetOn(*in.On)
-		}
-		if in.Blob != nil {
-			c.SetBlob(*in.Blob)
-		}
-		if in.Token != nil {
-			c.SetToken(*in.Token)
-		}
-		if in.SeenAt != nil {
-			c.SetSeenAt(*in.SeenAt)
-		}
-		if in.Due != nil {
-			c.SetDue(*in.Due)
-		}
-		if in.Size != nil {
-			c.SetSize(*in.Size)
-		}
-		if in.Words != nil {
-			c.SetWords(*in.Words)
-		}
-		if in.Numbers != nil {
-			c.SetNumbers(*in.Numbers)
-		}
-		if in.Code != nil {
-			c.SetCode(*in.Code)
-		}
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newSample(e, nil)
-		return nil
+		out, err = createSampleIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating sample: %w", err)
@@ -4990,6 +5159,109 @@ func (h *handler) createSample(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/samples", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createSampleMany handles POST /samples with an array body: every
+// sample is created in one transaction, or none is.
+func (h *handler) createSampleMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[SampleCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Sample], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createSampleIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating samples: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createSampleIn creates the sample in and its nested children in tx.
+func createSampleIn(ctx context.Context, tx *ent.Tx, in *SampleCreate) (out *Sample, err error) {
+	c := tx.Sample.Create()
+	c.SetLabel(in.Label)
+	if in.Notes != nil {
+		c.SetNotes(*in.Notes)
+	}
+	if in.I != nil {
+		c.SetI(*in.I)
+	}
+	if in.I8 != nil {
+		c.SetI8(*in.I8)
+	}
+	if in.I16 != nil {
+		c.SetI16(*in.I16)
+	}
+	if in.I32 != nil {
+		c.SetI32(*in.I32)
+	}
+	if in.I64 != nil {
+		c.SetI64(*in.I64)
+	}
+	if in.U != nil {
+		c.SetU(*in.U)
+	}
+	if in.U8 != nil {
+		c.SetU8(*in.U8)
+	}
+	if in.U16 != nil {
+		c.SetU16(*in.U16)
+	}
+	if in.U32 != nil {
+		c.SetU32(*in.U32)
+	}
+	if in.U64 != nil {
+		c.SetU64(*in.U64)
+	}
+	if in.F32 != nil {
+		c.SetF32(*in.F32)
+	}
+	if in.F64 != nil {
+		c.SetF64(*in.F64)
+	}
+	if in.On != nil {
+		c.SetOn(*in.On)
+	}
+	if in.Blob != nil {
+		c.SetBlob(*in.Blob)
+	}
+	if in.Token != nil {
+		c.SetToken(*in.Token)
+	}
+	if in.SeenAt != nil {
+		c.SetSeenAt(*in.SeenAt)
+	}
+	if in.Due != nil {
+		c.SetDue(*in.Due)
+	}
+	if in.Size != nil {
+		c.SetSize(*in.Size)
+	}
+	if in.Words != nil {
+		c.SetWords(*in.Words)
+	}
+	if in.Numbers != nil {
+		c.SetNumbers(*in.Numbers)
+	}
+	if in.Code != nil {
+		c.SetCode(*in.Code)
+	}
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newSample(e, nil)
+	return out, nil
 }
 
 // readSample handles GET /samples/{id}.
@@ -5374,8 +5646,11 @@ func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restk
 	return &SampleList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
-// createWallet handles POST /wallets.
+// createWallet handles POST /wallets: one wallet, or an array of them.
 func (h *handler) createWallet(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createWalletMany(w, r)
+	}
 	var in WalletCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -5383,26 +5658,8 @@ func (h *handler) createWallet(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Wallet
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkAccountIDs(ctx, tx, "account_id", in.AccountID); err != nil {
-			return err
-		}
-		c := tx.Wallet.Create()
-		if in.Balance != nil {
-			c.SetBalance(*in.Balance)
-		}
-		if in.Currency != nil {
-			c.SetCurrency(*in.Currency)
-		}
-		if in.Limits != nil {
-			c.SetLimits(*in.Limits)
-		}
-		c.SetAccountID(in.AccountID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newWallet(e, nil)
-		return nil
+		out, err = createWalletIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating wallet: %w", err)
@@ -5410,6 +5667,55 @@ func (h *handler) createWallet(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/wallets", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createWalletMany handles POST /wallets with an array body: every
+// wallet is created in one transaction, or none is.
+func (h *handler) createWalletMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[WalletCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Wallet], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createWalletIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating wallets: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createWalletIn creates the wallet in and its nested children in tx.
+func createWalletIn(ctx context.Context, tx *ent.Tx, in *WalletCreate) (out *Wallet, err error) {
+	if err := checkAccountIDs(ctx, tx, "account_id", in.AccountID); err != nil {
+		return nil, err
+	}
+	c := tx.Wallet.Create()
+	if in.Balance != nil {
+		c.SetBalance(*in.Balance)
+	}
+	if in.Currency != nil {
+		c.SetCurrency(*in.Currency)
+	}
+	if in.Limits != nil {
+		c.SetLimits(*in.Limits)
+	}
+	c.SetAccountID(in.AccountID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newWallet(e, nil)
+	return out, nil
 }
 
 // readWallet handles GET /wallets/{id}.

@@ -49,6 +49,17 @@ func (c *Client) CreateAddress(ctx context.Context, in AddressCreate) (*Address,
 	return out, nil
 }
 
+// CreateAddressMany creates every address of in, in one transaction,
+// and returns them in order (POST /addresses with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateAddressMany(ctx context.Context, in []AddressCreate) ([]*Address, error) {
+	var out []*Address
+	if err := c.rc.Do(ctx, http.MethodPost, "/addresses", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadAddress returns the address with id, with the edge paths of
 // include embedded (GET /addresses/{id}).
 func (c *Client) ReadAddress(ctx context.Context, id int, include ...string) (*Address, error) {
@@ -117,6 +128,17 @@ func (c *Client) ReadAddressCustomer(ctx context.Context, id int, include ...str
 func (c *Client) CreateCategory(ctx context.Context, in CategoryCreate) (*Category, error) {
 	out := new(Category)
 	if err := c.rc.Do(ctx, http.MethodPost, "/categories", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateCategoryMany creates every category of in, in one transaction,
+// and returns them in order (POST /categories with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateCategoryMany(ctx context.Context, in []CategoryCreate) ([]*Category, error) {
+	var out []*Category
+	if err := c.rc.Do(ctx, http.MethodPost, "/categories", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -213,6 +235,17 @@ func (c *Client) CreateCustomer(ctx context.Context, in CustomerCreate) (*Custom
 	return out, nil
 }
 
+// CreateCustomerMany creates every customer of in, in one transaction,
+// and returns them in order (POST /customers with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateCustomerMany(ctx context.Context, in []CustomerCreate) ([]*Customer, error) {
+	var out []*Customer
+	if err := c.rc.Do(ctx, http.MethodPost, "/customers", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadCustomer returns the customer with id, with the edge paths of
 // include embedded (GET /customers/{id}).
 func (c *Client) ReadCustomer(ctx context.Context, id int, include ...string) (*Customer, error) {
@@ -304,6 +337,17 @@ func (c *Client) CreateOrder(ctx context.Context, in OrderCreate) (*Order, error
 	return out, nil
 }
 
+// CreateOrderMany creates every order of in, in one transaction,
+// and returns them in order (POST /orders with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateOrderMany(ctx context.Context, in []OrderCreate) ([]*Order, error) {
+	var out []*Order
+	if err := c.rc.Do(ctx, http.MethodPost, "/orders", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadOrder returns the order with id, with the edge paths of
 // include embedded (GET /orders/{id}).
 func (c *Client) ReadOrder(ctx context.Context, id int, include ...string) (*Order, error) {
@@ -386,6 +430,17 @@ func (c *Client) CreateOrderLine(ctx context.Context, in OrderLineCreate) (*Orde
 	return out, nil
 }
 
+// CreateOrderLineMany creates every order_line of in, in one transaction,
+// and returns them in order (POST /order-lines with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateOrderLineMany(ctx context.Context, in []OrderLineCreate) ([]*OrderLine, error) {
+	var out []*OrderLine
+	if err := c.rc.Do(ctx, http.MethodPost, "/order-lines", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadOrderLine returns the order_line with id, with the edge paths of
 // include embedded (GET /order-lines/{id}).
 func (c *Client) ReadOrderLine(ctx context.Context, id int, include ...string) (*OrderLine, error) {
@@ -463,6 +518,17 @@ func (c *Client) ReadOrderLineProduct(ctx context.Context, id int, include ...st
 func (c *Client) CreateProduct(ctx context.Context, in ProductCreate) (*Product, error) {
 	out := new(Product)
 	if err := c.rc.Do(ctx, http.MethodPost, "/products", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateProductMany creates every product of in, in one transaction,
+// and returns them in order (POST /products with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateProductMany(ctx context.Context, in []ProductCreate) ([]*Product, error) {
+	var out []*Product
+	if err := c.rc.Do(ctx, http.MethodPost, "/products", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -596,6 +662,17 @@ func (c *Client) CreateReview(ctx context.Context, in ReviewCreate) (*Review, er
 	return out, nil
 }
 
+// CreateReviewMany creates every review of in, in one transaction,
+// and returns them in order (POST /reviews with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateReviewMany(ctx context.Context, in []ReviewCreate) ([]*Review, error) {
+	var out []*Review
+	if err := c.rc.Do(ctx, http.MethodPost, "/reviews", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReadReview returns the review with id, with the edge paths of
 // include embedded (GET /reviews/{id}).
 func (c *Client) ReadReview(ctx context.Context, id int, include ...string) (*Review, error) {
@@ -673,6 +750,17 @@ func (c *Client) ReadReviewCustomer(ctx context.Context, id int, include ...stri
 func (c *Client) CreateSupplier(ctx context.Context, in SupplierCreate) (*Supplier, error) {
 	out := new(Supplier)
 	if err := c.rc.Do(ctx, http.MethodPost, "/suppliers", nil, in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateSupplierMany creates every supplier of in, in one transaction,
+// and returns them in order (POST /suppliers with an array body). At most
+// restkit.MaxCreate at a time; on an error none is created.
+func (c *Client) CreateSupplierMany(ctx context.Context, in []SupplierCreate) ([]*Supplier, error) {
+	var out []*Supplier
+	if err := c.rc.Do(ctx, http.MethodPost, "/suppliers", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -308,8 +308,11 @@ func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
 }
 
-// createAddress handles POST /addresses.
+// createAddress handles POST /addresses: one address, or an array of them.
 func (h *handler) createAddress(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createAddressMany(w, r)
+	}
 	var in AddressCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -317,28 +320,8 @@ func (h *handler) createAddress(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Address
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
-			return err
-		}
-		c := tx.Address.Create()
-		c.SetLine1(in.Line1)
-		c.SetCity(in.City)
-		if in.Postcode != nil {
-			c.SetPostcode(*in.Postcode)
-		}
-		if in.Country != nil {
-			c.SetCountry(*in.Country)
-		}
-		if in.Primary != nil {
-			c.SetPrimary(*in.Primary)
-		}
-		c.SetCustomerID(in.CustomerID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newAddress(e, nil)
-		return nil
+		out, err = createAddressIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating address: %w", err)
@@ -346,6 +329,57 @@ func (h *handler) createAddress(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/addresses", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createAddressMany handles POST /addresses with an array body: every
+// address is created in one transaction, or none is.
+func (h *handler) createAddressMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[AddressCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Address], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createAddressIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating addresss: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createAddressIn creates the address in and its nested children in tx.
+func createAddressIn(ctx context.Context, tx *ent.Tx, in *AddressCreate) (out *Address, err error) {
+	if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
+		return nil, err
+	}
+	c := tx.Address.Create()
+	c.SetLine1(in.Line1)
+	c.SetCity(in.City)
+	if in.Postcode != nil {
+		c.SetPostcode(*in.Postcode)
+	}
+	if in.Country != nil {
+		c.SetCountry(*in.Country)
+	}
+	if in.Primary != nil {
+		c.SetPrimary(*in.Primary)
+	}
+	c.SetCustomerID(in.CustomerID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newAddress(e, nil)
+	return out, nil
 }
 
 // readAddress handles GET /addresses/{id}.
@@ -653,8 +687,11 @@ func (h *handler) readAddressCustomer(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// createCategory handles POST /categories.
+// createCategory handles POST /categories: one category, or an array of them.
 func (h *handler) createCategory(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createCategoryMany(w, r)
+	}
 	var in CategoryCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -662,59 +699,8 @@ func (h *handler) createCategory(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Category
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if in.ParentID != nil {
-			if err := checkCategoryIDs(ctx, tx, "parent_id", *in.ParentID); err != nil {
-				return err
-			}
-		}
-		// Every supplier the request names, found or created at once.
-		var supplierKeys []string
-		for _, c := range in.Products {
-			supplierKeys = append(supplierKeys, c.Suppliers...)
-		}
-		supplierByKey, err := ensureSuppliers(ctx, tx, supplierKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.Category.Create()
-		c.SetName(in.Name)
-		if in.ParentID != nil {
-			c.SetParentID(*in.ParentID)
-		}
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newCategory(e, nil)
-		out.Children = []*Category{}
-		if len(in.Children) > 0 {
-			nameVals := make([]*string, len(in.Children))
-			for i := range in.Children {
-				nameVals[i] = &in.Children[i].Name
-			}
-			if err := checkCategoryNameFree(ctx, tx, "children.%d.name", nameVals); err != nil {
-				return err
-			}
-			out.Children, err = insertCategoryChildren(ctx, tx, e.ID, in.Children)
-			if err != nil {
-				return err
-			}
-		}
-		out.Products = []*Product{}
-		if len(in.Products) > 0 {
-			skuVals := make([]*string, len(in.Products))
-			for i := range in.Products {
-				skuVals[i] = &in.Products[i].Sku
-			}
-			if err := checkProductSkuFree(ctx, tx, "products.%d.sku", skuVals); err != nil {
-				return err
-			}
-			out.Products, err = insertCategoryProducts(ctx, tx, e.ID, in.Products, supplierByKey)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createCategoryIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating category: %w", err)
@@ -722,6 +708,88 @@ func (h *handler) createCategory(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/categories", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createCategoryMany handles POST /categories with an array body: every
+// category is created in one transaction, or none is.
+func (h *handler) createCategoryMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[CategoryCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Category], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createCategoryIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating categorys: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createCategoryIn creates the category in and its nested children in tx.
+func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out *Category, err error) {
+	if in.ParentID != nil {
+		if err := checkCategoryIDs(ctx, tx, "parent_id", *in.ParentID); err != nil {
+			return nil, err
+		}
+	}
+	// Every supplier the request names, found or created at once.
+	var supplierKeys []string
+	for _, c := range in.Products {
+		supplierKeys = append(supplierKeys, c.Suppliers...)
+	}
+	supplierByKey, err := ensureSuppliers(ctx, tx, supplierKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.Category.Create()
+	c.SetName(in.Name)
+	if in.ParentID != nil {
+		c.SetParentID(*in.ParentID)
+	}
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newCategory(e, nil)
+	out.Children = []*Category{}
+	if len(in.Children) > 0 {
+		nameVals := make([]*string, len(in.Children))
+		for i := range in.Children {
+			nameVals[i] = &in.Children[i].Name
+		}
+		if err := checkCategoryNameFree(ctx, tx, "children.%d.name", nameVals); err != nil {
+			return nil, err
+		}
+		out.Children, err = insertCategoryChildren(ctx, tx, e.ID, in.Children)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Products = []*Product{}
+	if len(in.Products) > 0 {
+		skuVals := make([]*string, len(in.Products))
+		for i := range in.Products {
+			skuVals[i] = &in.Products[i].Sku
+		}
+		if err := checkProductSkuFree(ctx, tx, "products.%d.sku", skuVals); err != nil {
+			return nil, err
+		}
+		out.Products, err = insertCategoryProducts(ctx, tx, e.ID, in.Products, supplierByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertCategoryChildren inserts the children of a new category (owner) in
@@ -1280,8 +1348,11 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// createCustomer handles POST /customers.
+// createCustomer handles POST /customers: one customer, or an array of them.
 func (h *handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createCustomerMany(w, r)
+	}
 	var in CustomerCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -1289,32 +1360,8 @@ func (h *handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Customer
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		c := tx.Customer.Create()
-		c.SetName(in.Name)
-		c.SetEmail(in.Email)
-		if in.JoinedAt != nil {
-			c.SetJoinedAt(*in.JoinedAt)
-		}
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newCustomer(e, nil)
-		out.Addresses = []*Address{}
-		if len(in.Addresses) > 0 {
-			out.Addresses, err = insertCustomerAddresses(ctx, tx, e.ID, in.Addresses)
-			if err != nil {
-				return err
-			}
-		}
-		out.Orders = []*Order{}
-		if len(in.Orders) > 0 {
-			out.Orders, err = insertCustomerOrders(ctx, tx, e.ID, in.Orders)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createCustomerIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating customer: %w", err)
@@ -1322,6 +1369,61 @@ func (h *handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/customers", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createCustomerMany handles POST /customers with an array body: every
+// customer is created in one transaction, or none is.
+func (h *handler) createCustomerMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[CustomerCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Customer], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createCustomerIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating customers: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createCustomerIn creates the customer in and its nested children in tx.
+func createCustomerIn(ctx context.Context, tx *ent.Tx, in *CustomerCreate) (out *Customer, err error) {
+	c := tx.Customer.Create()
+	c.SetName(in.Name)
+	c.SetEmail(in.Email)
+	if in.JoinedAt != nil {
+		c.SetJoinedAt(*in.JoinedAt)
+	}
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newCustomer(e, nil)
+	out.Addresses = []*Address{}
+	if len(in.Addresses) > 0 {
+		out.Addresses, err = insertCustomerAddresses(ctx, tx, e.ID, in.Addresses)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Orders = []*Order{}
+	if len(in.Orders) > 0 {
+		out.Orders, err = insertCustomerOrders(ctx, tx, e.ID, in.Orders)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertCustomerAddresses inserts the addresses of a new customer (owner) in
@@ -1869,8 +1971,11 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// createOrder handles POST /orders.
+// createOrder handles POST /orders: one order, or an array of them.
 func (h *handler) createOrder(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createOrderMany(w, r)
+	}
 	var in OrderCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -1878,40 +1983,8 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Order
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
-			return err
-		}
-		c := tx.Order.Create()
-		if in.Status != nil {
-			c.SetStatus(*in.Status)
-		}
-		if in.PlacedAt != nil {
-			c.SetPlacedAt(*in.PlacedAt)
-		}
-		if in.Note != nil {
-			c.SetNote(*in.Note)
-		}
-		c.SetCustomerID(in.CustomerID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newOrder(e, nil)
-		out.Lines = []*OrderLine{}
-		if len(in.Lines) > 0 {
-			productIDRefs := make([]*int, len(in.Lines))
-			for i := range in.Lines {
-				productIDRefs[i] = &in.Lines[i].ProductID
-			}
-			if err := checkProductRefs(ctx, tx, "lines.%d.product_id", productIDRefs); err != nil {
-				return err
-			}
-			out.Lines, err = insertOrderLines(ctx, tx, e.ID, in.Lines)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createOrderIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating order: %w", err)
@@ -1919,6 +1992,69 @@ func (h *handler) createOrder(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/orders", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createOrderMany handles POST /orders with an array body: every
+// order is created in one transaction, or none is.
+func (h *handler) createOrderMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[OrderCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Order], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createOrderIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating orders: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createOrderIn creates the order in and its nested children in tx.
+func createOrderIn(ctx context.Context, tx *ent.Tx, in *OrderCreate) (out *Order, err error) {
+	if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
+		return nil, err
+	}
+	c := tx.Order.Create()
+	if in.Status != nil {
+		c.SetStatus(*in.Status)
+	}
+	if in.PlacedAt != nil {
+		c.SetPlacedAt(*in.PlacedAt)
+	}
+	if in.Note != nil {
+		c.SetNote(*in.Note)
+	}
+	c.SetCustomerID(in.CustomerID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newOrder(e, nil)
+	out.Lines = []*OrderLine{}
+	if len(in.Lines) > 0 {
+		productIDRefs := make([]*int, len(in.Lines))
+		for i := range in.Lines {
+			productIDRefs[i] = &in.Lines[i].ProductID
+		}
+		if err := checkProductRefs(ctx, tx, "lines.%d.product_id", productIDRefs); err != nil {
+			return nil, err
+		}
+		out.Lines, err = insertOrderLines(ctx, tx, e.ID, in.Lines)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertOrderLines inserts the lines of a new order (owner) in
@@ -2348,8 +2484,11 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createOrderLine handles POST /order-lines.
+// createOrderLine handles POST /order-lines: one order_line, or an array of them.
 func (h *handler) createOrderLine(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createOrderLineMany(w, r)
+	}
 	var in OrderLineCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -2357,23 +2496,8 @@ func (h *handler) createOrderLine(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	var out *OrderLine
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkOrderIDs(ctx, tx, "order_id", in.OrderID); err != nil {
-			return err
-		}
-		if err := checkProductIDs(ctx, tx, "product_id", in.ProductID); err != nil {
-			return err
-		}
-		c := tx.OrderLine.Create()
-		c.SetQuantity(in.Quantity)
-		c.SetUnitPrice(in.UnitPrice)
-		c.SetOrderID(in.OrderID)
-		c.SetProductID(in.ProductID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newOrderLine(e, nil)
-		return nil
+		out, err = createOrderLineIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating order_line: %w", err)
@@ -2381,6 +2505,52 @@ func (h *handler) createOrderLine(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Location", itemPath("/order-lines", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createOrderLineMany handles POST /order-lines with an array body: every
+// order_line is created in one transaction, or none is.
+func (h *handler) createOrderLineMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[OrderLineCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*OrderLine], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createOrderLineIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating order_lines: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createOrderLineIn creates the order_line in and its nested children in tx.
+func createOrderLineIn(ctx context.Context, tx *ent.Tx, in *OrderLineCreate) (out *OrderLine, err error) {
+	if err := checkOrderIDs(ctx, tx, "order_id", in.OrderID); err != nil {
+		return nil, err
+	}
+	if err := checkProductIDs(ctx, tx, "product_id", in.ProductID); err != nil {
+		return nil, err
+	}
+	c := tx.OrderLine.Create()
+	c.SetQuantity(in.Quantity)
+	c.SetUnitPrice(in.UnitPrice)
+	c.SetOrderID(in.OrderID)
+	c.SetProductID(in.ProductID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newOrderLine(e, nil)
+	return out, nil
 }
 
 // readOrderLine handles GET /order-lines/{id}.
@@ -2715,8 +2885,11 @@ func (h *handler) readOrderLineProduct(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// createProduct handles POST /products.
+// createProduct handles POST /products: one product, or an array of them.
 func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createProductMany(w, r)
+	}
 	var in ProductCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -2724,78 +2897,8 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Product
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if in.CategoryID != nil {
-			if err := checkCategoryIDs(ctx, tx, "category_id", *in.CategoryID); err != nil {
-				return err
-			}
-		}
-		// Every supplier the request names, found or created at once.
-		var supplierKeys []string
-		supplierKeys = append(supplierKeys, in.Suppliers...)
-		supplierByKey, err := ensureSuppliers(ctx, tx, supplierKeys)
-		if err != nil {
-			return err
-		}
-		c := tx.Product.Create()
-		c.SetSku(in.Sku)
-		c.SetName(in.Name)
-		if in.Description != nil {
-			c.SetDescription(*in.Description)
-		}
-		c.SetPrice(in.Price)
-		if in.Stock != nil {
-			c.SetStock(*in.Stock)
-		}
-		if in.Active != nil {
-			c.SetActive(*in.Active)
-		}
-		if in.CategoryID != nil {
-			c.SetCategoryID(*in.CategoryID)
-		}
-		suppliersLinked := pickSuppliers(supplierByKey, in.Suppliers)
-		suppliersLinkIDs := supplierIDs(suppliersLinked)
-		if err := restkit.LockRows(ctx, tx.Driver(), supplier.Table, suppliersLinkIDs); err != nil {
-			return err
-		}
-		c.AddSupplierIDs(suppliersLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		if err := checkSupplierProductsBound(ctx, tx, suppliersLinkIDs...); err != nil {
-			return err
-		}
-		out = newProduct(e, nil)
-		out.Suppliers = suppliersLinked
-		out.Lines = []*OrderLine{}
-		if len(in.Lines) > 0 {
-			orderIDRefs := make([]*int, len(in.Lines))
-			for i := range in.Lines {
-				orderIDRefs[i] = &in.Lines[i].OrderID
-			}
-			if err := checkOrderRefs(ctx, tx, "lines.%d.order_id", orderIDRefs); err != nil {
-				return err
-			}
-			out.Lines, err = insertProductLines(ctx, tx, e.ID, in.Lines)
-			if err != nil {
-				return err
-			}
-		}
-		out.Reviews = []*Review{}
-		if len(in.Reviews) > 0 {
-			customerIDRefs := make([]*int, len(in.Reviews))
-			for i := range in.Reviews {
-				customerIDRefs[i] = &in.Reviews[i].CustomerID
-			}
-			if err := checkCustomerRefs(ctx, tx, "reviews.%d.customer_id", customerIDRefs); err != nil {
-				return err
-			}
-			out.Reviews, err = insertProductReviews(ctx, tx, e.ID, in.Reviews)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = createProductIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating product: %w", err)
@@ -2803,6 +2906,107 @@ func (h *handler) createProduct(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/products", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createProductMany handles POST /products with an array body: every
+// product is created in one transaction, or none is.
+func (h *handler) createProductMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[ProductCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Product], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createProductIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating products: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createProductIn creates the product in and its nested children in tx.
+func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *Product, err error) {
+	if in.CategoryID != nil {
+		if err := checkCategoryIDs(ctx, tx, "category_id", *in.CategoryID); err != nil {
+			return nil, err
+		}
+	}
+	// Every supplier the request names, found or created at once.
+	var supplierKeys []string
+	supplierKeys = append(supplierKeys, in.Suppliers...)
+	supplierByKey, err := ensureSuppliers(ctx, tx, supplierKeys)
+	if err != nil {
+		return nil, err
+	}
+	c := tx.Product.Create()
+	c.SetSku(in.Sku)
+	c.SetName(in.Name)
+	if in.Description != nil {
+		c.SetDescription(*in.Description)
+	}
+	c.SetPrice(in.Price)
+	if in.Stock != nil {
+		c.SetStock(*in.Stock)
+	}
+	if in.Active != nil {
+		c.SetActive(*in.Active)
+	}
+	if in.CategoryID != nil {
+		c.SetCategoryID(*in.CategoryID)
+	}
+	suppliersLinked := pickSuppliers(supplierByKey, in.Suppliers)
+	suppliersLinkIDs := supplierIDs(suppliersLinked)
+	if err := restkit.LockRows(ctx, tx.Driver(), supplier.Table, suppliersLinkIDs); err != nil {
+		return nil, err
+	}
+	c.AddSupplierIDs(suppliersLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSupplierProductsBound(ctx, tx, suppliersLinkIDs...); err != nil {
+		return nil, err
+	}
+	out = newProduct(e, nil)
+	out.Suppliers = suppliersLinked
+	out.Lines = []*OrderLine{}
+	if len(in.Lines) > 0 {
+		orderIDRefs := make([]*int, len(in.Lines))
+		for i := range in.Lines {
+			orderIDRefs[i] = &in.Lines[i].OrderID
+		}
+		if err := checkOrderRefs(ctx, tx, "lines.%d.order_id", orderIDRefs); err != nil {
+			return nil, err
+		}
+		out.Lines, err = insertProductLines(ctx, tx, e.ID, in.Lines)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Reviews = []*Review{}
+	if len(in.Reviews) > 0 {
+		customerIDRefs := make([]*int, len(in.Reviews))
+		for i := range in.Reviews {
+			customerIDRefs[i] = &in.Reviews[i].CustomerID
+		}
+		if err := checkCustomerRefs(ctx, tx, "reviews.%d.customer_id", customerIDRefs); err != nil {
+			return nil, err
+		}
+		out.Reviews, err = insertProductReviews(ctx, tx, e.ID, in.Reviews)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertProductLines inserts the lines of a new product (owner) in
@@ -3503,8 +3707,11 @@ func (h *handler) removeProductSupplier(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// createReview handles POST /reviews.
+// createReview handles POST /reviews: one review, or an array of them.
 func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createReviewMany(w, r)
+	}
 	var in ReviewCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -3512,25 +3719,8 @@ func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Review
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		if err := checkProductIDs(ctx, tx, "product_id", in.ProductID); err != nil {
-			return err
-		}
-		if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
-			return err
-		}
-		c := tx.Review.Create()
-		c.SetRating(in.Rating)
-		if in.Body != nil {
-			c.SetBody(*in.Body)
-		}
-		c.SetProductID(in.ProductID)
-		c.SetCustomerID(in.CustomerID)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newReview(e, nil)
-		return nil
+		out, err = createReviewIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating review: %w", err)
@@ -3538,6 +3728,54 @@ func (h *handler) createReview(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/reviews", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createReviewMany handles POST /reviews with an array body: every
+// review is created in one transaction, or none is.
+func (h *handler) createReviewMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[ReviewCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Review], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createReviewIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating reviews: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createReviewIn creates the review in and its nested children in tx.
+func createReviewIn(ctx context.Context, tx *ent.Tx, in *ReviewCreate) (out *Review, err error) {
+	if err := checkProductIDs(ctx, tx, "product_id", in.ProductID); err != nil {
+		return nil, err
+	}
+	if err := checkCustomerIDs(ctx, tx, "customer_id", in.CustomerID); err != nil {
+		return nil, err
+	}
+	c := tx.Review.Create()
+	c.SetRating(in.Rating)
+	if in.Body != nil {
+		c.SetBody(*in.Body)
+	}
+	c.SetProductID(in.ProductID)
+	c.SetCustomerID(in.CustomerID)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newReview(e, nil)
+	return out, nil
 }
 
 // readReview handles GET /reviews/{id}.
@@ -3872,8 +4110,11 @@ func (h *handler) readReviewCustomer(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// createSupplier handles POST /suppliers.
+// createSupplier handles POST /suppliers: one supplier, or an array of them.
 func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
+	if restkit.IsArray(r) {
+		return h.createSupplierMany(w, r)
+	}
 	var in SupplierCreate
 	if err := restkit.Decode(r, &in); err != nil {
 		return err
@@ -3881,23 +4122,8 @@ func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *Supplier
 	err := restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		in.Products = restkit.Dedup(in.Products)
-		if err := checkProductIDs(ctx, tx, "products", in.Products...); err != nil {
-			return err
-		}
-		c := tx.Supplier.Create()
-		c.SetName(in.Name)
-		if in.Country != nil {
-			c.SetCountry(*in.Country)
-		}
-		productsLinkIDs := in.Products
-		c.AddProductIDs(productsLinkIDs...)
-		e, err := c.Save(ctx)
-		if err != nil {
-			return err
-		}
-		out = newSupplier(e, nil)
-		return nil
+		out, err = createSupplierIn(ctx, tx, &in)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("creating supplier: %w", err)
@@ -3905,6 +4131,52 @@ func (h *handler) createSupplier(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", itemPath("/suppliers", out.ID))
 	restkit.WriteResource(w, r, http.StatusCreated, out)
 	return nil
+}
+
+// createSupplierMany handles POST /suppliers with an array body: every
+// supplier is created in one transaction, or none is.
+func (h *handler) createSupplierMany(w http.ResponseWriter, r *http.Request) error {
+	in, err := restkit.DecodeMany[SupplierCreate](r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out := make(restkit.Items[*Supplier], len(in))
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		for i := range in {
+			var err error
+			if out[i], err = createSupplierIn(ctx, tx, &in[i]); err != nil {
+				return restkit.AtItem(i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("creating suppliers: %w", err)
+	}
+	restkit.WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// createSupplierIn creates the supplier in and its nested children in tx.
+func createSupplierIn(ctx context.Context, tx *ent.Tx, in *SupplierCreate) (out *Supplier, err error) {
+	in.Products = restkit.Dedup(in.Products)
+	if err := checkProductIDs(ctx, tx, "products", in.Products...); err != nil {
+		return nil, err
+	}
+	c := tx.Supplier.Create()
+	c.SetName(in.Name)
+	if in.Country != nil {
+		c.SetCountry(*in.Country)
+	}
+	productsLinkIDs := in.Products
+	c.AddProductIDs(productsLinkIDs...)
+	e, err := c.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = newSupplier(e, nil)
+	return out, nil
 }
 
 // readSupplier handles GET /suppliers/{id}.
