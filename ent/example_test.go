@@ -10,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/post"
+	_ "github.com/entblog/blog/ent/runtime" // the schema's defaults, validators, hooks and interceptors
 	"github.com/entblog/blog/ent/tag"
 	"github.com/entblog/blog/ent/user"
 
@@ -212,4 +214,23 @@ func ExampleUserQuery_WithProfile() {
 	// alice - Gopher
 	//   Go tips [go, sql]
 	//   SQL joins [sql]
+}
+
+// Soft delete: users embed softdelete.Mixin, so a delete sets deleted_at
+// and queries leave the user out unless the context asks for it;
+// softdelete.Hard deletes the row.
+func ExampleUserClient_DeleteOneID() {
+	client, ctx := openExample("soft")
+	defer client.Close()
+	carol := client.User.Query().Where(user.Name("carol")).OnlyX(ctx)
+	client.User.DeleteOneID(carol.ID).ExecX(ctx)
+	fmt.Println(client.User.Query().CountX(ctx), client.User.Query().CountX(softdelete.Show(ctx, softdelete.All)))
+	gone := client.User.Query().Where(user.Name("carol")).OnlyX(softdelete.Show(ctx, softdelete.Deleted))
+	fmt.Println(gone.DeletedAt != nil)
+	client.User.DeleteOneID(carol.ID).ExecX(softdelete.Hard(ctx))
+	fmt.Println(client.User.Query().CountX(softdelete.Show(ctx, softdelete.All)))
+	// Output:
+	// 2 3
+	// true
+	// 2
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/restgen/annotation"
 
 	"entgo.io/contrib/entoas"
@@ -21,6 +22,7 @@ type User struct {
 func (User) Mixin() []ent.Mixin {
 	return []ent.Mixin{
 		TimeMixin{},
+		softdelete.Mixin{}, // DELETE sets deleted_at; POST /users/{id}/restore clears it
 	}
 }
 

@@ -69,9 +69,13 @@ func TestBulkDelete(t *testing.T) {
 			t.Errorf("DELETE of %d posts: %d %s, %d left; want 400 and all %d kept", before, resp.StatusCode, body, api.count(t, "posts", ""), before)
 		}
 		// Through the typed client and its filter builder.
+		// Users delete softly: the bulk delete sets deleted_at.
 		n, err := api.DeleteWhereUser(ctx, rest.UserWhere().NameEq("ada").Values())
-		if err != nil || n != 1 || api.count(t, "posts", "") != 0 {
-			t.Errorf("DeleteWhereUser(name ada): %d, %v, %d posts left; want 1 user deleted with all its posts", n, err, api.count(t, "posts", ""))
+		if err != nil || n != 1 || api.count(t, "users", "deleted_at IS NOT NULL") != 1 {
+			t.Errorf("DeleteWhereUser(name ada): %d, %v, %d users soft-deleted; want 1", n, err, api.count(t, "users", "deleted_at IS NOT NULL"))
+		}
+		if n, err := api.DeleteWhereUser(ctx, rest.UserWhere().NameEq("ada").Values()); err != nil || n != 0 {
+			t.Errorf("DeleteWhereUser(name ada) again: %d, %v; want 0 (already deleted)", n, err)
 		}
 	})
 }

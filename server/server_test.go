@@ -441,7 +441,7 @@ func TestCascadeDeletes(t *testing.T) {
 		gone, kept := users[0].ID, users[1].ID
 
 		t.Run("UserTakesProfilePostsAndLinks", func(t *testing.T) {
-			if err := api.DeleteUser(ctx, gone); err != nil {
+			if err := api.HardDeleteUser(ctx, gone); err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range []struct {

@@ -102,6 +102,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "name", Type: field.TypeString, Size: 50},
 		{Name: "email", Type: field.TypeString, Unique: true, Nullable: true, Size: 100},
 		{Name: "posts_count", Type: field.TypeInt, Default: 0},
@@ -115,22 +116,22 @@ var (
 			{
 				Name:    "user_name",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[4]},
 			},
 			{
 				Name:    "user_posts_count_name",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[5], UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[6], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					DescColumns: map[string]bool{
-						UsersColumns[5].Name: true,
+						UsersColumns[6].Name: true,
 					},
 				},
 			},
 			{
 				Name:    "users_name_trgm",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClass: "gin_trgm_ops",
 					Types: map[string]string{
@@ -141,7 +142,7 @@ var (
 			{
 				Name:    "users_email_trgm",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClass: "gin_trgm_ops",
 					Types: map[string]string{

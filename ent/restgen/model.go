@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/restgen/annotation"
 	"github.com/entblog/blog/openapi/restkit"
 
@@ -29,8 +30,11 @@ type Model struct {
 	EntPackage string
 	// Runtime is the import path of the runtime the generated code uses
 	// (restkit): read from its own types, so that it follows the module.
-	Runtime  string
-	Entities []*Entity
+	Runtime string
+	// SoftDeleteRuntime is the import path of package softdelete, whose
+	// contexts the handlers of soft-deleting entities set.
+	SoftDeleteRuntime string
+	Entities          []*Entity
 	// Limits, from the constants of this package.
 	DefaultPageSize, MaxIncluded, MaxIncludeDepth, MaxIncludePaths, MaxLinks int
 }
@@ -81,6 +85,11 @@ type Entity struct {
 	// this one by id (a nested post's editor_id): those are checked in one
 	// query for all children, naming the item of each missing id.
 	RefNested bool
+	// SoftDelete is the field recording a row's soft deletion
+	// (annotation.SoftDelete, softdelete.Mixin), or nil: DELETE then sets
+	// it, reads and includes leave such rows out, lists show them on
+	// request and a restore route clears it.
+	SoftDelete *Field
 }
 
 // Field is a scalar field of an entity.
@@ -401,18 +410,24 @@ func (m *Model) HasTime() bool {
 	return false
 }
 
+// SoftDeletes reports whether some resource deletes softly.
+func (m *Model) SoftDeletes() bool {
+	return slices.ContainsFunc(m.Resources(), func(e *Entity) bool { return e.SoftDelete != nil })
+}
+
 // newModel builds the Model of g.
 func newModel(g *gen.Graph, pkg string) (*Model, error) {
 	rules := inflect.NewDefaultRuleset()
 	m := &Model{
-		Package:         pkg,
-		EntPackage:      g.Config.Package,
-		Runtime:         reflect.TypeFor[restkit.API]().PkgPath(),
-		DefaultPageSize: DefaultPageSize,
-		MaxIncluded:     MaxIncluded,
-		MaxIncludeDepth: MaxIncludeDepth,
-		MaxIncludePaths: MaxIncludePaths,
-		MaxLinks:        MaxLinks,
+		Package:           pkg,
+		EntPackage:        g.Config.Package,
+		Runtime:           reflect.TypeFor[restkit.API]().PkgPath(),
+		SoftDeleteRuntime: reflect.TypeFor[softdelete.Mixin]().PkgPath(),
+		DefaultPageSize:   DefaultPageSize,
+		MaxIncluded:       MaxIncluded,
+		MaxIncludeDepth:   MaxIncludeDepth,
+		MaxIncludePaths:   MaxIncludePaths,
+		MaxLinks:          MaxLinks,
 	}
 	byName := make(map[string]*Entity)
 	for _, n := range g.Nodes {
@@ -505,6 +520,12 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				}
 				field.Ref = byName[ref.Type.Name]
 				field.Ref.Referenced = true
+			}
+			if ra, _ := restAnnotation(f.Annotations); ra.SoftDelete {
+				if !f.IsTime() || !f.Nillable {
+					return nil, fmt.Errorf("field %s.%s: a soft-delete field must be an optional, nillable time", n.Name, f.Name)
+				}
+				e.SoftDelete = field
 			}
 			if e.NoID {
 				if field.oas, err = entoas.OgenSchema(f); err != nil {

@@ -109,6 +109,9 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	for _, e := range m.Entities {
 		served[e.Path] = true
 		served[e.Path+"/{id}"] = true
+		if e.SoftDelete != nil {
+			served[e.Path+"/{id}/restore"] = true
+		}
 		for _, edge := range e.Edges {
 			served[e.Path+"/{id}"+edge.Path] = true
 			if edge.M2M && edge.Target.Key != nil {
@@ -319,6 +322,9 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 		if child.Unique {
 			childRoutes(spec, e, child)
 		}
+	}
+	if e.SoftDelete != nil {
+		softDelete(spec, e)
 	}
 	for _, link := range e.KeyLinks() {
 		keyRoutes(spec, e, link, keys[link.Target])
@@ -587,6 +593,38 @@ func bulkCreate(spec *ogen.Spec, e *Entity) {
 		spec.RefSchema(e.Name + "Many").Schema,
 	})}
 	res.Headers["Location"].SetDescription(fmt.Sprintf("The URL of the created %s (not sent for an array body).", e.Label))
+}
+
+// softDelete documents what soft deletion (softdelete.Mixin) changes for e:
+// DELETE sets the field unless hard=true, lists take deleted=, and POST
+// {id}/restore clears it.
+func softDelete(spec *ogen.Spec, e *Entity) {
+	root, item := spec.Paths[e.Path], spec.Paths[e.Path+"/{id}"]
+	f := e.SoftDelete.Name
+	item.Delete.SetDescription(fmt.Sprintf("Soft-deletes the %s: sets its %s, after which reads, lists and includes leave it out "+
+		"(lists show it with deleted=include or deleted=only) until POST %s/{id}/restore. Rows that refer to it stay. "+
+		"With hard=true the row is deleted, soft-deleted or not, with the rows that depend on it.", e.Label, f, e.Path))
+	item.Delete.AddParameters(ogen.NewParameter().
+		SetIn("query").
+		SetName("hard").
+		SetDescription(fmt.Sprintf("Delete the row itself, not only set its %s.", f)).
+		SetSchema(ogen.Bool().SetDefault(json.RawMessage("false"))))
+	root.Get.AddParameters(ogen.NewParameter().
+		SetIn("query").
+		SetName("deleted").
+		SetDescription(fmt.Sprintf("Which %ss to list: live ones (exclude, the default), soft-deleted ones too (include), or only those (only).", e.Label)).
+		SetSchema(ogen.String().SetEnum(enum("exclude", "include", "only")).SetDefault(json.RawMessage(`"exclude"`))))
+	op := ogen.NewOperation().
+		SetOperationID(e.OpID("restore")).
+		SetSummary(fmt.Sprintf("Restore a soft-deleted %s", e.Label)).
+		SetDescription(fmt.Sprintf("Clears the %s of the %s, so reads, lists and includes show it again; a live %s is answered as it is.", f, e.Label, e.Label)).
+		AddTags(e.Name).
+		AddParameters(item.Get.Parameters[0]).
+		AddResponse(strconv.Itoa(http.StatusOK), ogen.NewResponse().
+			SetDescription(fmt.Sprintf("The %s, restored.", e.Label)).
+			SetJSONContent(spec.RefSchema(e.Name).Schema))
+	addErrors(spec, op, http.StatusBadRequest, http.StatusNotFound, http.StatusInternalServerError)
+	spec.AddPathItem(e.Path+"/{id}/restore", ogen.NewPathItem().SetPost(op))
 }
 
 // childRoutes adds PUT and DELETE of a unique child (/users/{id}/profile).

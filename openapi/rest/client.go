@@ -372,6 +372,23 @@ func (c *Client) DeleteUser(ctx context.Context, id int) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/users", id), nil, nil, nil)
 }
 
+// HardDeleteUser deletes the row of the user with id, soft-deleted or
+// not, with the rows that depend on it (DELETE /users/{id}?hard=true);
+// DeleteUser only sets its deleted_at.
+func (c *Client) HardDeleteUser(ctx context.Context, id int) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/users", id), url.Values{"hard": {"true"}}, nil, nil)
+}
+
+// RestoreUser clears the deleted_at of the soft-deleted user
+// with id and returns it (POST /users/{id}/restore).
+func (c *Client) RestoreUser(ctx context.Context, id int) (*User, error) {
+	out := new(User)
+	if err := c.rc.Do(ctx, http.MethodPost, itemPath("/users", id)+"/restore", nil, nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeleteWhereUser deletes every user filter selects — at least one
 // filter, at most restkit.MaxBulk rows, else nothing is deleted — and
 // returns how many it deleted (DELETE /users?FILTERS).
@@ -1474,6 +1491,66 @@ func (f *UserFilter) UpdatedAtBefore(v time.Time) *UserFilter {
 // UpdatedAtAfter filters by updated_at.after.
 func (f *UserFilter) UpdatedAtAfter(v time.Time) *UserFilter {
 	f.v.Set("updated_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtEq filters by deleted_at.eq.
+func (f *UserFilter) DeletedAtEq(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtNeq filters by deleted_at.neq.
+func (f *UserFilter) DeletedAtNeq(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtIn filters by deleted_at.in.
+func (f *UserFilter) DeletedAtIn(v ...time.Time) *UserFilter {
+	f.v.Set("deleted_at.in", restkit.FilterList(v))
+	return f
+}
+
+// DeletedAtGt filters by deleted_at.gt.
+func (f *UserFilter) DeletedAtGt(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtGte filters by deleted_at.gte.
+func (f *UserFilter) DeletedAtGte(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtLt filters by deleted_at.lt.
+func (f *UserFilter) DeletedAtLt(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtLte filters by deleted_at.lte.
+func (f *UserFilter) DeletedAtLte(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtBefore filters by deleted_at.before.
+func (f *UserFilter) DeletedAtBefore(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtAfter filters by deleted_at.after.
+func (f *UserFilter) DeletedAtAfter(v time.Time) *UserFilter {
+	f.v.Set("deleted_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtIsNull filters by deleted_at.is_null.
+func (f *UserFilter) DeletedAtIsNull(v bool) *UserFilter {
+	f.v.Set("deleted_at.is_null", restkit.FilterValue(v))
 	return f
 }
 

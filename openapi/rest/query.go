@@ -64,6 +64,7 @@ func newEntities() *entities {
 				"id":          {Kind: restkit.KindInt, Column: user.FieldID},
 				"created_at":  {Kind: restkit.KindTime, Column: user.FieldCreatedAt},
 				"updated_at":  {Kind: restkit.KindTime, Column: user.FieldUpdatedAt},
+				"deleted_at":  {Kind: restkit.KindTime, Column: user.FieldDeletedAt, Nullable: true},
 				"name":        {Kind: restkit.KindString, Column: user.FieldName, Text: true},
 				"email":       {Kind: restkit.KindString, Column: user.FieldEmail, Nullable: true, Text: true},
 				"posts_count": {Kind: restkit.KindInt, Column: user.FieldPostsCount, Stored: true},
@@ -183,6 +184,11 @@ func userValue(e *ent.User, name string) (any, error) {
 		return e.CreatedAt, nil
 	case "updated_at":
 		return e.UpdatedAt, nil
+	case "deleted_at":
+		if e.DeletedAt == nil {
+			return nil, nil
+		}
+		return *e.DeletedAt, nil
 	case "name":
 		return e.Name, nil
 	case "email":

@@ -11,9 +11,11 @@ import (
 	"slices"
 
 	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/post"
 	"github.com/entblog/blog/ent/predicate"
 	"github.com/entblog/blog/ent/profile"
+	_ "github.com/entblog/blog/ent/runtime" // the schema's defaults, validators, hooks and interceptors
 	"github.com/entblog/blog/ent/tag"
 	"github.com/entblog/blog/ent/user"
 	"github.com/entblog/blog/openapi/restkit"
@@ -136,6 +138,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Patch("/", api.Op("updateUser", h.updateUser))
 			// DELETE /users/{id}
 			r.Delete("/", api.Op("deleteUser", h.deleteUser))
+			// POST /users/{id}/restore
+			r.Post("/restore", api.Op("restoreUser", h.restoreUser))
 			// GET /users/{id}/profile
 			r.Get("/profile", api.Op("readUserProfile", h.readUserProfile))
 			// GET /users/{id}/posts
@@ -205,6 +209,19 @@ func (h *handler) runLevel(ctx context.Context, b *restkit.Batch, next []func() 
 		}
 	}
 	return nil
+}
+
+// deletedMode is the rows of a soft-deleting entity a list request asks
+// for: deleted=include (all), only (the soft-deleted), or exclude (the
+// live ones; the default). The spec validated the value.
+func deletedMode(r *http.Request) softdelete.Mode {
+	switch r.URL.Query().Get("deleted") {
+	case "include":
+		return softdelete.All
+	case "only":
+		return softdelete.Deleted
+	}
+	return softdelete.Live
 }
 
 // includeOf parses the include parameter of a request's query.
@@ -439,13 +456,14 @@ func (h *handler) deletePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchPost(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchPost(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Post.DeleteOneID(id).Exec(r.Context())
+		return tx.Post.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("post", id)
@@ -913,13 +931,14 @@ func (h *handler) deleteProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchProfile(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProfile(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Profile.DeleteOneID(id).Exec(r.Context())
+		return tx.Profile.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("profile", id)
@@ -1291,13 +1310,14 @@ func (h *handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchTag(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchTag(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Tag.DeleteOneID(id).Exec(r.Context())
+		return tx.Tag.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("tag", id)
@@ -1718,7 +1738,7 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 		if err := ifMatchUser(ctx, tx, r, id); err != nil {
 			return err
 		}
-		u := tx.User.UpdateOneID(id)
+		u := tx.User.UpdateOneID(id).Where(user.DeletedAtIsNil())
 		if in.Name != nil {
 			u.SetName(*in.Name)
 		}
@@ -1760,20 +1780,25 @@ func ifMatchUser(ctx context.Context, tx *ent.Tx, r *http.Request, id int) error
 	return restkit.IfMatch(r, newUser(cur, nil))
 }
 
-// deleteUser handles DELETE /users/{id}. Rows that depend on
-// the user go with it: the foreign keys cascade in the database.
+// deleteUser handles DELETE /users/{id}: it sets the user's
+// deleted_at (softdelete.Mixin), or, with hard=true, deletes the row and
+// the rows that depend on it (the foreign keys cascade in the database).
 func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	id, err := restkit.PathID[int](r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
+	if r.URL.Query().Get("hard") == "true" {
+		ctx = softdelete.Show(softdelete.Hard(ctx), softdelete.All, user.Table)
+	}
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchUser(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchUser(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.User.DeleteOneID(id).Exec(r.Context())
+		return tx.User.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("user", id)
@@ -1783,6 +1808,24 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// restoreUser handles POST /users/{id}/restore: it clears the
+// deleted_at of a soft-deleted user (a live one stays as it is)
+// and answers it.
+func (h *handler) restoreUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[int](r)
+	if err != nil {
+		return err
+	}
+	err = h.client.User.UpdateOneID(id).ClearDeletedAt().Exec(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("user", id)
+	}
+	if err != nil {
+		return fmt.Errorf("restoring user: %w", err)
+	}
+	return h.readUserRow(w, r, id, nil)
 }
 
 // deleteWhereUser handles DELETE /users?FILTERS: it deletes, in one
@@ -1831,7 +1874,7 @@ func (h *handler) updateWhereUser(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	var n int
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) (err error) {
-		u := tx.User.Update().Where(predicate.User(restkit.Bounded(h.drv.Dialect(), user.Table, lq, restkit.MaxBulk+1)))
+		u := tx.User.Update().Where(predicate.User(restkit.Bounded(h.drv.Dialect(), user.Table, lq, restkit.MaxBulk+1))).Where(user.DeletedAtIsNil())
 		if in.Name != nil {
 			u.SetName(*in.Name)
 		}
@@ -1859,7 +1902,13 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.User.Query().Where(predicate.User(lq.Filter))
-	out, err := h.pageUsers(r.Context(), q, lq, inc, user.Table)
+	// deleted=include|only shows soft-deleted users, through the list's
+	// filters, which its counts apply too; includes keep hiding theirs.
+	if p := softdelete.Predicate(deletedMode(r)); p != nil {
+		lq.Where = append(lq.Where, p)
+	}
+	ctx := softdelete.Show(r.Context(), softdelete.All, user.Table)
+	out, err := h.pageUsers(ctx, q, lq, inc, user.Table)
 	if err != nil {
 		return err
 	}
@@ -2127,7 +2176,7 @@ func buildPostRow(d string) restkit.Stmt {
 func buildPostAuthor(d string, _ bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
 }
 
 // queuePostAuthor queues on b the statement setting the author of
@@ -2295,7 +2344,7 @@ func buildProfileRow(d string) restkit.Stmt {
 func buildProfileUser(d string, _ bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
 }
 
 // queueProfileUser queues on b the statement setting the user of
@@ -2545,7 +2594,7 @@ func (h *handler) queueUserEdges(ctx context.Context, b *restkit.Batch, nodes []
 func buildUserRow(d string) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))))
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
 }
 
 // buildUserProfile builds the statement loading the profile of
@@ -2637,6 +2686,7 @@ func userColumns(t *sql.SelectTable) []string {
 		t.C(user.FieldID),
 		t.C(user.FieldCreatedAt),
 		t.C(user.FieldUpdatedAt),
+		t.C(user.FieldDeletedAt),
 		t.C(user.FieldName),
 		t.C(user.FieldEmail),
 	}
@@ -2649,6 +2699,7 @@ func userTargets(e *User, lead ...any) []any {
 		&e.ID,
 		&e.CreatedAt,
 		&e.UpdatedAt,
+		&e.DeletedAt,
 		&e.Name,
 		&e.Email,
 	)

@@ -487,14 +487,15 @@ type TagNames struct {
 // User is a user as the API returns it; edges are present
 // when included.
 type User struct {
-	ID         int       `json:"id"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	Name       string    `json:"name"`
-	Email      *string   `json:"email,omitempty"`
-	Profile    *Profile  `json:"profile,omitempty"`
-	Posts      []*Post   `json:"posts,omitzero"`
-	PostsCount *int      `json:"posts_count,omitempty"`
+	ID         int        `json:"id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	DeletedAt  *time.Time `json:"deleted_at,omitempty"`
+	Name       string     `json:"name"`
+	Email      *string    `json:"email,omitempty"`
+	Profile    *Profile   `json:"profile,omitempty"`
+	Posts      []*Post    `json:"posts,omitzero"`
+	PostsCount *int       `json:"posts_count,omitempty"`
 }
 
 // UserList is a page of users.
@@ -524,6 +525,10 @@ func (v *User) EncodeJSON(e *jx.Encoder) {
 	restkit.JSONTime(e, v.CreatedAt)
 	e.FieldStart("updated_at")
 	restkit.JSONTime(e, v.UpdatedAt)
+	if v.DeletedAt != nil {
+		e.FieldStart("deleted_at")
+		restkit.JSONTime(e, *v.DeletedAt)
+	}
 	e.FieldStart("name")
 	restkit.JSONString(e, v.Name)
 	if v.Email != nil {
@@ -584,6 +589,7 @@ func newUser(e *ent.User, inc restkit.Include) *User {
 		ID:        e.ID,
 		CreatedAt: e.CreatedAt,
 		UpdatedAt: e.UpdatedAt,
+		DeletedAt: e.DeletedAt,
 		Name:      e.Name,
 		Email:     e.Email,
 	}

@@ -52,7 +52,7 @@ func badText(s string) string {
 // twice applies twice.
 func singleValued(name string) bool {
 	switch name {
-	case "page", "itemsPerPage", "cursor", "include", "sort", "q", "count", "or":
+	case "page", "itemsPerPage", "cursor", "include", "sort", "q", "count", "or", "deleted", "hard":
 		return true
 	}
 	return false

@@ -265,6 +265,8 @@ func ParseList(q url.Values, e *Entity, defaultSize int) (*List, error) {
 		switch param {
 		case "page", "itemsPerPage", "include", "cursor":
 			continue
+		case "deleted":
+			continue // which rows of a soft-deleting entity: its handler's (softdelete.Show)
 		case "sort":
 			if err := l.parseSort(values[0]); err != nil {
 				bad(param, "%v", err)

@@ -227,7 +227,7 @@ func (c *suite) onDelete(t *testing.T) {
 		if item == nil || item.Post == nil {
 			continue
 		}
-		props := bodySchema(item.Post).Properties
+		props := BodySchema(item.Post).Properties
 		for _, fk := range table.ForeignKeys {
 			col := fk.Columns[0].Name
 			if len(fk.Columns) != 1 || props[col] == nil {
@@ -237,7 +237,13 @@ func (c *suite) onDelete(t *testing.T) {
 			t.Run(table.Name+"."+col, func(t *testing.T) {
 				parent := c.create(t, ref)
 				child := c.createWith(t, path, map[string]any{col: parent})
-				code, _ := c.call(t, "DELETE", itemPath(ref, parent), nil, nil)
+				// The foreign key acts when the row goes: a soft delete
+				// (a DELETE taking hard) only marks it.
+				del := itemPath(ref, parent)
+				if op := c.doc.Paths.Value(ref + "/{id}").Delete; op != nil && op.Parameters.GetByInAndName("query", "hard") != nil {
+					del += "?hard=true"
+				}
+				code, _ := c.call(t, "DELETE", del, nil, nil)
 				var row map[string]any
 				childCode, _ := c.call(t, "GET", itemPath(path, child), nil, &row)
 				switch fk.OnDelete {
@@ -301,6 +307,118 @@ func (c *suite) call(t *testing.T, method, path string, body any, out any) (int,
 	return resp.StatusCode, resp.Header
 }
 
+// bulkCreate creates two rows of the collection path with one POST of an
+// array (the bodies create would send) and reads each back; an array whose
+// second item lacks a required property creates nothing and names "1.".
+func (c *suite) bulkCreate(t *testing.T, path string) {
+	one, two := c.body(t, path), c.body(t, path)
+	var made []map[string]any
+	if code, _ := c.call(t, "POST", path, []any{one, two}, &made); code != http.StatusCreated || len(made) != 2 {
+		t.Fatalf("POST %s with an array of 2: %d %v, want 201 and 2 rows", path, code, made)
+	}
+	for _, row := range made {
+		if code, _ := c.call(t, "GET", itemPath(path, row["id"]), nil, nil); code != http.StatusOK {
+			t.Errorf("GET %s: %d after the bulk create", itemPath(path, row["id"]), code)
+		}
+	}
+	required := BodySchema(c.doc.Paths.Value(path).Post).Required
+	if len(required) == 0 {
+		return
+	}
+	bad := c.body(t, path)
+	delete(bad, required[0])
+	before := c.total(t, path)
+	var problem restkit.Error
+	if code, _ := c.call(t, "POST", path, []any{c.body(t, path), bad}, &problem); code != http.StatusBadRequest || problem.Field("1."+required[0]) == nil {
+		t.Errorf("POST %s with item 1 lacking %s: %d %+v, want 400 naming 1.%s", path, required[0], code, problem, required[0])
+	}
+	if after := c.total(t, path); after != before {
+		t.Errorf("a refused bulk create left %d rows at %s (had %d)", after, path, before)
+	}
+}
+
+// total is the exact total of the list at path (a collection, with query
+// parameters or not).
+func (c *suite) total(t *testing.T, path string) int {
+	t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	req, err := http.NewRequest("GET", c.url+path+sep+"itemsPerPage=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Prefer", "count=exact")
+	resp, body := DoRequest(t, req)
+	var page struct {
+		Total *int `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(body), &page); err != nil || resp.StatusCode != http.StatusOK || page.Total == nil {
+		t.Fatalf("GET %s with Prefer: count=exact: %d %s", path, resp.StatusCode, body)
+	}
+	return *page.Total
+}
+
+// softDelete checks a collection that deletes softly (it has a restore
+// route): a DELETE hides the row from reads, updates and lists — which show
+// it with deleted=include or deleted=only — while the row stays; restore
+// shows it again; DELETE with hard=true removes it.
+func (c *suite) softDelete(t *testing.T, path string) {
+	id := c.create(t, path)
+	item := itemPath(path, id)
+	all := path + "?deleted=include"
+	before := c.total(t, all)
+	if code, _ := c.call(t, "DELETE", item, nil, nil); code != http.StatusNoContent {
+		t.Fatalf("DELETE %s: %d", item, code)
+	}
+	if n := c.total(t, all); n != before {
+		t.Errorf("a soft delete left %d rows at %s, had %d", n, all, before)
+	}
+	for _, req := range []struct{ method, path string }{{"GET", item}, {"PATCH", item}, {"DELETE", item}} {
+		var body any
+		if req.method == "PATCH" {
+			body = map[string]any{}
+		}
+		if code, _ := c.call(t, req.method, req.path, body, nil); code != http.StatusNotFound {
+			t.Errorf("%s %s after a soft delete: %d, want 404", req.method, req.path, code)
+		}
+	}
+	listed := func(mode string) bool {
+		var page struct {
+			Items []map[string]any `json:"items"`
+		}
+		q := path + "?id.eq=" + url.QueryEscape(fmt.Sprint(id))
+		if mode != "" {
+			q += "&deleted=" + mode
+		}
+		if code, _ := c.call(t, "GET", q, nil, &page); code != http.StatusOK {
+			t.Fatalf("GET %s: %d", q, code)
+		}
+		return containsID(page.Items, id)
+	}
+	if listed("") || !listed("include") || !listed("only") {
+		t.Errorf("GET %s after a soft delete: listed by default %v, with deleted=include %v, deleted=only %v; want false, true, true",
+			path, listed(""), listed("include"), listed("only"))
+	}
+	var row map[string]any
+	if code, _ := c.call(t, "POST", item+"/restore", nil, &row); code != http.StatusOK || !sameID(row["id"], id) {
+		t.Errorf("POST %s/restore: %d %v, want 200 and the row", item, code, row)
+	}
+	if code, _ := c.call(t, "GET", item, nil, nil); code != http.StatusOK || !listed("") || listed("only") {
+		t.Errorf("GET %s after restore: %d; want 200, listed again", item, code)
+	}
+	if code, _ := c.call(t, "DELETE", item+"?hard=true", nil, nil); code != http.StatusNoContent {
+		t.Errorf("DELETE %s?hard=true: %d, want 204", item, code)
+	}
+	if n := c.total(t, all); n != before-1 {
+		t.Errorf("a hard delete left %d rows at %s, want %d", n, all, before-1)
+	}
+	if code, _ := c.call(t, "POST", item+"/restore", nil, nil); code != http.StatusNotFound {
+		t.Errorf("POST %s/restore after a hard delete: %d, want 404", item, code)
+	}
+}
+
 // tableOf is the table behind a collection path ("/blog-posts": blog_posts).
 func (c *suite) tableOf(path string) *schema.Table {
 	name := strings.ReplaceAll(strings.TrimPrefix(path, "/"), "-", "_")
@@ -324,7 +442,7 @@ func (c *suite) create(t *testing.T, path string) any {
 func (c *suite) createWith(t *testing.T, path string, set map[string]any) any {
 	t.Helper()
 	op := c.doc.Paths.Value(path).Post
-	s := bodySchema(op)
+	s := BodySchema(op)
 	body := map[string]any{}
 	for _, name := range s.Required {
 		if _, ok := set[name]; !ok {
@@ -347,9 +465,9 @@ func (c *suite) createWith(t *testing.T, path string, set map[string]any) any {
 }
 
 // value is a valid value of the property name of a create body at path.
-// bodySchema is the schema of op's JSON body; of a body that is one item
+// BodySchema is the schema of op's JSON body; of a body that is one item
 // or an array of them (a create, oneOf), the item's.
-func bodySchema(op *openapi3.Operation) *openapi3.Schema {
+func BodySchema(op *openapi3.Operation) *openapi3.Schema {
 	s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
 	for _, branch := range s.OneOf {
 		if !branch.Value.Type.Is(openapi3.TypeArray) {
@@ -433,7 +551,7 @@ func (c *suite) value(t *testing.T, path, name string, s *openapi3.Schema) any {
 // each must come back as it was sent — JSON objects and arrays, bytes,
 // UUIDs, times, enums, nullable values.
 func (c *suite) roundTrip(t *testing.T, path string) {
-	create := bodySchema(c.doc.Paths.Value(path).Post)
+	create := BodySchema(c.doc.Paths.Value(path).Post)
 	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 	body := map[string]any{}
 	for name, p := range create.Properties {
@@ -512,7 +630,7 @@ func (c *suite) errors(t *testing.T, path string) {
 			t.Errorf("%s %s/%s: got %d %+v, want 400 naming the id", method, path, malformed, code, e)
 		}
 	}
-	create := bodySchema(c.doc.Paths.Value(path).Post)
+	create := BodySchema(c.doc.Paths.Value(path).Post)
 	var e errorBody
 	code, _ := c.call(t, "POST", path, map[string]any{}, &e)
 	switch {
@@ -670,7 +788,7 @@ type linkList struct {
 // linkLists are the lists of links of the create body at path: arrays of
 // values whose property, in the read response, is an array of rows.
 func (c *suite) linkLists(path string) []linkList {
-	create := bodySchema(c.doc.Paths.Value(path).Post)
+	create := BodySchema(c.doc.Paths.Value(path).Post)
 	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 	var out []linkList
 	for name, p := range create.Properties {
@@ -789,6 +907,10 @@ func (c *suite) entity(t *testing.T, path string) {
 		t.Errorf("GET %s: %d, the new row not in the first page", path, code)
 	}
 	t.Run("Errors", func(t *testing.T) { c.errors(t, path) })
+	t.Run("BulkCreate", func(t *testing.T) { c.bulkCreate(t, path) })
+	if c.doc.Paths.Value(path+"/{id}/restore") != nil {
+		t.Run("SoftDelete", func(t *testing.T) { c.softDelete(t, path) })
+	}
 	t.Run("RoundTrip", func(t *testing.T) { c.roundTrip(t, path) })
 	t.Run("Links", func(t *testing.T) { c.links(t, path) })
 	t.Run("Filters", func(t *testing.T) {
@@ -978,7 +1100,7 @@ type nestedList struct {
 
 // nestedLists are the nested lists of the create body at path.
 func (c *suite) nestedLists(path string) []nestedList {
-	create := bodySchema(c.doc.Paths.Value(path).Post)
+	create := BodySchema(c.doc.Paths.Value(path).Post)
 	read := c.doc.Paths.Value(path + "/{id}").Get.Responses.Status(http.StatusOK).Value.Content.Get("application/json").Schema.Value
 	var out []nestedList
 	for edge, prop := range create.Properties {
@@ -1009,7 +1131,7 @@ func (c *suite) nestedChild(t *testing.T, n nestedList, name string, v any) map[
 // body is a create body of path with its required properties.
 func (c *suite) body(t *testing.T, path string) map[string]any {
 	t.Helper()
-	create := bodySchema(c.doc.Paths.Value(path).Post)
+	create := BodySchema(c.doc.Paths.Value(path).Post)
 	body := map[string]any{}
 	for _, req := range create.Required {
 		body[req] = c.value(t, path, req, create.Properties[req].Value)

@@ -34,6 +34,11 @@ type Annotation struct {
 	// field is not part of request bodies; responses carry it as the
 	// edge's count (count=posts).
 	Counts string `json:"Counts,omitempty"`
+	// SoftDelete, on an optional time field, makes it the time its row
+	// was soft-deleted (softdelete.Mixin sets it): the REST layer's DELETE
+	// sets it, lists hide such rows unless asked (deleted=include|only), and
+	// a restore route clears it.
+	SoftDelete bool `json:"SoftDelete,omitempty"`
 }
 
 // Name implements schema.Annotation.
@@ -63,6 +68,7 @@ func (a Annotation) Merge(other schema.Annotation) schema.Annotation {
 	if b.Counts != "" {
 		a.Counts = b.Counts
 	}
+	a.SoftDelete = a.SoftDelete || b.SoftDelete
 	return a
 }
 
@@ -84,6 +90,10 @@ func NoNest() Annotation { return Annotation{NoNest: true} }
 // updates the owner's row. Immutable keeps ent's updates and upserts from
 // writing it: only the database does.
 func CountOf(edge string) Annotation { return Annotation{Counts: edge} }
+
+// SoftDelete marks the time field that records a row's soft deletion
+// (softdelete.Mixin's deleted_at).
+func SoftDelete() Annotation { return Annotation{SoftDelete: true} }
 
 var (
 	_ schema.Annotation = Annotation{}

@@ -1306,12 +1306,14 @@ func (c *NoteClient) QueryNoteLabels(_m *Note) *NoteLabelQuery {
 
 // Hooks returns the client hooks.
 func (c *NoteClient) Hooks() []Hook {
-	return c.hooks.Note
+	hooks := c.hooks.Note
+	return append(hooks[:len(hooks):len(hooks)], note.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NoteClient) Interceptors() []Interceptor {
-	return c.inters.Note
+	inters := c.inters.Note
+	return append(inters[:len(inters):len(inters)], note.Interceptors[:]...)
 }
 
 func (c *NoteClient) mutate(ctx context.Context, m *NoteMutation) (Value, error) {

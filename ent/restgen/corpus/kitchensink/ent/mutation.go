@@ -3477,6 +3477,7 @@ type NoteMutation struct {
 	op                 Op
 	typ                string
 	id                 *string
+	deleted_at         *time.Time
 	title              *string
 	body               *string
 	pinned             *bool
@@ -3608,6 +3609,55 @@ func (m *NoteMutation) IDs(ctx context.Context) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (m *NoteMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *NoteMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldDeletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (m *NoteMutation) ClearDeletedAt() {
+	m.deleted_at = nil
+	m.clearedFields[note.FieldDeletedAt] = struct{}{}
+}
+
+// DeletedAtCleared returns if the "deleted_at" field was cleared in this mutation.
+func (m *NoteMutation) DeletedAtCleared() bool {
+	_, ok := m.clearedFields[note.FieldDeletedAt]
+	return ok
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *NoteMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+	delete(m.clearedFields, note.FieldDeletedAt)
 }
 
 // SetTitle sets the "title" field.
@@ -4274,7 +4324,10 @@ func (m *NoteMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NoteMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
+	if m.deleted_at != nil {
+		fields = append(fields, note.FieldDeletedAt)
+	}
 	if m.title != nil {
 		fields = append(fields, note.FieldTitle)
 	}
@@ -4307,6 +4360,8 @@ func (m *NoteMutation) Fields() []string {
 // schema.
 func (m *NoteMutation) Field(name string) (ent.Value, bool) {
 	switch name {
+	case note.FieldDeletedAt:
+		return m.DeletedAt()
 	case note.FieldTitle:
 		return m.Title()
 	case note.FieldBody:
@@ -4332,6 +4387,8 @@ func (m *NoteMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *NoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
+	case note.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
 	case note.FieldTitle:
 		return m.OldTitle(ctx)
 	case note.FieldBody:
@@ -4357,6 +4414,13 @@ func (m *NoteMutation) OldField(ctx context.Context, name string) (ent.Value, er
 // type.
 func (m *NoteMutation) SetField(name string, value ent.Value) error {
 	switch name {
+	case note.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
 	case note.FieldTitle:
 		v, ok := value.(string)
 		if !ok {
@@ -4458,6 +4522,9 @@ func (m *NoteMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *NoteMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(note.FieldDeletedAt) {
+		fields = append(fields, note.FieldDeletedAt)
+	}
 	if m.FieldCleared(note.FieldBody) {
 		fields = append(fields, note.FieldBody)
 	}
@@ -4484,6 +4551,9 @@ func (m *NoteMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *NoteMutation) ClearField(name string) error {
 	switch name {
+	case note.FieldDeletedAt:
+		m.ClearDeletedAt()
+		return nil
 	case note.FieldBody:
 		m.ClearBody()
 		return nil
@@ -4504,6 +4574,9 @@ func (m *NoteMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *NoteMutation) ResetField(name string) error {
 	switch name {
+	case note.FieldDeletedAt:
+		m.ResetDeletedAt()
+		return nil
 	case note.FieldTitle:
 		m.ResetTitle()
 		return nil

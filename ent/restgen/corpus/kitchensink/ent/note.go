@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -19,6 +20,8 @@ type Note struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID string `json:"id,omitempty"`
+	// When the row was soft-deleted; null while it is live.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
 	// Body holds the value of the "body" field.
@@ -144,6 +147,8 @@ func (*Note) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case note.FieldID, note.FieldTitle, note.FieldBody:
 			values[i] = new(sql.NullString)
+		case note.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
 		case note.FieldAuthorID:
 			values[i] = new(uuid.UUID)
 		default:
@@ -166,6 +171,13 @@ func (_m *Note) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field id", values[i])
 			} else if value.Valid {
 				_m.ID = value.String
+			}
+		case note.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
 			}
 		case note.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -289,6 +301,11 @@ func (_m *Note) String() string {
 	var builder strings.Builder
 	builder.WriteString("Note(")
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("title=")
 	builder.WriteString(_m.Title)
 	builder.WriteString(", ")

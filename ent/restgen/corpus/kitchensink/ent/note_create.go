@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -25,6 +26,20 @@ type NoteCreate struct {
 	mutation *NoteMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *NoteCreate) SetDeletedAt(v time.Time) *NoteCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableDeletedAt(v *time.Time) *NoteCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
 }
 
 // SetTitle sets the "title" field.
@@ -198,7 +213,9 @@ func (_c *NoteCreate) Mutation() *NoteMutation {
 
 // Save creates the Note in the database.
 func (_c *NoteCreate) Save(ctx context.Context) (*Note, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -225,7 +242,7 @@ func (_c *NoteCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteCreate) defaults() {
+func (_c *NoteCreate) defaults() error {
 	if _, ok := _c.mutation.Pinned(); !ok {
 		v := note.DefaultPinned
 		_c.mutation.SetPinned(v)
@@ -235,9 +252,13 @@ func (_c *NoteCreate) defaults() {
 		_c.mutation.SetWatchersCount(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if note.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized note.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := note.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -297,6 +318,10 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 	if id, ok := _c.mutation.ID(); ok {
 		_node.ID = id
 		_spec.ID.Value = id
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(note.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
 	}
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(note.FieldTitle, field.TypeString, value)
@@ -435,7 +460,7 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Note.Create().
-//		SetTitle(v).
+//		SetDeletedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -444,7 +469,7 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.NoteUpsert) {
-//			SetTitle(v+v).
+//			SetDeletedAt(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *NoteCreate) OnConflict(opts ...sql.ConflictOption) *NoteUpsertOne {
@@ -479,6 +504,24 @@ type (
 		*sql.UpdateSet
 	}
 )
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteUpsert) SetDeletedAt(v time.Time) *NoteUpsert {
+	u.Set(note.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateDeletedAt() *NoteUpsert {
+	u.SetExcluded(note.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteUpsert) ClearDeletedAt() *NoteUpsert {
+	u.SetNull(note.FieldDeletedAt)
+	return u
+}
 
 // SetTitle sets the "title" field.
 func (u *NoteUpsert) SetTitle(v string) *NoteUpsert {
@@ -637,6 +680,27 @@ func (u *NoteUpsertOne) Update(set func(*NoteUpsert)) *NoteUpsertOne {
 		set(&NoteUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteUpsertOne) SetDeletedAt(v time.Time) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateDeletedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteUpsertOne) ClearDeletedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // SetTitle sets the "title" field.
@@ -901,7 +965,7 @@ func (_c *NoteCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.NoteUpsert) {
-//			SetTitle(v+v).
+//			SetDeletedAt(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *NoteCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteUpsertBulk {
@@ -981,6 +1045,27 @@ func (u *NoteUpsertBulk) Update(set func(*NoteUpsert)) *NoteUpsertBulk {
 		set(&NoteUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteUpsertBulk) SetDeletedAt(v time.Time) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateDeletedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteUpsertBulk) ClearDeletedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // SetTitle sets the "title" field.

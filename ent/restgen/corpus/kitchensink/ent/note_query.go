@@ -516,12 +516,12 @@ func (_q *NoteQuery) WithNoteLabels(opts ...func(*NoteLabelQuery)) *NoteQuery {
 // Example:
 //
 //	var v []struct {
-//		Title string `json:"title,omitempty"`
+//		DeletedAt time.Time `json:"deleted_at,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
 //	client.Note.Query().
-//		GroupBy(note.FieldTitle).
+//		GroupBy(note.FieldDeletedAt).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
 func (_q *NoteQuery) GroupBy(field string, fields ...string) *NoteGroupBy {
@@ -539,11 +539,11 @@ func (_q *NoteQuery) GroupBy(field string, fields ...string) *NoteGroupBy {
 // Example:
 //
 //	var v []struct {
-//		Title string `json:"title,omitempty"`
+//		DeletedAt time.Time `json:"deleted_at,omitempty"`
 //	}
 //
 //	client.Note.Query().
-//		Select(note.FieldTitle).
+//		Select(note.FieldDeletedAt).
 //		Scan(ctx, &v)
 func (_q *NoteQuery) Select(fields ...string) *NoteSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)

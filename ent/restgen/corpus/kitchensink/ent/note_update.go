@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -30,6 +31,26 @@ type NoteUpdate struct {
 // Where appends a list predicates to the NoteUpdate builder.
 func (_u *NoteUpdate) Where(ps ...predicate.Note) *NoteUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteUpdate) SetDeletedAt(v time.Time) *NoteUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableDeletedAt(v *time.Time) *NoteUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteUpdate) ClearDeletedAt() *NoteUpdate {
+	_u.mutation.ClearDeletedAt()
 	return _u
 }
 
@@ -368,6 +389,12 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(note.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(note.FieldDeletedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(note.FieldTitle, field.TypeString, value)
 	}
@@ -674,6 +701,26 @@ type NoteUpdateOne struct {
 	hooks     []Hook
 	mutation  *NoteMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteUpdateOne) SetDeletedAt(v time.Time) *NoteUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableDeletedAt(v *time.Time) *NoteUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteUpdateOne) ClearDeletedAt() *NoteUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
 }
 
 // SetTitle sets the "title" field.
@@ -1040,6 +1087,12 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(note.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(note.FieldDeletedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(note.FieldTitle, field.TypeString, value)

@@ -618,6 +618,23 @@ func (c *Client) DeleteNote(ctx context.Context, id string) error {
 	return c.rc.Do(ctx, http.MethodDelete, itemPath("/notes", id), nil, nil, nil)
 }
 
+// HardDeleteNote deletes the row of the note with id, soft-deleted or
+// not, with the rows that depend on it (DELETE /notes/{id}?hard=true);
+// DeleteNote only sets its deleted_at.
+func (c *Client) HardDeleteNote(ctx context.Context, id string) error {
+	return c.rc.Do(ctx, http.MethodDelete, itemPath("/notes", id), url.Values{"hard": {"true"}}, nil, nil)
+}
+
+// RestoreNote clears the deleted_at of the soft-deleted note
+// with id and returns it (POST /notes/{id}/restore).
+func (c *Client) RestoreNote(ctx context.Context, id string) (*Note, error) {
+	out := new(Note)
+	if err := c.rc.Do(ctx, http.MethodPost, itemPath("/notes", id)+"/restore", nil, nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DeleteWhereNote deletes every note filter selects — at least one
 // filter, at most restkit.MaxBulk rows, else nothing is deleted — and
 // returns how many it deleted (DELETE /notes?FILTERS).
@@ -2479,6 +2496,66 @@ func (f *NoteFilter) IDContains(v string) *NoteFilter {
 // IDPrefix filters by id.prefix.
 func (f *NoteFilter) IDPrefix(v string) *NoteFilter {
 	f.v.Set("id.prefix", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtEq filters by deleted_at.eq.
+func (f *NoteFilter) DeletedAtEq(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.eq", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtNeq filters by deleted_at.neq.
+func (f *NoteFilter) DeletedAtNeq(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.neq", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtIn filters by deleted_at.in.
+func (f *NoteFilter) DeletedAtIn(v ...time.Time) *NoteFilter {
+	f.v.Set("deleted_at.in", restkit.FilterList(v))
+	return f
+}
+
+// DeletedAtGt filters by deleted_at.gt.
+func (f *NoteFilter) DeletedAtGt(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.gt", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtGte filters by deleted_at.gte.
+func (f *NoteFilter) DeletedAtGte(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.gte", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtLt filters by deleted_at.lt.
+func (f *NoteFilter) DeletedAtLt(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.lt", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtLte filters by deleted_at.lte.
+func (f *NoteFilter) DeletedAtLte(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.lte", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtBefore filters by deleted_at.before.
+func (f *NoteFilter) DeletedAtBefore(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.before", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtAfter filters by deleted_at.after.
+func (f *NoteFilter) DeletedAtAfter(v time.Time) *NoteFilter {
+	f.v.Set("deleted_at.after", restkit.FilterValue(v))
+	return f
+}
+
+// DeletedAtIsNull filters by deleted_at.is_null.
+func (f *NoteFilter) DeletedAtIsNull(v bool) *NoteFilter {
+	f.v.Set("deleted_at.is_null", restkit.FilterValue(v))
 	return f
 }
 

@@ -89,6 +89,7 @@ func newEntities() *entities {
 			Name: "note",
 			Fields: map[string]*restkit.Field{
 				"id":                {Kind: restkit.KindString, Column: note.FieldID},
+				"deleted_at":        {Kind: restkit.KindTime, Column: note.FieldDeletedAt, Nullable: true},
 				"title":             {Kind: restkit.KindString, Column: note.FieldTitle, Text: true},
 				"body":              {Kind: restkit.KindString, Column: note.FieldBody, Text: true},
 				"pinned":            {Kind: restkit.KindBool, Column: note.FieldPinned},
@@ -450,6 +451,11 @@ func noteValue(e *ent.Note, name string) (any, error) {
 	switch name {
 	case "id":
 		return e.ID, nil
+	case "deleted_at":
+		if e.DeletedAt == nil {
+			return nil, nil
+		}
+		return *e.DeletedAt, nil
 	case "title":
 		return e.Title, nil
 	case "body":

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
@@ -19,6 +20,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
+	_ "github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/runtime" // the schema's defaults, validators, hooks and interceptors
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
@@ -199,6 +201,8 @@ func Routes(r chi.Router, client *ent.Client, drv dialect.Driver, api *restkit.A
 			r.Patch("/", api.Op("updateNote", h.updateNote))
 			// DELETE /notes/{id}
 			r.Delete("/", api.Op("deleteNote", h.deleteNote))
+			// POST /notes/{id}/restore
+			r.Post("/restore", api.Op("restoreNote", h.restoreNote))
 			// GET /notes/{id}/author
 			r.Get("/author", api.Op("readNoteAuthor", h.readNoteAuthor))
 			// GET /notes/{id}/reviewer
@@ -364,6 +368,19 @@ func (h *handler) runLevel(ctx context.Context, b *restkit.Batch, next []func() 
 		}
 	}
 	return nil
+}
+
+// deletedMode is the rows of a soft-deleting entity a list request asks
+// for: deleted=include (all), only (the soft-deleted), or exclude (the
+// live ones; the default). The spec validated the value.
+func deletedMode(r *http.Request) softdelete.Mode {
+	switch r.URL.Query().Get("deleted") {
+	case "include":
+		return softdelete.All
+	case "only":
+		return softdelete.Deleted
+	}
+	return softdelete.Live
 }
 
 // includeOf parses the include parameter of a request's query.
@@ -945,13 +962,14 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchAccount(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Account.DeleteOneID(id).Exec(r.Context())
+		return tx.Account.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("account", id)
@@ -1970,13 +1988,14 @@ func (h *handler) deleteComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchComment(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchComment(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Comment.DeleteOneID(id).Exec(r.Context())
+		return tx.Comment.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("comment", id)
@@ -2474,13 +2493,14 @@ func (h *handler) deleteCountry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchCountry(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCountry(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Country.DeleteOneID(id).Exec(r.Context())
+		return tx.Country.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("country", id)
@@ -3060,13 +3080,14 @@ func (h *handler) deleteLabel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchLabel(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchLabel(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Label.DeleteOneID(id).Exec(r.Context())
+		return tx.Label.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("label", id)
@@ -3760,7 +3781,7 @@ func (h *handler) updateNote(w http.ResponseWriter, r *http.Request) error {
 		if err := checkNoteExists(ctx, tx, id); err != nil {
 			return err
 		}
-		u := tx.Note.UpdateOneID(id)
+		u := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil())
 		if in.Title != nil {
 			u.SetTitle(*in.Title)
 		}
@@ -3841,20 +3862,25 @@ func ifMatchNote(ctx context.Context, tx *ent.Tx, r *http.Request, id string) er
 	return restkit.IfMatch(r, newNote(cur, nil))
 }
 
-// deleteNote handles DELETE /notes/{id}. Rows that depend on
-// the note go with it: the foreign keys cascade in the database.
+// deleteNote handles DELETE /notes/{id}: it sets the note's
+// deleted_at (softdelete.Mixin), or, with hard=true, deletes the row and
+// the rows that depend on it (the foreign keys cascade in the database).
 func (h *handler) deleteNote(w http.ResponseWriter, r *http.Request) error {
 	id, err := restkit.PathID[string](r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
+	if r.URL.Query().Get("hard") == "true" {
+		ctx = softdelete.Show(softdelete.Hard(ctx), softdelete.All, note.Table)
+	}
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchNote(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Note.DeleteOneID(id).Exec(r.Context())
+		return tx.Note.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("note", id)
@@ -3864,6 +3890,24 @@ func (h *handler) deleteNote(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// restoreNote handles POST /notes/{id}/restore: it clears the
+// deleted_at of a soft-deleted note (a live one stays as it is)
+// and answers it.
+func (h *handler) restoreNote(w http.ResponseWriter, r *http.Request) error {
+	id, err := restkit.PathID[string](r)
+	if err != nil {
+		return err
+	}
+	err = h.client.Note.UpdateOneID(id).ClearDeletedAt().Exec(r.Context())
+	if ent.IsNotFound(err) {
+		return restkit.NotFound("note", id)
+	}
+	if err != nil {
+		return fmt.Errorf("restoring note: %w", err)
+	}
+	return h.readNoteRow(w, r, id, nil)
 }
 
 // deleteWhereNote handles DELETE /notes?FILTERS: it deletes, in one
@@ -3928,7 +3972,7 @@ func (h *handler) updateWhereNote(w http.ResponseWriter, r *http.Request) error 
 				return err
 			}
 		}
-		u := tx.Note.Update().Where(predicate.Note(restkit.Bounded(h.drv.Dialect(), note.Table, lq, restkit.MaxBulk+1)))
+		u := tx.Note.Update().Where(predicate.Note(restkit.Bounded(h.drv.Dialect(), note.Table, lq, restkit.MaxBulk+1))).Where(note.DeletedAtIsNil())
 		if in.Title != nil {
 			u.SetTitle(*in.Title)
 		}
@@ -3971,7 +4015,13 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Note.Query().Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(r.Context(), q, lq, inc, note.Table)
+	// deleted=include|only shows soft-deleted notes, through the list's
+	// filters, which its counts apply too; includes keep hiding theirs.
+	if p := softdelete.Predicate(deletedMode(r)); p != nil {
+		lq.Where = append(lq.Where, p)
+	}
+	ctx := softdelete.Show(r.Context(), softdelete.All, note.Table)
+	out, err := h.pageNotes(ctx, q, lq, inc, note.Table)
 	if err != nil {
 		return err
 	}
@@ -4221,7 +4271,7 @@ func (h *handler) linkNoteWatchers(w http.ResponseWriter, r *http.Request, repla
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		// Updating the note first locks its row, so concurrent link
 		// changes to it run one after the other.
-		if err := tx.Note.UpdateOneID(id).Exec(ctx); err != nil {
+		if err := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil()).Exec(ctx); err != nil {
 			return err
 		}
 		found, err := ensureAccounts(ctx, tx, in.Handles)
@@ -4229,7 +4279,7 @@ func (h *handler) linkNoteWatchers(w http.ResponseWriter, r *http.Request, repla
 			return err
 		}
 		add := pickAccounts(found, in.Handles)
-		u := tx.Note.UpdateOneID(id)
+		u := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil())
 		if replace {
 			u.ClearWatchers()
 		} else if len(add) > 0 {
@@ -4282,7 +4332,7 @@ func (h *handler) removeNoteWatcher(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
-		return tx.Note.UpdateOneID(id).RemoveWatcherIDs(t.ID).Exec(ctx)
+		return tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil()).RemoveWatcherIDs(t.ID).Exec(ctx)
 	})
 	if err != nil {
 		return fmt.Errorf("removing account of note: %w", err)
@@ -4317,7 +4367,7 @@ func (h *handler) linkNoteLabels(w http.ResponseWriter, r *http.Request, replace
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
 		// Updating the note first locks its row, so concurrent link
 		// changes to it run one after the other.
-		if err := tx.Note.UpdateOneID(id).Exec(ctx); err != nil {
+		if err := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil()).Exec(ctx); err != nil {
 			return err
 		}
 		found, err := ensureLabels(ctx, tx, in.Names)
@@ -4325,7 +4375,7 @@ func (h *handler) linkNoteLabels(w http.ResponseWriter, r *http.Request, replace
 			return err
 		}
 		add := pickLabels(found, in.Names)
-		u := tx.Note.UpdateOneID(id)
+		u := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil())
 		if replace {
 			u.ClearLabels()
 		} else if len(add) > 0 {
@@ -4378,7 +4428,7 @@ func (h *handler) removeNoteLabel(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		return tx.Note.UpdateOneID(id).RemoveLabelIDs(t.ID).Exec(ctx)
+		return tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil()).RemoveLabelIDs(t.ID).Exec(ctx)
 	})
 	if err != nil {
 		return fmt.Errorf("removing label of note: %w", err)
@@ -4585,13 +4635,14 @@ func (h *handler) deleteNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchNoteLabel(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNoteLabel(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.NoteLabel.DeleteOneID(id).Exec(r.Context())
+		return tx.NoteLabel.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("note_label", id)
@@ -4971,13 +5022,14 @@ func (h *handler) deleteRegion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchRegion(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchRegion(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Region.DeleteOneID(id).Exec(r.Context())
+		return tx.Region.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("region", id)
@@ -5443,13 +5495,14 @@ func (h *handler) deleteSample(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchSample(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchSample(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Sample.DeleteOneID(id).Exec(r.Context())
+		return tx.Sample.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("sample", id)
@@ -5835,13 +5888,14 @@ func (h *handler) deleteWallet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchWallet(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchWallet(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Wallet.DeleteOneID(id).Exec(r.Context())
+		return tx.Wallet.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("wallet", id)
@@ -6242,7 +6296,7 @@ func buildAccountNotes(d string, one bool) restkit.Stmt {
 	t := b.Table(note.Table)
 	s := b.Select(noteColumns(t)...).
 		From(t).
-		Where(restkit.InIDs(d, t.C(note.FieldAuthorID))).
+		Where(restkit.InIDs(d, t.C(note.FieldAuthorID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
 		OrderBy(t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -6289,7 +6343,7 @@ func buildAccountReviews(d string, one bool) restkit.Stmt {
 	t := b.Table(note.Table)
 	s := b.Select(noteColumns(t)...).
 		From(t).
-		Where(restkit.InIDs(d, t.C(note.FieldReviewerID))).
+		Where(restkit.InIDs(d, t.C(note.FieldReviewerID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
 		OrderBy(t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -6337,7 +6391,7 @@ func buildAccountWatching(d string, one bool) restkit.Stmt {
 	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
+		Where(restkit.InIDs(d, j.C(parent))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
 		OrderBy(t.C(note.FieldID))
 	return restkit.Build(d, s)
 }
@@ -6692,7 +6746,7 @@ func buildCommentRow(d string) restkit.Stmt {
 func buildCommentNote(d string, _ bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // queueCommentNote queues on b the statement setting the note of
@@ -7022,7 +7076,7 @@ func buildLabelNotes(d string, one bool) restkit.Stmt {
 	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
-		Where(restkit.InIDs(d, j.C(parent))).
+		Where(restkit.InIDs(d, j.C(parent))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
 		OrderBy(t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -7337,7 +7391,7 @@ func (h *handler) queueNoteEdges(ctx context.Context, b *restkit.Batch, nodes []
 func buildNoteRow(d string) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // buildNoteAuthor builds the statement loading the author of
@@ -7670,6 +7724,7 @@ func (h *handler) queueNoteNoteLabels(ctx context.Context, b *restkit.Batch, nod
 func noteColumns(t *sql.SelectTable) []string {
 	return []string{
 		t.C(note.FieldID),
+		t.C(note.FieldDeletedAt),
 		t.C(note.FieldTitle),
 		t.C(note.FieldBody),
 		t.C(note.FieldPinned),
@@ -7685,6 +7740,7 @@ func noteColumns(t *sql.SelectTable) []string {
 func noteTargets(e *Note, lead ...any) []any {
 	return append(lead[:len(lead):len(lead)],
 		&e.ID,
+		&e.DeletedAt,
 		&e.Title,
 		restkit.OrZero(&e.Body),
 		&e.Pinned,
@@ -7766,7 +7822,7 @@ func buildNoteLabelRow(d string) restkit.Stmt {
 func buildNoteLabelNote(d string, _ bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // queueNoteLabelNote queues on b the statement setting the note of
@@ -8305,7 +8361,7 @@ func (h *handler) queueWatchAccount(ctx context.Context, b *restkit.Batch, nodes
 func buildWatchNote(d string, _ bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // queueWatchNote queues on b the statement setting the note of

@@ -1220,6 +1220,7 @@ type LabelNames struct {
 // when included.
 type Note struct {
 	ID              string                 `json:"id"`
+	DeletedAt       *time.Time             `json:"deleted_at,omitempty"`
 	Title           string                 `json:"title"`
 	Body            string                 `json:"body"`
 	Pinned          bool                   `json:"pinned"`
@@ -1264,6 +1265,10 @@ func (v *Note) EncodeJSON(e *jx.Encoder) {
 	e.ObjStart()
 	e.FieldStart("id")
 	restkit.JSONID(e, v.ID)
+	if v.DeletedAt != nil {
+		e.FieldStart("deleted_at")
+		restkit.JSONTime(e, *v.DeletedAt)
+	}
 	e.FieldStart("title")
 	restkit.JSONString(e, v.Title)
 	e.FieldStart("body")
@@ -1386,6 +1391,7 @@ func (v *NoteList) EncodeJSON(e *jx.Encoder) {
 func newNote(e *ent.Note, inc restkit.Include) *Note {
 	out := &Note{
 		ID:         e.ID,
+		DeletedAt:  e.DeletedAt,
 		Title:      e.Title,
 		Body:       e.Body,
 		Pinned:     e.Pinned,

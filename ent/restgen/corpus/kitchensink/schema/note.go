@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/restgen/annotation"
 
 	"entgo.io/ent"
@@ -22,6 +23,9 @@ func newNoteID() string {
 
 // Note is keyed by a string the schema makes.
 type Note struct{ ent.Schema }
+
+// Mixin of the Note: notes delete softly, with a string id.
+func (Note) Mixin() []ent.Mixin { return []ent.Mixin{softdelete.Mixin{}} }
 
 // Fields of the Note.
 func (Note) Fields() []ent.Field {

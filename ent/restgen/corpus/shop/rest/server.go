@@ -19,6 +19,7 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/product"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/review"
+	_ "github.com/entblog/blog/ent/restgen/corpus/shop/ent/runtime" // the schema's defaults, validators, hooks and interceptors
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/supplier"
 	"github.com/entblog/blog/openapi/restkit"
 
@@ -301,9 +302,7 @@ func (h *handler) runLevel(ctx context.Context, b *restkit.Batch, next []func() 
 		}
 	}
 	return nil
-}
-
-// includeOf parses the include parameter of a request's query.
+} // includeOf parses the include parameter of a request's query.
 func includeOf(params url.Values) (restkit.Include, error) {
 	return restkit.ParseInclude(params.Get("include"), MaxIncludeDepth, MaxIncludePaths)
 }
@@ -508,13 +507,14 @@ func (h *handler) deleteAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchAddress(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAddress(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Address.DeleteOneID(id).Exec(r.Context())
+		return tx.Address.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("address", id)
@@ -1114,13 +1114,14 @@ func (h *handler) deleteCategory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchCategory(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCategory(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Category.DeleteOneID(id).Exec(r.Context())
+		return tx.Category.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("category", id)
@@ -1743,13 +1744,14 @@ func (h *handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchCustomer(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchCustomer(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Customer.DeleteOneID(id).Exec(r.Context())
+		return tx.Customer.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("customer", id)
@@ -2274,13 +2276,14 @@ func (h *handler) deleteOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchOrder(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchOrder(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Order.DeleteOneID(id).Exec(r.Context())
+		return tx.Order.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("order", id)
@@ -2678,13 +2681,14 @@ func (h *handler) deleteOrderLine(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchOrderLine(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchOrderLine(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.OrderLine.DeleteOneID(id).Exec(r.Context())
+		return tx.OrderLine.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("order_line", id)
@@ -3329,13 +3333,14 @@ func (h *handler) deleteProduct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchProduct(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProduct(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Product.DeleteOneID(id).Exec(r.Context())
+		return tx.Product.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("product", id)
@@ -3903,13 +3908,14 @@ func (h *handler) deleteReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchReview(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchReview(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Review.DeleteOneID(id).Exec(r.Context())
+		return tx.Review.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("review", id)
@@ -4321,13 +4327,14 @@ func (h *handler) deleteSupplier(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	// In a transaction, so a deadlock with a concurrent write (the
 	// cascade locks rows in another order) is retried.
-	err = restkit.WithTx(r.Context(), h.client.Tx, func(tx *ent.Tx) error {
-		if err := ifMatchSupplier(r.Context(), tx, r, id); err != nil {
+	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchSupplier(ctx, tx, r, id); err != nil {
 			return err
 		}
-		return tx.Supplier.DeleteOneID(id).Exec(r.Context())
+		return tx.Supplier.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {
 		return restkit.NotFound("supplier", id)

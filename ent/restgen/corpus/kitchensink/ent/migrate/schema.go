@@ -98,6 +98,7 @@ var (
 	// NotesColumns holds the columns for the "notes" table.
 	NotesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "title", Type: field.TypeString},
 		{Name: "body", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "pinned", Type: field.TypeBool, Default: false},
@@ -115,13 +116,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notes_accounts_notes",
-				Columns:    []*schema.Column{NotesColumns[7]},
+				Columns:    []*schema.Column{NotesColumns[8]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "notes_accounts_reviews",
-				Columns:    []*schema.Column{NotesColumns[8]},
+				Columns:    []*schema.Column{NotesColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

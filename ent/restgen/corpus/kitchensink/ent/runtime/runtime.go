@@ -2,7 +2,179 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/runtime.go
+import (
+	"time"
+
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
+	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/schema"
+	"github.com/google/uuid"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	accountFields := schema.Account{}.Fields()
+	_ = accountFields
+	// accountDescHandle is the schema descriptor for handle field.
+	accountDescHandle := accountFields[1].Descriptor()
+	// account.HandleValidator is a validator for the "handle" field. It is called by the builders before save.
+	account.HandleValidator = func() func(string) error {
+		validators := accountDescHandle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(handle string) error {
+			for _, fn := range fns {
+				if err := fn(handle); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountDescCreatedAt is the schema descriptor for created_at field.
+	accountDescCreatedAt := accountFields[7].Descriptor()
+	// account.DefaultCreatedAt holds the default value on creation for the created_at field.
+	account.DefaultCreatedAt = accountDescCreatedAt.Default.(func() time.Time)
+	// accountDescFollowersCount is the schema descriptor for followers_count field.
+	accountDescFollowersCount := accountFields[10].Descriptor()
+	// account.DefaultFollowersCount holds the default value on creation for the followers_count field.
+	account.DefaultFollowersCount = accountDescFollowersCount.Default.(int)
+	// accountDescID is the schema descriptor for id field.
+	accountDescID := accountFields[0].Descriptor()
+	// account.DefaultID holds the default value on creation for the id field.
+	account.DefaultID = accountDescID.Default.(func() uuid.UUID)
+	commentFields := schema.Comment{}.Fields()
+	_ = commentFields
+	// commentDescBody is the schema descriptor for body field.
+	commentDescBody := commentFields[0].Descriptor()
+	// comment.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	comment.BodyValidator = commentDescBody.Validators[0].(func(string) error)
+	countryFields := schema.Country{}.Fields()
+	_ = countryFields
+	// countryDescName is the schema descriptor for name field.
+	countryDescName := countryFields[1].Descriptor()
+	// country.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	country.NameValidator = countryDescName.Validators[0].(func(string) error)
+	// countryDescID is the schema descriptor for id field.
+	countryDescID := countryFields[0].Descriptor()
+	// country.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	country.IDValidator = countryDescID.Validators[0].(func(string) error)
+	labelFields := schema.Label{}.Fields()
+	_ = labelFields
+	// labelDescName is the schema descriptor for name field.
+	labelDescName := labelFields[0].Descriptor()
+	// label.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	label.NameValidator = labelDescName.Validators[0].(func(string) error)
+	noteMixin := schema.Note{}.Mixin()
+	noteMixinHooks0 := noteMixin[0].Hooks()
+	note.Hooks[0] = noteMixinHooks0[0]
+	noteMixinInters0 := noteMixin[0].Interceptors()
+	note.Interceptors[0] = noteMixinInters0[0]
+	noteFields := schema.Note{}.Fields()
+	_ = noteFields
+	// noteDescTitle is the schema descriptor for title field.
+	noteDescTitle := noteFields[1].Descriptor()
+	// note.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	note.TitleValidator = noteDescTitle.Validators[0].(func(string) error)
+	// noteDescPinned is the schema descriptor for pinned field.
+	noteDescPinned := noteFields[3].Descriptor()
+	// note.DefaultPinned holds the default value on creation for the pinned field.
+	note.DefaultPinned = noteDescPinned.Default.(bool)
+	// noteDescWatchersCount is the schema descriptor for watchers_count field.
+	noteDescWatchersCount := noteFields[8].Descriptor()
+	// note.DefaultWatchersCount holds the default value on creation for the watchers_count field.
+	note.DefaultWatchersCount = noteDescWatchersCount.Default.(int64)
+	// noteDescID is the schema descriptor for id field.
+	noteDescID := noteFields[0].Descriptor()
+	// note.DefaultID holds the default value on creation for the id field.
+	note.DefaultID = noteDescID.Default.(func() string)
+	notelabelFields := schema.NoteLabel{}.Fields()
+	_ = notelabelFields
+	// notelabelDescAddedAt is the schema descriptor for added_at field.
+	notelabelDescAddedAt := notelabelFields[2].Descriptor()
+	// notelabel.DefaultAddedAt holds the default value on creation for the added_at field.
+	notelabel.DefaultAddedAt = notelabelDescAddedAt.Default.(func() time.Time)
+	regionFields := schema.Region{}.Fields()
+	_ = regionFields
+	// regionDescName is the schema descriptor for name field.
+	regionDescName := regionFields[1].Descriptor()
+	// region.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	region.NameValidator = regionDescName.Validators[0].(func(string) error)
+	sampleFields := schema.Sample{}.Fields()
+	_ = sampleFields
+	// sampleDescI16 is the schema descriptor for i16 field.
+	sampleDescI16 := sampleFields[4].Descriptor()
+	// sample.DefaultI16 holds the default value on creation for the i16 field.
+	sample.DefaultI16 = sampleDescI16.Default.(int16)
+	// sampleDescI64 is the schema descriptor for i64 field.
+	sampleDescI64 := sampleFields[6].Descriptor()
+	// sample.DefaultI64 holds the default value on creation for the i64 field.
+	sample.DefaultI64 = sampleDescI64.Default.(int64)
+	// sampleDescF64 is the schema descriptor for f64 field.
+	sampleDescF64 := sampleFields[13].Descriptor()
+	// sample.DefaultF64 holds the default value on creation for the f64 field.
+	sample.DefaultF64 = sampleDescF64.Default.(float64)
+	// sampleDescOn is the schema descriptor for on field.
+	sampleDescOn := sampleFields[14].Descriptor()
+	// sample.DefaultOn holds the default value on creation for the on field.
+	sample.DefaultOn = sampleDescOn.Default.(bool)
+	// sampleDescToken is the schema descriptor for token field.
+	sampleDescToken := sampleFields[16].Descriptor()
+	// sample.DefaultToken holds the default value on creation for the token field.
+	sample.DefaultToken = sampleDescToken.Default.(func() uuid.UUID)
+	// sampleDescDue is the schema descriptor for due field.
+	sampleDescDue := sampleFields[18].Descriptor()
+	// sample.DefaultDue holds the default value on creation for the due field.
+	sample.DefaultDue = sampleDescDue.Default.(func() time.Time)
+	walletFields := schema.Wallet{}.Fields()
+	_ = walletFields
+	// walletDescBalance is the schema descriptor for balance field.
+	walletDescBalance := walletFields[1].Descriptor()
+	// wallet.DefaultBalance holds the default value on creation for the balance field.
+	wallet.DefaultBalance = walletDescBalance.Default.(int64)
+	// walletDescCurrency is the schema descriptor for currency field.
+	walletDescCurrency := walletFields[2].Descriptor()
+	// wallet.DefaultCurrency holds the default value on creation for the currency field.
+	wallet.DefaultCurrency = walletDescCurrency.Default.(string)
+	// wallet.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	wallet.CurrencyValidator = func() func(string) error {
+		validators := walletDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	watchFields := schema.Watch{}.Fields()
+	_ = watchFields
+	// watchDescSince is the schema descriptor for since field.
+	watchDescSince := watchFields[2].Descriptor()
+	// watch.DefaultSince holds the default value on creation for the since field.
+	watch.DefaultSince = watchDescSince.Default.(func() time.Time)
+	// watchDescMuted is the schema descriptor for muted field.
+	watchDescMuted := watchFields[3].Descriptor()
+	// watch.DefaultMuted holds the default value on creation for the muted field.
+	watch.DefaultMuted = watchDescMuted.Default.(bool)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.
