@@ -155,7 +155,7 @@ func run(ctx context.Context, base string) error {
 
 	// Tag-set replace.
 	post := (*read.JSON200.Posts)[0].Id
-	set, err := c.SetPostTagsWithResponse(ctx, post, client.SetPostTagsJSONRequestBody{Names: []string{"oapi-new", "oapi-go"}})
+	set, err := c.SetPostTagsWithResponse(ctx, post, nil, client.SetPostTagsJSONRequestBody{Names: []string{"oapi-new", "oapi-go"}})
 	if err != nil || set.JSON200 == nil || set.JSON200.Tags == nil || len(*set.JSON200.Tags) != 2 {
 		return fmt.Errorf("replace tags: %v %s", err, body(set))
 	}
