@@ -163,3 +163,41 @@ func TestIfMatchRace(t *testing.T) {
 		}
 	})
 }
+
+// TestIfMatchOnLinks: the routes that change an item's links by key are
+// conditional on the item's ETag (its plain read): a stale one is 412 with
+// the links unchanged, the current one applies, and the change gives the
+// item a new ETag (its updated_at moved).
+func TestIfMatchOnLinks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		api := newAPI(t, dbURL)
+		u, err := api.CreateUser(context.Background(), rest.UserCreate{Name: "ada", Posts: []rest.UserPostCreate{{Title: "t", Content: "c", Tags: []string{"a"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		item := fmt.Sprintf("%s/posts/%d", api.URL, u.Posts[0].ID)
+		resp, _ := sendH(t, "GET", item, "", nil)
+		tag := resp.Header.Get("ETag")
+		for _, c := range []struct{ method, path, body string }{
+			{"PUT", "/tags", `{"names":["b"]}`},
+			{"POST", "/tags", `{"names":["c"]}`},
+			{"DELETE", "/tags/a", ""},
+		} {
+			resp, body := sendH(t, c.method, item+c.path, c.body, map[string]string{"If-Match": `"stale"`})
+			if resp.StatusCode != http.StatusPreconditionFailed {
+				t.Errorf("%s %s with a stale If-Match: %d %s, want 412", c.method, c.path, resp.StatusCode, body)
+			}
+		}
+		if n := api.count(t, "post_tags", ""); n != 1 {
+			t.Errorf("%d links after refused writes, want the 1 there was", n)
+		}
+		resp, body := sendH(t, "PUT", item+"/tags", `{"names":["b"]}`, map[string]string{"If-Match": tag})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"name":"b"`) {
+			t.Fatalf("PUT tags with the current If-Match: %d %s", resp.StatusCode, body)
+		}
+		resp, body = sendH(t, "DELETE", item+"/tags/b", "", map[string]string{"If-Match": tag})
+		if resp.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("DELETE a link with the ETag from before the PUT: %d %s, want 412", resp.StatusCode, body)
+		}
+	})
+}

@@ -414,6 +414,26 @@ func conditional(spec *ogen.Spec, m *Model) {
 			}
 		}
 	}
+	// Link routes change their owner (its updated_at too): conditional on
+	// the owner's tag.
+	spec.AddParameter("IfMatchOwner", ogen.NewParameter().InHeader().SetName("If-Match").
+		SetDescription("Change the links only if the resource the path's id names is unchanged: the ETag of its plain read (GET of the item), or *; 412 otherwise.").
+		SetSchema(ogen.String()))
+	for _, e := range m.Resources() {
+		for _, l := range e.KeyLinks() {
+			for _, p := range []*ogen.PathItem{spec.Paths[e.Path+"/{id}"+l.Path], spec.Paths[e.Path+"/{id}"+l.Path+"/{"+l.Target.Key.Name+"}"]} {
+				if p == nil {
+					continue
+				}
+				for _, op := range []*ogen.Operation{p.Put, p.Post, p.Delete} {
+					if op != nil {
+						op.AddParameters(ogen.NewParameter().SetRef("#/components/parameters/IfMatchOwner"))
+						op.AddNamedResponses(spec.RefResponse("412"))
+					}
+				}
+			}
+		}
+	}
 }
 
 // shape gives the spec what generators and linters expect of it: a

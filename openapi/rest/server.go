@@ -689,6 +689,9 @@ func (h *handler) linkPostTags(w http.ResponseWriter, r *http.Request, replace b
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchPost(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Updating the post first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Post.UpdateOneID(id).Exec(ctx); err != nil {
@@ -745,6 +748,9 @@ func (h *handler) removePostTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchPost(ctx, tx, r, id); err != nil {
+			return err
+		}
 		t, err := tx.Post.Query().Where(post.ID(id)).QueryTags().Where(tag.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingPost(ctx, tx.Client(), id, fmt.Sprintf("post %v has no tag %q", id, key))

@@ -1636,6 +1636,9 @@ func (h *handler) linkAccountFollowers(w http.ResponseWriter, r *http.Request, r
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Updating the account first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Account.UpdateOneID(id).Exec(ctx); err != nil {
@@ -1692,6 +1695,9 @@ func (h *handler) removeAccountFollower(w http.ResponseWriter, r *http.Request) 
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(ctx, tx, r, id); err != nil {
+			return err
+		}
 		t, err := tx.Account.Query().Where(account.ID(id)).QueryFollowers().Where(account.Handle(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingAccount(ctx, tx.Client(), id, fmt.Sprintf("account %v has no account %q", id, key))
@@ -1732,6 +1738,9 @@ func (h *handler) linkAccountFollowing(w http.ResponseWriter, r *http.Request, r
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Updating the account first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Account.UpdateOneID(id).Exec(ctx); err != nil {
@@ -1788,6 +1797,9 @@ func (h *handler) removeAccountFollowing(w http.ResponseWriter, r *http.Request)
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchAccount(ctx, tx, r, id); err != nil {
+			return err
+		}
 		t, err := tx.Account.Query().Where(account.ID(id)).QueryFollowing().Where(account.Handle(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingAccount(ctx, tx.Client(), id, fmt.Sprintf("account %v has no account %q", id, key))
@@ -4269,6 +4281,9 @@ func (h *handler) linkNoteWatchers(w http.ResponseWriter, r *http.Request, repla
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Updating the note first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil()).Exec(ctx); err != nil {
@@ -4325,6 +4340,9 @@ func (h *handler) removeNoteWatcher(w http.ResponseWriter, r *http.Request) erro
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(ctx, tx, r, id); err != nil {
+			return err
+		}
 		t, err := tx.Note.Query().Where(note.ID(id)).QueryWatchers().Where(account.Handle(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingNote(ctx, tx.Client(), id, fmt.Sprintf("note %v has no account %q", id, key))
@@ -4365,6 +4383,9 @@ func (h *handler) linkNoteLabels(w http.ResponseWriter, r *http.Request, replace
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Updating the note first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Note.UpdateOneID(id).Where(note.DeletedAtIsNil()).Exec(ctx); err != nil {
@@ -4421,6 +4442,9 @@ func (h *handler) removeNoteLabel(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchNote(ctx, tx, r, id); err != nil {
+			return err
+		}
 		t, err := tx.Note.Query().Where(note.ID(id)).QueryLabels().Where(label.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingNote(ctx, tx.Client(), id, fmt.Sprintf("note %v has no label %q", id, key))

@@ -3640,6 +3640,9 @@ func (h *handler) linkProductSuppliers(w http.ResponseWriter, r *http.Request, r
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProduct(ctx, tx, r, id); err != nil {
+			return err
+		}
 		// Updating the product first locks its row, so concurrent link
 		// changes to it run one after the other.
 		if err := tx.Product.UpdateOneID(id).Exec(ctx); err != nil {
@@ -3696,6 +3699,9 @@ func (h *handler) removeProductSupplier(w http.ResponseWriter, r *http.Request) 
 	}
 	ctx := r.Context()
 	err = restkit.WithTx(ctx, h.client.Tx, func(tx *ent.Tx) error {
+		if err := ifMatchProduct(ctx, tx, r, id); err != nil {
+			return err
+		}
 		t, err := tx.Product.Query().Where(product.ID(id)).QuerySuppliers().Where(supplier.Name(key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return missingProduct(ctx, tx.Client(), id, fmt.Sprintf("product %v has no supplier %q", id, key))
