@@ -83,6 +83,9 @@ type Children struct {
 	Parent, ParentKey string
 	Table, Key        string
 	Order             []string
+	// Filter, if set, keeps the children that count: only they take the
+	// first n places (the live rows of a soft-deleting table).
+	Filter func(*sql.Selector)
 }
 
 // CapChildren is a modifier for the statement loading a one-to-many edge
@@ -115,6 +118,9 @@ func CapChildren(d string, c Children, n int) func(*sql.Selector) {
 				Where(sql.ColumnsEQ(t.C(c.Key), k.C(c.ParentKey))).
 				OrderBy(cols...).
 				Limit(n)
+			if c.Filter != nil {
+				c.Filter(each)
+			}
 			s.FromExpr(sql.ExprFunc(func(b *sql.Builder) {
 				b.Ident(c.Parent).WriteString(" AS ").Ident("capped_parent").
 					WriteString(" CROSS JOIN LATERAL (").Join(each).WriteString(") AS ").Ident(c.Table)
@@ -125,9 +131,11 @@ func CapChildren(d string, c Children, n int) func(*sql.Selector) {
 		ranked := b.Select(t.C("*")).
 			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(c.Key)).OrderBy(cols...), "capped_rank").
 			From(t).
-			Where(InIDs(d, t.C(c.Key))).
-			As(c.Table)
-		s.From(ranked)
+			Where(InIDs(d, t.C(c.Key)))
+		if c.Filter != nil {
+			c.Filter(ranked)
+		}
+		s.From(ranked.As(c.Table))
 		s.Where(sql.LTE(s.C("capped_rank"), n))
 	}
 }

@@ -128,3 +128,72 @@ func TestCompositeEdgeSchema(t *testing.T) {
 		}
 	})
 }
+
+// serveGraph serves the kitchen-sink API over a fresh database at dbURL,
+// checking every response against the spec, and returns its ent client
+// and base URL.
+func serveGraph(t *testing.T, dbURL string) (*ent.Client, string) {
+	t.Helper()
+	spec, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dbtest.Connect(t, dbURL)
+	client := ent.NewClient(ent.Driver(conn.Driver))
+	if err := client.Schema.Create(context.Background(), database.MigrateOptions(conn.Driver.Dialect(), migrate.Tables)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := database.CreateCounters(context.Background(), conn.SQL, conn.Driver.Dialect(), rest.StoredCounts()); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(conformance.CheckResponses(t, conformance.Doc(t, spec), conformance.Handler(t, spec, rest.ClassifyError, func(r chi.Router, api *restkit.API) {
+		rest.Routes(r, client, conn.Driver, api)
+	})))
+	t.Cleanup(ts.Close)
+	return client, ts.URL
+}
+
+// TestSoftDeletedChildrenTakeNoPlace: notes delete softly, and an
+// account's included notes are capped at rest.MaxIncluded per account —
+// soft-deleted notes neither appear nor take one of those places, in a
+// list (the per-parent cap) and in a read (a LIMIT).
+func TestSoftDeletedChildrenTakeNoPlace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		client, url := serveGraph(t, dbURL)
+		ctx := context.Background()
+		author := client.Account.Create().SetHandle("author").SaveX(ctx)
+		other := client.Account.Create().SetHandle("other").SaveX(ctx) // two parents: the per-parent cap
+		client.Note.Create().SetID("n-other").SetTitle("t").SetAuthorID(other.ID).ExecX(ctx)
+		notes := make([]*ent.NoteCreate, rest.MaxIncluded+1)
+		for i := range notes {
+			notes[i] = client.Note.Create().SetID(fmt.Sprintf("n-%04d", i)).SetTitle("t").SetAuthorID(author.ID)
+		}
+		client.Note.CreateBulk(notes...).ExecX(ctx)
+		client.Note.DeleteOneID("n-0000").ExecX(ctx) // the first by id: soft
+		for _, path := range []string{"/accounts?include=notes", "/accounts/" + author.ID.String() + "?include=notes"} {
+			resp, body := conformance.Do(t, url, "GET", path, "", "")
+			var got struct {
+				Items []struct {
+					Notes []struct{ ID string } `json:"notes"`
+				} `json:"items"`
+				Notes []struct{ ID string } `json:"notes"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+			}
+			shown := got.Notes
+			for _, a := range got.Items {
+				if len(a.Notes) > 1 {
+					shown = a.Notes
+				}
+			}
+			if len(shown) != rest.MaxIncluded || shown[0].ID != "n-0001" {
+				first := ""
+				if len(shown) > 0 {
+					first = shown[0].ID
+				}
+				t.Errorf("GET %s: %d notes from %q; want %d live ones from n-0001", path, len(shown), first, rest.MaxIncluded)
+			}
+		}
+	})
+}

@@ -6328,6 +6328,7 @@ func buildAccountNotes(d string, one bool) restkit.Stmt {
 		restkit.CapChildren(d, restkit.Children{
 			Parent: account.Table, ParentKey: account.FieldID,
 			Table: note.Table, Key: note.FieldAuthorID,
+			Filter: softdelete.Predicate(softdelete.Live),
 		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
@@ -6375,6 +6376,7 @@ func buildAccountReviews(d string, one bool) restkit.Stmt {
 		restkit.CapChildren(d, restkit.Children{
 			Parent: account.Table, ParentKey: account.FieldID,
 			Table: note.Table, Key: note.FieldReviewerID,
+			Filter: softdelete.Predicate(softdelete.Live),
 		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
