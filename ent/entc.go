@@ -11,6 +11,7 @@ import (
 	"github.com/entblog/blog/ent/restgen"
 
 	"entgo.io/ent/entc/gen"
+	"github.com/ogen-go/ogen"
 )
 
 func main() {
@@ -22,6 +23,8 @@ func main() {
 		SpecFile:    "../openapi/openapi.json",
 		Title:       "blog API",
 		Description: "A blog graph of users, profiles, posts and tags, generated from its ent schema.",
+		License:     ogen.License{Name: "Apache-2.0", URL: "https://www.apache.org/licenses/LICENSE-2.0"},
+		Contact:     ogen.Contact{Name: "blog maintainers", URL: "https://github.com/entblog/blog/issues"},
 		Features: []gen.Feature{
 			gen.FeatureUpsert,
 			gen.FeatureVersionedMigration,

@@ -13,6 +13,7 @@ import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/ogen-go/ogen"
 )
 
 // Output says what Generate writes, and where.
@@ -29,6 +30,10 @@ type Output struct {
 	Features []gen.Feature
 	// Title, Description and Version are the spec's info (see Config).
 	Title, Description, Version string
+	// License and Contact are the spec's info.license and info.contact
+	// (see Config).
+	License ogen.License
+	Contact ogen.Contact
 }
 
 // Generate runs ent's code generation over the schema package at
@@ -54,7 +59,8 @@ func Generate(schemaPath string, out Output) error {
 	if !strings.HasPrefix(stagedRest, stage+string(filepath.Separator)) {
 		return fmt.Errorf("the REST directory %s is too far from the ent directory %s", out.RestDir, out.EntDir)
 	}
-	rest := New(Config{Dir: restRel, Package: out.RestPackage, Title: out.Title, Description: out.Description, Version: out.Version})
+	rest := New(Config{Dir: restRel, Package: out.RestPackage, Title: out.Title, Description: out.Description, Version: out.Version,
+		License: out.License, Contact: out.Contact})
 	var spec bytes.Buffer
 	oas, err := entoas.NewExtension(entoas.WriteTo(&spec), entoas.Mutations(rest.MutateSpec))
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/ogen-go/ogen"
 	"golang.org/x/tools/imports"
 )
 
@@ -39,6 +40,11 @@ type Config struct {
 	// Title, Description and Version are the spec's info ("API", a line
 	// saying it is generated, and "1.0.0" when empty).
 	Title, Description, Version string
+	// License names the API's license (an SPDX identifier and the URL of
+	// its text) and Contact who answers for it; either is left out of the
+	// spec when empty.
+	License ogen.License
+	Contact ogen.Contact
 }
 
 // Extension implements entc.Extension.

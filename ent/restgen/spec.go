@@ -70,6 +70,12 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 		version = "1.0.0"
 	}
 	spec.Info.SetTitle(title).SetDescription(desc).SetVersion(version)
+	if l := x.cfg.License; l.Name != "" {
+		spec.Info.SetLicense(&l)
+	}
+	if c := x.cfg.Contact; c.Name != "" || c.URL != "" || c.Email != "" {
+		spec.Info.SetContact(&c)
+	}
 	errorResponses(spec)
 	// Key property schemas, read before any body changes.
 	keys := make(map[*Entity]*ogen.Schema)
