@@ -13,6 +13,7 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	inFlight prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,7 +28,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route", "status"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "blog_http_requests_in_flight",
+		Help: "HTTP requests being served.",
+	})
+	b := BuildInfo()
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "blog_build_info",
+		Help:        "Always 1; the labels describe the running binary (blog version).",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion},
+	})
+	build.Set(1)
+	reg.MustRegister(m.requests, m.duration, m.inFlight, build)
 	return m
 }
 
@@ -36,6 +48,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (m *metrics) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		m.inFlight.Inc()
+		defer m.inFlight.Dec()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		status := ww.Status()

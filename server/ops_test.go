@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -122,6 +124,9 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 		`blog_http_request_duration_seconds_bucket{method="GET",route="/users/{id}",status="404",le="+Inf"} 2`,
 		`go_sql_max_open_connections{db_name="blog"}`,
 		`go_sql_in_use_connections{db_name="blog"}`,
+		`go_sql_wait_duration_seconds_total{db_name="blog"}`,
+		`blog_http_requests_in_flight 1`, // the /metrics request itself
+		fmt.Sprintf(`blog_build_info{commit=%q,goversion=%q,version=%q} 1`, server.BuildInfo().Commit, runtime.Version(), server.BuildInfo().Version),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -135,8 +140,10 @@ func TestMetricsAndRequestLogs(t *testing.T) {
 		}
 		if rec["request_id"] == "client-chosen-id" {
 			found = true
-			if rec["method"] != "GET" || rec["route"] != "/users/{id}" || rec["status"] != float64(404) || rec["duration"] == nil {
-				t.Errorf("request log %v lacks method, route, status or duration", rec)
+			ms, _ := rec["duration_ms"].(float64)
+			if rec["method"] != "GET" || rec["path"] != "/users/12345" || rec["route"] != "/users/{id}" || rec["status"] != float64(404) ||
+				ms <= 0 || ms > 10_000 || rec["bytes"].(float64) <= 0 || !strings.HasPrefix(rec["remote"].(string), "127.0.0.1:") {
+				t.Errorf("request log %v lacks method, path, route, status, bytes, duration_ms or remote", rec)
 			}
 		}
 	}

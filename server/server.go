@@ -32,7 +32,8 @@ import (
 
 // Config configures the server. DefaultConfig holds the defaults.
 type Config struct {
-	// Addr is the TCP address to listen on (":8080").
+	// Addr is the TCP address to listen on ("127.0.0.1:8080": this machine
+	// only; ":8080" for every interface, as in a container).
 	Addr string
 	// DatabaseURL selects the database; "" means database.DefaultURL.
 	DatabaseURL string
@@ -74,7 +75,7 @@ type Config struct {
 // DefaultConfig returns the defaults of every setting.
 func DefaultConfig() Config {
 	return Config{
-		Addr:              ":8080",
+		Addr:              "127.0.0.1:8080",
 		Pool:              database.Pool{MaxOpen: 16, MaxIdle: 16, MaxLifetime: 30 * time.Minute},
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -359,8 +360,9 @@ func echoRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// logRequests logs one line per request: method, route pattern, status,
-// duration and request ID.
+// logRequests logs one line per request: method, path, route pattern,
+// status, bytes of the body written, duration in milliseconds, the remote
+// address and the request ID.
 func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -372,9 +374,12 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 			}
 			log.InfoContext(r.Context(), "request",
 				"method", r.Method,
+				"path", r.URL.Path,
 				"route", routePattern(r),
 				"status", ww.Status(),
-				"duration", time.Since(start),
+				"bytes", ww.BytesWritten(),
+				"duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"remote", r.RemoteAddr,
 				"request_id", middleware.GetReqID(r.Context()))
 		})
 	}

@@ -4,9 +4,10 @@
 //	blog migrate diff NAME | apply | status | lint | hash
 //	blog seed [flags]                        fill a database with demo data
 //	blog openapi [--yaml]                    print the OpenAPI spec
+//	blog version                             print the version and commit
 //
 // With no database URL (flag or DATABASE_URL) it uses a SQLite file, blog.db,
-// in the working directory.
+// in the working directory; an empty one is an error.
 package main
 
 import (
@@ -24,8 +25,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/entblog/blog/server"
+	"github.com/entblog/blog/server/database"
 )
 
 func main() {
@@ -42,7 +45,10 @@ const usage = `usage: blog COMMAND [flags]
   serve      serve the API (blog serve --help lists every setting)
   migrate    diff NAME | apply [--dry-run] [--allow-destructive] [--allow-data-dependent] | status | lint | hash
   seed       fill a database with demo data
-  openapi    print the OpenAPI spec (--yaml for YAML)`
+  openapi    print the OpenAPI spec (--yaml for YAML)
+  version    print the version, the commit and the Go version
+
+blog COMMAND --help describes each command and its flags.`
 
 // run runs the command in args and returns the exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -55,12 +61,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		err = serve(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
-		err = migrateCmd(ctx, args[1:], getenv, stdout, stderr)
+		err = migrateCmd(ctx, args[1:], getenv, stdout)
 	case "seed":
 		err = seedCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "openapi":
-		err = openapiCmd(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
+		err = openapiCmd(args[1:], stdout)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, server.BuildInfo())
+		return 0
+	case "help":
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, getenv, stdout, stderr)
+		}
+		fmt.Fprintln(stdout, usage)
+		return 0
+	case "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
 	default:
@@ -92,14 +107,19 @@ func envName(flagName string) string {
 }
 
 // parseFlags parses args into fs, then sets every flag the command line left
-// out from its environment variable: flags win over the environment. A bad
-// value, in either, is a usage error naming it.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+// out from its environment variable: flags win over the environment. -h or
+// --help prints the command's help on stdout (flag.ErrHelp: exit 0). A bad
+// flag or value, in either place, is one usage error naming it and the form
+// expected; run prints it once, without the help.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %s (%s --help lists the flags)", errUsage, flagError(fs, err), fs.Name())
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -107,29 +127,80 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 	fs.VisitAll(func(f *flag.Flag) {
 		if v := getenv(envName(f.Name)); v != "" && !set[f.Name] {
 			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
+				errs = append(errs, fmt.Errorf("%s=%q: %s", envName(f.Name), v, valueError(f, err)))
 			}
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if f := fs.Lookup("database-url"); f != nil && strings.TrimSpace(f.Value.String()) == "" {
+		return fmt.Errorf("%w: the database URL is empty: give postgres://… or sqlite:PATH, or leave --database-url and DATABASE_URL out for %s", errUsage, database.DefaultURL)
+	}
 	return nil
 }
 
-// flagUsage prints each flag with its environment variable and default.
-func flagUsage(fs *flag.FlagSet, synopsis string) func() {
+// flagError rewrites the flag package's error for a value it cannot parse
+// ("invalid value "30" for flag -read-timeout: parse error") to name the
+// flag as it is written and the form expected.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	rest, ok := strings.CutPrefix(msg, "invalid value ")
+	if !ok {
+		return msg
+	}
+	value, rest, _ := strings.Cut(rest, " for flag -")
+	name, cause, _ := strings.Cut(rest, ": ")
+	f := fs.Lookup(name)
+	if f == nil {
+		return msg
+	}
+	return fmt.Sprintf("--%s %s: %s", name, value, valueError(f, errors.New(cause)))
+}
+
+// valueError says what a value of flag f must look like, for err, the
+// error of setting it: the form of its type where the flag package only
+// says "parse error", else err.
+func valueError(f *flag.Flag, err error) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok || !strings.Contains(err.Error(), "parse error") && !strings.Contains(err.Error(), "invalid syntax") {
+		return err.Error()
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "want a duration with a unit, such as 30s, 1m or 1h30m"
+	case bool:
+		return "want true or false"
+	case int, int64:
+		return "want a whole number"
+	case uint, uint64:
+		return "want a whole number, not negative"
+	}
+	return err.Error()
+}
+
+// flagUsage prints each flag with its default and, when fromEnv says the
+// command reads it from the environment, its environment variable.
+func flagUsage(fs *flag.FlagSet, synopsis string, fromEnv func(flagName string) bool) func() {
 	return func() {
 		out := fs.Output()
-		fmt.Fprintf(out, "usage: %s\n\nEvery flag can also be set by the environment variable shown; flags win.\n\n", synopsis)
+		fmt.Fprintf(out, "usage: %s\n\n", synopsis)
 		var lines []string
+		env := false
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" {
 				def = " (default " + f.DefValue + ")"
 			}
-			lines = append(lines, fmt.Sprintf("  --%-22s %-26s %s%s", f.Name, envName(f.Name), f.Usage, def))
+			name := ""
+			if fromEnv(f.Name) {
+				name, env = envName(f.Name), true
+			}
+			lines = append(lines, fmt.Sprintf("  --%-22s %-26s %s%s", f.Name, name, f.Usage, def))
 		})
+		if env {
+			fmt.Fprint(out, "A flag with an environment variable can be set by it too; the flag wins.\n\n")
+		}
 		sort.Strings(lines)
 		fmt.Fprintln(out, strings.Join(lines, "\n"))
 	}
@@ -139,10 +210,9 @@ func flagUsage(fs *flag.FlagSet, synopsis string) func() {
 // the server.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("blog serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	cfg := server.DefaultConfig()
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "TCP address to listen on")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… (pgx; driver=pq for lib/pq) or sqlite:PATH (default sqlite:blog.db)")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "TCP address to listen on (:8080 for every interface)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", database.DefaultURL, "postgres://… (pgx; driver=pq for lib/pq) or sqlite:PATH")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations at start-up on PostgreSQL (SQLite always does)")
 	fs.IntVar(&cfg.Pool.MaxOpen, "db-max-open", cfg.Pool.MaxOpen, "most open database connections (pool_size + max_overflow; 0: no limit)")
 	fs.IntVar(&cfg.Pool.MaxIdle, "db-max-idle", cfg.Pool.MaxIdle, "most idle database connections kept (pool_size)")
@@ -167,8 +237,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		memLimit = n
 		return err
 	})
-	fs.Usage = flagUsage(fs, "blog serve [flags]")
-	if err := parseFlags(fs, args, getenv); err != nil {
+	fs.Usage = flagUsage(fs, "blog serve [flags]", allFromEnv)
+	if err := parseFlags(fs, args, getenv, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -186,6 +256,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	return server.Run(ctx, cfg, log)
 }
+
+// allFromEnv says every flag of a command is read from the environment too.
+func allFromEnv(string) bool { return true }
 
 // commaList returns a flag setter storing a comma-separated list in dst,
 // items trimmed, empty ones dropped.

@@ -5,12 +5,16 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 )
 
@@ -113,6 +117,21 @@ func TestMigrateCommands(t *testing.T) {
 		env := func(string) string { return "" }
 		ctx := context.Background()
 		var out, errOut syncBuffer
+		if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+			// Commands that report never create the database.
+			for _, args := range [][]string{{"migrate", "status"}, {"migrate", "lint"}, {"migrate", "apply", "--dry-run"}} {
+				code := run(ctx, append(args, "--database-url", url), env, &out, &errOut)
+				if _, err := os.Stat(path); code != 1 || !strings.Contains(errOut.String(), "no database at "+path) || err == nil {
+					t.Fatalf("%v on a missing SQLite file: exit %d, %q, file created: %v; want 1 saying there is none, no file", args, code, errOut.String(), err == nil)
+				}
+				errOut = syncBuffer{}
+			}
+			db, err := database.Open(ctx, url) // an empty database
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+		}
 		if code := run(ctx, []string{"migrate", "status", "--database-url", url}, env, &out, &errOut); code != 1 || !strings.Contains(out.String(), "pending") {
 			t.Fatalf("status before apply: got %d, %q; want 1 listing pending", code, out.String())
 		}
@@ -174,5 +193,84 @@ func TestParseBytes(t *testing.T) {
 		if n, err := parseBytes(in); err == nil {
 			t.Errorf("parseBytes(%q) = %d, want an error", in, n)
 		}
+	}
+}
+
+// TestCLI: every command and migrate subcommand has its own help (exit 0,
+// on stdout); an error is printed once, on stderr, without the help, and a
+// value that cannot be parsed — flag or environment — names the form
+// expected; an empty database URL is refused; version prints the build.
+func TestCLI(t *testing.T) {
+	ctx := context.Background()
+	noEnv := func(string) string { return "" }
+	for _, c := range []struct {
+		args      []string
+		env       map[string]string
+		code      int
+		stdout    string // a substring of stdout
+		stderr    string // a substring of stderr ("" for none at all)
+		notStdout string
+	}{
+		{args: []string{"version"}, stdout: "blog "},
+		{args: []string{"--version"}, stdout: " commit "},
+		{args: []string{"--help"}, stdout: "blog COMMAND --help"},
+		{args: []string{"help", "seed"}, stdout: "--posts-per-user"},
+		{args: []string{"serve", "--help"}, stdout: "BLOG_READ_TIMEOUT"},
+		{args: []string{"seed", "-h"}, stdout: "--if-empty"},
+		{args: []string{"openapi", "--help"}, stdout: "--yaml"},
+		{args: []string{"migrate", "--help"}, stdout: "status      list applied"},
+		{args: []string{"migrate", "apply", "--help"}, stdout: "--dry-run", notStdout: "--all "},
+		{args: []string{"migrate", "lint", "--help"}, stdout: "--all ", notStdout: "--dry-run"},
+		{args: []string{"migrate", "diff", "--help"}, stdout: "blog migrate diff [flags] NAME"},
+		{args: []string{"migrate"}, code: 2, stderr: "a migrate command is required"},
+		{args: []string{"migrate", "frob"}, code: 2, stderr: `unknown migrate command "frob"`},
+		{args: []string{"serve", "--no-such-flag"}, code: 2, stderr: "flag provided but not defined: -no-such-flag (blog serve --help lists the flags)"},
+		{args: []string{"serve", "--read-timeout", "30"}, code: 2, stderr: `--read-timeout "30": want a duration with a unit, such as 30s`},
+		{args: []string{"serve"}, env: map[string]string{"BLOG_READ_TIMEOUT": "30"}, code: 2, stderr: `BLOG_READ_TIMEOUT="30": want a duration with a unit`},
+		{args: []string{"seed"}, env: map[string]string{"BLOG_USERS": "many"}, code: 2, stderr: `BLOG_USERS="many": want a whole number`},
+		{args: []string{"serve", "--database-url", ""}, code: 2, stderr: "the database URL is empty"},
+		{args: []string{"migrate", "status", "--database-url="}, code: 2, stderr: "the database URL is empty"},
+	} {
+		env := noEnv
+		if c.env != nil {
+			env = func(k string) string { return c.env[k] }
+		}
+		var out, errOut syncBuffer
+		code := run(ctx, c.args, env, &out, &errOut)
+		o, e := out.String(), errOut.String()
+		if code != c.code || !strings.Contains(o, c.stdout) || c.notStdout != "" && strings.Contains(o, c.notStdout) {
+			t.Errorf("blog %q: exit %d, stdout %q; want %d with %q", c.args, code, o, c.code, c.stdout)
+		}
+		switch {
+		case c.stderr == "" && e != "":
+			t.Errorf("blog %q: stderr %q, want none", c.args, e)
+		case c.stderr != "" && (!strings.Contains(e, c.stderr) || strings.Count(e, "blog:") != 1 || strings.Contains(e, "BLOG_DB_MAX_OPEN")):
+			t.Errorf("blog %q: stderr %q; want one error saying %q, without the help", c.args, e, c.stderr)
+		}
+	}
+}
+
+// TestVersionNamesTheCommit builds the binary as a release would (with VCS
+// stamping, which GOFLAGS may turn off) and checks that blog version names
+// the commit it was built from.
+func TestVersionNamesTheCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("no git checkout: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "blog")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSpace(string(head)); !strings.Contains(string(out), "commit "+want) {
+		t.Errorf("blog version: %q, want commit %s", out, want)
 	}
 }

@@ -19,54 +19,102 @@ import (
 // errPending marks `migrate status` finding pending migrations: exit 1.
 var errPending = errors.New("pending migrations")
 
-// migrateCmd runs `blog migrate diff|apply|status|lint|hash`.
-func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// migrateUsage is the help of `blog migrate`.
+const migrateUsage = `usage: blog migrate COMMAND [flags]
+
+  diff NAME   write the migration from the last one to the schema, for the dialect of --database-url
+  apply       apply pending migrations (--dry-run prints their SQL)
+  status      list applied and pending migrations; exit status 1 while any are pending
+  lint        check pending migrations for destructive and data-dependent changes
+  hash        rewrite atlas.sum of a migration directory after a hand edit
+
+blog migrate COMMAND --help lists the flags of each.`
+
+// migrateSynopsis is the first line of the help of each migrate command.
+var migrateSynopsis = map[string]string{
+	"diff":   "blog migrate diff [flags] NAME",
+	"apply":  "blog migrate apply [flags]",
+	"status": "blog migrate status [flags]",
+	"lint":   "blog migrate lint [flags]",
+	"hash":   "blog migrate hash [flags]",
+}
+
+// migrateCmd runs `blog migrate diff|apply|status|lint|hash`. Each command
+// takes the flags that concern it; only --database-url also comes from the
+// environment (DATABASE_URL).
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: blog migrate diff|apply|status|lint|hash [flags]", errUsage)
+		return fmt.Errorf("%w: a migrate command is required\n%s", errUsage, migrateUsage)
 	}
-	fs := flag.NewFlagSet("blog migrate "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dbURL := fs.String("database-url", getenv("DATABASE_URL"),
-		"database: postgres://… or sqlite:PATH (env DATABASE_URL; default sqlite:blog.db); diff and lint use a throwaway database of the same kind")
-	dirFlag := fs.String("dir", "", "migration directory on disk (default: server/database/migrations/<dialect> for diff, the embedded one otherwise)")
-	dryRun := fs.Bool("dry-run", false, "apply: print the SQL of pending migrations instead of running it")
-	all := fs.Bool("all", false, "lint: every migration, not only the pending ones")
-	allowDestructive := fs.Bool("allow-destructive", false, "lint, apply: do not refuse destructive changes (drop table or column)")
-	allowData := fs.Bool("allow-data-dependent", false, "lint, apply: do not refuse data-dependent changes (new unique index, NOT NULL column without default)")
-	skipLint := fs.Bool("skip-lint", false, "apply: do not lint pending migrations first (they were linted elsewhere)")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	cmd := args[0]
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, migrateUsage)
+		return flag.ErrHelp
+	}
+	if migrateSynopsis[cmd] == "" {
+		return fmt.Errorf("%w: unknown migrate command %q\n%s", errUsage, cmd, migrateUsage)
+	}
+	fs := flag.NewFlagSet("blog migrate "+cmd, flag.ContinueOnError)
+	dbURL := fs.String("database-url", database.DefaultURL, "postgres://… or sqlite:PATH")
+	if cmd == "diff" || cmd == "lint" {
+		fs.Lookup("database-url").Usage += "; " + cmd + " also uses a throwaway database of the same kind"
+	}
+	dirFlag := fs.String("dir", "", "migration directory on disk (default: server/database/migrations/<dialect> for diff and hash, the embedded one otherwise)")
+	var dryRun, all, allowDestructive, allowData, skipLint bool
+	if cmd == "apply" {
+		fs.BoolVar(&dryRun, "dry-run", false, "print the SQL of pending migrations instead of running it")
+		fs.BoolVar(&skipLint, "skip-lint", false, "do not lint pending migrations first (they were linted elsewhere)")
+	}
+	if cmd == "lint" {
+		fs.BoolVar(&all, "all", false, "every migration, not only the pending ones")
+	}
+	if cmd == "apply" || cmd == "lint" {
+		fs.BoolVar(&allowDestructive, "allow-destructive", false, "do not refuse destructive changes (drop table or column)")
+		fs.BoolVar(&allowData, "allow-data-dependent", false, "do not refuse data-dependent changes (new unique index, NOT NULL column without default)")
+	}
+	fs.Usage = flagUsage(fs, migrateSynopsis[cmd], func(name string) bool { return name == "database-url" })
+	onlyURL := func(name string) string {
+		if name == "DATABASE_URL" {
+			return getenv(name)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return ""
 	}
-	switch cmd := args[0]; cmd {
-	case "diff":
+	if err := parseFlags(fs, args[1:], onlyURL, stdout); err != nil {
+		return err
+	}
+	if cmd == "diff" {
 		if fs.NArg() != 1 {
-			return fmt.Errorf("%w: blog migrate diff NAME", errUsage)
+			return fmt.Errorf("%w: %s (the migration's name, such as add_comments)", errUsage, migrateSynopsis[cmd])
 		}
 		return diffCmd(ctx, *dbURL, *dirFlag, fs.Arg(0), stdout)
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	switch cmd {
 	case "hash":
-		if fs.NArg() != 0 {
-			return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
-		}
 		return hashCmd(*dbURL, *dirFlag, stdout)
-	case "apply", "status", "lint":
-		if fs.NArg() != 0 {
-			return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	case "apply":
+		if dryRun {
+			// A dry run reports; it must not create the database.
+			if err := database.Exists(*dbURL); err != nil {
+				return err
+			}
 		}
-		switch cmd {
-		case "apply":
-			return applyCmd(ctx, *dbURL, *dirFlag, stdout, database.ApplyOptions{
-				DryRun: *dryRun, AllowDestructive: *allowDestructive, AllowDataDependent: *allowData, SkipLint: *skipLint,
-			})
-		case "status":
-			return statusCmd(ctx, *dbURL, *dirFlag, stdout)
-		default:
-			return lintCmd(ctx, *dbURL, *dirFlag, *all, *allowDestructive, *allowData, stdout)
+		return applyCmd(ctx, *dbURL, *dirFlag, stdout, database.ApplyOptions{
+			DryRun: dryRun, AllowDestructive: allowDestructive, AllowDataDependent: allowData, SkipLint: skipLint,
+		})
+	case "status":
+		if err := database.Exists(*dbURL); err != nil {
+			return err
 		}
+		return statusCmd(ctx, *dbURL, *dirFlag, stdout)
 	default:
-		return fmt.Errorf("%w: unknown migrate command %q", errUsage, cmd)
+		if err := database.Exists(*dbURL); err != nil {
+			return err
+		}
+		return lintCmd(ctx, *dbURL, *dirFlag, all, allowDestructive, allowData, stdout)
 	}
 }
 

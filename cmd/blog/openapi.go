@@ -11,15 +11,15 @@ import (
 )
 
 // openapiCmd prints the spec, as JSON or, with --yaml, YAML.
-func openapiCmd(args []string, stdout, stderr io.Writer) error {
+func openapiCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("blog openapi", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	asYAML := fs.Bool("yaml", false, "print YAML instead of JSON")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	fs.Usage = flagUsage(fs, "blog openapi [--yaml]", func(string) bool { return false })
+	if err := parseFlags(fs, args, func(string) string { return "" }, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
 	spec := openapi.JSON()
 	if !*asYAML {

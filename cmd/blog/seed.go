@@ -17,8 +17,7 @@ import (
 // seedCmd fills a database with demo data.
 func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("blog seed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dbURL := fs.String("database-url", "", "postgres://… or sqlite:PATH (default sqlite:blog.db)")
+	dbURL := fs.String("database-url", database.DefaultURL, "postgres://… or sqlite:PATH")
 	c := database.SeedConfig{Batch: 1000}
 	fs.IntVar(&c.Users, "users", 1000, "users (each with a profile)")
 	fs.IntVar(&c.PostsPerUser, "posts-per-user", 10, "posts per user")
@@ -26,8 +25,8 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.IntVar(&c.TagsPerPost, "tags-per-post", 3, "tags per post")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed: the same seed, the same data")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing, successfully, when the database already has users")
-	fs.Usage = flagUsage(fs, "blog seed [flags]")
-	if err := parseFlags(fs, args, getenv); err != nil {
+	fs.Usage = flagUsage(fs, "blog seed [flags]", allFromEnv)
+	if err := parseFlags(fs, args, getenv, stdout); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -128,6 +129,9 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	pool.SetConnMaxLifetime(o.pool.MaxLifetime)
 	if err := ping(ctx, pool); err != nil {
 		pool.Close()
+		if sqlStateOf(err) == "3D000" { // invalid_catalog_name
+			return nil, fmt.Errorf("connecting to %s: the database does not exist; create it first (createdb NAME, or psql -c 'CREATE DATABASE NAME'): %w", Redact(rawURL), err)
+		}
 		return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
@@ -146,6 +150,40 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 		})
 	}
 	return &Conn{Driver: drv, SQL: pool, Dialect: dia}, nil
+}
+
+// sqlStateOf is the SQLSTATE of a PostgreSQL error of either driver, or "".
+func sqlStateOf(err error) string {
+	var e interface{ SQLState() string }
+	if errors.As(err, &e) {
+		return e.SQLState()
+	}
+	return ""
+}
+
+// ErrNoDatabase is the error of Exists for a SQLite file that is not there.
+var ErrNoDatabase = errors.New("no database")
+
+// Exists returns ErrNoDatabase (wrapped, naming the file) when rawURL is a
+// SQLite file that does not exist — opening it would create it, which
+// commands that only report (migrate status, lint) must not do — and nil
+// otherwise: a PostgreSQL database is checked when it is opened.
+func Exists(rawURL string) error {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	_, dia, dsn, err := parse(rawURL)
+	if err != nil || dia != dialect.SQLite {
+		return err
+	}
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if q, _ := url.ParseQuery(query); path == ":memory:" || path == "" || q.Get("mode") == "memory" {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w at %s (migrate apply or serve creates it)", ErrNoDatabase, path)
+	}
+	return nil
 }
 
 // ping checks that the database answers. A fresh SQLite file opened by

@@ -1,10 +1,14 @@
 package database_test
 
 import (
+	"context"
 	stdsql "database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -235,5 +239,33 @@ func TestPatternStatementsPlannedPerValue(t *testing.T) {
 		if n := prepared("%id <= $1%"); n != 1 {
 			t.Errorf("the other statement is prepared %d times, want once (pgx caches it)", n)
 		}
+	}
+}
+
+// TestMissingDatabaseSaysSo: a SQLite file that is not there is reported
+// by Exists without being created (in-memory databases and PostgreSQL pass),
+// and connecting to a PostgreSQL database that does not exist says to
+// create it.
+func TestMissingDatabaseSaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "absent.db")
+	if err := database.Exists("sqlite:" + path); !errors.Is(err, database.ErrNoDatabase) {
+		t.Errorf("Exists(missing file): %v, want ErrNoDatabase", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("Exists created the file")
+	}
+	for _, url := range []string{"sqlite:x?mode=memory&cache=shared", "sqlite::memory:", "postgres://127.0.0.1/any"} {
+		if err := database.Exists(url); err != nil {
+			t.Errorf("Exists(%s): %v, want nil", url, err)
+		}
+	}
+	u, err := url.Parse(dbtest.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/blog_no_such_database"
+	_, err = database.Open(context.Background(), u.String())
+	if err == nil || !strings.Contains(err.Error(), "does not exist; create it first") {
+		t.Errorf("opening a missing PostgreSQL database: %v, want a hint to create it", err)
 	}
 }
