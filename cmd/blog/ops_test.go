@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/openapi"
+	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/server/database"
 	"github.com/entblog/blog/server/database/dbtest"
 
@@ -183,7 +185,36 @@ func TestSeedCommand(t *testing.T) {
 		if fingerprint(t, db) == fingerprint(t, openSQL(t, third)) {
 			t.Error("another seed gave the same data")
 		}
+		// --reset empties the database first: only the new data, ids from 1.
+		stdout, stderr = syncBuffer{}, syncBuffer{}
+		if code := run(context.Background(), []string{"seed", "--database-url", dbURL, "--users", "10", "--posts-per-user", "2",
+			"--tags", "3", "--tags-per-post", "1", "--reset"}, env(), &stdout, &stderr); code != 0 {
+			t.Fatalf("seed --reset: status %d, %q", code, stderr.String())
+		}
+		counts = scanInts(t, db, "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM tags), (SELECT MIN(id) FROM users)")
+		if want := []int{10, 10, 20, 3, 1}; !reflect.DeepEqual(counts, want) {
+			t.Errorf("after seed --reset: users, profiles, posts, tags, first user id %v, want %v", counts, want)
+		}
+		if wrong, _ := dbtest.WrongCounts(t, db, rest.StoredCounts()); len(wrong) > 0 {
+			t.Errorf("stored counts wrong after seed --reset: %v", wrong)
+		}
 	})
+}
+
+// TestSeedProgress: on a terminal, seed shows the rows written of the
+// total, the rate and the time left.
+func TestSeedProgress(t *testing.T) {
+	var out bytes.Buffer
+	progress := newProgress(&out)
+	for done := 0; done <= 100_000; done += 25_000 {
+		progress(done, 100_000)
+		time.Sleep(120 * time.Millisecond) // past the bar's throttle
+	}
+	for _, want := range []string{"seeding", "100000/100000", "rows/s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress %q lacks %q", out.String(), want)
+		}
+	}
 }
 
 func openSQL(t *testing.T, url string) *sql.DB {

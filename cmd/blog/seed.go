@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/server/database"
 
 	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
 )
 
 // seedCmd fills a database with demo data.
@@ -25,6 +26,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.IntVar(&c.TagsPerPost, "tags-per-post", 3, "tags per post")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed: the same seed, the same data")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing, successfully, when the database already has users")
+	fs.BoolVar(&c.Reset, "reset", false, "empty every table first (in the seed's transaction): the database then holds only the new data")
 	fs.Usage = flagUsage(fs, "blog seed [flags]", allFromEnv)
 	if err := parseFlags(fs, args, getenv, stdout); err != nil {
 		return err
@@ -44,8 +46,8 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if _, err := db.Migrate(ctx, dir, database.ApplyOptions{}); err != nil {
 		return err
 	}
-	if *ifEmpty {
-		if n, err := db.Client.User.Query().Count(ctx); err != nil {
+	if *ifEmpty && !c.Reset {
+		if n, err := db.Client.User.Query().Count(softdelete.Show(ctx, softdelete.All)); err != nil {
 			return err
 		} else if n > 0 {
 			fmt.Fprintf(stdout, "the database already has %d users; not seeding\n", n)
@@ -61,18 +63,32 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-// progressBar draws a bar on w when it is a terminal, and nothing otherwise.
+// progressBar shows, on w when it is a terminal (and nothing otherwise),
+// the rows written of the total, the rate and the time left.
 func progressBar(w io.Writer) func(done, total int) {
 	f, ok := w.(*os.File)
 	if !ok || !isatty.IsTerminal(f.Fd()) {
 		return nil
 	}
+	return newProgress(w)
+}
+
+// newProgress draws the progress of a seed on w.
+func newProgress(w io.Writer) func(done, total int) {
+	var bar *progressbar.ProgressBar
 	return func(done, total int) {
-		const width = 40
-		n := width * done / max(total, 1)
-		fmt.Fprintf(w, "\r[%s%s] %3d%%", strings.Repeat("#", n), strings.Repeat(" ", width-n), 100*done/max(total, 1))
-		if done == total {
-			fmt.Fprintln(w)
+		if bar == nil {
+			bar = progressbar.NewOptions(total,
+				progressbar.OptionSetWriter(w),
+				progressbar.OptionSetDescription("seeding"),
+				progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString("rows"),
+				progressbar.OptionSetPredictTime(true),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionFullWidth(),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
 		}
+		_ = bar.Set(done)
 	}
 }

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/ent/entx"
+	"github.com/entblog/blog/ent/entx/softdelete"
+	"github.com/entblog/blog/ent/migrate"
 	"github.com/entblog/blog/openapi/rest"
 
 	"entgo.io/ent/dialect"
+	entschema "entgo.io/ent/dialect/sql/schema"
 )
 
 // SeedConfig sizes the demo data of Seed.
@@ -21,6 +25,9 @@ type SeedConfig struct {
 	Seed uint64
 	// Batch is the number of rows per insert statement.
 	Batch int
+	// Reset empties every table of the schema first, in the seeding's
+	// transaction: a failed seed leaves the rows that were there.
+	Reset bool
 }
 
 // Validate reports what is wrong with c.
@@ -48,10 +55,10 @@ func (db *DB) Seed(ctx context.Context, c SeedConfig, progress func(done, total 
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if n, err := db.Client.User.Query().Count(ctx); err != nil {
+	if n, err := db.Client.User.Query().Count(softdelete.Show(ctx, softdelete.All)); err != nil {
 		return err
-	} else if n > 0 {
-		return fmt.Errorf("the database already has %d users; seed an empty one", n)
+	} else if n > 0 && !c.Reset {
+		return fmt.Errorf("the database already has %d users; seed an empty one, or reset it (--reset)", n)
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, c.Seed^0x9e3779b97f4a7c15))
 	posts := c.Users * c.PostsPerUser
@@ -63,6 +70,11 @@ func (db *DB) Seed(ctx context.Context, c SeedConfig, progress func(done, total 
 		}
 	}
 	return entx.WithTx(ctx, db.Client, func(tx *ent.Tx) error {
+		if c.Reset {
+			if err := emptyTables(ctx, tx.Driver(), db.Dialect); err != nil {
+				return err
+			}
+		}
 		// On PostgreSQL the stored counts' triggers are off while the
 		// rows go in, and the counts are filled once at the end: a
 		// transaction updating the same 1,000 tag rows once per batch
@@ -184,4 +196,52 @@ func content(rng *rand.Rand) string {
 		b.WriteString(". ")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// emptyTables deletes every row of the schema's tables (not the migration
+// revisions) through drv: one TRUNCATE restarting the id sequences on
+// PostgreSQL; on SQLite a DELETE per table, referring tables first, and the
+// AUTOINCREMENT counters reset.
+func emptyTables(ctx context.Context, drv dialect.ExecQuerier, dia string) error {
+	var names []string
+	left := slices.Clone(migrate.Tables)
+	for len(left) > 0 {
+		// A table goes once no table left refers to it.
+		next := left[:0:0]
+		for _, t := range left {
+			referred := slices.ContainsFunc(left, func(o *entschema.Table) bool {
+				return o != t && slices.ContainsFunc(o.ForeignKeys, func(fk *entschema.ForeignKey) bool { return fk.RefTable == t })
+			})
+			if referred {
+				next = append(next, t)
+			} else {
+				names = append(names, t.Name)
+			}
+		}
+		if len(next) == len(left) { // a cycle: the rest in any order
+			for _, t := range next {
+				names = append(names, t.Name)
+			}
+			break
+		}
+		left = next
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = quote(n)
+	}
+	stmts := []string{"TRUNCATE " + strings.Join(quoted, ", ") + " RESTART IDENTITY"}
+	if dia == dialect.SQLite {
+		stmts = stmts[:0]
+		for _, q := range quoted {
+			stmts = append(stmts, "DELETE FROM "+q)
+		}
+		stmts = append(stmts, "DELETE FROM sqlite_sequence")
+	}
+	for _, q := range stmts {
+		if err := drv.Exec(ctx, q, []any{}, nil); err != nil {
+			return fmt.Errorf("resetting: %s: %w", q, err)
+		}
+	}
+	return nil
 }
