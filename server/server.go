@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config configures the server. DefaultConfig holds the defaults.
@@ -60,6 +61,11 @@ type Config struct {
 	// Draining, when set, reports that the server is shutting down: /readyz
 	// answers 503. Run sets it.
 	Draining func() bool
+	// Tracer, when set, traces each request (a server span continuing an
+	// incoming traceparent) and — when the database was opened with
+	// database.WithTracer — its SQL statements. Run sets it from the
+	// OpenTelemetry environment (OTEL_EXPORTER_OTLP_ENDPOINT…); nil is off.
+	Tracer trace.TracerProvider
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	MaxBodyBytes int64
 	// APITokens, when not empty, are the bearer tokens mutating routes require.
@@ -143,7 +149,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	var draining atomic.Bool
 	cfg.Draining = draining.Load
+	tp, shutdownTracing, err := tracerFromEnv(ctx)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(sctx); err != nil {
+			log.Warn("flushing the last spans", "error", err)
+		}
+	}()
 	opts := []database.Option{database.WithPool(cfg.Pool)}
+	if tp != nil {
+		cfg.Tracer = tp
+		opts = append(opts, database.WithTracer(tp))
+		log.Info("tracing requests and SQL statements to the OTLP endpoint of the OTEL_* environment")
+	}
 	if cfg.SQLLog {
 		opts = append(opts, database.WithSQLLog(log))
 	}
@@ -254,6 +276,9 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	}
 	r := chi.NewRouter()
 	r.Use(boundRequestID, middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api), gz)
+	if cfg.Tracer != nil {
+		r.Use(nameSpans)
+	}
 	if len(cfg.CORSOrigins) > 0 {
 		r.Use(corsFor(cfg.CORSOrigins))
 	}
@@ -285,6 +310,9 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	})
 	if *table, err = newRouteTable(r); err != nil {
 		return nil, err
+	}
+	if cfg.Tracer != nil {
+		return traceRequests(cfg.Tracer, r), nil
 	}
 	return r, nil
 }
@@ -372,7 +400,7 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 			if !log.Enabled(r.Context(), slog.LevelInfo) {
 				return
 			}
-			log.InfoContext(r.Context(), "request",
+			attrs := append(make([]any, 0, 22),
 				"method", r.Method,
 				"path", r.URL.Path,
 				"route", routePattern(r),
@@ -381,6 +409,10 @@ func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
 				"duration_ms", float64(time.Since(start).Microseconds())/1000,
 				"remote", r.RemoteAddr,
 				"request_id", middleware.GetReqID(r.Context()))
+			if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+				attrs = append(attrs, "trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
+			}
+			log.InfoContext(r.Context(), "request", attrs...)
 		})
 	}
 }

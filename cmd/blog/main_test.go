@@ -5,12 +5,14 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,5 +274,53 @@ func TestVersionNamesTheCommit(t *testing.T) {
 	}
 	if want := strings.TrimSpace(string(head)); !strings.Contains(string(out), "commit "+want) {
 		t.Errorf("blog version: %q, want commit %s", out, want)
+	}
+}
+
+// TestServeExportsTraces: with OTEL_EXPORTER_OTLP_ENDPOINT set (the
+// standard OpenTelemetry environment), serve sends its spans over OTLP/HTTP
+// to that endpoint — flushed at shutdown at the latest; without it, it
+// sends none (tracing is off by default).
+func TestServeExportsTraces(t *testing.T) {
+	var posts atomic.Int64
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/traces" {
+			posts.Add(1)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer collector.Close()
+	for _, on := range []bool{false, true} {
+		if on {
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+		}
+		url := dbtest.SQLite(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--drain-delay", "0s", "--database-url", url}, func(string) string { return "" }, &stdout, &stderr)
+		}()
+		var addr string
+		for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+				addr = m[1]
+			}
+		}
+		if addr == "" {
+			t.Fatalf("serve did not start: %s %s", stdout.String(), stderr.String())
+		}
+		resp, err := http.Get("http://" + addr + "/users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve: exit %d, %s", code, stderr.String())
+		}
+		if got := posts.Load() > 0; got != on {
+			t.Errorf("OTLP endpoint set %v: spans exported %v", on, got)
+		}
 	}
 }

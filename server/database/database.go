@@ -25,7 +25,8 @@ import (
 	"entgo.io/ent/dialect/sql/schema"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx" (the default).
 	_ "github.com/lib/pq"              // PostgreSQL driver "postgres" (driver=pq).
-	"modernc.org/sqlite"               // SQLite driver "sqlite".
+	"go.opentelemetry.io/otel/trace"
+	"modernc.org/sqlite" // SQLite driver "sqlite".
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -65,6 +66,7 @@ type Option func(*options)
 type options struct {
 	pool   Pool
 	sqlLog *slog.Logger
+	tracer trace.TracerProvider
 }
 
 // WithPool sizes the connection pool.
@@ -142,6 +144,9 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 		drv = jsonAsText(drv)
 	case "sqlite":
 		drv = timesInUTC(drv)
+	}
+	if o.tracer != nil {
+		drv = traced(drv, o.tracer, dia)
 	}
 	if o.sqlLog != nil {
 		log := o.sqlLog
