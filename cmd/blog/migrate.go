@@ -132,7 +132,7 @@ func openWithDir(ctx context.Context, dbURL, path string) (*database.DB, atlasmi
 		dir, err = atlasmigrate.NewLocalDir(path)
 	}
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the directory's error is the one to report
 		return nil, nil, err
 	}
 	return db, dir, nil

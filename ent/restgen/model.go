@@ -420,7 +420,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 	rules := inflect.NewDefaultRuleset()
 	m := &Model{
 		Package:           pkg,
-		EntPackage:        g.Config.Package,
+		EntPackage:        g.Package,
 		Runtime:           reflect.TypeFor[restkit.API]().PkgPath(),
 		SoftDeleteRuntime: reflect.TypeFor[softdelete.Mixin]().PkgPath(),
 		DefaultPageSize:   DefaultPageSize,

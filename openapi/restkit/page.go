@@ -243,7 +243,9 @@ func CountValue(v any) int {
 		return int(x)
 	case []byte:
 		var n int
-		fmt.Sscan(string(x), &n)
+		if _, err := fmt.Sscan(string(x), &n); err != nil {
+			return 0
+		}
 		return n
 	}
 	return 0

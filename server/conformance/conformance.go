@@ -1062,7 +1062,7 @@ func (c *suite) nestedUnique(t *testing.T, path string) {
 		edge := n.edge
 		for _, col := range n.table.Columns {
 			p := n.item.Properties[col.Name]
-			if !col.Unique || p == nil || len(p.Value.Enum) > 0 || !(p.Value.Type.Is("string") || p.Value.Type.Is("integer")) {
+			if !col.Unique || p == nil || len(p.Value.Enum) > 0 || !p.Value.Type.Is("string") && !p.Value.Type.Is("integer") {
 				continue
 			}
 			taken := c.value(t, n.target, col.Name, p.Value)

@@ -40,7 +40,7 @@ func (d pgxBatcher) SendBatch(ctx context.Context, queries []restkit.BatchQuery)
 		results := c.Conn().SendBatch(ctx, b)
 		for _, q := range queries {
 			if err := readRows(results, q.Row); err != nil {
-				results.Close()
+				_ = results.Close() // the error reading the rows is the one to report
 				return err
 			}
 		}

@@ -465,7 +465,7 @@ func DevDatabase(ctx context.Context, rawURL string) (*DB, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return db, func() { db.Close() }, nil
+		return db, func() { _ = db.Close() }, nil
 	}
 	admin, err := Open(ctx, rawURL)
 	if err != nil {
@@ -473,12 +473,12 @@ func DevDatabase(ctx context.Context, rawURL string) (*DB, func(), error) {
 	}
 	name := "blog_dev_" + randomName()
 	if _, err := admin.SQL.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
+		_ = admin.Close()
 		return nil, nil, fmt.Errorf("creating dev database: %w", err)
 	}
 	drop := func() {
 		_, _ = admin.SQL.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close()
+		_ = admin.Close()
 	}
 	devURL, err := withDatabase(rawURL, name)
 	if err != nil {
@@ -490,7 +490,7 @@ func DevDatabase(ctx context.Context, rawURL string) (*DB, func(), error) {
 		drop()
 		return nil, nil, err
 	}
-	return db, func() { db.Close(); drop() }, nil
+	return db, func() { _ = db.Close(); drop() }, nil
 }
 
 // withDatabase returns the PostgreSQL URL or key=value connection string

@@ -96,7 +96,7 @@ func Open(t testing.TB, rawURL string) *database.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	dir, err := db.Migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +124,6 @@ func Connect(t testing.TB, rawURL string) *database.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.SQL.Close() })
+	t.Cleanup(func() { _ = conn.SQL.Close() })
 	return conn
 }
