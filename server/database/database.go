@@ -130,7 +130,7 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	}
 	pool.SetConnMaxLifetime(o.pool.MaxLifetime)
 	if err := ping(ctx, pool); err != nil {
-		_ = pool.Close() // the ping's error is the one to report
+		_ = pool.Close()                // the ping's error is the one to report
 		if sqlStateOf(err) == "3D000" { // invalid_catalog_name
 			return nil, fmt.Errorf("connecting to %s: the database does not exist; create it first (createdb NAME, or psql -c 'CREATE DATABASE NAME'): %w", Redact(rawURL), err)
 		}
