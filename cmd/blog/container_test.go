@@ -127,3 +127,59 @@ func shellWords(s string) []string {
 	}
 	return words
 }
+
+// TestInstallFromAnotherModule: another module that requires this one
+// (through a replace, as a fork or a monorepo would) can go install the
+// blog command and build a program on its packages; the binary runs.
+func TestInstallFromAnotherModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(mod, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/consumer\n\ngo 1.26\n\nrequire github.com/entblog/blog v0.0.0\n\nreplace github.com/entblog/blog => "+root+"\n")
+	// A program on the generated client and the runtime, as a team's would be.
+	write("main.go", `package main
+
+import (
+	"fmt"
+
+	"github.com/entblog/blog/openapi/rest"
+	"github.com/entblog/blog/openapi/restkit"
+)
+
+func main() {
+	c := rest.NewClient("http://127.0.0.1:8080", nil, restkit.WithToken("t"))
+	fmt.Println(c != nil, rest.UserWhere().NameEq("ada").Values().Encode())
+}
+`)
+	bin := t.TempDir()
+	for _, args := range [][]string{
+		{"mod", "tidy"},
+		{"install", "github.com/entblog/blog/cmd/blog"},
+		{"run", "."},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = mod
+		cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=-mod=mod")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %v in another module: %v\n%s", args, err, out)
+		}
+		if args[0] == "run" && !strings.Contains(string(out), "true name.eq=ada") {
+			t.Errorf("the consumer's program printed %q", out)
+		}
+	}
+	out, err := exec.Command(filepath.Join(bin, "blog"), "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "blog ") {
+		t.Errorf("the installed blog version: %v %q", err, out)
+	}
+}
