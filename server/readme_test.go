@@ -19,9 +19,9 @@ import (
 // readmeCommand is one command of a README shell block, on one line, with
 // the README line it starts on and the comment the README puts next to it.
 type readmeCommand struct {
-	line    int
-	text    string
-	comment string
+	line, last int // the README lines it starts and ends on
+	text       string
+	comment    string
 }
 
 // readmeBlocks returns the shell blocks of the README that call the API (a
@@ -74,13 +74,17 @@ func readmeBlocks(t *testing.T, path string) [][]readmeCommand {
 			continue
 		}
 		if pending != nil {
-			text, comment := splitComment(line)
+			text, comment := line, ""
+			if !openQuote(pending.text) {
+				text, comment = splitComment(line)
+			}
 			text = strings.TrimSpace(text)
 			pending.text += " " + strings.TrimSpace(strings.TrimSuffix(text, "\\"))
+			pending.last = n
 			if comment != "" {
 				pending.comment = comment
 			}
-			if !strings.HasSuffix(text, "\\") {
+			if !strings.HasSuffix(text, "\\") && !openQuote(pending.text) {
 				pending = nil
 			}
 			continue
@@ -93,20 +97,35 @@ func readmeBlocks(t *testing.T, path string) [][]readmeCommand {
 			// A comment line right after a command, saying what it answers
 			// (a status or JSON), is the command's.
 			c := strings.TrimSpace(strings.TrimPrefix(trimmed, "#"))
-			if len(cur) > 0 && cur[len(cur)-1].comment == "" && cur[len(cur)-1].line == n-1-strings.Count(cur[len(cur)-1].text, " \\ ") &&
+			if len(cur) > 0 && cur[len(cur)-1].comment == "" && cur[len(cur)-1].last == n-1 &&
 				(statusCode.MatchString(c) && strings.IndexFunc(c, func(r rune) bool { return r < '0' || r > '9' }) == 3 || strings.HasPrefix(c, "{")) {
 				cur[len(cur)-1].comment = c
 			}
 			continue
 		}
 		text, comment := splitComment(line)
-		cur = append(cur, readmeCommand{line: n, text: strings.TrimSuffix(strings.TrimSpace(text), "\\"), comment: comment})
-		if strings.HasSuffix(strings.TrimSpace(text), "\\") {
+		cur = append(cur, readmeCommand{line: n, last: n, text: strings.TrimSuffix(strings.TrimSpace(text), "\\"), comment: comment})
+		if strings.HasSuffix(strings.TrimSpace(text), "\\") || openQuote(text) {
 			pending = &cur[len(cur)-1]
 		}
 	}
 	flush()
 	return blocks
+}
+
+// openQuote reports whether text leaves a quote open: the command goes on
+// on the next line.
+func openQuote(text string) bool {
+	var quote rune
+	for _, r := range text {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote = r
+		}
+	}
+	return quote != 0
 }
 
 // splitComment splits a shell line at its comment: a # after a space,
