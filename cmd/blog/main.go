@@ -3,6 +3,7 @@
 //	blog serve [flags]                       serve the API (blog serve --help)
 //	blog migrate diff NAME | apply | status | lint | hash
 //	blog seed [flags]                        fill a database with demo data
+//	blog db copy --from URL --to URL         copy a database into PostgreSQL
 //	blog openapi [--yaml]                    print the OpenAPI spec
 //	blog version                             print the version and commit
 //
@@ -45,6 +46,7 @@ const usage = `usage: blog COMMAND [flags]
   serve      serve the API (blog serve --help lists every setting)
   migrate    diff NAME | apply [--dry-run] [--allow-destructive] [--allow-data-dependent] | status | lint | hash
   seed       fill a database with demo data
+  db         copy: move every row of a SQLite database into PostgreSQL
   openapi    print the OpenAPI spec (--yaml for YAML)
   version    print the version, the commit and the Go version
 
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrateCmd(ctx, args[1:], getenv, stdout)
 	case "seed":
 		err = seedCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "db":
+		err = dbCmd(ctx, args[1:], stdout)
 	case "openapi":
 		err = openapiCmd(args[1:], stdout)
 	case "version", "--version", "-version":

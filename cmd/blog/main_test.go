@@ -224,6 +224,9 @@ func TestCLI(t *testing.T) {
 		{args: []string{"migrate", "apply", "--help"}, stdout: "--dry-run", notStdout: "--all "},
 		{args: []string{"migrate", "lint", "--help"}, stdout: "--all ", notStdout: "--dry-run"},
 		{args: []string{"migrate", "diff", "--help"}, stdout: "blog migrate diff [flags] NAME"},
+		{args: []string{"db", "copy", "--help"}, stdout: "--from"},
+		{args: []string{"db"}, code: 2, stderr: "a db command is required"},
+		{args: []string{"db", "copy"}, code: 2, stderr: "blog db copy --from URL --to postgres://"},
 		{args: []string{"migrate"}, code: 2, stderr: "a migrate command is required"},
 		{args: []string{"migrate", "frob"}, code: 2, stderr: `unknown migrate command "frob"`},
 		{args: []string{"serve", "--no-such-flag"}, code: 2, stderr: "flag provided but not defined: -no-such-flag (blog serve --help lists the flags)"},
@@ -322,5 +325,31 @@ func TestServeExportsTraces(t *testing.T) {
 		if got := posts.Load() > 0; got != on {
 			t.Errorf("OTLP endpoint set %v: spans exported %v", on, got)
 		}
+	}
+}
+
+// TestDBCopyCommand: blog db copy moves a seeded SQLite file into a
+// migrated, empty PostgreSQL database and says how many rows; the same copy
+// again is refused (the target is no longer empty).
+func TestDBCopyCommand(t *testing.T) {
+	ctx := context.Background()
+	from := dbtest.SQLite(t)
+	noEnv := func(string) string { return "" }
+	var out, errOut syncBuffer
+	if code := run(ctx, []string{"seed", "--database-url", from, "--users", "20", "--posts-per-user", "2", "--tags", "4", "--tags-per-post", "2"}, noEnv, &out, &errOut); code != 0 {
+		t.Fatalf("seed: %d %s", code, errOut.String())
+	}
+	to := dbtest.Postgres(t)
+	if code := run(ctx, []string{"migrate", "apply", "--database-url", to}, noEnv, &out, &errOut); code != 0 {
+		t.Fatalf("migrate apply: %d %s", code, errOut.String())
+	}
+	out = syncBuffer{}
+	// users, profiles, posts, tags and post links
+	if code := run(ctx, []string{"db", "copy", "--from", from, "--to", to}, noEnv, &out, &errOut); code != 0 || !strings.Contains(out.String(), "copied 164 rows") {
+		t.Fatalf("db copy: %d, %q %q; want 164 rows copied", code, out.String(), errOut.String())
+	}
+	errOut = syncBuffer{}
+	if code := run(ctx, []string{"db", "copy", "--from", from, "--to", to}, noEnv, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "not empty") {
+		t.Errorf("db copy into a filled database: %d, %q; want 1 saying it is not empty", code, errOut.String())
 	}
 }

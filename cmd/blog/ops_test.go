@@ -205,7 +205,7 @@ func TestSeedCommand(t *testing.T) {
 // total, the rate and the time left.
 func TestSeedProgress(t *testing.T) {
 	var out bytes.Buffer
-	progress := newProgress(&out)
+	progress := newProgress(&out, "seeding")
 	for done := 0; done <= 100_000; done += 25_000 {
 		progress(done, 100_000)
 		time.Sleep(120 * time.Millisecond) // past the bar's throttle

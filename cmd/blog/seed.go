@@ -55,7 +55,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		}
 	}
 	start := time.Now()
-	if err := db.Seed(ctx, c, progressBar(stdout)); err != nil {
+	if err := db.Seed(ctx, c, progressBar(stdout, "seeding")); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %d users, %d profiles, %d posts, %d tags (%d per post) in %s\n",
@@ -64,23 +64,23 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 // progressBar shows, on w when it is a terminal (and nothing otherwise),
-// the rows written of the total, the rate and the time left.
-func progressBar(w io.Writer) func(done, total int) {
+// the rows written of the total, the rate and the time left, after what.
+func progressBar(w io.Writer, what string) func(done, total int) {
 	f, ok := w.(*os.File)
 	if !ok || !isatty.IsTerminal(f.Fd()) {
 		return nil
 	}
-	return newProgress(w)
+	return newProgress(w, what)
 }
 
-// newProgress draws the progress of a seed on w.
-func newProgress(w io.Writer) func(done, total int) {
+// newProgress draws the progress of what on w.
+func newProgress(w io.Writer, what string) func(done, total int) {
 	var bar *progressbar.ProgressBar
 	return func(done, total int) {
 		if bar == nil {
 			bar = progressbar.NewOptions(total,
 				progressbar.OptionSetWriter(w),
-				progressbar.OptionSetDescription("seeding"),
+				progressbar.OptionSetDescription(what),
 				progressbar.OptionShowCount(),
 				progressbar.OptionShowIts(),
 				progressbar.OptionSetItsString("rows"),

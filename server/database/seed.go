@@ -203,28 +203,11 @@ func content(rng *rand.Rand) string {
 // PostgreSQL; on SQLite a DELETE per table, referring tables first, and the
 // AUTOINCREMENT counters reset.
 func emptyTables(ctx context.Context, drv dialect.ExecQuerier, dia string) error {
-	var names []string
-	left := slices.Clone(migrate.Tables)
-	for len(left) > 0 {
-		// A table goes once no table left refers to it.
-		next := left[:0:0]
-		for _, t := range left {
-			referred := slices.ContainsFunc(left, func(o *entschema.Table) bool {
-				return o != t && slices.ContainsFunc(o.ForeignKeys, func(fk *entschema.ForeignKey) bool { return fk.RefTable == t })
-			})
-			if referred {
-				next = append(next, t)
-			} else {
-				names = append(names, t.Name)
-			}
-		}
-		if len(next) == len(left) { // a cycle: the rest in any order
-			for _, t := range next {
-				names = append(names, t.Name)
-			}
-			break
-		}
-		left = next
+	tables := byDependency(migrate.Tables)
+	slices.Reverse(tables) // referring tables first
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = t.Name
 	}
 	quoted := make([]string, len(names))
 	for i, n := range names {
@@ -244,4 +227,29 @@ func emptyTables(ctx context.Context, drv dialect.ExecQuerier, dia string) error
 		}
 	}
 	return nil
+}
+
+// byDependency orders tables so that each comes after the tables its
+// foreign keys refer to (a cycle's tables end up in schema order).
+func byDependency(tables []*entschema.Table) []*entschema.Table {
+	var out []*entschema.Table
+	left := slices.Clone(tables)
+	for len(left) > 0 {
+		var next []*entschema.Table
+		for _, t := range left {
+			refers := slices.ContainsFunc(t.ForeignKeys, func(fk *entschema.ForeignKey) bool {
+				return fk.RefTable != t && slices.Contains(left, fk.RefTable)
+			})
+			if refers {
+				next = append(next, t)
+			} else {
+				out = append(out, t)
+			}
+		}
+		if len(next) == len(left) {
+			return append(out, next...)
+		}
+		left = next
+	}
+	return out
 }
