@@ -63,7 +63,14 @@ func timesInUTC(d dialect.Driver) dialect.Driver {
 // (pq.Int64Array, pq.StringArray: their driver value is the array's text,
 // "{1,2,3}") as the slices they are, which pgx encodes itself, in binary,
 // instead of parsing the text back into an array first.
-func pgxArgs(d dialect.Driver) dialect.Driver {
+//
+// With noCache (default_query_exec_mode=exec or simple_protocol in the
+// URL, for a pooler in transaction mode) every statement already goes
+// unprepared, planned for its values, and only the arrays are passed.
+func pgxArgs(d dialect.Driver, noCache bool) dialect.Driver {
+	if noCache {
+		return convertArgs{Driver: d, conv: pgxArray}
+	}
 	return convertArgs{Driver: d, lead: func(query string) (any, bool) {
 		return pgx.QueryExecModeCacheDescribe, strings.Contains(query, " LIKE ") || strings.Contains(query, " ILIKE ")
 	}, conv: pgxArray}

@@ -139,7 +139,7 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
 	switch driver {
 	case DriverPGX:
-		drv = pgxBatcher{pgxArgs(drv), pool}
+		drv = pgxBatcher{pgxArgs(drv, !cachesStatements(dsn)), pool}
 	case DriverPQ:
 		drv = jsonAsText(drv)
 	case "sqlite":
@@ -189,6 +189,25 @@ func Exists(rawURL string) error {
 		return fmt.Errorf("%w at %s (migrate apply or serve creates it)", ErrNoDatabase, path)
 	}
 	return nil
+}
+
+// cachesStatements reports whether pgx keeps per-connection statement
+// state for the DSN: true unless its default_query_exec_mode is exec or
+// simple_protocol — what a pooler in transaction mode (pgbouncer
+// pool_mode=transaction) needs, each statement then going in one round
+// trip with no prepared statement left on the server connection.
+func cachesStatements(dsn string) bool {
+	mode := ""
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		mode = u.Query().Get("default_query_exec_mode")
+	} else {
+		for _, kv := range strings.Fields(dsn) {
+			if v, ok := strings.CutPrefix(kv, "default_query_exec_mode="); ok {
+				mode = strings.Trim(v, "'")
+			}
+		}
+	}
+	return mode != "exec" && mode != "simple_protocol"
 }
 
 // ping checks that the database answers. A fresh SQLite file opened by
