@@ -142,7 +142,10 @@ func TestBehindPgBouncer(t *testing.T) {
 				}
 				steps := []func() error{
 					func() error { _, err := api.ReadUser(ctx, u.ID, "profile", "posts.tags"); return err },
-					func() error { _, err := api.UpdateUser(ctx, u.ID, rest.UserUpdate{Name: ptr(u.Name + "!")}); return err },
+					func() error {
+						_, err := api.UpdateUser(ctx, u.ID, rest.UserUpdate{Name: ptr(u.Name + "!")})
+						return err
+					},
 					func() error {
 						resp, body := sendH(t, "GET", fmt.Sprintf("%s/users?name.contains=w%d&include=posts", api.URL, w), "", nil)
 						if resp.StatusCode != http.StatusOK {
