@@ -106,17 +106,23 @@ func (d convertArgs) Tx(ctx context.Context) (dialect.Tx, error) {
 // BeginTx starts a transaction with options, as ent's client.BeginTx asks
 // of its driver.
 func (d convertArgs) BeginTx(ctx context.Context, opts *stdsql.TxOptions) (dialect.Tx, error) {
-	b, ok := d.Driver.(interface {
+	tx, err := beginTx(ctx, d.Driver, opts)
+	if err != nil {
+		return nil, err
+	}
+	return convertArgsTx{tx, d.conv, d.lead}, nil
+}
+
+// beginTx starts a transaction with options on d, for the drivers that
+// wrap another: the wrapped one must take them.
+func beginTx(ctx context.Context, d dialect.Driver, opts *stdsql.TxOptions) (dialect.Tx, error) {
+	b, ok := d.(interface {
 		BeginTx(context.Context, *stdsql.TxOptions) (dialect.Tx, error)
 	})
 	if !ok {
 		return nil, fmt.Errorf("the driver does not support transaction options")
 	}
-	tx, err := b.BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return convertArgsTx{tx, d.conv, d.lead}, nil
+	return b.BeginTx(ctx, opts)
 }
 
 type convertArgsTx struct {

@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	stdsql "database/sql"
-	"fmt"
 	"strings"
 
 	"github.com/entblog/blog/openapi/restkit"
@@ -86,13 +85,7 @@ func (d tracedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 // BeginTx starts a transaction with options, as ent's client.BeginTx asks
 // of its driver.
 func (d tracedDriver) BeginTx(ctx context.Context, opts *stdsql.TxOptions) (dialect.Tx, error) {
-	b, ok := d.Driver.(interface {
-		BeginTx(context.Context, *stdsql.TxOptions) (dialect.Tx, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("the driver does not support transaction options")
-	}
-	tx, err := b.BeginTx(ctx, opts)
+	tx, err := beginTx(ctx, d.Driver, opts)
 	if err != nil {
 		return nil, err
 	}
