@@ -270,6 +270,12 @@ func parse(rawURL string) (driver, dia, dsn string, err error) {
 		// lib/pq: one round trip per parameterized query instead of two (a
 		// separate prepare): measured 1.69 ms -> 0.97 ms for a read of a
 		// user's graph. pgx caches its prepared statements per connection.
+		if driver == DriverPQ {
+			// pgx's option; lib/pq would send it as a startup parameter.
+			// With binary_parameters it prepares nothing anyway: a pooler
+			// in transaction mode needs no setting.
+			q.Del("default_query_exec_mode")
+		}
 		switch {
 		case driver == DriverPQ && q.Get("binary_parameters") == "":
 			q.Set("binary_parameters", "yes")
