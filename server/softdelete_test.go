@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/entblog/blog/ent/entx/softdelete"
@@ -67,6 +68,15 @@ func TestSoftDelete(t *testing.T) {
 				t.Errorf("GET /users?deleted=%s: %v, want %v", mode, names, want)
 			}
 		}
+		// Filters through an edge see no soft-deleted neighbour.
+		for _, path := range []string{"/posts?author.name.eq=ada", "/profiles?has_user=true", "/tags?posts.author.name.eq=ada"} {
+			_, body := sendH(t, "GET", api.URL+path, "", nil)
+			var page struct{ Items []map[string]any }
+			decode(t, body, &page)
+			if len(page.Items) != 0 {
+				t.Errorf("GET %s after ada's soft delete: %s; want no item", path, body)
+			}
+		}
 		resp, body = sendH(t, "GET", api.URL+"/users?deleted=everything", "", nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("deleted=everything: %d %s, want 400", resp.StatusCode, body)
@@ -98,6 +108,9 @@ func TestSoftDelete(t *testing.T) {
 		}
 		if post, err := api.ReadPost(ctx, ada.Posts[0].ID, "author"); err != nil || post.Author == nil || post.Author.ID != ada.ID {
 			t.Errorf("post include=author after the restore: %+v, %v", post, err)
+		}
+		if _, body := sendH(t, "GET", api.URL+"/posts?author.name.eq=ada", "", nil); !strings.Contains(body, `"title":"kept"`) {
+			t.Errorf("posts by ada after the restore: %s", body)
 		}
 		if err := api.DeleteUser(ctx, ada.ID); err != nil {
 			t.Fatal(err)

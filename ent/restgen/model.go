@@ -410,9 +410,9 @@ func (m *Model) HasTime() bool {
 	return false
 }
 
-// SoftDeletes reports whether some resource deletes softly.
+// SoftDeletes reports whether some entity deletes softly.
 func (m *Model) SoftDeletes() bool {
-	return slices.ContainsFunc(m.Resources(), func(e *Entity) bool { return e.SoftDelete != nil })
+	return slices.ContainsFunc(m.Entities, func(e *Entity) bool { return e.SoftDelete != nil })
 }
 
 // newModel builds the Model of g.

@@ -4,6 +4,7 @@ package rest
 
 import (
 	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/post"
 	"github.com/entblog/blog/ent/predicate"
 	"github.com/entblog/blog/ent/profile"
@@ -73,10 +74,12 @@ func newEntities() *entities {
 	}
 	es.Post.Edges = map[string]*restkit.Edge{
 		"author": {Target: es.User, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted users are no neighbours.
+			live := predicate.User(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return post.HasAuthor()
+				return post.HasAuthorWith(live)
 			}
-			return post.HasAuthorWith(predicate.User(sub))
+			return post.HasAuthorWith(live, predicate.User(sub))
 		}},
 		"tags": {Target: es.Tag, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
 			if sub == nil {
@@ -87,10 +90,12 @@ func newEntities() *entities {
 	}
 	es.Profile.Edges = map[string]*restkit.Edge{
 		"user": {Target: es.User, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted users are no neighbours.
+			live := predicate.User(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return profile.HasUser()
+				return profile.HasUserWith(live)
 			}
-			return profile.HasUserWith(predicate.User(sub))
+			return profile.HasUserWith(live, predicate.User(sub))
 		}},
 	}
 	es.Tag.Edges = map[string]*restkit.Edge{

@@ -3,6 +3,7 @@
 package rest
 
 import (
+	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
@@ -179,22 +180,28 @@ func newEntities() *entities {
 			return account.HasWalletWith(predicate.Wallet(sub))
 		}},
 		"notes": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return account.HasNotes()
+				return account.HasNotesWith(live)
 			}
-			return account.HasNotesWith(predicate.Note(sub))
+			return account.HasNotesWith(live, predicate.Note(sub))
 		}},
 		"reviews": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return account.HasReviews()
+				return account.HasReviewsWith(live)
 			}
-			return account.HasReviewsWith(predicate.Note(sub))
+			return account.HasReviewsWith(live, predicate.Note(sub))
 		}},
 		"watching": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return account.HasWatching()
+				return account.HasWatchingWith(live)
 			}
-			return account.HasWatchingWith(predicate.Note(sub))
+			return account.HasWatchingWith(live, predicate.Note(sub))
 		}},
 		"followers": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
 			if sub == nil {
@@ -229,10 +236,12 @@ func newEntities() *entities {
 	}
 	es.Comment.Edges = map[string]*restkit.Edge{
 		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return comment.HasNote()
+				return comment.HasNoteWith(live)
 			}
-			return comment.HasNoteWith(predicate.Note(sub))
+			return comment.HasNoteWith(live, predicate.Note(sub))
 		}},
 	}
 	es.Country.Edges = map[string]*restkit.Edge{
@@ -251,10 +260,12 @@ func newEntities() *entities {
 	}
 	es.Label.Edges = map[string]*restkit.Edge{
 		"notes": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return label.HasNotes()
+				return label.HasNotesWith(live)
 			}
-			return label.HasNotesWith(predicate.Note(sub))
+			return label.HasNotesWith(live, predicate.Note(sub))
 		}},
 		"parent": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
 			if sub == nil {
@@ -321,10 +332,12 @@ func newEntities() *entities {
 	}
 	es.NoteLabel.Edges = map[string]*restkit.Edge{
 		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return notelabel.HasNote()
+				return notelabel.HasNoteWith(live)
 			}
-			return notelabel.HasNoteWith(predicate.Note(sub))
+			return notelabel.HasNoteWith(live, predicate.Note(sub))
 		}},
 		"label": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
 			if sub == nil {
@@ -358,10 +371,12 @@ func newEntities() *entities {
 			return watch.HasAccountWith(predicate.Account(sub))
 		}},
 		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
+			// Soft-deleted notes are no neighbours.
+			live := predicate.Note(softdelete.Predicate(softdelete.Live))
 			if sub == nil {
-				return watch.HasNote()
+				return watch.HasNoteWith(live)
 			}
-			return watch.HasNoteWith(predicate.Note(sub))
+			return watch.HasNoteWith(live, predicate.Note(sub))
 		}},
 	}
 	return es
