@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,8 +213,10 @@ func TestREADME(t *testing.T) {
 		raw, _ := os.ReadFile(filepath.Join(dir, "status"))
 		for _, l := range strings.Split(string(raw), "\n") {
 			var line, code int
-			if _, err := fmt.Sscanf(l[strings.Index(l, "__STATUS__")+1:], "_STATUS__ %d %d", &line, &code); strings.Contains(l, "__STATUS__") && err == nil {
-				status[line] = code
+			if _, rest, ok := strings.Cut(l, "__STATUS__ "); ok {
+				if _, err := fmt.Sscanf(rest, "%d %d", &line, &code); err == nil {
+					status[line] = code
+				}
 			}
 		}
 		bodies := map[int]string{}
@@ -237,7 +240,7 @@ func TestREADME(t *testing.T) {
 			checked++
 			want := statusCode.FindAllString(c.comment, -1)
 			switch {
-			case len(want) > 0 && !slicesContains(want, strconv.Itoa(got)):
+			case len(want) > 0 && !slices.Contains(want, strconv.Itoa(got)):
 				t.Errorf("README line %d: %s\n  answered %d; the README says %q", c.line, c.text, got, c.comment)
 			case len(want) == 0 && (got < 200 || got >= 300) && got != 304:
 				t.Errorf("README line %d: %s\n  answered %d: %s", c.line, c.text, got, bodies[line])
@@ -250,13 +253,4 @@ func TestREADME(t *testing.T) {
 		}
 		t.Logf("%d README commands checked", checked)
 	})
-}
-
-func slicesContains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -545,18 +545,7 @@ func startServe(t *testing.T, args ...string) *served {
 // as blog, or a build of it).
 func startBinary(t *testing.T, bin string, args ...string) *served {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := bufio.NewScanner(out)
+	cmd, lines := spawn(t, bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	s := &served{cmd: cmd, logs: &syncBuffer{}, read: make(chan struct{})}
 	for s.addr == "" && lines.Scan() {
 		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
@@ -573,6 +562,25 @@ func startBinary(t *testing.T, bin string, args ...string) *served {
 		}
 	}()
 	return s
+}
+
+// spawn starts bin (the test binary acting as blog, or a build of it) with
+// args, killed when the test ends, and returns it with a scanner of its
+// standard output.
+func spawn(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, bufio.NewScanner(out)
 }
 
 // sampleMax polls the memory figure field of process pid every interval
@@ -712,25 +720,13 @@ func TestRSSAfterLoad(t *testing.T) {
 // and an If-Match taken from one is honoured — and enforced — by another.
 func TestManyInstances(t *testing.T) {
 	url := dbtest.Postgres(t)
-	var cmds []*exec.Cmd
 	var outs []*bufio.Scanner
-	for range 3 {
-		cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", url, "--migrate", "--drain-delay", "0s", "--log-format", "json")
-		cmd.Env = append(os.Environ(), "BLOG_TEST_MAIN=1")
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		cmds = append(cmds, cmd)
-		outs = append(outs, bufio.NewScanner(out))
+	for range 3 { // all started before any is read: they migrate at once
+		_, out := spawn(t, os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database-url", url, "--migrate", "--drain-delay", "0s", "--log-format", "json")
+		outs = append(outs, out)
 	}
 	applied := 0
-	addrs := make([]string, len(cmds))
+	addrs := make([]string, len(outs))
 	for i, lines := range outs {
 		for addrs[i] == "" && lines.Scan() {
 			var rec struct {

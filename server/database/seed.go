@@ -205,13 +205,9 @@ func content(rng *rand.Rand) string {
 func emptyTables(ctx context.Context, drv dialect.ExecQuerier, dia string) error {
 	tables := byDependency(migrate.Tables)
 	slices.Reverse(tables) // referring tables first
-	names := make([]string, len(tables))
+	quoted := make([]string, len(tables))
 	for i, t := range tables {
-		names[i] = t.Name
-	}
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = quote(n)
+		quoted[i] = quote(t.Name)
 	}
 	stmts := []string{"TRUNCATE " + strings.Join(quoted, ", ") + " RESTART IDENTITY"}
 	if dia == dialect.SQLite {
