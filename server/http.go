@@ -116,8 +116,8 @@ func compress() (func(http.Handler) http.Handler, error) {
 
 // ExposedHeaders are the response headers a browser on another origin may
 // read (CORS): the validators, where a create put its resource, which count
-// a list applied, and the request ID.
-var ExposedHeaders = []string{"ETag", "Location", "Preference-Applied", "X-Request-Id", "Retry-After"}
+// a list applied, the request ID, and a write's WAL position.
+var ExposedHeaders = []string{"ETag", "Location", "Preference-Applied", "X-Request-Id", "Retry-After", WALPositionHeader}
 
 // corsFor returns the CORS handler for origins (go-chi/cors): preflights
 // answered with the API's methods and the request headers it reads, for
@@ -127,7 +127,7 @@ func corsFor(origins []string) func(http.Handler) http.Handler {
 	return cors.Handler(cors.Options{
 		AllowedOrigins:   origins,
 		AllowedMethods:   append(methods[:], http.MethodOptions),
-		AllowedHeaders:   []string{"Accept", "Authorization", "Content-Type", "If-Match", "If-None-Match", "Prefer", "X-Request-Id"},
+		AllowedHeaders:   []string{"Accept", "Authorization", "Content-Type", "If-Match", "If-None-Match", "Prefer", "X-Request-Id", WALPositionHeader},
 		ExposedHeaders:   ExposedHeaders,
 		AllowCredentials: false,
 		MaxAge:           600,

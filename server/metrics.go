@@ -14,6 +14,10 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// reads counts reads by the server that answered them, with read
+	// replicas: standby, primary, or retry (the primary, after a statement
+	// failed on the standby).
+	reads *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,6 +32,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route", "status"}),
 	}
+	m.reads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "blog_read_requests_total",
+		Help: "Reads (GET, HEAD) under read replicas, by the server that answered: standby, primary, or retry (the primary, after the standby failed).",
+	}, []string{"server"})
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "blog_http_requests_in_flight",
 		Help: "HTTP requests being served.",
@@ -39,7 +47,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion},
 	})
 	build.Set(1)
-	reg.MustRegister(m.requests, m.duration, m.inFlight, build)
+	reg.MustRegister(m.requests, m.duration, m.inFlight, m.reads, build)
 	return m
 }
 

@@ -3,13 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -21,64 +15,10 @@ import (
 
 // privatePostgres starts a PostgreSQL cluster of its own for this test (the
 // shared server must keep running for the other tests) and returns its URL
-// and its pg_ctl. It skips when PostgreSQL's binaries are not installed,
-// unless CI=true.
+// and its pg_ctl.
 func privatePostgres(t *testing.T) (url string, pgctl func(args ...string)) {
-	t.Helper()
-	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
-	if len(bins) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PostgreSQL server binaries not found under /usr/lib/postgresql")
-		}
-		t.Skip("PostgreSQL server binaries not found under /usr/lib/postgresql; install postgresql to run this test")
-	}
-	bin := filepath.Dir(bins[len(bins)-1])
-	dir, err := os.MkdirTemp("", "blog-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	// initdb refuses to run as root: run the cluster as the postgres user.
-	asUser := func(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-	if os.Geteuid() == 0 {
-		pg, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skip("running as root without a postgres user")
-		}
-		uid, _ := strconv.Atoi(pg.Uid)
-		gid, _ := strconv.Atoi(pg.Gid)
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		asUser = func(name string, args ...string) *exec.Cmd {
-			return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	data := filepath.Join(dir, "data")
-	run := func(name string, args ...string) {
-		t.Helper()
-		if out, err := asUser(filepath.Join(bin, name), args...).CombinedOutput(); err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-	}
-	run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
-	pgctl = func(args ...string) {
-		t.Helper()
-		run("pg_ctl", append([]string{"-D", data, "-w", "-l", filepath.Join(dir, "log"),
-			"-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)}, args...)...)
-	}
-	pgctl("start")
-	t.Cleanup(func() { _ = asUser(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop").Run() })
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), pgctl
+	c := dbtest.NewCluster(t)
+	return c.URL("postgres"), c.PgCtl
 }
 
 // TestDatabaseOutageRecovery stops PostgreSQL under load: requests fail fast

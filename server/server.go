@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/openapi"
 	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/openapi/restkit"
@@ -42,8 +43,17 @@ type Config struct {
 	// always does); without it a PostgreSQL database that is not at the
 	// latest revision stops the start.
 	Migrate bool
-	// Pool sizes the database connection pool.
+	// Pool sizes the database connection pool (and each replica's).
 	Pool database.Pool
+	// ReplicaURLs are PostgreSQL streaming standbys of the primary at
+	// DatabaseURL: reads (GET, HEAD) go to one that is up and within
+	// Replica.MaxLag, reads after a write to one that has replayed it
+	// (routeReads), everything else to the primary.
+	ReplicaURLs []string
+	// Replica tunes the routing of reads; zero values are the defaults.
+	Replica database.ReplicaOptions
+	// Replicas are the opened ReplicaURLs: Run opens them; nil is none.
+	Replicas *database.Replicas
 	// SQLLog logs every SQL statement.
 	SQLLog bool
 	// HTTP server timeouts.
@@ -127,6 +137,19 @@ func (c Config) Validate() error {
 			break
 		}
 	}
+	for _, u := range c.ReplicaURLs {
+		if dia, err := database.DialectOf(u); err != nil || dia != dialect.Postgres {
+			bad("replica URL %s: expected a postgres:// URL of a streaming standby", database.Redact(u))
+		}
+	}
+	if len(c.ReplicaURLs) > 0 {
+		if dia, _ := database.DialectOf(c.DatabaseURL); dia != dialect.Postgres {
+			bad("read replicas need a PostgreSQL database URL (the primary), not %s", dia)
+		}
+	}
+	if c.Replica.MaxLag < 0 || c.Replica.Wait < 0 {
+		bad("replica max lag and wait must not be negative")
+	}
 	if c.ReadAuth && len(c.APITokens) == 0 {
 		bad("read auth needs API tokens")
 	}
@@ -180,6 +203,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	if err := migrateAtStart(ctx, db, dir, cfg.Migrate, log); err != nil {
 		return err
+	}
+	if len(cfg.ReplicaURLs) > 0 {
+		replicas, err := database.OpenReplicas(ctx, db, cfg.ReplicaURLs, cfg.Replica, opts...)
+		if err != nil {
+			return err
+		}
+		defer replicas.Close()
+		cfg.Replicas = replicas
+		for _, st := range replicas.Status() {
+			log.Info("read replica", "url", st.URL, "state", st.State)
+		}
 	}
 	h, err := New(ctx, db, log, cfg)
 	if err != nil {
@@ -268,6 +302,11 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL, "blog"),
 	)
+	client, drv := db.Client, db.Driver
+	if cfg.Replicas != nil {
+		drv = cfg.Replicas.Driver()
+		client = ent.NewClient(ent.Driver(drv))
+	}
 	m := newMetrics(reg)
 
 	gz, err := compress()
@@ -294,7 +333,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 		restkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	// GET /readyz: the database answers and is at the latest migration.
-	r.Get("/readyz", readyz(db, cfg.Draining))
+	r.Get("/readyz", readyz(db, cfg.Replicas, cfg.Draining))
 	// GET /metrics
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	// GET /openapi.json
@@ -306,7 +345,10 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 	docs.Routes(r, notFound)
 	r.Group(func(r chi.Router) {
 		r.Use(requireToken(api, cfg.APITokens, cfg.ReadAuth), deadline(cfg.RequestTimeout))
-		rest.Routes(r, db.Client, db.Driver, api)
+		if cfg.Replicas != nil {
+			r.Use(routeReads(api, cfg.Replicas, m, log))
+		}
+		rest.Routes(r, client, drv, api)
 	})
 	if *table, err = newRouteTable(r); err != nil {
 		return nil, err
@@ -318,12 +360,17 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 }
 
 // readyz answers 200 when the database answers and has no pending
-// migration, and 503 otherwise or while the server drains.
-func readyz(db *database.DB, draining func() bool) http.HandlerFunc {
+// migration, and 503 otherwise or while the server drains. It lists each
+// read replica's state; one that is down or lagging does not make the
+// server unready (reads go to the primary instead).
+func readyz(db *database.DB, replicas *database.Replicas, draining func() bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		status := map[string]string{"database": "ok", "migrations": "ok"}
+		status := map[string]any{"database": "ok", "migrations": "ok"}
+		if replicas != nil {
+			status["replicas"] = replicas.Status()
+		}
 		code := http.StatusOK
 		if draining != nil && draining() {
 			status["server"], code = "shutting down", http.StatusServiceUnavailable

@@ -447,7 +447,7 @@ func classify(err error, deleting bool) *Error {
 		// A constraint violation, from ent's builders (which wrap the
 		// driver's error) or from statements the REST layer builds.
 		return constraint(err, deleting)
-	case unavailable(err):
+	case Unavailable(err):
 		return NewError(http.StatusServiceUnavailable, "the database is unavailable or too slow; retry shortly")
 	case strings.HasPrefix(sqlState(err), "22"):
 		// Data exception: a value the database cannot hold that validation
@@ -474,11 +474,11 @@ func sqliteConstraint(err error) bool {
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
 
-// unavailable reports whether err means the database cannot serve the
+// Unavailable reports whether err means the database cannot serve the
 // request now (unreachable, refusing connections, out of resources, shutting
 // down, too slow, or a transaction that lost a deadlock or serialization
 // race after its retries), as opposed to a bug: the client may retry.
-func unavailable(err error) bool {
+func Unavailable(err error) bool {
 	var netErr *net.OpError
 	var liteErr *sqlite.Error
 	switch {

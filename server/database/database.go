@@ -113,6 +113,12 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 	for _, opt := range opts {
 		opt(&o)
 	}
+	return connect(ctx, rawURL, o, true)
+}
+
+// connect opens the pool of rawURL and its ent driver; mustAnswer checks
+// that the database answers first.
+func connect(ctx context.Context, rawURL string, o options, mustAnswer bool) (*Conn, error) {
 	if rawURL == "" {
 		rawURL = DefaultURL
 	}
@@ -129,12 +135,14 @@ func Connect(ctx context.Context, rawURL string, opts ...Option) (*Conn, error) 
 		pool.SetMaxIdleConns(o.pool.MaxIdle)
 	}
 	pool.SetConnMaxLifetime(o.pool.MaxLifetime)
-	if err := ping(ctx, pool); err != nil {
-		_ = pool.Close()                // the ping's error is the one to report
-		if sqlStateOf(err) == "3D000" { // invalid_catalog_name
-			return nil, fmt.Errorf("connecting to %s: the database does not exist; create it first (createdb NAME, or psql -c 'CREATE DATABASE NAME'): %w", Redact(rawURL), err)
+	if mustAnswer {
+		if err := ping(ctx, pool); err != nil {
+			_ = pool.Close()                // the ping's error is the one to report
+			if sqlStateOf(err) == "3D000" { // invalid_catalog_name
+				return nil, fmt.Errorf("connecting to %s: the database does not exist; create it first (createdb NAME, or psql -c 'CREATE DATABASE NAME'): %w", Redact(rawURL), err)
+			}
+			return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
 		}
-		return nil, fmt.Errorf("connecting to %s: %w", Redact(rawURL), err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, pool)
 	switch driver {
