@@ -131,12 +131,12 @@ func OpenReplicas(ctx context.Context, primary *DB, urls []string, ro ReplicaOpt
 	r := &Replicas{primary: primary, opts: ro, done: make(chan struct{})}
 	for _, u := range urls {
 		if dia, err := DialectOf(u); err != nil || dia != dialect.Postgres {
-			r.closePools()
+			_ = r.closePools() // the error opening is the one to report
 			return nil, fmt.Errorf("replica %s: expected a postgres:// URL of a streaming standby", Redact(u))
 		}
 		c, err := connect(ctx, u, o, false)
 		if err != nil {
-			r.closePools()
+			_ = r.closePools() // the error opening is the one to report
 			return nil, fmt.Errorf("replica %s: %w", Redact(u), err)
 		}
 		s := &standby{url: Redact(u), conn: c}
