@@ -66,11 +66,5 @@ func readRows(results pgx.BatchResults, row func(restkit.Row) error) error {
 // BeginTx starts a transaction with options, as ent's client.BeginTx asks
 // of its driver.
 func (d pgxBatcher) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
-	b, ok := d.Driver.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("the driver does not support transaction options")
-	}
-	return b.BeginTx(ctx, opts)
+	return beginTx(ctx, d.Driver, opts)
 }

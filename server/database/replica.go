@@ -390,11 +390,5 @@ func (d routed) SendBatch(ctx context.Context, queries []restkit.BatchQuery) err
 
 // BeginTx starts a transaction with options on the primary.
 func (d routed) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
-	b, ok := d.Driver.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("the driver does not support transaction options")
-	}
-	return b.BeginTx(ctx, opts)
+	return beginTx(ctx, d.Driver, opts)
 }
