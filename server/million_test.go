@@ -70,6 +70,9 @@ func millionRequests() []millionRequest {
 		{name: "profiles", path: "/profiles"},
 		{name: "tags", path: "/tags"},
 		{name: "tags-sort-posts-count", path: "/tags?sort=-posts_count&count=posts"},
+		{name: "tags-has-no-posts", path: "/tags?has_posts=false", index: "post_tags_tag_id"},
+		{name: "posts-has-no-tags", path: "/posts?has_tags=false",
+			whole: "every post has tags: the anti join reads both tables to find none"},
 	}
 }
 

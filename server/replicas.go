@@ -32,7 +32,7 @@ func routeReads(api *restkit.API, replicas *database.Replicas, m *metrics, log *
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				next.ServeHTTP(&positionWriter{ResponseWriter: w, r: r, replicas: replicas}, r)
+				next.ServeHTTP(&positionWriter{ResponseWriter: w, r: r, replicas: replicas, log: log}, r)
 				return
 			}
 			after, err := readPosition(r)
@@ -144,6 +144,7 @@ type positionWriter struct {
 	http.ResponseWriter
 	r        *http.Request
 	replicas *database.Replicas
+	log      *slog.Logger
 	wrote    bool
 }
 
@@ -153,7 +154,13 @@ func (w *positionWriter) WriteHeader(code int) {
 	}
 	w.wrote = true
 	if code < 400 {
-		if lsn, err := w.replicas.Position(w.r.Context()); err == nil {
+		lsn, err := w.replicas.Position(w.r.Context())
+		if err != nil {
+			// The write committed; without its position the client's
+			// next read may go to a standby that has not replayed it.
+			w.log.WarnContext(w.r.Context(), "a write's WAL position could not be read; its response has none",
+				"path", w.r.URL.Path, "err", err)
+		} else {
 			pos := lsn.String()
 			w.Header().Set(WALPositionHeader, pos)
 			// The position matters for MaxLag at most: by then every

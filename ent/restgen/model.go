@@ -156,6 +156,9 @@ type Edge struct {
 	// Through is set on many-to-many edges through an edge schema (an
 	// association object with columns of its own).
 	Through bool
+	// Step is the Go expression of the edge's sqlgraph step (the tables
+	// and columns joining it), as ent builds it in its new<Edge>Step.
+	Step string
 	// Stored is the field holding the edge's row count, kept by the
 	// database (annotation.CountOf), or nil: the count is then computed.
 	Stored *Field
@@ -554,6 +557,7 @@ func newModel(g *gen.Graph, pkg string) (*Model, error) {
 				M2M:     ed.M2M(),
 				Bounded: ed.M2M() && !ed.IsInverse(),
 				Through: ed.Through != nil,
+				Step:    stepOf(n, ed),
 			}
 			if ed.M2M() && ed.IsInverse() {
 				edge.ParentPK, edge.ChildPK = 1, 0
@@ -982,4 +986,38 @@ func bodyEdge(e *gen.Edge) edgeKind {
 	default:
 		return edgeNotWritable
 	}
+}
+
+// stepOf is the Go expression, in a package importing n's, of the sqlgraph
+// step of n's edge ed: what ent's unexported new<Edge>Step returns (ent's
+// dialect/sql/meta.tmpl), spelled with the exported constants of n's package.
+func stepOf(n *gen.Type, ed *gen.Edge) string {
+	pkg := n.Package() + "."
+	var from, to string
+	switch {
+	case n.HasCompositeID():
+		// From an edge schema: its edge's column.
+		from = fmt.Sprintf("sqlgraph.From(%sTable, %s%s)", pkg, pkg, ed.ColumnConstant())
+		to = fmt.Sprintf("sqlgraph.To(%s%s, %s%sFieldID)", pkg, ed.InverseTableConstant(), pkg, ed.Type.Name)
+	default:
+		from = fmt.Sprintf("sqlgraph.From(%sTable, %s%s)", pkg, pkg, n.ID.Constant())
+		table := pkg + "Table"
+		if n.Table() != ed.Type.Table() {
+			table = pkg + ed.InverseTableConstant()
+		}
+		column := pkg + ed.ColumnConstant() // to an edge schema: its column
+		if ed.Type.HasOneFieldID() {
+			column = pkg + n.ID.Constant()
+			if ed.Type.ID.StorageKey() != n.ID.StorageKey() {
+				column = pkg + ed.Type.Name + "FieldID"
+			}
+		}
+		to = fmt.Sprintf("sqlgraph.To(%s, %s)", table, column)
+	}
+	columns := pkg + ed.ColumnConstant()
+	if ed.M2M() {
+		columns = pkg + ed.PKConstant() + "..."
+	}
+	return fmt.Sprintf("sqlgraph.NewStep(%s, %s, sqlgraph.Edge(sqlgraph.%s, %t, %s%s, %s))",
+		from, to, ed.Rel.Type, ed.IsInverse(), pkg, ed.TableConstant(), columns)
 }

@@ -6,13 +6,12 @@ import (
 	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/post"
-	"github.com/entblog/blog/ent/predicate"
 	"github.com/entblog/blog/ent/profile"
 	"github.com/entblog/blog/ent/tag"
 	"github.com/entblog/blog/ent/user"
 	"github.com/entblog/blog/openapi/restkit"
 
-	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 // entities describes each entity to the list engine of restkit: the fields
@@ -73,52 +72,18 @@ func newEntities() *entities {
 		},
 	}
 	es.Post.Edges = map[string]*restkit.Edge{
-		"author": {Target: es.User, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted users are no neighbours.
-			live := predicate.User(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return post.HasAuthorWith(live)
-			}
-			return post.HasAuthorWith(live, predicate.User(sub))
-		}},
-		"tags": {Target: es.Tag, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return post.HasTags()
-			}
-			return post.HasTagsWith(predicate.Tag(sub))
-		}},
+		"author": {Target: es.User, Step: sqlgraph.NewStep(sqlgraph.From(post.Table, post.FieldID), sqlgraph.To(post.AuthorInverseTable, post.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, post.AuthorTable, post.AuthorColumn)), Live: softdelete.Predicate(softdelete.Live)},
+		"tags":   {Target: es.Tag, Step: sqlgraph.NewStep(sqlgraph.From(post.Table, post.FieldID), sqlgraph.To(post.TagsInverseTable, post.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, post.TagsTable, post.TagsPrimaryKey...))},
 	}
 	es.Profile.Edges = map[string]*restkit.Edge{
-		"user": {Target: es.User, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted users are no neighbours.
-			live := predicate.User(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return profile.HasUserWith(live)
-			}
-			return profile.HasUserWith(live, predicate.User(sub))
-		}},
+		"user": {Target: es.User, Step: sqlgraph.NewStep(sqlgraph.From(profile.Table, profile.FieldID), sqlgraph.To(profile.UserInverseTable, profile.FieldID), sqlgraph.Edge(sqlgraph.O2O, true, profile.UserTable, profile.UserColumn)), Live: softdelete.Predicate(softdelete.Live)},
 	}
 	es.Tag.Edges = map[string]*restkit.Edge{
-		"posts": {Target: es.Post, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return tag.HasPosts()
-			}
-			return tag.HasPostsWith(predicate.Post(sub))
-		}},
+		"posts": {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(tag.Table, tag.FieldID), sqlgraph.To(tag.PostsInverseTable, tag.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, tag.PostsTable, tag.PostsPrimaryKey...))},
 	}
 	es.User.Edges = map[string]*restkit.Edge{
-		"profile": {Target: es.Profile, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return user.HasProfile()
-			}
-			return user.HasProfileWith(predicate.Profile(sub))
-		}},
-		"posts": {Target: es.Post, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return user.HasPosts()
-			}
-			return user.HasPostsWith(predicate.Post(sub))
-		}},
+		"profile": {Target: es.Profile, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.ProfileInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, user.ProfileTable, user.ProfileColumn))},
+		"posts":   {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.PostsInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, user.PostsTable, user.PostsColumn))},
 	}
 	return es
 }

@@ -46,14 +46,6 @@ type Field struct {
 // counts reports whether f is the row count of an edge, computed or stored.
 func (f *Field) counts() bool { return f.Count != nil || f.Stored }
 
-// Edge is an edge that filters can go through.
-type Edge struct {
-	Target *Entity
-	// Has returns the predicate "has a neighbor matching sub" (any neighbor
-	// for a nil sub).
-	Has func(sub func(*sql.Selector)) func(*sql.Selector)
-}
-
 // Entity describes an entity to the list engine: the generated code builds
 // one per schema type.
 type Entity struct {
@@ -192,11 +184,7 @@ func (e *Entity) condition(param, raw string) (func(*sql.Selector), error) {
 		if err != nil {
 			return nil, fmt.Errorf("takes true or false")
 		}
-		p := ed.Has(nil)
-		if has {
-			return p, nil
-		}
-		return sql.NotPredicates(p), nil
+		return ed.has(nil, !has), nil
 	}
 	parts := strings.Split(param, ".")
 	if len(parts) < 2 {
@@ -225,7 +213,7 @@ func (e *Entity) pathCondition(path []string, op, raw string) (func(*sql.Selecto
 	if err != nil {
 		return nil, err
 	}
-	return ed.Has(sub), nil
+	return ed.has(sub, false), nil
 }
 
 // sortKey is one key of a sort: a field and a direction.

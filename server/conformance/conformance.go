@@ -727,6 +727,87 @@ func (c *suite) cursorWalk(t *testing.T, path string) {
 	}
 }
 
+// has checks each has_EDGE filter of the list at path against the rows
+// themselves: has_EDGE=true and has_EDGE=false split the rows in two (no row
+// in both, none in neither), and a row's EDGE, read through include, is
+// empty exactly when the row is in the false half.
+func (c *suite) has(t *testing.T, path string) {
+	all := c.ids(t, path, "")
+	for _, p := range c.doc.Paths.Value(path).Get.Parameters {
+		edge, ok := strings.CutPrefix(p.Value.Name, "has_")
+		if p.Value.In != "query" || !ok || all == nil {
+			continue
+		}
+		with, without := c.ids(t, path, p.Value.Name+"=true"), c.ids(t, path, p.Value.Name+"=false")
+		for id := range all {
+			if with[id] == without[id] {
+				t.Errorf("GET %s?%s: row %s is in %d of the true and false lists, want 1", path, p.Value.Name, id, btoi(with[id])+btoi(without[id]))
+				continue
+			}
+			var row map[string]any
+			item := itemPath(path, id) + "?include=" + edge
+			if code, _ := c.call(t, "GET", item, nil, &row); code != http.StatusOK {
+				continue // not includable: the lists' split is all to check
+			}
+			got := row[edge]
+			if rows, many := got.([]any); many {
+				got = len(rows) > 0
+			} else {
+				got = got != nil
+			}
+			if got != with[id] {
+				t.Errorf("GET %s: row %s has %s %v, but %s=%v lists it", item, id, edge, row[edge], p.Value.Name, with[id])
+			}
+		}
+		if len(with)+len(without) != len(all) {
+			t.Errorf("GET %s?%s: %d true + %d false rows, want the %d rows", path, p.Value.Name, len(with), len(without), len(all))
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ids are the ids of the rows the list at path lists with the query q,
+// walking its pages by cursor; nil for rows without an id.
+func (c *suite) ids(t *testing.T, path, q string) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	next := path + "?itemsPerPage=50"
+	if q != "" {
+		next += "&" + q
+	}
+	for range 100 {
+		var page struct {
+			Items      []map[string]any `json:"items"`
+			NextCursor string           `json:"next_cursor"`
+		}
+		if code, _ := c.call(t, "GET", next, nil, &page); code != http.StatusOK {
+			t.Fatalf("GET %s: got %d, want 200", next, code)
+		}
+		for _, it := range page.Items {
+			id, ok := it["id"]
+			if !ok {
+				return nil
+			}
+			ids[fmt.Sprint(id)] = true
+		}
+		if page.NextCursor == "" {
+			return ids
+		}
+		next = path + "?itemsPerPage=50&cursor=" + url.QueryEscape(page.NextCursor)
+		if q != "" {
+			next += "&" + q
+		}
+	}
+	t.Fatalf("GET %s?%s: more than 100 pages", path, q)
+	return nil
+}
+
 // links creates a row at path with each list of links of its create body
 // holding one target — a new key for keyed links, else the id of a new row —
 // and one nested child of each nested list with its own lists of links set
@@ -913,6 +994,7 @@ func (c *suite) entity(t *testing.T, path string) {
 	}
 	t.Run("RoundTrip", func(t *testing.T) { c.roundTrip(t, path) })
 	t.Run("Links", func(t *testing.T) { c.links(t, path) })
+	t.Run("Has", func(t *testing.T) { c.has(t, path) })
 	t.Run("Filters", func(t *testing.T) {
 		checked := 0
 		for _, p := range list.Parameters {

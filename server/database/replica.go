@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -80,8 +79,10 @@ type Replicas struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 
-	mu      sync.Mutex
-	samples []sample // the primary's recent positions, oldest first
+	// samples are the primary's recent positions, oldest first; only
+	// check touches them (the first time before the monitor starts, then
+	// from the monitor goroutine alone).
+	samples []sample
 }
 
 // sample is the primary's WAL position at a time.
@@ -222,7 +223,6 @@ func (r *Replicas) check(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, max(r.opts.Interval, time.Second))
 	defer cancel()
 	now := time.Now()
-	r.mu.Lock()
 	if p, err := r.Position(ctx); err == nil {
 		r.samples = append(r.samples, sample{now, p})
 	}
@@ -231,8 +231,7 @@ func (r *Replicas) check(ctx context.Context) {
 	for len(r.samples) > 1 && now.Sub(r.samples[1].at) > r.opts.MaxLag {
 		r.samples = r.samples[1:]
 	}
-	samples := append([]sample(nil), r.samples...)
-	r.mu.Unlock()
+	samples := r.samples
 	for _, s := range r.standbys {
 		replayed, err := queryLSN(ctx, s.conn.SQL, "SELECT pg_last_wal_replay_lsn()::text")
 		switch {

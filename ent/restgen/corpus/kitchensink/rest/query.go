@@ -11,14 +11,13 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/label"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/note"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/notelabel"
-	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/region"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/sample"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/wallet"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/watch"
 	"github.com/entblog/blog/openapi/restkit"
 
-	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 // entities describes each entity to the list engine of restkit: the fields
@@ -167,217 +166,53 @@ func newEntities() *entities {
 		},
 	}
 	es.Account.Edges = map[string]*restkit.Edge{
-		"country": {Target: es.Country, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasCountry()
-			}
-			return account.HasCountryWith(predicate.Country(sub))
-		}},
-		"wallet": {Target: es.Wallet, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasWallet()
-			}
-			return account.HasWalletWith(predicate.Wallet(sub))
-		}},
-		"notes": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return account.HasNotesWith(live)
-			}
-			return account.HasNotesWith(live, predicate.Note(sub))
-		}},
-		"reviews": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return account.HasReviewsWith(live)
-			}
-			return account.HasReviewsWith(live, predicate.Note(sub))
-		}},
-		"watching": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return account.HasWatchingWith(live)
-			}
-			return account.HasWatchingWith(live, predicate.Note(sub))
-		}},
-		"followers": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasFollowers()
-			}
-			return account.HasFollowersWith(predicate.Account(sub))
-		}},
-		"following": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasFollowing()
-			}
-			return account.HasFollowingWith(predicate.Account(sub))
-		}},
-		"predecessor": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasPredecessor()
-			}
-			return account.HasPredecessorWith(predicate.Account(sub))
-		}},
-		"successor": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasSuccessor()
-			}
-			return account.HasSuccessorWith(predicate.Account(sub))
-		}},
-		"watches": {Target: es.Watch, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return account.HasWatches()
-			}
-			return account.HasWatchesWith(predicate.Watch(sub))
-		}},
+		"country":     {Target: es.Country, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.CountryInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, account.CountryTable, account.CountryColumn))},
+		"wallet":      {Target: es.Wallet, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.WalletInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, account.WalletTable, account.WalletColumn))},
+		"notes":       {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.NotesInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, account.NotesTable, account.NotesColumn)), Live: softdelete.Predicate(softdelete.Live)},
+		"reviews":     {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.ReviewsInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, account.ReviewsTable, account.ReviewsColumn)), Live: softdelete.Predicate(softdelete.Live)},
+		"watching":    {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.WatchingInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, account.WatchingTable, account.WatchingPrimaryKey...)), Live: softdelete.Predicate(softdelete.Live)},
+		"followers":   {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.Table, account.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, account.FollowersTable, account.FollowersPrimaryKey...))},
+		"following":   {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.Table, account.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, account.FollowingTable, account.FollowingPrimaryKey...))},
+		"predecessor": {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.Table, account.FieldID), sqlgraph.Edge(sqlgraph.O2O, true, account.PredecessorTable, account.PredecessorColumn))},
+		"successor":   {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.Table, account.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, account.SuccessorTable, account.SuccessorColumn))},
+		"watches":     {Target: es.Watch, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.WatchesInverseTable, account.WatchesColumn), sqlgraph.Edge(sqlgraph.O2M, true, account.WatchesTable, account.WatchesColumn))},
 	}
 	es.Comment.Edges = map[string]*restkit.Edge{
-		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return comment.HasNoteWith(live)
-			}
-			return comment.HasNoteWith(live, predicate.Note(sub))
-		}},
+		"note": {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(comment.Table, comment.FieldID), sqlgraph.To(comment.NoteInverseTable, comment.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, comment.NoteTable, comment.NoteColumn)), Live: softdelete.Predicate(softdelete.Live)},
 	}
 	es.Country.Edges = map[string]*restkit.Edge{
-		"regions": {Target: es.Region, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return country.HasRegions()
-			}
-			return country.HasRegionsWith(predicate.Region(sub))
-		}},
-		"accounts": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return country.HasAccounts()
-			}
-			return country.HasAccountsWith(predicate.Account(sub))
-		}},
+		"regions":  {Target: es.Region, Step: sqlgraph.NewStep(sqlgraph.From(country.Table, country.FieldID), sqlgraph.To(country.RegionsInverseTable, country.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, country.RegionsTable, country.RegionsColumn))},
+		"accounts": {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(country.Table, country.FieldID), sqlgraph.To(country.AccountsInverseTable, country.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, country.AccountsTable, country.AccountsColumn))},
 	}
 	es.Label.Edges = map[string]*restkit.Edge{
-		"notes": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return label.HasNotesWith(live)
-			}
-			return label.HasNotesWith(live, predicate.Note(sub))
-		}},
-		"parent": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return label.HasParent()
-			}
-			return label.HasParentWith(predicate.Label(sub))
-		}},
-		"children": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return label.HasChildren()
-			}
-			return label.HasChildrenWith(predicate.Label(sub))
-		}},
-		"note_labels": {Target: es.NoteLabel, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return label.HasNoteLabels()
-			}
-			return label.HasNoteLabelsWith(predicate.NoteLabel(sub))
-		}},
+		"notes":       {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(label.Table, label.FieldID), sqlgraph.To(label.NotesInverseTable, label.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, label.NotesTable, label.NotesPrimaryKey...)), Live: softdelete.Predicate(softdelete.Live)},
+		"parent":      {Target: es.Label, Step: sqlgraph.NewStep(sqlgraph.From(label.Table, label.FieldID), sqlgraph.To(label.Table, label.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, label.ParentTable, label.ParentColumn))},
+		"children":    {Target: es.Label, Step: sqlgraph.NewStep(sqlgraph.From(label.Table, label.FieldID), sqlgraph.To(label.Table, label.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, label.ChildrenTable, label.ChildrenColumn))},
+		"note_labels": {Target: es.NoteLabel, Step: sqlgraph.NewStep(sqlgraph.From(label.Table, label.FieldID), sqlgraph.To(label.NoteLabelsInverseTable, label.FieldID), sqlgraph.Edge(sqlgraph.O2M, true, label.NoteLabelsTable, label.NoteLabelsColumn))},
 	}
 	es.Note.Edges = map[string]*restkit.Edge{
-		"author": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasAuthor()
-			}
-			return note.HasAuthorWith(predicate.Account(sub))
-		}},
-		"reviewer": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasReviewer()
-			}
-			return note.HasReviewerWith(predicate.Account(sub))
-		}},
-		"watchers": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasWatchers()
-			}
-			return note.HasWatchersWith(predicate.Account(sub))
-		}},
-		"labels": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasLabels()
-			}
-			return note.HasLabelsWith(predicate.Label(sub))
-		}},
-		"comments": {Target: es.Comment, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasComments()
-			}
-			return note.HasCommentsWith(predicate.Comment(sub))
-		}},
-		"watches": {Target: es.Watch, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasWatches()
-			}
-			return note.HasWatchesWith(predicate.Watch(sub))
-		}},
-		"note_labels": {Target: es.NoteLabel, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return note.HasNoteLabels()
-			}
-			return note.HasNoteLabelsWith(predicate.NoteLabel(sub))
-		}},
+		"author":      {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.AuthorInverseTable, note.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, note.AuthorTable, note.AuthorColumn))},
+		"reviewer":    {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.ReviewerInverseTable, note.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, note.ReviewerTable, note.ReviewerColumn))},
+		"watchers":    {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.WatchersInverseTable, note.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, note.WatchersTable, note.WatchersPrimaryKey...))},
+		"labels":      {Target: es.Label, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.LabelsInverseTable, note.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, note.LabelsTable, note.LabelsPrimaryKey...))},
+		"comments":    {Target: es.Comment, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.CommentsInverseTable, note.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, note.CommentsTable, note.CommentsColumn))},
+		"watches":     {Target: es.Watch, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.WatchesInverseTable, note.WatchesColumn), sqlgraph.Edge(sqlgraph.O2M, true, note.WatchesTable, note.WatchesColumn))},
+		"note_labels": {Target: es.NoteLabel, Step: sqlgraph.NewStep(sqlgraph.From(note.Table, note.FieldID), sqlgraph.To(note.NoteLabelsInverseTable, note.FieldID), sqlgraph.Edge(sqlgraph.O2M, true, note.NoteLabelsTable, note.NoteLabelsColumn))},
 	}
 	es.NoteLabel.Edges = map[string]*restkit.Edge{
-		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return notelabel.HasNoteWith(live)
-			}
-			return notelabel.HasNoteWith(live, predicate.Note(sub))
-		}},
-		"label": {Target: es.Label, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return notelabel.HasLabel()
-			}
-			return notelabel.HasLabelWith(predicate.Label(sub))
-		}},
+		"note":  {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(notelabel.Table, notelabel.FieldID), sqlgraph.To(notelabel.NoteInverseTable, notelabel.FieldID), sqlgraph.Edge(sqlgraph.M2O, false, notelabel.NoteTable, notelabel.NoteColumn)), Live: softdelete.Predicate(softdelete.Live)},
+		"label": {Target: es.Label, Step: sqlgraph.NewStep(sqlgraph.From(notelabel.Table, notelabel.FieldID), sqlgraph.To(notelabel.LabelInverseTable, notelabel.FieldID), sqlgraph.Edge(sqlgraph.M2O, false, notelabel.LabelTable, notelabel.LabelColumn))},
 	}
 	es.Region.Edges = map[string]*restkit.Edge{
-		"country": {Target: es.Country, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return region.HasCountry()
-			}
-			return region.HasCountryWith(predicate.Country(sub))
-		}},
+		"country": {Target: es.Country, Step: sqlgraph.NewStep(sqlgraph.From(region.Table, region.FieldID), sqlgraph.To(region.CountryInverseTable, region.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, region.CountryTable, region.CountryColumn))},
 	}
 	es.Sample.Edges = map[string]*restkit.Edge{}
 	es.Wallet.Edges = map[string]*restkit.Edge{
-		"account": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return wallet.HasAccount()
-			}
-			return wallet.HasAccountWith(predicate.Account(sub))
-		}},
+		"account": {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(wallet.Table, wallet.FieldID), sqlgraph.To(wallet.AccountInverseTable, wallet.FieldID), sqlgraph.Edge(sqlgraph.O2O, true, wallet.AccountTable, wallet.AccountColumn))},
 	}
 	es.Watch.Edges = map[string]*restkit.Edge{
-		"account": {Target: es.Account, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return watch.HasAccount()
-			}
-			return watch.HasAccountWith(predicate.Account(sub))
-		}},
-		"note": {Target: es.Note, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			// Soft-deleted notes are no neighbours.
-			live := predicate.Note(softdelete.Predicate(softdelete.Live))
-			if sub == nil {
-				return watch.HasNoteWith(live)
-			}
-			return watch.HasNoteWith(live, predicate.Note(sub))
-		}},
+		"account": {Target: es.Account, Step: sqlgraph.NewStep(sqlgraph.From(watch.Table, watch.AccountColumn), sqlgraph.To(watch.AccountInverseTable, watch.AccountFieldID), sqlgraph.Edge(sqlgraph.M2O, false, watch.AccountTable, watch.AccountColumn))},
+		"note":    {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(watch.Table, watch.NoteColumn), sqlgraph.To(watch.NoteInverseTable, watch.NoteFieldID), sqlgraph.Edge(sqlgraph.M2O, false, watch.NoteTable, watch.NoteColumn)), Live: softdelete.Predicate(softdelete.Live)},
 	}
 	return es
 }

@@ -9,13 +9,12 @@ import (
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/customer"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/order"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/orderline"
-	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/predicate"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/product"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/review"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/supplier"
 	"github.com/entblog/blog/openapi/restkit"
 
-	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 // entities describes each entity to the list engine of restkit: the fields
@@ -126,128 +125,38 @@ func newEntities() *entities {
 		},
 	}
 	es.Address.Edges = map[string]*restkit.Edge{
-		"customer": {Target: es.Customer, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return address.HasCustomer()
-			}
-			return address.HasCustomerWith(predicate.Customer(sub))
-		}},
+		"customer": {Target: es.Customer, Step: sqlgraph.NewStep(sqlgraph.From(address.Table, address.FieldID), sqlgraph.To(address.CustomerInverseTable, address.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, address.CustomerTable, address.CustomerColumn))},
 	}
 	es.Category.Edges = map[string]*restkit.Edge{
-		"parent": {Target: es.Category, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return category.HasParent()
-			}
-			return category.HasParentWith(predicate.Category(sub))
-		}},
-		"children": {Target: es.Category, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return category.HasChildren()
-			}
-			return category.HasChildrenWith(predicate.Category(sub))
-		}},
-		"products": {Target: es.Product, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return category.HasProducts()
-			}
-			return category.HasProductsWith(predicate.Product(sub))
-		}},
+		"parent":   {Target: es.Category, Step: sqlgraph.NewStep(sqlgraph.From(category.Table, category.FieldID), sqlgraph.To(category.Table, category.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, category.ParentTable, category.ParentColumn))},
+		"children": {Target: es.Category, Step: sqlgraph.NewStep(sqlgraph.From(category.Table, category.FieldID), sqlgraph.To(category.Table, category.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, category.ChildrenTable, category.ChildrenColumn))},
+		"products": {Target: es.Product, Step: sqlgraph.NewStep(sqlgraph.From(category.Table, category.FieldID), sqlgraph.To(category.ProductsInverseTable, category.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, category.ProductsTable, category.ProductsColumn))},
 	}
 	es.Customer.Edges = map[string]*restkit.Edge{
-		"addresses": {Target: es.Address, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return customer.HasAddresses()
-			}
-			return customer.HasAddressesWith(predicate.Address(sub))
-		}},
-		"orders": {Target: es.Order, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return customer.HasOrders()
-			}
-			return customer.HasOrdersWith(predicate.Order(sub))
-		}},
-		"reviews": {Target: es.Review, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return customer.HasReviews()
-			}
-			return customer.HasReviewsWith(predicate.Review(sub))
-		}},
+		"addresses": {Target: es.Address, Step: sqlgraph.NewStep(sqlgraph.From(customer.Table, customer.FieldID), sqlgraph.To(customer.AddressesInverseTable, customer.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, customer.AddressesTable, customer.AddressesColumn))},
+		"orders":    {Target: es.Order, Step: sqlgraph.NewStep(sqlgraph.From(customer.Table, customer.FieldID), sqlgraph.To(customer.OrdersInverseTable, customer.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, customer.OrdersTable, customer.OrdersColumn))},
+		"reviews":   {Target: es.Review, Step: sqlgraph.NewStep(sqlgraph.From(customer.Table, customer.FieldID), sqlgraph.To(customer.ReviewsInverseTable, customer.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, customer.ReviewsTable, customer.ReviewsColumn))},
 	}
 	es.Order.Edges = map[string]*restkit.Edge{
-		"customer": {Target: es.Customer, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return order.HasCustomer()
-			}
-			return order.HasCustomerWith(predicate.Customer(sub))
-		}},
-		"lines": {Target: es.OrderLine, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return order.HasLines()
-			}
-			return order.HasLinesWith(predicate.OrderLine(sub))
-		}},
+		"customer": {Target: es.Customer, Step: sqlgraph.NewStep(sqlgraph.From(order.Table, order.FieldID), sqlgraph.To(order.CustomerInverseTable, order.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, order.CustomerTable, order.CustomerColumn))},
+		"lines":    {Target: es.OrderLine, Step: sqlgraph.NewStep(sqlgraph.From(order.Table, order.FieldID), sqlgraph.To(order.LinesInverseTable, order.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, order.LinesTable, order.LinesColumn))},
 	}
 	es.OrderLine.Edges = map[string]*restkit.Edge{
-		"order": {Target: es.Order, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return orderline.HasOrder()
-			}
-			return orderline.HasOrderWith(predicate.Order(sub))
-		}},
-		"product": {Target: es.Product, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return orderline.HasProduct()
-			}
-			return orderline.HasProductWith(predicate.Product(sub))
-		}},
+		"order":   {Target: es.Order, Step: sqlgraph.NewStep(sqlgraph.From(orderline.Table, orderline.FieldID), sqlgraph.To(orderline.OrderInverseTable, orderline.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, orderline.OrderTable, orderline.OrderColumn))},
+		"product": {Target: es.Product, Step: sqlgraph.NewStep(sqlgraph.From(orderline.Table, orderline.FieldID), sqlgraph.To(orderline.ProductInverseTable, orderline.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, orderline.ProductTable, orderline.ProductColumn))},
 	}
 	es.Product.Edges = map[string]*restkit.Edge{
-		"category": {Target: es.Category, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return product.HasCategory()
-			}
-			return product.HasCategoryWith(predicate.Category(sub))
-		}},
-		"suppliers": {Target: es.Supplier, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return product.HasSuppliers()
-			}
-			return product.HasSuppliersWith(predicate.Supplier(sub))
-		}},
-		"lines": {Target: es.OrderLine, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return product.HasLines()
-			}
-			return product.HasLinesWith(predicate.OrderLine(sub))
-		}},
-		"reviews": {Target: es.Review, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return product.HasReviews()
-			}
-			return product.HasReviewsWith(predicate.Review(sub))
-		}},
+		"category":  {Target: es.Category, Step: sqlgraph.NewStep(sqlgraph.From(product.Table, product.FieldID), sqlgraph.To(product.CategoryInverseTable, product.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, product.CategoryTable, product.CategoryColumn))},
+		"suppliers": {Target: es.Supplier, Step: sqlgraph.NewStep(sqlgraph.From(product.Table, product.FieldID), sqlgraph.To(product.SuppliersInverseTable, product.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, product.SuppliersTable, product.SuppliersPrimaryKey...))},
+		"lines":     {Target: es.OrderLine, Step: sqlgraph.NewStep(sqlgraph.From(product.Table, product.FieldID), sqlgraph.To(product.LinesInverseTable, product.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, product.LinesTable, product.LinesColumn))},
+		"reviews":   {Target: es.Review, Step: sqlgraph.NewStep(sqlgraph.From(product.Table, product.FieldID), sqlgraph.To(product.ReviewsInverseTable, product.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, product.ReviewsTable, product.ReviewsColumn))},
 	}
 	es.Review.Edges = map[string]*restkit.Edge{
-		"product": {Target: es.Product, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return review.HasProduct()
-			}
-			return review.HasProductWith(predicate.Product(sub))
-		}},
-		"customer": {Target: es.Customer, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return review.HasCustomer()
-			}
-			return review.HasCustomerWith(predicate.Customer(sub))
-		}},
+		"product":  {Target: es.Product, Step: sqlgraph.NewStep(sqlgraph.From(review.Table, review.FieldID), sqlgraph.To(review.ProductInverseTable, review.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, review.ProductTable, review.ProductColumn))},
+		"customer": {Target: es.Customer, Step: sqlgraph.NewStep(sqlgraph.From(review.Table, review.FieldID), sqlgraph.To(review.CustomerInverseTable, review.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, review.CustomerTable, review.CustomerColumn))},
 	}
 	es.Supplier.Edges = map[string]*restkit.Edge{
-		"products": {Target: es.Product, Has: func(sub func(*sql.Selector)) func(*sql.Selector) {
-			if sub == nil {
-				return supplier.HasProducts()
-			}
-			return supplier.HasProductsWith(predicate.Product(sub))
-		}},
+		"products": {Target: es.Product, Step: sqlgraph.NewStep(sqlgraph.From(supplier.Table, supplier.FieldID), sqlgraph.To(supplier.ProductsInverseTable, supplier.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, supplier.ProductsTable, supplier.ProductsPrimaryKey...))},
 	}
 	return es
 }
