@@ -127,7 +127,8 @@ logfile = %s
 	go func() { exited <- cmd.Wait() }()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
-		case <-exited:
+		case err := <-exited:
+			t.Logf("pgbouncer on port %d exited: %v", port, err)
 			return nil, false
 		default:
 		}
@@ -136,7 +137,8 @@ logfile = %s
 			// Listening — unless the listener is another process's and
 			// pgbouncer is about to exit for want of the port.
 			select {
-			case <-exited:
+			case err := <-exited:
+				t.Logf("pgbouncer on port %d exited: %v", port, err)
 				return nil, false
 			case <-time.After(100 * time.Millisecond):
 			}
@@ -147,6 +149,6 @@ logfile = %s
 		}
 	}
 	_ = cmd.Process.Kill()
-	<-exited
+	t.Logf("pgbouncer on port %d did not listen within 10s (%v)", port, <-exited)
 	return nil, false
 }
