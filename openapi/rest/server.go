@@ -2476,11 +2476,17 @@ func buildTagPosts(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(post.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(post.FieldID))
+		// The parent first: ordered by the target's id alone, PostgreSQL's
+		// generic plan for the prepared statement walks the targets in id
+		// order to fill the LIMIT.
+		OrderBy(j.C(parent), t.C(post.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapLinks(tag.PostsTable, parent, child, MaxIncluded)(s)
+		restkit.CapLinks(d, restkit.Links{
+			From: tag.Table, FromKey: tag.FieldID,
+			Table: tag.PostsTable, Parent: parent, Child: child,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -2649,7 +2655,10 @@ func buildUserPosts(d string, one bool) restkit.Stmt {
 	s := b.Select(postColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(post.FieldAuthorID))).
-		OrderBy(t.C(post.FieldID))
+		// By post within each user, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(post.FieldAuthorID), t.C(post.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {

@@ -140,20 +140,55 @@ func CapChildren(d string, c Children, n int) func(*sql.Selector) {
 	}
 }
 
-// CapLinks is a predicate for the loading of a many-to-many edge: it keeps,
-// for each parent, the first n targets (by id). The loading query joins the
-// join table as "t1"; parentCol and childCol are its columns referring to
-// the parent and to the loaded target.
-func CapLinks(joinTable, parentCol, childCol string, n int) func(*sql.Selector) {
+// Links names a many-to-many edge for CapLinks: the join table Table's
+// column Parent refers to the parent (the row of the From table whose id
+// column is FromKey), Child to the loaded target.
+type Links struct {
+	From, FromKey        string
+	Table, Parent, Child string
+}
+
+// CapLinks is a predicate for the loading of a many-to-many edge l from the
+// parents the IDsArg argument lists: it keeps, for each parent, the first n
+// targets (by id). The loading query joins the join table as "t1".
+//
+// The first n links of each parent are computed once, uncorrelated, and the
+// join's rows kept by a semi join against them: on PostgreSQL each parent
+// takes its n links through a LATERAL subquery reading the join table's
+// (parent, child) index, on SQLite a window function ranks the listed
+// parents' links. A subquery correlated with each joined row (the
+// statement before) read n links per link: at a million posts, 20 tags of
+// 3,000 posts each read 6 M index entries, 1 s a page of /tags?include=posts.
+func CapLinks(d string, l Links, n int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
-		t1 := sql.Table(joinTable).As("t1")
-		j := sql.Table(joinTable).As("capped")
-		first := sql.Select(j.C(childCol)).
-			From(j).
-			Where(sql.ColumnsEQ(j.C(parentCol), t1.C(parentCol))).
-			OrderBy(j.C(childCol)).
-			Limit(n)
-		s.Where(sql.In(t1.C(childCol), first))
+		b := sql.Dialect(d)
+		t1 := b.Table(l.Table).As("t1")
+		var first *sql.Selector
+		if d == dialect.Postgres {
+			k := b.Table(l.From).As("capped_parent")
+			j := b.Table(l.Table)
+			each := b.Select(j.C(l.Child)).From(j).
+				Where(sql.ColumnsEQ(j.C(l.Parent), k.C(l.FromKey))).
+				OrderBy(j.C(l.Child)).
+				Limit(n)
+			first = b.Select(k.C(l.FromKey), b.Table("capped").C(l.Child)).
+				FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+					b.Ident(l.From).WriteString(" AS ").Ident("capped_parent").
+						WriteString(" CROSS JOIN LATERAL (").Join(each).WriteString(") AS ").Ident("capped")
+				})).
+				Where(InIDs(d, k.C(l.FromKey)))
+		} else {
+			j := b.Table(l.Table)
+			ranked := b.Select(j.C(l.Parent), j.C(l.Child)).
+				AppendSelectExprAs(sql.RowNumber().PartitionBy(j.C(l.Parent)).OrderBy(j.C(l.Child)), "capped_rank").
+				From(j).
+				Where(InIDs(d, j.C(l.Parent))).
+				As("capped")
+			first = b.Select(ranked.C(l.Parent), ranked.C(l.Child)).From(ranked).Where(sql.LTE(ranked.C("capped_rank"), n))
+		}
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString("(" + t1.C(l.Parent) + ", " + t1.C(l.Child) + ") IN (").Join(first).WriteString(")")
+		}))
 	}
 }
 

@@ -6321,7 +6321,10 @@ func buildAccountNotes(d string, one bool) restkit.Stmt {
 	s := b.Select(noteColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(note.FieldAuthorID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
-		OrderBy(t.C(note.FieldID))
+		// By note within each account, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(note.FieldAuthorID), t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -6369,7 +6372,10 @@ func buildAccountReviews(d string, one bool) restkit.Stmt {
 	s := b.Select(noteColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(note.FieldReviewerID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
-		OrderBy(t.C(note.FieldID))
+		// By note within each account, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(note.FieldReviewerID), t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -6464,11 +6470,17 @@ func buildAccountFollowers(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(account.FieldID))
+		// The parent first: ordered by the target's id alone, PostgreSQL's
+		// generic plan for the prepared statement walks the targets in id
+		// order to fill the LIMIT.
+		OrderBy(j.C(parent), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapLinks(account.FollowersTable, parent, child, MaxIncluded)(s)
+		restkit.CapLinks(d, restkit.Links{
+			From: account.Table, FromKey: account.FieldID,
+			Table: account.FollowersTable, Parent: parent, Child: child,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -6642,7 +6654,10 @@ func buildAccountWatches(d string, one bool) restkit.Stmt {
 	s := b.Select(watchColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(watch.FieldAccountID))).
-		OrderBy(t.C(watch.FieldAccountID), t.C(watch.FieldNoteID))
+		// By watch within each account, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(watch.FieldAccountID), t.C(watch.FieldAccountID), t.C(watch.FieldNoteID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -6905,7 +6920,10 @@ func buildCountryRegions(d string, one bool) restkit.Stmt {
 	s := b.Select(regionColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(region.FieldCountryID))).
-		OrderBy(t.C(region.FieldID))
+		// By region within each country, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(region.FieldCountryID), t.C(region.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -6952,7 +6970,10 @@ func buildCountryAccounts(d string, one bool) restkit.Stmt {
 	s := b.Select(accountColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(account.FieldCountryID))).
-		OrderBy(t.C(account.FieldID))
+		// By account within each country, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(account.FieldCountryID), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -7103,11 +7124,17 @@ func buildLabelNotes(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
-		OrderBy(t.C(note.FieldID))
+		// The parent first: ordered by the target's id alone, PostgreSQL's
+		// generic plan for the prepared statement walks the targets in id
+		// order to fill the LIMIT.
+		OrderBy(j.C(parent), t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapLinks(label.NotesTable, parent, child, MaxIncluded)(s)
+		restkit.CapLinks(d, restkit.Links{
+			From: label.Table, FromKey: label.FieldID,
+			Table: label.NotesTable, Parent: parent, Child: child,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -7199,7 +7226,10 @@ func buildLabelChildren(d string, one bool) restkit.Stmt {
 	s := b.Select(labelColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(label.FieldParentID))).
-		OrderBy(t.C(label.FieldID))
+		// By label within each label, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(label.FieldParentID), t.C(label.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -7246,7 +7276,10 @@ func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
 	s := b.Select(noteLabelColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(notelabel.FieldLabelID))).
-		OrderBy(t.C(notelabel.FieldID))
+		// By note_label within each label, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(notelabel.FieldLabelID), t.C(notelabel.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -7518,11 +7551,17 @@ func buildNoteWatchers(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(account.FieldID))
+		// The parent first: ordered by the target's id alone, PostgreSQL's
+		// generic plan for the prepared statement walks the targets in id
+		// order to fill the LIMIT.
+		OrderBy(j.C(parent), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapLinks(note.WatchersTable, parent, child, MaxIncluded)(s)
+		restkit.CapLinks(d, restkit.Links{
+			From: note.Table, FromKey: note.FieldID,
+			Table: note.WatchersTable, Parent: parent, Child: child,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -7614,7 +7653,10 @@ func buildNoteComments(d string, one bool) restkit.Stmt {
 	s := b.Select(commentColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(comment.FieldNoteID))).
-		OrderBy(t.C(comment.FieldID))
+		// By comment within each note, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(comment.FieldNoteID), t.C(comment.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -7661,7 +7703,10 @@ func buildNoteWatches(d string, one bool) restkit.Stmt {
 	s := b.Select(watchColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(watch.FieldNoteID))).
-		OrderBy(t.C(watch.FieldAccountID), t.C(watch.FieldNoteID))
+		// By watch within each note, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(watch.FieldNoteID), t.C(watch.FieldAccountID), t.C(watch.FieldNoteID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -7709,7 +7754,10 @@ func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
 	s := b.Select(noteLabelColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(notelabel.FieldNoteID))).
-		OrderBy(t.C(notelabel.FieldID))
+		// By note_label within each note, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(notelabel.FieldNoteID), t.C(notelabel.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {

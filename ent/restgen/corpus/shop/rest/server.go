@@ -4761,7 +4761,10 @@ func buildCategoryChildren(d string, one bool) restkit.Stmt {
 	s := b.Select(categoryColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(category.FieldParentID))).
-		OrderBy(t.C(category.FieldID))
+		// By category within each category, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(category.FieldParentID), t.C(category.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -4808,7 +4811,10 @@ func buildCategoryProducts(d string, one bool) restkit.Stmt {
 	s := b.Select(productColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(product.FieldCategoryID))).
-		OrderBy(t.C(product.FieldID))
+		// By product within each category, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(product.FieldCategoryID), t.C(product.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -4950,7 +4956,10 @@ func buildCustomerAddresses(d string, one bool) restkit.Stmt {
 	s := b.Select(addressColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(address.FieldCustomerID))).
-		OrderBy(t.C(address.FieldID))
+		// By address within each customer, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(address.FieldCustomerID), t.C(address.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -4997,7 +5006,10 @@ func buildCustomerOrders(d string, one bool) restkit.Stmt {
 	s := b.Select(orderColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(order.FieldCustomerID))).
-		OrderBy(t.C(order.FieldID))
+		// By order within each customer, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(order.FieldCustomerID), t.C(order.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -5044,7 +5056,10 @@ func buildCustomerReviews(d string, one bool) restkit.Stmt {
 	s := b.Select(reviewColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(review.FieldCustomerID))).
-		OrderBy(t.C(review.FieldID))
+		// By review within each customer, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(review.FieldCustomerID), t.C(review.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -5219,7 +5234,10 @@ func buildOrderLines(d string, one bool) restkit.Stmt {
 	s := b.Select(orderLineColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(orderline.FieldOrderID))).
-		OrderBy(t.C(orderline.FieldID))
+		// By order_line within each order, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(orderline.FieldOrderID), t.C(orderline.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -5593,11 +5611,17 @@ func buildProductSuppliers(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(supplier.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(supplier.FieldID))
+		// The parent first: ordered by the target's id alone, PostgreSQL's
+		// generic plan for the prepared statement walks the targets in id
+		// order to fill the LIMIT.
+		OrderBy(j.C(parent), t.C(supplier.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
-		restkit.CapLinks(product.SuppliersTable, parent, child, MaxIncluded)(s)
+		restkit.CapLinks(d, restkit.Links{
+			From: product.Table, FromKey: product.FieldID,
+			Table: product.SuppliersTable, Parent: parent, Child: child,
+		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -5643,7 +5667,10 @@ func buildProductLines(d string, one bool) restkit.Stmt {
 	s := b.Select(orderLineColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(orderline.FieldProductID))).
-		OrderBy(t.C(orderline.FieldID))
+		// By order_line within each product, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(orderline.FieldProductID), t.C(orderline.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
@@ -5690,7 +5717,10 @@ func buildProductReviews(d string, one bool) restkit.Stmt {
 	s := b.Select(reviewColumns(t)...).
 		From(t).
 		Where(restkit.InIDs(d, t.C(review.FieldProductID))).
-		OrderBy(t.C(review.FieldID))
+		// By review within each product, the key first: ordered by the
+		// primary key alone, PostgreSQL's generic plan for the prepared
+		// statement walks the whole table in key order to fill the LIMIT.
+		OrderBy(t.C(review.FieldProductID), t.C(review.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
 	} else {
