@@ -75,7 +75,8 @@ func millionRequests() []millionRequest {
 		{name: "tags", path: "/tags"},
 		{name: "tags-sort-posts-count", path: "/tags?sort=-posts_count&count=posts"},
 		{name: "tags-include-posts", path: "/tags?include=posts", included: rest.DefaultPageSize * rest.MaxIncluded},
-		{name: "tags-has-no-posts", path: "/tags?has_posts=false", index: "post_tags_tag_id"},
+		{name: "tags-has-no-posts", path: "/tags?has_posts=false"},
+		{name: "users-has-no-posts", path: "/users?has_posts=false", index: "user_posts_count_name"},
 		{name: "posts-has-no-tags", path: "/posts?has_tags=false",
 			whole: "every post has tags: the anti join reads both tables to find none"},
 	}

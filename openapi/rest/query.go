@@ -79,11 +79,11 @@ func newEntities() *entities {
 		"user": {Target: es.User, Step: sqlgraph.NewStep(sqlgraph.From(profile.Table, profile.FieldID), sqlgraph.To(profile.UserInverseTable, profile.FieldID), sqlgraph.Edge(sqlgraph.O2O, true, profile.UserTable, profile.UserColumn)), Live: softdelete.Predicate(softdelete.Live)},
 	}
 	es.Tag.Edges = map[string]*restkit.Edge{
-		"posts": {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(tag.Table, tag.FieldID), sqlgraph.To(tag.PostsInverseTable, tag.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, tag.PostsTable, tag.PostsPrimaryKey...))},
+		"posts": {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(tag.Table, tag.FieldID), sqlgraph.To(tag.PostsInverseTable, tag.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, tag.PostsTable, tag.PostsPrimaryKey...)), Stored: tag.FieldPostsCount},
 	}
 	es.User.Edges = map[string]*restkit.Edge{
 		"profile": {Target: es.Profile, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.ProfileInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, user.ProfileTable, user.ProfileColumn))},
-		"posts":   {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.PostsInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, user.PostsTable, user.PostsColumn))},
+		"posts":   {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.PostsInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, user.PostsTable, user.PostsColumn)), Stored: user.FieldPostsCount},
 	}
 	return es
 }

@@ -15,6 +15,11 @@ type Edge struct {
 	// Live, if set, is the condition a target row must meet to count as a
 	// neighbour (soft-deleted rows do not).
 	Live func(*sql.Selector)
+	// Stored, if set, is the column of this side's table holding the
+	// edge's row count, kept by the database (StoredCount): "has any" and
+	// "has none" read it instead of the edge's table. Only for edges whose
+	// every row counts (no Live).
+	Stored string
 }
 
 // has returns the condition "the row has a neighbour matching sub" (any
@@ -37,6 +42,16 @@ func (ed *Edge) has(sub func(*sql.Selector), negate bool) func(*sql.Selector) {
 	st := ed.Step
 	return func(q *sql.Selector) {
 		b := sql.Dialect(q.Dialect())
+		if sub == nil && ed.Live == nil && ed.Stored != "" {
+			// The kept count: an index on it serves has_X=false without
+			// an anti join over the edge's whole table.
+			if negate {
+				q.Where(sql.EQ(q.C(ed.Stored), 0))
+			} else {
+				q.Where(sql.GT(q.C(ed.Stored), 0))
+			}
+			return
+		}
 		if sub == nil && ed.Live == nil && st.FromEdgeOwner() {
 			// The foreign key references a row that exists.
 			if negate {
