@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -154,20 +153,6 @@ func genericRowsRead(t *testing.T, db *database.DB, query string, args []any) (m
 	if err := conn.QueryRowContext(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic("+strings.Join(params, ", ")+")").Scan(&out); err != nil {
 		t.Fatal(err)
 	}
-	var plans []struct{ Plan planNode }
-	if err := json.Unmarshal(out, &plans); err != nil || len(plans) == 0 {
-		t.Fatalf("reading the plan: %v", err)
-	}
-	read := map[string]float64{}
-	var walk func(n planNode)
-	walk = func(n planNode) {
-		if n.Relation != "" {
-			read[n.Relation] += (n.ActualRows + n.RemovedByFilter + n.RemovedByRecheck) * n.Loops
-		}
-		for _, c := range n.Plans {
-			walk(c)
-		}
-	}
-	walk(plans[0].Plan)
+	read := planRowsRead(t, out)
 	return read, string(out)
 }

@@ -171,6 +171,15 @@ func rowsRead(t *testing.T, db *database.DB, query string, args []any) (map[stri
 	if err := db.SQL.QueryRow("EXPLAIN (ANALYZE, FORMAT JSON) "+query, args...).Scan(&out); err != nil {
 		t.Fatal(err)
 	}
+	read := planRowsRead(t, out)
+	return read, explain(t, db, query, args)
+}
+
+// planRowsRead returns the rows the scans of a PostgreSQL plan (EXPLAIN
+// ANALYZE, FORMAT JSON) read from each table: returned and filtered out,
+// over all loops.
+func planRowsRead(t *testing.T, out []byte) map[string]float64 {
+	t.Helper()
 	var plans []struct{ Plan planNode }
 	if err := json.Unmarshal(out, &plans); err != nil || len(plans) == 0 {
 		t.Fatalf("reading the plan: %v", err)
@@ -186,7 +195,7 @@ func rowsRead(t *testing.T, db *database.DB, query string, args []any) (map[stri
 		}
 	}
 	walk(plans[0].Plan)
-	return read, explain(t, db, query, args)
+	return read
 }
 
 // planNode is a node of a PostgreSQL JSON plan.

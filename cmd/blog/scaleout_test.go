@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -155,7 +154,7 @@ func startFleet(t *testing.T, haproxy string, n int, dbURL string, extra []strin
 		addrs = append(addrs, s.addr)
 		fmt.Fprintf(&servers, "    server blog%d %s check\n", i, s.addr)
 	}
-	port := freePort(t)
+	port := dbtest.FreePort(t)
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global
     maxconn 2000
@@ -203,16 +202,6 @@ backend blog
 			}
 		})
 	}}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {

@@ -53,7 +53,7 @@ func PgBouncer(t testing.TB, poolSize int, pgURL string) string {
 	// alone would reach the other process. Start again on a new port.
 	var port int
 	for attempt := 1; ; attempt++ {
-		port = freePort(t)
+		port = FreePort(t)
 		exited, ok := startPgBouncer(t, bin, dir, logFile, u, port, poolSize)
 		if ok {
 			t.Cleanup(func() {
@@ -78,8 +78,9 @@ func PgBouncer(t testing.TB, poolSize int, pgURL string) string {
 	return u.String()
 }
 
-// freePort returns a TCP port of 127.0.0.1 that is free now.
-func freePort(t testing.TB) int {
+// FreePort returns a TCP port of 127.0.0.1 that is free now (another
+// process may take it before the caller binds it).
+func FreePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
