@@ -220,7 +220,10 @@ func (r *Replicas) monitor(ctx context.Context) {
 // position, and judges each standby: it is behind by the age of the newest
 // primary position it has not replayed past.
 func (r *Replicas) check(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, max(r.opts.Interval, time.Second))
+	// Close stops the monitor between checks, never during one: a query
+	// cancelled mid-flight makes pgx send a cancel request, and pgbouncer
+	// 1.18 (Debian 12's) can crash on one (pgbouncer issue 801).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(r.opts.Interval, time.Second))
 	defer cancel()
 	now := time.Now()
 	if p, err := r.Position(ctx); err == nil {
