@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server/database"
@@ -153,8 +154,13 @@ func (w *positionWriter) WriteHeader(code int) {
 		return
 	}
 	w.wrote = true
-	if code < 400 {
-		lsn, err := w.replicas.Position(w.r.Context())
+	if code < 400 && w.r.Context().Err() == nil {
+		// A client gone mid-query would cancel it, and the cancel request
+		// is what old pgbouncers die on (README): the query, one function
+		// call, runs to its end.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(w.r.Context()), time.Second)
+		lsn, err := w.replicas.Position(ctx)
+		cancel()
 		if err != nil {
 			// The write committed; without its position the client's
 			// next read may go to a standby that has not replayed it.
