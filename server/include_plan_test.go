@@ -143,12 +143,21 @@ func genericRowsRead(t *testing.T, db *database.DB, query string, args []any) (m
 		}
 		params[i] = lit
 	}
-	for _, stmt := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE generic AS " + query} {
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
+	// Each change to the session is undone before the connection goes back
+	// to the pool (Close returns it there): the plan is chosen at EXECUTE.
+	for _, step := range [][2]string{
+		{"PREPARE generic AS " + query, "DEALLOCATE generic"},
+		{"SET plan_cache_mode = force_generic_plan", "RESET plan_cache_mode"},
+	} {
+		if _, err := conn.ExecContext(ctx, step[0]); err != nil {
+			t.Fatalf("%s: %v", step[0], err)
 		}
+		defer func() {
+			if _, err := conn.ExecContext(ctx, step[1]); err != nil {
+				t.Errorf("%s: %v", step[1], err)
+			}
+		}()
 	}
-	defer conn.ExecContext(ctx, "DEALLOCATE generic; RESET plan_cache_mode") //nolint:errcheck // the connection is closed next
 	var out []byte
 	if err := conn.QueryRowContext(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE generic("+strings.Join(params, ", ")+")").Scan(&out); err != nil {
 		t.Fatal(err)

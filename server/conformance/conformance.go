@@ -733,9 +733,12 @@ func (c *suite) cursorWalk(t *testing.T, path string) {
 // empty exactly when the row is in the false half.
 func (c *suite) has(t *testing.T, path string) {
 	all := c.ids(t, path, "")
+	if all == nil {
+		return // rows without an id (an edge schema's)
+	}
 	for _, p := range c.doc.Paths.Value(path).Get.Parameters {
 		edge, ok := strings.CutPrefix(p.Value.Name, "has_")
-		if p.Value.In != "query" || !ok || all == nil {
+		if p.Value.In != "query" || !ok {
 			continue
 		}
 		with, without := c.ids(t, path, p.Value.Name+"=true"), c.ids(t, path, p.Value.Name+"=false")
