@@ -46,8 +46,11 @@ func JSONString(e *jx.Encoder, s string) {
 
 // JSONTime writes t as encoding/json does: RFC 3339 with nanoseconds.
 func JSONTime(e *jx.Encoder, t time.Time) {
-	var buf [len(time.RFC3339Nano) + 8]byte
-	e.ByteStr(t.AppendFormat(buf[:0], time.RFC3339Nano))
+	// The text needs no escaping: written raw, quotes and all (ByteStr
+	// would check each byte).
+	var buf [len(time.RFC3339Nano) + 10]byte
+	b := append(t.AppendFormat(append(buf[:0], '"'), time.RFC3339Nano), '"')
+	e.Raw(b)
 }
 
 // JSONValue writes v through encoding/json: the fallback of generated
