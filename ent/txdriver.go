@@ -8,3 +8,8 @@ import "entgo.io/ent/dialect"
 // part of tx, with those of tx's clients. The REST layer runs the statements
 // it builds itself (bulk inserts of nested creates) through it.
 func (tx *Tx) Driver() dialect.Driver { return tx.config.driver }
+
+// Unwrap returns the transaction the client's driver began, which the
+// statements of tx run on: what it can do besides running them (send several
+// in one round trip) is found on it.
+func (tx *txDriver) Unwrap() dialect.Tx { return tx.tx }

@@ -201,6 +201,21 @@ func (t *countingTx) Query(ctx context.Context, query string, args, v any) error
 	return t.Tx.Query(ctx, query, args, v)
 }
 
+// SendBatch counts each statement of a batch and sends it as the counted
+// transaction would: in one round trip on pgx.
+func (t *countingTx) SendBatch(ctx context.Context, queries []restkit.BatchQuery) error {
+	for _, q := range queries {
+		t.c.add(q.SQL, q.Args...)
+	}
+	if b, ok := t.Tx.(restkit.Batcher); ok {
+		t.c.mu.Lock()
+		t.c.batches = append(t.c.batches, len(queries))
+		t.c.mu.Unlock()
+		return b.SendBatch(ctx, queries)
+	}
+	return restkit.SendEach(ctx, t.Tx, queries)
+}
+
 func (t *countingTx) Commit() error {
 	t.c.add("COMMIT")
 	return t.Tx.Commit()

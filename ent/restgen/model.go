@@ -792,6 +792,23 @@ func (e *Edge) NestedFields() []*Field {
 	return fs
 }
 
+// CreateChecks reports whether a nested create of the edge's targets
+// checks its values against other rows first: the ids they link to, the
+// rows their fields reference, or the values they must not share.
+func (e *Edge) CreateChecks() bool {
+	for _, l := range e.Target.Links {
+		if !l.ByKey() {
+			return true
+		}
+	}
+	for _, f := range e.NestedFields() {
+		if f.Ref != nil || f.NestedUnique {
+			return true
+		}
+	}
+	return false
+}
+
 // SharedFields are the fields that every nested create of the edge's target
 // sets alike: the back-reference to the owner, then the fields the server
 // sets from ent's defaults (created_at).
@@ -878,6 +895,12 @@ func (e *Entity) ThroughLinks() bool {
 	}
 	return false
 }
+
+// KeysFirst reports whether a create of e finds or creates the keyed rows
+// it links to before inserting its row: it links to some itself. Otherwise
+// only the rows below it link by key, and the find-or-create goes in one
+// round trip with their inserts.
+func (e *Entity) KeysFirst() bool { return len(e.KeyLinks()) > 0 }
 
 // KeyLinks are the links of e that go by natural key.
 func (e *Entity) KeyLinks() []*Edge {

@@ -1535,14 +1535,11 @@ func (h *handler) createUserMany(w http.ResponseWriter, r *http.Request) error {
 
 // createUserIn creates the user in and its nested children in tx.
 func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, err error) {
-	// Every tag the request names, found or created at once.
+	// Every tag the request names, found or created at once,
+	// in one round trip with the rows below the user.
 	var tagKeys []string
 	for _, c := range in.Posts {
 		tagKeys = append(tagKeys, c.Tags...)
-	}
-	tagByKey, err := ensureTags(ctx, tx, tagKeys)
-	if err != nil {
-		return nil, err
 	}
 	c := tx.User.Create()
 	c.SetName(in.Name)
@@ -1554,36 +1551,153 @@ func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, e
 		return nil, err
 	}
 	out = newUser(e, nil)
-	if n := in.Profile; n != nil {
-		cc := tx.Profile.Create().SetUserID(e.ID)
-		cc.SetBio(n.Bio)
-		child, err := cc.Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out.Profile = newProfile(child, nil)
+	// The rows below the user wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	tagFound, err := queueTags(ctx, tx, &below, tagKeys)
+	if err != nil {
+		return nil, err
 	}
-	out.Posts = []*Post{}
-	if len(in.Posts) > 0 {
-		out.Posts, err = insertUserPosts(ctx, tx, e.ID, in.Posts, tagByKey)
+	var profileIn []UserProfileCreate
+	if n := in.Profile; n != nil {
+		profileIn = []UserProfileCreate{*n}
+	}
+	profileOut, profileQueued := []*Profile{}, false
+	if len(profileIn) > 0 {
+		profileOut, profileQueued, err = queueUserProfile(tx, &below, e.ID, profileIn)
 		if err != nil {
 			return nil, err
 		}
+	}
+	postsIn := in.Posts
+	postsOut, postsQueued := []*Post{}, false
+	if len(postsIn) > 0 {
+		postsOut, postsQueued, err = queueUserPosts(tx, &below, e.ID, postsIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the user: %w", err)
+	}
+	tagByKey, err := tagFound()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case profileQueued:
+		linkUserProfile(&belowLinks, tx.Driver().Dialect(), profileOut, profileIn)
+	case len(profileIn) > 0:
+		profileOut, err = createUserProfile(ctx, tx, e.ID, profileIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(profileOut) > 0 {
+		out.Profile = profileOut[0]
+	}
+	switch {
+	case postsQueued:
+		linkUserPosts(&belowLinks, tx.Driver().Dialect(), postsOut, postsIn, tagByKey)
+	case len(postsIn) > 0:
+		postsOut, err = createUserPosts(ctx, tx, e.ID, postsIn, tagByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Posts = postsOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the user: %w", err)
 	}
 	return out, nil
 }
 
-// insertUserPosts inserts the posts of a new user (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for posts, it goes
-// through the builders so that they run.
-func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCreate, tagByKey map[string]*Tag) ([]*Post, error) {
-	if len(tx.Post.Hooks()) > 0 {
-		return createUserPosts(ctx, tx, owner, in, tagByKey)
+// queueUserProfile queues on b the insert of the profile of a new
+// user (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for profiles it queues nothing and returns false: the
+// rows go through the builders (createUserProfile), so that the hooks run.
+func queueUserProfile(tx *ent.Tx, b *restkit.Batch, owner int, in []UserProfileCreate) ([]*Profile, bool, error) {
+	if len(tx.Profile.Hooks()) > 0 {
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
+	// What ent sets alike in every row: computed once, one argument each.
+	sharedCreatedAt := profile.DefaultCreatedAt()
+	sharedUpdatedAt := profile.DefaultUpdatedAt()
+	rows := make([][]any, len(in))
+	out := make([]*Profile, len(in))
+	for i, n := range in {
+		v := &Profile{}
+		v.UserID = owner
+		v.CreatedAt = sharedCreatedAt
+		v.UpdatedAt = sharedUpdatedAt
+		v.Bio = n.Bio
+		if err := profile.BioValidator(v.Bio); err != nil {
+			return nil, false, restkit.Invalid("profile.bio", "%v", err)
+		}
+		rows[i] = []any{v.Bio}
+		out[i] = v
+	}
+	ins := restkit.InsertRows(tx.Driver().Dialect(), profile.Table,
+		[]string{profile.FieldUserID, profile.FieldCreatedAt, profile.FieldUpdatedAt},
+		[]any{owner, sharedCreatedAt, sharedUpdatedAt},
+		[]string{profile.FieldBio},
+		rows, profile.FieldID)
+	// The rows come back in the order of VALUES, as ent's bulk create expects.
+	i := 0
+	b.Queue(ins, func(rows restkit.Row) error {
+		if i == len(out) {
+			return fmt.Errorf("inserting profile: more ids than %d rows", len(out))
+		}
+		i++
+		return rows.Scan(&out[i-1].ID)
+	})
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting profile: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
+}
+
+// linkUserProfile queues on b the links of the profile out that
+// queueUserProfile inserted from in: one statement per edge.
+func linkUserProfile(b *restkit.Batch, d string, out []*Profile, in []UserProfileCreate) {
+}
+
+// createUserProfile inserts the profile of a new user (owner) in tx
+// through ent's builders.
+func createUserProfile(ctx context.Context, tx *ent.Tx, owner int, in []UserProfileCreate) ([]*Profile, error) {
+	bulk := make([]*ent.ProfileCreate, len(in))
+	for i, n := range in {
+		cc := tx.Profile.Create().SetUserID(owner)
+		cc.SetBio(n.Bio)
+		bulk[i] = cc
+	}
+	children, err := tx.Profile.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Profile, len(children))
+	for i, child := range children {
+		out[i] = newProfile(child, nil)
+	}
+	return out, nil
+}
+
+// queueUserPosts queues on b the insert of the posts of a new
+// user (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for posts it queues nothing and returns false: the
+// rows go through the builders (createUserPosts), so that the hooks run.
+func queueUserPosts(tx *ent.Tx, b *restkit.Batch, owner int, in []UserPostCreate) ([]*Post, bool, error) {
+	if len(tx.Post.Hooks()) > 0 {
+		return nil, false, nil
+	}
 	// What ent sets alike in every row: computed once, one argument each.
 	sharedCreatedAt := post.DefaultCreatedAt()
 	sharedUpdatedAt := post.DefaultUpdatedAt()
@@ -1596,32 +1710,38 @@ func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCr
 		v.UpdatedAt = sharedUpdatedAt
 		v.Title = n.Title
 		if err := post.TitleValidator(v.Title); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("posts.%d.title", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("posts.%d.title", i), "%v", err)
 		}
 		v.Content = n.Content
 		rows[i] = []any{v.Title, v.Content}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, post.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), post.Table,
 		[]string{post.FieldAuthorID, post.FieldCreatedAt, post.FieldUpdatedAt},
 		[]any{owner, sharedCreatedAt, sharedUpdatedAt},
 		[]string{post.FieldTitle, post.FieldContent},
 		rows, post.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting posts: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting posts: %w", err)
-	}
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting posts: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
+}
+
+// linkUserPosts queues on b the links of the posts out that
+// queueUserPosts inserted from in: one statement per edge.
+func linkUserPosts(b *restkit.Batch, d string, out []*Post, in []UserPostCreate, tagByKey map[string]*Tag) {
 	var tags [][2]any
 	for i, v := range out {
 		v.Tags = pickTags(tagByKey, in[i].Tags)
@@ -1630,15 +1750,12 @@ func insertUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCr
 		}
 	}
 	if len(tags) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, post.TagsTable, post.TagsPrimaryKey, tags))
-		if err != nil {
-			return nil, fmt.Errorf("linking posts to tags: %w", err)
-		}
+		b.Queue(restkit.InsertPairs(d, post.TagsTable, post.TagsPrimaryKey, tags), nil)
 	}
-	return out, nil
 }
 
-// createUserPosts is insertUserPosts through ent's builders.
+// createUserPosts inserts the posts of a new user (owner) in tx
+// through ent's builders.
 func createUserPosts(ctx context.Context, tx *ent.Tx, owner int, in []UserPostCreate, tagByKey map[string]*Tag) ([]*Post, error) {
 	bulk := make([]*ent.PostCreate, len(in))
 	for i, n := range in {
@@ -2846,27 +2963,35 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 // fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
+	var b restkit.Batch
+	found, err := queueTags(ctx, tx, &b, keys)
+	if err != nil {
+		return nil, err
 	}
-	drv := tx.Driver()
+	if err := b.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("upserting tags: %w", err)
+	}
+	return found()
+}
+
+// queueTags queues ensureTags' statements on b, to go
+// with others that do not need the tags. Once b has run, found returns the
+// tags by name. A concurrent delete can remove a row between the
+// upsert and the select: the rows read are locked against deletion until
+// commit, and found upserts keys that vanished again.
+func queueTags(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Tag, error), err error) {
+	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Tag, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("tags %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		ins, err := upsertTags(ctx, tx, missing)
+	d := tx.Driver().Dialect()
+	queue := func(b *restkit.Batch, keys []string) error {
+		ins, err := upsertTags(ctx, tx, keys)
 		if err != nil {
-			return nil, fmt.Errorf("upserting tags: %w", err)
+			return fmt.Errorf("upserting tags: %w", err)
 		}
 		t := sql.Table(tag.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(tagColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(tag.FieldName), missing))
-		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
+		sel := sql.Dialect(d).Select(tagColumns(t)...).From(t).
+			Where(restkit.InKeys(d, t.C(tag.FieldName), keys))
+		restkit.QueueFindOrInsert(b, d, ins, sel, func(rows restkit.Row) error {
 			v := new(Tag)
 			if err := rows.Scan(tagTargets(v)...); err != nil {
 				return err
@@ -2874,12 +2999,30 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 			byKey[v.Name] = v
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("upserting tags: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		return nil
 	}
-	return byKey, nil
+	if len(keys) > 0 {
+		if err := queue(b, keys); err != nil {
+			return nil, err
+		}
+	}
+	return func() (map[string]*Tag, error) {
+		missing := slices.DeleteFunc(keys, func(k string) bool { return byKey[k] != nil })
+		for attempt := 2; len(missing) > 0; attempt++ {
+			if attempt > restkit.MaxUpsertAttempts {
+				return nil, fmt.Errorf("tags %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+			}
+			var again restkit.Batch
+			if err := queue(&again, missing); err != nil {
+				return nil, err
+			}
+			if err := again.Run(ctx, tx.Driver()); err != nil {
+				return nil, fmt.Errorf("upserting tags: %w", err)
+			}
+			missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		}
+		return byKey, nil
+	}, nil
 }
 
 // upsertTags returns the statement inserting the tags of keys

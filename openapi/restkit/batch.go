@@ -14,7 +14,8 @@ type Row interface {
 }
 
 // BatchQuery is one statement of a batch and what to do with each row of its
-// result.
+// result; a nil Row is a statement whose result has no rows (an INSERT
+// without RETURNING).
 type BatchQuery struct {
 	SQL  string
 	Args []any
@@ -28,14 +29,40 @@ type Batcher interface {
 	SendBatch(ctx context.Context, queries []BatchQuery) error
 }
 
-// Batch gathers independent read statements — the loaders of the edges a
-// request includes at one level: a user's profile and posts — to send them
-// together, so that a request with several includes waits for one round
-// trip per level instead of one per edge.
+// Batch gathers independent statements to send them together: the loaders
+// of the edges a request includes at one level (a user's profile and
+// posts), or the writes of a nested create that wait only for the row
+// above them (a new user's profile, its posts and the find-or-create of
+// their tags). A request waits for one round trip per level instead of one
+// per statement.
 type Batch struct {
 	queries []BatchQuery
 	done    []func()
+	after   []func() error
+	err     error // the first statement that could not be built
 }
+
+// After adds f to the functions Run calls once b's statements have run and
+// their done functions returned, in the order added; the first error is
+// Run's.
+func (b *Batch) After(f func() error) { b.after = append(b.after, f) }
+
+// Queue adds the statement q (an ent SQL builder) to b: row is called for
+// each row of its result (nil for a statement without rows). An error
+// building q is Run's.
+func (b *Batch) Queue(q sql.Querier, row func(Row) error) {
+	query, args, err := queryOf(q)
+	if err != nil {
+		if b.err == nil {
+			b.err = err
+		}
+		return
+	}
+	b.queries = append(b.queries, BatchQuery{SQL: query, Args: args, Row: row})
+}
+
+// Len is the number of statements queued on b.
+func (b *Batch) Len() int { return len(b.queries) }
 
 // Add queues the statement of sts for ids on b: row is called for each row
 // of its result, then done (if not nil) once they are all read. Rows count
@@ -57,10 +84,14 @@ func Add[T ID](ctx context.Context, b *Batch, sts Stmts, ids []T, row func(Row) 
 	}
 }
 
-// Run sends the statements of b on drv — in one round trip when drv is a
-// Batcher — and then calls their done functions.
-func (b *Batch) Run(ctx context.Context, drv dialect.Driver) error {
-	switch bd, ok := drv.(Batcher); {
+// Run sends the statements of b on drv — a driver or a transaction (ent's
+// tx.Driver()), in one round trip when it is a Batcher — and then calls
+// their done functions.
+func (b *Batch) Run(ctx context.Context, drv dialect.ExecQuerier) error {
+	if b.err != nil {
+		return b.err
+	}
+	switch bd, ok := batcherOf(drv); {
 	case len(b.queries) == 0:
 	case ok:
 		// One statement goes through the Batcher too: its rows are read by
@@ -78,13 +109,39 @@ func (b *Batch) Run(ctx context.Context, drv dialect.Driver) error {
 	for _, f := range b.done {
 		f()
 	}
+	for _, f := range b.after {
+		if err := f(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// batcherOf is drv as a Batcher, if it is one. Statements of ent's
+// transactions run on the transaction the driver began (ent's transaction
+// driver unwraps to it), which may be one.
+func batcherOf(drv dialect.ExecQuerier) (Batcher, bool) {
+	if b, ok := drv.(Batcher); ok {
+		return b, true
+	}
+	if u, ok := drv.(interface{ Unwrap() dialect.Tx }); ok {
+		b, ok := u.Unwrap().(Batcher)
+		return b, ok
+	}
+	return nil, false
 }
 
 // SendEach runs queries on drv one after another: what a driver that is
 // not a Batcher does with a batch.
-func SendEach(ctx context.Context, drv dialect.Driver, queries []BatchQuery) error {
+func SendEach(ctx context.Context, drv dialect.ExecQuerier, queries []BatchQuery) error {
 	for _, q := range queries {
+		if q.Row == nil {
+			var res sql.Result
+			if err := drv.Exec(ctx, q.SQL, q.Args, &res); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := eachRow(ctx, drv, q.SQL, q.Args, func(rows *sql.Rows) error { return q.Row(rows) }); err != nil {
 			return err
 		}

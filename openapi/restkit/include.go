@@ -224,7 +224,7 @@ func tooManyIncluded() error {
 }
 
 // eachRow runs query on drv and calls f for each row.
-func eachRow(ctx context.Context, drv dialect.Driver, query string, args []any, f func(*sql.Rows) error) error {
+func eachRow(ctx context.Context, drv dialect.ExecQuerier, query string, args []any, f func(*sql.Rows) error) error {
 	var rows sql.Rows
 	if err := drv.Query(ctx, query, args, &rows); err != nil {
 		return err

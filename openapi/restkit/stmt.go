@@ -245,29 +245,35 @@ func LockRows[T ID](ctx context.Context, drv dialect.Driver, table string, ids [
 // a concurrent transaction inserted (ins skips it, waiting for its commit) or
 // deleted is missing from the rows read, as with two statements; callers
 // upsert missing keys again (MaxUpsertAttempts).
-func FindOrInsert(ctx context.Context, drv dialect.Driver, ins sql.Querier, sel *sql.Selector, f func(*sql.Rows) error) error {
+func FindOrInsert(ctx context.Context, drv dialect.Driver, ins sql.Querier, sel *sql.Selector, row func(Row) error) error {
+	var b Batch
+	QueueFindOrInsert(&b, drv.Dialect(), ins, sel, row)
+	return b.Run(ctx, drv)
+}
+
+// QueueFindOrInsert queues FindOrInsert's statements, for dialect d, on b.
+func QueueFindOrInsert(b *Batch, d string, ins sql.Querier, sel *sql.Selector, row func(Row) error) {
 	sel = KeyShare(sel)
 	switch {
 	case ins == nil:
-	case drv.Dialect() == dialect.Postgres:
-		b := &sql.Builder{}
-		b.SetDialect(dialect.Postgres)
-		b.WriteString("WITH ").Ident("ins").WriteString(" AS (").Join(ins).WriteString(" RETURNING ")
+	case d == dialect.Postgres:
+		q := &sql.Builder{}
+		q.SetDialect(dialect.Postgres)
+		q.WriteString("WITH ").Ident("ins").WriteString(" AS (").Join(ins).WriteString(" RETURNING ")
 		for i, c := range sel.SelectedColumns() {
 			if i > 0 {
-				b.Comma()
+				q.Comma()
 			}
-			b.Ident(c)
+			q.Ident(c)
 		}
-		b.WriteString("), ").Ident("old").WriteString(" AS (").Join(sel).
+		q.WriteString("), ").Ident("old").WriteString(" AS (").Join(sel).
 			WriteString(") SELECT * FROM ").Ident("ins").WriteString(" UNION ALL SELECT * FROM ").Ident("old")
-		return Rows(ctx, drv, b, f)
+		b.Queue(q, row)
+		return
 	default:
-		if err := Exec(ctx, drv, ins); err != nil {
-			return err
-		}
+		b.Queue(ins, nil)
 	}
-	return Rows(ctx, drv, sel, f)
+	b.Queue(sel, row)
 }
 
 // MaxUpsertAttempts bounds how often a find-or-create of rows by key upserts

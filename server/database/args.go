@@ -67,7 +67,7 @@ func timesInUTC(d dialect.Driver) dialect.Driver {
 // With noCache (default_query_exec_mode=exec or simple_protocol in the
 // URL, for a pooler in transaction mode) every statement already goes
 // unprepared, planned for its values, and only the arrays are passed.
-func pgxArgs(d dialect.Driver, noCache bool) dialect.Driver {
+func pgxArgs(d dialect.Driver, noCache bool) convertArgs {
 	if noCache {
 		return convertArgs{Driver: d, conv: pgxArray}
 	}

@@ -79,7 +79,7 @@ func (d tracedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tracedTx{tx, d.spans}, nil
+	return tracedTxOf(tx, d.spans), nil
 }
 
 // BeginTx starts a transaction with options, as ent's client.BeginTx asks
@@ -89,7 +89,25 @@ func (d tracedDriver) BeginTx(ctx context.Context, opts *stdsql.TxOptions) (dial
 	if err != nil {
 		return nil, err
 	}
-	return tracedTx{tx, d.spans}, nil
+	return tracedTxOf(tx, d.spans), nil
+}
+
+// tracedTxOf is tx traced: one that sends batches still does.
+func tracedTxOf(tx dialect.Tx, s spans) dialect.Tx {
+	if b, ok := tx.(restkit.Batcher); ok {
+		return tracedBatcherTx{tracedTx{tx, s}, b}
+	}
+	return tracedTx{tx, s}
+}
+
+// tracedBatcherTx is a traced transaction that sends batches.
+type tracedBatcherTx struct {
+	tracedTx
+	b restkit.Batcher
+}
+
+func (t tracedBatcherTx) SendBatch(ctx context.Context, queries []restkit.BatchQuery) error {
+	return tracedBatcher{b: t.b, tracedDriver: tracedDriver{spans: t.spans}}.SendBatch(ctx, queries)
 }
 
 type tracedTx struct {

@@ -528,8 +528,194 @@ func createAccountIn(ctx context.Context, tx *ent.Tx, in *AccountCreate) (out *A
 	out = newAccount(e, nil)
 	out.Followers = followersLinked
 	out.Following = followingLinked
+	// The rows below the account wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	var walletIn []AccountWalletCreate
 	if n := in.Wallet; n != nil {
-		cc := tx.Wallet.Create().SetAccountID(e.ID)
+		walletIn = []AccountWalletCreate{*n}
+	}
+	walletOut, walletQueued := []*Wallet{}, false
+	if len(walletIn) > 0 {
+		walletOut, walletQueued, err = queueAccountWallet(tx, &below, e.ID, walletIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	notesIn := in.Notes
+	if len(in.Notes) > 0 {
+		reviewerIDRefs := make([]*uuid.UUID, len(in.Notes))
+		for i := range in.Notes {
+			reviewerIDRefs[i] = in.Notes[i].ReviewerID
+		}
+		if err := checkAccountRefs(ctx, tx, "notes.%d.reviewer_id", reviewerIDRefs); err != nil {
+			return nil, err
+		}
+	}
+	notesOut := []*Note{}
+	reviewsIn := in.Reviews
+	if len(in.Reviews) > 0 {
+		authorIDRefs := make([]*uuid.UUID, len(in.Reviews))
+		for i := range in.Reviews {
+			authorIDRefs[i] = &in.Reviews[i].AuthorID
+		}
+		if err := checkAccountRefs(ctx, tx, "reviews.%d.author_id", authorIDRefs); err != nil {
+			return nil, err
+		}
+	}
+	reviewsOut := []*Note{}
+	var successorIn []AccountSuccessorCreate
+	if n := in.Successor; n != nil {
+		if err := checkNoteIDs(ctx, tx, "successor.watching", restkit.Dedup(n.Watching)...); err != nil {
+			return nil, err
+		}
+		if err := checkCountryRefs(ctx, tx, "successor.country_id", []*string{n.CountryID}); err != nil {
+			return nil, err
+		}
+		if err := checkAccountHandleFree(ctx, tx, "successor.handle", []*string{&n.Handle}); err != nil {
+			return nil, err
+		}
+		successorIn = []AccountSuccessorCreate{*n}
+	}
+	successorOut := []*Account{}
+	watchesIn := in.Watches
+	if len(in.Watches) > 0 {
+		noteIDRefs := make([]*string, len(in.Watches))
+		for i := range in.Watches {
+			noteIDRefs[i] = &in.Watches[i].NoteID
+		}
+		if err := checkNoteRefs(ctx, tx, "watches.%d.note_id", noteIDRefs); err != nil {
+			return nil, err
+		}
+	}
+	watchesOut := []*Watch{}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the account: %w", err)
+	}
+	switch {
+	case walletQueued:
+		linkAccountWallet(&belowLinks, tx.Driver().Dialect(), walletOut, walletIn)
+	case len(walletIn) > 0:
+		walletOut, err = createAccountWallet(ctx, tx, e.ID, walletIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(walletOut) > 0 {
+		out.Wallet = walletOut[0]
+	}
+	switch {
+	case len(notesIn) > 0:
+		notesOut, err = createAccountNotes(ctx, tx, e.ID, notesIn, accountByKey, labelByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Notes = notesOut
+	switch {
+	case len(reviewsIn) > 0:
+		reviewsOut, err = createAccountReviews(ctx, tx, e.ID, reviewsIn, accountByKey, labelByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Reviews = reviewsOut
+	switch {
+	case len(successorIn) > 0:
+		successorOut, err = createAccountSuccessor(ctx, tx, e.ID, successorIn, accountByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(successorOut) > 0 {
+		out.Successor = successorOut[0]
+	}
+	switch {
+	case len(watchesIn) > 0:
+		watchesOut, err = createAccountWatches(ctx, tx, e.ID, watchesIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Watches = watchesOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the account: %w", err)
+	}
+	return out, nil
+}
+
+// queueAccountWallet queues on b the insert of the wallet of a new
+// account (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for wallets it queues nothing and returns false: the
+// rows go through the builders (createAccountWallet), so that the hooks run.
+func queueAccountWallet(tx *ent.Tx, b *restkit.Batch, owner uuid.UUID, in []AccountWalletCreate) ([]*Wallet, bool, error) {
+	if len(tx.Wallet.Hooks()) > 0 {
+		return nil, false, nil
+	}
+	// What ent sets alike in every row: computed once, one argument each.
+	rows := make([][]any, len(in))
+	out := make([]*Wallet, len(in))
+	for i, n := range in {
+		v := &Wallet{}
+		v.AccountID = owner
+		if n.Balance != nil {
+			v.Balance = *n.Balance
+		} else {
+			dv := wallet.DefaultBalance
+			v.Balance = dv
+		}
+		if n.Currency != nil {
+			v.Currency = *n.Currency
+		} else {
+			dv := wallet.DefaultCurrency
+			v.Currency = dv
+		}
+		if err := wallet.CurrencyValidator(v.Currency); err != nil {
+			return nil, false, restkit.Invalid("wallet.currency", "%v", err)
+		}
+		if n.Limits != nil {
+			v.Limits = *n.Limits
+		}
+		rows[i] = []any{v.Balance, v.Currency, restkit.JSONArg(n.Limits)}
+		out[i] = v
+	}
+	ins := restkit.InsertRows(tx.Driver().Dialect(), wallet.Table,
+		[]string{wallet.FieldAccountID},
+		[]any{owner},
+		[]string{wallet.FieldBalance, wallet.FieldCurrency, wallet.FieldLimits},
+		rows, wallet.FieldID)
+	// The rows come back in the order of VALUES, as ent's bulk create expects.
+	i := 0
+	b.Queue(ins, func(rows restkit.Row) error {
+		if i == len(out) {
+			return fmt.Errorf("inserting wallet: more ids than %d rows", len(out))
+		}
+		i++
+		return rows.Scan(&out[i-1].ID)
+	})
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting wallet: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
+}
+
+// linkAccountWallet queues on b the links of the wallet out that
+// queueAccountWallet inserted from in: one statement per edge.
+func linkAccountWallet(b *restkit.Batch, d string, out []*Wallet, in []AccountWalletCreate) {
+}
+
+// createAccountWallet inserts the wallet of a new account (owner) in tx
+// through ent's builders.
+func createAccountWallet(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountWalletCreate) ([]*Wallet, error) {
+	bulk := make([]*ent.WalletCreate, len(in))
+	for i, n := range in {
+		cc := tx.Wallet.Create().SetAccountID(owner)
 		if n.Balance != nil {
 			cc.SetBalance(*n.Balance)
 		}
@@ -539,112 +725,21 @@ func createAccountIn(ctx context.Context, tx *ent.Tx, in *AccountCreate) (out *A
 		if n.Limits != nil {
 			cc.SetLimits(*n.Limits)
 		}
-		child, err := cc.Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out.Wallet = newWallet(child, nil)
+		bulk[i] = cc
 	}
-	out.Notes = []*Note{}
-	if len(in.Notes) > 0 {
-		reviewerIDRefs := make([]*uuid.UUID, len(in.Notes))
-		for i := range in.Notes {
-			reviewerIDRefs[i] = in.Notes[i].ReviewerID
-		}
-		if err := checkAccountRefs(ctx, tx, "notes.%d.reviewer_id", reviewerIDRefs); err != nil {
-			return nil, err
-		}
-		out.Notes, err = insertAccountNotes(ctx, tx, e.ID, in.Notes, accountByKey, labelByKey)
-		if err != nil {
-			return nil, err
-		}
+	children, err := tx.Wallet.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		return nil, err
 	}
-	out.Reviews = []*Note{}
-	if len(in.Reviews) > 0 {
-		authorIDRefs := make([]*uuid.UUID, len(in.Reviews))
-		for i := range in.Reviews {
-			authorIDRefs[i] = &in.Reviews[i].AuthorID
-		}
-		if err := checkAccountRefs(ctx, tx, "reviews.%d.author_id", authorIDRefs); err != nil {
-			return nil, err
-		}
-		out.Reviews, err = insertAccountReviews(ctx, tx, e.ID, in.Reviews, accountByKey, labelByKey)
-		if err != nil {
-			return nil, err
-		}
-	}
-	if n := in.Successor; n != nil {
-		cc := tx.Account.Create().SetPredecessorID(e.ID)
-		cc.SetHandle(n.Handle)
-		if n.DisplayName != nil {
-			cc.SetDisplayName(*n.DisplayName)
-		}
-		if n.Role != nil {
-			cc.SetRole(*n.Role)
-		}
-		if n.Settings != nil {
-			cc.SetSettings(*n.Settings)
-		}
-		if n.Prefs != nil {
-			cc.SetPrefs(*n.Prefs)
-		}
-		if n.CreatedAt != nil {
-			cc.SetCreatedAt(*n.CreatedAt)
-		}
-		if n.CountryID != nil {
-			cc.SetCountryID(*n.CountryID)
-		}
-		if err := checkNoteIDs(ctx, tx, "successor.watching", n.Watching...); err != nil {
-			return nil, err
-		}
-		cc.AddWatchingIDs(restkit.Dedup(n.Watching)...)
-		followersLinked := pickAccounts(accountByKey, n.Followers)
-		cc.AddFollowerIDs(accountIDs(followersLinked)...)
-		followingLinked := pickAccounts(accountByKey, n.Following)
-		cc.AddFollowingIDs(accountIDs(followingLinked)...)
-		if err := checkCountryRefs(ctx, tx, "successor.country_id", []*string{n.CountryID}); err != nil {
-			return nil, err
-		}
-		if err := checkAccountHandleFree(ctx, tx, "successor.handle", []*string{&n.Handle}); err != nil {
-			return nil, err
-		}
-		child, err := cc.Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out.Successor = newAccount(child, nil)
-		out.Successor.Followers = followersLinked
-		out.Successor.Following = followingLinked
-	}
-	out.Watches = []*Watch{}
-	if len(in.Watches) > 0 {
-		noteIDRefs := make([]*string, len(in.Watches))
-		for i := range in.Watches {
-			noteIDRefs[i] = &in.Watches[i].NoteID
-		}
-		if err := checkNoteRefs(ctx, tx, "watches.%d.note_id", noteIDRefs); err != nil {
-			return nil, err
-		}
-		out.Watches, err = insertAccountWatches(ctx, tx, e.ID, in.Watches)
-		if err != nil {
-			return nil, err
-		}
+	out := make([]*Wallet, len(children))
+	for i, child := range children {
+		out[i] = newWallet(child, nil)
 	}
 	return out, nil
 }
 
-// insertAccountNotes inserts the notes of a new account (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for notes, it goes
-// through the builders so that they run.
-func insertAccountNotes(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountNoteCreate, accountByKey map[string]*Account, labelByKey map[string]*Label) ([]*Note, error) {
-	// Each note takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createAccountNotes(ctx, tx, owner, in, accountByKey, labelByKey)
-}
-
-// createAccountNotes is insertAccountNotes through ent's builders.
+// createAccountNotes inserts the notes of a new account (owner) in tx
+// through ent's builders.
 func createAccountNotes(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountNoteCreate, accountByKey map[string]*Account, labelByKey map[string]*Label) ([]*Note, error) {
 	bulk := make([]*ent.NoteCreate, len(in))
 	for i, n := range in {
@@ -682,18 +777,8 @@ func createAccountNotes(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []A
 	return out, nil
 }
 
-// insertAccountReviews inserts the reviews of a new account (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for notes, it goes
-// through the builders so that they run.
-func insertAccountReviews(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountReviewCreate, accountByKey map[string]*Account, labelByKey map[string]*Label) ([]*Note, error) {
-	// Each note takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createAccountReviews(ctx, tx, owner, in, accountByKey, labelByKey)
-}
-
-// createAccountReviews is insertAccountReviews through ent's builders.
+// createAccountReviews inserts the reviews of a new account (owner) in tx
+// through ent's builders.
 func createAccountReviews(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountReviewCreate, accountByKey map[string]*Account, labelByKey map[string]*Label) ([]*Note, error) {
 	bulk := make([]*ent.NoteCreate, len(in))
 	for i, n := range in {
@@ -729,18 +814,57 @@ func createAccountReviews(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in [
 	return out, nil
 }
 
-// insertAccountWatches inserts the watches of a new account (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for watchs, it goes
-// through the builders so that they run.
-func insertAccountWatches(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountWatchCreate) ([]*Watch, error) {
-	// Each watch takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createAccountWatches(ctx, tx, owner, in)
+// createAccountSuccessor inserts the successor of a new account (owner) in tx
+// through ent's builders.
+func createAccountSuccessor(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountSuccessorCreate, accountByKey map[string]*Account) ([]*Account, error) {
+	bulk := make([]*ent.AccountCreate, len(in))
+	for i, n := range in {
+		cc := tx.Account.Create().SetPredecessorID(owner)
+		cc.SetHandle(n.Handle)
+		if n.DisplayName != nil {
+			cc.SetDisplayName(*n.DisplayName)
+		}
+		if n.Role != nil {
+			cc.SetRole(*n.Role)
+		}
+		if n.Settings != nil {
+			cc.SetSettings(*n.Settings)
+		}
+		if n.Prefs != nil {
+			cc.SetPrefs(*n.Prefs)
+		}
+		if n.CreatedAt != nil {
+			cc.SetCreatedAt(*n.CreatedAt)
+		}
+		if n.CountryID != nil {
+			cc.SetCountryID(*n.CountryID)
+		}
+		cc.AddWatchingIDs(restkit.Dedup(n.Watching)...)
+		cc.AddFollowerIDs(accountIDs(pickAccounts(accountByKey, n.Followers))...)
+		cc.AddFollowingIDs(accountIDs(pickAccounts(accountByKey, n.Following))...)
+		bulk[i] = cc
+	}
+	// Two links of a account share a join table (both directions of a
+	// self-referential edge), which ent's batch insert cannot take: one by one.
+	children := make([]*ent.Account, len(bulk))
+	for i, cc := range bulk {
+		child, err := cc.Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		children[i] = child
+	}
+	out := make([]*Account, len(children))
+	for i, child := range children {
+		out[i] = newAccount(child, nil)
+		out[i].Followers = pickAccounts(accountByKey, in[i].Followers)
+		out[i].Following = pickAccounts(accountByKey, in[i].Following)
+	}
+	return out, nil
 }
 
-// createAccountWatches is insertAccountWatches through ent's builders.
+// createAccountWatches inserts the watches of a new account (owner) in tx
+// through ent's builders.
 func createAccountWatches(ctx context.Context, tx *ent.Tx, owner uuid.UUID, in []AccountWatchCreate) ([]*Watch, error) {
 	bulk := make([]*ent.WatchCreate, len(in))
 	for i, n := range in {
@@ -2221,17 +2345,14 @@ func (h *handler) createCountryMany(w http.ResponseWriter, r *http.Request) erro
 
 // createCountryIn creates the country in and its nested children in tx.
 func createCountryIn(ctx context.Context, tx *ent.Tx, in *CountryCreate) (out *Country, err error) {
-	// Every account the request names, found or created at once.
+	// Every account the request names, found or created at once,
+	// in one round trip with the rows below the country.
 	var accountKeys []string
 	for _, c := range in.Accounts {
 		accountKeys = append(accountKeys, c.Followers...)
 	}
 	for _, c := range in.Accounts {
 		accountKeys = append(accountKeys, c.Following...)
-	}
-	accountByKey, err := ensureAccounts(ctx, tx, accountKeys)
-	if err != nil {
-		return nil, err
 	}
 	c := tx.Country.Create()
 	c.SetID(in.ID)
@@ -2241,14 +2362,17 @@ func createCountryIn(ctx context.Context, tx *ent.Tx, in *CountryCreate) (out *C
 		return nil, err
 	}
 	out = newCountry(e, nil)
-	out.Regions = []*Region{}
-	if len(in.Regions) > 0 {
-		out.Regions, err = insertCountryRegions(ctx, tx, e.ID, in.Regions)
-		if err != nil {
-			return nil, err
-		}
+	// The rows below the country wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	accountFound, err := queueAccounts(ctx, tx, &below, accountKeys)
+	if err != nil {
+		return nil, err
 	}
-	out.Accounts = []*Account{}
+	regionsIn := in.Regions
+	regionsOut := []*Region{}
+	accountsIn := in.Accounts
 	if len(in.Accounts) > 0 {
 		// The ids every account links to, checked in one query.
 		var watchingIDs []string
@@ -2279,26 +2403,39 @@ func createCountryIn(ctx context.Context, tx *ent.Tx, in *CountryCreate) (out *C
 		if err := checkAccountPredecessorIDFree(ctx, tx, "accounts.%d.predecessor_id", predecessorIDVals); err != nil {
 			return nil, err
 		}
-		out.Accounts, err = insertCountryAccounts(ctx, tx, e.ID, in.Accounts, accountByKey)
+	}
+	accountsOut := []*Account{}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the country: %w", err)
+	}
+	accountByKey, err := accountFound()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(regionsIn) > 0:
+		regionsOut, err = createCountryRegions(ctx, tx, e.ID, regionsIn)
 		if err != nil {
 			return nil, err
 		}
 	}
+	out.Regions = regionsOut
+	switch {
+	case len(accountsIn) > 0:
+		accountsOut, err = createCountryAccounts(ctx, tx, e.ID, accountsIn, accountByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Accounts = accountsOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the country: %w", err)
+	}
 	return out, nil
 }
 
-// insertCountryRegions inserts the regions of a new country (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for regions, it goes
-// through the builders so that they run.
-func insertCountryRegions(ctx context.Context, tx *ent.Tx, owner string, in []CountryRegionCreate) ([]*Region, error) {
-	// Each region takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createCountryRegions(ctx, tx, owner, in)
-}
-
-// createCountryRegions is insertCountryRegions through ent's builders.
+// createCountryRegions inserts the regions of a new country (owner) in tx
+// through ent's builders.
 func createCountryRegions(ctx context.Context, tx *ent.Tx, owner string, in []CountryRegionCreate) ([]*Region, error) {
 	bulk := make([]*ent.RegionCreate, len(in))
 	for i, n := range in {
@@ -2318,18 +2455,8 @@ func createCountryRegions(ctx context.Context, tx *ent.Tx, owner string, in []Co
 	return out, nil
 }
 
-// insertCountryAccounts inserts the accounts of a new country (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for accounts, it goes
-// through the builders so that they run.
-func insertCountryAccounts(ctx context.Context, tx *ent.Tx, owner string, in []CountryAccountCreate, accountByKey map[string]*Account) ([]*Account, error) {
-	// Each account takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createCountryAccounts(ctx, tx, owner, in, accountByKey)
-}
-
-// createCountryAccounts is insertCountryAccounts through ent's builders.
+// createCountryAccounts inserts the accounts of a new country (owner) in tx
+// through ent's builders.
 func createCountryAccounts(ctx context.Context, tx *ent.Tx, owner string, in []CountryAccountCreate, accountByKey map[string]*Account) ([]*Account, error) {
 	bulk := make([]*ent.AccountCreate, len(in))
 	for i, n := range in {
@@ -2781,7 +2908,11 @@ func createLabelIn(ctx context.Context, tx *ent.Tx, in *LabelCreate) (out *Label
 		return nil, err
 	}
 	out = newLabel(e, nil)
-	out.Children = []*Label{}
+	// The rows below the label wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	childrenIn := in.Children
 	if len(in.Children) > 0 {
 		// The ids every label links to, checked in one query.
 		var notesIDs []string
@@ -2798,12 +2929,9 @@ func createLabelIn(ctx context.Context, tx *ent.Tx, in *LabelCreate) (out *Label
 		if err := checkLabelNameFree(ctx, tx, "children.%d.name", nameVals); err != nil {
 			return nil, err
 		}
-		out.Children, err = insertLabelChildren(ctx, tx, e.ID, in.Children)
-		if err != nil {
-			return nil, err
-		}
 	}
-	out.NoteLabels = []*NoteLabel{}
+	childrenOut := []*Label{}
+	noteLabelsIn := in.NoteLabels
 	if len(in.NoteLabels) > 0 {
 		noteIDRefs := make([]*string, len(in.NoteLabels))
 		for i := range in.NoteLabels {
@@ -2812,26 +2940,43 @@ func createLabelIn(ctx context.Context, tx *ent.Tx, in *LabelCreate) (out *Label
 		if err := checkNoteRefs(ctx, tx, "note_labels.%d.note_id", noteIDRefs); err != nil {
 			return nil, err
 		}
-		out.NoteLabels, err = insertLabelNoteLabels(ctx, tx, e.ID, in.NoteLabels)
+	}
+	noteLabelsOut, noteLabelsQueued := []*NoteLabel{}, false
+	if len(noteLabelsIn) > 0 {
+		noteLabelsOut, noteLabelsQueued, err = queueLabelNoteLabels(tx, &below, e.ID, noteLabelsIn)
 		if err != nil {
 			return nil, err
 		}
 	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the label: %w", err)
+	}
+	switch {
+	case len(childrenIn) > 0:
+		childrenOut, err = createLabelChildren(ctx, tx, e.ID, childrenIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Children = childrenOut
+	switch {
+	case noteLabelsQueued:
+		linkLabelNoteLabels(&belowLinks, tx.Driver().Dialect(), noteLabelsOut, noteLabelsIn)
+	case len(noteLabelsIn) > 0:
+		noteLabelsOut, err = createLabelNoteLabels(ctx, tx, e.ID, noteLabelsIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.NoteLabels = noteLabelsOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the label: %w", err)
+	}
 	return out, nil
 }
 
-// insertLabelChildren inserts the children of a new label (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for labels, it goes
-// through the builders so that they run.
-func insertLabelChildren(ctx context.Context, tx *ent.Tx, owner int, in []LabelChildrenCreate) ([]*Label, error) {
-	// Each label takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createLabelChildren(ctx, tx, owner, in)
-}
-
-// createLabelChildren is insertLabelChildren through ent's builders.
+// createLabelChildren inserts the children of a new label (owner) in tx
+// through ent's builders.
 func createLabelChildren(ctx context.Context, tx *ent.Tx, owner int, in []LabelChildrenCreate) ([]*Label, error) {
 	bulk := make([]*ent.LabelCreate, len(in))
 	for i, n := range in {
@@ -2854,17 +2999,16 @@ func createLabelChildren(ctx context.Context, tx *ent.Tx, owner int, in []LabelC
 	return out, nil
 }
 
-// insertLabelNoteLabels inserts the note_labels of a new label (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for note_labels, it goes
-// through the builders so that they run.
-func insertLabelNoteLabels(ctx context.Context, tx *ent.Tx, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, error) {
+// queueLabelNoteLabels queues on b the insert of the note_labels of a new
+// label (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for note_labels it queues nothing and returns false: the
+// rows go through the builders (createLabelNoteLabels), so that the hooks run.
+func queueLabelNoteLabels(tx *ent.Tx, b *restkit.Batch, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, bool, error) {
 	if len(tx.NoteLabel.Hooks()) > 0 {
-		return createLabelNoteLabels(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*NoteLabel, len(in))
@@ -2884,30 +3028,36 @@ func insertLabelNoteLabels(ctx context.Context, tx *ent.Tx, owner int, in []Labe
 		rows[i] = []any{v.NoteID, v.AddedAt, n.AddedBy}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, notelabel.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), notelabel.Table,
 		[]string{notelabel.FieldLabelID},
 		[]any{owner},
 		[]string{notelabel.FieldNoteID, notelabel.FieldAddedAt, notelabel.FieldAddedBy},
 		rows, notelabel.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting note_labels: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting note_labels: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting note_labels: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createLabelNoteLabels is insertLabelNoteLabels through ent's builders.
+// linkLabelNoteLabels queues on b the links of the note_labels out that
+// queueLabelNoteLabels inserted from in: one statement per edge.
+func linkLabelNoteLabels(b *restkit.Batch, d string, out []*NoteLabel, in []LabelNoteLabelCreate) {
+}
+
+// createLabelNoteLabels inserts the note_labels of a new label (owner) in tx
+// through ent's builders.
 func createLabelNoteLabels(ctx context.Context, tx *ent.Tx, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, error) {
 	bulk := make([]*ent.NoteLabelCreate, len(in))
 	for i, n := range in {
@@ -3471,14 +3621,19 @@ func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, e
 	out = newNote(e, nil)
 	out.Watchers = watchersLinked
 	out.Labels = labelsLinked
-	out.Comments = []*Comment{}
-	if len(in.Comments) > 0 {
-		out.Comments, err = insertNoteComments(ctx, tx, e.ID, in.Comments)
+	// The rows below the note wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	commentsIn := in.Comments
+	commentsOut, commentsQueued := []*Comment{}, false
+	if len(commentsIn) > 0 {
+		commentsOut, commentsQueued, err = queueNoteComments(tx, &below, e.ID, commentsIn)
 		if err != nil {
 			return nil, err
 		}
 	}
-	out.Watches = []*Watch{}
+	watchesIn := in.Watches
 	if len(in.Watches) > 0 {
 		accountIDRefs := make([]*uuid.UUID, len(in.Watches))
 		for i := range in.Watches {
@@ -3487,12 +3642,9 @@ func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, e
 		if err := checkAccountRefs(ctx, tx, "watches.%d.account_id", accountIDRefs); err != nil {
 			return nil, err
 		}
-		out.Watches, err = insertNoteWatches(ctx, tx, e.ID, in.Watches)
-		if err != nil {
-			return nil, err
-		}
 	}
-	out.NoteLabels = []*NoteLabel{}
+	watchesOut := []*Watch{}
+	noteLabelsIn := in.NoteLabels
 	if len(in.NoteLabels) > 0 {
 		labelIDRefs := make([]*int, len(in.NoteLabels))
 		for i := range in.NoteLabels {
@@ -3501,25 +3653,61 @@ func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, e
 		if err := checkLabelRefs(ctx, tx, "note_labels.%d.label_id", labelIDRefs); err != nil {
 			return nil, err
 		}
-		out.NoteLabels, err = insertNoteNoteLabels(ctx, tx, e.ID, in.NoteLabels)
+	}
+	noteLabelsOut, noteLabelsQueued := []*NoteLabel{}, false
+	if len(noteLabelsIn) > 0 {
+		noteLabelsOut, noteLabelsQueued, err = queueNoteNoteLabels(tx, &below, e.ID, noteLabelsIn)
 		if err != nil {
 			return nil, err
 		}
 	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the note: %w", err)
+	}
+	switch {
+	case commentsQueued:
+		linkNoteComments(&belowLinks, tx.Driver().Dialect(), commentsOut, commentsIn)
+	case len(commentsIn) > 0:
+		commentsOut, err = createNoteComments(ctx, tx, e.ID, commentsIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Comments = commentsOut
+	switch {
+	case len(watchesIn) > 0:
+		watchesOut, err = createNoteWatches(ctx, tx, e.ID, watchesIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Watches = watchesOut
+	switch {
+	case noteLabelsQueued:
+		linkNoteNoteLabels(&belowLinks, tx.Driver().Dialect(), noteLabelsOut, noteLabelsIn)
+	case len(noteLabelsIn) > 0:
+		noteLabelsOut, err = createNoteNoteLabels(ctx, tx, e.ID, noteLabelsIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.NoteLabels = noteLabelsOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the note: %w", err)
+	}
 	return out, nil
 }
 
-// insertNoteComments inserts the comments of a new note (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for comments, it goes
-// through the builders so that they run.
-func insertNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []NoteCommentCreate) ([]*Comment, error) {
+// queueNoteComments queues on b the insert of the comments of a new
+// note (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for comments it queues nothing and returns false: the
+// rows go through the builders (createNoteComments), so that the hooks run.
+func queueNoteComments(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteCommentCreate) ([]*Comment, bool, error) {
 	if len(tx.Comment.Hooks()) > 0 {
-		return createNoteComments(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*Comment, len(in))
@@ -3528,7 +3716,7 @@ func insertNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []Note
 		v.NoteID = owner
 		v.Body = n.Body
 		if err := comment.BodyValidator(v.Body); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("comments.%d.body", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("comments.%d.body", i), "%v", err)
 		}
 		if n.Mentions != nil {
 			v.Mentions = *n.Mentions
@@ -3536,30 +3724,36 @@ func insertNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []Note
 		rows[i] = []any{v.Body, restkit.JSONArg(n.Mentions)}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, comment.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), comment.Table,
 		[]string{comment.FieldNoteID},
 		[]any{owner},
 		[]string{comment.FieldBody, comment.FieldMentions},
 		rows, comment.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting comments: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting comments: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting comments: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createNoteComments is insertNoteComments through ent's builders.
+// linkNoteComments queues on b the links of the comments out that
+// queueNoteComments inserted from in: one statement per edge.
+func linkNoteComments(b *restkit.Batch, d string, out []*Comment, in []NoteCommentCreate) {
+}
+
+// createNoteComments inserts the comments of a new note (owner) in tx
+// through ent's builders.
 func createNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []NoteCommentCreate) ([]*Comment, error) {
 	bulk := make([]*ent.CommentCreate, len(in))
 	for i, n := range in {
@@ -3581,18 +3775,8 @@ func createNoteComments(ctx context.Context, tx *ent.Tx, owner string, in []Note
 	return out, nil
 }
 
-// insertNoteWatches inserts the watches of a new note (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for watchs, it goes
-// through the builders so that they run.
-func insertNoteWatches(ctx context.Context, tx *ent.Tx, owner string, in []NoteWatchCreate) ([]*Watch, error) {
-	// Each watch takes defaults of its own (its id, a unique value) or
-	// links through an edge schema with defaults: ent's builders make them.
-	return createNoteWatches(ctx, tx, owner, in)
-}
-
-// createNoteWatches is insertNoteWatches through ent's builders.
+// createNoteWatches inserts the watches of a new note (owner) in tx
+// through ent's builders.
 func createNoteWatches(ctx context.Context, tx *ent.Tx, owner string, in []NoteWatchCreate) ([]*Watch, error) {
 	bulk := make([]*ent.WatchCreate, len(in))
 	for i, n := range in {
@@ -3617,17 +3801,16 @@ func createNoteWatches(ctx context.Context, tx *ent.Tx, owner string, in []NoteW
 	return out, nil
 }
 
-// insertNoteNoteLabels inserts the note_labels of a new note (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for note_labels, it goes
-// through the builders so that they run.
-func insertNoteNoteLabels(ctx context.Context, tx *ent.Tx, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, error) {
+// queueNoteNoteLabels queues on b the insert of the note_labels of a new
+// note (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for note_labels it queues nothing and returns false: the
+// rows go through the builders (createNoteNoteLabels), so that the hooks run.
+func queueNoteNoteLabels(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, bool, error) {
 	if len(tx.NoteLabel.Hooks()) > 0 {
-		return createNoteNoteLabels(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*NoteLabel, len(in))
@@ -3647,30 +3830,36 @@ func insertNoteNoteLabels(ctx context.Context, tx *ent.Tx, owner string, in []No
 		rows[i] = []any{v.LabelID, v.AddedAt, n.AddedBy}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, notelabel.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), notelabel.Table,
 		[]string{notelabel.FieldNoteID},
 		[]any{owner},
 		[]string{notelabel.FieldLabelID, notelabel.FieldAddedAt, notelabel.FieldAddedBy},
 		rows, notelabel.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting note_labels: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting note_labels: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting note_labels: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createNoteNoteLabels is insertNoteNoteLabels through ent's builders.
+// linkNoteNoteLabels queues on b the links of the note_labels out that
+// queueNoteNoteLabels inserted from in: one statement per edge.
+func linkNoteNoteLabels(b *restkit.Batch, d string, out []*NoteLabel, in []NoteNoteLabelCreate) {
+}
+
+// createNoteNoteLabels inserts the note_labels of a new note (owner) in tx
+// through ent's builders.
 func createNoteNoteLabels(ctx context.Context, tx *ent.Tx, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, error) {
 	bulk := make([]*ent.NoteLabelCreate, len(in))
 	for i, n := range in {
@@ -8636,27 +8825,35 @@ func checkAccountFollowingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUI
 // fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Account, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
+	var b restkit.Batch
+	found, err := queueAccounts(ctx, tx, &b, keys)
+	if err != nil {
+		return nil, err
 	}
-	drv := tx.Driver()
+	if err := b.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("upserting accounts: %w", err)
+	}
+	return found()
+}
+
+// queueAccounts queues ensureAccounts' statements on b, to go
+// with others that do not need the accounts. Once b has run, found returns the
+// accounts by handle. A concurrent delete can remove a row between the
+// upsert and the select: the rows read are locked against deletion until
+// commit, and found upserts keys that vanished again.
+func queueAccounts(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Account, error), err error) {
+	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Account, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("accounts %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		ins, err := upsertAccounts(ctx, tx, missing)
+	d := tx.Driver().Dialect()
+	queue := func(b *restkit.Batch, keys []string) error {
+		ins, err := upsertAccounts(ctx, tx, keys)
 		if err != nil {
-			return nil, fmt.Errorf("upserting accounts: %w", err)
+			return fmt.Errorf("upserting accounts: %w", err)
 		}
 		t := sql.Table(account.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(accountColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(account.FieldHandle), missing))
-		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
+		sel := sql.Dialect(d).Select(accountColumns(t)...).From(t).
+			Where(restkit.InKeys(d, t.C(account.FieldHandle), keys))
+		restkit.QueueFindOrInsert(b, d, ins, sel, func(rows restkit.Row) error {
 			v := new(Account)
 			if err := rows.Scan(accountTargets(v)...); err != nil {
 				return err
@@ -8664,12 +8861,30 @@ func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]
 			byKey[v.Handle] = v
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("upserting accounts: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		return nil
 	}
-	return byKey, nil
+	if len(keys) > 0 {
+		if err := queue(b, keys); err != nil {
+			return nil, err
+		}
+	}
+	return func() (map[string]*Account, error) {
+		missing := slices.DeleteFunc(keys, func(k string) bool { return byKey[k] != nil })
+		for attempt := 2; len(missing) > 0; attempt++ {
+			if attempt > restkit.MaxUpsertAttempts {
+				return nil, fmt.Errorf("accounts %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+			}
+			var again restkit.Batch
+			if err := queue(&again, missing); err != nil {
+				return nil, err
+			}
+			if err := again.Run(ctx, tx.Driver()); err != nil {
+				return nil, fmt.Errorf("upserting accounts: %w", err)
+			}
+			missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		}
+		return byKey, nil
+	}, nil
 }
 
 // upsertAccounts returns the statement inserting the accounts of keys
@@ -8877,27 +9092,35 @@ func checkLabelIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) er
 // fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Label, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
+	var b restkit.Batch
+	found, err := queueLabels(ctx, tx, &b, keys)
+	if err != nil {
+		return nil, err
 	}
-	drv := tx.Driver()
+	if err := b.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("upserting labels: %w", err)
+	}
+	return found()
+}
+
+// queueLabels queues ensureLabels' statements on b, to go
+// with others that do not need the labels. Once b has run, found returns the
+// labels by name. A concurrent delete can remove a row between the
+// upsert and the select: the rows read are locked against deletion until
+// commit, and found upserts keys that vanished again.
+func queueLabels(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Label, error), err error) {
+	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Label, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("labels %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		ins, err := upsertLabels(ctx, tx, missing)
+	d := tx.Driver().Dialect()
+	queue := func(b *restkit.Batch, keys []string) error {
+		ins, err := upsertLabels(ctx, tx, keys)
 		if err != nil {
-			return nil, fmt.Errorf("upserting labels: %w", err)
+			return fmt.Errorf("upserting labels: %w", err)
 		}
 		t := sql.Table(label.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(labelColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(label.FieldName), missing))
-		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
+		sel := sql.Dialect(d).Select(labelColumns(t)...).From(t).
+			Where(restkit.InKeys(d, t.C(label.FieldName), keys))
+		restkit.QueueFindOrInsert(b, d, ins, sel, func(rows restkit.Row) error {
 			v := new(Label)
 			if err := rows.Scan(labelTargets(v)...); err != nil {
 				return err
@@ -8905,12 +9128,30 @@ func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*L
 			byKey[v.Name] = v
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("upserting labels: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		return nil
 	}
-	return byKey, nil
+	if len(keys) > 0 {
+		if err := queue(b, keys); err != nil {
+			return nil, err
+		}
+	}
+	return func() (map[string]*Label, error) {
+		missing := slices.DeleteFunc(keys, func(k string) bool { return byKey[k] != nil })
+		for attempt := 2; len(missing) > 0; attempt++ {
+			if attempt > restkit.MaxUpsertAttempts {
+				return nil, fmt.Errorf("labels %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+			}
+			var again restkit.Batch
+			if err := queue(&again, missing); err != nil {
+				return nil, err
+			}
+			if err := again.Run(ctx, tx.Driver()); err != nil {
+				return nil, fmt.Errorf("upserting labels: %w", err)
+			}
+			missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		}
+		return byKey, nil
+	}, nil
 }
 
 // upsertLabels returns the statement inserting the labels of keys

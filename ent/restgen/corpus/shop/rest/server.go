@@ -742,14 +742,11 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 			return nil, err
 		}
 	}
-	// Every supplier the request names, found or created at once.
+	// Every supplier the request names, found or created at once,
+	// in one round trip with the rows below the category.
 	var supplierKeys []string
 	for _, c := range in.Products {
 		supplierKeys = append(supplierKeys, c.Suppliers...)
-	}
-	supplierByKey, err := ensureSuppliers(ctx, tx, supplierKeys)
-	if err != nil {
-		return nil, err
 	}
 	c := tx.Category.Create()
 	c.SetName(in.Name)
@@ -761,7 +758,15 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 		return nil, err
 	}
 	out = newCategory(e, nil)
-	out.Children = []*Category{}
+	// The rows below the category wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	supplierFound, err := queueSuppliers(ctx, tx, &below, supplierKeys)
+	if err != nil {
+		return nil, err
+	}
+	childrenIn := in.Children
 	if len(in.Children) > 0 {
 		nameVals := make([]*string, len(in.Children))
 		for i := range in.Children {
@@ -770,12 +775,15 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 		if err := checkCategoryNameFree(ctx, tx, "children.%d.name", nameVals); err != nil {
 			return nil, err
 		}
-		out.Children, err = insertCategoryChildren(ctx, tx, e.ID, in.Children)
+	}
+	childrenOut, childrenQueued := []*Category{}, false
+	if len(childrenIn) > 0 {
+		childrenOut, childrenQueued, err = queueCategoryChildren(tx, &below, e.ID, childrenIn)
 		if err != nil {
 			return nil, err
 		}
 	}
-	out.Products = []*Product{}
+	productsIn := in.Products
 	if len(in.Products) > 0 {
 		skuVals := make([]*string, len(in.Products))
 		for i := range in.Products {
@@ -784,25 +792,57 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 		if err := checkProductSkuFree(ctx, tx, "products.%d.sku", skuVals); err != nil {
 			return nil, err
 		}
-		out.Products, err = insertCategoryProducts(ctx, tx, e.ID, in.Products, supplierByKey)
+	}
+	productsOut, productsQueued := []*Product{}, false
+	if len(productsIn) > 0 {
+		productsOut, productsQueued, err = queueCategoryProducts(tx, &below, e.ID, productsIn)
 		if err != nil {
 			return nil, err
 		}
 	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the category: %w", err)
+	}
+	supplierByKey, err := supplierFound()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case childrenQueued:
+		linkCategoryChildren(&belowLinks, tx.Driver().Dialect(), childrenOut, childrenIn)
+	case len(childrenIn) > 0:
+		childrenOut, err = createCategoryChildren(ctx, tx, e.ID, childrenIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Children = childrenOut
+	switch {
+	case productsQueued:
+		linkCategoryProducts(&belowLinks, tx.Driver().Dialect(), productsOut, productsIn, supplierByKey)
+	case len(productsIn) > 0:
+		productsOut, err = createCategoryProducts(ctx, tx, e.ID, productsIn, supplierByKey)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Products = productsOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the category: %w", err)
+	}
 	return out, nil
 }
 
-// insertCategoryChildren inserts the children of a new category (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for categorys, it goes
-// through the builders so that they run.
-func insertCategoryChildren(ctx context.Context, tx *ent.Tx, owner int, in []CategoryChildrenCreate) ([]*Category, error) {
+// queueCategoryChildren queues on b the insert of the children of a new
+// category (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for categorys it queues nothing and returns false: the
+// rows go through the builders (createCategoryChildren), so that the hooks run.
+func queueCategoryChildren(tx *ent.Tx, b *restkit.Batch, owner int, in []CategoryChildrenCreate) ([]*Category, bool, error) {
 	if len(tx.Category.Hooks()) > 0 {
-		return createCategoryChildren(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*Category, len(in))
@@ -811,35 +851,41 @@ func insertCategoryChildren(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 		v.ParentID = &owner
 		v.Name = n.Name
 		if err := category.NameValidator(v.Name); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("children.%d.name", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("children.%d.name", i), "%v", err)
 		}
 		rows[i] = []any{v.Name}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, category.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), category.Table,
 		[]string{category.FieldParentID},
 		[]any{owner},
 		[]string{category.FieldName},
 		rows, category.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting children: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting children: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting children: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createCategoryChildren is insertCategoryChildren through ent's builders.
+// linkCategoryChildren queues on b the links of the children out that
+// queueCategoryChildren inserted from in: one statement per edge.
+func linkCategoryChildren(b *restkit.Batch, d string, out []*Category, in []CategoryChildrenCreate) {
+}
+
+// createCategoryChildren inserts the children of a new category (owner) in tx
+// through ent's builders.
 func createCategoryChildren(ctx context.Context, tx *ent.Tx, owner int, in []CategoryChildrenCreate) ([]*Category, error) {
 	bulk := make([]*ent.CategoryCreate, len(in))
 	for i, n := range in {
@@ -858,17 +904,16 @@ func createCategoryChildren(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 	return out, nil
 }
 
-// insertCategoryProducts inserts the products of a new category (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for products, it goes
-// through the builders so that they run.
-func insertCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []CategoryProductCreate, supplierByKey map[string]*Supplier) ([]*Product, error) {
+// queueCategoryProducts queues on b the insert of the products of a new
+// category (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for products it queues nothing and returns false: the
+// rows go through the builders (createCategoryProducts), so that the hooks run.
+func queueCategoryProducts(tx *ent.Tx, b *restkit.Batch, owner int, in []CategoryProductCreate) ([]*Product, bool, error) {
 	if len(tx.Product.Hooks()) > 0 {
-		return createCategoryProducts(ctx, tx, owner, in, supplierByKey)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*Product, len(in))
@@ -877,18 +922,18 @@ func insertCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 		v.CategoryID = &owner
 		v.Sku = n.Sku
 		if err := product.SkuValidator(v.Sku); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("products.%d.sku", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("products.%d.sku", i), "%v", err)
 		}
 		v.Name = n.Name
 		if err := product.NameValidator(v.Name); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("products.%d.name", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("products.%d.name", i), "%v", err)
 		}
 		if n.Description != nil {
 			v.Description = *n.Description
 		}
 		v.Price = n.Price
 		if err := product.PriceValidator(v.Price); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("products.%d.price", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("products.%d.price", i), "%v", err)
 		}
 		if n.Stock != nil {
 			v.Stock = *n.Stock
@@ -897,7 +942,7 @@ func insertCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 			v.Stock = dv
 		}
 		if err := product.StockValidator(v.Stock); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("products.%d.stock", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("products.%d.stock", i), "%v", err)
 		}
 		if n.Active != nil {
 			v.Active = *n.Active
@@ -908,26 +953,32 @@ func insertCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 		rows[i] = []any{v.Sku, v.Name, n.Description, v.Price, v.Stock, v.Active}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, product.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), product.Table,
 		[]string{product.FieldCategoryID},
 		[]any{owner},
 		[]string{product.FieldSku, product.FieldName, product.FieldDescription, product.FieldPrice, product.FieldStock, product.FieldActive},
 		rows, product.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting products: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting products: %w", err)
-	}
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting products: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
+}
+
+// linkCategoryProducts queues on b the links of the products out that
+// queueCategoryProducts inserted from in: one statement per edge.
+func linkCategoryProducts(b *restkit.Batch, d string, out []*Product, in []CategoryProductCreate, supplierByKey map[string]*Supplier) {
 	var suppliers [][2]any
 	for i, v := range out {
 		v.Suppliers = pickSuppliers(supplierByKey, in[i].Suppliers)
@@ -936,15 +987,12 @@ func insertCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 		}
 	}
 	if len(suppliers) > 0 {
-		err := restkit.Exec(ctx, drv, restkit.InsertPairs(d, product.SuppliersTable, product.SuppliersPrimaryKey, suppliers))
-		if err != nil {
-			return nil, fmt.Errorf("linking products to suppliers: %w", err)
-		}
+		b.Queue(restkit.InsertPairs(d, product.SuppliersTable, product.SuppliersPrimaryKey, suppliers), nil)
 	}
-	return out, nil
 }
 
-// createCategoryProducts is insertCategoryProducts through ent's builders.
+// createCategoryProducts inserts the products of a new category (owner) in tx
+// through ent's builders.
 func createCategoryProducts(ctx context.Context, tx *ent.Tx, owner int, in []CategoryProductCreate, supplierByKey map[string]*Supplier) ([]*Product, error) {
 	bulk := make([]*ent.ProductCreate, len(in))
 	for i, n := range in {
@@ -1410,34 +1458,65 @@ func createCustomerIn(ctx context.Context, tx *ent.Tx, in *CustomerCreate) (out 
 		return nil, err
 	}
 	out = newCustomer(e, nil)
-	out.Addresses = []*Address{}
-	if len(in.Addresses) > 0 {
-		out.Addresses, err = insertCustomerAddresses(ctx, tx, e.ID, in.Addresses)
+	// The rows below the customer wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	addressesIn := in.Addresses
+	addressesOut, addressesQueued := []*Address{}, false
+	if len(addressesIn) > 0 {
+		addressesOut, addressesQueued, err = queueCustomerAddresses(tx, &below, e.ID, addressesIn)
 		if err != nil {
 			return nil, err
 		}
 	}
-	out.Orders = []*Order{}
-	if len(in.Orders) > 0 {
-		out.Orders, err = insertCustomerOrders(ctx, tx, e.ID, in.Orders)
+	ordersIn := in.Orders
+	ordersOut, ordersQueued := []*Order{}, false
+	if len(ordersIn) > 0 {
+		ordersOut, ordersQueued, err = queueCustomerOrders(tx, &below, e.ID, ordersIn)
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the customer: %w", err)
+	}
+	switch {
+	case addressesQueued:
+		linkCustomerAddresses(&belowLinks, tx.Driver().Dialect(), addressesOut, addressesIn)
+	case len(addressesIn) > 0:
+		addressesOut, err = createCustomerAddresses(ctx, tx, e.ID, addressesIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Addresses = addressesOut
+	switch {
+	case ordersQueued:
+		linkCustomerOrders(&belowLinks, tx.Driver().Dialect(), ordersOut, ordersIn)
+	case len(ordersIn) > 0:
+		ordersOut, err = createCustomerOrders(ctx, tx, e.ID, ordersIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Orders = ordersOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the customer: %w", err)
 	}
 	return out, nil
 }
 
-// insertCustomerAddresses inserts the addresses of a new customer (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for addresss, it goes
-// through the builders so that they run.
-func insertCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []CustomerAddressCreate) ([]*Address, error) {
+// queueCustomerAddresses queues on b the insert of the addresses of a new
+// customer (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for addresss it queues nothing and returns false: the
+// rows go through the builders (createCustomerAddresses), so that the hooks run.
+func queueCustomerAddresses(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerAddressCreate) ([]*Address, bool, error) {
 	if len(tx.Address.Hooks()) > 0 {
-		return createCustomerAddresses(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*Address, len(in))
@@ -1446,11 +1525,11 @@ func insertCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []Cu
 		v.CustomerID = owner
 		v.Line1 = n.Line1
 		if err := address.Line1Validator(v.Line1); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("addresses.%d.line1", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("addresses.%d.line1", i), "%v", err)
 		}
 		v.City = n.City
 		if err := address.CityValidator(v.City); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("addresses.%d.city", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("addresses.%d.city", i), "%v", err)
 		}
 		if n.Postcode != nil {
 			v.Postcode = *n.Postcode
@@ -1462,7 +1541,7 @@ func insertCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []Cu
 			v.Country = dv
 		}
 		if err := address.CountryValidator(v.Country); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("addresses.%d.country", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("addresses.%d.country", i), "%v", err)
 		}
 		if n.Primary != nil {
 			v.Primary = *n.Primary
@@ -1473,30 +1552,36 @@ func insertCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []Cu
 		rows[i] = []any{v.Line1, v.City, n.Postcode, v.Country, v.Primary}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, address.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), address.Table,
 		[]string{address.FieldCustomerID},
 		[]any{owner},
 		[]string{address.FieldLine1, address.FieldCity, address.FieldPostcode, address.FieldCountry, address.FieldPrimary},
 		rows, address.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting addresses: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting addresses: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting addresses: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createCustomerAddresses is insertCustomerAddresses through ent's builders.
+// linkCustomerAddresses queues on b the links of the addresses out that
+// queueCustomerAddresses inserted from in: one statement per edge.
+func linkCustomerAddresses(b *restkit.Batch, d string, out []*Address, in []CustomerAddressCreate) {
+}
+
+// createCustomerAddresses inserts the addresses of a new customer (owner) in tx
+// through ent's builders.
 func createCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []CustomerAddressCreate) ([]*Address, error) {
 	bulk := make([]*ent.AddressCreate, len(in))
 	for i, n := range in {
@@ -1525,17 +1610,16 @@ func createCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []Cu
 	return out, nil
 }
 
-// insertCustomerOrders inserts the orders of a new customer (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for orders, it goes
-// through the builders so that they run.
-func insertCustomerOrders(ctx context.Context, tx *ent.Tx, owner int, in []CustomerOrderCreate) ([]*Order, error) {
+// queueCustomerOrders queues on b the insert of the orders of a new
+// customer (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for orders it queues nothing and returns false: the
+// rows go through the builders (createCustomerOrders), so that the hooks run.
+func queueCustomerOrders(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerOrderCreate) ([]*Order, bool, error) {
 	if len(tx.Order.Hooks()) > 0 {
-		return createCustomerOrders(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*Order, len(in))
@@ -1549,7 +1633,7 @@ func insertCustomerOrders(ctx context.Context, tx *ent.Tx, owner int, in []Custo
 			v.Status = dv
 		}
 		if err := order.StatusValidator(v.Status); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("orders.%d.status", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("orders.%d.status", i), "%v", err)
 		}
 		if n.PlacedAt != nil {
 			v.PlacedAt = *n.PlacedAt
@@ -1563,30 +1647,36 @@ func insertCustomerOrders(ctx context.Context, tx *ent.Tx, owner int, in []Custo
 		rows[i] = []any{v.Status, v.PlacedAt, v.Note}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, order.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), order.Table,
 		[]string{order.FieldCustomerID},
 		[]any{owner},
 		[]string{order.FieldStatus, order.FieldPlacedAt, order.FieldNote},
 		rows, order.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting orders: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting orders: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting orders: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createCustomerOrders is insertCustomerOrders through ent's builders.
+// linkCustomerOrders queues on b the links of the orders out that
+// queueCustomerOrders inserted from in: one statement per edge.
+func linkCustomerOrders(b *restkit.Batch, d string, out []*Order, in []CustomerOrderCreate) {
+}
+
+// createCustomerOrders inserts the orders of a new customer (owner) in tx
+// through ent's builders.
 func createCustomerOrders(ctx context.Context, tx *ent.Tx, owner int, in []CustomerOrderCreate) ([]*Order, error) {
 	bulk := make([]*ent.OrderCreate, len(in))
 	for i, n := range in {
@@ -2042,7 +2132,11 @@ func createOrderIn(ctx context.Context, tx *ent.Tx, in *OrderCreate) (out *Order
 		return nil, err
 	}
 	out = newOrder(e, nil)
-	out.Lines = []*OrderLine{}
+	// The rows below the order wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	linesIn := in.Lines
 	if len(in.Lines) > 0 {
 		productIDRefs := make([]*int, len(in.Lines))
 		for i := range in.Lines {
@@ -2051,25 +2145,43 @@ func createOrderIn(ctx context.Context, tx *ent.Tx, in *OrderCreate) (out *Order
 		if err := checkProductRefs(ctx, tx, "lines.%d.product_id", productIDRefs); err != nil {
 			return nil, err
 		}
-		out.Lines, err = insertOrderLines(ctx, tx, e.ID, in.Lines)
+	}
+	linesOut, linesQueued := []*OrderLine{}, false
+	if len(linesIn) > 0 {
+		linesOut, linesQueued, err = queueOrderLines(tx, &below, e.ID, linesIn)
 		if err != nil {
 			return nil, err
 		}
 	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the order: %w", err)
+	}
+	switch {
+	case linesQueued:
+		linkOrderLines(&belowLinks, tx.Driver().Dialect(), linesOut, linesIn)
+	case len(linesIn) > 0:
+		linesOut, err = createOrderLines(ctx, tx, e.ID, linesIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Lines = linesOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the order: %w", err)
+	}
 	return out, nil
 }
 
-// insertOrderLines inserts the lines of a new order (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for order_lines, it goes
-// through the builders so that they run.
-func insertOrderLines(ctx context.Context, tx *ent.Tx, owner int, in []OrderLinesCreate) ([]*OrderLine, error) {
+// queueOrderLines queues on b the insert of the lines of a new
+// order (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for order_lines it queues nothing and returns false: the
+// rows go through the builders (createOrderLines), so that the hooks run.
+func queueOrderLines(tx *ent.Tx, b *restkit.Batch, owner int, in []OrderLinesCreate) ([]*OrderLine, bool, error) {
 	if len(tx.OrderLine.Hooks()) > 0 {
-		return createOrderLines(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*OrderLine, len(in))
@@ -2078,40 +2190,46 @@ func insertOrderLines(ctx context.Context, tx *ent.Tx, owner int, in []OrderLine
 		v.OrderID = owner
 		v.Quantity = n.Quantity
 		if err := orderline.QuantityValidator(v.Quantity); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("lines.%d.quantity", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("lines.%d.quantity", i), "%v", err)
 		}
 		v.UnitPrice = n.UnitPrice
 		if err := orderline.UnitPriceValidator(v.UnitPrice); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("lines.%d.unit_price", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("lines.%d.unit_price", i), "%v", err)
 		}
 		v.ProductID = n.ProductID
 		rows[i] = []any{v.Quantity, v.UnitPrice, v.ProductID}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, orderline.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), orderline.Table,
 		[]string{orderline.FieldOrderID},
 		[]any{owner},
 		[]string{orderline.FieldQuantity, orderline.FieldUnitPrice, orderline.FieldProductID},
 		rows, orderline.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting lines: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting lines: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting lines: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createOrderLines is insertOrderLines through ent's builders.
+// linkOrderLines queues on b the links of the lines out that
+// queueOrderLines inserted from in: one statement per edge.
+func linkOrderLines(b *restkit.Batch, d string, out []*OrderLine, in []OrderLinesCreate) {
+}
+
+// createOrderLines inserts the lines of a new order (owner) in tx
+// through ent's builders.
 func createOrderLines(ctx context.Context, tx *ent.Tx, owner int, in []OrderLinesCreate) ([]*OrderLine, error) {
 	bulk := make([]*ent.OrderLineCreate, len(in))
 	for i, n := range in {
@@ -2982,7 +3100,11 @@ func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *P
 	}
 	out = newProduct(e, nil)
 	out.Suppliers = suppliersLinked
-	out.Lines = []*OrderLine{}
+	// The rows below the product wait only for its id: they go in one
+	// round trip, then their links in a second (on pgx; one statement after
+	// another otherwise).
+	var below, belowLinks restkit.Batch
+	linesIn := in.Lines
 	if len(in.Lines) > 0 {
 		orderIDRefs := make([]*int, len(in.Lines))
 		for i := range in.Lines {
@@ -2991,12 +3113,15 @@ func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *P
 		if err := checkOrderRefs(ctx, tx, "lines.%d.order_id", orderIDRefs); err != nil {
 			return nil, err
 		}
-		out.Lines, err = insertProductLines(ctx, tx, e.ID, in.Lines)
+	}
+	linesOut, linesQueued := []*OrderLine{}, false
+	if len(linesIn) > 0 {
+		linesOut, linesQueued, err = queueProductLines(tx, &below, e.ID, linesIn)
 		if err != nil {
 			return nil, err
 		}
 	}
-	out.Reviews = []*Review{}
+	reviewsIn := in.Reviews
 	if len(in.Reviews) > 0 {
 		customerIDRefs := make([]*int, len(in.Reviews))
 		for i := range in.Reviews {
@@ -3005,25 +3130,53 @@ func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *P
 		if err := checkCustomerRefs(ctx, tx, "reviews.%d.customer_id", customerIDRefs); err != nil {
 			return nil, err
 		}
-		out.Reviews, err = insertProductReviews(ctx, tx, e.ID, in.Reviews)
+	}
+	reviewsOut, reviewsQueued := []*Review{}, false
+	if len(reviewsIn) > 0 {
+		reviewsOut, reviewsQueued, err = queueProductReviews(tx, &below, e.ID, reviewsIn)
 		if err != nil {
 			return nil, err
 		}
 	}
+	if err := below.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("inserting the rows below the product: %w", err)
+	}
+	switch {
+	case linesQueued:
+		linkProductLines(&belowLinks, tx.Driver().Dialect(), linesOut, linesIn)
+	case len(linesIn) > 0:
+		linesOut, err = createProductLines(ctx, tx, e.ID, linesIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Lines = linesOut
+	switch {
+	case reviewsQueued:
+		linkProductReviews(&belowLinks, tx.Driver().Dialect(), reviewsOut, reviewsIn)
+	case len(reviewsIn) > 0:
+		reviewsOut, err = createProductReviews(ctx, tx, e.ID, reviewsIn)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out.Reviews = reviewsOut
+	if err := belowLinks.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("linking the rows below the product: %w", err)
+	}
 	return out, nil
 }
 
-// insertProductLines inserts the lines of a new product (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for order_lines, it goes
-// through the builders so that they run.
-func insertProductLines(ctx context.Context, tx *ent.Tx, owner int, in []ProductLineCreate) ([]*OrderLine, error) {
+// queueProductLines queues on b the insert of the lines of a new
+// product (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for order_lines it queues nothing and returns false: the
+// rows go through the builders (createProductLines), so that the hooks run.
+func queueProductLines(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductLineCreate) ([]*OrderLine, bool, error) {
 	if len(tx.OrderLine.Hooks()) > 0 {
-		return createProductLines(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*OrderLine, len(in))
@@ -3032,40 +3185,46 @@ func insertProductLines(ctx context.Context, tx *ent.Tx, owner int, in []Product
 		v.ProductID = owner
 		v.Quantity = n.Quantity
 		if err := orderline.QuantityValidator(v.Quantity); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("lines.%d.quantity", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("lines.%d.quantity", i), "%v", err)
 		}
 		v.UnitPrice = n.UnitPrice
 		if err := orderline.UnitPriceValidator(v.UnitPrice); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("lines.%d.unit_price", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("lines.%d.unit_price", i), "%v", err)
 		}
 		v.OrderID = n.OrderID
 		rows[i] = []any{v.Quantity, v.UnitPrice, v.OrderID}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, orderline.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), orderline.Table,
 		[]string{orderline.FieldProductID},
 		[]any{owner},
 		[]string{orderline.FieldQuantity, orderline.FieldUnitPrice, orderline.FieldOrderID},
 		rows, orderline.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting lines: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting lines: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting lines: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createProductLines is insertProductLines through ent's builders.
+// linkProductLines queues on b the links of the lines out that
+// queueProductLines inserted from in: one statement per edge.
+func linkProductLines(b *restkit.Batch, d string, out []*OrderLine, in []ProductLineCreate) {
+}
+
+// createProductLines inserts the lines of a new product (owner) in tx
+// through ent's builders.
 func createProductLines(ctx context.Context, tx *ent.Tx, owner int, in []ProductLineCreate) ([]*OrderLine, error) {
 	bulk := make([]*ent.OrderLineCreate, len(in))
 	for i, n := range in {
@@ -3086,17 +3245,16 @@ func createProductLines(ctx context.Context, tx *ent.Tx, owner int, in []Product
 	return out, nil
 }
 
-// insertProductReviews inserts the reviews of a new product (owner) in
-// tx: one statement for the rows, one per edge for their links. It applies
-// ent's defaults and validators, as the builders would, without building a
-// mutation per row; when hooks are registered for reviews, it goes
-// through the builders so that they run.
-func insertProductReviews(ctx context.Context, tx *ent.Tx, owner int, in []ProductReviewCreate) ([]*Review, error) {
+// queueProductReviews queues on b the insert of the reviews of a new
+// product (owner): one statement for the rows. It applies ent's defaults
+// and validators, as the builders would, without building a mutation per
+// row, and returns the rows, whose ids are set once b has run. When hooks
+// are registered for reviews it queues nothing and returns false: the
+// rows go through the builders (createProductReviews), so that the hooks run.
+func queueProductReviews(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductReviewCreate) ([]*Review, bool, error) {
 	if len(tx.Review.Hooks()) > 0 {
-		return createProductReviews(ctx, tx, owner, in)
+		return nil, false, nil
 	}
-	drv := tx.Driver()
-	d := drv.Dialect()
 	// What ent sets alike in every row: computed once, one argument each.
 	rows := make([][]any, len(in))
 	out := make([]*Review, len(in))
@@ -3105,7 +3263,7 @@ func insertProductReviews(ctx context.Context, tx *ent.Tx, owner int, in []Produ
 		v.ProductID = owner
 		v.Rating = n.Rating
 		if err := review.RatingValidator(v.Rating); err != nil {
-			return nil, restkit.Invalid(fmt.Sprintf("reviews.%d.rating", i), "%v", err)
+			return nil, false, restkit.Invalid(fmt.Sprintf("reviews.%d.rating", i), "%v", err)
 		}
 		if n.Body != nil {
 			v.Body = *n.Body
@@ -3114,30 +3272,36 @@ func insertProductReviews(ctx context.Context, tx *ent.Tx, owner int, in []Produ
 		rows[i] = []any{v.Rating, n.Body, v.CustomerID}
 		out[i] = v
 	}
-	ins := restkit.InsertRows(d, review.Table,
+	ins := restkit.InsertRows(tx.Driver().Dialect(), review.Table,
 		[]string{review.FieldProductID},
 		[]any{owner},
 		[]string{review.FieldRating, review.FieldBody, review.FieldCustomerID},
 		rows, review.FieldID)
 	// The rows come back in the order of VALUES, as ent's bulk create expects.
 	i := 0
-	err := restkit.Rows(ctx, drv, ins, func(rows *sql.Rows) error {
+	b.Queue(ins, func(rows restkit.Row) error {
 		if i == len(out) {
-			return fmt.Errorf("more ids than %d rows", len(out))
+			return fmt.Errorf("inserting reviews: more ids than %d rows", len(out))
 		}
 		i++
 		return rows.Scan(&out[i-1].ID)
 	})
-	if err == nil && i < len(out) {
-		err = fmt.Errorf("%d ids for %d rows", i, len(out))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inserting reviews: %w", err)
-	}
-	return out, nil
+	b.After(func() error {
+		if i < len(out) {
+			return fmt.Errorf("inserting reviews: %d ids for %d rows", i, len(out))
+		}
+		return nil
+	})
+	return out, true, nil
 }
 
-// createProductReviews is insertProductReviews through ent's builders.
+// linkProductReviews queues on b the links of the reviews out that
+// queueProductReviews inserted from in: one statement per edge.
+func linkProductReviews(b *restkit.Batch, d string, out []*Review, in []ProductReviewCreate) {
+}
+
+// createProductReviews inserts the reviews of a new product (owner) in tx
+// through ent's builders.
 func createProductReviews(ctx context.Context, tx *ent.Tx, owner int, in []ProductReviewCreate) ([]*Review, error) {
 	bulk := make([]*ent.ReviewCreate, len(in))
 	for i, n := range in {
@@ -6164,27 +6328,35 @@ func checkCategoryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int)
 // fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Category, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
+	var b restkit.Batch
+	found, err := queueCategorys(ctx, tx, &b, keys)
+	if err != nil {
+		return nil, err
 	}
-	drv := tx.Driver()
+	if err := b.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("upserting categorys: %w", err)
+	}
+	return found()
+}
+
+// queueCategorys queues ensureCategorys' statements on b, to go
+// with others that do not need the categorys. Once b has run, found returns the
+// categorys by name. A concurrent delete can remove a row between the
+// upsert and the select: the rows read are locked against deletion until
+// commit, and found upserts keys that vanished again.
+func queueCategorys(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Category, error), err error) {
+	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Category, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("categorys %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		ins, err := upsertCategorys(ctx, tx, missing)
+	d := tx.Driver().Dialect()
+	queue := func(b *restkit.Batch, keys []string) error {
+		ins, err := upsertCategorys(ctx, tx, keys)
 		if err != nil {
-			return nil, fmt.Errorf("upserting categorys: %w", err)
+			return fmt.Errorf("upserting categorys: %w", err)
 		}
 		t := sql.Table(category.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(categoryColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(category.FieldName), missing))
-		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
+		sel := sql.Dialect(d).Select(categoryColumns(t)...).From(t).
+			Where(restkit.InKeys(d, t.C(category.FieldName), keys))
+		restkit.QueueFindOrInsert(b, d, ins, sel, func(rows restkit.Row) error {
 			v := new(Category)
 			if err := rows.Scan(categoryTargets(v)...); err != nil {
 				return err
@@ -6192,12 +6364,30 @@ func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 			byKey[v.Name] = v
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("upserting categorys: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		return nil
 	}
-	return byKey, nil
+	if len(keys) > 0 {
+		if err := queue(b, keys); err != nil {
+			return nil, err
+		}
+	}
+	return func() (map[string]*Category, error) {
+		missing := slices.DeleteFunc(keys, func(k string) bool { return byKey[k] != nil })
+		for attempt := 2; len(missing) > 0; attempt++ {
+			if attempt > restkit.MaxUpsertAttempts {
+				return nil, fmt.Errorf("categorys %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+			}
+			var again restkit.Batch
+			if err := queue(&again, missing); err != nil {
+				return nil, err
+			}
+			if err := again.Run(ctx, tx.Driver()); err != nil {
+				return nil, fmt.Errorf("upserting categorys: %w", err)
+			}
+			missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		}
+		return byKey, nil
+	}, nil
 }
 
 // upsertCategorys returns the statement inserting the categorys of keys
@@ -6541,27 +6731,35 @@ func checkSupplierProductsBound(ctx context.Context, tx *ent.Tx, ids ...int) err
 // fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Supplier, error) {
-	keys = restkit.DedupKeys(keys)
-	if len(keys) == 0 {
-		return nil, nil
+	var b restkit.Batch
+	found, err := queueSuppliers(ctx, tx, &b, keys)
+	if err != nil {
+		return nil, err
 	}
-	drv := tx.Driver()
+	if err := b.Run(ctx, tx.Driver()); err != nil {
+		return nil, fmt.Errorf("upserting suppliers: %w", err)
+	}
+	return found()
+}
+
+// queueSuppliers queues ensureSuppliers' statements on b, to go
+// with others that do not need the suppliers. Once b has run, found returns the
+// suppliers by name. A concurrent delete can remove a row between the
+// upsert and the select: the rows read are locked against deletion until
+// commit, and found upserts keys that vanished again.
+func queueSuppliers(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Supplier, error), err error) {
+	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Supplier, len(keys))
-	// A concurrent delete can remove a row between the upsert and the
-	// select: the rows read are locked against deletion until commit, and
-	// keys that vanished are upserted again.
-	for missing, attempt := keys, 1; len(missing) > 0; attempt++ {
-		if attempt > restkit.MaxUpsertAttempts {
-			return nil, fmt.Errorf("suppliers %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
-		}
-		ins, err := upsertSuppliers(ctx, tx, missing)
+	d := tx.Driver().Dialect()
+	queue := func(b *restkit.Batch, keys []string) error {
+		ins, err := upsertSuppliers(ctx, tx, keys)
 		if err != nil {
-			return nil, fmt.Errorf("upserting suppliers: %w", err)
+			return fmt.Errorf("upserting suppliers: %w", err)
 		}
 		t := sql.Table(supplier.Table)
-		sel := sql.Dialect(drv.Dialect()).Select(supplierColumns(t)...).From(t).
-			Where(restkit.InKeys(drv.Dialect(), t.C(supplier.FieldName), missing))
-		err = restkit.FindOrInsert(ctx, drv, ins, sel, func(rows *sql.Rows) error {
+		sel := sql.Dialect(d).Select(supplierColumns(t)...).From(t).
+			Where(restkit.InKeys(d, t.C(supplier.FieldName), keys))
+		restkit.QueueFindOrInsert(b, d, ins, sel, func(rows restkit.Row) error {
 			v := new(Supplier)
 			if err := rows.Scan(supplierTargets(v)...); err != nil {
 				return err
@@ -6569,12 +6767,30 @@ func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 			byKey[v.Name] = v
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("upserting suppliers: %w", err)
-		}
-		missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		return nil
 	}
-	return byKey, nil
+	if len(keys) > 0 {
+		if err := queue(b, keys); err != nil {
+			return nil, err
+		}
+	}
+	return func() (map[string]*Supplier, error) {
+		missing := slices.DeleteFunc(keys, func(k string) bool { return byKey[k] != nil })
+		for attempt := 2; len(missing) > 0; attempt++ {
+			if attempt > restkit.MaxUpsertAttempts {
+				return nil, fmt.Errorf("suppliers %q: deleted concurrently %d times", missing, restkit.MaxUpsertAttempts)
+			}
+			var again restkit.Batch
+			if err := queue(&again, missing); err != nil {
+				return nil, err
+			}
+			if err := again.Run(ctx, tx.Driver()); err != nil {
+				return nil, fmt.Errorf("upserting suppliers: %w", err)
+			}
+			missing = slices.DeleteFunc(missing, func(k string) bool { return byKey[k] != nil })
+		}
+		return byKey, nil
+	}, nil
 }
 
 // upsertSuppliers returns the statement inserting the suppliers of keys
