@@ -2340,8 +2340,8 @@ func (h *handler) queuePostAuthor(ctx context.Context, b *restkit.Batch, nodes [
 // Lists hold at most MaxIncluded per post: writes keep them so.
 func buildPostTags(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(tag.Table), b.Table(post.TagsTable).As("t1")
 	parent, child := post.TagsPrimaryKey[0], post.TagsPrimaryKey[1]
+	t, j := b.Table(tag.Table), b.Table(post.TagsTable).As("t1")
 	s := b.Select(append([]string{j.C(parent)}, tagColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(tag.FieldID), j.C(child)).
@@ -2587,8 +2587,11 @@ func buildTagRow(d string) restkit.Stmt {
 // Lists hold at most MaxIncluded per tag: a LIMIT for one, a per-parent cap for more.
 func buildTagPosts(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(post.Table), b.Table(tag.PostsTable).As("t1")
 	parent, child := tag.PostsPrimaryKey[1], tag.PostsPrimaryKey[0]
+	t, j := b.Table(post.Table), restkit.LinkRows(d, restkit.Links{
+		From: tag.Table, FromKey: tag.FieldID,
+		Table: tag.PostsTable, Parent: parent, Child: child,
+	}, one, MaxIncluded)
 	s := b.Select(append([]string{j.C(parent)}, postColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(post.FieldID), j.C(child)).
@@ -2599,11 +2602,6 @@ func buildTagPosts(d string, one bool) restkit.Stmt {
 		OrderBy(j.C(parent), t.C(post.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(d, restkit.Links{
-			From: tag.Table, FromKey: tag.FieldID,
-			Table: tag.PostsTable, Parent: parent, Child: child,
-		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }

@@ -140,7 +140,7 @@ func CapChildren(d string, c Children, n int) func(*sql.Selector) {
 	}
 }
 
-// Links names a many-to-many edge for CapLinks: the join table Table's
+// Links names a many-to-many edge for LinkRows: the join table Table's
 // column Parent refers to the parent (the row of the From table whose id
 // column is FromKey), Child to the loaded target.
 type Links struct {
@@ -148,48 +148,52 @@ type Links struct {
 	Table, Parent, Child string
 }
 
-// CapLinks is a predicate for the loading of a many-to-many edge l from the
-// parents the IDsArg argument lists: it keeps, for each parent, the first n
-// targets (by id). The loading query joins the join table as "t1".
+// LinkRows is what the loader of the many-to-many edge l joins as "t1",
+// with columns Parent and Child: for one parent the join table itself (the
+// statement's LIMIT caps the list), for the parents the IDsArg argument
+// lists the first n links (by target id) of each.
 //
-// The first n links of each parent are computed once, uncorrelated, and the
-// join's rows kept by a semi join against them: on PostgreSQL each parent
-// takes its n links through a LATERAL subquery reading the join table's
-// (parent, child) index, on SQLite a window function ranks the listed
-// parents' links. A subquery correlated with each joined row (the
-// statement before) read n links per link: at a million posts, 20 tags of
-// 3,000 posts each read 6 M index entries, 1 s a page of /tags?include=posts.
-func CapLinks(d string, l Links, n int) func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		b := sql.Dialect(d)
-		t1 := b.Table(l.Table).As("t1")
-		var first *sql.Selector
-		if d == dialect.Postgres {
-			k := b.Table(l.From).As("capped_parent")
-			j := b.Table(l.Table)
-			each := b.Select(j.C(l.Child)).From(j).
-				Where(sql.ColumnsEQ(j.C(l.Parent), k.C(l.FromKey))).
-				OrderBy(j.C(l.Child)).
-				Limit(n)
-			first = b.Select(k.C(l.FromKey), b.Table("capped").C(l.Child)).
-				FromExpr(sql.ExprFunc(func(b *sql.Builder) {
-					b.Ident(l.From).WriteString(" AS ").Ident("capped_parent").
-						WriteString(" CROSS JOIN LATERAL (").Join(each).WriteString(") AS ").Ident("capped")
-				})).
-				Where(InIDs(d, k.C(l.FromKey)))
-		} else {
-			j := b.Table(l.Table)
-			ranked := b.Select(j.C(l.Parent), j.C(l.Child)).
-				AppendSelectExprAs(sql.RowNumber().PartitionBy(j.C(l.Parent)).OrderBy(j.C(l.Child)), "capped_rank").
-				From(j).
-				Where(InIDs(d, j.C(l.Parent))).
-				As("capped")
-			first = b.Select(ranked.C(l.Parent), ranked.C(l.Child)).From(ranked).Where(sql.LTE(ranked.C("capped_rank"), n))
-		}
-		s.Where(sql.P(func(b *sql.Builder) {
-			b.WriteString("(" + t1.C(l.Parent) + ", " + t1.C(l.Child) + ") IN (").Join(first).WriteString(")")
-		}))
+// Each parent's first n links are computed once, uncorrelated: on
+// PostgreSQL through a LATERAL subquery reading the join table's (parent,
+// child) index, on SQLite by a window function ranking the listed parents'
+// links. A subquery correlated with each joined link (two statements
+// before) read n links per link — at a million posts, 20 tags of 3,000
+// posts each read 6 M index entries, 1 s a page of /tags?include=posts —
+// and a semi join of the whole join table against the first links (the
+// statement before) probed the join table again for every target loaded:
+// 15–20 ms for 30 tags × 100 posts against 7.7 ms joined directly.
+func LinkRows(d string, l Links, one bool, n int) sql.TableView {
+	b := sql.Dialect(d)
+	if one {
+		return b.Table(l.Table).As("t1")
 	}
+	if d == dialect.Postgres {
+		k := b.Table(l.From).As("capped_parent")
+		j := b.Table(l.Table)
+		each := b.Select(j.C(l.Child)).From(j).
+			Where(sql.ColumnsEQ(j.C(l.Parent), k.C(l.FromKey))).
+			OrderBy(j.C(l.Child)).
+			Limit(n)
+		capped := b.Table("capped")
+		return b.Select().
+			AppendSelectAs(k.C(l.FromKey), l.Parent).
+			AppendSelectAs(capped.C(l.Child), l.Child).
+			FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+				b.Ident(l.From).WriteString(" AS ").Ident("capped_parent").
+					WriteString(" CROSS JOIN LATERAL (").Join(each).WriteString(") AS ").Ident("capped")
+			})).
+			Where(InIDs(d, k.C(l.FromKey))).
+			As("t1")
+	}
+	j := b.Table(l.Table)
+	ranked := b.Select(j.C(l.Parent), j.C(l.Child)).
+		AppendSelectExprAs(sql.RowNumber().PartitionBy(j.C(l.Parent)).OrderBy(j.C(l.Child)), "capped_rank").
+		From(j).
+		Where(InIDs(d, j.C(l.Parent))).
+		As("capped")
+	return b.Select(ranked.C(l.Parent), ranked.C(l.Child)).From(ranked).
+		Where(sql.LTE(ranked.C("capped_rank"), n)).
+		As("t1")
 }
 
 // DedupKeys returns keys without repeats, sorted: sorted keys make

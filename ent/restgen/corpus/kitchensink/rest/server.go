@@ -6607,8 +6607,8 @@ func (h *handler) queueAccountReviews(ctx context.Context, b *restkit.Batch, nod
 // Lists hold at most MaxIncluded per account: writes keep them so.
 func buildAccountWatching(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(note.Table), b.Table(account.WatchingTable).As("t1")
 	parent, child := account.WatchingPrimaryKey[0], account.WatchingPrimaryKey[1]
+	t, j := b.Table(note.Table), b.Table(account.WatchingTable).As("t1")
 	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
@@ -6653,8 +6653,11 @@ func (h *handler) queueAccountWatching(ctx context.Context, b *restkit.Batch, no
 // Lists hold at most MaxIncluded per account: a LIMIT for one, a per-parent cap for more.
 func buildAccountFollowers(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(account.Table), b.Table(account.FollowersTable).As("t1")
 	parent, child := account.FollowersPrimaryKey[1], account.FollowersPrimaryKey[0]
+	t, j := b.Table(account.Table), restkit.LinkRows(d, restkit.Links{
+		From: account.Table, FromKey: account.FieldID,
+		Table: account.FollowersTable, Parent: parent, Child: child,
+	}, one, MaxIncluded)
 	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
@@ -6665,11 +6668,6 @@ func buildAccountFollowers(d string, one bool) restkit.Stmt {
 		OrderBy(j.C(parent), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(d, restkit.Links{
-			From: account.Table, FromKey: account.FieldID,
-			Table: account.FollowersTable, Parent: parent, Child: child,
-		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -6710,8 +6708,8 @@ func (h *handler) queueAccountFollowers(ctx context.Context, b *restkit.Batch, n
 // Lists hold at most MaxIncluded per account: writes keep them so.
 func buildAccountFollowing(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(account.Table), b.Table(account.FollowingTable).As("t1")
 	parent, child := account.FollowingPrimaryKey[0], account.FollowingPrimaryKey[1]
+	t, j := b.Table(account.Table), b.Table(account.FollowingTable).As("t1")
 	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
@@ -7307,8 +7305,11 @@ func buildLabelRow(d string) restkit.Stmt {
 // Lists hold at most MaxIncluded per label: a LIMIT for one, a per-parent cap for more.
 func buildLabelNotes(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(note.Table), b.Table(label.NotesTable).As("t1")
 	parent, child := label.NotesPrimaryKey[1], label.NotesPrimaryKey[0]
+	t, j := b.Table(note.Table), restkit.LinkRows(d, restkit.Links{
+		From: label.Table, FromKey: label.FieldID,
+		Table: label.NotesTable, Parent: parent, Child: child,
+	}, one, MaxIncluded)
 	s := b.Select(append([]string{j.C(parent)}, noteColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
@@ -7319,11 +7320,6 @@ func buildLabelNotes(d string, one bool) restkit.Stmt {
 		OrderBy(j.C(parent), t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(d, restkit.Links{
-			From: label.Table, FromKey: label.FieldID,
-			Table: label.NotesTable, Parent: parent, Child: child,
-		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -7734,8 +7730,11 @@ func (h *handler) queueNoteReviewer(ctx context.Context, b *restkit.Batch, nodes
 // Lists hold at most MaxIncluded per note: a LIMIT for one, a per-parent cap for more.
 func buildNoteWatchers(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(account.Table), b.Table(note.WatchersTable).As("t1")
 	parent, child := note.WatchersPrimaryKey[1], note.WatchersPrimaryKey[0]
+	t, j := b.Table(account.Table), restkit.LinkRows(d, restkit.Links{
+		From: note.Table, FromKey: note.FieldID,
+		Table: note.WatchersTable, Parent: parent, Child: child,
+	}, one, MaxIncluded)
 	s := b.Select(append([]string{j.C(parent)}, accountColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
@@ -7746,11 +7745,6 @@ func buildNoteWatchers(d string, one bool) restkit.Stmt {
 		OrderBy(j.C(parent), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(d, restkit.Links{
-			From: note.Table, FromKey: note.FieldID,
-			Table: note.WatchersTable, Parent: parent, Child: child,
-		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -7791,8 +7785,8 @@ func (h *handler) queueNoteWatchers(ctx context.Context, b *restkit.Batch, nodes
 // Lists hold at most MaxIncluded per note: writes keep them so.
 func buildNoteLabels(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(label.Table), b.Table(note.LabelsTable).As("t1")
 	parent, child := note.LabelsPrimaryKey[0], note.LabelsPrimaryKey[1]
+	t, j := b.Table(label.Table), b.Table(note.LabelsTable).As("t1")
 	s := b.Select(append([]string{j.C(parent)}, labelColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(label.FieldID), j.C(child)).

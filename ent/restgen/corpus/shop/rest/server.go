@@ -5769,8 +5769,11 @@ func (h *handler) queueProductCategory(ctx context.Context, b *restkit.Batch, no
 // Lists hold at most MaxIncluded per product: a LIMIT for one, a per-parent cap for more.
 func buildProductSuppliers(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(supplier.Table), b.Table(product.SuppliersTable).As("t1")
 	parent, child := product.SuppliersPrimaryKey[1], product.SuppliersPrimaryKey[0]
+	t, j := b.Table(supplier.Table), restkit.LinkRows(d, restkit.Links{
+		From: product.Table, FromKey: product.FieldID,
+		Table: product.SuppliersTable, Parent: parent, Child: child,
+	}, one, MaxIncluded)
 	s := b.Select(append([]string{j.C(parent)}, supplierColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(supplier.FieldID), j.C(child)).
@@ -5781,11 +5784,6 @@ func buildProductSuppliers(d string, one bool) restkit.Stmt {
 		OrderBy(j.C(parent), t.C(supplier.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
-	} else {
-		restkit.CapLinks(d, restkit.Links{
-			From: product.Table, FromKey: product.FieldID,
-			Table: product.SuppliersTable, Parent: parent, Child: child,
-		}, MaxIncluded)(s)
 	}
 	return restkit.Build(d, s)
 }
@@ -6182,8 +6180,8 @@ func buildSupplierRow(d string) restkit.Stmt {
 // Lists hold at most MaxIncluded per supplier: writes keep them so.
 func buildSupplierProducts(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
-	t, j := b.Table(product.Table), b.Table(supplier.ProductsTable).As("t1")
 	parent, child := supplier.ProductsPrimaryKey[0], supplier.ProductsPrimaryKey[1]
+	t, j := b.Table(product.Table), b.Table(supplier.ProductsTable).As("t1")
 	s := b.Select(append([]string{j.C(parent)}, productColumns(t)...)...).
 		From(t).
 		Join(j).On(t.C(product.FieldID), j.C(child)).
