@@ -112,7 +112,14 @@ func newMillionEnv(tb testing.TB) *millionEnv {
 	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM posts").Scan(&posts); err != nil || posts < millionPosts {
 		tb.Fatalf("-million database: %d posts (%v), want %d: seed it with blog seed --users 100000 --posts-per-user 10 --tags 1000", posts, err, millionPosts)
 	}
-	if _, err := db.SQL.Exec("ANALYZE"); err != nil {
+	// The state autovacuum keeps a table in: statistics, and on PostgreSQL
+	// a visibility map, without which an index-only scan right after the
+	// seed fetches every heap row it reads (3,000 for /tags?include=posts).
+	settle := "ANALYZE"
+	if db.Dialect == dialect.Postgres {
+		settle = "VACUUM (ANALYZE)"
+	}
+	if _, err := db.SQL.Exec(settle); err != nil {
 		tb.Fatal(err)
 	}
 	c := &counter{Driver: db.Driver} // as the service opens it: with its argument rewrites
