@@ -151,13 +151,16 @@ func TestNestedCreateRunsHooks(t *testing.T) {
 		api := newAPI(t, url)
 		ctx := context.Background()
 		in := func(name string) rest.UserCreate {
-			return rest.UserCreate{Name: name, Posts: []rest.UserPostCreate{
+			return rest.UserCreate{Name: name, Profile: &rest.UserProfileCreate{Bio: "bio"}, Posts: []rest.UserPostCreate{
 				{Title: "one", Content: "c", Tags: []string{"go", "sql"}},
 				{Title: "two", Content: "c", Tags: []string{"sql", name}},
 			}}
 		}
 		shape := func(u *rest.User) string {
 			var b strings.Builder
+			if p := u.Profile; p != nil {
+				fmt.Fprintf(&b, "profile %s of %v; ", p.Bio, p.UserID == u.ID)
+			}
 			for _, p := range u.Posts {
 				// Tags come ordered by id; "plain" and "hooked" differ there.
 				names := tagNames(p.Tags)
@@ -192,12 +195,19 @@ func TestNestedCreateRunsHooks(t *testing.T) {
 				return next.Mutate(ctx, m)
 			})
 		}, ent.OpCreate))
+		api.DB.Client.Profile.Use(hook.On(func(next ent.Mutator) ent.Mutator {
+			return hook.ProfileFunc(func(ctx context.Context, m *ent.ProfileMutation) (ent.Value, error) {
+				bio, _ := m.Bio()
+				record("profile " + bio)
+				return next.Mutate(ctx, m)
+			})
+		}, ent.OpCreate))
 		hooked, err := api.CreateUser(ctx, in("hooked"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		slices.Sort(seen)
-		if want := []string{"post one", "post two", "tag go", "tag hooked", "tag sql"}; !slices.Equal(seen, want) {
+		if want := []string{"post one", "post two", "profile bio", "tag go", "tag hooked", "tag sql"}; !slices.Equal(seen, want) {
 			t.Errorf("hooks saw %v, want %v", seen, want)
 		}
 		if got, want := shape(hooked), shape(plain); got != want {
