@@ -363,6 +363,7 @@ var (
 	loadFor   = flag.Duration("load", 0, "run TestLoad for this long per scenario and side (e.g. 10s)")
 	loadOnly  = flag.String("only", "", "TestLoad: run only the scenarios whose name contains this")
 	loadPools = flag.Bool("pools", true, "TestLoad: also compare pool sizes")
+	loadSide  = flag.String("side", "", "TestLoad: load only this side (service or baseline), to profile one")
 )
 
 // TestLoad is the load run of `task bench`: 16 concurrent clients over TCP
@@ -375,21 +376,32 @@ func TestLoad(t *testing.T) {
 	}
 	const clients, rounds = 16, 4
 	e := newPerfEnv(t, server.DefaultConfig().Pool)
-	fmt.Printf("\n%-24s %-9s %10s %9s %9s %7s\n", "scenario", "side", "req/s", "p50", "p99", "ratio")
+	// CPU per request under load, of the Go process (clients, service and
+	// baseline) and of the rest of the machine (PostgreSQL, when nothing
+	// else runs): what bounds throughput here.
+	fmt.Printf("\n%-24s %-9s %10s %9s %9s %7s %8s %8s\n", "scenario", "side", "req/s", "p50", "p99", "ratio", "go µs", "rest µs")
 	for _, s := range scenarios() {
 		if !strings.Contains(s.name, *loadOnly) {
 			continue
 		}
-		var rps [2]float64
+		var rps, goCPU, pgCPU [2]float64
 		var p50, p99 [2]time.Duration
 		for round := range rounds {
 			for _, name := range sideOrder(round) {
+				if *loadSide != "" && name != *loadSide {
+					continue
+				}
 				side, url := 0, e.service.URL
 				if name == "baseline" {
 					side, url = 1, e.baseline.URL
 				}
 				e.ready(t, url, s)
+				before := readCPU()
 				n, q50, q99 := e.load(t, url, s, shortRun(fmt.Sprint(side)), clients, *loadFor/rounds)
+				after, reqs := readCPU(), int(n*(*loadFor/rounds).Seconds())
+				self, _ := before.perOp(after, reqs)
+				goCPU[side] += self / rounds
+				pgCPU[side] += before.othersPerOp(after, reqs) / rounds
 				rps[side] += n / rounds
 				p50[side] += q50 / rounds
 				p99[side] += q99 / rounds
@@ -397,10 +409,10 @@ func TestLoad(t *testing.T) {
 		}
 		for side, name := range []string{"service", "baseline"} {
 			ratio := ""
-			if side == 0 {
+			if side == 0 && *loadSide == "" {
 				ratio = fmt.Sprintf("%.2f×", rps[0]/rps[1])
 			}
-			fmt.Printf("%-24s %-9s %10.0f %9s %9s %7s\n", s.name, name, rps[side], p50[side].Round(time.Microsecond), p99[side].Round(time.Microsecond), ratio)
+			fmt.Printf("%-24s %-9s %10.0f %9s %9s %7s %8.0f %8.0f\n", s.name, name, rps[side], p50[side].Round(time.Microsecond), p99[side].Round(time.Microsecond), ratio, goCPU[side], pgCPU[side])
 		}
 	}
 	if !*loadPools {

@@ -16,6 +16,12 @@ import (
 // it is what bounds throughput.
 type cpuTime struct {
 	self, postgres time.Duration
+	// machine is the busy time of every CPU of the machine (/proc/stat, in
+	// clock ticks): under load, backends come and go and the per-process
+	// reading of PostgreSQL misses them, while machine minus self, on an
+	// otherwise idle machine, is what the database and the kernel's work
+	// for it cost.
+	machine time.Duration
 }
 
 // readCPU reads both. PostgreSQL's processes are found by name in /proc and
@@ -28,6 +34,7 @@ func readCPU() cpuTime {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		c.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
+	c.machine = machineBusy()
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		comm, err := os.ReadFile(d + "/comm")
@@ -50,4 +57,32 @@ func readCPU() cpuTime {
 // perOp returns the CPU microseconds per operation between c and a later reading.
 func (c cpuTime) perOp(later cpuTime, n int) (self, postgres float64) {
 	return float64(later.self-c.self) / float64(n) / 1e3, float64(later.postgres-c.postgres) / float64(n) / 1e3
+}
+
+// machineBusy is the time every CPU has spent busy since boot: the first
+// line of /proc/stat without idle and iowait, in USER_HZ ticks (100 a
+// second on Linux).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	var ticks int64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(string(v), 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// othersPerOp returns the CPU microseconds per operation that the rest of
+// the machine (PostgreSQL, on an otherwise idle machine) used between c
+// and a later reading.
+func (c cpuTime) othersPerOp(later cpuTime, n int) float64 {
+	return float64((later.machine-c.machine)-(later.self-c.self)) / float64(n) / 1e3
 }
