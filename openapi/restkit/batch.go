@@ -61,9 +61,6 @@ func (b *Batch) Queue(q sql.Querier, row func(Row) error) {
 	b.queries = append(b.queries, BatchQuery{SQL: query, Args: args, Row: row})
 }
 
-// Len is the number of statements queued on b.
-func (b *Batch) Len() int { return len(b.queries) }
-
 // Add queues the statement of sts for ids on b: row is called for each row
 // of its result, then done (if not nil) once they are all read. Rows count
 // against the request's include budget (MaxIncludedRows).
