@@ -294,3 +294,48 @@ func TestReplicaConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestWALPositionInSpec checks that the spec documents the server's
+// read-your-writes header (restgen's Headers in ent/entc.go, which must
+// name it as the server does): a parameter of every read and a header of
+// every successful write's answer; and that a read sending a malformed one
+// is a 400 naming it, whether or not the server has replicas.
+func TestWALPositionInSpec(t *testing.T) {
+	reads, writes := 0, 0
+	for path, item := range loadDoc(t).Paths.Map() {
+		for method, op := range item.Operations() {
+			if method == http.MethodGet {
+				reads++
+				if op.Parameters.GetByInAndName("header", server.WALPositionHeader) == nil {
+					t.Errorf("GET %s: no %s parameter", path, server.WALPositionHeader)
+				}
+				continue
+			}
+			for code, r := range op.Responses.Map() {
+				if !strings.HasPrefix(code, "2") {
+					continue
+				}
+				writes++
+				if r.Value == nil || r.Value.Headers[server.WALPositionHeader] == nil {
+					t.Errorf("%s %s %s: no %s header", method, path, code, server.WALPositionHeader)
+				}
+			}
+		}
+	}
+	if reads == 0 || writes == 0 {
+		t.Fatalf("the spec has %d reads and %d successful write answers", reads, writes)
+	}
+	dbtest.Each(t, func(t *testing.T, url string) {
+		api := newAPI(t, url)
+		for _, v := range []string{"nope", "0/16B3748/1", strings.Repeat("1", 40)} {
+			resp, body := sendH(t, http.MethodGet, api.URL+"/users", "", map[string]string{server.WALPositionHeader: v})
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, server.WALPositionHeader) {
+				t.Errorf("GET /users with %s: %q: got %d %s, want 400 naming the header", server.WALPositionHeader, v, resp.StatusCode, body)
+			}
+		}
+		resp, body := sendH(t, http.MethodGet, api.URL+"/users", "", map[string]string{server.WALPositionHeader: "0/16B3748"})
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /users with a WAL position: got %d %s, want 200", resp.StatusCode, body)
+		}
+	})
+}

@@ -34,6 +34,8 @@ type Output struct {
 	// (see Config).
 	License ogen.License
 	Contact ogen.Contact
+	// Headers are the server's own headers, for the spec (see Config).
+	Headers []Header
 }
 
 // Generate runs ent's code generation over the schema package at
@@ -60,7 +62,7 @@ func Generate(schemaPath string, out Output) error {
 		return fmt.Errorf("the REST directory %s is too far from the ent directory %s", out.RestDir, out.EntDir)
 	}
 	rest := New(Config{Dir: restRel, Package: out.RestPackage, Title: out.Title, Description: out.Description, Version: out.Version,
-		License: out.License, Contact: out.Contact})
+		License: out.License, Contact: out.Contact, Headers: out.Headers})
 	var spec bytes.Buffer
 	oas, err := entoas.NewExtension(entoas.WriteTo(&spec), entoas.Mutations(rest.MutateSpec))
 	if err != nil {

@@ -45,6 +45,23 @@ type Config struct {
 	// spec when empty.
 	License ogen.License
 	Contact ogen.Contact
+	// Headers are headers that the server around the generated layer reads
+	// or writes (its middleware's, not the generated handlers'), for the
+	// spec to document them.
+	Headers []Header
+}
+
+// Header is a header the server serving the generated layer takes or
+// answers on every operation of some methods: the spec documents it, so
+// that clients generated from the spec see and send it. The generator
+// knows nothing of what it means; the server names it.
+type Header struct {
+	Name, Description string
+	// Schema is the header's value (a string when nil).
+	Schema *ogen.Schema
+	// Request lists the methods whose operations take it (optional);
+	// Response those whose successful answers may carry it.
+	Request, Response []string
 }
 
 // Extension implements entc.Extension.

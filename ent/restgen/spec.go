@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"entgo.io/ent/entc/gen"
 	"github.com/entblog/blog/openapi/restkit"
@@ -135,6 +137,7 @@ func (x *Extension) MutateSpec(g *gen.Graph, spec *ogen.Spec) error {
 	if err := shape(spec, m); err != nil {
 		return err
 	}
+	serverHeaders(spec, x.cfg.Headers)
 	// Drop entoas's per-operation views, now unreferenced.
 	keep := map[string]bool{"Problem": true, "FieldError": true, "Deleted": true, "Updated": true}
 	for _, e := range m.Entities {
@@ -937,6 +940,55 @@ func pagination(op *ogen.Operation, e *Entity) {
 		}
 	}
 	op.SetDescription(op.Description + " Ordered by id.")
+}
+
+// serverHeaders documents hs, the headers of the server around the
+// generated layer: a parameter (a component named after the header) of the
+// operations of their request methods, and a header of the successful
+// answers of their response methods.
+func serverHeaders(spec *ogen.Spec, hs []Header) {
+	for _, h := range hs {
+		schema := h.Schema
+		if schema == nil {
+			schema = ogen.String()
+		}
+		ref := ""
+		if len(h.Request) > 0 {
+			name := strings.Map(func(r rune) rune {
+				if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+					return r
+				}
+				return -1
+			}, h.Name)
+			spec.AddParameter(name, ogen.NewParameter().InHeader().SetName(h.Name).SetDescription(h.Description).SetSchema(schema))
+			ref = "#/components/parameters/" + name
+		}
+		for _, item := range spec.Paths {
+			for method, op := range map[string]*ogen.Operation{
+				http.MethodGet: item.Get, http.MethodPost: item.Post, http.MethodPut: item.Put,
+				http.MethodPatch: item.Patch, http.MethodDelete: item.Delete,
+			} {
+				if op == nil {
+					continue
+				}
+				if slices.Contains(h.Request, method) {
+					op.AddParameters(ogen.NewParameter().SetRef(ref))
+				}
+				if !slices.Contains(h.Response, method) {
+					continue
+				}
+				for code, r := range op.Responses {
+					if !strings.HasPrefix(code, "2") || r == nil || r.Ref != "" {
+						continue
+					}
+					if r.Headers == nil {
+						r.Headers = map[string]*ogen.Header{}
+					}
+					r.Headers[h.Name] = &ogen.Header{Description: h.Description, Schema: schema}
+				}
+			}
+		}
+	}
 }
 
 // countPreference adds to a list operation the Prefer header choosing how
