@@ -1555,7 +1555,7 @@ func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, e
 	// round trip, then their links in a second (on pgx; one statement after
 	// another otherwise).
 	var below, belowLinks restkit.Batch
-	tagFound, err := queueTags(ctx, tx, &below, tagKeys)
+	tagFound, err := queueEnsureTags(ctx, tx, &below, tagKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -1565,7 +1565,7 @@ func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, e
 	}
 	profileOut, profileQueued := []*Profile{}, false
 	if len(profileIn) > 0 {
-		profileOut, profileQueued, err = queueUserProfile(tx, &below, e.ID, profileIn)
+		profileOut, profileQueued, err = insertUserProfile(tx, &below, e.ID, profileIn)
 		if err != nil {
 			return nil, err
 		}
@@ -1573,7 +1573,7 @@ func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, e
 	postsIn := in.Posts
 	postsOut, postsQueued := []*Post{}, false
 	if len(postsIn) > 0 {
-		postsOut, postsQueued, err = queueUserPosts(tx, &below, e.ID, postsIn)
+		postsOut, postsQueued, err = insertUserPosts(tx, &below, e.ID, postsIn)
 		if err != nil {
 			return nil, err
 		}
@@ -1613,13 +1613,13 @@ func createUserIn(ctx context.Context, tx *ent.Tx, in *UserCreate) (out *User, e
 	return out, nil
 }
 
-// queueUserProfile queues on b the insert of the profile of a new
+// insertUserProfile queues on b the insert of the profile of a new
 // user (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for profiles it queues nothing and returns false: the
 // rows go through the builders (createUserProfile), so that the hooks run.
-func queueUserProfile(tx *ent.Tx, b *restkit.Batch, owner int, in []UserProfileCreate) ([]*Profile, bool, error) {
+func insertUserProfile(tx *ent.Tx, b *restkit.Batch, owner int, in []UserProfileCreate) ([]*Profile, bool, error) {
 	if len(tx.Profile.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -1664,7 +1664,7 @@ func queueUserProfile(tx *ent.Tx, b *restkit.Batch, owner int, in []UserProfileC
 }
 
 // linkUserProfile queues on b the links of the profile out that
-// queueUserProfile inserted from in: one statement per edge.
+// insertUserProfile inserted from in: one statement per edge.
 func linkUserProfile(b *restkit.Batch, d string, out []*Profile, in []UserProfileCreate) {
 }
 
@@ -1688,13 +1688,13 @@ func createUserProfile(ctx context.Context, tx *ent.Tx, owner int, in []UserProf
 	return out, nil
 }
 
-// queueUserPosts queues on b the insert of the posts of a new
+// insertUserPosts queues on b the insert of the posts of a new
 // user (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for posts it queues nothing and returns false: the
 // rows go through the builders (createUserPosts), so that the hooks run.
-func queueUserPosts(tx *ent.Tx, b *restkit.Batch, owner int, in []UserPostCreate) ([]*Post, bool, error) {
+func insertUserPosts(tx *ent.Tx, b *restkit.Batch, owner int, in []UserPostCreate) ([]*Post, bool, error) {
 	if len(tx.Post.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -1740,7 +1740,7 @@ func queueUserPosts(tx *ent.Tx, b *restkit.Batch, owner int, in []UserPostCreate
 }
 
 // linkUserPosts queues on b the links of the posts out that
-// queueUserPosts inserted from in: one statement per edge.
+// insertUserPosts inserted from in: one statement per edge.
 func linkUserPosts(b *restkit.Batch, d string, out []*Post, in []UserPostCreate, tagByKey map[string]*Tag) {
 	var tags [][2]any
 	for i, v := range out {
@@ -2962,7 +2962,7 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
 	var b restkit.Batch
-	found, err := queueTags(ctx, tx, &b, keys)
+	found, err := queueEnsureTags(ctx, tx, &b, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -2972,12 +2972,12 @@ func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag
 	return found()
 }
 
-// queueTags queues ensureTags' statements on b, to go
+// queueEnsureTags queues ensureTags' statements on b, to go
 // with others that do not need the tags. Once b has run, found returns the
 // tags by name. A concurrent delete can remove a row between the
 // upsert and the select: the rows read are locked against deletion until
 // commit, and found upserts keys that vanished again.
-func queueTags(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Tag, error), err error) {
+func queueEnsureTags(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Tag, error), err error) {
 	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Tag, len(keys))
 	d := tx.Driver().Dialect()

@@ -538,7 +538,7 @@ func createAccountIn(ctx context.Context, tx *ent.Tx, in *AccountCreate) (out *A
 	}
 	walletOut, walletQueued := []*Wallet{}, false
 	if len(walletIn) > 0 {
-		walletOut, walletQueued, err = queueAccountWallet(tx, &below, e.ID, walletIn)
+		walletOut, walletQueued, err = insertAccountWallet(tx, &below, e.ID, walletIn)
 		if err != nil {
 			return nil, err
 		}
@@ -645,13 +645,13 @@ func createAccountIn(ctx context.Context, tx *ent.Tx, in *AccountCreate) (out *A
 	return out, nil
 }
 
-// queueAccountWallet queues on b the insert of the wallet of a new
+// insertAccountWallet queues on b the insert of the wallet of a new
 // account (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for wallets it queues nothing and returns false: the
 // rows go through the builders (createAccountWallet), so that the hooks run.
-func queueAccountWallet(tx *ent.Tx, b *restkit.Batch, owner uuid.UUID, in []AccountWalletCreate) ([]*Wallet, bool, error) {
+func insertAccountWallet(tx *ent.Tx, b *restkit.Batch, owner uuid.UUID, in []AccountWalletCreate) ([]*Wallet, bool, error) {
 	if len(tx.Wallet.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -706,7 +706,7 @@ func queueAccountWallet(tx *ent.Tx, b *restkit.Batch, owner uuid.UUID, in []Acco
 }
 
 // linkAccountWallet queues on b the links of the wallet out that
-// queueAccountWallet inserted from in: one statement per edge.
+// insertAccountWallet inserted from in: one statement per edge.
 func linkAccountWallet(b *restkit.Batch, d string, out []*Wallet, in []AccountWalletCreate) {
 }
 
@@ -2366,7 +2366,7 @@ func createCountryIn(ctx context.Context, tx *ent.Tx, in *CountryCreate) (out *C
 	// round trip, then their links in a second (on pgx; one statement after
 	// another otherwise).
 	var below, belowLinks restkit.Batch
-	accountFound, err := queueAccounts(ctx, tx, &below, accountKeys)
+	accountFound, err := queueEnsureAccounts(ctx, tx, &below, accountKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -2943,7 +2943,7 @@ func createLabelIn(ctx context.Context, tx *ent.Tx, in *LabelCreate) (out *Label
 	}
 	noteLabelsOut, noteLabelsQueued := []*NoteLabel{}, false
 	if len(noteLabelsIn) > 0 {
-		noteLabelsOut, noteLabelsQueued, err = queueLabelNoteLabels(tx, &below, e.ID, noteLabelsIn)
+		noteLabelsOut, noteLabelsQueued, err = insertLabelNoteLabels(tx, &below, e.ID, noteLabelsIn)
 		if err != nil {
 			return nil, err
 		}
@@ -2999,13 +2999,13 @@ func createLabelChildren(ctx context.Context, tx *ent.Tx, owner int, in []LabelC
 	return out, nil
 }
 
-// queueLabelNoteLabels queues on b the insert of the note_labels of a new
+// insertLabelNoteLabels queues on b the insert of the note_labels of a new
 // label (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for note_labels it queues nothing and returns false: the
 // rows go through the builders (createLabelNoteLabels), so that the hooks run.
-func queueLabelNoteLabels(tx *ent.Tx, b *restkit.Batch, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, bool, error) {
+func insertLabelNoteLabels(tx *ent.Tx, b *restkit.Batch, owner int, in []LabelNoteLabelCreate) ([]*NoteLabel, bool, error) {
 	if len(tx.NoteLabel.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -3052,7 +3052,7 @@ func queueLabelNoteLabels(tx *ent.Tx, b *restkit.Batch, owner int, in []LabelNot
 }
 
 // linkLabelNoteLabels queues on b the links of the note_labels out that
-// queueLabelNoteLabels inserted from in: one statement per edge.
+// insertLabelNoteLabels inserted from in: one statement per edge.
 func linkLabelNoteLabels(b *restkit.Batch, d string, out []*NoteLabel, in []LabelNoteLabelCreate) {
 }
 
@@ -3628,7 +3628,7 @@ func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, e
 	commentsIn := in.Comments
 	commentsOut, commentsQueued := []*Comment{}, false
 	if len(commentsIn) > 0 {
-		commentsOut, commentsQueued, err = queueNoteComments(tx, &below, e.ID, commentsIn)
+		commentsOut, commentsQueued, err = insertNoteComments(tx, &below, e.ID, commentsIn)
 		if err != nil {
 			return nil, err
 		}
@@ -3656,7 +3656,7 @@ func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, e
 	}
 	noteLabelsOut, noteLabelsQueued := []*NoteLabel{}, false
 	if len(noteLabelsIn) > 0 {
-		noteLabelsOut, noteLabelsQueued, err = queueNoteNoteLabels(tx, &below, e.ID, noteLabelsIn)
+		noteLabelsOut, noteLabelsQueued, err = insertNoteNoteLabels(tx, &below, e.ID, noteLabelsIn)
 		if err != nil {
 			return nil, err
 		}
@@ -3698,13 +3698,13 @@ func createNoteIn(ctx context.Context, tx *ent.Tx, in *NoteCreate) (out *Note, e
 	return out, nil
 }
 
-// queueNoteComments queues on b the insert of the comments of a new
+// insertNoteComments queues on b the insert of the comments of a new
 // note (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for comments it queues nothing and returns false: the
 // rows go through the builders (createNoteComments), so that the hooks run.
-func queueNoteComments(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteCommentCreate) ([]*Comment, bool, error) {
+func insertNoteComments(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteCommentCreate) ([]*Comment, bool, error) {
 	if len(tx.Comment.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -3748,7 +3748,7 @@ func queueNoteComments(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteComm
 }
 
 // linkNoteComments queues on b the links of the comments out that
-// queueNoteComments inserted from in: one statement per edge.
+// insertNoteComments inserted from in: one statement per edge.
 func linkNoteComments(b *restkit.Batch, d string, out []*Comment, in []NoteCommentCreate) {
 }
 
@@ -3801,13 +3801,13 @@ func createNoteWatches(ctx context.Context, tx *ent.Tx, owner string, in []NoteW
 	return out, nil
 }
 
-// queueNoteNoteLabels queues on b the insert of the note_labels of a new
+// insertNoteNoteLabels queues on b the insert of the note_labels of a new
 // note (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for note_labels it queues nothing and returns false: the
 // rows go through the builders (createNoteNoteLabels), so that the hooks run.
-func queueNoteNoteLabels(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, bool, error) {
+func insertNoteNoteLabels(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteNoteLabelCreate) ([]*NoteLabel, bool, error) {
 	if len(tx.NoteLabel.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -3854,7 +3854,7 @@ func queueNoteNoteLabels(tx *ent.Tx, b *restkit.Batch, owner string, in []NoteNo
 }
 
 // linkNoteNoteLabels queues on b the links of the note_labels out that
-// queueNoteNoteLabels inserted from in: one statement per edge.
+// insertNoteNoteLabels inserted from in: one statement per edge.
 func linkNoteNoteLabels(b *restkit.Batch, d string, out []*NoteLabel, in []NoteNoteLabelCreate) {
 }
 
@@ -8820,7 +8820,7 @@ func checkAccountFollowingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUI
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Account, error) {
 	var b restkit.Batch
-	found, err := queueAccounts(ctx, tx, &b, keys)
+	found, err := queueEnsureAccounts(ctx, tx, &b, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -8830,12 +8830,12 @@ func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]
 	return found()
 }
 
-// queueAccounts queues ensureAccounts' statements on b, to go
+// queueEnsureAccounts queues ensureAccounts' statements on b, to go
 // with others that do not need the accounts. Once b has run, found returns the
 // accounts by handle. A concurrent delete can remove a row between the
 // upsert and the select: the rows read are locked against deletion until
 // commit, and found upserts keys that vanished again.
-func queueAccounts(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Account, error), err error) {
+func queueEnsureAccounts(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Account, error), err error) {
 	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Account, len(keys))
 	d := tx.Driver().Dialect()
@@ -9087,7 +9087,7 @@ func checkLabelIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) er
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Label, error) {
 	var b restkit.Batch
-	found, err := queueLabels(ctx, tx, &b, keys)
+	found, err := queueEnsureLabels(ctx, tx, &b, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -9097,12 +9097,12 @@ func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*L
 	return found()
 }
 
-// queueLabels queues ensureLabels' statements on b, to go
+// queueEnsureLabels queues ensureLabels' statements on b, to go
 // with others that do not need the labels. Once b has run, found returns the
 // labels by name. A concurrent delete can remove a row between the
 // upsert and the select: the rows read are locked against deletion until
 // commit, and found upserts keys that vanished again.
-func queueLabels(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Label, error), err error) {
+func queueEnsureLabels(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Label, error), err error) {
 	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Label, len(keys))
 	d := tx.Driver().Dialect()

@@ -762,7 +762,7 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 	// round trip, then their links in a second (on pgx; one statement after
 	// another otherwise).
 	var below, belowLinks restkit.Batch
-	supplierFound, err := queueSuppliers(ctx, tx, &below, supplierKeys)
+	supplierFound, err := queueEnsureSuppliers(ctx, tx, &below, supplierKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -778,7 +778,7 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 	}
 	childrenOut, childrenQueued := []*Category{}, false
 	if len(childrenIn) > 0 {
-		childrenOut, childrenQueued, err = queueCategoryChildren(tx, &below, e.ID, childrenIn)
+		childrenOut, childrenQueued, err = insertCategoryChildren(tx, &below, e.ID, childrenIn)
 		if err != nil {
 			return nil, err
 		}
@@ -795,7 +795,7 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 	}
 	productsOut, productsQueued := []*Product{}, false
 	if len(productsIn) > 0 {
-		productsOut, productsQueued, err = queueCategoryProducts(tx, &below, e.ID, productsIn)
+		productsOut, productsQueued, err = insertCategoryProducts(tx, &below, e.ID, productsIn)
 		if err != nil {
 			return nil, err
 		}
@@ -833,13 +833,13 @@ func createCategoryIn(ctx context.Context, tx *ent.Tx, in *CategoryCreate) (out 
 	return out, nil
 }
 
-// queueCategoryChildren queues on b the insert of the children of a new
+// insertCategoryChildren queues on b the insert of the children of a new
 // category (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for categorys it queues nothing and returns false: the
 // rows go through the builders (createCategoryChildren), so that the hooks run.
-func queueCategoryChildren(tx *ent.Tx, b *restkit.Batch, owner int, in []CategoryChildrenCreate) ([]*Category, bool, error) {
+func insertCategoryChildren(tx *ent.Tx, b *restkit.Batch, owner int, in []CategoryChildrenCreate) ([]*Category, bool, error) {
 	if len(tx.Category.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -880,7 +880,7 @@ func queueCategoryChildren(tx *ent.Tx, b *restkit.Batch, owner int, in []Categor
 }
 
 // linkCategoryChildren queues on b the links of the children out that
-// queueCategoryChildren inserted from in: one statement per edge.
+// insertCategoryChildren inserted from in: one statement per edge.
 func linkCategoryChildren(b *restkit.Batch, d string, out []*Category, in []CategoryChildrenCreate) {
 }
 
@@ -904,13 +904,13 @@ func createCategoryChildren(ctx context.Context, tx *ent.Tx, owner int, in []Cat
 	return out, nil
 }
 
-// queueCategoryProducts queues on b the insert of the products of a new
+// insertCategoryProducts queues on b the insert of the products of a new
 // category (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for products it queues nothing and returns false: the
 // rows go through the builders (createCategoryProducts), so that the hooks run.
-func queueCategoryProducts(tx *ent.Tx, b *restkit.Batch, owner int, in []CategoryProductCreate) ([]*Product, bool, error) {
+func insertCategoryProducts(tx *ent.Tx, b *restkit.Batch, owner int, in []CategoryProductCreate) ([]*Product, bool, error) {
 	if len(tx.Product.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -977,7 +977,7 @@ func queueCategoryProducts(tx *ent.Tx, b *restkit.Batch, owner int, in []Categor
 }
 
 // linkCategoryProducts queues on b the links of the products out that
-// queueCategoryProducts inserted from in: one statement per edge.
+// insertCategoryProducts inserted from in: one statement per edge.
 func linkCategoryProducts(b *restkit.Batch, d string, out []*Product, in []CategoryProductCreate, supplierByKey map[string]*Supplier) {
 	var suppliers [][2]any
 	for i, v := range out {
@@ -1465,7 +1465,7 @@ func createCustomerIn(ctx context.Context, tx *ent.Tx, in *CustomerCreate) (out 
 	addressesIn := in.Addresses
 	addressesOut, addressesQueued := []*Address{}, false
 	if len(addressesIn) > 0 {
-		addressesOut, addressesQueued, err = queueCustomerAddresses(tx, &below, e.ID, addressesIn)
+		addressesOut, addressesQueued, err = insertCustomerAddresses(tx, &below, e.ID, addressesIn)
 		if err != nil {
 			return nil, err
 		}
@@ -1473,7 +1473,7 @@ func createCustomerIn(ctx context.Context, tx *ent.Tx, in *CustomerCreate) (out 
 	ordersIn := in.Orders
 	ordersOut, ordersQueued := []*Order{}, false
 	if len(ordersIn) > 0 {
-		ordersOut, ordersQueued, err = queueCustomerOrders(tx, &below, e.ID, ordersIn)
+		ordersOut, ordersQueued, err = insertCustomerOrders(tx, &below, e.ID, ordersIn)
 		if err != nil {
 			return nil, err
 		}
@@ -1507,13 +1507,13 @@ func createCustomerIn(ctx context.Context, tx *ent.Tx, in *CustomerCreate) (out 
 	return out, nil
 }
 
-// queueCustomerAddresses queues on b the insert of the addresses of a new
+// insertCustomerAddresses queues on b the insert of the addresses of a new
 // customer (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for addresss it queues nothing and returns false: the
 // rows go through the builders (createCustomerAddresses), so that the hooks run.
-func queueCustomerAddresses(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerAddressCreate) ([]*Address, bool, error) {
+func insertCustomerAddresses(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerAddressCreate) ([]*Address, bool, error) {
 	if len(tx.Address.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -1576,7 +1576,7 @@ func queueCustomerAddresses(tx *ent.Tx, b *restkit.Batch, owner int, in []Custom
 }
 
 // linkCustomerAddresses queues on b the links of the addresses out that
-// queueCustomerAddresses inserted from in: one statement per edge.
+// insertCustomerAddresses inserted from in: one statement per edge.
 func linkCustomerAddresses(b *restkit.Batch, d string, out []*Address, in []CustomerAddressCreate) {
 }
 
@@ -1610,13 +1610,13 @@ func createCustomerAddresses(ctx context.Context, tx *ent.Tx, owner int, in []Cu
 	return out, nil
 }
 
-// queueCustomerOrders queues on b the insert of the orders of a new
+// insertCustomerOrders queues on b the insert of the orders of a new
 // customer (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for orders it queues nothing and returns false: the
 // rows go through the builders (createCustomerOrders), so that the hooks run.
-func queueCustomerOrders(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerOrderCreate) ([]*Order, bool, error) {
+func insertCustomerOrders(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerOrderCreate) ([]*Order, bool, error) {
 	if len(tx.Order.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -1671,7 +1671,7 @@ func queueCustomerOrders(tx *ent.Tx, b *restkit.Batch, owner int, in []CustomerO
 }
 
 // linkCustomerOrders queues on b the links of the orders out that
-// queueCustomerOrders inserted from in: one statement per edge.
+// insertCustomerOrders inserted from in: one statement per edge.
 func linkCustomerOrders(b *restkit.Batch, d string, out []*Order, in []CustomerOrderCreate) {
 }
 
@@ -2148,7 +2148,7 @@ func createOrderIn(ctx context.Context, tx *ent.Tx, in *OrderCreate) (out *Order
 	}
 	linesOut, linesQueued := []*OrderLine{}, false
 	if len(linesIn) > 0 {
-		linesOut, linesQueued, err = queueOrderLines(tx, &below, e.ID, linesIn)
+		linesOut, linesQueued, err = insertOrderLines(tx, &below, e.ID, linesIn)
 		if err != nil {
 			return nil, err
 		}
@@ -2172,13 +2172,13 @@ func createOrderIn(ctx context.Context, tx *ent.Tx, in *OrderCreate) (out *Order
 	return out, nil
 }
 
-// queueOrderLines queues on b the insert of the lines of a new
+// insertOrderLines queues on b the insert of the lines of a new
 // order (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for order_lines it queues nothing and returns false: the
 // rows go through the builders (createOrderLines), so that the hooks run.
-func queueOrderLines(tx *ent.Tx, b *restkit.Batch, owner int, in []OrderLinesCreate) ([]*OrderLine, bool, error) {
+func insertOrderLines(tx *ent.Tx, b *restkit.Batch, owner int, in []OrderLinesCreate) ([]*OrderLine, bool, error) {
 	if len(tx.OrderLine.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -2224,7 +2224,7 @@ func queueOrderLines(tx *ent.Tx, b *restkit.Batch, owner int, in []OrderLinesCre
 }
 
 // linkOrderLines queues on b the links of the lines out that
-// queueOrderLines inserted from in: one statement per edge.
+// insertOrderLines inserted from in: one statement per edge.
 func linkOrderLines(b *restkit.Batch, d string, out []*OrderLine, in []OrderLinesCreate) {
 }
 
@@ -3116,7 +3116,7 @@ func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *P
 	}
 	linesOut, linesQueued := []*OrderLine{}, false
 	if len(linesIn) > 0 {
-		linesOut, linesQueued, err = queueProductLines(tx, &below, e.ID, linesIn)
+		linesOut, linesQueued, err = insertProductLines(tx, &below, e.ID, linesIn)
 		if err != nil {
 			return nil, err
 		}
@@ -3133,7 +3133,7 @@ func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *P
 	}
 	reviewsOut, reviewsQueued := []*Review{}, false
 	if len(reviewsIn) > 0 {
-		reviewsOut, reviewsQueued, err = queueProductReviews(tx, &below, e.ID, reviewsIn)
+		reviewsOut, reviewsQueued, err = insertProductReviews(tx, &below, e.ID, reviewsIn)
 		if err != nil {
 			return nil, err
 		}
@@ -3167,13 +3167,13 @@ func createProductIn(ctx context.Context, tx *ent.Tx, in *ProductCreate) (out *P
 	return out, nil
 }
 
-// queueProductLines queues on b the insert of the lines of a new
+// insertProductLines queues on b the insert of the lines of a new
 // product (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for order_lines it queues nothing and returns false: the
 // rows go through the builders (createProductLines), so that the hooks run.
-func queueProductLines(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductLineCreate) ([]*OrderLine, bool, error) {
+func insertProductLines(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductLineCreate) ([]*OrderLine, bool, error) {
 	if len(tx.OrderLine.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -3219,7 +3219,7 @@ func queueProductLines(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductLine
 }
 
 // linkProductLines queues on b the links of the lines out that
-// queueProductLines inserted from in: one statement per edge.
+// insertProductLines inserted from in: one statement per edge.
 func linkProductLines(b *restkit.Batch, d string, out []*OrderLine, in []ProductLineCreate) {
 }
 
@@ -3245,13 +3245,13 @@ func createProductLines(ctx context.Context, tx *ent.Tx, owner int, in []Product
 	return out, nil
 }
 
-// queueProductReviews queues on b the insert of the reviews of a new
+// insertProductReviews queues on b the insert of the reviews of a new
 // product (owner): one statement for the rows. It applies ent's defaults
 // and validators, as the builders would, without building a mutation per
 // row, and returns the rows, whose ids are set once b has run. When hooks
 // are registered for reviews it queues nothing and returns false: the
 // rows go through the builders (createProductReviews), so that the hooks run.
-func queueProductReviews(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductReviewCreate) ([]*Review, bool, error) {
+func insertProductReviews(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductReviewCreate) ([]*Review, bool, error) {
 	if len(tx.Review.Hooks()) > 0 {
 		return nil, false, nil
 	}
@@ -3296,7 +3296,7 @@ func queueProductReviews(tx *ent.Tx, b *restkit.Batch, owner int, in []ProductRe
 }
 
 // linkProductReviews queues on b the links of the reviews out that
-// queueProductReviews inserted from in: one statement per edge.
+// insertProductReviews inserted from in: one statement per edge.
 func linkProductReviews(b *restkit.Batch, d string, out []*Review, in []ProductReviewCreate) {
 }
 
@@ -6327,7 +6327,7 @@ func checkCategoryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int)
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Category, error) {
 	var b restkit.Batch
-	found, err := queueCategorys(ctx, tx, &b, keys)
+	found, err := queueEnsureCategorys(ctx, tx, &b, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -6337,12 +6337,12 @@ func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 	return found()
 }
 
-// queueCategorys queues ensureCategorys' statements on b, to go
+// queueEnsureCategorys queues ensureCategorys' statements on b, to go
 // with others that do not need the categorys. Once b has run, found returns the
 // categorys by name. A concurrent delete can remove a row between the
 // upsert and the select: the rows read are locked against deletion until
 // commit, and found upserts keys that vanished again.
-func queueCategorys(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Category, error), err error) {
+func queueEnsureCategorys(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Category, error), err error) {
 	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Category, len(keys))
 	d := tx.Driver().Dialect()
@@ -6730,7 +6730,7 @@ func checkSupplierProductsBound(ctx context.Context, tx *ent.Tx, ids ...int) err
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Supplier, error) {
 	var b restkit.Batch
-	found, err := queueSuppliers(ctx, tx, &b, keys)
+	found, err := queueEnsureSuppliers(ctx, tx, &b, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -6740,12 +6740,12 @@ func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string
 	return found()
 }
 
-// queueSuppliers queues ensureSuppliers' statements on b, to go
+// queueEnsureSuppliers queues ensureSuppliers' statements on b, to go
 // with others that do not need the suppliers. Once b has run, found returns the
 // suppliers by name. A concurrent delete can remove a row between the
 // upsert and the select: the rows read are locked against deletion until
 // commit, and found upserts keys that vanished again.
-func queueSuppliers(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Supplier, error), err error) {
+func queueEnsureSuppliers(ctx context.Context, tx *ent.Tx, b *restkit.Batch, keys []string) (found func() (map[string]*Supplier, error), err error) {
 	keys = restkit.DedupKeys(keys)
 	byKey := make(map[string]*Supplier, len(keys))
 	d := tx.Driver().Dialect()
