@@ -2287,19 +2287,20 @@ func (h *handler) queuePostEdges(ctx context.Context, b *restkit.Batch, nodes []
 	return next
 }
 
-// buildPostRow builds the statement reading posts by id.
-func buildPostRow(d string) restkit.Stmt {
+// buildPostRow builds the statement reading posts by id, for one
+// id or for more.
+func buildPostRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(post.Table)
-	return restkit.Build(d, b.Select(postColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(post.FieldID))))
+	return restkit.Build(d, b.Select(postColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(post.FieldID), one)))
 }
 
 // buildPostAuthor builds the statement loading the author of
 // posts, for one post or for more.
-func buildPostAuthor(d string, _ bool) restkit.Stmt {
+func buildPostAuthor(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(user.FieldID), one)).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
 }
 
 // queuePostAuthor queues on b the statement setting the author of
@@ -2455,19 +2456,20 @@ func (h *handler) queueProfileEdges(ctx context.Context, b *restkit.Batch, nodes
 	return next
 }
 
-// buildProfileRow builds the statement reading profiles by id.
-func buildProfileRow(d string) restkit.Stmt {
+// buildProfileRow builds the statement reading profiles by id, for one
+// id or for more.
+func buildProfileRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(profile.Table)
-	return restkit.Build(d, b.Select(profileColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(profile.FieldID))))
+	return restkit.Build(d, b.Select(profileColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(profile.FieldID), one)))
 }
 
 // buildProfileUser builds the statement loading the user of
 // profiles, for one profile or for more.
-func buildProfileUser(d string, _ bool) restkit.Stmt {
+func buildProfileUser(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(user.FieldID), one)).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
 }
 
 // queueProfileUser queues on b the statement setting the user of
@@ -2575,11 +2577,12 @@ func (h *handler) queueTagEdges(ctx context.Context, b *restkit.Batch, nodes []*
 	return next
 }
 
-// buildTagRow builds the statement reading tags by id.
-func buildTagRow(d string) restkit.Stmt {
+// buildTagRow builds the statement reading tags by id, for one
+// id or for more.
+func buildTagRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(tag.Table)
-	return restkit.Build(d, b.Select(tagColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(tag.FieldID))))
+	return restkit.Build(d, b.Select(tagColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(tag.FieldID), one)))
 }
 
 // buildTagPosts builds the statement loading the posts of
@@ -2717,21 +2720,22 @@ func (h *handler) queueUserEdges(ctx context.Context, b *restkit.Batch, nodes []
 	return next
 }
 
-// buildUserRow builds the statement reading users by id.
-func buildUserRow(d string) restkit.Stmt {
+// buildUserRow builds the statement reading users by id, for one
+// id or for more.
+func buildUserRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(user.Table)
-	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(user.FieldID))).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(userColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(user.FieldID), one)).Where(sql.IsNull(t.C(user.FieldDeletedAt))))
 }
 
 // buildUserProfile builds the statement loading the profile of
 // users, for one user or for more.
-func buildUserProfile(d string, _ bool) restkit.Stmt {
+func buildUserProfile(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(profile.Table)
 	s := b.Select(profileColumns(t)...).
 		From(t).
-		Where(restkit.InIDs(d, t.C(profile.FieldUserID))).
+		Where(restkit.WhereIDs(d, t.C(profile.FieldUserID), one)).
 		OrderBy(t.C(profile.FieldID))
 	return restkit.Build(d, s)
 }
@@ -2769,6 +2773,8 @@ func buildUserPosts(d string, one bool) restkit.Stmt {
 	t := b.Table(post.Table)
 	s := b.Select(postColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(post.FieldAuthorID))).
 		// By post within each user, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -3127,10 +3133,10 @@ type statements struct {
 
 func newStatements(d string) *statements {
 	return &statements{
-		postRow:     restkit.Stmts{One: buildPostRow(d), Many: buildPostRow(d)},
-		profileRow:  restkit.Stmts{One: buildProfileRow(d), Many: buildProfileRow(d)},
-		tagRow:      restkit.Stmts{One: buildTagRow(d), Many: buildTagRow(d)},
-		userRow:     restkit.Stmts{One: buildUserRow(d), Many: buildUserRow(d)},
+		postRow:     restkit.Stmts{One: buildPostRow(d, true), Many: buildPostRow(d, false)},
+		profileRow:  restkit.Stmts{One: buildProfileRow(d, true), Many: buildProfileRow(d, false)},
+		tagRow:      restkit.Stmts{One: buildTagRow(d, true), Many: buildTagRow(d, false)},
+		userRow:     restkit.Stmts{One: buildUserRow(d, true), Many: buildUserRow(d, false)},
 		postAuthor:  restkit.Stmts{One: buildPostAuthor(d, true), Many: buildPostAuthor(d, false)},
 		postTags:    restkit.Stmts{One: buildPostTags(d, true), Many: buildPostTags(d, false)},
 		profileUser: restkit.Stmts{One: buildProfileUser(d, true), Many: buildProfileUser(d, false)},

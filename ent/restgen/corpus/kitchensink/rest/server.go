@@ -6411,19 +6411,20 @@ func (h *handler) queueAccountEdges(ctx context.Context, b *restkit.Batch, nodes
 	return next
 }
 
-// buildAccountRow builds the statement reading accounts by id.
-func buildAccountRow(d string) restkit.Stmt {
+// buildAccountRow builds the statement reading accounts by id, for one
+// id or for more.
+func buildAccountRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(account.FieldID), one)))
 }
 
 // buildAccountCountry builds the statement loading the country of
 // accounts, for one account or for more.
-func buildAccountCountry(d string, _ bool) restkit.Stmt {
+func buildAccountCountry(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(country.Table)
-	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(country.FieldID), one)))
 }
 
 // queueAccountCountry queues on b the statement setting the country of
@@ -6466,12 +6467,12 @@ func (h *handler) queueAccountCountry(ctx context.Context, b *restkit.Batch, nod
 
 // buildAccountWallet builds the statement loading the wallet of
 // accounts, for one account or for more.
-func buildAccountWallet(d string, _ bool) restkit.Stmt {
+func buildAccountWallet(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(wallet.Table)
 	s := b.Select(walletColumns(t)...).
 		From(t).
-		Where(restkit.InIDs(d, t.C(wallet.FieldAccountID))).
+		Where(restkit.WhereIDs(d, t.C(wallet.FieldAccountID), one)).
 		OrderBy(t.C(wallet.FieldID))
 	return restkit.Build(d, s)
 }
@@ -6509,6 +6510,8 @@ func buildAccountNotes(d string, one bool) restkit.Stmt {
 	t := b.Table(note.Table)
 	s := b.Select(noteColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(note.FieldAuthorID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
 		// By note within each account, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -6560,6 +6563,8 @@ func buildAccountReviews(d string, one bool) restkit.Stmt {
 	t := b.Table(note.Table)
 	s := b.Select(noteColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(note.FieldReviewerID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
 		// By note within each account, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -6751,10 +6756,10 @@ func (h *handler) queueAccountFollowing(ctx context.Context, b *restkit.Batch, n
 
 // buildAccountPredecessor builds the statement loading the predecessor of
 // accounts, for one account or for more.
-func buildAccountPredecessor(d string, _ bool) restkit.Stmt {
+func buildAccountPredecessor(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(account.FieldID), one)))
 }
 
 // queueAccountPredecessor queues on b the statement setting the predecessor of
@@ -6797,12 +6802,12 @@ func (h *handler) queueAccountPredecessor(ctx context.Context, b *restkit.Batch,
 
 // buildAccountSuccessor builds the statement loading the successor of
 // accounts, for one account or for more.
-func buildAccountSuccessor(d string, _ bool) restkit.Stmt {
+func buildAccountSuccessor(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
 	s := b.Select(accountColumns(t)...).
 		From(t).
-		Where(restkit.InIDs(d, t.C(account.FieldPredecessorID))).
+		Where(restkit.WhereIDs(d, t.C(account.FieldPredecessorID), one)).
 		OrderBy(t.C(account.FieldID))
 	return restkit.Build(d, s)
 }
@@ -6840,6 +6845,8 @@ func buildAccountWatches(d string, one bool) restkit.Stmt {
 	t := b.Table(watch.Table)
 	s := b.Select(watchColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(watch.FieldAccountID))).
 		// By watch within each account, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -6962,19 +6969,20 @@ func (h *handler) queueCommentEdges(ctx context.Context, b *restkit.Batch, nodes
 	return next
 }
 
-// buildCommentRow builds the statement reading comments by id.
-func buildCommentRow(d string) restkit.Stmt {
+// buildCommentRow builds the statement reading comments by id, for one
+// id or for more.
+func buildCommentRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(comment.Table)
-	return restkit.Build(d, b.Select(commentColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(comment.FieldID))))
+	return restkit.Build(d, b.Select(commentColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(comment.FieldID), one)))
 }
 
 // buildCommentNote builds the statement loading the note of
 // comments, for one comment or for more.
-func buildCommentNote(d string, _ bool) restkit.Stmt {
+func buildCommentNote(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(note.FieldID), one)).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // queueCommentNote queues on b the statement setting the note of
@@ -7090,11 +7098,12 @@ func (h *handler) queueCountryEdges(ctx context.Context, b *restkit.Batch, nodes
 	return next
 }
 
-// buildCountryRow builds the statement reading countrys by id.
-func buildCountryRow(d string) restkit.Stmt {
+// buildCountryRow builds the statement reading countrys by id, for one
+// id or for more.
+func buildCountryRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(country.Table)
-	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(country.FieldID), one)))
 }
 
 // buildCountryRegions builds the statement loading the regions of
@@ -7106,6 +7115,8 @@ func buildCountryRegions(d string, one bool) restkit.Stmt {
 	t := b.Table(region.Table)
 	s := b.Select(regionColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(region.FieldCountryID))).
 		// By region within each country, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -7156,6 +7167,8 @@ func buildCountryAccounts(d string, one bool) restkit.Stmt {
 	t := b.Table(account.Table)
 	s := b.Select(accountColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(account.FieldCountryID))).
 		// By account within each country, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -7293,11 +7306,12 @@ func (h *handler) queueLabelEdges(ctx context.Context, b *restkit.Batch, nodes [
 	return next
 }
 
-// buildLabelRow builds the statement reading labels by id.
-func buildLabelRow(d string) restkit.Stmt {
+// buildLabelRow builds the statement reading labels by id, for one
+// id or for more.
+func buildLabelRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(label.Table)
-	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(label.FieldID), one)))
 }
 
 // buildLabelNotes builds the statement loading the notes of
@@ -7357,10 +7371,10 @@ func (h *handler) queueLabelNotes(ctx context.Context, b *restkit.Batch, nodes [
 
 // buildLabelParent builds the statement loading the parent of
 // labels, for one label or for more.
-func buildLabelParent(d string, _ bool) restkit.Stmt {
+func buildLabelParent(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(label.Table)
-	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(label.FieldID), one)))
 }
 
 // queueLabelParent queues on b the statement setting the parent of
@@ -7410,6 +7424,8 @@ func buildLabelChildren(d string, one bool) restkit.Stmt {
 	t := b.Table(label.Table)
 	s := b.Select(labelColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(label.FieldParentID))).
 		// By label within each label, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -7460,6 +7476,8 @@ func buildLabelNoteLabels(d string, one bool) restkit.Stmt {
 	t := b.Table(notelabel.Table)
 	s := b.Select(noteLabelColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(notelabel.FieldLabelID))).
 		// By note_label within each label, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -7631,19 +7649,20 @@ func (h *handler) queueNoteEdges(ctx context.Context, b *restkit.Batch, nodes []
 	return next
 }
 
-// buildNoteRow builds the statement reading notes by id.
-func buildNoteRow(d string) restkit.Stmt {
+// buildNoteRow builds the statement reading notes by id, for one
+// id or for more.
+func buildNoteRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(note.FieldID), one)).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // buildNoteAuthor builds the statement loading the author of
 // notes, for one note or for more.
-func buildNoteAuthor(d string, _ bool) restkit.Stmt {
+func buildNoteAuthor(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(account.FieldID), one)))
 }
 
 // queueNoteAuthor queues on b the statement setting the author of
@@ -7681,10 +7700,10 @@ func (h *handler) queueNoteAuthor(ctx context.Context, b *restkit.Batch, nodes [
 
 // buildNoteReviewer builds the statement loading the reviewer of
 // notes, for one note or for more.
-func buildNoteReviewer(d string, _ bool) restkit.Stmt {
+func buildNoteReviewer(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(account.FieldID), one)))
 }
 
 // queueNoteReviewer queues on b the statement setting the reviewer of
@@ -7835,6 +7854,8 @@ func buildNoteComments(d string, one bool) restkit.Stmt {
 	t := b.Table(comment.Table)
 	s := b.Select(commentColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(comment.FieldNoteID))).
 		// By comment within each note, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -7885,6 +7906,8 @@ func buildNoteWatches(d string, one bool) restkit.Stmt {
 	t := b.Table(watch.Table)
 	s := b.Select(watchColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(watch.FieldNoteID))).
 		// By watch within each note, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -7936,6 +7959,8 @@ func buildNoteNoteLabels(d string, one bool) restkit.Stmt {
 	t := b.Table(notelabel.Table)
 	s := b.Select(noteLabelColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(notelabel.FieldNoteID))).
 		// By note_label within each note, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -8067,19 +8092,20 @@ func (h *handler) queueNoteLabelEdges(ctx context.Context, b *restkit.Batch, nod
 	return next
 }
 
-// buildNoteLabelRow builds the statement reading note_labels by id.
-func buildNoteLabelRow(d string) restkit.Stmt {
+// buildNoteLabelRow builds the statement reading note_labels by id, for one
+// id or for more.
+func buildNoteLabelRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(notelabel.Table)
-	return restkit.Build(d, b.Select(noteLabelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(notelabel.FieldID))))
+	return restkit.Build(d, b.Select(noteLabelColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(notelabel.FieldID), one)))
 }
 
 // buildNoteLabelNote builds the statement loading the note of
 // note_labels, for one note_label or for more.
-func buildNoteLabelNote(d string, _ bool) restkit.Stmt {
+func buildNoteLabelNote(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(note.FieldID), one)).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // queueNoteLabelNote queues on b the statement setting the note of
@@ -8117,10 +8143,10 @@ func (h *handler) queueNoteLabelNote(ctx context.Context, b *restkit.Batch, node
 
 // buildNoteLabelLabel builds the statement loading the label of
 // note_labels, for one note_label or for more.
-func buildNoteLabelLabel(d string, _ bool) restkit.Stmt {
+func buildNoteLabelLabel(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(label.Table)
-	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(label.FieldID))))
+	return restkit.Build(d, b.Select(labelColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(label.FieldID), one)))
 }
 
 // queueNoteLabelLabel queues on b the statement setting the label of
@@ -8228,19 +8254,20 @@ func (h *handler) queueRegionEdges(ctx context.Context, b *restkit.Batch, nodes 
 	return next
 }
 
-// buildRegionRow builds the statement reading regions by id.
-func buildRegionRow(d string) restkit.Stmt {
+// buildRegionRow builds the statement reading regions by id, for one
+// id or for more.
+func buildRegionRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(region.Table)
-	return restkit.Build(d, b.Select(regionColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(region.FieldID))))
+	return restkit.Build(d, b.Select(regionColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(region.FieldID), one)))
 }
 
 // buildRegionCountry builds the statement loading the country of
 // regions, for one region or for more.
-func buildRegionCountry(d string, _ bool) restkit.Stmt {
+func buildRegionCountry(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(country.Table)
-	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(country.FieldID))))
+	return restkit.Build(d, b.Select(countryColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(country.FieldID), one)))
 }
 
 // queueRegionCountry queues on b the statement setting the country of
@@ -8325,11 +8352,12 @@ func (h *handler) queueSampleEdges(ctx context.Context, b *restkit.Batch, nodes 
 	return nil
 }
 
-// buildSampleRow builds the statement reading samples by id.
-func buildSampleRow(d string) restkit.Stmt {
+// buildSampleRow builds the statement reading samples by id, for one
+// id or for more.
+func buildSampleRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(sample.Table)
-	return restkit.Build(d, b.Select(sampleColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(sample.FieldID))))
+	return restkit.Build(d, b.Select(sampleColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(sample.FieldID), one)))
 }
 
 // sampleColumns are the columns of t that sampleTargets scans, in order.
@@ -8442,19 +8470,20 @@ func (h *handler) queueWalletEdges(ctx context.Context, b *restkit.Batch, nodes 
 	return next
 }
 
-// buildWalletRow builds the statement reading wallets by id.
-func buildWalletRow(d string) restkit.Stmt {
+// buildWalletRow builds the statement reading wallets by id, for one
+// id or for more.
+func buildWalletRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(wallet.Table)
-	return restkit.Build(d, b.Select(walletColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(wallet.FieldID))))
+	return restkit.Build(d, b.Select(walletColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(wallet.FieldID), one)))
 }
 
 // buildWalletAccount builds the statement loading the account of
 // wallets, for one wallet or for more.
-func buildWalletAccount(d string, _ bool) restkit.Stmt {
+func buildWalletAccount(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(account.FieldID), one)))
 }
 
 // queueWalletAccount queues on b the statement setting the account of
@@ -8574,10 +8603,10 @@ func (h *handler) queueWatchEdges(ctx context.Context, b *restkit.Batch, nodes [
 
 // buildWatchAccount builds the statement loading the account of
 // watchs, for one watch or for more.
-func buildWatchAccount(d string, _ bool) restkit.Stmt {
+func buildWatchAccount(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(account.Table)
-	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(account.FieldID))))
+	return restkit.Build(d, b.Select(accountColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(account.FieldID), one)))
 }
 
 // queueWatchAccount queues on b the statement setting the account of
@@ -8615,10 +8644,10 @@ func (h *handler) queueWatchAccount(ctx context.Context, b *restkit.Batch, nodes
 
 // buildWatchNote builds the statement loading the note of
 // watchs, for one watch or for more.
-func buildWatchNote(d string, _ bool) restkit.Stmt {
+func buildWatchNote(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(note.Table)
-	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(note.FieldID))).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
+	return restkit.Build(d, b.Select(noteColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(note.FieldID), one)).Where(sql.IsNull(t.C(note.FieldDeletedAt))))
 }
 
 // queueWatchNote queues on b the statement setting the note of
@@ -9367,15 +9396,15 @@ type statements struct {
 
 func newStatements(d string) *statements {
 	return &statements{
-		accountRow:         restkit.Stmts{One: buildAccountRow(d), Many: buildAccountRow(d)},
-		commentRow:         restkit.Stmts{One: buildCommentRow(d), Many: buildCommentRow(d)},
-		countryRow:         restkit.Stmts{One: buildCountryRow(d), Many: buildCountryRow(d)},
-		labelRow:           restkit.Stmts{One: buildLabelRow(d), Many: buildLabelRow(d)},
-		noteRow:            restkit.Stmts{One: buildNoteRow(d), Many: buildNoteRow(d)},
-		noteLabelRow:       restkit.Stmts{One: buildNoteLabelRow(d), Many: buildNoteLabelRow(d)},
-		regionRow:          restkit.Stmts{One: buildRegionRow(d), Many: buildRegionRow(d)},
-		sampleRow:          restkit.Stmts{One: buildSampleRow(d), Many: buildSampleRow(d)},
-		walletRow:          restkit.Stmts{One: buildWalletRow(d), Many: buildWalletRow(d)},
+		accountRow:         restkit.Stmts{One: buildAccountRow(d, true), Many: buildAccountRow(d, false)},
+		commentRow:         restkit.Stmts{One: buildCommentRow(d, true), Many: buildCommentRow(d, false)},
+		countryRow:         restkit.Stmts{One: buildCountryRow(d, true), Many: buildCountryRow(d, false)},
+		labelRow:           restkit.Stmts{One: buildLabelRow(d, true), Many: buildLabelRow(d, false)},
+		noteRow:            restkit.Stmts{One: buildNoteRow(d, true), Many: buildNoteRow(d, false)},
+		noteLabelRow:       restkit.Stmts{One: buildNoteLabelRow(d, true), Many: buildNoteLabelRow(d, false)},
+		regionRow:          restkit.Stmts{One: buildRegionRow(d, true), Many: buildRegionRow(d, false)},
+		sampleRow:          restkit.Stmts{One: buildSampleRow(d, true), Many: buildSampleRow(d, false)},
+		walletRow:          restkit.Stmts{One: buildWalletRow(d, true), Many: buildWalletRow(d, false)},
 		accountCountry:     restkit.Stmts{One: buildAccountCountry(d, true), Many: buildAccountCountry(d, false)},
 		accountWallet:      restkit.Stmts{One: buildAccountWallet(d, true), Many: buildAccountWallet(d, false)},
 		accountNotes:       restkit.Stmts{One: buildAccountNotes(d, true), Many: buildAccountNotes(d, false)},

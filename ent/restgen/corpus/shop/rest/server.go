@@ -4718,19 +4718,20 @@ func (h *handler) queueAddressEdges(ctx context.Context, b *restkit.Batch, nodes
 	return next
 }
 
-// buildAddressRow builds the statement reading addresss by id.
-func buildAddressRow(d string) restkit.Stmt {
+// buildAddressRow builds the statement reading addresss by id, for one
+// id or for more.
+func buildAddressRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(address.Table)
-	return restkit.Build(d, b.Select(addressColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(address.FieldID))))
+	return restkit.Build(d, b.Select(addressColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(address.FieldID), one)))
 }
 
 // buildAddressCustomer builds the statement loading the customer of
 // addresss, for one address or for more.
-func buildAddressCustomer(d string, _ bool) restkit.Stmt {
+func buildAddressCustomer(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(customer.Table)
-	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(customer.FieldID), one)))
 }
 
 // queueAddressCustomer queues on b the statement setting the customer of
@@ -4862,19 +4863,20 @@ func (h *handler) queueCategoryEdges(ctx context.Context, b *restkit.Batch, node
 	return next
 }
 
-// buildCategoryRow builds the statement reading categorys by id.
-func buildCategoryRow(d string) restkit.Stmt {
+// buildCategoryRow builds the statement reading categorys by id, for one
+// id or for more.
+func buildCategoryRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(category.Table)
-	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
+	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(category.FieldID), one)))
 }
 
 // buildCategoryParent builds the statement loading the parent of
 // categorys, for one category or for more.
-func buildCategoryParent(d string, _ bool) restkit.Stmt {
+func buildCategoryParent(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(category.Table)
-	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
+	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(category.FieldID), one)))
 }
 
 // queueCategoryParent queues on b the statement setting the parent of
@@ -4924,6 +4926,8 @@ func buildCategoryChildren(d string, one bool) restkit.Stmt {
 	t := b.Table(category.Table)
 	s := b.Select(categoryColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(category.FieldParentID))).
 		// By category within each category, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -4974,6 +4978,8 @@ func buildCategoryProducts(d string, one bool) restkit.Stmt {
 	t := b.Table(product.Table)
 	s := b.Select(productColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(product.FieldCategoryID))).
 		// By product within each category, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -5103,11 +5109,12 @@ func (h *handler) queueCustomerEdges(ctx context.Context, b *restkit.Batch, node
 	return next
 }
 
-// buildCustomerRow builds the statement reading customers by id.
-func buildCustomerRow(d string) restkit.Stmt {
+// buildCustomerRow builds the statement reading customers by id, for one
+// id or for more.
+func buildCustomerRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(customer.Table)
-	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(customer.FieldID), one)))
 }
 
 // buildCustomerAddresses builds the statement loading the addresses of
@@ -5119,6 +5126,8 @@ func buildCustomerAddresses(d string, one bool) restkit.Stmt {
 	t := b.Table(address.Table)
 	s := b.Select(addressColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(address.FieldCustomerID))).
 		// By address within each customer, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -5169,6 +5178,8 @@ func buildCustomerOrders(d string, one bool) restkit.Stmt {
 	t := b.Table(order.Table)
 	s := b.Select(orderColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(order.FieldCustomerID))).
 		// By order within each customer, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -5219,6 +5230,8 @@ func buildCustomerReviews(d string, one bool) restkit.Stmt {
 	t := b.Table(review.Table)
 	s := b.Select(reviewColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(review.FieldCustomerID))).
 		// By review within each customer, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -5340,19 +5353,20 @@ func (h *handler) queueOrderEdges(ctx context.Context, b *restkit.Batch, nodes [
 	return next
 }
 
-// buildOrderRow builds the statement reading orders by id.
-func buildOrderRow(d string) restkit.Stmt {
+// buildOrderRow builds the statement reading orders by id, for one
+// id or for more.
+func buildOrderRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(order.Table)
-	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(order.FieldID))))
+	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(order.FieldID), one)))
 }
 
 // buildOrderCustomer builds the statement loading the customer of
 // orders, for one order or for more.
-func buildOrderCustomer(d string, _ bool) restkit.Stmt {
+func buildOrderCustomer(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(customer.Table)
-	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(customer.FieldID), one)))
 }
 
 // queueOrderCustomer queues on b the statement setting the customer of
@@ -5397,6 +5411,8 @@ func buildOrderLines(d string, one bool) restkit.Stmt {
 	t := b.Table(orderline.Table)
 	s := b.Select(orderLineColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(orderline.FieldOrderID))).
 		// By order_line within each order, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -5520,19 +5536,20 @@ func (h *handler) queueOrderLineEdges(ctx context.Context, b *restkit.Batch, nod
 	return next
 }
 
-// buildOrderLineRow builds the statement reading order_lines by id.
-func buildOrderLineRow(d string) restkit.Stmt {
+// buildOrderLineRow builds the statement reading order_lines by id, for one
+// id or for more.
+func buildOrderLineRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(orderline.Table)
-	return restkit.Build(d, b.Select(orderLineColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(orderline.FieldID))))
+	return restkit.Build(d, b.Select(orderLineColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(orderline.FieldID), one)))
 }
 
 // buildOrderLineOrder builds the statement loading the order of
 // order_lines, for one order_line or for more.
-func buildOrderLineOrder(d string, _ bool) restkit.Stmt {
+func buildOrderLineOrder(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(order.Table)
-	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(order.FieldID))))
+	return restkit.Build(d, b.Select(orderColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(order.FieldID), one)))
 }
 
 // queueOrderLineOrder queues on b the statement setting the order of
@@ -5570,10 +5587,10 @@ func (h *handler) queueOrderLineOrder(ctx context.Context, b *restkit.Batch, nod
 
 // buildOrderLineProduct builds the statement loading the product of
 // order_lines, for one order_line or for more.
-func buildOrderLineProduct(d string, _ bool) restkit.Stmt {
+func buildOrderLineProduct(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(product.Table)
-	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
+	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(product.FieldID), one)))
 }
 
 // queueOrderLineProduct queues on b the statement setting the product of
@@ -5711,19 +5728,20 @@ func (h *handler) queueProductEdges(ctx context.Context, b *restkit.Batch, nodes
 	return next
 }
 
-// buildProductRow builds the statement reading products by id.
-func buildProductRow(d string) restkit.Stmt {
+// buildProductRow builds the statement reading products by id, for one
+// id or for more.
+func buildProductRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(product.Table)
-	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
+	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(product.FieldID), one)))
 }
 
 // buildProductCategory builds the statement loading the category of
 // products, for one product or for more.
-func buildProductCategory(d string, _ bool) restkit.Stmt {
+func buildProductCategory(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(category.Table)
-	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(category.FieldID))))
+	return restkit.Build(d, b.Select(categoryColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(category.FieldID), one)))
 }
 
 // queueProductCategory queues on b the statement setting the category of
@@ -5828,6 +5846,8 @@ func buildProductLines(d string, one bool) restkit.Stmt {
 	t := b.Table(orderline.Table)
 	s := b.Select(orderLineColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(orderline.FieldProductID))).
 		// By order_line within each product, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -5878,6 +5898,8 @@ func buildProductReviews(d string, one bool) restkit.Stmt {
 	t := b.Table(review.Table)
 	s := b.Select(reviewColumns(t)...).
 		From(t).
+		// A list by an id list even for one parent: PostgreSQL plans it for
+		// the parent's rows at each run (see restkit.WhereIDs).
 		Where(restkit.InIDs(d, t.C(review.FieldProductID))).
 		// By review within each product, the key first: ordered by the
 		// primary key alone, PostgreSQL's generic plan for the prepared
@@ -6007,19 +6029,20 @@ func (h *handler) queueReviewEdges(ctx context.Context, b *restkit.Batch, nodes 
 	return next
 }
 
-// buildReviewRow builds the statement reading reviews by id.
-func buildReviewRow(d string) restkit.Stmt {
+// buildReviewRow builds the statement reading reviews by id, for one
+// id or for more.
+func buildReviewRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(review.Table)
-	return restkit.Build(d, b.Select(reviewColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(review.FieldID))))
+	return restkit.Build(d, b.Select(reviewColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(review.FieldID), one)))
 }
 
 // buildReviewProduct builds the statement loading the product of
 // reviews, for one review or for more.
-func buildReviewProduct(d string, _ bool) restkit.Stmt {
+func buildReviewProduct(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(product.Table)
-	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(product.FieldID))))
+	return restkit.Build(d, b.Select(productColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(product.FieldID), one)))
 }
 
 // queueReviewProduct queues on b the statement setting the product of
@@ -6057,10 +6080,10 @@ func (h *handler) queueReviewProduct(ctx context.Context, b *restkit.Batch, node
 
 // buildReviewCustomer builds the statement loading the customer of
 // reviews, for one review or for more.
-func buildReviewCustomer(d string, _ bool) restkit.Stmt {
+func buildReviewCustomer(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(customer.Table)
-	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(customer.FieldID))))
+	return restkit.Build(d, b.Select(customerColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(customer.FieldID), one)))
 }
 
 // queueReviewCustomer queues on b the statement setting the customer of
@@ -6168,11 +6191,12 @@ func (h *handler) queueSupplierEdges(ctx context.Context, b *restkit.Batch, node
 	return next
 }
 
-// buildSupplierRow builds the statement reading suppliers by id.
-func buildSupplierRow(d string) restkit.Stmt {
+// buildSupplierRow builds the statement reading suppliers by id, for one
+// id or for more.
+func buildSupplierRow(d string, one bool) restkit.Stmt {
 	b := sql.Dialect(d)
 	t := b.Table(supplier.Table)
-	return restkit.Build(d, b.Select(supplierColumns(t)...).From(t).Where(restkit.InIDs(d, t.C(supplier.FieldID))))
+	return restkit.Build(d, b.Select(supplierColumns(t)...).From(t).Where(restkit.WhereIDs(d, t.C(supplier.FieldID), one)))
 }
 
 // buildSupplierProducts builds the statement loading the products of
@@ -6869,14 +6893,14 @@ type statements struct {
 
 func newStatements(d string) *statements {
 	return &statements{
-		addressRow:        restkit.Stmts{One: buildAddressRow(d), Many: buildAddressRow(d)},
-		categoryRow:       restkit.Stmts{One: buildCategoryRow(d), Many: buildCategoryRow(d)},
-		customerRow:       restkit.Stmts{One: buildCustomerRow(d), Many: buildCustomerRow(d)},
-		orderRow:          restkit.Stmts{One: buildOrderRow(d), Many: buildOrderRow(d)},
-		orderLineRow:      restkit.Stmts{One: buildOrderLineRow(d), Many: buildOrderLineRow(d)},
-		productRow:        restkit.Stmts{One: buildProductRow(d), Many: buildProductRow(d)},
-		reviewRow:         restkit.Stmts{One: buildReviewRow(d), Many: buildReviewRow(d)},
-		supplierRow:       restkit.Stmts{One: buildSupplierRow(d), Many: buildSupplierRow(d)},
+		addressRow:        restkit.Stmts{One: buildAddressRow(d, true), Many: buildAddressRow(d, false)},
+		categoryRow:       restkit.Stmts{One: buildCategoryRow(d, true), Many: buildCategoryRow(d, false)},
+		customerRow:       restkit.Stmts{One: buildCustomerRow(d, true), Many: buildCustomerRow(d, false)},
+		orderRow:          restkit.Stmts{One: buildOrderRow(d, true), Many: buildOrderRow(d, false)},
+		orderLineRow:      restkit.Stmts{One: buildOrderLineRow(d, true), Many: buildOrderLineRow(d, false)},
+		productRow:        restkit.Stmts{One: buildProductRow(d, true), Many: buildProductRow(d, false)},
+		reviewRow:         restkit.Stmts{One: buildReviewRow(d, true), Many: buildReviewRow(d, false)},
+		supplierRow:       restkit.Stmts{One: buildSupplierRow(d, true), Many: buildSupplierRow(d, false)},
 		addressCustomer:   restkit.Stmts{One: buildAddressCustomer(d, true), Many: buildAddressCustomer(d, false)},
 		categoryParent:    restkit.Stmts{One: buildCategoryParent(d, true), Many: buildCategoryParent(d, false)},
 		categoryChildren:  restkit.Stmts{One: buildCategoryChildren(d, true), Many: buildCategoryChildren(d, false)},
