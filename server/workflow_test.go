@@ -174,34 +174,23 @@ func TestNestedCreateRunsHooks(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Each create hook records its type and the value of one field.
 		var mu sync.Mutex
 		var seen []string
-		record := func(s string) {
-			mu.Lock()
-			defer mu.Unlock()
-			seen = append(seen, s)
+		recordField := func(field string) ent.Hook {
+			return hook.On(func(next ent.Mutator) ent.Mutator {
+				return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+					v, _ := m.Field(field)
+					mu.Lock()
+					seen = append(seen, fmt.Sprintf("%s %v", strings.ToLower(m.Type()), v))
+					mu.Unlock()
+					return next.Mutate(ctx, m)
+				})
+			}, ent.OpCreate)
 		}
-		api.DB.Client.Post.Use(hook.On(func(next ent.Mutator) ent.Mutator {
-			return hook.PostFunc(func(ctx context.Context, m *ent.PostMutation) (ent.Value, error) {
-				title, _ := m.Title()
-				record("post " + title)
-				return next.Mutate(ctx, m)
-			})
-		}, ent.OpCreate))
-		api.DB.Client.Tag.Use(hook.On(func(next ent.Mutator) ent.Mutator {
-			return hook.TagFunc(func(ctx context.Context, m *ent.TagMutation) (ent.Value, error) {
-				name, _ := m.Name()
-				record("tag " + name)
-				return next.Mutate(ctx, m)
-			})
-		}, ent.OpCreate))
-		api.DB.Client.Profile.Use(hook.On(func(next ent.Mutator) ent.Mutator {
-			return hook.ProfileFunc(func(ctx context.Context, m *ent.ProfileMutation) (ent.Value, error) {
-				bio, _ := m.Bio()
-				record("profile " + bio)
-				return next.Mutate(ctx, m)
-			})
-		}, ent.OpCreate))
+		api.DB.Client.Post.Use(recordField("title"))
+		api.DB.Client.Tag.Use(recordField("name"))
+		api.DB.Client.Profile.Use(recordField("bio"))
 		hooked, err := api.CreateUser(ctx, in("hooked"))
 		if err != nil {
 			t.Fatal(err)

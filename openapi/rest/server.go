@@ -2964,7 +2964,7 @@ func checkTagIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) erro
 // ensureTags finds or creates, in tx, the
 // tags with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// fails) and a select, one statement on PostgreSQL (restkit.QueueFindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureTags(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Tag, error) {
 	var b restkit.Batch

@@ -37,14 +37,12 @@ type Batcher interface {
 // per statement.
 type Batch struct {
 	queries []BatchQuery
-	done    []func()
 	after   []func() error
 	err     error // the first statement that could not be built
 }
 
-// After adds f to the functions Run calls once b's statements have run and
-// their done functions returned, in the order added; the first error is
-// Run's.
+// After adds f to the functions Run calls once b's statements have run, in
+// the order added; the first error is Run's.
 func (b *Batch) After(f func() error) { b.after = append(b.after, f) }
 
 // Queue adds the statement q (an ent SQL builder) to b: row is called for
@@ -77,13 +75,13 @@ func Add[T ID](ctx context.Context, b *Batch, sts Stmts, ids []T, row func(Row) 
 	}
 	b.queries = append(b.queries, BatchQuery{SQL: query, Args: args, Row: row})
 	if done != nil {
-		b.done = append(b.done, done)
+		b.After(func() error { done(); return nil })
 	}
 }
 
 // Run sends the statements of b on drv — a driver or a transaction (ent's
-// tx.Driver()), in one round trip when it is a Batcher — and then calls
-// their done functions.
+// tx.Driver()), in one round trip when it is a Batcher — and then the
+// functions added with After (and Add's done).
 func (b *Batch) Run(ctx context.Context, drv dialect.ExecQuerier) error {
 	if b.err != nil {
 		return b.err
@@ -102,9 +100,6 @@ func (b *Batch) Run(ctx context.Context, drv dialect.ExecQuerier) error {
 		if err := SendEach(ctx, drv, b.queries); err != nil {
 			return err
 		}
-	}
-	for _, f := range b.done {
-		f()
 	}
 	for _, f := range b.after {
 		if err := f(); err != nil {

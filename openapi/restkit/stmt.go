@@ -108,26 +108,6 @@ func Query[T ID](st Stmt, ids []T) (string, []any) {
 	return st.query, args
 }
 
-// Exec builds the statement q (an ent SQL builder) and runs it on drv.
-func Exec(ctx context.Context, drv dialect.Driver, q sql.Querier) error {
-	query, args, err := queryOf(q)
-	if err != nil {
-		return err
-	}
-	var res sql.Result
-	return drv.Exec(ctx, query, args, &res)
-}
-
-// Rows builds the statement q (an ent SQL builder), runs it on drv and calls
-// f for each row.
-func Rows(ctx context.Context, drv dialect.Driver, q sql.Querier, f func(*sql.Rows) error) error {
-	query, args, err := queryOf(q)
-	if err != nil {
-		return err
-	}
-	return eachRow(ctx, drv, query, args, f)
-}
-
 // queryOf returns the text and arguments of q, or the error building it.
 func queryOf(q sql.Querier) (string, []any, error) {
 	if b, ok := q.(interface{ QueryErr() (string, []any, error) }); ok {
@@ -254,15 +234,17 @@ func LockRows[T ID](ctx context.Context, drv dialect.Driver, table string, ids [
 	}
 	t := sql.Table(table)
 	q := sql.Dialect(dialect.Postgres).Select(t.C("id")).From(t).Where(sql.In(t.C("id"), vs...)).OrderBy(t.C("id")).ForUpdate()
-	return Rows(ctx, drv, q, func(*sql.Rows) error { return nil })
+	query, args := q.Query()
+	return eachRow(ctx, drv, query, args, func(*sql.Rows) error { return nil })
 }
 
-// FindOrInsert runs the find-or-create of rows by key: ins, the insert
-// skipping existing keys (InsertKeys; nil when the rows were inserted
-// already, through ent's builders so that hooks run), then sel, the select
-// of the keys' rows, which it locks against deletion until the transaction
-// ends (KeyShare); f is called for each row sel reads. On PostgreSQL the two
-// are one statement, saving a round trip of the transaction:
+// QueueFindOrInsert queues on b, for dialect d, the find-or-create of rows
+// by key: ins, the insert skipping existing keys (InsertKeys; nil when the
+// rows were inserted already, through ent's builders so that hooks run),
+// then sel, the select of the keys' rows, which it locks against deletion
+// until the transaction ends (KeyShare); row is called for each row sel
+// reads. On PostgreSQL the two are one statement, saving a round trip of
+// the transaction:
 //
 //	WITH ins AS (INSERT … RETURNING cols), old AS (SELECT cols … FOR KEY SHARE)
 //	SELECT * FROM ins UNION ALL SELECT * FROM old
@@ -272,13 +254,6 @@ func LockRows[T ID](ctx context.Context, drv dialect.Driver, table string, ids [
 // a concurrent transaction inserted (ins skips it, waiting for its commit) or
 // deleted is missing from the rows read, as with two statements; callers
 // upsert missing keys again (MaxUpsertAttempts).
-func FindOrInsert(ctx context.Context, drv dialect.Driver, ins sql.Querier, sel *sql.Selector, row func(Row) error) error {
-	var b Batch
-	QueueFindOrInsert(&b, drv.Dialect(), ins, sel, row)
-	return b.Run(ctx, drv)
-}
-
-// QueueFindOrInsert queues FindOrInsert's statements, for dialect d, on b.
 func QueueFindOrInsert(b *Batch, d string, ins sql.Querier, sel *sql.Selector, row func(Row) error) {
 	sel = KeyShare(sel)
 	switch {

@@ -8845,7 +8845,7 @@ func checkAccountFollowingBound(ctx context.Context, tx *ent.Tx, ids ...uuid.UUI
 // ensureAccounts finds or creates, in tx, the
 // accounts with the given handles: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// fails) and a select, one statement on PostgreSQL (restkit.QueueFindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureAccounts(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Account, error) {
 	var b restkit.Batch
@@ -9112,7 +9112,7 @@ func checkLabelIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int) er
 // ensureLabels finds or creates, in tx, the
 // labels with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// fails) and a select, one statement on PostgreSQL (restkit.QueueFindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureLabels(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Label, error) {
 	var b restkit.Batch

@@ -6347,7 +6347,7 @@ func checkCategoryIDs(ctx context.Context, tx *ent.Tx, field string, ids ...int)
 // ensureCategorys finds or creates, in tx, the
 // categorys with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// fails) and a select, one statement on PostgreSQL (restkit.QueueFindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureCategorys(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Category, error) {
 	var b restkit.Batch
@@ -6750,7 +6750,7 @@ func checkSupplierProductsBound(ctx context.Context, tx *ent.Tx, ids ...int) err
 // ensureSuppliers finds or creates, in tx, the
 // suppliers with the given names: an insert that skips
 // existing ones (so concurrent requests cannot create one twice, and neither
-// fails) and a select, one statement on PostgreSQL (restkit.FindOrInsert).
+// fails) and a select, one statement on PostgreSQL (restkit.QueueFindOrInsert).
 // Keys are deduplicated and sorted, so concurrent upserts lock in one order.
 func ensureSuppliers(ctx context.Context, tx *ent.Tx, keys []string) (map[string]*Supplier, error) {
 	var b restkit.Batch
