@@ -43,6 +43,8 @@ type PostMutation struct {
 	updated_at    *time.Time
 	title         *string
 	content       *string
+	tags_count    *int
+	addtags_count *int
 	clearedFields map[string]struct{}
 	author        *int
 	clearedauthor bool
@@ -332,6 +334,62 @@ func (m *PostMutation) ResetAuthorID() {
 	m.author = nil
 }
 
+// SetTagsCount sets the "tags_count" field.
+func (m *PostMutation) SetTagsCount(i int) {
+	m.tags_count = &i
+	m.addtags_count = nil
+}
+
+// TagsCount returns the value of the "tags_count" field in the mutation.
+func (m *PostMutation) TagsCount() (r int, exists bool) {
+	v := m.tags_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTagsCount returns the old "tags_count" field's value of the Post entity.
+// If the Post object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PostMutation) OldTagsCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTagsCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTagsCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTagsCount: %w", err)
+	}
+	return oldValue.TagsCount, nil
+}
+
+// AddTagsCount adds i to the "tags_count" field.
+func (m *PostMutation) AddTagsCount(i int) {
+	if m.addtags_count != nil {
+		*m.addtags_count += i
+	} else {
+		m.addtags_count = &i
+	}
+}
+
+// AddedTagsCount returns the value that was added to the "tags_count" field in this mutation.
+func (m *PostMutation) AddedTagsCount() (r int, exists bool) {
+	v := m.addtags_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTagsCount resets all changes to the "tags_count" field.
+func (m *PostMutation) ResetTagsCount() {
+	m.tags_count = nil
+	m.addtags_count = nil
+}
+
 // ClearAuthor clears the "author" edge to the User entity.
 func (m *PostMutation) ClearAuthor() {
 	m.clearedauthor = true
@@ -447,7 +505,7 @@ func (m *PostMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PostMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, post.FieldCreatedAt)
 	}
@@ -462,6 +520,9 @@ func (m *PostMutation) Fields() []string {
 	}
 	if m.author != nil {
 		fields = append(fields, post.FieldAuthorID)
+	}
+	if m.tags_count != nil {
+		fields = append(fields, post.FieldTagsCount)
 	}
 	return fields
 }
@@ -481,6 +542,8 @@ func (m *PostMutation) Field(name string) (ent.Value, bool) {
 		return m.Content()
 	case post.FieldAuthorID:
 		return m.AuthorID()
+	case post.FieldTagsCount:
+		return m.TagsCount()
 	}
 	return nil, false
 }
@@ -500,6 +563,8 @@ func (m *PostMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldContent(ctx)
 	case post.FieldAuthorID:
 		return m.OldAuthorID(ctx)
+	case post.FieldTagsCount:
+		return m.OldTagsCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Post field %s", name)
 }
@@ -544,6 +609,13 @@ func (m *PostMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAuthorID(v)
 		return nil
+	case post.FieldTagsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTagsCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Post field %s", name)
 }
@@ -552,6 +624,9 @@ func (m *PostMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *PostMutation) AddedFields() []string {
 	var fields []string
+	if m.addtags_count != nil {
+		fields = append(fields, post.FieldTagsCount)
+	}
 	return fields
 }
 
@@ -560,6 +635,8 @@ func (m *PostMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *PostMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case post.FieldTagsCount:
+		return m.AddedTagsCount()
 	}
 	return nil, false
 }
@@ -569,6 +646,13 @@ func (m *PostMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PostMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case post.FieldTagsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTagsCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Post numeric field %s", name)
 }
@@ -610,6 +694,9 @@ func (m *PostMutation) ResetField(name string) error {
 		return nil
 	case post.FieldAuthorID:
 		m.ResetAuthorID()
+		return nil
+	case post.FieldTagsCount:
+		m.ResetTagsCount()
 		return nil
 	}
 	return fmt.Errorf("unknown Post field %s", name)
@@ -1882,25 +1969,27 @@ func (m *TagMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *int
-	created_at     *time.Time
-	updated_at     *time.Time
-	deleted_at     *time.Time
-	name           *string
-	email          *string
-	posts_count    *int
-	addposts_count *int
-	clearedFields  map[string]struct{}
-	profile        *int
-	clearedprofile bool
-	posts          map[int]struct{}
-	removedposts   map[int]struct{}
-	clearedposts   bool
-	done           bool
-	oldValue       func(context.Context) (*User, error)
-	predicates     []predicate.User
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	deleted_at       *time.Time
+	name             *string
+	email            *string
+	posts_count      *int
+	addposts_count   *int
+	profile_count    *int
+	addprofile_count *int
+	clearedFields    map[string]struct{}
+	profile          *int
+	clearedprofile   bool
+	posts            map[int]struct{}
+	removedposts     map[int]struct{}
+	clearedposts     bool
+	done             bool
+	oldValue         func(context.Context) (*User, error)
+	predicates       []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -2263,6 +2352,62 @@ func (m *UserMutation) ResetPostsCount() {
 	m.addposts_count = nil
 }
 
+// SetProfileCount sets the "profile_count" field.
+func (m *UserMutation) SetProfileCount(i int) {
+	m.profile_count = &i
+	m.addprofile_count = nil
+}
+
+// ProfileCount returns the value of the "profile_count" field in the mutation.
+func (m *UserMutation) ProfileCount() (r int, exists bool) {
+	v := m.profile_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProfileCount returns the old "profile_count" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldProfileCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProfileCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProfileCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProfileCount: %w", err)
+	}
+	return oldValue.ProfileCount, nil
+}
+
+// AddProfileCount adds i to the "profile_count" field.
+func (m *UserMutation) AddProfileCount(i int) {
+	if m.addprofile_count != nil {
+		*m.addprofile_count += i
+	} else {
+		m.addprofile_count = &i
+	}
+}
+
+// AddedProfileCount returns the value that was added to the "profile_count" field in this mutation.
+func (m *UserMutation) AddedProfileCount() (r int, exists bool) {
+	v := m.addprofile_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProfileCount resets all changes to the "profile_count" field.
+func (m *UserMutation) ResetProfileCount() {
+	m.profile_count = nil
+	m.addprofile_count = nil
+}
+
 // SetProfileID sets the "profile" edge to the Profile entity by id.
 func (m *UserMutation) SetProfileID(id int) {
 	m.profile = &id
@@ -2390,7 +2535,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -2408,6 +2553,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.posts_count != nil {
 		fields = append(fields, user.FieldPostsCount)
+	}
+	if m.profile_count != nil {
+		fields = append(fields, user.FieldProfileCount)
 	}
 	return fields
 }
@@ -2429,6 +2577,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Email()
 	case user.FieldPostsCount:
 		return m.PostsCount()
+	case user.FieldProfileCount:
+		return m.ProfileCount()
 	}
 	return nil, false
 }
@@ -2450,6 +2600,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldEmail(ctx)
 	case user.FieldPostsCount:
 		return m.OldPostsCount(ctx)
+	case user.FieldProfileCount:
+		return m.OldProfileCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -2501,6 +2653,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPostsCount(v)
 		return nil
+	case user.FieldProfileCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProfileCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -2512,6 +2671,9 @@ func (m *UserMutation) AddedFields() []string {
 	if m.addposts_count != nil {
 		fields = append(fields, user.FieldPostsCount)
 	}
+	if m.addprofile_count != nil {
+		fields = append(fields, user.FieldProfileCount)
+	}
 	return fields
 }
 
@@ -2522,6 +2684,8 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case user.FieldPostsCount:
 		return m.AddedPostsCount()
+	case user.FieldProfileCount:
+		return m.AddedProfileCount()
 	}
 	return nil, false
 }
@@ -2537,6 +2701,13 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPostsCount(v)
+		return nil
+	case user.FieldProfileCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProfileCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
@@ -2597,6 +2768,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldPostsCount:
 		m.ResetPostsCount()
+		return nil
+	case user.FieldProfileCount:
+		m.ResetProfileCount()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -28,6 +28,8 @@ type Post struct {
 	Content string `json:"content,omitempty"`
 	// AuthorID holds the value of the "author_id" field.
 	AuthorID int `json:"author_id,omitempty"`
+	// TagsCount holds the value of the "tags_count" field.
+	TagsCount int `json:"tags_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PostQuery when eager-loading is set.
 	Edges        PostEdges `json:"edges"`
@@ -70,7 +72,7 @@ func (*Post) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case post.FieldID, post.FieldAuthorID:
+		case post.FieldID, post.FieldAuthorID, post.FieldTagsCount:
 			values[i] = new(sql.NullInt64)
 		case post.FieldTitle, post.FieldContent:
 			values[i] = new(sql.NullString)
@@ -126,6 +128,12 @@ func (_m *Post) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field author_id", values[i])
 			} else if value.Valid {
 				_m.AuthorID = int(value.Int64)
+			}
+		case post.FieldTagsCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field tags_count", values[i])
+			} else if value.Valid {
+				_m.TagsCount = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -187,6 +195,9 @@ func (_m *Post) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("author_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AuthorID))
+	builder.WriteString(", ")
+	builder.WriteString("tags_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TagsCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

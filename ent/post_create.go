@@ -70,6 +70,20 @@ func (_c *PostCreate) SetAuthorID(v int) *PostCreate {
 	return _c
 }
 
+// SetTagsCount sets the "tags_count" field.
+func (_c *PostCreate) SetTagsCount(v int) *PostCreate {
+	_c.mutation.SetTagsCount(v)
+	return _c
+}
+
+// SetNillableTagsCount sets the "tags_count" field if the given value is not nil.
+func (_c *PostCreate) SetNillableTagsCount(v *int) *PostCreate {
+	if v != nil {
+		_c.SetTagsCount(*v)
+	}
+	return _c
+}
+
 // SetAuthor sets the "author" edge to the User entity.
 func (_c *PostCreate) SetAuthor(v *User) *PostCreate {
 	return _c.SetAuthorID(v.ID)
@@ -133,6 +147,10 @@ func (_c *PostCreate) defaults() {
 		v := post.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.TagsCount(); !ok {
+		v := post.DefaultTagsCount
+		_c.mutation.SetTagsCount(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -156,6 +174,9 @@ func (_c *PostCreate) check() error {
 	}
 	if _, ok := _c.mutation.AuthorID(); !ok {
 		return &ValidationError{Name: "author_id", err: errors.New(`ent: missing required field "Post.author_id"`)}
+	}
+	if _, ok := _c.mutation.TagsCount(); !ok {
+		return &ValidationError{Name: "tags_count", err: errors.New(`ent: missing required field "Post.tags_count"`)}
 	}
 	if len(_c.mutation.AuthorIDs()) == 0 {
 		return &ValidationError{Name: "author", err: errors.New(`ent: missing required edge "Post.author"`)}
@@ -202,6 +223,10 @@ func (_c *PostCreate) createSpec() (*Post, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Content(); ok {
 		_spec.SetField(post.FieldContent, field.TypeString, value)
 		_node.Content = value
+	}
+	if value, ok := _c.mutation.TagsCount(); ok {
+		_spec.SetField(post.FieldTagsCount, field.TypeInt, value)
+		_node.TagsCount = value
 	}
 	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -349,6 +374,9 @@ func (u *PostUpsertOne) UpdateNewValues() *PostUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(post.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.TagsCount(); exists {
+			s.SetIgnore(post.FieldTagsCount)
 		}
 	}))
 	return u
@@ -615,6 +643,9 @@ func (u *PostUpsertBulk) UpdateNewValues() *PostUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(post.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.TagsCount(); exists {
+				s.SetIgnore(post.FieldTagsCount)
 			}
 		}
 	}))

@@ -30,6 +30,8 @@ type User struct {
 	Email *string `json:"email,omitempty"`
 	// PostsCount holds the value of the "posts_count" field.
 	PostsCount int `json:"posts_count,omitempty"`
+	// ProfileCount holds the value of the "profile_count" field.
+	ProfileCount int `json:"profile_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -72,7 +74,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldID, user.FieldPostsCount:
+		case user.FieldID, user.FieldPostsCount, user.FieldProfileCount:
 			values[i] = new(sql.NullInt64)
 		case user.FieldName, user.FieldEmail:
 			values[i] = new(sql.NullString)
@@ -136,6 +138,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field posts_count", values[i])
 			} else if value.Valid {
 				_m.PostsCount = int(value.Int64)
+			}
+		case user.FieldProfileCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field profile_count", values[i])
+			} else if value.Valid {
+				_m.ProfileCount = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -204,6 +212,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("posts_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PostsCount))
+	builder.WriteString(", ")
+	builder.WriteString("profile_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ProfileCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

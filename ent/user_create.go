@@ -100,6 +100,20 @@ func (_c *UserCreate) SetNillablePostsCount(v *int) *UserCreate {
 	return _c
 }
 
+// SetProfileCount sets the "profile_count" field.
+func (_c *UserCreate) SetProfileCount(v int) *UserCreate {
+	_c.mutation.SetProfileCount(v)
+	return _c
+}
+
+// SetNillableProfileCount sets the "profile_count" field if the given value is not nil.
+func (_c *UserCreate) SetNillableProfileCount(v *int) *UserCreate {
+	if v != nil {
+		_c.SetProfileCount(*v)
+	}
+	return _c
+}
+
 // SetProfileID sets the "profile" edge to the Profile entity by ID.
 func (_c *UserCreate) SetProfileID(id int) *UserCreate {
 	_c.mutation.SetProfileID(id)
@@ -189,6 +203,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultPostsCount
 		_c.mutation.SetPostsCount(v)
 	}
+	if _, ok := _c.mutation.ProfileCount(); !ok {
+		v := user.DefaultProfileCount
+		_c.mutation.SetProfileCount(v)
+	}
 	return nil
 }
 
@@ -215,6 +233,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.PostsCount(); !ok {
 		return &ValidationError{Name: "posts_count", err: errors.New(`ent: missing required field "User.posts_count"`)}
+	}
+	if _, ok := _c.mutation.ProfileCount(); !ok {
+		return &ValidationError{Name: "profile_count", err: errors.New(`ent: missing required field "User.profile_count"`)}
 	}
 	return nil
 }
@@ -266,6 +287,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PostsCount(); ok {
 		_spec.SetField(user.FieldPostsCount, field.TypeInt, value)
 		_node.PostsCount = value
+	}
+	if value, ok := _c.mutation.ProfileCount(); ok {
+		_spec.SetField(user.FieldProfileCount, field.TypeInt, value)
+		_node.ProfileCount = value
 	}
 	if nodes := _c.mutation.ProfileIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -427,6 +452,9 @@ func (u *UserUpsertOne) UpdateNewValues() *UserUpsertOne {
 		}
 		if _, exists := u.create.mutation.PostsCount(); exists {
 			s.SetIgnore(user.FieldPostsCount)
+		}
+		if _, exists := u.create.mutation.ProfileCount(); exists {
+			s.SetIgnore(user.FieldProfileCount)
 		}
 	}))
 	return u
@@ -710,6 +738,9 @@ func (u *UserUpsertBulk) UpdateNewValues() *UserUpsertBulk {
 			}
 			if _, exists := b.mutation.PostsCount(); exists {
 				s.SetIgnore(user.FieldPostsCount)
+			}
+			if _, exists := b.mutation.ProfileCount(); exists {
+				s.SetIgnore(user.FieldProfileCount)
 			}
 		}
 	}))

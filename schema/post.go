@@ -5,6 +5,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/entblog/blog/ent/restgen/annotation"
 )
 
 // Post holds the schema definition for the Post entity.
@@ -28,6 +29,12 @@ func (Post) Fields() []ent.Field {
 			Annotations(text(1, 100)),
 		field.Text("content"),
 		field.Int("author_id"),
+		// Kept by the database: has_tags and the tags_count filters and
+		// sorts read this column instead of counting post_tags.
+		field.Int("tags_count").
+			Default(0).
+			Immutable().
+			Annotations(annotation.CountOf("tags")),
 	}
 }
 
@@ -47,5 +54,6 @@ func (Post) Edges() []ent.Edge {
 func (Post) Indexes() []ent.Index {
 	return append([]ent.Index{
 		index.Fields("author_id"),
+		index.Fields("tags_count"),
 	}, trigramIndexes("posts", "title", "content")...)
 }

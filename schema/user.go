@@ -50,6 +50,12 @@ func (User) Fields() []ent.Field {
 			Default(0).
 			Immutable().
 			Annotations(annotation.CountOf("posts")),
+		// Kept by the database (0 or 1): has_profile reads this column
+		// instead of looking for the user's profile.
+		field.Int("profile_count").
+			Default(0).
+			Immutable().
+			Annotations(annotation.CountOf("profile")),
 	}
 }
 
@@ -70,5 +76,6 @@ func (User) Indexes() []ent.Index {
 		index.Fields("name"), // sort=name pages by keyset
 		// sort=-posts_count,name pages by keyset
 		index.Fields("posts_count", "name").Annotations(entsql.DescColumns("posts_count")),
+		index.Fields("profile_count"), // has_profile
 	}, trigramIndexes("users", "name", "email")...)
 }

@@ -57,8 +57,7 @@ func millionRequests() []millionRequest {
 		{name: "users-name-contains", path: "/users?name.contains=er00420&email.is_null=false", index: "users_name_trgm"},
 		{name: "users-after-in", path: "/users?created_at.after=2026-01-01T00:00:00Z&id.in=1,2,3", index: "users_pkey"},
 		{name: "users-or", path: "/users?or=(name.eq.user00042,email.contains.er00043@)"},
-		{name: "users-has-profile", path: "/users?has_profile=false",
-			whole: "no user lacks a profile: the anti join reads both tables to find none"},
+		{name: "users-has-profile", path: "/users?has_profile=false", index: "user_profile_count"},
 		{name: "users-by-tag", path: "/users?posts.tags.name.eq=tag007"},
 		{name: "users-include-posts", path: "/users?include=posts&itemsPerPage=20"},
 		{name: "users-sort-posts-count", path: "/users?sort=-posts_count,name&count=posts", index: "user_posts_count_name"},
@@ -77,8 +76,7 @@ func millionRequests() []millionRequest {
 		{name: "tags-include-posts", path: "/tags?include=posts", included: rest.DefaultPageSize * rest.MaxIncluded},
 		{name: "tags-has-no-posts", path: "/tags?has_posts=false"},
 		{name: "users-has-no-posts", path: "/users?has_posts=false", index: "user_posts_count_name"},
-		{name: "posts-has-no-tags", path: "/posts?has_tags=false",
-			whole: "every post has tags: the anti join reads both tables to find none"},
+		{name: "posts-has-no-tags", path: "/posts?has_tags=false", index: "post_tags_count"},
 	}
 }
 

@@ -16,6 +16,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "title", Type: field.TypeString, Size: 100},
 		{Name: "content", Type: field.TypeString, Size: 2147483647},
+		{Name: "tags_count", Type: field.TypeInt, Default: 0},
 		{Name: "author_id", Type: field.TypeInt},
 	}
 	// PostsTable holds the schema information for the "posts" table.
@@ -26,7 +27,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "posts_users_posts",
-				Columns:    []*schema.Column{PostsColumns[5]},
+				Columns:    []*schema.Column{PostsColumns[6]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -34,6 +35,11 @@ var (
 		Indexes: []*schema.Index{
 			{
 				Name:    "post_author_id",
+				Unique:  false,
+				Columns: []*schema.Column{PostsColumns[6]},
+			},
+			{
+				Name:    "post_tags_count",
 				Unique:  false,
 				Columns: []*schema.Column{PostsColumns[5]},
 			},
@@ -106,6 +112,7 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 50},
 		{Name: "email", Type: field.TypeString, Unique: true, Nullable: true, Size: 100},
 		{Name: "posts_count", Type: field.TypeInt, Default: 0},
+		{Name: "profile_count", Type: field.TypeInt, Default: 0},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -127,6 +134,11 @@ var (
 						UsersColumns[6].Name: true,
 					},
 				},
+			},
+			{
+				Name:    "user_profile_count",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[7]},
 			},
 			{
 				Name:    "users_name_trgm",

@@ -24,6 +24,8 @@ const (
 	FieldContent = "content"
 	// FieldAuthorID holds the string denoting the author_id field in the database.
 	FieldAuthorID = "author_id"
+	// FieldTagsCount holds the string denoting the tags_count field in the database.
+	FieldTagsCount = "tags_count"
 	// EdgeAuthor holds the string denoting the author edge name in mutations.
 	EdgeAuthor = "author"
 	// EdgeTags holds the string denoting the tags edge name in mutations.
@@ -52,6 +54,7 @@ var Columns = []string{
 	FieldTitle,
 	FieldContent,
 	FieldAuthorID,
+	FieldTagsCount,
 }
 
 var (
@@ -79,6 +82,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	TitleValidator func(string) error
+	// DefaultTagsCount holds the default value on creation for the "tags_count" field.
+	DefaultTagsCount int
 )
 
 // OrderOption defines the ordering options for the Post queries.
@@ -112,6 +117,11 @@ func ByContent(opts ...sql.OrderTermOption) OrderOption {
 // ByAuthorID orders the results by the author_id field.
 func ByAuthorID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAuthorID, opts...).ToFunc()
+}
+
+// ByTagsCountField orders the results by the tags_count field.
+func ByTagsCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTagsCount, opts...).ToFunc()
 }
 
 // ByAuthorField orders the results by author field.

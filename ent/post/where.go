@@ -80,6 +80,11 @@ func AuthorID(v int) predicate.Post {
 	return predicate.Post(sql.FieldEQ(FieldAuthorID, v))
 }
 
+// TagsCount applies equality check predicate on the "tags_count" field. It's identical to TagsCountEQ.
+func TagsCount(v int) predicate.Post {
+	return predicate.Post(sql.FieldEQ(FieldTagsCount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Post {
 	return predicate.Post(sql.FieldEQ(FieldCreatedAt, v))
@@ -308,6 +313,46 @@ func AuthorIDIn(vs ...int) predicate.Post {
 // AuthorIDNotIn applies the NotIn predicate on the "author_id" field.
 func AuthorIDNotIn(vs ...int) predicate.Post {
 	return predicate.Post(sql.FieldNotIn(FieldAuthorID, vs...))
+}
+
+// TagsCountEQ applies the EQ predicate on the "tags_count" field.
+func TagsCountEQ(v int) predicate.Post {
+	return predicate.Post(sql.FieldEQ(FieldTagsCount, v))
+}
+
+// TagsCountNEQ applies the NEQ predicate on the "tags_count" field.
+func TagsCountNEQ(v int) predicate.Post {
+	return predicate.Post(sql.FieldNEQ(FieldTagsCount, v))
+}
+
+// TagsCountIn applies the In predicate on the "tags_count" field.
+func TagsCountIn(vs ...int) predicate.Post {
+	return predicate.Post(sql.FieldIn(FieldTagsCount, vs...))
+}
+
+// TagsCountNotIn applies the NotIn predicate on the "tags_count" field.
+func TagsCountNotIn(vs ...int) predicate.Post {
+	return predicate.Post(sql.FieldNotIn(FieldTagsCount, vs...))
+}
+
+// TagsCountGT applies the GT predicate on the "tags_count" field.
+func TagsCountGT(v int) predicate.Post {
+	return predicate.Post(sql.FieldGT(FieldTagsCount, v))
+}
+
+// TagsCountGTE applies the GTE predicate on the "tags_count" field.
+func TagsCountGTE(v int) predicate.Post {
+	return predicate.Post(sql.FieldGTE(FieldTagsCount, v))
+}
+
+// TagsCountLT applies the LT predicate on the "tags_count" field.
+func TagsCountLT(v int) predicate.Post {
+	return predicate.Post(sql.FieldLT(FieldTagsCount, v))
+}
+
+// TagsCountLTE applies the LTE predicate on the "tags_count" field.
+func TagsCountLTE(v int) predicate.Post {
+	return predicate.Post(sql.FieldLTE(FieldTagsCount, v))
 }
 
 // HasAuthor applies the HasEdge predicate on the "author" edge.

@@ -62,7 +62,8 @@ func describeJSON(f *gen.Field) error {
 
 // hideStoredCount keeps a stored count (annotation.CountOf) out of the
 // entity's schema: the database writes it, and responses carry it as the
-// edge's count, when asked for. It checks the field can hold the count.
+// edge's count, when asked for (a one-to-one edge's, 0 or 1, only answers
+// has_EDGE). It checks the field can hold the count.
 func hideStoredCount(n *gen.Type, f *gen.Field) error {
 	a, err := restAnnotation(f.Annotations)
 	if err != nil || a.Counts == "" {
@@ -75,8 +76,9 @@ func hideStoredCount(n *gen.Type, f *gen.Field) error {
 		return fmt.Errorf("a count (annotation.CountOf) is required, Default(0) and Immutable(): only the database writes it")
 	}
 	ed := edgeByName(n, a.Counts)
-	if ed == nil || ed.Unique {
-		return fmt.Errorf("annotation.CountOf(%q): %s has no edge %q to many", a.Counts, n.Name, a.Counts)
+	if ed == nil || ed.Unique && (ed.Rel.Type != gen.O2O || ed.IsInverse()) {
+		return fmt.Errorf("annotation.CountOf(%q): %s has no edge %q to many, nor one to one whose key the other table holds",
+			a.Counts, n.Name, a.Counts)
 	}
 	ant, err := entoas.FieldAnnotation(f)
 	if err != nil {

@@ -320,13 +320,25 @@ func (e *Entity) Filterable() []*Field {
 // StoredCounts reports whether some count is kept by the database.
 func (m *Model) StoredCounts() bool {
 	for _, e := range m.Entities {
-		for _, c := range e.Counted() {
-			if c.Stored != nil {
-				return true
-			}
+		if len(e.StoredCounts()) > 0 {
+			return true
 		}
 	}
 	return false
+}
+
+// StoredCounts are the edges whose row counts the database keeps
+// (annotation.CountOf): edges to many, and one-to-one edges whose key the
+// other table holds (a user's profile), whose count of 0 or 1 answers
+// has_EDGE from the owner's row.
+func (e *Entity) StoredCounts() []*Edge {
+	var es []*Edge
+	for _, edge := range e.Edges {
+		if edge.Stored != nil {
+			es = append(es, edge)
+		}
+	}
+	return es
 }
 
 // Counted are the edges whose row counts are fields (posts_count).

@@ -49,6 +49,10 @@ func init() {
 			return nil
 		}
 	}()
+	// postDescTagsCount is the schema descriptor for tags_count field.
+	postDescTagsCount := postFields[3].Descriptor()
+	// post.DefaultTagsCount holds the default value on creation for the tags_count field.
+	post.DefaultTagsCount = postDescTagsCount.Default.(int)
 	profileMixin := schema.Profile{}.Mixin()
 	profileMixinFields0 := profileMixin[0].Fields()
 	_ = profileMixinFields0
@@ -164,6 +168,10 @@ func init() {
 	userDescPostsCount := userFields[2].Descriptor()
 	// user.DefaultPostsCount holds the default value on creation for the posts_count field.
 	user.DefaultPostsCount = userDescPostsCount.Default.(int)
+	// userDescProfileCount is the schema descriptor for profile_count field.
+	userDescProfileCount := userFields[3].Descriptor()
+	// user.DefaultProfileCount holds the default value on creation for the profile_count field.
+	user.DefaultProfileCount = userDescProfileCount.Default.(int)
 }
 
 const (

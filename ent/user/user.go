@@ -27,6 +27,8 @@ const (
 	FieldEmail = "email"
 	// FieldPostsCount holds the string denoting the posts_count field in the database.
 	FieldPostsCount = "posts_count"
+	// FieldProfileCount holds the string denoting the profile_count field in the database.
+	FieldProfileCount = "profile_count"
 	// EdgeProfile holds the string denoting the profile edge name in mutations.
 	EdgeProfile = "profile"
 	// EdgePosts holds the string denoting the posts edge name in mutations.
@@ -58,6 +60,7 @@ var Columns = []string{
 	FieldName,
 	FieldEmail,
 	FieldPostsCount,
+	FieldProfileCount,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -90,6 +93,8 @@ var (
 	EmailValidator func(string) error
 	// DefaultPostsCount holds the default value on creation for the "posts_count" field.
 	DefaultPostsCount int
+	// DefaultProfileCount holds the default value on creation for the "profile_count" field.
+	DefaultProfileCount int
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -128,6 +133,11 @@ func ByEmail(opts ...sql.OrderTermOption) OrderOption {
 // ByPostsCountField orders the results by the posts_count field.
 func ByPostsCountField(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPostsCount, opts...).ToFunc()
+}
+
+// ByProfileCount orders the results by the profile_count field.
+func ByProfileCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProfileCount, opts...).ToFunc()
 }
 
 // ByProfileField orders the results by profile field.

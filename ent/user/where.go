@@ -85,6 +85,11 @@ func PostsCount(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPostsCount, v))
 }
 
+// ProfileCount applies equality check predicate on the "profile_count" field. It's identical to ProfileCountEQ.
+func ProfileCount(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldProfileCount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -393,6 +398,46 @@ func PostsCountLT(v int) predicate.User {
 // PostsCountLTE applies the LTE predicate on the "posts_count" field.
 func PostsCountLTE(v int) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldPostsCount, v))
+}
+
+// ProfileCountEQ applies the EQ predicate on the "profile_count" field.
+func ProfileCountEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldProfileCount, v))
+}
+
+// ProfileCountNEQ applies the NEQ predicate on the "profile_count" field.
+func ProfileCountNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldProfileCount, v))
+}
+
+// ProfileCountIn applies the In predicate on the "profile_count" field.
+func ProfileCountIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldProfileCount, vs...))
+}
+
+// ProfileCountNotIn applies the NotIn predicate on the "profile_count" field.
+func ProfileCountNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldProfileCount, vs...))
+}
+
+// ProfileCountGT applies the GT predicate on the "profile_count" field.
+func ProfileCountGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldProfileCount, v))
+}
+
+// ProfileCountGTE applies the GTE predicate on the "profile_count" field.
+func ProfileCountGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldProfileCount, v))
+}
+
+// ProfileCountLT applies the LT predicate on the "profile_count" field.
+func ProfileCountLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldProfileCount, v))
+}
+
+// ProfileCountLTE applies the LTE predicate on the "profile_count" field.
+func ProfileCountLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldProfileCount, v))
 }
 
 // HasProfile applies the HasEdge predicate on the "profile" edge.

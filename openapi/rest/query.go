@@ -35,7 +35,7 @@ func newEntities() *entities {
 				"title":      {Kind: restkit.KindString, Column: post.FieldTitle, Text: true},
 				"content":    {Kind: restkit.KindString, Column: post.FieldContent, Text: true},
 				"author_id":  {Kind: restkit.KindInt, Column: post.FieldAuthorID},
-				"tags_count": {Kind: restkit.KindInt, Count: restkit.CountLinks(post.TagsTable, post.TagsPrimaryKey[0])},
+				"tags_count": {Kind: restkit.KindInt, Column: post.FieldTagsCount, Stored: true},
 			},
 		},
 		Profile: &restkit.Entity{
@@ -73,7 +73,7 @@ func newEntities() *entities {
 	}
 	es.Post.Edges = map[string]*restkit.Edge{
 		"author": {Target: es.User, Step: sqlgraph.NewStep(sqlgraph.From(post.Table, post.FieldID), sqlgraph.To(post.AuthorInverseTable, post.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, post.AuthorTable, post.AuthorColumn)), Live: softdelete.Predicate(softdelete.Live)},
-		"tags":   {Target: es.Tag, Step: sqlgraph.NewStep(sqlgraph.From(post.Table, post.FieldID), sqlgraph.To(post.TagsInverseTable, post.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, post.TagsTable, post.TagsPrimaryKey...))},
+		"tags":   {Target: es.Tag, Step: sqlgraph.NewStep(sqlgraph.From(post.Table, post.FieldID), sqlgraph.To(post.TagsInverseTable, post.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, post.TagsTable, post.TagsPrimaryKey...)), Stored: post.FieldTagsCount},
 	}
 	es.Profile.Edges = map[string]*restkit.Edge{
 		"user": {Target: es.User, Step: sqlgraph.NewStep(sqlgraph.From(profile.Table, profile.FieldID), sqlgraph.To(profile.UserInverseTable, profile.FieldID), sqlgraph.Edge(sqlgraph.O2O, true, profile.UserTable, profile.UserColumn)), Live: softdelete.Predicate(softdelete.Live)},
@@ -82,7 +82,7 @@ func newEntities() *entities {
 		"posts": {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(tag.Table, tag.FieldID), sqlgraph.To(tag.PostsInverseTable, tag.FieldID), sqlgraph.Edge(sqlgraph.M2M, true, tag.PostsTable, tag.PostsPrimaryKey...)), Stored: tag.FieldPostsCount},
 	}
 	es.User.Edges = map[string]*restkit.Edge{
-		"profile": {Target: es.Profile, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.ProfileInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, user.ProfileTable, user.ProfileColumn))},
+		"profile": {Target: es.Profile, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.ProfileInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, user.ProfileTable, user.ProfileColumn)), Stored: user.FieldProfileCount},
 		"posts":   {Target: es.Post, Step: sqlgraph.NewStep(sqlgraph.From(user.Table, user.FieldID), sqlgraph.To(user.PostsInverseTable, user.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, user.PostsTable, user.PostsColumn)), Stored: user.FieldPostsCount},
 	}
 	return es
@@ -104,6 +104,8 @@ func postValue(e *ent.Post, name string) (any, error) {
 		return e.Content, nil
 	case "author_id":
 		return e.AuthorID, nil
+	case "tags_count":
+		return int64(e.TagsCount), nil
 	}
 	return e.Value(name)
 }
@@ -176,7 +178,9 @@ func userValue(e *ent.User, name string) (any, error) {
 // (annotation.CountOf), for the migrations that create their triggers.
 func StoredCounts() []restkit.StoredCount {
 	return []restkit.StoredCount{
+		{Table: post.Table, Column: post.FieldTagsCount, Rows: post.TagsTable, Key: post.TagsPrimaryKey[0]},
 		{Table: tag.Table, Column: tag.FieldPostsCount, Rows: tag.PostsTable, Key: tag.PostsPrimaryKey[1]},
+		{Table: user.Table, Column: user.FieldProfileCount, Rows: profile.Table, Key: user.ProfileColumn},
 		{Table: user.Table, Column: user.FieldPostsCount, Rows: post.Table, Key: user.PostsColumn},
 	}
 }

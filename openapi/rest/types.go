@@ -149,11 +149,7 @@ func setPostCounts(out *Post, e *ent.Post, names []string) {
 	for _, name := range names {
 		switch name {
 		case "tags_count":
-			v, err := e.Value(name)
-			if err != nil {
-				continue
-			}
-			n := restkit.CountValue(v)
+			n := int(e.TagsCount)
 			out.TagsCount = &n
 		}
 	}

@@ -216,17 +216,32 @@ func rebuiltTables(body string) []string {
 // fills every count from the rows: for schemas migrated by ent's
 // auto-migration (Schema.Create), which makes no triggers. Versioned
 // migrations get them from Diff.
+//
+// Every counter trigger on the counted tables is dropped before any is
+// created: one table may hold the rows of several counts (post_tags counts
+// both a post's tags and a tag's posts).
 func CreateCounters(ctx context.Context, db *sql.DB, dia string, counts []restkit.StoredCount) error {
+	var tables []string
 	for _, c := range counts {
-		names, err := counterTriggers(ctx, db, dia, c.Rows)
+		if !slices.Contains(tables, c.Rows) {
+			tables = append(tables, c.Rows)
+		}
+	}
+	for _, table := range tables {
+		names, err := counterTriggers(ctx, db, dia, table)
 		if err != nil {
-			return fmt.Errorf("reading the triggers of %s: %w", c.Rows, err)
+			return fmt.Errorf("reading the triggers of %s: %w", table, err)
 		}
-		var stmts []string
 		for _, name := range names {
-			stmts = append(stmts, dropCounter(dia, name, c.Rows)...)
+			for _, stmt := range dropCounter(dia, name, table) {
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("dropping the triggers %s of %s: %w", name, table, err)
+				}
+			}
 		}
-		for _, stmt := range append(stmts, createCounter(dia, c)...) {
+	}
+	for _, c := range counts {
+		for _, stmt := range createCounter(dia, c) {
 			if _, err := db.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("creating the triggers of %s.%s: %w", c.Table, c.Column, err)
 			}

@@ -137,7 +137,7 @@ func TestCreateCountersReplacesOthers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		db, _ := seeded(t, url)
 		for _, c := range counts {
-			for _, stmt := range database.CounterStmts(db.Dialect, c, "count_stale_"+c.Table) {
+			for _, stmt := range database.CounterStmts(db.Dialect, c, "count_stale_"+c.Table+"_"+c.Column) {
 				if _, err := db.SQL.Exec(stmt); err != nil {
 					t.Fatal(err)
 				}
