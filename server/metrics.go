@@ -1,11 +1,9 @@
 package server
 
 import (
-	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -51,21 +49,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// observe counts and times each request under its route pattern (not its
-// path, so ids do not explode the label space).
-func (m *metrics) observe(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		m.inFlight.Inc()
-		defer m.inFlight.Dec()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		route, code := routePattern(r), strconv.Itoa(status)
-		m.requests.WithLabelValues(r.Method, route, code).Inc()
-		m.duration.WithLabelValues(r.Method, route, code).Observe(time.Since(start).Seconds())
-	})
+// record counts and times one request under its method, route pattern
+// and status.
+func (m *metrics) record(method, route string, status int, elapsed time.Duration) {
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.duration.WithLabelValues(method, route, code).Observe(elapsed.Seconds())
 }

@@ -7,11 +7,13 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -314,7 +316,7 @@ func New(ctx context.Context, db *database.DB, log *slog.Logger, cfg Config) (ht
 		return nil, err
 	}
 	r := chi.NewRouter()
-	r.Use(boundRequestID, middleware.RequestID, echoRequestID, m.observe, logRequests(log), recoverer(api), gz)
+	r.Use(newRequestIDs().handler, observe(m, log), recoverer(api), gz)
 	if cfg.Tracer != nil {
 		r.Use(nameSpans)
 	}
@@ -402,15 +404,31 @@ func deadline(d time.Duration) func(http.Handler) http.Handler {
 // MaxRequestIDLength bounds a client's X-Request-Id.
 const MaxRequestIDLength = 128
 
-// boundRequestID drops a client's X-Request-Id unless it is 1 to
+// requestIDs gives every request an ID, in its context (chi's
+// middleware.GetReqID reads it) and in the X-Request-Id response header:
+// the client's X-Request-Id when it is one value of 1 to
 // MaxRequestIDLength printable ASCII characters, so that the ID echoed and
-// logged is bounded and cannot forge log lines; one is generated instead.
-func boundRequestID(next http.Handler) http.Handler {
+// logged is bounded and cannot forge log lines; otherwise a new one, this
+// server's random prefix and a sequence number.
+type requestIDs struct {
+	prefix string
+	seq    atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	return &requestIDs{prefix: rand.Text()[:12] + "-"}
+}
+
+func (ids *requestIDs) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if vs := r.Header.Values(middleware.RequestIDHeader); len(vs) > 0 && !validRequestID(vs) {
-			r.Header.Del(middleware.RequestIDHeader)
+		var id string
+		if vs := r.Header.Values(middleware.RequestIDHeader); validRequestID(vs) {
+			id = vs[0]
+		} else {
+			id = ids.prefix + strconv.FormatUint(ids.seq.Add(1), 10)
 		}
-		next.ServeHTTP(w, r)
+		w.Header().Set(middleware.RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
 	})
 }
 
@@ -426,34 +444,37 @@ func validRequestID(vs []string) bool {
 	return true
 }
 
-// echoRequestID returns the request ID (generated, or the client's
-// X-Request-Id) in the X-Request-Id response header.
-func echoRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(middleware.RequestIDHeader, middleware.GetReqID(r.Context()))
-		next.ServeHTTP(w, r)
-	})
-}
-
-// logRequests logs one line per request: method, path, route pattern,
-// status, bytes of the body written, duration in milliseconds, the remote
-// address and the request ID.
-func logRequests(log *slog.Logger) func(http.Handler) http.Handler {
+// observe wraps the response writer once for the request's metrics and
+// its log line: it counts and times each request under its route pattern
+// (not its path, so ids do not explode the label space), and, at info
+// level, logs one line: method, path, route pattern, status, bytes of the
+// body written, duration in milliseconds, the remote address and the
+// request ID (and the trace, when there is one).
+func observe(m *metrics, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
+			m.inFlight.Inc()
+			defer m.inFlight.Dec()
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			next.ServeHTTP(ww, r)
+			elapsed := time.Since(start)
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			route := routePattern(r)
+			m.record(r.Method, route, status, elapsed)
 			if !log.Enabled(r.Context(), slog.LevelInfo) {
 				return
 			}
-			attrs := append(make([]any, 0, 22),
+			attrs := append(make([]any, 0, 20),
 				"method", r.Method,
 				"path", r.URL.Path,
-				"route", routePattern(r),
-				"status", ww.Status(),
+				"route", route,
+				"status", status,
 				"bytes", ww.BytesWritten(),
-				"duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"duration_ms", float64(elapsed.Microseconds())/1000,
 				"remote", r.RemoteAddr,
 				"request_id", middleware.GetReqID(r.Context()))
 			if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
