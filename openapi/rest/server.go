@@ -2320,12 +2320,12 @@ func (h *handler) queuePostAuthor(ctx context.Context, b *restkit.Batch, nodes [
 	}
 	row := new(User)
 	targets := userTargets(row)
+	values := restkit.NewValues[User](len(ids))
 	restkit.Add(ctx, b, h.stmts.postAuthor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(User)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -2347,7 +2347,11 @@ func buildPostTags(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(tag.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(tag.FieldID))
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
+		OrderBy(j.C(parent), t.C(tag.FieldID))
 	return restkit.Build(d, s)
 }
 
@@ -2365,21 +2369,21 @@ func (h *handler) queuePostTags(ctx context.Context, b *restkit.Batch, nodes []*
 	var owner int
 	row := new(Tag)
 	targets := tagTargets(row, &owner)
+	values := restkit.NewListValues[Tag](len(nodes))
+	lists := restkit.NewLists[Post, Tag](func(n *Post) *[]*Tag { return &n.Tags })
 	restkit.Add(ctx, b, h.stmts.postTags, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Tag)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Tags = append(n.Tags, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // postColumns are the columns of t that postTargets scans, in order.
@@ -2489,12 +2493,12 @@ func (h *handler) queueProfileUser(ctx context.Context, b *restkit.Batch, nodes 
 	}
 	row := new(User)
 	targets := userTargets(row)
+	values := restkit.NewValues[User](len(ids))
 	restkit.Add(ctx, b, h.stmts.profileUser, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(User)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -2599,9 +2603,10 @@ func buildTagPosts(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(post.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		// The parent first: ordered by the target's id alone, PostgreSQL's
-		// generic plan for the prepared statement walks the targets in id
-		// order to fill the LIMIT.
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
 		OrderBy(j.C(parent), t.C(post.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -2623,21 +2628,21 @@ func (h *handler) queueTagPosts(ctx context.Context, b *restkit.Batch, nodes []*
 	var owner int
 	row := new(Post)
 	targets := postTargets(row, &owner)
+	values := restkit.NewListValues[Post](len(nodes))
+	lists := restkit.NewLists[Tag, Post](func(n *Tag) *[]*Post { return &n.Posts })
 	restkit.Add(ctx, b, h.stmts.tagPosts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Post)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Posts = append(n.Posts, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // tagColumns are the columns of t that tagTargets scans, in order.
@@ -2751,12 +2756,12 @@ func (h *handler) queueUserProfile(ctx context.Context, b *restkit.Batch, nodes 
 	}
 	row := new(Profile)
 	targets := profileTargets(row)
+	values := restkit.NewValues[Profile](len(nodes))
 	restkit.Add(ctx, b, h.stmts.userProfile, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Profile)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.UserID]
 		n.Profile = c
 		*out = append(*out, c)
@@ -2803,17 +2808,17 @@ func (h *handler) queueUserPosts(ctx context.Context, b *restkit.Batch, nodes []
 	}
 	row := new(Post)
 	targets := postTargets(row)
+	values := restkit.NewListValues[Post](len(nodes))
+	lists := restkit.NewLists[User, Post](func(n *User) *[]*Post { return &n.Posts })
 	restkit.Add(ctx, b, h.stmts.userPosts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Post)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.AuthorID]
-		n.Posts = append(n.Posts, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // userColumns are the columns of t that userTargets scans, in order.

@@ -6447,12 +6447,12 @@ func (h *handler) queueAccountCountry(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Country)
 	targets := countryTargets(row)
+	values := restkit.NewValues[Country](len(ids))
 	restkit.Add(ctx, b, h.stmts.accountCountry, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Country)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -6488,12 +6488,12 @@ func (h *handler) queueAccountWallet(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Wallet)
 	targets := walletTargets(row)
+	values := restkit.NewValues[Wallet](len(nodes))
 	restkit.Add(ctx, b, h.stmts.accountWallet, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Wallet)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.AccountID]
 		n.Wallet = c
 		*out = append(*out, c)
@@ -6541,17 +6541,17 @@ func (h *handler) queueAccountNotes(ctx context.Context, b *restkit.Batch, nodes
 	}
 	row := new(Note)
 	targets := noteTargets(row)
+	values := restkit.NewListValues[Note](len(nodes))
+	lists := restkit.NewLists[Account, Note](func(n *Account) *[]*Note { return &n.Notes })
 	restkit.Add(ctx, b, h.stmts.accountNotes, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Note)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.AuthorID]
-		n.Notes = append(n.Notes, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildAccountReviews builds the statement loading the reviews of
@@ -6594,17 +6594,17 @@ func (h *handler) queueAccountReviews(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Note)
 	targets := noteTargets(row)
+	values := restkit.NewListValues[Note](len(nodes))
+	lists := restkit.NewLists[Account, Note](func(n *Account) *[]*Note { return &n.Reviews })
 	restkit.Add(ctx, b, h.stmts.accountReviews, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Note)
-		*c = *row
+		c := values.New(*row)
 		n := byID[*c.ReviewerID]
-		n.Reviews = append(n.Reviews, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildAccountWatching builds the statement loading the watching of
@@ -6618,7 +6618,11 @@ func buildAccountWatching(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
-		OrderBy(t.C(note.FieldID))
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
+		OrderBy(j.C(parent), t.C(note.FieldID))
 	return restkit.Build(d, s)
 }
 
@@ -6636,21 +6640,21 @@ func (h *handler) queueAccountWatching(ctx context.Context, b *restkit.Batch, no
 	var owner uuid.UUID
 	row := new(Note)
 	targets := noteTargets(row, &owner)
+	values := restkit.NewListValues[Note](len(nodes))
+	lists := restkit.NewLists[Account, Note](func(n *Account) *[]*Note { return &n.Watching })
 	restkit.Add(ctx, b, h.stmts.accountWatching, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Note)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Watching = append(n.Watching, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildAccountFollowers builds the statement loading the followers of
@@ -6667,9 +6671,10 @@ func buildAccountFollowers(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		// The parent first: ordered by the target's id alone, PostgreSQL's
-		// generic plan for the prepared statement walks the targets in id
-		// order to fill the LIMIT.
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
 		OrderBy(j.C(parent), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -6691,21 +6696,21 @@ func (h *handler) queueAccountFollowers(ctx context.Context, b *restkit.Batch, n
 	var owner uuid.UUID
 	row := new(Account)
 	targets := accountTargets(row, &owner)
+	values := restkit.NewListValues[Account](len(nodes))
+	lists := restkit.NewLists[Account, Account](func(n *Account) *[]*Account { return &n.Followers })
 	restkit.Add(ctx, b, h.stmts.accountFollowers, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Account)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Followers = append(n.Followers, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildAccountFollowing builds the statement loading the following of
@@ -6719,7 +6724,11 @@ func buildAccountFollowing(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(account.FieldID))
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
+		OrderBy(j.C(parent), t.C(account.FieldID))
 	return restkit.Build(d, s)
 }
 
@@ -6737,21 +6746,21 @@ func (h *handler) queueAccountFollowing(ctx context.Context, b *restkit.Batch, n
 	var owner uuid.UUID
 	row := new(Account)
 	targets := accountTargets(row, &owner)
+	values := restkit.NewListValues[Account](len(nodes))
+	lists := restkit.NewLists[Account, Account](func(n *Account) *[]*Account { return &n.Following })
 	restkit.Add(ctx, b, h.stmts.accountFollowing, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Account)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Following = append(n.Following, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildAccountPredecessor builds the statement loading the predecessor of
@@ -6782,12 +6791,12 @@ func (h *handler) queueAccountPredecessor(ctx context.Context, b *restkit.Batch,
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewValues[Account](len(ids))
 	restkit.Add(ctx, b, h.stmts.accountPredecessor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -6823,12 +6832,12 @@ func (h *handler) queueAccountSuccessor(ctx context.Context, b *restkit.Batch, n
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewValues[Account](len(nodes))
 	restkit.Add(ctx, b, h.stmts.accountSuccessor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		n := byID[*c.PredecessorID]
 		n.Successor = c
 		*out = append(*out, c)
@@ -6876,17 +6885,17 @@ func (h *handler) queueAccountWatches(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Watch)
 	targets := watchTargets(row)
+	values := restkit.NewListValues[Watch](len(nodes))
+	lists := restkit.NewLists[Account, Watch](func(n *Account) *[]*Watch { return &n.Watches })
 	restkit.Add(ctx, b, h.stmts.accountWatches, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Watch)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.AccountID]
-		n.Watches = append(n.Watches, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // accountColumns are the columns of t that accountTargets scans, in order.
@@ -7002,12 +7011,12 @@ func (h *handler) queueCommentNote(ctx context.Context, b *restkit.Batch, nodes 
 	}
 	row := new(Note)
 	targets := noteTargets(row)
+	values := restkit.NewValues[Note](len(ids))
 	restkit.Add(ctx, b, h.stmts.commentNote, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Note)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -7145,17 +7154,17 @@ func (h *handler) queueCountryRegions(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Region)
 	targets := regionTargets(row)
+	values := restkit.NewListValues[Region](len(nodes))
+	lists := restkit.NewLists[Country, Region](func(n *Country) *[]*Region { return &n.Regions })
 	restkit.Add(ctx, b, h.stmts.countryRegions, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Region)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.CountryID]
-		n.Regions = append(n.Regions, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildCountryAccounts builds the statement loading the accounts of
@@ -7197,17 +7206,17 @@ func (h *handler) queueCountryAccounts(ctx context.Context, b *restkit.Batch, no
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewListValues[Account](len(nodes))
+	lists := restkit.NewLists[Country, Account](func(n *Country) *[]*Account { return &n.Accounts })
 	restkit.Add(ctx, b, h.stmts.countryAccounts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		n := byID[*c.CountryID]
-		n.Accounts = append(n.Accounts, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // countryColumns are the columns of t that countryTargets scans, in order.
@@ -7328,9 +7337,10 @@ func buildLabelNotes(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(note.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).Where(sql.IsNull(t.C(note.FieldDeletedAt))).
-		// The parent first: ordered by the target's id alone, PostgreSQL's
-		// generic plan for the prepared statement walks the targets in id
-		// order to fill the LIMIT.
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
 		OrderBy(j.C(parent), t.C(note.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -7352,21 +7362,21 @@ func (h *handler) queueLabelNotes(ctx context.Context, b *restkit.Batch, nodes [
 	var owner int
 	row := new(Note)
 	targets := noteTargets(row, &owner)
+	values := restkit.NewListValues[Note](len(nodes))
+	lists := restkit.NewLists[Label, Note](func(n *Label) *[]*Note { return &n.Notes })
 	restkit.Add(ctx, b, h.stmts.labelNotes, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Note)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Notes = append(n.Notes, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildLabelParent builds the statement loading the parent of
@@ -7397,12 +7407,12 @@ func (h *handler) queueLabelParent(ctx context.Context, b *restkit.Batch, nodes 
 	}
 	row := new(Label)
 	targets := labelTargets(row)
+	values := restkit.NewValues[Label](len(ids))
 	restkit.Add(ctx, b, h.stmts.labelParent, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Label)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -7454,17 +7464,17 @@ func (h *handler) queueLabelChildren(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Label)
 	targets := labelTargets(row)
+	values := restkit.NewListValues[Label](len(nodes))
+	lists := restkit.NewLists[Label, Label](func(n *Label) *[]*Label { return &n.Children })
 	restkit.Add(ctx, b, h.stmts.labelChildren, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Label)
-		*c = *row
+		c := values.New(*row)
 		n := byID[*c.ParentID]
-		n.Children = append(n.Children, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildLabelNoteLabels builds the statement loading the note_labels of
@@ -7506,17 +7516,17 @@ func (h *handler) queueLabelNoteLabels(ctx context.Context, b *restkit.Batch, no
 	}
 	row := new(NoteLabel)
 	targets := noteLabelTargets(row)
+	values := restkit.NewListValues[NoteLabel](len(nodes))
+	lists := restkit.NewLists[Label, NoteLabel](func(n *Label) *[]*NoteLabel { return &n.NoteLabels })
 	restkit.Add(ctx, b, h.stmts.labelNoteLabels, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(NoteLabel)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.LabelID]
-		n.NoteLabels = append(n.NoteLabels, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // labelColumns are the columns of t that labelTargets scans, in order.
@@ -7682,12 +7692,12 @@ func (h *handler) queueNoteAuthor(ctx context.Context, b *restkit.Batch, nodes [
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewValues[Account](len(ids))
 	restkit.Add(ctx, b, h.stmts.noteAuthor, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -7726,12 +7736,12 @@ func (h *handler) queueNoteReviewer(ctx context.Context, b *restkit.Batch, nodes
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewValues[Account](len(ids))
 	restkit.Add(ctx, b, h.stmts.noteReviewer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -7758,9 +7768,10 @@ func buildNoteWatchers(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(account.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		// The parent first: ordered by the target's id alone, PostgreSQL's
-		// generic plan for the prepared statement walks the targets in id
-		// order to fill the LIMIT.
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
 		OrderBy(j.C(parent), t.C(account.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -7782,21 +7793,21 @@ func (h *handler) queueNoteWatchers(ctx context.Context, b *restkit.Batch, nodes
 	var owner string
 	row := new(Account)
 	targets := accountTargets(row, &owner)
+	values := restkit.NewListValues[Account](len(nodes))
+	lists := restkit.NewLists[Note, Account](func(n *Note) *[]*Account { return &n.Watchers })
 	restkit.Add(ctx, b, h.stmts.noteWatchers, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Account)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Watchers = append(n.Watchers, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildNoteLabels builds the statement loading the labels of
@@ -7810,7 +7821,11 @@ func buildNoteLabels(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(label.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(label.FieldID))
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
+		OrderBy(j.C(parent), t.C(label.FieldID))
 	return restkit.Build(d, s)
 }
 
@@ -7828,21 +7843,21 @@ func (h *handler) queueNoteLabels(ctx context.Context, b *restkit.Batch, nodes [
 	var owner string
 	row := new(Label)
 	targets := labelTargets(row, &owner)
+	values := restkit.NewListValues[Label](len(nodes))
+	lists := restkit.NewLists[Note, Label](func(n *Note) *[]*Label { return &n.Labels })
 	restkit.Add(ctx, b, h.stmts.noteLabels, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Label)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Labels = append(n.Labels, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildNoteComments builds the statement loading the comments of
@@ -7884,17 +7899,17 @@ func (h *handler) queueNoteComments(ctx context.Context, b *restkit.Batch, nodes
 	}
 	row := new(Comment)
 	targets := commentTargets(row)
+	values := restkit.NewListValues[Comment](len(nodes))
+	lists := restkit.NewLists[Note, Comment](func(n *Note) *[]*Comment { return &n.Comments })
 	restkit.Add(ctx, b, h.stmts.noteComments, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Comment)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.NoteID]
-		n.Comments = append(n.Comments, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildNoteWatches builds the statement loading the watches of
@@ -7937,17 +7952,17 @@ func (h *handler) queueNoteWatches(ctx context.Context, b *restkit.Batch, nodes 
 	}
 	row := new(Watch)
 	targets := watchTargets(row)
+	values := restkit.NewListValues[Watch](len(nodes))
+	lists := restkit.NewLists[Note, Watch](func(n *Note) *[]*Watch { return &n.Watches })
 	restkit.Add(ctx, b, h.stmts.noteWatches, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Watch)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.NoteID]
-		n.Watches = append(n.Watches, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildNoteNoteLabels builds the statement loading the note_labels of
@@ -7989,17 +8004,17 @@ func (h *handler) queueNoteNoteLabels(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(NoteLabel)
 	targets := noteLabelTargets(row)
+	values := restkit.NewListValues[NoteLabel](len(nodes))
+	lists := restkit.NewLists[Note, NoteLabel](func(n *Note) *[]*NoteLabel { return &n.NoteLabels })
 	restkit.Add(ctx, b, h.stmts.noteNoteLabels, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(NoteLabel)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.NoteID]
-		n.NoteLabels = append(n.NoteLabels, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // noteColumns are the columns of t that noteTargets scans, in order.
@@ -8125,12 +8140,12 @@ func (h *handler) queueNoteLabelNote(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Note)
 	targets := noteTargets(row)
+	values := restkit.NewValues[Note](len(ids))
 	restkit.Add(ctx, b, h.stmts.noteLabelNote, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Note)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -8166,12 +8181,12 @@ func (h *handler) queueNoteLabelLabel(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Label)
 	targets := labelTargets(row)
+	values := restkit.NewValues[Label](len(ids))
 	restkit.Add(ctx, b, h.stmts.noteLabelLabel, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Label)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -8287,12 +8302,12 @@ func (h *handler) queueRegionCountry(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Country)
 	targets := countryTargets(row)
+	values := restkit.NewValues[Country](len(ids))
 	restkit.Add(ctx, b, h.stmts.regionCountry, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Country)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -8503,12 +8518,12 @@ func (h *handler) queueWalletAccount(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewValues[Account](len(ids))
 	restkit.Add(ctx, b, h.stmts.walletAccount, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -8626,12 +8641,12 @@ func (h *handler) queueWatchAccount(ctx context.Context, b *restkit.Batch, nodes
 	}
 	row := new(Account)
 	targets := accountTargets(row)
+	values := restkit.NewValues[Account](len(ids))
 	restkit.Add(ctx, b, h.stmts.watchAccount, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Account)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -8667,12 +8682,12 @@ func (h *handler) queueWatchNote(ctx context.Context, b *restkit.Batch, nodes []
 	}
 	row := new(Note)
 	targets := noteTargets(row)
+	values := restkit.NewValues[Note](len(ids))
 	restkit.Add(ctx, b, h.stmts.watchNote, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Note)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil

@@ -4751,12 +4751,12 @@ func (h *handler) queueAddressCustomer(ctx context.Context, b *restkit.Batch, no
 	}
 	row := new(Customer)
 	targets := customerTargets(row)
+	values := restkit.NewValues[Customer](len(ids))
 	restkit.Add(ctx, b, h.stmts.addressCustomer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Customer)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -4899,12 +4899,12 @@ func (h *handler) queueCategoryParent(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Category)
 	targets := categoryTargets(row)
+	values := restkit.NewValues[Category](len(ids))
 	restkit.Add(ctx, b, h.stmts.categoryParent, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Category)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -4956,17 +4956,17 @@ func (h *handler) queueCategoryChildren(ctx context.Context, b *restkit.Batch, n
 	}
 	row := new(Category)
 	targets := categoryTargets(row)
+	values := restkit.NewListValues[Category](len(nodes))
+	lists := restkit.NewLists[Category, Category](func(n *Category) *[]*Category { return &n.Children })
 	restkit.Add(ctx, b, h.stmts.categoryChildren, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Category)
-		*c = *row
+		c := values.New(*row)
 		n := byID[*c.ParentID]
-		n.Children = append(n.Children, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildCategoryProducts builds the statement loading the products of
@@ -5008,17 +5008,17 @@ func (h *handler) queueCategoryProducts(ctx context.Context, b *restkit.Batch, n
 	}
 	row := new(Product)
 	targets := productTargets(row)
+	values := restkit.NewListValues[Product](len(nodes))
+	lists := restkit.NewLists[Category, Product](func(n *Category) *[]*Product { return &n.Products })
 	restkit.Add(ctx, b, h.stmts.categoryProducts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Product)
-		*c = *row
+		c := values.New(*row)
 		n := byID[*c.CategoryID]
-		n.Products = append(n.Products, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // categoryColumns are the columns of t that categoryTargets scans, in order.
@@ -5156,17 +5156,17 @@ func (h *handler) queueCustomerAddresses(ctx context.Context, b *restkit.Batch, 
 	}
 	row := new(Address)
 	targets := addressTargets(row)
+	values := restkit.NewListValues[Address](len(nodes))
+	lists := restkit.NewLists[Customer, Address](func(n *Customer) *[]*Address { return &n.Addresses })
 	restkit.Add(ctx, b, h.stmts.customerAddresses, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Address)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.CustomerID]
-		n.Addresses = append(n.Addresses, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildCustomerOrders builds the statement loading the orders of
@@ -5208,17 +5208,17 @@ func (h *handler) queueCustomerOrders(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Order)
 	targets := orderTargets(row)
+	values := restkit.NewListValues[Order](len(nodes))
+	lists := restkit.NewLists[Customer, Order](func(n *Customer) *[]*Order { return &n.Orders })
 	restkit.Add(ctx, b, h.stmts.customerOrders, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Order)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.CustomerID]
-		n.Orders = append(n.Orders, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildCustomerReviews builds the statement loading the reviews of
@@ -5260,17 +5260,17 @@ func (h *handler) queueCustomerReviews(ctx context.Context, b *restkit.Batch, no
 	}
 	row := new(Review)
 	targets := reviewTargets(row)
+	values := restkit.NewListValues[Review](len(nodes))
+	lists := restkit.NewLists[Customer, Review](func(n *Customer) *[]*Review { return &n.Reviews })
 	restkit.Add(ctx, b, h.stmts.customerReviews, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Review)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.CustomerID]
-		n.Reviews = append(n.Reviews, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // customerColumns are the columns of t that customerTargets scans, in order.
@@ -5386,12 +5386,12 @@ func (h *handler) queueOrderCustomer(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Customer)
 	targets := customerTargets(row)
+	values := restkit.NewValues[Customer](len(ids))
 	restkit.Add(ctx, b, h.stmts.orderCustomer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Customer)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -5441,17 +5441,17 @@ func (h *handler) queueOrderLines(ctx context.Context, b *restkit.Batch, nodes [
 	}
 	row := new(OrderLine)
 	targets := orderLineTargets(row)
+	values := restkit.NewListValues[OrderLine](len(nodes))
+	lists := restkit.NewLists[Order, OrderLine](func(n *Order) *[]*OrderLine { return &n.Lines })
 	restkit.Add(ctx, b, h.stmts.orderLines, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(OrderLine)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.OrderID]
-		n.Lines = append(n.Lines, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // orderColumns are the columns of t that orderTargets scans, in order.
@@ -5569,12 +5569,12 @@ func (h *handler) queueOrderLineOrder(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Order)
 	targets := orderTargets(row)
+	values := restkit.NewValues[Order](len(ids))
 	restkit.Add(ctx, b, h.stmts.orderLineOrder, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Order)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -5610,12 +5610,12 @@ func (h *handler) queueOrderLineProduct(ctx context.Context, b *restkit.Batch, n
 	}
 	row := new(Product)
 	targets := productTargets(row)
+	values := restkit.NewValues[Product](len(ids))
 	restkit.Add(ctx, b, h.stmts.orderLineProduct, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Product)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -5764,12 +5764,12 @@ func (h *handler) queueProductCategory(ctx context.Context, b *restkit.Batch, no
 	}
 	row := new(Category)
 	targets := categoryTargets(row)
+	values := restkit.NewValues[Category](len(ids))
 	restkit.Add(ctx, b, h.stmts.productCategory, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Category)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -5796,9 +5796,10 @@ func buildProductSuppliers(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(supplier.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		// The parent first: ordered by the target's id alone, PostgreSQL's
-		// generic plan for the prepared statement walks the targets in id
-		// order to fill the LIMIT.
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
 		OrderBy(j.C(parent), t.C(supplier.FieldID))
 	if one {
 		s.Limit(MaxIncluded)
@@ -5820,21 +5821,21 @@ func (h *handler) queueProductSuppliers(ctx context.Context, b *restkit.Batch, n
 	var owner int
 	row := new(Supplier)
 	targets := supplierTargets(row, &owner)
+	values := restkit.NewListValues[Supplier](len(nodes))
+	lists := restkit.NewLists[Product, Supplier](func(n *Product) *[]*Supplier { return &n.Suppliers })
 	restkit.Add(ctx, b, h.stmts.productSuppliers, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Supplier)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Suppliers = append(n.Suppliers, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // buildProductLines builds the statement loading the lines of
@@ -5876,17 +5877,17 @@ func (h *handler) queueProductLines(ctx context.Context, b *restkit.Batch, nodes
 	}
 	row := new(OrderLine)
 	targets := orderLineTargets(row)
+	values := restkit.NewListValues[OrderLine](len(nodes))
+	lists := restkit.NewLists[Product, OrderLine](func(n *Product) *[]*OrderLine { return &n.Lines })
 	restkit.Add(ctx, b, h.stmts.productLines, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(OrderLine)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.ProductID]
-		n.Lines = append(n.Lines, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // buildProductReviews builds the statement loading the reviews of
@@ -5928,17 +5929,17 @@ func (h *handler) queueProductReviews(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Review)
 	targets := reviewTargets(row)
+	values := restkit.NewListValues[Review](len(nodes))
+	lists := restkit.NewLists[Product, Review](func(n *Product) *[]*Review { return &n.Reviews })
 	restkit.Add(ctx, b, h.stmts.productReviews, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Review)
-		*c = *row
+		c := values.New(*row)
 		n := byID[c.ProductID]
-		n.Reviews = append(n.Reviews, c)
-		*out = append(*out, c)
+		lists.Add(n, c)
 		return nil
-	}, nil)
+	}, func() { *out = lists.Done() })
 }
 
 // productColumns are the columns of t that productTargets scans, in order.
@@ -6062,12 +6063,12 @@ func (h *handler) queueReviewProduct(ctx context.Context, b *restkit.Batch, node
 	}
 	row := new(Product)
 	targets := productTargets(row)
+	values := restkit.NewValues[Product](len(ids))
 	restkit.Add(ctx, b, h.stmts.reviewProduct, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Product)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -6103,12 +6104,12 @@ func (h *handler) queueReviewCustomer(ctx context.Context, b *restkit.Batch, nod
 	}
 	row := new(Customer)
 	targets := customerTargets(row)
+	values := restkit.NewValues[Customer](len(ids))
 	restkit.Add(ctx, b, h.stmts.reviewCustomer, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
-		c := new(Customer)
-		*c = *row
+		c := values.New(*row)
 		byID[c.ID] = c
 		*out = append(*out, c)
 		return nil
@@ -6210,7 +6211,11 @@ func buildSupplierProducts(d string, one bool) restkit.Stmt {
 		From(t).
 		Join(j).On(t.C(product.FieldID), j.C(child)).
 		Where(restkit.InIDs(d, j.C(parent))).
-		OrderBy(t.C(product.FieldID))
+		// The parent first: its rows are consecutive (restkit.Lists), and,
+		// ordered by the target's id alone, PostgreSQL's generic plan for
+		// the prepared statement walks the targets in id order to fill a
+		// LIMIT.
+		OrderBy(j.C(parent), t.C(product.FieldID))
 	return restkit.Build(d, s)
 }
 
@@ -6228,21 +6233,21 @@ func (h *handler) queueSupplierProducts(ctx context.Context, b *restkit.Batch, n
 	var owner int
 	row := new(Product)
 	targets := productTargets(row, &owner)
+	values := restkit.NewListValues[Product](len(nodes))
+	lists := restkit.NewLists[Supplier, Product](func(n *Supplier) *[]*Product { return &n.Products })
 	restkit.Add(ctx, b, h.stmts.supplierProducts, ids, func(rows restkit.Row) error {
 		if err := rows.Scan(targets...); err != nil {
 			return err
 		}
 		c, ok := seen[row.ID]
 		if !ok {
-			c = new(Product)
-			*c = *row
+			c = values.New(*row)
 			seen[c.ID] = c
 			*out = append(*out, c)
 		}
-		n := byID[owner]
-		n.Products = append(n.Products, c)
+		lists.Add(byID[owner], c)
 		return nil
-	}, nil)
+	}, func() { lists.Done() })
 }
 
 // supplierColumns are the columns of t that supplierTargets scans, in order.
