@@ -42,6 +42,8 @@ type Account struct {
 	CountryID *string `json:"country_id,omitempty"`
 	// FollowersCount holds the value of the "followers_count" field.
 	FollowersCount int `json:"followers_count,omitempty"`
+	// WalletCount holds the value of the "wallet_count" field.
+	WalletCount int `json:"wallet_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -182,7 +184,7 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case account.FieldSettings, account.FieldPrefs:
 			values[i] = new([]byte)
-		case account.FieldFollowersCount:
+		case account.FieldFollowersCount, account.FieldWalletCount:
 			values[i] = new(sql.NullInt64)
 		case account.FieldHandle, account.FieldDisplayName, account.FieldRole, account.FieldPasswordHash, account.FieldCountryID:
 			values[i] = new(sql.NullString)
@@ -277,6 +279,12 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field followers_count", values[i])
 			} else if value.Valid {
 				_m.FollowersCount = int(value.Int64)
+			}
+		case account.FieldWalletCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field wallet_count", values[i])
+			} else if value.Valid {
+				_m.WalletCount = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -398,6 +406,9 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("followers_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.FollowersCount))
+	builder.WriteString(", ")
+	builder.WriteString("wallet_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WalletCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -152,6 +152,20 @@ func (_c *AccountCreate) SetNillableFollowersCount(v *int) *AccountCreate {
 	return _c
 }
 
+// SetWalletCount sets the "wallet_count" field.
+func (_c *AccountCreate) SetWalletCount(v int) *AccountCreate {
+	_c.mutation.SetWalletCount(v)
+	return _c
+}
+
+// SetNillableWalletCount sets the "wallet_count" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableWalletCount(v *int) *AccountCreate {
+	if v != nil {
+		_c.SetWalletCount(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountCreate) SetID(v uuid.UUID) *AccountCreate {
 	_c.mutation.SetID(v)
@@ -336,6 +350,10 @@ func (_c *AccountCreate) defaults() {
 		v := account.DefaultFollowersCount
 		_c.mutation.SetFollowersCount(v)
 	}
+	if _, ok := _c.mutation.WalletCount(); !ok {
+		v := account.DefaultWalletCount
+		_c.mutation.SetWalletCount(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := account.DefaultID()
 		_c.mutation.SetID(v)
@@ -365,6 +383,9 @@ func (_c *AccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.FollowersCount(); !ok {
 		return &ValidationError{Name: "followers_count", err: errors.New(`ent: missing required field "Account.followers_count"`)}
+	}
+	if _, ok := _c.mutation.WalletCount(); !ok {
+		return &ValidationError{Name: "wallet_count", err: errors.New(`ent: missing required field "Account.wallet_count"`)}
 	}
 	return nil
 }
@@ -433,6 +454,10 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FollowersCount(); ok {
 		_spec.SetField(account.FieldFollowersCount, field.TypeInt, value)
 		_node.FollowersCount = value
+	}
+	if value, ok := _c.mutation.WalletCount(); ok {
+		_spec.SetField(account.FieldWalletCount, field.TypeInt, value)
+		_node.WalletCount = value
 	}
 	if nodes := _c.mutation.CountryIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -790,6 +815,9 @@ func (u *AccountUpsertOne) UpdateNewValues() *AccountUpsertOne {
 		}
 		if _, exists := u.create.mutation.FollowersCount(); exists {
 			s.SetIgnore(account.FieldFollowersCount)
+		}
+		if _, exists := u.create.mutation.WalletCount(); exists {
+			s.SetIgnore(account.FieldWalletCount)
 		}
 	}))
 	return u
@@ -1164,6 +1192,9 @@ func (u *AccountUpsertBulk) UpdateNewValues() *AccountUpsertBulk {
 			}
 			if _, exists := b.mutation.FollowersCount(); exists {
 				s.SetIgnore(account.FieldFollowersCount)
+			}
+			if _, exists := b.mutation.WalletCount(); exists {
+				s.SetIgnore(account.FieldWalletCount)
 			}
 		}
 	}))

@@ -62,6 +62,8 @@ type AccountMutation struct {
 	created_at         *time.Time
 	followers_count    *int
 	addfollowers_count *int
+	wallet_count       *int
+	addwallet_count    *int
 	clearedFields      map[string]struct{}
 	country            *string
 	clearedcountry     bool
@@ -653,6 +655,62 @@ func (m *AccountMutation) ResetFollowersCount() {
 	m.addfollowers_count = nil
 }
 
+// SetWalletCount sets the "wallet_count" field.
+func (m *AccountMutation) SetWalletCount(i int) {
+	m.wallet_count = &i
+	m.addwallet_count = nil
+}
+
+// WalletCount returns the value of the "wallet_count" field in the mutation.
+func (m *AccountMutation) WalletCount() (r int, exists bool) {
+	v := m.wallet_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWalletCount returns the old "wallet_count" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldWalletCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWalletCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWalletCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWalletCount: %w", err)
+	}
+	return oldValue.WalletCount, nil
+}
+
+// AddWalletCount adds i to the "wallet_count" field.
+func (m *AccountMutation) AddWalletCount(i int) {
+	if m.addwallet_count != nil {
+		*m.addwallet_count += i
+	} else {
+		m.addwallet_count = &i
+	}
+}
+
+// AddedWalletCount returns the value that was added to the "wallet_count" field in this mutation.
+func (m *AccountMutation) AddedWalletCount() (r int, exists bool) {
+	v := m.addwallet_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWalletCount resets all changes to the "wallet_count" field.
+func (m *AccountMutation) ResetWalletCount() {
+	m.wallet_count = nil
+	m.addwallet_count = nil
+}
+
 // ClearCountry clears the "country" edge to the Country entity.
 func (m *AccountMutation) ClearCountry() {
 	m.clearedcountry = true
@@ -1089,7 +1147,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.handle != nil {
 		fields = append(fields, account.FieldHandle)
 	}
@@ -1120,6 +1178,9 @@ func (m *AccountMutation) Fields() []string {
 	if m.followers_count != nil {
 		fields = append(fields, account.FieldFollowersCount)
 	}
+	if m.wallet_count != nil {
+		fields = append(fields, account.FieldWalletCount)
+	}
 	return fields
 }
 
@@ -1148,6 +1209,8 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.CountryID()
 	case account.FieldFollowersCount:
 		return m.FollowersCount()
+	case account.FieldWalletCount:
+		return m.WalletCount()
 	}
 	return nil, false
 }
@@ -1177,6 +1240,8 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCountryID(ctx)
 	case account.FieldFollowersCount:
 		return m.OldFollowersCount(ctx)
+	case account.FieldWalletCount:
+		return m.OldWalletCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1256,6 +1321,13 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFollowersCount(v)
 		return nil
+	case account.FieldWalletCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWalletCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1267,6 +1339,9 @@ func (m *AccountMutation) AddedFields() []string {
 	if m.addfollowers_count != nil {
 		fields = append(fields, account.FieldFollowersCount)
 	}
+	if m.addwallet_count != nil {
+		fields = append(fields, account.FieldWalletCount)
+	}
 	return fields
 }
 
@@ -1277,6 +1352,8 @@ func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case account.FieldFollowersCount:
 		return m.AddedFollowersCount()
+	case account.FieldWalletCount:
+		return m.AddedWalletCount()
 	}
 	return nil, false
 }
@@ -1292,6 +1369,13 @@ func (m *AccountMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddFollowersCount(v)
+		return nil
+	case account.FieldWalletCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWalletCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Account numeric field %s", name)
@@ -1388,6 +1472,9 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldFollowersCount:
 		m.ResetFollowersCount()
+		return nil
+	case account.FieldWalletCount:
+		m.ResetWalletCount()
 		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)

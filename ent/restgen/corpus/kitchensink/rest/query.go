@@ -167,7 +167,7 @@ func newEntities() *entities {
 	}
 	es.Account.Edges = map[string]*restkit.Edge{
 		"country":     {Target: es.Country, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.CountryInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.M2O, true, account.CountryTable, account.CountryColumn))},
-		"wallet":      {Target: es.Wallet, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.WalletInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, account.WalletTable, account.WalletColumn))},
+		"wallet":      {Target: es.Wallet, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.WalletInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2O, false, account.WalletTable, account.WalletColumn)), Stored: account.FieldWalletCount},
 		"notes":       {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.NotesInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, account.NotesTable, account.NotesColumn)), Live: softdelete.Predicate(softdelete.Live)},
 		"reviews":     {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.ReviewsInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.O2M, false, account.ReviewsTable, account.ReviewsColumn)), Live: softdelete.Predicate(softdelete.Live)},
 		"watching":    {Target: es.Note, Step: sqlgraph.NewStep(sqlgraph.From(account.Table, account.FieldID), sqlgraph.To(account.WatchingInverseTable, account.FieldID), sqlgraph.Edge(sqlgraph.M2M, false, account.WatchingTable, account.WatchingPrimaryKey...)), Live: softdelete.Predicate(softdelete.Live)},
@@ -442,6 +442,7 @@ func walletValue(e *ent.Wallet, name string) (any, error) {
 // (annotation.CountOf), for the migrations that create their triggers.
 func StoredCounts() []restkit.StoredCount {
 	return []restkit.StoredCount{
+		{Table: account.Table, Column: account.FieldWalletCount, Rows: wallet.Table, Key: account.WalletColumn},
 		{Table: account.Table, Column: account.FieldFollowersCount, Rows: account.FollowersTable, Key: account.FollowersPrimaryKey[1]},
 		{Table: note.Table, Column: note.FieldWatchersCount, Rows: note.WatchersTable, Key: note.WatchersPrimaryKey[1]},
 	}

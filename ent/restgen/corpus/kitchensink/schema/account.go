@@ -42,6 +42,8 @@ func (Account) Fields() []ent.Field {
 		field.String("country_id").Optional().Nillable(),
 		// A stored count of a self-referential edge's inverse side.
 		field.Int("followers_count").Default(0).Immutable().Annotations(annotation.CountOf("followers")),
+		// A stored count of a one-to-one edge (0 or 1): has_wallet reads it.
+		field.Int("wallet_count").Default(0).Immutable().Annotations(annotation.CountOf("wallet")),
 	}
 }
 

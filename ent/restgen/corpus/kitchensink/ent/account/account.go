@@ -36,6 +36,8 @@ const (
 	FieldCountryID = "country_id"
 	// FieldFollowersCount holds the string denoting the followers_count field in the database.
 	FieldFollowersCount = "followers_count"
+	// FieldWalletCount holds the string denoting the wallet_count field in the database.
+	FieldWalletCount = "wallet_count"
 	// EdgeCountry holds the string denoting the country edge name in mutations.
 	EdgeCountry = "country"
 	// EdgeWallet holds the string denoting the wallet edge name in mutations.
@@ -125,6 +127,7 @@ var Columns = []string{
 	FieldPredecessorID,
 	FieldCountryID,
 	FieldFollowersCount,
+	FieldWalletCount,
 }
 
 var (
@@ -156,6 +159,8 @@ var (
 	DefaultCreatedAt func() time.Time
 	// DefaultFollowersCount holds the default value on creation for the "followers_count" field.
 	DefaultFollowersCount int
+	// DefaultWalletCount holds the default value on creation for the "wallet_count" field.
+	DefaultWalletCount int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -232,6 +237,11 @@ func ByCountryID(opts ...sql.OrderTermOption) OrderOption {
 // ByFollowersCountField orders the results by the followers_count field.
 func ByFollowersCountField(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFollowersCount, opts...).ToFunc()
+}
+
+// ByWalletCount orders the results by the wallet_count field.
+func ByWalletCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWalletCount, opts...).ToFunc()
 }
 
 // ByCountryField orders the results by country field.

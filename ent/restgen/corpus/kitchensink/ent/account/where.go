@@ -91,6 +91,11 @@ func FollowersCount(v int) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldFollowersCount, v))
 }
 
+// WalletCount applies equality check predicate on the "wallet_count" field. It's identical to WalletCountEQ.
+func WalletCount(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldWalletCount, v))
+}
+
 // HandleEQ applies the EQ predicate on the "handle" field.
 func HandleEQ(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldHandle, v))
@@ -529,6 +534,46 @@ func FollowersCountLT(v int) predicate.Account {
 // FollowersCountLTE applies the LTE predicate on the "followers_count" field.
 func FollowersCountLTE(v int) predicate.Account {
 	return predicate.Account(sql.FieldLTE(FieldFollowersCount, v))
+}
+
+// WalletCountEQ applies the EQ predicate on the "wallet_count" field.
+func WalletCountEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldWalletCount, v))
+}
+
+// WalletCountNEQ applies the NEQ predicate on the "wallet_count" field.
+func WalletCountNEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldWalletCount, v))
+}
+
+// WalletCountIn applies the In predicate on the "wallet_count" field.
+func WalletCountIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldWalletCount, vs...))
+}
+
+// WalletCountNotIn applies the NotIn predicate on the "wallet_count" field.
+func WalletCountNotIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldWalletCount, vs...))
+}
+
+// WalletCountGT applies the GT predicate on the "wallet_count" field.
+func WalletCountGT(v int) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldWalletCount, v))
+}
+
+// WalletCountGTE applies the GTE predicate on the "wallet_count" field.
+func WalletCountGTE(v int) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldWalletCount, v))
+}
+
+// WalletCountLT applies the LT predicate on the "wallet_count" field.
+func WalletCountLT(v int) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldWalletCount, v))
+}
+
+// WalletCountLTE applies the LTE predicate on the "wallet_count" field.
+func WalletCountLTE(v int) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldWalletCount, v))
 }
 
 // HasCountry applies the HasEdge predicate on the "country" edge.

@@ -51,6 +51,10 @@ func init() {
 	accountDescFollowersCount := accountFields[10].Descriptor()
 	// account.DefaultFollowersCount holds the default value on creation for the followers_count field.
 	account.DefaultFollowersCount = accountDescFollowersCount.Default.(int)
+	// accountDescWalletCount is the schema descriptor for wallet_count field.
+	accountDescWalletCount := accountFields[11].Descriptor()
+	// account.DefaultWalletCount holds the default value on creation for the wallet_count field.
+	account.DefaultWalletCount = accountDescWalletCount.Default.(int)
 	// accountDescID is the schema descriptor for id field.
 	accountDescID := accountFields[0].Descriptor()
 	// account.DefaultID holds the default value on creation for the id field.
