@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/cors"
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 )
 
 // methods are the methods a route may answer, in the order Allow lists them.
@@ -105,9 +106,13 @@ func answerOptions(api *restkit.API, routes *routeTable) func(http.Handler) http
 // client's Accept-Encoding prefers (klauspost/compress's gzhttp), adding
 // Vary: Accept-Encoding. An ETag of a compressed response gets the suffix
 // "-gzip" or "-zstd" (a strong validator names one representation, RFC 9110
-// 8.8.3); ETag comparisons ignore it (restkit.ETagMatch).
+// 8.8.3); ETag comparisons ignore it (restkit.ETagMatch). gzip runs at its
+// fastest level (nginx's default): on a 1.08 MB page it takes 3.1 ms and
+// writes 264 KB where gzhttp's default (level 5) takes 5.1 ms for 229 KB —
+// the largest Go cost of such a response.
 func compress() (func(http.Handler) http.Handler, error) {
-	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.EnableZstd(true), gzhttp.SuffixETag("-gzip"))
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed),
+		gzhttp.EnableZstd(true), gzhttp.SuffixETag("-gzip"))
 	if err != nil {
 		return nil, err
 	}

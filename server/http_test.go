@@ -141,8 +141,8 @@ func TestHTTPSemantics(t *testing.T) {
 
 // TestCompression: a client that accepts gzip or zstd gets responses of 1
 // KiB and more compressed, with Vary: Accept-Encoding, that decode to the
-// bytes an uncompressed response has; small responses and clients that
-// accept neither get them as they are.
+// bytes an uncompressed response has, gzip at its fastest level; small
+// responses and clients that accept neither get them as they are.
 func TestCompression(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dbURL string) {
 		api := newAPI(t, dbURL)
@@ -158,6 +158,11 @@ func TestCompression(t *testing.T) {
 			}
 			if len(body)*4 > len(want) {
 				t.Errorf("%s: %d bytes of %d; want at least 4× smaller", coding, len(body), len(want))
+			}
+			// RFC 1952's XFL byte: 4 says the compressor used its fastest
+			// algorithm, the level the server chose for CPU over bytes.
+			if coding == "gzip" && (len(body) < 10 || body[8] != 4) {
+				t.Errorf("gzip header %x; want XFL 4 (fastest level)", body[:min(len(body), 10)])
 			}
 		}
 		resp, body := rawDo(t, "GET", api.URL+"/healthz", map[string]string{"Accept-Encoding": "gzip"})
