@@ -3,7 +3,6 @@
 package rest
 
 import (
-	"github.com/entblog/blog/ent"
 	"github.com/entblog/blog/ent/entx/softdelete"
 	"github.com/entblog/blog/ent/post"
 	"github.com/entblog/blog/ent/profile"
@@ -88,90 +87,84 @@ func newEntities() *entities {
 	return es
 }
 
-// postValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func postValue(e *ent.Post, name string) (any, error) {
+// postField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func postField(e *Post, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "created_at":
-		return e.CreatedAt, nil
+		return e.CreatedAt
 	case "updated_at":
-		return e.UpdatedAt, nil
+		return e.UpdatedAt
 	case "title":
-		return e.Title, nil
+		return e.Title
 	case "content":
-		return e.Content, nil
+		return e.Content
 	case "author_id":
-		return e.AuthorID, nil
-	case "tags_count":
-		return int64(e.TagsCount), nil
+		return e.AuthorID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// profileValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func profileValue(e *ent.Profile, name string) (any, error) {
+// profileField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func profileField(e *Profile, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "created_at":
-		return e.CreatedAt, nil
+		return e.CreatedAt
 	case "updated_at":
-		return e.UpdatedAt, nil
+		return e.UpdatedAt
 	case "bio":
-		return e.Bio, nil
+		return e.Bio
 	case "user_id":
-		return e.UserID, nil
+		return e.UserID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// tagValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func tagValue(e *ent.Tag, name string) (any, error) {
+// tagField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func tagField(e *Tag, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "created_at":
-		return e.CreatedAt, nil
+		return e.CreatedAt
 	case "updated_at":
-		return e.UpdatedAt, nil
+		return e.UpdatedAt
 	case "name":
-		return e.Name, nil
-	case "posts_count":
-		return int64(e.PostsCount), nil
+		return e.Name
 	}
-	return e.Value(name)
+	return nil
 }
 
-// userValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func userValue(e *ent.User, name string) (any, error) {
+// userField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func userField(e *User, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "created_at":
-		return e.CreatedAt, nil
+		return e.CreatedAt
 	case "updated_at":
-		return e.UpdatedAt, nil
+		return e.UpdatedAt
 	case "deleted_at":
 		if e.DeletedAt == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.DeletedAt, nil
+		return *e.DeletedAt
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "email":
 		if e.Email == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.Email, nil
-	case "posts_count":
-		return int64(e.PostsCount), nil
+		return *e.Email
 	}
-	return e.Value(name)
+	return nil
 }
 
 // StoredCounts describes the counts the database keeps

@@ -568,41 +568,46 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 
 // pagePosts returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include, table string) (*PostList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Post(lq.After)).
+	page := restkit.NewPage[Post](lq, tot)
+	s, err := q.Where(predicate.Post(lq.After)).
 		Order(post.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, postFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing posts: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Post)
+	targets := page.Targets(postTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing posts: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting posts: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, postValue, func(e *ent.Post) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, postField, func(e *Post) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newPostList(rows, nil)
 	if err := h.loadPostEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setPostCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setPostCount)
 	return &PostList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -1035,33 +1040,42 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 
 // pageProfiles returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include, table string) (*ProfileList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Profile(lq.After)).
+	page := restkit.NewPage[Profile](lq, tot)
+	s, err := q.Where(predicate.Profile(lq.After)).
 		Order(profile.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, profileFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing profiles: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Profile)
+	targets := page.Targets(profileTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing profiles: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting profiles: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, profileValue, func(e *ent.Profile) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, profileField, func(e *Profile) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newProfileList(rows, nil)
 	if err := h.loadProfileEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -1417,41 +1431,46 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 
 // pageTags returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include, table string) (*TagList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Tag(lq.After)).
+	page := restkit.NewPage[Tag](lq, tot)
+	s, err := q.Where(predicate.Tag(lq.After)).
 		Order(tag.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, tagFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing tags: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Tag)
+	targets := page.Targets(tagTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing tags: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting tags: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, tagValue, func(e *ent.Tag) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, tagField, func(e *Tag) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newTagList(rows, nil)
 	if err := h.loadTagEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setTagCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setTagCount)
 	return &TagList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -2041,41 +2060,46 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 
 // pageUsers returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include, table string) (*UserList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.User(lq.After)).
+	page := restkit.NewPage[User](lq, tot)
+	s, err := q.Where(predicate.User(lq.After)).
 		Order(user.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, userFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(User)
+	targets := page.Targets(userTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing users: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting users: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, userValue, func(e *ent.User) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, userField, func(e *User) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newUserList(rows, nil)
 	if err := h.loadUserEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setUserCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setUserCount)
 	return &UserList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -2398,6 +2422,19 @@ func postColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// postFields are the names of postColumns: the
+// columns a list page selects through ent (SelectorOf).
+func postFields() []string {
+	return []string{
+		post.FieldID,
+		post.FieldCreatedAt,
+		post.FieldUpdatedAt,
+		post.FieldTitle,
+		post.FieldContent,
+		post.FieldAuthorID,
+	}
+}
+
 // postTargets returns lead followed by the scan targets of
 // postColumns in e.
 func postTargets(e *Post, lead ...any) []any {
@@ -2517,6 +2554,18 @@ func profileColumns(t *sql.SelectTable) []string {
 		t.C(profile.FieldUpdatedAt),
 		t.C(profile.FieldBio),
 		t.C(profile.FieldUserID),
+	}
+}
+
+// profileFields are the names of profileColumns: the
+// columns a list page selects through ent (SelectorOf).
+func profileFields() []string {
+	return []string{
+		profile.FieldID,
+		profile.FieldCreatedAt,
+		profile.FieldUpdatedAt,
+		profile.FieldBio,
+		profile.FieldUserID,
 	}
 }
 
@@ -2652,6 +2701,17 @@ func tagColumns(t *sql.SelectTable) []string {
 		t.C(tag.FieldCreatedAt),
 		t.C(tag.FieldUpdatedAt),
 		t.C(tag.FieldName),
+	}
+}
+
+// tagFields are the names of tagColumns: the
+// columns a list page selects through ent (SelectorOf).
+func tagFields() []string {
+	return []string{
+		tag.FieldID,
+		tag.FieldCreatedAt,
+		tag.FieldUpdatedAt,
+		tag.FieldName,
 	}
 }
 
@@ -2830,6 +2890,19 @@ func userColumns(t *sql.SelectTable) []string {
 		t.C(user.FieldDeletedAt),
 		t.C(user.FieldName),
 		t.C(user.FieldEmail),
+	}
+}
+
+// userFields are the names of userColumns: the
+// columns a list page selects through ent (SelectorOf).
+func userFields() []string {
+	return []string{
+		user.FieldID,
+		user.FieldCreatedAt,
+		user.FieldUpdatedAt,
+		user.FieldDeletedAt,
+		user.FieldName,
+		user.FieldEmail,
 	}
 }
 

@@ -155,6 +155,14 @@ func setPostCounts(out *Post, e *ent.Post, names []string) {
 	}
 }
 
+// setPostCount sets the count name of out to n.
+func setPostCount(out *Post, name string, n int) {
+	switch name {
+	case "tags_count":
+		out.TagsCount = &n
+	}
+}
+
 // newPostList converts ent posts to their API form.
 func newPostList(es []*ent.Post, inc restkit.Include) []*Post {
 	out := make([]*Post, len(es))
@@ -438,6 +446,14 @@ func setTagCounts(out *Tag, e *ent.Tag, names []string) {
 	}
 }
 
+// setTagCount sets the count name of out to n.
+func setTagCount(out *Tag, name string, n int) {
+	switch name {
+	case "posts_count":
+		out.PostsCount = &n
+	}
+}
+
 // newTagList converts ent tags to their API form.
 func newTagList(es []*ent.Tag, inc restkit.Include) []*Tag {
 	out := make([]*Tag, len(es))
@@ -607,6 +623,14 @@ func setUserCounts(out *User, e *ent.User, names []string) {
 			n := int(e.PostsCount)
 			out.PostsCount = &n
 		}
+	}
+}
+
+// setUserCount sets the count name of out to n.
+func setUserCount(out *User, name string, n int) {
+	switch name {
+	case "posts_count":
+		out.PostsCount = &n
 	}
 }
 

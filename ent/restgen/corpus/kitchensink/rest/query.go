@@ -4,7 +4,6 @@ package rest
 
 import (
 	"github.com/entblog/blog/ent/entx/softdelete"
-	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/account"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/comment"
 	"github.com/entblog/blog/ent/restgen/corpus/kitchensink/ent/country"
@@ -217,225 +216,221 @@ func newEntities() *entities {
 	return es
 }
 
-// accountValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func accountValue(e *ent.Account, name string) (any, error) {
+// accountField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func accountField(e *Account, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "handle":
-		return e.Handle, nil
+		return e.Handle
 	case "display_name":
 		if e.DisplayName == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.DisplayName, nil
+		return *e.DisplayName
 	case "role":
-		return e.Role, nil
+		return e.Role
 	case "created_at":
-		return e.CreatedAt, nil
+		return e.CreatedAt
 	case "predecessor_id":
 		if e.PredecessorID == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.PredecessorID, nil
+		return *e.PredecessorID
 	case "country_id":
 		if e.CountryID == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.CountryID, nil
-	case "followers_count":
-		return int64(e.FollowersCount), nil
+		return *e.CountryID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// commentValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func commentValue(e *ent.Comment, name string) (any, error) {
+// commentField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func commentField(e *Comment, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "body":
-		return e.Body, nil
+		return e.Body
 	case "note_id":
-		return e.NoteID, nil
+		return e.NoteID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// countryValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func countryValue(e *ent.Country, name string) (any, error) {
+// countryField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func countryField(e *Country, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "name":
-		return e.Name, nil
+		return e.Name
 	}
-	return e.Value(name)
+	return nil
 }
 
-// labelValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func labelValue(e *ent.Label, name string) (any, error) {
+// labelField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func labelField(e *Label, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "color":
-		return e.Color, nil
+		return e.Color
 	case "parent_id":
 		if e.ParentID == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.ParentID, nil
+		return *e.ParentID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// noteValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func noteValue(e *ent.Note, name string) (any, error) {
+// noteField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func noteField(e *Note, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "deleted_at":
 		if e.DeletedAt == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.DeletedAt, nil
+		return *e.DeletedAt
 	case "title":
-		return e.Title, nil
+		return e.Title
 	case "body":
-		return e.Body, nil
+		return e.Body
 	case "pinned":
-		return e.Pinned, nil
+		return e.Pinned
 	case "author_id":
-		return e.AuthorID, nil
+		return e.AuthorID
 	case "reviewer_id":
 		if e.ReviewerID == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.ReviewerID, nil
-	case "watchers_count":
-		return int64(e.WatchersCount), nil
+		return *e.ReviewerID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// noteLabelValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func noteLabelValue(e *ent.NoteLabel, name string) (any, error) {
+// noteLabelField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func noteLabelField(e *NoteLabel, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "note_id":
-		return e.NoteID, nil
+		return e.NoteID
 	case "label_id":
-		return e.LabelID, nil
+		return e.LabelID
 	case "added_at":
-		return e.AddedAt, nil
+		return e.AddedAt
 	case "added_by":
-		return e.AddedBy, nil
+		return e.AddedBy
 	}
-	return e.Value(name)
+	return nil
 }
 
-// regionValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func regionValue(e *ent.Region, name string) (any, error) {
+// regionField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func regionField(e *Region, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "country_id":
-		return e.CountryID, nil
+		return e.CountryID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// sampleValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func sampleValue(e *ent.Sample, name string) (any, error) {
+// sampleField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func sampleField(e *Sample, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "label":
-		return e.Label, nil
+		return e.Label
 	case "notes":
-		return e.Notes, nil
+		return e.Notes
 	case "i":
-		return e.I, nil
+		return e.I
 	case "i8":
-		return e.I8, nil
+		return e.I8
 	case "i16":
-		return e.I16, nil
+		return e.I16
 	case "i32":
 		if e.I32 == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.I32, nil
+		return *e.I32
 	case "i64":
-		return e.I64, nil
+		return e.I64
 	case "u":
-		return e.U, nil
+		return e.U
 	case "u8":
-		return e.U8, nil
+		return e.U8
 	case "u16":
-		return e.U16, nil
+		return e.U16
 	case "u32":
 		if e.U32 == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.U32, nil
+		return *e.U32
 	case "u64":
-		return e.U64, nil
+		return e.U64
 	case "f32":
-		return e.F32, nil
+		return e.F32
 	case "f64":
-		return e.F64, nil
+		return e.F64
 	case "on":
-		return e.On, nil
+		return e.On
 	case "token":
-		return e.Token, nil
+		return e.Token
 	case "seen_at":
 		if e.SeenAt == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.SeenAt, nil
+		return *e.SeenAt
 	case "due":
-		return e.Due, nil
+		return e.Due
 	case "size":
 		if e.Size == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.Size, nil
+		return *e.Size
 	case "code":
 		if e.Code == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.Code, nil
+		return *e.Code
 	}
-	return e.Value(name)
+	return nil
 }
 
-// walletValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func walletValue(e *ent.Wallet, name string) (any, error) {
+// walletField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func walletField(e *Wallet, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "balance":
-		return e.Balance, nil
+		return e.Balance
 	case "currency":
-		return e.Currency, nil
+		return e.Currency
 	case "account_id":
-		return e.AccountID, nil
+		return e.AccountID
 	}
-	return e.Value(name)
+	return nil
 }
 
 // StoredCounts describes the counts the database keeps

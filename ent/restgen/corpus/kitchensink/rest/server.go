@@ -1227,41 +1227,46 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 
 // pageAccounts returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include, table string) (*AccountList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Account(lq.After)).
+	page := restkit.NewPage[Account](lq, tot)
+	s, err := q.Where(predicate.Account(lq.After)).
 		Order(account.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, accountFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing accounts: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Account)
+	targets := page.Targets(accountTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing accounts: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting accounts: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, accountValue, func(e *ent.Account) uuid.UUID { return e.ID })
+	items, next, err := restkit.PaginatePage(page, accountField, func(e *Account) uuid.UUID { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newAccountList(rows, nil)
 	if err := h.loadAccountEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setAccountCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setAccountCount)
 	return &AccountList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -2233,33 +2238,42 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 
 // pageComments returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include, table string) (*CommentList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Comment(lq.After)).
+	page := restkit.NewPage[Comment](lq, tot)
+	s, err := q.Where(predicate.Comment(lq.After)).
 		Order(comment.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, commentFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing comments: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Comment)
+	targets := page.Targets(commentTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing comments: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting comments: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, commentValue, func(e *ent.Comment) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, commentField, func(e *Comment) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newCommentList(rows, nil)
 	if err := h.loadCommentEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -2730,41 +2744,46 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 
 // pageCountrys returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include, table string) (*CountryList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Country(lq.After)).
+	page := restkit.NewPage[Country](lq, tot)
+	s, err := q.Where(predicate.Country(lq.After)).
 		Order(country.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, countryFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing countrys: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Country)
+	targets := page.Targets(countryTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing countrys: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting countrys: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, countryValue, func(e *ent.Country) string { return e.ID })
+	items, next, err := restkit.PaginatePage(page, countryField, func(e *Country) string { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newCountryList(rows, nil)
 	if err := h.loadCountryEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setCountryCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setCountryCount)
 	return &CountryList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -3356,41 +3375,46 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 
 // pageLabels returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include, table string) (*LabelList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Label(lq.After)).
+	page := restkit.NewPage[Label](lq, tot)
+	s, err := q.Where(predicate.Label(lq.After)).
 		Order(label.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, labelFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing labels: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Label)
+	targets := page.Targets(labelTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing labels: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting labels: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, labelValue, func(e *ent.Label) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, labelField, func(e *Label) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newLabelList(rows, nil)
 	if err := h.loadLabelEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setLabelCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setLabelCount)
 	return &LabelList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -4232,41 +4256,46 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 
 // pageNotes returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Note(lq.After)).
+	page := restkit.NewPage[Note](lq, tot)
+	s, err := q.Where(predicate.Note(lq.After)).
 		Order(note.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, noteFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing notes: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Note)
+	targets := page.Targets(noteTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing notes: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting notes: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, noteValue, func(e *ent.Note) string { return e.ID })
+	items, next, err := restkit.PaginatePage(page, noteField, func(e *Note) string { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newNoteList(rows, nil)
 	if err := h.loadNoteEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setNoteCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setNoteCount)
 	return &NoteList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -4965,33 +4994,42 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 
 // pageNoteLabels returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteLabelList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.NoteLabel(lq.After)).
+	page := restkit.NewPage[NoteLabel](lq, tot)
+	s, err := q.Where(predicate.NoteLabel(lq.After)).
 		Order(notelabel.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, noteLabelFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing note_labels: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(NoteLabel)
+	targets := page.Targets(noteLabelTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing note_labels: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting note_labels: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, noteLabelValue, func(e *ent.NoteLabel) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, noteLabelField, func(e *NoteLabel) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newNoteLabelList(rows, nil)
 	if err := h.loadNoteLabelEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -5341,33 +5379,42 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 
 // pageRegions returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include, table string) (*RegionList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Region(lq.After)).
+	page := restkit.NewPage[Region](lq, tot)
+	s, err := q.Where(predicate.Region(lq.After)).
 		Order(region.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, regionFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing regions: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Region)
+	targets := page.Targets(regionTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing regions: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting regions: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, regionValue, func(e *ent.Region) uuid.UUID { return e.ID })
+	items, next, err := restkit.PaginatePage(page, regionField, func(e *Region) uuid.UUID { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newRegionList(rows, nil)
 	if err := h.loadRegionEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -5879,33 +5926,42 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 
 // pageSamples returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include, table string) (*SampleList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Sample(lq.After)).
+	page := restkit.NewPage[Sample](lq, tot)
+	s, err := q.Where(predicate.Sample(lq.After)).
 		Order(sample.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, sampleFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing samples: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Sample)
+	targets := page.Targets(sampleTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing samples: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting samples: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, sampleValue, func(e *ent.Sample) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, sampleField, func(e *Sample) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newSampleList(rows, nil)
 	if err := h.loadSampleEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -6210,33 +6266,42 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 
 // pageWallets returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include, table string) (*WalletList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Wallet(lq.After)).
+	page := restkit.NewPage[Wallet](lq, tot)
+	s, err := q.Where(predicate.Wallet(lq.After)).
 		Order(wallet.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, walletFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing wallets: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Wallet)
+	targets := page.Targets(walletTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing wallets: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting wallets: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, walletValue, func(e *ent.Wallet) int64 { return e.ID })
+	items, next, err := restkit.PaginatePage(page, walletField, func(e *Wallet) int64 { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newWalletList(rows, nil)
 	if err := h.loadWalletEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -6913,6 +6978,22 @@ func accountColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// accountFields are the names of accountColumns: the
+// columns a list page selects through ent (SelectorOf).
+func accountFields() []string {
+	return []string{
+		account.FieldID,
+		account.FieldHandle,
+		account.FieldDisplayName,
+		account.FieldRole,
+		account.FieldSettings,
+		account.FieldPrefs,
+		account.FieldCreatedAt,
+		account.FieldPredecessorID,
+		account.FieldCountryID,
+	}
+}
+
 // accountTargets returns lead followed by the scan targets of
 // accountColumns in e.
 func accountTargets(e *Account, lead ...any) []any {
@@ -7034,6 +7115,17 @@ func commentColumns(t *sql.SelectTable) []string {
 		t.C(comment.FieldBody),
 		t.C(comment.FieldNoteID),
 		t.C(comment.FieldMentions),
+	}
+}
+
+// commentFields are the names of commentColumns: the
+// columns a list page selects through ent (SelectorOf).
+func commentFields() []string {
+	return []string{
+		comment.FieldID,
+		comment.FieldBody,
+		comment.FieldNoteID,
+		comment.FieldMentions,
 	}
 }
 
@@ -7224,6 +7316,15 @@ func countryColumns(t *sql.SelectTable) []string {
 	return []string{
 		t.C(country.FieldID),
 		t.C(country.FieldName),
+	}
+}
+
+// countryFields are the names of countryColumns: the
+// columns a list page selects through ent (SelectorOf).
+func countryFields() []string {
+	return []string{
+		country.FieldID,
+		country.FieldName,
 	}
 }
 
@@ -7536,6 +7637,17 @@ func labelColumns(t *sql.SelectTable) []string {
 		t.C(label.FieldName),
 		t.C(label.FieldColor),
 		t.C(label.FieldParentID),
+	}
+}
+
+// labelFields are the names of labelColumns: the
+// columns a list page selects through ent (SelectorOf).
+func labelFields() []string {
+	return []string{
+		label.FieldID,
+		label.FieldName,
+		label.FieldColor,
+		label.FieldParentID,
 	}
 }
 
@@ -8032,6 +8144,22 @@ func noteColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// noteFields are the names of noteColumns: the
+// columns a list page selects through ent (SelectorOf).
+func noteFields() []string {
+	return []string{
+		note.FieldID,
+		note.FieldDeletedAt,
+		note.FieldTitle,
+		note.FieldBody,
+		note.FieldPinned,
+		note.FieldAttachment,
+		note.FieldMeta,
+		note.FieldAuthorID,
+		note.FieldReviewerID,
+	}
+}
+
 // noteTargets returns lead followed by the scan targets of
 // noteColumns in e.
 func noteTargets(e *Note, lead ...any) []any {
@@ -8208,6 +8336,18 @@ func noteLabelColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// noteLabelFields are the names of noteLabelColumns: the
+// columns a list page selects through ent (SelectorOf).
+func noteLabelFields() []string {
+	return []string{
+		notelabel.FieldID,
+		notelabel.FieldNoteID,
+		notelabel.FieldLabelID,
+		notelabel.FieldAddedAt,
+		notelabel.FieldAddedBy,
+	}
+}
+
 // noteLabelTargets returns lead followed by the scan targets of
 // noteLabelColumns in e.
 func noteLabelTargets(e *NoteLabel, lead ...any) []any {
@@ -8327,6 +8467,16 @@ func regionColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// regionFields are the names of regionColumns: the
+// columns a list page selects through ent (SelectorOf).
+func regionFields() []string {
+	return []string{
+		region.FieldID,
+		region.FieldName,
+		region.FieldCountryID,
+	}
+}
+
 // regionTargets returns lead followed by the scan targets of
 // regionColumns in e.
 func regionTargets(e *Region, lead ...any) []any {
@@ -8402,6 +8552,37 @@ func sampleColumns(t *sql.SelectTable) []string {
 		t.C(sample.FieldWords),
 		t.C(sample.FieldNumbers),
 		t.C(sample.FieldCode),
+	}
+}
+
+// sampleFields are the names of sampleColumns: the
+// columns a list page selects through ent (SelectorOf).
+func sampleFields() []string {
+	return []string{
+		sample.FieldID,
+		sample.FieldLabel,
+		sample.FieldNotes,
+		sample.FieldI,
+		sample.FieldI8,
+		sample.FieldI16,
+		sample.FieldI32,
+		sample.FieldI64,
+		sample.FieldU,
+		sample.FieldU8,
+		sample.FieldU16,
+		sample.FieldU32,
+		sample.FieldU64,
+		sample.FieldF32,
+		sample.FieldF64,
+		sample.FieldOn,
+		sample.FieldBlob,
+		sample.FieldToken,
+		sample.FieldSeenAt,
+		sample.FieldDue,
+		sample.FieldSize,
+		sample.FieldWords,
+		sample.FieldNumbers,
+		sample.FieldCode,
 	}
 }
 
@@ -8542,6 +8723,18 @@ func walletColumns(t *sql.SelectTable) []string {
 		t.C(wallet.FieldCurrency),
 		t.C(wallet.FieldLimits),
 		t.C(wallet.FieldAccountID),
+	}
+}
+
+// walletFields are the names of walletColumns: the
+// columns a list page selects through ent (SelectorOf).
+func walletFields() []string {
+	return []string{
+		wallet.FieldID,
+		wallet.FieldBalance,
+		wallet.FieldCurrency,
+		wallet.FieldLimits,
+		wallet.FieldAccountID,
 	}
 }
 
@@ -8705,6 +8898,17 @@ func watchColumns(t *sql.SelectTable) []string {
 		t.C(watch.FieldNoteID),
 		t.C(watch.FieldSince),
 		t.C(watch.FieldMuted),
+	}
+}
+
+// watchFields are the names of watchColumns: the
+// columns a list page selects through ent (SelectorOf).
+func watchFields() []string {
+	return []string{
+		watch.FieldAccountID,
+		watch.FieldNoteID,
+		watch.FieldSince,
+		watch.FieldMuted,
 	}
 }
 

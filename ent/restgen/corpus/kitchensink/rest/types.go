@@ -325,6 +325,24 @@ func setAccountCounts(out *Account, e *ent.Account, names []string) {
 	}
 }
 
+// setAccountCount sets the count name of out to n.
+func setAccountCount(out *Account, name string, n int) {
+	switch name {
+	case "notes_count":
+		out.NotesCount = &n
+	case "reviews_count":
+		out.ReviewsCount = &n
+	case "watching_count":
+		out.WatchingCount = &n
+	case "followers_count":
+		out.FollowersCount = &n
+	case "following_count":
+		out.FollowingCount = &n
+	case "watches_count":
+		out.WatchesCount = &n
+	}
+}
+
 // newAccountList converts ent accounts to their API form.
 func newAccountList(es []*ent.Account, inc restkit.Include) []*Account {
 	out := make([]*Account, len(es))
@@ -841,6 +859,16 @@ func setCountryCounts(out *Country, e *ent.Country, names []string) {
 	}
 }
 
+// setCountryCount sets the count name of out to n.
+func setCountryCount(out *Country, name string, n int) {
+	switch name {
+	case "regions_count":
+		out.RegionsCount = &n
+	case "accounts_count":
+		out.AccountsCount = &n
+	}
+}
+
 // newCountryList converts ent countrys to their API form.
 func newCountryList(es []*ent.Country, inc restkit.Include) []*Country {
 	out := make([]*Country, len(es))
@@ -1113,6 +1141,18 @@ func setLabelCounts(out *Label, e *ent.Label, names []string) {
 			n := restkit.CountValue(v)
 			out.NoteLabelsCount = &n
 		}
+	}
+}
+
+// setLabelCount sets the count name of out to n.
+func setLabelCount(out *Label, name string, n int) {
+	switch name {
+	case "notes_count":
+		out.NotesCount = &n
+	case "children_count":
+		out.ChildrenCount = &n
+	case "note_labels_count":
+		out.NoteLabelsCount = &n
 	}
 }
 
@@ -1461,6 +1501,22 @@ func setNoteCounts(out *Note, e *ent.Note, names []string) {
 			n := restkit.CountValue(v)
 			out.NoteLabelsCount = &n
 		}
+	}
+}
+
+// setNoteCount sets the count name of out to n.
+func setNoteCount(out *Note, name string, n int) {
+	switch name {
+	case "watchers_count":
+		out.WatchersCount = &n
+	case "labels_count":
+		out.LabelsCount = &n
+	case "comments_count":
+		out.CommentsCount = &n
+	case "watches_count":
+		out.WatchesCount = &n
+	case "note_labels_count":
+		out.NoteLabelsCount = &n
 	}
 }
 

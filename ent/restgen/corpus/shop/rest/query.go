@@ -3,7 +3,6 @@
 package rest
 
 import (
-	"github.com/entblog/blog/ent/restgen/corpus/shop/ent"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/address"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/category"
 	"github.com/entblog/blog/ent/restgen/corpus/shop/ent/customer"
@@ -161,157 +160,157 @@ func newEntities() *entities {
 	return es
 }
 
-// addressValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func addressValue(e *ent.Address, name string) (any, error) {
+// addressField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func addressField(e *Address, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "line1":
-		return e.Line1, nil
+		return e.Line1
 	case "city":
-		return e.City, nil
+		return e.City
 	case "postcode":
-		return e.Postcode, nil
+		return e.Postcode
 	case "country":
-		return e.Country, nil
+		return e.Country
 	case "primary":
-		return e.Primary, nil
+		return e.Primary
 	case "customer_id":
-		return e.CustomerID, nil
+		return e.CustomerID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// categoryValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func categoryValue(e *ent.Category, name string) (any, error) {
+// categoryField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func categoryField(e *Category, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "parent_id":
 		if e.ParentID == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.ParentID, nil
+		return *e.ParentID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// customerValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func customerValue(e *ent.Customer, name string) (any, error) {
+// customerField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func customerField(e *Customer, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "email":
-		return e.Email, nil
+		return e.Email
 	case "joined_at":
-		return e.JoinedAt, nil
+		return e.JoinedAt
 	}
-	return e.Value(name)
+	return nil
 }
 
-// orderValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func orderValue(e *ent.Order, name string) (any, error) {
+// orderField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func orderField(e *Order, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "status":
-		return e.Status, nil
+		return e.Status
 	case "placed_at":
-		return e.PlacedAt, nil
+		return e.PlacedAt
 	case "note":
 		if e.Note == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.Note, nil
+		return *e.Note
 	case "customer_id":
-		return e.CustomerID, nil
+		return e.CustomerID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// orderLineValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func orderLineValue(e *ent.OrderLine, name string) (any, error) {
+// orderLineField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func orderLineField(e *OrderLine, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "quantity":
-		return e.Quantity, nil
+		return e.Quantity
 	case "unit_price":
-		return e.UnitPrice, nil
+		return e.UnitPrice
 	case "order_id":
-		return e.OrderID, nil
+		return e.OrderID
 	case "product_id":
-		return e.ProductID, nil
+		return e.ProductID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// productValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func productValue(e *ent.Product, name string) (any, error) {
+// productField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func productField(e *Product, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "sku":
-		return e.Sku, nil
+		return e.Sku
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "description":
-		return e.Description, nil
+		return e.Description
 	case "price":
-		return e.Price, nil
+		return e.Price
 	case "stock":
-		return e.Stock, nil
+		return e.Stock
 	case "active":
-		return e.Active, nil
+		return e.Active
 	case "category_id":
 		if e.CategoryID == nil {
-			return nil, nil
+			return nil
 		}
-		return *e.CategoryID, nil
+		return *e.CategoryID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// reviewValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func reviewValue(e *ent.Review, name string) (any, error) {
+// reviewField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func reviewField(e *Review, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "rating":
-		return e.Rating, nil
+		return e.Rating
 	case "body":
-		return e.Body, nil
+		return e.Body
 	case "product_id":
-		return e.ProductID, nil
+		return e.ProductID
 	case "customer_id":
-		return e.CustomerID, nil
+		return e.CustomerID
 	}
-	return e.Value(name)
+	return nil
 }
 
-// supplierValue returns the value of the field name of e (a
-// column, or a selected count), for cursors.
-func supplierValue(e *ent.Supplier, name string) (any, error) {
+// supplierField returns the value of the field name of e, a
+// field lists sort by, for cursors.
+func supplierField(e *Supplier, name string) any {
 	switch name {
 	case "id":
-		return e.ID, nil
+		return e.ID
 	case "name":
-		return e.Name, nil
+		return e.Name
 	case "country":
-		return e.Country, nil
+		return e.Country
 	}
-	return e.Value(name)
+	return nil
 }
 
 // StoredCounts describes the counts the database keeps

@@ -625,33 +625,42 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 
 // pageAddresss returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include, table string) (*AddressList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Address(lq.After)).
+	page := restkit.NewPage[Address](lq, tot)
+	s, err := q.Where(predicate.Address(lq.After)).
 		Order(address.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, addressFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing addresss: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Address)
+	targets := page.Targets(addressTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing addresss: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting addresss: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, addressValue, func(e *ent.Address) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, addressField, func(e *Address) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newAddressList(rows, nil)
 	if err := h.loadAddressEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -1270,41 +1279,46 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 
 // pageCategorys returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include, table string) (*CategoryList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Category(lq.After)).
+	page := restkit.NewPage[Category](lq, tot)
+	s, err := q.Where(predicate.Category(lq.After)).
 		Order(category.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, categoryFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing categorys: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Category)
+	targets := page.Targets(categoryTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing categorys: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting categorys: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, categoryValue, func(e *ent.Category) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, categoryField, func(e *Category) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newCategoryList(rows, nil)
 	if err := h.loadCategoryEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setCategoryCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setCategoryCount)
 	return &CategoryList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -1935,41 +1949,46 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // pageCustomers returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include, table string) (*CustomerList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Customer(lq.After)).
+	page := restkit.NewPage[Customer](lq, tot)
+	s, err := q.Where(predicate.Customer(lq.After)).
 		Order(customer.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, customerFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing customers: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Customer)
+	targets := page.Targets(customerTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing customers: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting customers: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, customerValue, func(e *ent.Customer) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, customerField, func(e *Customer) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newCustomerList(rows, nil)
 	if err := h.loadCustomerEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setCustomerCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setCustomerCount)
 	return &CustomerList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -2508,41 +2527,46 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 
 // pageOrders returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Order(lq.After)).
+	page := restkit.NewPage[Order](lq, tot)
+	s, err := q.Where(predicate.Order(lq.After)).
 		Order(order.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, orderFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing orders: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Order)
+	targets := page.Targets(orderTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing orders: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting orders: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, orderValue, func(e *ent.Order) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, orderField, func(e *Order) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newOrderList(rows, nil)
 	if err := h.loadOrderEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setOrderCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setOrderCount)
 	return &OrderList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -2916,33 +2940,42 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 
 // pageOrderLines returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderLineList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.OrderLine(lq.After)).
+	page := restkit.NewPage[OrderLine](lq, tot)
+	s, err := q.Where(predicate.OrderLine(lq.After)).
 		Order(orderline.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, orderLineFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing order_lines: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(OrderLine)
+	targets := page.Targets(orderLineTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing order_lines: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting order_lines: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, orderLineValue, func(e *ent.OrderLine) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, orderLineField, func(e *OrderLine) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newOrderLineList(rows, nil)
 	if err := h.loadOrderLineEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -3623,41 +3656,46 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 
 // pageProducts returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include, table string) (*ProductList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Product(lq.After)).
+	page := restkit.NewPage[Product](lq, tot)
+	s, err := q.Where(predicate.Product(lq.After)).
 		Order(product.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, productFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Product)
+	targets := page.Targets(productTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing products: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting products: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, productValue, func(e *ent.Product) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, productField, func(e *Product) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newProductList(rows, nil)
 	if err := h.loadProductEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setProductCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setProductCount)
 	return &ProductList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -4195,33 +4233,42 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 
 // pageReviews returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include, table string) (*ReviewList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Review(lq.After)).
+	page := restkit.NewPage[Review](lq, tot)
+	s, err := q.Where(predicate.Review(lq.After)).
 		Order(review.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, reviewFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing reviews: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Review)
+	targets := page.Targets(reviewTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing reviews: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting reviews: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, reviewValue, func(e *ent.Review) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, reviewField, func(e *Review) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newReviewList(rows, nil)
 	if err := h.loadReviewEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
@@ -4601,41 +4648,46 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 
 // pageSuppliers returns the page of q that lq selects, with the total of
 // q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, and one more per included
-// edge.
+// list of an edge): one select that counts too, its rows scanned straight
+// into the API type (restkit.Page), and one more per included edge.
 func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include, table string) (*SupplierList, error) {
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
-	q.Where(predicate.Supplier(lq.After)).
+	page := restkit.NewPage[Supplier](lq, tot)
+	s, err := q.Where(predicate.Supplier(lq.After)).
 		Order(supplier.OrderOption(lq.Order)).
 		Limit(lq.Limit+1).
 		Offset(lq.Offset).
-		Modify(lq.Select, tot.Select)
-	rows, err := q.All(ctx)
+		Modify(page.Select).
+		SelectorOf(ctx, supplierFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing suppliers: %w", err)
 	}
-	var first func(string) (ent.Value, error)
-	if len(rows) > 0 {
-		first = rows[0].Value
+	row := new(Supplier)
+	targets := page.Targets(supplierTargets(row))
+	var b restkit.Batch
+	b.Queue(s, func(r restkit.Row) error {
+		if err := r.Scan(targets...); err != nil {
+			return err
+		}
+		page.Add(*row)
+		return nil
+	})
+	if err := b.Run(ctx, h.drv); err != nil {
+		return nil, fmt.Errorf("listing suppliers: %w", err)
 	}
-	total, applied, err := tot.Result(ctx, first, count)
+	total, applied, err := page.Total(ctx, count)
 	if err != nil {
 		return nil, fmt.Errorf("counting suppliers: %w", err)
 	}
-	rows, next, err := restkit.Paginate(lq, rows, supplierValue, func(e *ent.Supplier) int { return e.ID })
+	items, next, err := restkit.PaginatePage(page, supplierField, func(e *Supplier) int { return e.ID })
 	if err != nil {
 		return nil, err
 	}
-	items := newSupplierList(rows, nil)
 	if err := h.loadSupplierEdges(ctx, items, inc); err != nil {
 		return nil, err
 	}
-	if len(lq.Counts) > 0 {
-		for i, e := range rows {
-			setSupplierCounts(items[i], e, lq.Counts)
-		}
-	}
+	page.Counts(setSupplierCount)
 	return &SupplierList{Items: items, Total: total, NextCursor: next, count: applied}, nil
 }
 
@@ -4777,6 +4829,20 @@ func addressColumns(t *sql.SelectTable) []string {
 		t.C(address.FieldCountry),
 		t.C(address.FieldPrimary),
 		t.C(address.FieldCustomerID),
+	}
+}
+
+// addressFields are the names of addressColumns: the
+// columns a list page selects through ent (SelectorOf).
+func addressFields() []string {
+	return []string{
+		address.FieldID,
+		address.FieldLine1,
+		address.FieldCity,
+		address.FieldPostcode,
+		address.FieldCountry,
+		address.FieldPrimary,
+		address.FieldCustomerID,
 	}
 }
 
@@ -5027,6 +5093,16 @@ func categoryColumns(t *sql.SelectTable) []string {
 		t.C(category.FieldID),
 		t.C(category.FieldName),
 		t.C(category.FieldParentID),
+	}
+}
+
+// categoryFields are the names of categoryColumns: the
+// columns a list page selects through ent (SelectorOf).
+func categoryFields() []string {
+	return []string{
+		category.FieldID,
+		category.FieldName,
+		category.FieldParentID,
 	}
 }
 
@@ -5283,6 +5359,17 @@ func customerColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// customerFields are the names of customerColumns: the
+// columns a list page selects through ent (SelectorOf).
+func customerFields() []string {
+	return []string{
+		customer.FieldID,
+		customer.FieldName,
+		customer.FieldEmail,
+		customer.FieldJoinedAt,
+	}
+}
+
 // customerTargets returns lead followed by the scan targets of
 // customerColumns in e.
 func customerTargets(e *Customer, lead ...any) []any {
@@ -5465,6 +5552,18 @@ func orderColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// orderFields are the names of orderColumns: the
+// columns a list page selects through ent (SelectorOf).
+func orderFields() []string {
+	return []string{
+		order.FieldID,
+		order.FieldStatus,
+		order.FieldPlacedAt,
+		order.FieldNote,
+		order.FieldCustomerID,
+	}
+}
+
 // orderTargets returns lead followed by the scan targets of
 // orderColumns in e.
 func orderTargets(e *Order, lead ...any) []any {
@@ -5634,6 +5733,18 @@ func orderLineColumns(t *sql.SelectTable) []string {
 		t.C(orderline.FieldUnitPrice),
 		t.C(orderline.FieldOrderID),
 		t.C(orderline.FieldProductID),
+	}
+}
+
+// orderLineFields are the names of orderLineColumns: the
+// columns a list page selects through ent (SelectorOf).
+func orderLineFields() []string {
+	return []string{
+		orderline.FieldID,
+		orderline.FieldQuantity,
+		orderline.FieldUnitPrice,
+		orderline.FieldOrderID,
+		orderline.FieldProductID,
 	}
 }
 
@@ -5956,6 +6067,21 @@ func productColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// productFields are the names of productColumns: the
+// columns a list page selects through ent (SelectorOf).
+func productFields() []string {
+	return []string{
+		product.FieldID,
+		product.FieldSku,
+		product.FieldName,
+		product.FieldDescription,
+		product.FieldPrice,
+		product.FieldStock,
+		product.FieldActive,
+		product.FieldCategoryID,
+	}
+}
+
 // productTargets returns lead followed by the scan targets of
 // productColumns in e.
 func productTargets(e *Product, lead ...any) []any {
@@ -6131,6 +6257,18 @@ func reviewColumns(t *sql.SelectTable) []string {
 	}
 }
 
+// reviewFields are the names of reviewColumns: the
+// columns a list page selects through ent (SelectorOf).
+func reviewFields() []string {
+	return []string{
+		review.FieldID,
+		review.FieldRating,
+		review.FieldBody,
+		review.FieldProductID,
+		review.FieldCustomerID,
+	}
+}
+
 // reviewTargets returns lead followed by the scan targets of
 // reviewColumns in e.
 func reviewTargets(e *Review, lead ...any) []any {
@@ -6256,6 +6394,16 @@ func supplierColumns(t *sql.SelectTable) []string {
 		t.C(supplier.FieldID),
 		t.C(supplier.FieldName),
 		t.C(supplier.FieldCountry),
+	}
+}
+
+// supplierFields are the names of supplierColumns: the
+// columns a list page selects through ent (SelectorOf).
+func supplierFields() []string {
+	return []string{
+		supplier.FieldID,
+		supplier.FieldName,
+		supplier.FieldCountry,
 	}
 }
 

@@ -327,6 +327,16 @@ func setCategoryCounts(out *Category, e *ent.Category, names []string) {
 	}
 }
 
+// setCategoryCount sets the count name of out to n.
+func setCategoryCount(out *Category, name string, n int) {
+	switch name {
+	case "children_count":
+		out.ChildrenCount = &n
+	case "products_count":
+		out.ProductsCount = &n
+	}
+}
+
 // newCategoryList converts ent categorys to their API form.
 func newCategoryList(es []*ent.Category, inc restkit.Include) []*Category {
 	out := make([]*Category, len(es))
@@ -586,6 +596,18 @@ func setCustomerCounts(out *Customer, e *ent.Customer, names []string) {
 	}
 }
 
+// setCustomerCount sets the count name of out to n.
+func setCustomerCount(out *Customer, name string, n int) {
+	switch name {
+	case "addresses_count":
+		out.AddressesCount = &n
+	case "orders_count":
+		out.OrdersCount = &n
+	case "reviews_count":
+		out.ReviewsCount = &n
+	}
+}
+
 // newCustomerList converts ent customers to their API form.
 func newCustomerList(es []*ent.Customer, inc restkit.Include) []*Customer {
 	out := make([]*Customer, len(es))
@@ -806,6 +828,14 @@ func setOrderCounts(out *Order, e *ent.Order, names []string) {
 			n := restkit.CountValue(v)
 			out.LinesCount = &n
 		}
+	}
+}
+
+// setOrderCount sets the count name of out to n.
+func setOrderCount(out *Order, name string, n int) {
+	switch name {
+	case "lines_count":
+		out.LinesCount = &n
 	}
 }
 
@@ -1211,6 +1241,18 @@ func setProductCounts(out *Product, e *ent.Product, names []string) {
 	}
 }
 
+// setProductCount sets the count name of out to n.
+func setProductCount(out *Product, name string, n int) {
+	switch name {
+	case "suppliers_count":
+		out.SuppliersCount = &n
+	case "lines_count":
+		out.LinesCount = &n
+	case "reviews_count":
+		out.ReviewsCount = &n
+	}
+}
+
 // newProductList converts ent products to their API form.
 func newProductList(es []*ent.Product, inc restkit.Include) []*Product {
 	out := make([]*Product, len(es))
@@ -1574,6 +1616,14 @@ func setSupplierCounts(out *Supplier, e *ent.Supplier, names []string) {
 			n := restkit.CountValue(v)
 			out.ProductsCount = &n
 		}
+	}
+}
+
+// setSupplierCount sets the count name of out to n.
+func setSupplierCount(out *Supplier, name string, n int) {
+	switch name {
+	case "products_count":
+		out.ProductsCount = &n
 	}
 }
 
