@@ -4,74 +4,136 @@ package ent
 
 import (
 	"context"
+	"fmt"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *PostQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*PostQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Post{}, nil
+	})
+	if _, err := withInterceptors[[]*Post](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *ProfileQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*ProfileQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Profile{}, nil
+	})
+	if _, err := withInterceptors[[]*Profile](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *TagQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*TagQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Tag{}, nil
+	})
+	if _, err := withInterceptors[[]*Tag](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *UserQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*UserQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*User{}, nil
+	})
+	if _, err := withInterceptors[[]*User](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entblog/blog/ent"
+	"github.com/entblog/blog/ent/post"
 	"github.com/entblog/blog/openapi/rest"
 	"github.com/entblog/blog/openapi/restkit"
 	"github.com/entblog/blog/server/conformance"
@@ -643,6 +644,48 @@ func TestEstimatedCount(t *testing.T) {
 					t.Errorf("GET %s with Prefer %q: Preference-Applied %q, total %d; want %q, %d",
 						tc.path, prefer, applied, page.Total, tc.applied, tc.total)
 				}
+			}
+		}
+	})
+}
+
+// TestListsApplyInterceptors: an ent interceptor that narrows a query (one
+// wrapping the querier, as a tenant filter would be written) narrows the
+// lists of its entity, top-level and of an edge, and their totals: list
+// pages scan their rows themselves but build them through the query's
+// interceptors.
+func TestListsApplyInterceptors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbURL string) {
+		db := dbtest.Open(t, dbURL)
+		ctx := context.Background()
+		u := db.Client.User.Create().SetName("ann").SaveX(ctx)
+		for _, title := range []string{"public one", "secret plan", "public two"} {
+			db.Client.Post.Create().SetTitle(title).SetContent("c").SetAuthor(u).SaveX(ctx)
+		}
+		db.Client.Post.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+			return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+				if pq, ok := q.(*ent.PostQuery); ok {
+					pq.Where(post.Not(post.TitleHasPrefix("secret")))
+				}
+				return next.Query(ctx, q)
+			})
+		}))
+		api := serve(t, db, db.Client, db.Driver)
+		all, err := api.ListPost(ctx, restkit.ListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, err := api.ListUserPosts(ctx, u.ID, restkit.ListParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, page := range map[string]*rest.PostList{"/posts": all, "/users/{id}/posts": mine} {
+			var titles []string
+			for _, p := range page.Items {
+				titles = append(titles, p.Title)
+			}
+			if !slices.Equal(titles, []string{"public one", "public two"}) || page.Total != 2 {
+				t.Errorf("GET %s: %q, total %d; want the two public posts", name, titles, page.Total)
 			}
 		}
 	})

@@ -574,14 +574,20 @@ func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.L
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Post](lq, tot)
-	s, err := q.Where(predicate.Post(lq.After)).
-		Order(post.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, postFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, post.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, postFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing posts: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting posts: %w", err)
 	}
 	row := new(Post)
 	targets := page.Targets(postTargets(row))
@@ -1046,14 +1052,20 @@ func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *res
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Profile](lq, tot)
-	s, err := q.Where(predicate.Profile(lq.After)).
-		Order(profile.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, profileFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, profile.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, profileFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing profiles: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting profiles: %w", err)
 	}
 	row := new(Profile)
 	targets := page.Targets(profileTargets(row))
@@ -1437,14 +1449,20 @@ func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.Lis
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Tag](lq, tot)
-	s, err := q.Where(predicate.Tag(lq.After)).
-		Order(tag.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, tagFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, tag.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, tagFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing tags: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting tags: %w", err)
 	}
 	row := new(Tag)
 	targets := page.Targets(tagTargets(row))
@@ -2066,14 +2084,20 @@ func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.L
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[User](lq, tot)
-	s, err := q.Where(predicate.User(lq.After)).
-		Order(user.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, userFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, user.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, userFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting users: %w", err)
 	}
 	row := new(User)
 	targets := page.Targets(userTargets(row))

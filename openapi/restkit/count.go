@@ -77,28 +77,6 @@ func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error)
 	return mode, asked, nil
 }
 
-// CappedCount counts the rows of table that the filters of l select, up to
-// limit: it reads at most limit rows however many match.
-func CappedCount(ctx context.Context, drv dialect.Driver, table string, l *List, limit int) (n int, err error) {
-	query, args := countOf(drv.Dialect(), table, l, limit).Query()
-	err = eachRow(ctx, drv, query, args, func(rows *sql.Rows) error {
-		return rows.Scan(&n)
-	})
-	return n, err
-}
-
-// countOf is the statement counting the rows of table that the filters of
-// l select, up to limit (none if 0).
-func countOf(d, table string, l *List, limit int) *sql.Selector {
-	b := sql.Dialect(d)
-	s := b.Select().AppendSelectExpr(sql.Expr("1")).From(b.Table(table))
-	l.Filter(s)
-	if limit > 0 {
-		s.Limit(limit)
-	}
-	return b.Select(sql.Count("*")).From(s.As("capped"))
-}
-
 // TotalColumn is the name under which a page's statement selects the
 // list's total (see Total).
 const TotalColumn = "restkit_total"
@@ -115,6 +93,9 @@ type Total struct {
 	drv    dialect.Driver
 	table  string
 	inline int // the page selects the count: 0 no, -1 exactly, n up to n rows
+	// base selects the rows counted, when set (Of); otherwise they are the
+	// rows of table that l's filters select.
+	base func() (*sql.Selector, error)
 }
 
 // NewTotal returns the total of the page l selects from table ("" for a
@@ -133,11 +114,54 @@ func NewTotal(drv dialect.Driver, l *List, table string) *Total {
 	return t
 }
 
-// Select adds the count to the page's statement s when it carries it.
-func (t *Total) Select(s *sql.Selector) {
-	if t.inline != 0 {
-		s.AppendSelectExprAs(countOf(t.drv.Dialect(), t.table, t.l, max(t.inline, 0)), TotalColumn)
+// Of makes t count the rows of the statements base returns (a new one at
+// each call, selecting their ids): the list's query as its entity's ent
+// client builds it — the predicates of its interceptors (a tenant's rows,
+// say) included — without the page's order and limit. Without it, t counts
+// the rows of its table that the list's filters select.
+func (t *Total) Of(base func() (*sql.Selector, error)) { t.base = base }
+
+// rows is the statement selecting the rows t counts, up to limit (none if
+// 0).
+func (t *Total) rows(limit int) (*sql.Selector, error) {
+	var s *sql.Selector
+	if t.base != nil {
+		var err error
+		if s, err = t.base(); err != nil {
+			return nil, err
+		}
+	} else {
+		b := sql.Dialect(t.drv.Dialect())
+		s = b.Select().AppendSelectExpr(sql.Expr("1")).From(b.Table(t.table))
+		t.l.Filter(s)
 	}
+	if limit > 0 {
+		s.Limit(limit)
+	}
+	return s, nil
+}
+
+// countOf is the statement counting the rows t counts, up to limit (none
+// if 0): it reads at most limit rows however many match.
+func (t *Total) countOf(limit int) (*sql.Selector, error) {
+	rows, err := t.rows(limit)
+	if err != nil {
+		return nil, err
+	}
+	return sql.Dialect(t.drv.Dialect()).Select(sql.Count("*")).From(rows.As("capped")), nil
+}
+
+// Select adds the count to the page's statement s when it carries it.
+func (t *Total) Select(s *sql.Selector) error {
+	if t.inline == 0 {
+		return nil
+	}
+	count, err := t.countOf(max(t.inline, 0))
+	if err != nil {
+		return err
+	}
+	s.AppendSelectExprAs(count, TotalColumn)
+	return nil
 }
 
 // Result returns the total and how it was computed, once the page is read:
@@ -161,13 +185,21 @@ func (t *Total) Result(ctx context.Context, value func(string) (ent.Value, error
 		}
 		return t.beyond(ctx, n)
 	case t.inline > 0:
-		n, err := CappedCount(ctx, t.drv, t.table, l, t.inline)
+		count, err := t.countOf(t.inline)
+		if err != nil {
+			return 0, "", err
+		}
+		query, args := count.Query()
+		n := 0
+		err = eachRow(ctx, t.drv, query, args, func(rows *sql.Rows) error {
+			return rows.Scan(&n)
+		})
 		if err != nil {
 			return 0, "", err
 		}
 		return t.beyond(ctx, n)
 	case l.Count == CountPlanned && t.table != "":
-		if n, ok, err := PlannedCount(ctx, t.drv, t.table, l); err != nil || ok {
+		if n, ok, err := t.planned(ctx); err != nil || ok {
 			return n, CountPlanned, err
 		}
 	}
@@ -181,7 +213,7 @@ func (t *Total) beyond(ctx context.Context, n int) (int, CountMode, error) {
 	if t.inline < 0 || n <= EstimateAbove {
 		return n, CountExact, nil
 	}
-	planned, _, err := PlannedCount(ctx, t.drv, t.table, t.l)
+	planned, _, err := t.planned(ctx)
 	return max(planned, n), CountPlanned, err
 }
 
@@ -204,19 +236,20 @@ func asInt(v any) (int, error) {
 	return 0, fmt.Errorf("a count of type %T", v)
 }
 
-// PlannedCount returns PostgreSQL's estimate of the rows of table that the
-// filters of l select: the planner's row count for the filtered select,
-// read with EXPLAIN, which runs nothing. ok is false on other databases.
-func PlannedCount(ctx context.Context, drv dialect.Driver, table string, l *List) (n int, ok bool, err error) {
-	if drv.Dialect() != dialect.Postgres {
+// planned returns PostgreSQL's estimate of the rows t counts: the
+// planner's row count for their select, read with EXPLAIN, which runs
+// nothing. ok is false on other databases.
+func (t *Total) planned(ctx context.Context) (n int, ok bool, err error) {
+	if t.drv.Dialect() != dialect.Postgres {
 		return 0, false, nil
 	}
-	b := sql.Dialect(dialect.Postgres)
-	s := b.Select("*").From(b.Table(table))
-	l.Filter(s)
-	query, args := s.Query()
+	rows, err := t.rows(0)
+	if err != nil {
+		return 0, false, err
+	}
+	query, args := rows.Query()
 	var plan []byte
-	err = eachRow(ctx, drv, "EXPLAIN (FORMAT JSON) "+query, args, func(rows *sql.Rows) error {
+	err = eachRow(ctx, t.drv, "EXPLAIN (FORMAT JSON) "+query, args, func(rows *sql.Rows) error {
 		return rows.Scan(&plan)
 	})
 	if err != nil {

@@ -42,12 +42,12 @@ func NewPage[T any](l *List, tot *Total) *Page[T] {
 }
 
 // Select adds to s, after the entity's columns, the counts and the total
-// the page reads (a modifier of the page's query).
-func (p *Page[T]) Select(s *sql.Selector) {
+// the page reads.
+func (p *Page[T]) Select(s *sql.Selector) error {
 	for _, name := range p.counts {
 		s.AppendSelectExprAs(p.l.entity.Fields[name].expr(s), name)
 	}
-	p.tot.Select(s)
+	return p.tot.Select(s)
 }
 
 // Targets appends to targets (those of the entity's columns) the scan

@@ -37,6 +37,15 @@ func (l *List) Filter(s *sql.Selector) {
 	}
 }
 
+// Page limits s to the page: its rows and one more, which tells whether a
+// next page exists (see Paginate).
+func (l *List) Page(s *sql.Selector) {
+	s.Limit(l.Limit + 1)
+	if l.Offset > 0 {
+		s.Offset(l.Offset)
+	}
+}
+
 // Order orders s by the sort keys, NULLs last in either direction (the same
 // on every database), then by id.
 func (l *List) Order(s *sql.Selector) {

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-	"github.com/entblog/blog/openapi/restkit"
 	"github.com/jackc/pgx/v5"
 	"github.com/lib/pq"
 )
@@ -94,9 +92,7 @@ func (d convertArgs) Exec(ctx context.Context, query string, args, v any) error 
 }
 
 func (d convertArgs) Query(ctx context.Context, query string, args, v any) error {
-	err := d.Driver.Query(ctx, query, convert(query, args, d.conv, d.lead), v)
-	cacheColumnTypes(query, v)
-	return err
+	return d.Driver.Query(ctx, query, convert(query, args, d.conv, d.lead), v)
 }
 
 func (d convertArgs) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -140,47 +136,7 @@ func (t convertArgsTx) Exec(ctx context.Context, query string, args, v any) erro
 }
 
 func (t convertArgsTx) Query(ctx context.Context, query string, args, v any) error {
-	err := t.Tx.Query(ctx, query, convert(query, args, t.conv, t.lead), v)
-	cacheColumnTypes(query, v)
-	return err
-}
-
-// cacheColumnTypes makes the column types of the rows v of a list page
-// (ent's *sql.Rows, once query ran) computed once, not at every call. ent
-// asks for them at every row that has a column its entity does not know —
-// the page's total (restkit.TotalColumn), an edge's count — and
-// database/sql builds them all again each time: 53 µs of Go CPU for a page
-// of 20 posts, a tenth of the request's. Only a page's rows are wrapped:
-// ent's schema inspection (migrations) needs the *sql.Rows themselves.
-func cacheColumnTypes(query string, v any) {
-	if !strings.Contains(query, restkit.TotalColumn) {
-		return
-	}
-	if rows, ok := v.(*entsql.Rows); ok && rows.ColumnScanner != nil {
-		rows.ColumnScanner = &typedRows{ColumnScanner: rows.ColumnScanner}
-	}
-}
-
-// typedRows are rows whose column types are read once per result set.
-type typedRows struct {
-	entsql.ColumnScanner
-	types []*stdsql.ColumnType
-}
-
-func (r *typedRows) ColumnTypes() ([]*stdsql.ColumnType, error) {
-	if r.types == nil {
-		types, err := r.ColumnScanner.ColumnTypes()
-		if err != nil {
-			return nil, err
-		}
-		r.types = types
-	}
-	return r.types, nil
-}
-
-func (r *typedRows) NextResultSet() bool {
-	r.types = nil
-	return r.ColumnScanner.NextResultSet()
+	return t.Tx.Query(ctx, query, convert(query, args, t.conv, t.lead), v)
 }
 
 // convert returns the arguments of query: args with those conv rewrites

@@ -4,176 +4,328 @@ package ent
 
 import (
 	"context"
+	"fmt"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *AccountQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*AccountQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Account{}, nil
+	})
+	if _, err := withInterceptors[[]*Account](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *CommentQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*CommentQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Comment{}, nil
+	})
+	if _, err := withInterceptors[[]*Comment](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *CountryQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*CountryQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Country{}, nil
+	})
+	if _, err := withInterceptors[[]*Country](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *LabelQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*LabelQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Label{}, nil
+	})
+	if _, err := withInterceptors[[]*Label](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *NoteQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*NoteQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Note{}, nil
+	})
+	if _, err := withInterceptors[[]*Note](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *NoteLabelQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*NoteLabelQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*NoteLabel{}, nil
+	})
+	if _, err := withInterceptors[[]*NoteLabel](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *RegionQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*RegionQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Region{}, nil
+	})
+	if _, err := withInterceptors[[]*Region](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *SampleQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*SampleQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Sample{}, nil
+	})
+	if _, err := withInterceptors[[]*Sample](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *WalletQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*WalletQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Wallet{}, nil
+	})
+	if _, err := withInterceptors[[]*Wallet](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *WatchQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*WatchQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Watch{}, nil
+	})
+	if _, err := withInterceptors[[]*Watch](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }

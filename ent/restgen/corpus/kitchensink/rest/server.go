@@ -1233,14 +1233,20 @@ func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *res
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Account](lq, tot)
-	s, err := q.Where(predicate.Account(lq.After)).
-		Order(account.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, accountFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, account.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, accountFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing accounts: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting accounts: %w", err)
 	}
 	row := new(Account)
 	targets := page.Targets(accountTargets(row))
@@ -2244,14 +2250,20 @@ func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *res
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Comment](lq, tot)
-	s, err := q.Where(predicate.Comment(lq.After)).
-		Order(comment.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, commentFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, comment.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, commentFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing comments: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting comments: %w", err)
 	}
 	row := new(Comment)
 	targets := page.Targets(commentTargets(row))
@@ -2750,14 +2762,20 @@ func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *res
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Country](lq, tot)
-	s, err := q.Where(predicate.Country(lq.After)).
-		Order(country.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, countryFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, country.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, countryFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing countrys: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting countrys: %w", err)
 	}
 	row := new(Country)
 	targets := page.Targets(countryTargets(row))
@@ -3381,14 +3399,20 @@ func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Label](lq, tot)
-	s, err := q.Where(predicate.Label(lq.After)).
-		Order(label.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, labelFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, label.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, labelFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing labels: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting labels: %w", err)
 	}
 	row := new(Label)
 	targets := page.Targets(labelTargets(row))
@@ -4262,14 +4286,20 @@ func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.L
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Note](lq, tot)
-	s, err := q.Where(predicate.Note(lq.After)).
-		Order(note.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, noteFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, note.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, noteFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing notes: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting notes: %w", err)
 	}
 	row := new(Note)
 	targets := page.Targets(noteTargets(row))
@@ -5000,14 +5030,20 @@ func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq 
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[NoteLabel](lq, tot)
-	s, err := q.Where(predicate.NoteLabel(lq.After)).
-		Order(notelabel.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, noteLabelFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, notelabel.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, noteLabelFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing note_labels: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting note_labels: %w", err)
 	}
 	row := new(NoteLabel)
 	targets := page.Targets(noteLabelTargets(row))
@@ -5385,14 +5421,20 @@ func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restk
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Region](lq, tot)
-	s, err := q.Where(predicate.Region(lq.After)).
-		Order(region.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, regionFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, region.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, regionFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing regions: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting regions: %w", err)
 	}
 	row := new(Region)
 	targets := page.Targets(regionTargets(row))
@@ -5932,14 +5974,20 @@ func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restk
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Sample](lq, tot)
-	s, err := q.Where(predicate.Sample(lq.After)).
-		Order(sample.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, sampleFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, sample.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, sampleFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing samples: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting samples: %w", err)
 	}
 	row := new(Sample)
 	targets := page.Targets(sampleTargets(row))
@@ -6272,14 +6320,20 @@ func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restk
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Wallet](lq, tot)
-	s, err := q.Where(predicate.Wallet(lq.After)).
-		Order(wallet.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, walletFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, wallet.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, walletFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing wallets: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting wallets: %w", err)
 	}
 	row := new(Wallet)
 	targets := page.Targets(walletTargets(row))

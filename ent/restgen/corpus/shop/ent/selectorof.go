@@ -4,142 +4,264 @@ package ent
 
 import (
 	"context"
+	"fmt"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *AddressQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*AddressQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Address{}, nil
+	})
+	if _, err := withInterceptors[[]*Address](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *CategoryQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*CategoryQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Category{}, nil
+	})
+	if _, err := withInterceptors[[]*Category](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *CustomerQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*CustomerQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Customer{}, nil
+	})
+	if _, err := withInterceptors[[]*Customer](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *OrderQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*OrderQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Order{}, nil
+	})
+	if _, err := withInterceptors[[]*Order](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *OrderLineQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*OrderLineQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*OrderLine{}, nil
+	})
+	if _, err := withInterceptors[[]*OrderLine](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *ProductQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*ProductQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Product{}, nil
+	})
+	if _, err := withInterceptors[[]*Product](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *ReviewQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*ReviewQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Review{}, nil
+	})
+	if _, err := withInterceptors[[]*Review](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }
 
 // SelectorOf returns the statement that All would run — after the query's
-// traversal interceptors and privacy rules, from the path it was reached
-// by (a user's posts), with its predicates, order, limit, offset and
-// modifiers — but selecting columns (field names) of its table and what its
-// modifiers add. It is for callers that scan the rows into their own
-// types; interceptors that wrap the querier do not run.
+// interceptors and privacy rules, from the path it was reached by (a
+// user's posts), with its predicates, order, limit, offset and modifiers —
+// but selecting columns (field names) of its table and what its modifiers
+// add. It is for callers that scan the rows into their own types. The
+// query's interceptors run as for All (those that add predicates or refuse
+// the query apply), but the result they see is empty: one that rewrites
+// the rows All returns does not apply to the caller's.
 func (q *SupplierQuery) SelectorOf(ctx context.Context, columns ...string) (*sql.Selector, error) {
+	ctx = setContextOp(ctx, q.ctx, ent.OpQueryAll)
 	q.ctx.Fields = columns
 	if err := q.prepareQuery(ctx); err != nil {
 		return nil, err
 	}
-	if q.ctx.Unique == nil && q.path != nil {
-		q.Unique(true) // as All: a path may reach a row more than once
+	var s *sql.Selector
+	build := QuerierFunc(func(ctx context.Context, query Query) (Value, error) {
+		nq, ok := query.(*SupplierQuery)
+		if !ok {
+			return nil, fmt.Errorf("unexpected query type %T", query)
+		}
+		if nq.ctx.Unique == nil && nq.path != nil {
+			nq.Unique(true) // as All: a path may reach a row more than once
+		}
+		s = nq.sqlQuery(ctx)
+		return []*Supplier{}, nil
+	})
+	if _, err := withInterceptors[[]*Supplier](ctx, q, build, q.inters); err != nil {
+		return nil, err
 	}
-	return q.sqlQuery(ctx), nil
+	return s, nil
 }

@@ -631,14 +631,20 @@ func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *res
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Address](lq, tot)
-	s, err := q.Where(predicate.Address(lq.After)).
-		Order(address.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, addressFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, address.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, addressFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing addresss: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting addresss: %w", err)
 	}
 	row := new(Address)
 	targets := page.Targets(addressTargets(row))
@@ -1285,14 +1291,20 @@ func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *r
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Category](lq, tot)
-	s, err := q.Where(predicate.Category(lq.After)).
-		Order(category.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, categoryFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, category.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, categoryFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing categorys: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting categorys: %w", err)
 	}
 	row := new(Category)
 	targets := page.Targets(categoryTargets(row))
@@ -1955,14 +1967,20 @@ func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *r
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Customer](lq, tot)
-	s, err := q.Where(predicate.Customer(lq.After)).
-		Order(customer.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, customerFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, customer.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, customerFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing customers: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting customers: %w", err)
 	}
 	row := new(Customer)
 	targets := page.Targets(customerTargets(row))
@@ -2533,14 +2551,20 @@ func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Order](lq, tot)
-	s, err := q.Where(predicate.Order(lq.After)).
-		Order(order.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, orderFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, order.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, orderFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing orders: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting orders: %w", err)
 	}
 	row := new(Order)
 	targets := page.Targets(orderTargets(row))
@@ -2946,14 +2970,20 @@ func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq 
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[OrderLine](lq, tot)
-	s, err := q.Where(predicate.OrderLine(lq.After)).
-		Order(orderline.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, orderLineFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, orderline.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, orderLineFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing order_lines: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting order_lines: %w", err)
 	}
 	row := new(OrderLine)
 	targets := page.Targets(orderLineTargets(row))
@@ -3662,14 +3692,20 @@ func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *res
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Product](lq, tot)
-	s, err := q.Where(predicate.Product(lq.After)).
-		Order(product.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, productFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, product.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, productFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting products: %w", err)
 	}
 	row := new(Product)
 	targets := page.Targets(productTargets(row))
@@ -4239,14 +4275,20 @@ func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restk
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Review](lq, tot)
-	s, err := q.Where(predicate.Review(lq.After)).
-		Order(review.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, reviewFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, review.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, reviewFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing reviews: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting reviews: %w", err)
 	}
 	row := new(Review)
 	targets := page.Targets(reviewTargets(row))
@@ -4654,14 +4696,20 @@ func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *r
 	tot := restkit.NewTotal(h.drv, lq, table)
 	count := q.Clone().Count
 	page := restkit.NewPage[Supplier](lq, tot)
-	s, err := q.Where(predicate.Supplier(lq.After)).
-		Order(supplier.OrderOption(lq.Order)).
-		Limit(lq.Limit+1).
-		Offset(lq.Offset).
-		Modify(page.Select).
-		SelectorOf(ctx, supplierFields()...)
+	if table != "" {
+		// The total counts the rows the query's interceptors leave.
+		base := q.Clone()
+		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, supplier.FieldID) })
+	}
+	s, err := q.SelectorOf(ctx, supplierFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing suppliers: %w", err)
+	}
+	lq.After(s)
+	lq.Order(s)
+	lq.Page(s)
+	if err := page.Select(s); err != nil {
+		return nil, fmt.Errorf("counting suppliers: %w", err)
 	}
 	row := new(Supplier)
 	targets := page.Targets(supplierTargets(row))
