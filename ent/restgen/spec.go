@@ -307,7 +307,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 			AddContent(restkit.ProblemContentType, spec.RefSchema("Problem").Schema))
 	}
 	pagination(root.Get, e)
-	countPreference(root.Get, true)
+	countPreference(root.Get)
 	include(root.Get, e)
 	include(item.Get, e)
 	for _, edge := range e.RoutedEdges() {
@@ -322,7 +322,7 @@ func mutateEntity(spec *ogen.Spec, e *Entity, keys map[*Entity]*ogen.Schema, par
 		} else {
 			setResponse(p.Get, http.StatusOK, lists[edge.Target])
 			pagination(p.Get, edge.Target)
-			countPreference(p.Get, false)
+			countPreference(p.Get)
 			p.Get.AddParameters(params[edge.Target]...)
 		}
 		include(p.Get, edge.Target)
@@ -993,14 +993,10 @@ func serverHeaders(spec *ogen.Spec, hs []Header) {
 
 // countPreference adds to a list operation the Prefer header choosing how
 // its total is computed, and the Preference-Applied header of its answer.
-// planned says whether the list can take the planner's estimate.
-func countPreference(op *ogen.Operation, planned bool) {
+func countPreference(op *ogen.Operation) {
 	how := fmt.Sprintf("count=estimated (the default) counts exactly up to %d matching rows and takes PostgreSQL's planner estimate beyond, "+
 		"count=exact counts every matching row, count=planned takes the planner's estimate (no scan; approximate); "+
 		"where there is no estimate (SQLite) estimated and planned are exact", restkit.EstimateAbove)
-	if !planned {
-		how = "count=estimated (the default), count=exact and count=planned all count the matching rows exactly here (lists of an edge have no estimate)"
-	}
 	op.AddParameters(ogen.NewParameter().
 		InHeader().
 		SetName("Prefer").

@@ -558,7 +558,7 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Post.Query().Where(predicate.Post(lq.Filter))
-	out, err := h.pagePosts(r.Context(), q, lq, inc, post.Table)
+	out, err := h.pagePosts(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -567,18 +567,17 @@ func (h *handler) listPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pagePosts returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include, table string) (*PostList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.List, inc restkit.Include) (*PostList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, post.FieldID)
+	})
 	page := restkit.NewPage[Post](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, post.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, postFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing posts: %w", err)
@@ -602,7 +601,7 @@ func (h *handler) pagePosts(ctx context.Context, q *ent.PostQuery, lq *restkit.L
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing posts: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting posts: %w", err)
 	}
@@ -662,7 +661,7 @@ func (h *handler) listPostTags(w http.ResponseWriter, r *http.Request) error {
 		QueryTags().
 		Unique(false).
 		Where(predicate.Tag(lq.Filter))
-	out, err := h.pageTags(ctx, q, lq, inc, "")
+	out, err := h.pageTags(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1036,7 +1035,7 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Profile.Query().Where(predicate.Profile(lq.Filter))
-	out, err := h.pageProfiles(r.Context(), q, lq, inc, profile.Table)
+	out, err := h.pageProfiles(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1045,18 +1044,17 @@ func (h *handler) listProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageProfiles returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include, table string) (*ProfileList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *restkit.List, inc restkit.Include) (*ProfileList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, profile.FieldID)
+	})
 	page := restkit.NewPage[Profile](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, profile.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, profileFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing profiles: %w", err)
@@ -1080,7 +1078,7 @@ func (h *handler) pageProfiles(ctx context.Context, q *ent.ProfileQuery, lq *res
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing profiles: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting profiles: %w", err)
 	}
@@ -1433,7 +1431,7 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Tag.Query().Where(predicate.Tag(lq.Filter))
-	out, err := h.pageTags(r.Context(), q, lq, inc, tag.Table)
+	out, err := h.pageTags(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1442,18 +1440,17 @@ func (h *handler) listTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageTags returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include, table string) (*TagList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.List, inc restkit.Include) (*TagList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, tag.FieldID)
+	})
 	page := restkit.NewPage[Tag](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, tag.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, tagFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing tags: %w", err)
@@ -1477,7 +1474,7 @@ func (h *handler) pageTags(ctx context.Context, q *ent.TagQuery, lq *restkit.Lis
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing tags: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting tags: %w", err)
 	}
@@ -1508,7 +1505,7 @@ func (h *handler) listTagPosts(w http.ResponseWriter, r *http.Request) error {
 		QueryPosts().
 		Unique(false).
 		Where(predicate.Post(lq.Filter))
-	out, err := h.pagePosts(ctx, q, lq, inc, "")
+	out, err := h.pagePosts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2068,7 +2065,7 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 		lq.Where = append(lq.Where, p)
 	}
 	ctx := softdelete.Show(r.Context(), softdelete.All, user.Table)
-	out, err := h.pageUsers(ctx, q, lq, inc, user.Table)
+	out, err := h.pageUsers(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2077,18 +2074,17 @@ func (h *handler) listUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageUsers returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include, table string) (*UserList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.List, inc restkit.Include) (*UserList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, user.FieldID)
+	})
 	page := restkit.NewPage[User](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, user.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, userFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
@@ -2112,7 +2108,7 @@ func (h *handler) pageUsers(ctx context.Context, q *ent.UserQuery, lq *restkit.L
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting users: %w", err)
 	}
@@ -2172,7 +2168,7 @@ func (h *handler) listUserPosts(w http.ResponseWriter, r *http.Request) error {
 		QueryPosts().
 		Unique(false).
 		Where(predicate.Post(lq.Filter))
-	out, err := h.pagePosts(ctx, q, lq, inc, "")
+	out, err := h.pagePosts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}

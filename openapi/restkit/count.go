@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
-	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 )
@@ -25,11 +23,11 @@ const (
 	// takes the planner's estimate beyond (as PostgREST's count=estimated
 	// does): exact for the small results a client pages through to the
 	// end, cheap for the large ones. The default. Where there is no
-	// estimate (SQLite, lists of an edge) the count is exact.
+	// estimate (SQLite) the count is exact.
 	CountEstimated CountMode = "estimated"
 	// CountPlanned takes PostgreSQL's planner estimate of the matching rows
 	// (EXPLAIN, no scan): cheap at any size, approximate. Where there is no
-	// estimate (SQLite, lists of an edge) the count is exact.
+	// estimate (SQLite) the count is exact.
 	CountPlanned CountMode = "planned"
 	// CountNone leaves the total out.
 	CountNone CountMode = "none"
@@ -82,29 +80,29 @@ func ParseCountPreference(h http.Header) (mode CountMode, asked bool, err error)
 const TotalColumn = "restkit_total"
 
 // Total computes the total of a list page as its List asks (exact,
-// estimated, planned or none). Where it can, the page's own statement
-// counts — a scalar subquery the database runs once, selected on every row
-// as TotalColumn — so a page costs one statement, not a count and then a
+// estimated, planned or none), counting the rows of the list's query as
+// its entity's ent client builds it — the predicates of its interceptors
+// (a tenant's rows, say) included —, for lists of an entity and of an edge
+// (a user's posts) alike. Where it can, the page's own statement counts —
+// a scalar subquery the database runs once, selected on every row as
+// TotalColumn — so a page costs one statement, not a count and then a
 // select; the planner's estimate (EXPLAIN) and an empty page past the
 // first (which has no row to carry the count) take a statement of their
-// own. Lists of an edge have no table and count with count.
+// own.
 type Total struct {
 	l      *List
 	drv    dialect.Driver
-	table  string
 	inline int // the page selects the count: 0 no, -1 exactly, n up to n rows
-	// base selects the rows counted, when set (Of); otherwise they are the
-	// rows of table that l's filters select.
+	// base returns a new statement selecting the ids of the list's rows,
+	// without the page's order and limit.
 	base func() (*sql.Selector, error)
 }
 
-// NewTotal returns the total of the page l selects from table ("" for a
-// list of an edge) on drv.
-func NewTotal(drv dialect.Driver, l *List, table string) *Total {
-	t := &Total{l: l, drv: drv, table: table}
-	if table == "" {
-		return t
-	}
+// NewTotal returns the total of the page l selects on drv from the rows of
+// the statements base returns (a new one at each call, selecting their
+// ids, without the page's order and limit).
+func NewTotal(drv dialect.Driver, l *List, base func() (*sql.Selector, error)) *Total {
+	t := &Total{l: l, drv: drv, base: base}
 	switch pg := drv.Dialect() == dialect.Postgres; {
 	case l.Count == CountEstimated && pg:
 		t.inline = EstimateAbove + 1
@@ -114,39 +112,15 @@ func NewTotal(drv dialect.Driver, l *List, table string) *Total {
 	return t
 }
 
-// Of makes t count the rows of the statements base returns (a new one at
-// each call, selecting their ids): the list's query as its entity's ent
-// client builds it — the predicates of its interceptors (a tenant's rows,
-// say) included — without the page's order and limit. Without it, t counts
-// the rows of its table that the list's filters select.
-func (t *Total) Of(base func() (*sql.Selector, error)) { t.base = base }
-
-// rows is the statement selecting the rows t counts, up to limit (none if
-// 0).
-func (t *Total) rows(limit int) (*sql.Selector, error) {
-	var s *sql.Selector
-	if t.base != nil {
-		var err error
-		if s, err = t.base(); err != nil {
-			return nil, err
-		}
-	} else {
-		b := sql.Dialect(t.drv.Dialect())
-		s = b.Select().AppendSelectExpr(sql.Expr("1")).From(b.Table(t.table))
-		t.l.Filter(s)
-	}
-	if limit > 0 {
-		s.Limit(limit)
-	}
-	return s, nil
-}
-
 // countOf is the statement counting the rows t counts, up to limit (none
 // if 0): it reads at most limit rows however many match.
 func (t *Total) countOf(limit int) (*sql.Selector, error) {
-	rows, err := t.rows(limit)
+	rows, err := t.base()
 	if err != nil {
 		return nil, err
+	}
+	if limit > 0 {
+		rows.Limit(limit)
 	}
 	return sql.Dialect(t.drv.Dialect()).Select(sql.Count("*")).From(rows.As("capped")), nil
 }
@@ -165,46 +139,46 @@ func (t *Total) Select(s *sql.Selector) error {
 }
 
 // Result returns the total and how it was computed, once the page is read:
-// value reads TotalColumn of its first row (nil when the page is empty);
-// count counts the list's rows exactly.
-func (t *Total) Result(ctx context.Context, value func(string) (ent.Value, error), count func(context.Context) (int, error)) (int, CountMode, error) {
+// carried is the total its first row carried (nil when the page is
+// empty).
+func (t *Total) Result(ctx context.Context, carried *int64) (int, CountMode, error) {
 	l := t.l
 	switch first := l.Offset == 0 && l.after == nil; {
 	case l.Count == CountNone:
 		return 0, CountNone, nil
-	case t.inline != 0 && (value != nil || first):
+	case t.inline != 0 && (carried != nil || first):
 		n := 0
-		if value != nil {
-			v, err := value(TotalColumn)
-			if err != nil {
-				return 0, "", err
-			}
-			if n, err = asInt(v); err != nil {
-				return 0, "", fmt.Errorf("reading the total: %w", err)
-			}
+		if carried != nil {
+			n = int(*carried)
 		}
 		return t.beyond(ctx, n)
-	case t.inline > 0:
-		count, err := t.countOf(t.inline)
-		if err != nil {
-			return 0, "", err
-		}
-		query, args := count.Query()
-		n := 0
-		err = eachRow(ctx, t.drv, query, args, func(rows *sql.Rows) error {
-			return rows.Scan(&n)
-		})
-		if err != nil {
-			return 0, "", err
-		}
-		return t.beyond(ctx, n)
-	case l.Count == CountPlanned && t.table != "":
+	case l.Count == CountPlanned:
 		if n, ok, err := t.planned(ctx); err != nil || ok {
 			return n, CountPlanned, err
 		}
 	}
-	n, err := count(ctx)
-	return n, CountExact, err
+	n, err := t.count(ctx, max(t.inline, 0))
+	if err != nil {
+		return 0, "", err
+	}
+	if t.inline > 0 {
+		return t.beyond(ctx, n)
+	}
+	return n, CountExact, nil
+}
+
+// count counts the rows t counts, up to limit (none if 0), in a statement
+// of its own.
+func (t *Total) count(ctx context.Context, limit int) (n int, err error) {
+	count, err := t.countOf(limit)
+	if err != nil {
+		return 0, err
+	}
+	query, args := count.Query()
+	err = eachRow(ctx, t.drv, query, args, func(rows *sql.Rows) error {
+		return rows.Scan(&n)
+	})
+	return n, err
 }
 
 // beyond returns n, an exact count, unless it was capped and the cap was
@@ -217,24 +191,6 @@ func (t *Total) beyond(ctx context.Context, n int) (int, CountMode, error) {
 	return max(planned, n), CountPlanned, err
 }
 
-// asInt converts a count as a driver returns it to an int.
-func asInt(v any) (int, error) {
-	switch v := v.(type) {
-	case int64:
-		return int(v), nil
-	case int:
-		return v, nil
-	case int32:
-		return int(v), nil
-	case float64:
-		return int(v), nil
-	case []byte:
-		return strconv.Atoi(string(v))
-	case string:
-		return strconv.Atoi(v)
-	}
-	return 0, fmt.Errorf("a count of type %T", v)
-}
 
 // planned returns PostgreSQL's estimate of the rows t counts: the
 // planner's row count for their select, read with EXPLAIN, which runs
@@ -243,7 +199,7 @@ func (t *Total) planned(ctx context.Context) (n int, ok bool, err error) {
 	if t.drv.Dialect() != dialect.Postgres {
 		return 0, false, nil
 	}
-	rows, err := t.rows(0)
+	rows, err := t.base()
 	if err != nil {
 		return 0, false, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
@@ -87,14 +86,13 @@ func (p *Page[T]) Counts(set func(row *T, name string, n int)) {
 	}
 }
 
-// Total returns the total and how it was computed (see Total.Result);
-// count counts the list's rows exactly.
-func (p *Page[T]) Total(ctx context.Context, count func(context.Context) (int, error)) (int, CountMode, error) {
-	var first func(string) (ent.Value, error)
+// Total returns the total and how it was computed (see Total.Result).
+func (p *Page[T]) Total(ctx context.Context) (int, CountMode, error) {
+	var carried *int64
 	if len(p.rows) > 0 {
-		first = func(string) (ent.Value, error) { return p.total, nil }
+		carried = &p.total
 	}
-	return p.tot.Result(ctx, first, count)
+	return p.tot.Result(ctx, carried)
 }
 
 // PaginatePage trims the rows of p to the page and returns them with the

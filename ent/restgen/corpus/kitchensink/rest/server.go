@@ -1217,7 +1217,7 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Account.Query().Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(r.Context(), q, lq, inc, account.Table)
+	out, err := h.pageAccounts(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1226,18 +1226,17 @@ func (h *handler) listAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageAccounts returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include, table string) (*AccountList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *restkit.List, inc restkit.Include) (*AccountList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, account.FieldID)
+	})
 	page := restkit.NewPage[Account](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, account.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, accountFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing accounts: %w", err)
@@ -1261,7 +1260,7 @@ func (h *handler) pageAccounts(ctx context.Context, q *ent.AccountQuery, lq *res
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing accounts: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting accounts: %w", err)
 	}
@@ -1350,7 +1349,7 @@ func (h *handler) listAccountNotes(w http.ResponseWriter, r *http.Request) error
 		QueryNotes().
 		Unique(false).
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc, "")
+	out, err := h.pageNotes(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1380,7 +1379,7 @@ func (h *handler) listAccountReviews(w http.ResponseWriter, r *http.Request) err
 		QueryReviews().
 		Unique(false).
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc, "")
+	out, err := h.pageNotes(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1409,7 +1408,7 @@ func (h *handler) listAccountWatching(w http.ResponseWriter, r *http.Request) er
 		Where(account.ID(id)).
 		QueryWatching().
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc, "")
+	out, err := h.pageNotes(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1439,7 +1438,7 @@ func (h *handler) listAccountFollowers(w http.ResponseWriter, r *http.Request) e
 		QueryFollowers().
 		Unique(false).
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc, "")
+	out, err := h.pageAccounts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1469,7 +1468,7 @@ func (h *handler) listAccountFollowing(w http.ResponseWriter, r *http.Request) e
 		QueryFollowing().
 		Unique(false).
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc, "")
+	out, err := h.pageAccounts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2234,7 +2233,7 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Comment.Query().Where(predicate.Comment(lq.Filter))
-	out, err := h.pageComments(r.Context(), q, lq, inc, comment.Table)
+	out, err := h.pageComments(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2243,18 +2242,17 @@ func (h *handler) listComment(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageComments returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include, table string) (*CommentList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *restkit.List, inc restkit.Include) (*CommentList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, comment.FieldID)
+	})
 	page := restkit.NewPage[Comment](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, comment.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, commentFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing comments: %w", err)
@@ -2278,7 +2276,7 @@ func (h *handler) pageComments(ctx context.Context, q *ent.CommentQuery, lq *res
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing comments: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting comments: %w", err)
 	}
@@ -2746,7 +2744,7 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Country.Query().Where(predicate.Country(lq.Filter))
-	out, err := h.pageCountrys(r.Context(), q, lq, inc, country.Table)
+	out, err := h.pageCountrys(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2755,18 +2753,17 @@ func (h *handler) listCountry(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageCountrys returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include, table string) (*CountryList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *restkit.List, inc restkit.Include) (*CountryList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, country.FieldID)
+	})
 	page := restkit.NewPage[Country](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, country.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, countryFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing countrys: %w", err)
@@ -2790,7 +2787,7 @@ func (h *handler) pageCountrys(ctx context.Context, q *ent.CountryQuery, lq *res
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing countrys: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting countrys: %w", err)
 	}
@@ -2821,7 +2818,7 @@ func (h *handler) listCountryRegions(w http.ResponseWriter, r *http.Request) err
 		QueryRegions().
 		Unique(false).
 		Where(predicate.Region(lq.Filter))
-	out, err := h.pageRegions(ctx, q, lq, inc, "")
+	out, err := h.pageRegions(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2851,7 +2848,7 @@ func (h *handler) listCountryAccounts(w http.ResponseWriter, r *http.Request) er
 		QueryAccounts().
 		Unique(false).
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc, "")
+	out, err := h.pageAccounts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3383,7 +3380,7 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Label.Query().Where(predicate.Label(lq.Filter))
-	out, err := h.pageLabels(r.Context(), q, lq, inc, label.Table)
+	out, err := h.pageLabels(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3392,18 +3389,17 @@ func (h *handler) listLabel(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageLabels returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include, table string) (*LabelList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit.List, inc restkit.Include) (*LabelList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, label.FieldID)
+	})
 	page := restkit.NewPage[Label](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, label.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, labelFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing labels: %w", err)
@@ -3427,7 +3423,7 @@ func (h *handler) pageLabels(ctx context.Context, q *ent.LabelQuery, lq *restkit
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing labels: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting labels: %w", err)
 	}
@@ -3457,7 +3453,7 @@ func (h *handler) listLabelNotes(w http.ResponseWriter, r *http.Request) error {
 		Where(label.ID(id)).
 		QueryNotes().
 		Where(predicate.Note(lq.Filter))
-	out, err := h.pageNotes(ctx, q, lq, inc, "")
+	out, err := h.pageNotes(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3516,7 +3512,7 @@ func (h *handler) listLabelChildren(w http.ResponseWriter, r *http.Request) erro
 		QueryChildren().
 		Unique(false).
 		Where(predicate.Label(lq.Filter))
-	out, err := h.pageLabels(ctx, q, lq, inc, "")
+	out, err := h.pageLabels(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3546,7 +3542,7 @@ func (h *handler) listLabelNoteLabels(w http.ResponseWriter, r *http.Request) er
 		QueryNoteLabels().
 		Unique(false).
 		Where(predicate.NoteLabel(lq.Filter))
-	out, err := h.pageNoteLabels(ctx, q, lq, inc, "")
+	out, err := h.pageNoteLabels(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4270,7 +4266,7 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 		lq.Where = append(lq.Where, p)
 	}
 	ctx := softdelete.Show(r.Context(), softdelete.All, note.Table)
-	out, err := h.pageNotes(ctx, q, lq, inc, note.Table)
+	out, err := h.pageNotes(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4279,18 +4275,17 @@ func (h *handler) listNote(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageNotes returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.List, inc restkit.Include) (*NoteList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, note.FieldID)
+	})
 	page := restkit.NewPage[Note](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, note.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, noteFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing notes: %w", err)
@@ -4314,7 +4309,7 @@ func (h *handler) pageNotes(ctx context.Context, q *ent.NoteQuery, lq *restkit.L
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing notes: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting notes: %w", err)
 	}
@@ -4402,7 +4397,7 @@ func (h *handler) listNoteWatchers(w http.ResponseWriter, r *http.Request) error
 		Where(note.ID(id)).
 		QueryWatchers().
 		Where(predicate.Account(lq.Filter))
-	out, err := h.pageAccounts(ctx, q, lq, inc, "")
+	out, err := h.pageAccounts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4431,7 +4426,7 @@ func (h *handler) listNoteLabels(w http.ResponseWriter, r *http.Request) error {
 		Where(note.ID(id)).
 		QueryLabels().
 		Where(predicate.Label(lq.Filter))
-	out, err := h.pageLabels(ctx, q, lq, inc, "")
+	out, err := h.pageLabels(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4461,7 +4456,7 @@ func (h *handler) listNoteComments(w http.ResponseWriter, r *http.Request) error
 		QueryComments().
 		Unique(false).
 		Where(predicate.Comment(lq.Filter))
-	out, err := h.pageComments(ctx, q, lq, inc, "")
+	out, err := h.pageComments(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4491,7 +4486,7 @@ func (h *handler) listNoteNoteLabels(w http.ResponseWriter, r *http.Request) err
 		QueryNoteLabels().
 		Unique(false).
 		Where(predicate.NoteLabel(lq.Filter))
-	out, err := h.pageNoteLabels(ctx, q, lq, inc, "")
+	out, err := h.pageNoteLabels(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -5014,7 +5009,7 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.NoteLabel.Query().Where(predicate.NoteLabel(lq.Filter))
-	out, err := h.pageNoteLabels(r.Context(), q, lq, inc, notelabel.Table)
+	out, err := h.pageNoteLabels(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -5023,18 +5018,17 @@ func (h *handler) listNoteLabel(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageNoteLabels returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include, table string) (*NoteLabelList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq *restkit.List, inc restkit.Include) (*NoteLabelList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, notelabel.FieldID)
+	})
 	page := restkit.NewPage[NoteLabel](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, notelabel.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, noteLabelFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing note_labels: %w", err)
@@ -5058,7 +5052,7 @@ func (h *handler) pageNoteLabels(ctx context.Context, q *ent.NoteLabelQuery, lq 
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing note_labels: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting note_labels: %w", err)
 	}
@@ -5405,7 +5399,7 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Region.Query().Where(predicate.Region(lq.Filter))
-	out, err := h.pageRegions(r.Context(), q, lq, inc, region.Table)
+	out, err := h.pageRegions(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -5414,18 +5408,17 @@ func (h *handler) listRegion(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageRegions returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include, table string) (*RegionList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restkit.List, inc restkit.Include) (*RegionList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, region.FieldID)
+	})
 	page := restkit.NewPage[Region](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, region.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, regionFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing regions: %w", err)
@@ -5449,7 +5442,7 @@ func (h *handler) pageRegions(ctx context.Context, q *ent.RegionQuery, lq *restk
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing regions: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting regions: %w", err)
 	}
@@ -5958,7 +5951,7 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Sample.Query().Where(predicate.Sample(lq.Filter))
-	out, err := h.pageSamples(r.Context(), q, lq, inc, sample.Table)
+	out, err := h.pageSamples(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -5967,18 +5960,17 @@ func (h *handler) listSample(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageSamples returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include, table string) (*SampleList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restkit.List, inc restkit.Include) (*SampleList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, sample.FieldID)
+	})
 	page := restkit.NewPage[Sample](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, sample.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, sampleFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing samples: %w", err)
@@ -6002,7 +5994,7 @@ func (h *handler) pageSamples(ctx context.Context, q *ent.SampleQuery, lq *restk
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing samples: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting samples: %w", err)
 	}
@@ -6304,7 +6296,7 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Wallet.Query().Where(predicate.Wallet(lq.Filter))
-	out, err := h.pageWallets(r.Context(), q, lq, inc, wallet.Table)
+	out, err := h.pageWallets(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -6313,18 +6305,17 @@ func (h *handler) listWallet(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageWallets returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include, table string) (*WalletList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restkit.List, inc restkit.Include) (*WalletList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, wallet.FieldID)
+	})
 	page := restkit.NewPage[Wallet](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, wallet.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, walletFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing wallets: %w", err)
@@ -6348,7 +6339,7 @@ func (h *handler) pageWallets(ctx context.Context, q *ent.WalletQuery, lq *restk
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing wallets: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting wallets: %w", err)
 	}

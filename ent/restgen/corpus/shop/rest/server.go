@@ -615,7 +615,7 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Address.Query().Where(predicate.Address(lq.Filter))
-	out, err := h.pageAddresss(r.Context(), q, lq, inc, address.Table)
+	out, err := h.pageAddresss(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -624,18 +624,17 @@ func (h *handler) listAddress(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageAddresss returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include, table string) (*AddressList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *restkit.List, inc restkit.Include) (*AddressList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, address.FieldID)
+	})
 	page := restkit.NewPage[Address](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, address.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, addressFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing addresss: %w", err)
@@ -659,7 +658,7 @@ func (h *handler) pageAddresss(ctx context.Context, q *ent.AddressQuery, lq *res
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing addresss: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting addresss: %w", err)
 	}
@@ -1275,7 +1274,7 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Category.Query().Where(predicate.Category(lq.Filter))
-	out, err := h.pageCategorys(r.Context(), q, lq, inc, category.Table)
+	out, err := h.pageCategorys(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1284,18 +1283,17 @@ func (h *handler) listCategory(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageCategorys returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include, table string) (*CategoryList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *restkit.List, inc restkit.Include) (*CategoryList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, category.FieldID)
+	})
 	page := restkit.NewPage[Category](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, category.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, categoryFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing categorys: %w", err)
@@ -1319,7 +1317,7 @@ func (h *handler) pageCategorys(ctx context.Context, q *ent.CategoryQuery, lq *r
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing categorys: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting categorys: %w", err)
 	}
@@ -1379,7 +1377,7 @@ func (h *handler) listCategoryChildren(w http.ResponseWriter, r *http.Request) e
 		QueryChildren().
 		Unique(false).
 		Where(predicate.Category(lq.Filter))
-	out, err := h.pageCategorys(ctx, q, lq, inc, "")
+	out, err := h.pageCategorys(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1409,7 +1407,7 @@ func (h *handler) listCategoryProducts(w http.ResponseWriter, r *http.Request) e
 		QueryProducts().
 		Unique(false).
 		Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(ctx, q, lq, inc, "")
+	out, err := h.pageProducts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1951,7 +1949,7 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Customer.Query().Where(predicate.Customer(lq.Filter))
-	out, err := h.pageCustomers(r.Context(), q, lq, inc, customer.Table)
+	out, err := h.pageCustomers(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -1960,18 +1958,17 @@ func (h *handler) listCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageCustomers returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include, table string) (*CustomerList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *restkit.List, inc restkit.Include) (*CustomerList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, customer.FieldID)
+	})
 	page := restkit.NewPage[Customer](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, customer.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, customerFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing customers: %w", err)
@@ -1995,7 +1992,7 @@ func (h *handler) pageCustomers(ctx context.Context, q *ent.CustomerQuery, lq *r
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing customers: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting customers: %w", err)
 	}
@@ -2026,7 +2023,7 @@ func (h *handler) listCustomerAddresses(w http.ResponseWriter, r *http.Request) 
 		QueryAddresses().
 		Unique(false).
 		Where(predicate.Address(lq.Filter))
-	out, err := h.pageAddresss(ctx, q, lq, inc, "")
+	out, err := h.pageAddresss(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2056,7 +2053,7 @@ func (h *handler) listCustomerOrders(w http.ResponseWriter, r *http.Request) err
 		QueryOrders().
 		Unique(false).
 		Where(predicate.Order(lq.Filter))
-	out, err := h.pageOrders(ctx, q, lq, inc, "")
+	out, err := h.pageOrders(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2086,7 +2083,7 @@ func (h *handler) listCustomerReviews(w http.ResponseWriter, r *http.Request) er
 		QueryReviews().
 		Unique(false).
 		Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(ctx, q, lq, inc, "")
+	out, err := h.pageReviews(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2535,7 +2532,7 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Order.Query().Where(predicate.Order(lq.Filter))
-	out, err := h.pageOrders(r.Context(), q, lq, inc, order.Table)
+	out, err := h.pageOrders(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2544,18 +2541,17 @@ func (h *handler) listOrder(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageOrders returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit.List, inc restkit.Include) (*OrderList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, order.FieldID)
+	})
 	page := restkit.NewPage[Order](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, order.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, orderFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing orders: %w", err)
@@ -2579,7 +2575,7 @@ func (h *handler) pageOrders(ctx context.Context, q *ent.OrderQuery, lq *restkit
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing orders: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting orders: %w", err)
 	}
@@ -2639,7 +2635,7 @@ func (h *handler) listOrderLines(w http.ResponseWriter, r *http.Request) error {
 		QueryLines().
 		Unique(false).
 		Where(predicate.OrderLine(lq.Filter))
-	out, err := h.pageOrderLines(ctx, q, lq, inc, "")
+	out, err := h.pageOrderLines(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2954,7 +2950,7 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.OrderLine.Query().Where(predicate.OrderLine(lq.Filter))
-	out, err := h.pageOrderLines(r.Context(), q, lq, inc, orderline.Table)
+	out, err := h.pageOrderLines(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -2963,18 +2959,17 @@ func (h *handler) listOrderLine(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageOrderLines returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include, table string) (*OrderLineList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq *restkit.List, inc restkit.Include) (*OrderLineList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, orderline.FieldID)
+	})
 	page := restkit.NewPage[OrderLine](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, orderline.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, orderLineFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing order_lines: %w", err)
@@ -2998,7 +2993,7 @@ func (h *handler) pageOrderLines(ctx context.Context, q *ent.OrderLineQuery, lq 
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing order_lines: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting order_lines: %w", err)
 	}
@@ -3676,7 +3671,7 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Product.Query().Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(r.Context(), q, lq, inc, product.Table)
+	out, err := h.pageProducts(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3685,18 +3680,17 @@ func (h *handler) listProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageProducts returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include, table string) (*ProductList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *restkit.List, inc restkit.Include) (*ProductList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, product.FieldID)
+	})
 	page := restkit.NewPage[Product](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, product.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, productFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
@@ -3720,7 +3714,7 @@ func (h *handler) pageProducts(ctx context.Context, q *ent.ProductQuery, lq *res
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing products: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting products: %w", err)
 	}
@@ -3780,7 +3774,7 @@ func (h *handler) listProductSuppliers(w http.ResponseWriter, r *http.Request) e
 		QuerySuppliers().
 		Unique(false).
 		Where(predicate.Supplier(lq.Filter))
-	out, err := h.pageSuppliers(ctx, q, lq, inc, "")
+	out, err := h.pageSuppliers(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3810,7 +3804,7 @@ func (h *handler) listProductLines(w http.ResponseWriter, r *http.Request) error
 		QueryLines().
 		Unique(false).
 		Where(predicate.OrderLine(lq.Filter))
-	out, err := h.pageOrderLines(ctx, q, lq, inc, "")
+	out, err := h.pageOrderLines(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -3840,7 +3834,7 @@ func (h *handler) listProductReviews(w http.ResponseWriter, r *http.Request) err
 		QueryReviews().
 		Unique(false).
 		Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(ctx, q, lq, inc, "")
+	out, err := h.pageReviews(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4259,7 +4253,7 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Review.Query().Where(predicate.Review(lq.Filter))
-	out, err := h.pageReviews(r.Context(), q, lq, inc, review.Table)
+	out, err := h.pageReviews(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4268,18 +4262,17 @@ func (h *handler) listReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageReviews returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include, table string) (*ReviewList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restkit.List, inc restkit.Include) (*ReviewList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, review.FieldID)
+	})
 	page := restkit.NewPage[Review](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, review.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, reviewFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing reviews: %w", err)
@@ -4303,7 +4296,7 @@ func (h *handler) pageReviews(ctx context.Context, q *ent.ReviewQuery, lq *restk
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing reviews: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting reviews: %w", err)
 	}
@@ -4680,7 +4673,7 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := h.client.Supplier.Query().Where(predicate.Supplier(lq.Filter))
-	out, err := h.pageSuppliers(r.Context(), q, lq, inc, supplier.Table)
+	out, err := h.pageSuppliers(r.Context(), q, lq, inc)
 	if err != nil {
 		return err
 	}
@@ -4689,18 +4682,17 @@ func (h *handler) listSupplier(w http.ResponseWriter, r *http.Request) error {
 }
 
 // pageSuppliers returns the page of q that lq selects, with the total of
-// q's rows as lq asks (see restkit.Total; table is q's table, or "" for a
-// list of an edge): one select that counts too, its rows scanned straight
-// into the API type (restkit.Page), and one more per included edge.
-func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include, table string) (*SupplierList, error) {
-	tot := restkit.NewTotal(h.drv, lq, table)
-	count := q.Clone().Count
+// q's rows as lq asks (see restkit.Total): one select that counts too, its
+// rows scanned straight into the API type (restkit.Page), and one more per
+// included edge.
+func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *restkit.List, inc restkit.Include) (*SupplierList, error) {
+	// The total counts the rows of the same query, its interceptors'
+	// predicates included.
+	base := q.Clone()
+	tot := restkit.NewTotal(h.drv, lq, func() (*sql.Selector, error) {
+		return base.Clone().SelectorOf(ctx, supplier.FieldID)
+	})
 	page := restkit.NewPage[Supplier](lq, tot)
-	if table != "" {
-		// The total counts the rows the query's interceptors leave.
-		base := q.Clone()
-		tot.Of(func() (*sql.Selector, error) { return base.Clone().SelectorOf(ctx, supplier.FieldID) })
-	}
 	s, err := q.SelectorOf(ctx, supplierFields()...)
 	if err != nil {
 		return nil, fmt.Errorf("listing suppliers: %w", err)
@@ -4724,7 +4716,7 @@ func (h *handler) pageSuppliers(ctx context.Context, q *ent.SupplierQuery, lq *r
 	if err := b.Run(ctx, h.drv); err != nil {
 		return nil, fmt.Errorf("listing suppliers: %w", err)
 	}
-	total, applied, err := page.Total(ctx, count)
+	total, applied, err := page.Total(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting suppliers: %w", err)
 	}
@@ -4755,7 +4747,7 @@ func (h *handler) listSupplierProducts(w http.ResponseWriter, r *http.Request) e
 		QueryProducts().
 		Unique(false).
 		Where(predicate.Product(lq.Filter))
-	out, err := h.pageProducts(ctx, q, lq, inc, "")
+	out, err := h.pageProducts(ctx, q, lq, inc)
 	if err != nil {
 		return err
 	}
