@@ -191,7 +191,6 @@ func (t *Total) beyond(ctx context.Context, n int) (int, CountMode, error) {
 	return max(planned, n), CountPlanned, err
 }
 
-
 // planned returns PostgreSQL's estimate of the rows t counts: the
 // planner's row count for their select, read with EXPLAIN, which runs
 // nothing. ok is false on other databases.
