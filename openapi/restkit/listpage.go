@@ -71,9 +71,6 @@ func (p *Page[T]) Add(row T) *T {
 	return v
 }
 
-// Rows are the rows read so far, in order.
-func (p *Page[T]) Rows() []*T { return p.rows }
-
 // Counts calls set with each count of the response (List.Counts) of each
 // row.
 func (p *Page[T]) Counts(set func(row *T, name string, n int)) {
