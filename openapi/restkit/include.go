@@ -153,10 +153,13 @@ type Links struct {
 // statement's LIMIT caps the list), for the parents the IDsArg argument
 // lists the first n links (by target id) of each.
 //
-// Each parent's first n links are computed once, uncorrelated: on
-// PostgreSQL through a LATERAL subquery reading the join table's (parent,
-// child) index, on SQLite by a window function ranking the listed parents'
-// links. A subquery correlated with each joined link (two statements
+// Each parent's first n links are read once, from the join table's
+// (parent, child) index: on PostgreSQL through a LATERAL subquery with a
+// LIMIT, on SQLite as the index range up to the parent's n-th child. A
+// window function ranking the listed parents' links (SQLite's before)
+// read every link of every parent: 45 ms for 30 tags of 3,000 posts
+// against 0.8 ms (the statement alone, C SQLite on the million-post file);
+// a subquery correlated with each joined link (two statements
 // before) read n links per link — at a million posts, 20 tags of 3,000
 // posts each read 6 M index entries, 1 s a page of /tags?include=posts —
 // and a semi join of the whole join table against the first links (the
@@ -185,14 +188,33 @@ func LinkRows(d string, l Links, one bool, n int) sql.TableView {
 			Where(InIDs(d, k.C(l.FromKey))).
 			As("t1")
 	}
-	j := b.Table(l.Table)
-	ranked := b.Select(j.C(l.Parent), j.C(l.Child)).
-		AppendSelectExprAs(sql.RowNumber().PartitionBy(j.C(l.Parent)).OrderBy(j.C(l.Child)), "capped_rank").
-		From(j).
-		Where(InIDs(d, j.C(l.Parent))).
-		As("capped")
-	return b.Select(ranked.C(l.Parent), ranked.C(l.Child)).From(ranked).
-		Where(sql.LTE(ranked.C("capped_rank"), n)).
+	// SQLite has no LATERAL: each listed parent joins its links up to its
+	// n-th child (or its last, when it has fewer), a range of the join
+	// table's (parent, child) index bounded by two correlated lookups per
+	// parent.
+	k := b.Table(l.From).As("capped_parent")
+	j := b.Table(l.Table).As("capped")
+	nth, last := b.Table(l.Table).As("capped_nth"), b.Table(l.Table).As("capped_last")
+	nthChild := b.Select(nth.C(l.Child)).From(nth).
+		Where(sql.ColumnsEQ(nth.C(l.Parent), k.C(l.FromKey))).
+		OrderBy(nth.C(l.Child)).
+		Limit(1).
+		Offset(n - 1)
+	lastChild := b.Select(sql.Max(last.C(l.Child))).From(last).
+		Where(sql.ColumnsEQ(last.C(l.Parent), k.C(l.FromKey)))
+	upTo := sql.P(func(b *sql.Builder) {
+		b.Ident(j.C(l.Child)).WriteString(" <= COALESCE(").
+			Wrap(func(b *sql.Builder) { b.Join(nthChild) }).Comma().
+			Wrap(func(b *sql.Builder) { b.Join(lastChild) }).
+			WriteString(")")
+	})
+	return b.Select().
+		AppendSelectAs(k.C(l.FromKey), l.Parent).
+		AppendSelectAs(j.C(l.Child), l.Child).
+		From(k).
+		Join(j).On(j.C(l.Parent), k.C(l.FromKey)).
+		Where(InIDs(d, k.C(l.FromKey))).
+		Where(upTo).
 		As("t1")
 }
 
