@@ -128,6 +128,34 @@ func CapChildren(d string, c Children, n int) func(*sql.Selector) {
 			s.Where(InIDs(d, k.C(c.ParentKey)))
 			return
 		}
+		if len(c.Order) == 0 {
+			// Each listed parent joins its children up to its n-th by id
+			// (or its last, when it has fewer): a range of the key's index
+			// (which holds the rowid) bounded by two lookups per parent.
+			k := b.Table(c.Parent).As("capped_parent")
+			nth, last := b.Table(c.Table).As("capped_nth"), b.Table(c.Table).As("capped_last")
+			nthChild := b.Select(nth.C("id")).From(nth).
+				Where(sql.ColumnsEQ(nth.C(c.Key), k.C(c.ParentKey))).
+				OrderBy(nth.C("id")).
+				Limit(1).
+				Offset(n - 1)
+			lastChild := b.Select(sql.Max(last.C("id"))).From(last).
+				Where(sql.ColumnsEQ(last.C(c.Key), k.C(c.ParentKey)))
+			if c.Filter != nil {
+				c.Filter(nthChild)
+				c.Filter(lastChild)
+			}
+			s.FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+				b.Ident(c.Parent).WriteString(" AS ").Ident("capped_parent").
+					WriteString(" JOIN ").Ident(c.Table).
+					WriteString(" ON ").Ident(t.C(c.Key)).WriteString(" = ").Ident(k.C(c.ParentKey))
+			}))
+			s.Where(InIDs(d, k.C(c.ParentKey)))
+			s.Where(upTo(t.C("id"), nthChild, lastChild))
+			return
+		}
+		// An order of several columns (an edge schema's key): a window
+		// function ranks every child of the listed parents.
 		ranked := b.Select(t.C("*")).
 			AppendSelectExprAs(sql.RowNumber().PartitionBy(t.C(c.Key)).OrderBy(cols...), "capped_rank").
 			From(t).
@@ -202,20 +230,26 @@ func LinkRows(d string, l Links, one bool, n int) sql.TableView {
 		Offset(n - 1)
 	lastChild := b.Select(sql.Max(last.C(l.Child))).From(last).
 		Where(sql.ColumnsEQ(last.C(l.Parent), k.C(l.FromKey)))
-	upTo := sql.P(func(b *sql.Builder) {
-		b.Ident(j.C(l.Child)).WriteString(" <= COALESCE(").
-			Wrap(func(b *sql.Builder) { b.Join(nthChild) }).Comma().
-			Wrap(func(b *sql.Builder) { b.Join(lastChild) }).
-			WriteString(")")
-	})
 	return b.Select().
 		AppendSelectAs(k.C(l.FromKey), l.Parent).
 		AppendSelectAs(j.C(l.Child), l.Child).
 		From(k).
 		Join(j).On(j.C(l.Parent), k.C(l.FromKey)).
 		Where(InIDs(d, k.C(l.FromKey))).
-		Where(upTo).
+		Where(upTo(j.C(l.Child), nthChild, lastChild)).
 		As("t1")
+}
+
+// upTo is "col is at most the value nth selects, or else the value last
+// selects": the bound of a parent's first n children, when nth selects its
+// n-th (none if it has fewer) and last its last.
+func upTo(col string, nth, last *sql.Selector) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) {
+		b.Ident(col).WriteString(" <= COALESCE(").
+			Wrap(func(b *sql.Builder) { b.Join(nth) }).Comma().
+			Wrap(func(b *sql.Builder) { b.Join(last) }).
+			WriteString(")")
+	})
 }
 
 // DedupKeys returns keys without repeats, sorted: sorted keys make
