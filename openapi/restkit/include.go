@@ -133,25 +133,13 @@ func CapChildren(d string, c Children, n int) func(*sql.Selector) {
 			// (or its last, when it has fewer): a range of the key's index
 			// (which holds the rowid) bounded by two lookups per parent.
 			k := b.Table(c.Parent).As("capped_parent")
-			nth, last := b.Table(c.Table).As("capped_nth"), b.Table(c.Table).As("capped_last")
-			nthChild := b.Select(nth.C("id")).From(nth).
-				Where(sql.ColumnsEQ(nth.C(c.Key), k.C(c.ParentKey))).
-				OrderBy(nth.C("id")).
-				Limit(1).
-				Offset(n - 1)
-			lastChild := b.Select(sql.Max(last.C("id"))).From(last).
-				Where(sql.ColumnsEQ(last.C(c.Key), k.C(c.ParentKey)))
-			if c.Filter != nil {
-				c.Filter(nthChild)
-				c.Filter(lastChild)
-			}
 			s.FromExpr(sql.ExprFunc(func(b *sql.Builder) {
 				b.Ident(c.Parent).WriteString(" AS ").Ident("capped_parent").
 					WriteString(" JOIN ").Ident(c.Table).
 					WriteString(" ON ").Ident(t.C(c.Key)).WriteString(" = ").Ident(k.C(c.ParentKey))
 			}))
 			s.Where(InIDs(d, k.C(c.ParentKey)))
-			s.Where(upTo(t.C("id"), nthChild, lastChild))
+			s.Where(upTo(d, t.C("id"), c.Table, c.Key, "id", k.C(c.ParentKey), n, c.Filter))
 			return
 		}
 		// An order of several columns (an edge schema's key): a window
@@ -222,32 +210,39 @@ func LinkRows(d string, l Links, one bool, n int) sql.TableView {
 	// parent.
 	k := b.Table(l.From).As("capped_parent")
 	j := b.Table(l.Table).As("capped")
-	nth, last := b.Table(l.Table).As("capped_nth"), b.Table(l.Table).As("capped_last")
-	nthChild := b.Select(nth.C(l.Child)).From(nth).
-		Where(sql.ColumnsEQ(nth.C(l.Parent), k.C(l.FromKey))).
-		OrderBy(nth.C(l.Child)).
-		Limit(1).
-		Offset(n - 1)
-	lastChild := b.Select(sql.Max(last.C(l.Child))).From(last).
-		Where(sql.ColumnsEQ(last.C(l.Parent), k.C(l.FromKey)))
 	return b.Select().
 		AppendSelectAs(k.C(l.FromKey), l.Parent).
 		AppendSelectAs(j.C(l.Child), l.Child).
 		From(k).
 		Join(j).On(j.C(l.Parent), k.C(l.FromKey)).
 		Where(InIDs(d, k.C(l.FromKey))).
-		Where(upTo(j.C(l.Child), nthChild, lastChild)).
+		Where(upTo(d, j.C(l.Child), l.Table, l.Parent, l.Child, k.C(l.FromKey), n, nil)).
 		As("t1")
 }
 
-// upTo is "col is at most the value nth selects, or else the value last
-// selects": the bound of a parent's first n children, when nth selects its
-// n-th (none if it has fewer) and last its last.
-func upTo(col string, nth, last *sql.Selector) *sql.Predicate {
+// upTo is "col is at most the n-th value of column of the rows of table
+// whose key is parent (a column of the outer statement), by that value, or
+// at most the last when there are fewer": the bound of a parent's first n
+// children or links, which an index on (key, column) reads in two lookups.
+// filter, if set, keeps the rows that count.
+func upTo(d, col, table, key, column, parent string, n int, filter func(*sql.Selector)) *sql.Predicate {
+	b := sql.Dialect(d)
+	nth, last := b.Table(table).As("capped_nth"), b.Table(table).As("capped_last")
+	nthValue := b.Select(nth.C(column)).From(nth).
+		Where(sql.ColumnsEQ(nth.C(key), parent)).
+		OrderBy(nth.C(column)).
+		Limit(1).
+		Offset(n - 1)
+	lastValue := b.Select(sql.Max(last.C(column))).From(last).
+		Where(sql.ColumnsEQ(last.C(key), parent))
+	if filter != nil {
+		filter(nthValue)
+		filter(lastValue)
+	}
 	return sql.P(func(b *sql.Builder) {
 		b.Ident(col).WriteString(" <= COALESCE(").
-			Wrap(func(b *sql.Builder) { b.Join(nth) }).Comma().
-			Wrap(func(b *sql.Builder) { b.Join(last) }).
+			Wrap(func(b *sql.Builder) { b.Join(nthValue) }).Comma().
+			Wrap(func(b *sql.Builder) { b.Join(lastValue) }).
 			WriteString(")")
 	})
 }
