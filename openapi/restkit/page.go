@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -62,19 +61,6 @@ func (l *List) Order(s *sql.Selector) {
 		})
 	}
 	s.OrderBy(s.C("id"))
-}
-
-// Select adds to s the counts the response or a cursor needs: the requested
-// ones and those sorted by (posts_count…). Column values come from the rows
-// themselves (selecting an expression that may be NULL is not portable).
-func (l *List) Select(s *sql.Selector) {
-	names := slices.Clone(l.Counts)
-	for _, k := range l.sort {
-		if k.field.Count != nil && !slices.Contains(names, k.name) {
-			names = append(names, k.name)
-		}
-	}
-	SelectCounts(l.entity, names)(s)
 }
 
 // SelectCounts returns a modifier selecting the count fields names of e.
